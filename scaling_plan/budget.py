@@ -1,0 +1,91 @@
+"""Money, GPU-hours and cluster-days <-> training FLOPs, and the hardware presets behind them.
+
+GPU-hours = C / (peak FLOP/s per GPU x MFU x 3600 s/h)
+wall-clock days = GPU-hours / (GPUs x 24 h/day)
+cost = GPU-hours x price per GPU-hour
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_DAY = 24.0
+
+#: Model FLOPs utilisation when none is given: a typical figure for large dense training runs (e.g. PaLM reports
+#: 46% and Llama 3 405B 38-43%, Chowdhery et al. 2022 Table 3; Dubey et al. 2024 Table 4). Always shown in output.
+DEFAULT_MFU = 0.40
+
+
+@dataclass(frozen=True)
+class Gpu:
+    name: str
+    peak_flops_per_second: float  # dense BF16 (no structured sparsity), per accelerator
+    source: str
+
+
+GPUS: dict[str, Gpu] = {
+    gpu.name: gpu
+    for gpu in (
+        Gpu("A100-SXM", 312e12, "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense"),
+        Gpu(
+            "H100-SXM",
+            989e12,
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense",
+        ),
+        Gpu(
+            "H100-PCIe",
+            756e12,
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense",
+        ),
+        Gpu(
+            "H200",
+            989e12,
+            "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense",
+        ),
+        Gpu(
+            "B200",
+            2.25e15,
+            "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs; BF16 2.25 PFLOPS dense per GPU",
+        ),
+        Gpu("MI300X", 1.307e15, "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense"),
+        Gpu("TPU-v5p", 459e12, "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 per chip"),
+    )
+}
+
+
+def find_gpu(name: str) -> Gpu | None:
+    """A preset by name, ignoring case and '_' versus '-' (h100_sxm finds H100-SXM)."""
+    wanted = name.strip().upper().replace("_", "-")
+    return next((gpu for key, gpu in GPUS.items() if key.upper() == wanted), None)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    gpu: Gpu
+    mfu: float = DEFAULT_MFU
+    n_gpus: int | None = None
+    price_usd_per_gpu_hour: float | None = None
+
+    @property
+    def effective_flops_per_gpu_hour(self) -> float:
+        return self.gpu.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
+
+    def gpu_hours(self, compute_flops: float) -> float:
+        return compute_flops / self.effective_flops_per_gpu_hour
+
+    def compute_flops(self, gpu_hours: float) -> float:
+        return gpu_hours * self.effective_flops_per_gpu_hour
+
+    def wall_clock_days(self, gpu_hours: float) -> float | None:
+        return None if self.n_gpus is None else gpu_hours / (self.n_gpus * HOURS_PER_DAY)
+
+    def cost_usd(self, gpu_hours: float) -> float | None:
+        return None if self.price_usd_per_gpu_hour is None else gpu_hours * self.price_usd_per_gpu_hour
+
+    @property
+    def formula(self) -> str:
+        return (
+            f"GPU-hours = C / ({self.gpu.peak_flops_per_second / 1e12:g} TFLOP/s peak x MFU {self.mfu:g} x 3600 s/h)"
+            " on " + self.gpu.name
+        )

@@ -1,0 +1,335 @@
+"""Flags and YAML -> one validated PlanRequest. The only module that reads YAML.
+
+Every value travels with the place it came from (a flag, or file:line and field), so each error names its culprit.
+Flags override config values; a budget or target given by flag replaces the config's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
+from .budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
+from .errors import UsageError
+from .laws import DEFAULT_LAW, PRESETS, PUBLISHED_COMPUTE_RANGE_FLOPS, Law, ParametricLaw
+from .plan import BUDGET_KINDS, GIVEN_KINDS, PlanRequest
+from .units import parse_quantity
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+#: Plan fields, their flags and their place in a config file.
+FLAGS = {
+    "flops": "--flops",
+    "dollars": "--dollars",
+    "gpu_hours": "--gpu-hours",
+    "days": "--days",
+    "params": "--params",
+    "tokens": "--tokens",
+    "loss": "--loss",
+    "gpu": "--gpu",
+    "mfu": "--mfu",
+    "gpus": "--gpus",
+    "price_per_gpu_hour": "--price-per-gpu-hour",
+    "method": "--method",
+    "tokens_per_param": "--tokens-per-param",
+    "law": "--law",
+}
+SECTIONS = {
+    "budget": ("flops", "dollars", "gpu_hours", "days"),
+    "target": ("params", "tokens", "loss"),
+    "hardware": ("gpu", "mfu", "gpus", "price_per_gpu_hour"),
+    "allocation": ("method", "tokens_per_param", "law"),
+}
+METHODS = ("tokens-per-param", "law")
+
+#: Largest config or law file read, in bytes: these are hand-written files, never data sets.
+MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Sourced:
+    value: object
+    where: str  # "--mfu" or "configs/a.yaml:7: hardware.mfu"
+
+
+def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Sourced]) -> dict[str, Sourced]:
+    """Flags override the config; a given (budget or target) by flag replaces the config's given."""
+    merged = dict(config_values)
+    if any(kind in flag_values for kind in GIVEN_KINDS):
+        for kind in GIVEN_KINDS:
+            merged.pop(kind, None)
+    merged.update(flag_values)
+    return merged
+
+
+def _number(values: Mapping[str, Sourced], field: str) -> float | None:
+    item = values.get(field)
+    if item is None:
+        return None
+    try:
+        number = parse_quantity(item.value)
+    except ValueError as error:
+        raise UsageError(item.where, str(error)) from None
+    if number <= 0:
+        raise UsageError(item.where, f"must be positive, got {number:g}")
+    return number
+
+
+def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
+    mfu = _number(values, "mfu")
+    if mfu is not None and mfu > 1:
+        raise UsageError(values["mfu"].where, f"MFU must be in (0, 1], got {mfu:g}")
+    n_gpus = _number(values, "gpus")
+    if n_gpus is not None and n_gpus != int(n_gpus):
+        raise UsageError(values["gpus"].where, f"must be a whole number of GPUs, got {n_gpus:g}")
+    price = _number(values, "price_per_gpu_hour")
+    gpu_item = values.get("gpu")
+    if gpu_item is None:
+        if given in BUDGET_KINDS and given != "flops":
+            raise UsageError(
+                values[given].where, f"a {FLAGS[given]} budget needs --gpu to convert it to FLOPs ({gpu_names()})"
+            )
+        unused = [values[f].where for f in ("mfu", "gpus", "price_per_gpu_hour") if f in values]
+        if unused:
+            warnings.append(f"{', '.join(unused)} unused without --gpu (hardware.gpu)")
+        return None
+    gpu = find_gpu(str(gpu_item.value))
+    if gpu is None:
+        raise UsageError(gpu_item.where, f"unknown GPU {gpu_item.value!r}; choose one of {gpu_names()}")
+    if given == "dollars" and price is None:
+        raise UsageError(
+            values["dollars"].where,
+            "a dollar budget needs --price-per-gpu-hour (hardware.price_per_gpu_hour): there is no honest default price",
+        )
+    if given == "days" and n_gpus is None:
+        raise UsageError(values["days"].where, "a --days budget needs --gpus (hardware.gpus), the size of the cluster")
+    return Hardware(gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price)
+
+
+def gpu_names() -> str:
+    return ", ".join(GPUS)
+
+
+def law_names() -> str:
+    return ", ".join(PRESETS)
+
+
+def resolve_law(item: Sourced | None) -> Law:
+    """A preset by name, or a law file by path."""
+    if item is None:
+        return PRESETS[DEFAULT_LAW]
+    name = str(item.value)
+    if name in PRESETS:
+        return PRESETS[name]
+    if os.path.isfile(name):
+        return load_law_file(name)
+    if name.endswith((".yaml", ".yml")) or os.sep in name:
+        raise UsageError(item.where, f"law file {name!r} not found")
+    raise UsageError(item.where, f"unknown law {name!r}; choose one of {law_names()}, or give a law file path")
+
+
+def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]]:
+    """Validate merged values once, whichever source they came from. Returns the request and warnings."""
+    givens = [kind for kind in GIVEN_KINDS if kind in values]
+    if not givens:
+        raise UsageError(
+            "",
+            "no budget given: use one of --flops, --dollars, --gpu-hours, --days (with --gpus),"
+            " or ask an inverse question with --params, --tokens or --loss",
+        )
+    if len(givens) > 1:
+        places = " and ".join(values[kind].where for kind in givens)
+        raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")
+    given = givens[0]
+    given_value = _number(values, given)
+    assert given_value is not None
+    warnings: list[str] = []
+    hardware = _hardware(values, given, warnings)
+    law = resolve_law(values.get("law"))
+
+    method_item = values.get("method")
+    method = "tokens-per-param" if method_item is None else str(method_item.value)
+    if method not in METHODS:
+        raise UsageError(
+            method_item.where if method_item else "", f"unknown method {method!r}; choose one of {', '.join(METHODS)}"
+        )
+    tokens_per_param = _number(values, "tokens_per_param")
+    allocator: Allocator
+    if method == "law":
+        if tokens_per_param is not None:
+            warnings.append(f"{values['tokens_per_param'].where} is unused with --method law")
+        allocator = LawOptimum(law)
+    else:
+        allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
+    return PlanRequest(given, given_value, values[given].where, allocator, law, hardware), warnings
+
+
+# --- YAML files -------------------------------------------------------------------------------------------------
+
+Path = tuple[str | int, ...]
+
+
+def _read_text(path: str) -> str:
+    label = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        else:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(label, "no such file") from None
+    except IsADirectoryError:
+        raise UsageError(label, "is a directory, not a file") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(label, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise UsageError(label, f"cannot read: {error.strerror}") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise UsageError(label, f"larger than {MAX_FILE_BYTES:,} bytes; a config is a small hand-written file")
+    return text.removeprefix("\ufeff")
+
+
+def _read_yaml(path: str) -> tuple[Any, dict[Path, int], str]:
+    """Parse one YAML document; returns the data, the 1-based line of every key, and the label for messages."""
+    import yaml
+
+    label = "<stdin>" if path == "-" else path
+    text = _read_text(path)
+    lines: dict[Path, int] = {(): 1}
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise UsageError(f"{label}:1", "the file is empty")
+        _index_lines(node, (), lines, label)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise UsageError(f"{label}:{line}", f"malformed YAML: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise UsageError(label, f"malformed YAML: {error}") from None
+    finally:
+        loader.dispose()
+    return data, lines, label
+
+
+def _index_lines(node: Any, path: Path, lines: dict[Path, int], label: str) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            key_path = (*path, key)
+            if key in seen:
+                raise UsageError(f"{label}:{line}", f"duplicate key {'.'.join(map(str, key_path))!r}")
+            seen.add(key)
+            lines[key_path] = line
+            _index_lines(value_node, key_path, lines, label)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            item_path = (*path, index)
+            lines[item_path] = item.start_mark.line + 1
+            _index_lines(item, item_path, lines, label)
+
+
+def _validate(model: type[BaseModel], data: Any, lines: dict[Path, int], label: str) -> Any:
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise UsageError(f"{label}:1", f"expected a mapping of keys to values, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _usage_error(model, error, lines, label) from None
+
+
+def _usage_error(model: type[BaseModel], error: ValidationError, lines: dict[Path, int], label: str) -> UsageError:
+    """The first validation problem as one line: file:line, the field's dotted path, what is wrong."""
+    problem = error.errors(include_url=False)[0]
+    loc: Path = tuple(problem["loc"])
+    line = next(lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines)
+    field = ".".join(map(str, loc)) or "(top level)"
+    kind, message = problem["type"], str(problem["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        known = _known_keys(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(known)}"
+        return UsageError(f"{label}:{line}", f"unknown key {field!r}{hint}")
+    if kind == "model_type":
+        return UsageError(f"{label}:{line}", f"{field}: expected a mapping of keys to values, got {problem['input']!r}")
+    if kind == "missing":
+        return UsageError(f"{label}:{line}", f"{field}: required field is missing")
+    if kind != "value_error" and "input" in problem:
+        message = f"{message[:1].lower()}{message[1:]}, got {problem['input']!r}"
+    return UsageError(f"{label}:{line}", f"{field}: {message}")
+
+
+def _known_keys(model: type[BaseModel], loc: Path) -> list[str]:
+    """Field names of the model found at loc, for did-you-mean hints."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None or not isinstance(part, str) or part not in current.model_fields:
+            return []
+        annotation = current.model_fields[part].annotation
+        candidates = (annotation, *get_args(annotation))
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return list(current.model_fields) if current is not None else []
+
+
+def load_config(path: str) -> dict[str, Sourced]:
+    """A plan config file -> plan fields, each with its file:line and dotted key."""
+    from .config_models import PlanConfig
+
+    data, lines, label = _read_yaml(path)
+    config = _validate(PlanConfig, data, lines, label)
+    values: dict[str, Sourced] = {}
+    for section, fields in SECTIONS.items():
+        block = getattr(config, section)
+        for field in fields:
+            value = None if block is None else getattr(block, field)
+            if value is None:
+                continue
+            where = f"{label}:{lines.get((section, field), 1)}: {section}.{field}"
+            if field == "law" and value not in PRESETS and path != "-":
+                value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
+            values[field] = Sourced(value, where)
+    return values
+
+
+def load_law_file(path: str) -> ParametricLaw:
+    """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range) -> ParametricLaw."""
+    from .config_models import LawFile
+
+    data, lines, label = _read_yaml(path)
+    law_file = _validate(LawFile, data, lines, label)
+    for field in ("E", "A", "B", "alpha", "beta"):
+        value = getattr(law_file, field)
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
+    compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
+    return ParametricLaw(
+        name=law_file.name or os.path.basename(path),
+        E=law_file.E,
+        A=law_file.A,
+        B=law_file.B,
+        alpha=law_file.alpha,
+        beta=law_file.beta,
+        source=law_file.source or f"law file {path}",
+        dataset=law_file.dataset or "the data the law was fitted on",
+        compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
+    )

@@ -1,0 +1,82 @@
+"""The config and law-file formats as pydantic models: the one definition their validation and schema come from.
+
+Imported only when a YAML file is read (pydantic costs start-up time the flag-only path does not pay).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from .units import parse_quantity
+
+#: A number written as YAML reads it: 1e24 (a string to YAML 1.1), 5.76e23, 70B, 1.4T, $2M.
+Quantity = Annotated[
+    float,
+    BeforeValidator(parse_quantity),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\$?[0-9.eE+_-]+[kKmMbBtTpP]?$"}]}),
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BudgetSection(_Section):
+    """Exactly one budget kind (or, instead of a budget, a `target`)."""
+
+    flops: Quantity | None = Field(None, description="training compute in FLOPs, e.g. 1e24")
+    dollars: Quantity | None = Field(None, description="money for training, e.g. $2M; needs hardware.gpu and price")
+    gpu_hours: Quantity | None = Field(None, description="GPU-hours, e.g. 5e5; needs hardware.gpu")
+    days: Quantity | None = Field(None, description="wall-clock days on hardware.gpus GPUs of hardware.gpu")
+
+
+class TargetSection(_Section):
+    """An inverse question instead of a budget: exactly one of these."""
+
+    params: Quantity | None = Field(None, description="model size to make compute-optimal, e.g. 70B")
+    tokens: Quantity | None = Field(None, description="training tokens to make compute-optimal, e.g. 15T")
+    loss: Quantity | None = Field(None, description="loss in nats/token to reach with the least compute")
+
+
+class HardwareSection(_Section):
+    gpu: str | None = Field(None, description="GPU preset, e.g. H100-SXM (see `scaling-plan budget --help`)")
+    mfu: Quantity | None = Field(None, description="model FLOPs utilisation in (0, 1]; default 0.40")
+    gpus: Quantity | None = Field(None, description="number of GPUs, for wall-clock time (and the `days` budget)")
+    price_per_gpu_hour: Quantity | None = Field(None, description="US dollars per GPU-hour")
+
+
+class AllocationSection(_Section):
+    method: Literal["tokens-per-param", "law"] | None = Field(None, description="how N and D are chosen")
+    tokens_per_param: Quantity | None = Field(None, description="r in D = r·N for the tokens-per-param rule")
+    law: str | None = Field(None, description="loss law preset or a law file path (relative to this config)")
+
+
+class PlanConfig(_Section):
+    name: str | None = Field(None, description="a short name for this plan")
+    description: str | None = None
+    budget: BudgetSection | None = None
+    target: TargetSection | None = None
+    hardware: HardwareSection | None = None
+    allocation: AllocationSection | None = None
+
+
+class FittedRange(_Section):
+    compute_flops: tuple[Quantity, Quantity] | None = None
+    n_params: tuple[Quantity, Quantity] | None = None
+    n_tokens: tuple[Quantity, Quantity] | None = None
+
+
+class LawFile(_Section):
+    """L(N, D) = E + A/N^alpha + B/D^beta, in nats per token."""
+
+    name: str | None = None
+    source: str | None = None
+    dataset: str | None = None
+    E: Quantity
+    A: Quantity
+    B: Quantity
+    alpha: Quantity
+    beta: Quantity
+    fitted_range: FittedRange | None = None

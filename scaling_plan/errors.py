@@ -1,0 +1,15 @@
+"""Errors the CLI turns into exit codes (see cli.main)."""
+
+from __future__ import annotations
+
+
+class UsageError(Exception):
+    """Bad input from a flag or a config file; the CLI exits with code 2.
+
+    `where` names the culprit: a flag such as ``--mfu`` or ``file.yaml:7: hardware.mfu``.
+    """
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+        self.message = message

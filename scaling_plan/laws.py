@@ -1,0 +1,181 @@
+"""Loss laws L(N, D) and their presets, each with provenance.
+
+N is parameters, D training tokens, C = 6·N·D training FLOPs (forward 2ND + backward 4ND; Kaplan et al. 2020
+section 2.1). Losses are nats per token on the data and tokenizer a law was fitted on; they do not transfer across
+datasets. Every function takes floats or numpy arrays alike, so a sweep is one vectorised call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+#: A float or a numpy array of floats: the domain maths is written once for both.
+Num = TypeVar("Num", float, "NDArray[np.float64]")
+
+#: Training FLOPs per parameter per token, C = 6·N·D (Kaplan et al. 2020, section 2.1; Hoffmann et al. 2022, sec. 3).
+FLOPS_PER_PARAM_TOKEN = 6.0
+
+#: Compute range the published laws were fitted over, roughly (Hoffmann et al. 2022 Figure 4 spans ~6e18-3e21
+#: FLOPs for Approach 3; their Table 3 extrapolates to 1e26). Outside it a plan is an extrapolation.
+PUBLISHED_COMPUTE_RANGE_FLOPS = (1e18, 1e26)
+
+#: Seconds in a petaflop/s-day, Kaplan et al. 2020's compute unit (1 PF-day = 1e15 FLOP/s x 86,400 s).
+PF_DAY_FLOPS = 1e15 * 86_400
+
+
+class Law(Protocol):
+    """What every loss law offers the planner."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def n_params_kind(self) -> str: ...
+    @property
+    def irreducible_loss(self) -> float: ...
+    @property
+    def compute_range_flops(self) -> tuple[float, float]: ...
+    @property
+    def formula(self) -> str: ...
+
+    def loss(self, n_params: Num, n_tokens: Num) -> Num:
+        """Predicted loss in nats per token."""
+        ...
+
+    def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
+        """The law's own compute-optimal (N, D) for training compute C."""
+        ...
+
+
+@dataclass(frozen=True)
+class ParametricLaw:
+    """L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, eq. 2).
+
+    Its compute-optimal frontier under C = 6·N·D is closed-form (Hoffmann et al. 2022, eq. 4 and appendix D.2):
+        G = (αA / (βB))^(1/(α+β)),  N_opt = G·(C/6)^(β/(α+β)),  D_opt = G^(-1)·(C/6)^(α/(α+β)).
+    """
+
+    name: str
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    source: str
+    dataset: str = "MassiveText (Chinchilla's training data)"
+    n_params_kind: str = "total"
+    compute_range_flops: tuple[float, float] = PUBLISHED_COMPUTE_RANGE_FLOPS
+
+    def __post_init__(self) -> None:
+        for field in ("E", "A", "B", "alpha", "beta"):
+            value = getattr(self, field)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"law {self.name!r}: {field} must be a positive finite number, got {value!r}")
+
+    @property
+    def irreducible_loss(self) -> float:
+        return self.E
+
+    @property
+    def formula(self) -> str:
+        return f"L = {self.E:g} + {self.A:g}/N^{self.alpha:g} + {self.B:g}/D^{self.beta:g}"
+
+    @property
+    def frontier_coefficient(self) -> float:
+        """G in N_opt = G·(C/6)^(β/(α+β))."""
+        return float((self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta)))
+
+    def loss(self, n_params: Num, n_tokens: Num) -> Num:
+        loss: Num = self.E + self.A / n_params**self.alpha + self.B / n_tokens**self.beta  # float ** float is Any
+        return loss
+
+    def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
+        g = self.frontier_coefficient
+        half_total = compute_flops / FLOPS_PER_PARAM_TOKEN
+        exponent_sum = self.alpha + self.beta
+        n_params = g * half_total ** (self.beta / exponent_sum)
+        n_tokens = half_total ** (self.alpha / exponent_sum) / g
+        return n_params, n_tokens
+
+
+@dataclass(frozen=True)
+class KaplanLaw:
+    """Kaplan et al. 2020: L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (eq. 1.5, constants from Table 2).
+
+    N counts non-embedding parameters and the loss is on WebText2 with GPT-2's tokenizer, so neither compares
+    directly with the Chinchilla-family laws.
+
+    Allocation follows Kaplan's compute-efficient frontier (Table 6): N_opt = 1.3e9 · C_min^0.73 with C_min in
+    PF-days. C_min is the compute at infinitely small batch; a run trained at the critical batch size B = B_crit
+    spends C = 2·C_min (Kaplan eq. 5.5, C_min = C / (1 + B/B_crit)). We use C_min = C/2: it is how Hoffmann et al.
+    2022 (appendix D.4) read Kaplan when they quote 4.68B parameters as Kaplan-optimal at 1e21 FLOPs. Tokens
+    follow from D = C / (6·N) so that C = 6·N·D holds for every plan.
+    """
+
+    name: str = "kaplan-2020"
+    alpha_n: float = 0.076  # Kaplan et al. 2020, Table 2 (fit of L(N, D))
+    alpha_d: float = 0.103  # Kaplan et al. 2020, Table 2
+    n_c: float = 6.4e13  # Kaplan et al. 2020, Table 2, non-embedding parameters
+    d_c: float = 1.8e13  # Kaplan et al. 2020, Table 2, tokens
+    frontier_n_coefficient: float = 1.3e9  # Kaplan et al. 2020, Table 6: N_e, parameters
+    frontier_n_exponent: float = 0.73  # Kaplan et al. 2020, Table 6: p_N
+    source: str = "Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', eq. 1.5, Tables 2 and 6"
+    dataset: str = "WebText2 (GPT-2 tokenizer)"
+    n_params_kind: str = "non-embedding"
+    compute_range_flops: tuple[float, float] = PUBLISHED_COMPUTE_RANGE_FLOPS
+    irreducible_loss: float = 0.0  # the L(N, D) form has no constant term
+
+    @property
+    def formula(self) -> str:
+        return (
+            f"L = [({self.n_c:g}/N)^({self.alpha_n:g}/{self.alpha_d:g}) + {self.d_c:g}/D]^{self.alpha_d:g};"
+            f" N_opt = {self.frontier_n_coefficient:g}·(C/2 in PF-days)^{self.frontier_n_exponent:g}"
+        )
+
+    def loss(self, n_params: Num, n_tokens: Num) -> Num:
+        loss: Num = ((self.n_c / n_params) ** (self.alpha_n / self.alpha_d) + self.d_c / n_tokens) ** self.alpha_d
+        return loss
+
+    def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
+        c_min_pf_days = compute_flops / 2.0 / PF_DAY_FLOPS
+        n_params = self.frontier_n_coefficient * c_min_pf_days**self.frontier_n_exponent
+        n_tokens = compute_flops / (FLOPS_PER_PARAM_TOKEN * n_params)
+        return n_params, n_tokens
+
+
+PRESETS: dict[str, Law] = {
+    # Besiroglu et al. 2024, "Chinchilla Scaling: A replication attempt" (Epoch AI), eq. 4 / Table 1:
+    # their refit of Hoffmann's Approach 3 on the data recovered from Figure 4.
+    "epoch-2024": ParametricLaw(
+        name="epoch-2024",
+        E=1.8172,
+        A=482.01,
+        B=2085.43,
+        alpha=0.3478,
+        beta=0.3658,
+        source="Besiroglu et al. 2024, 'Chinchilla Scaling: A replication attempt' (Epoch AI), refit of Approach 3",
+    ),
+    # Hoffmann et al. 2022, "Training Compute-Optimal Large Language Models", Approach 3, eq. 10.
+    # Note: its own optimum sits far above 20 tokens/param (see allocate.TOKENS_PER_PARAM_DEFAULT).
+    "chinchilla-2022": ParametricLaw(
+        name="chinchilla-2022",
+        E=1.69,
+        A=406.4,
+        B=410.7,
+        alpha=0.34,
+        beta=0.28,
+        source="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models', Approach 3, eq. 10",
+    ),
+    "kaplan-2020": KaplanLaw(),
+}
+
+DEFAULT_LAW = "epoch-2024"

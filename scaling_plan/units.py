@@ -1,0 +1,80 @@
+"""Human quantities in both directions: '1.4T', '70B', '$2M', '3.2e23' <-> floats.
+
+PyYAML (YAML 1.1) reads `1e24` as a string, so configs and flags both come through `parse_quantity`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+# Count suffixes; 'B' is a billion as in "70B params". No 'E' suffix: it would clash with exponents.
+_SUFFIX_MULTIPLIER = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12, "P": 1e15}
+_QUANTITY = re.compile(r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?P<suffix>[kKmMbBtTpP]?)$")
+
+
+def parse_quantity(value: object) -> float:
+    """Read a finite number from a float, an int or text such as '1e24', '1.4T', '70B', '$2M'.
+
+    Raises ValueError with a message fit to show after the flag or field name.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if text.startswith("$"):
+            text = text[1:].strip()
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise ValueError(f"must be a finite number, got {value!r}")
+        match = _QUANTITY.match(text)
+        if match is None:
+            raise ValueError(f"cannot read {value!r} as a number (examples: 1e24, 5.76e23, 70B, 1.4T, $2M)")
+        number = float(match["number"]) * _SUFFIX_MULTIPLIER.get(match["suffix"].upper(), 1.0)
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return number
+
+
+def _significant(value: float, digits: int) -> str:
+    """`value` to `digits` significant figures, keeping trailing zeros (70.0, 1.40)."""
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{value:.{decimals}f}"
+    # Rounding can carry into a new digit (999.6 -> 1000); one more pass fixes the decimals.
+    if len(text.replace("-", "").replace(".", "").lstrip("0")) > digits and decimals > 0:
+        text = f"{value:.{decimals - 1}f}"
+    return text
+
+
+def format_scientific(value: float, digits: int = 3) -> str:
+    """5.88e23 style: no '+' and no leading zeros in the exponent."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def format_count(value: float, digits: int = 3) -> str:
+    """Parameters or tokens: 70.0B, 1.40T, 500M; scientific beyond 999T."""
+    magnitude = abs(value)
+    if magnitude >= 999.5e12:
+        return format_scientific(value, digits)
+    for suffix, multiplier in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if magnitude >= multiplier * (1 - 0.5 * 10 ** (1 - digits)):
+            return _significant(value / multiplier, digits) + suffix
+    return _significant(value, digits)
+
+
+def format_usd(value: float, digits: int = 3) -> str:
+    """$1.23M, $950K, $12.5."""
+    return "$" + format_count(value, digits)
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """A plain quantity such as days or tokens/param: 21.3, 0.320, 1.23e5 when large."""
+    if value != 0 and not 1e-3 <= abs(value) < 1e5:
+        return format_scientific(value, digits)
+    return _significant(value, digits)

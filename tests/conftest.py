@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scaling_plan.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+
+
+class Cli:
+    """Runs the real CLI in-process and hands back parsed output."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def run(self, *args: str, input: str | None = None) -> Any:
+        return self.runner.invoke(app, list(args), input=input)
+
+    def json(self, *args: str, input: str | None = None) -> Any:
+        result = self.run(*args, "--format", "json", input=input)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def csv(self, *args: str) -> list[dict[str, str]]:
+        result = self.run(*args, "--format", "csv")
+        assert result.exit_code == 0, result.stderr
+        return list(csv.DictReader(io.StringIO(result.stdout)))
+
+    def error(self, *args: str, input: str | None = None) -> str:
+        """Runs a command that must fail with exit 2 and one line on stderr; returns that line."""
+        result = self.run(*args, input=input)
+        assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("scaling-plan: error: ")
+        assert "Traceback" not in result.stderr
+        return lines[0]
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

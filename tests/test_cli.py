@@ -1,0 +1,246 @@
+"""The budget command end to end through the real CLI, comparing parsed JSON and CSV."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scaling_plan.laws import PRESETS
+
+from .conftest import CONFIGS, Cli
+
+EPOCH = PRESETS["epoch-2024"]
+
+
+def test_flops_budget_follows_the_20x_rule_and_names_rule_and_law(cli: Cli) -> None:
+    plan = cli.json("budget", "--flops", "1e24")
+    n_params = math.sqrt(1e24 / 120)
+    assert plan["n_params"] == pytest.approx(n_params, rel=1e-9)
+    assert plan["n_tokens"] == pytest.approx(20 * n_params, rel=1e-9)
+    assert plan["tokens_per_param"] == pytest.approx(20, rel=1e-12)
+    assert plan["compute_flops"] == 1e24
+    assert plan["loss_nats"] == pytest.approx(EPOCH.loss(n_params, 20 * n_params), rel=1e-12)
+    assert (plan["method"], plan["law"], plan["tokens_per_param_rule"]) == ("tokens-per-param", "epoch-2024", 20)
+    assert plan["schema_version"] == 1
+
+
+def test_law_method_matches_the_closed_form(cli: Cli) -> None:
+    # Hoffmann et al. 2022 eq. 4 with eq. 10's constants, written out here independently of laws.py.
+    plan = cli.json("budget", "--flops", "5.76e23", "--method", "law", "--law", "chinchilla-2022")
+    E, A, B, alpha, beta = 1.69, 406.4, 410.7, 0.34, 0.28
+    g = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    n_params = g * (5.76e23 / 6) ** (beta / (alpha + beta))
+    n_tokens = (5.76e23 / 6) ** (alpha / (alpha + beta)) / g
+    assert plan["n_params"] == pytest.approx(n_params, rel=1e-9)
+    assert plan["n_tokens"] == pytest.approx(n_tokens, rel=1e-9)
+    assert plan["loss_nats"] == pytest.approx(E + A / n_params**alpha + B / n_tokens**beta, rel=1e-9)
+    assert (plan["method"], plan["law"]) == ("law", "chinchilla-2022")
+
+
+def test_kaplan_allocation_through_the_cli_labels_non_embedding_parameters(cli: Cli) -> None:
+    result = cli.run("budget", "--flops", "1e21", "--method", "law", "--law", "kaplan-2020", "--format", "json")
+    assert result.exit_code == 0
+    import json
+
+    plan = json.loads(result.stdout)
+    assert plan["n_params"] == pytest.approx(4.68e9, rel=5e-3)  # Hoffmann et al. 2022, appendix D.4
+    assert plan["n_params_kind"] == "non-embedding"
+    assert "WebText2" in plan["loss_dataset"]
+    assert "non-embedding" in result.stderr
+
+
+H100_EFFECTIVE_FLOPS_PER_HOUR = 989e12 * 0.40 * 3600
+
+
+@pytest.mark.parametrize(
+    ("args", "compute_flops"),
+    [
+        (["--flops", "1e24"], 1e24),
+        (["--dollars", "$2M", "--price-per-gpu-hour", "2.5"], 2e6 / 2.5 * H100_EFFECTIVE_FLOPS_PER_HOUR),
+        (["--dollars", "2e6", "--price-per-gpu-hour", "2.5"], 2e6 / 2.5 * H100_EFFECTIVE_FLOPS_PER_HOUR),
+        (["--gpu-hours", "5e5"], 5e5 * H100_EFFECTIVE_FLOPS_PER_HOUR),
+        (["--days", "30", "--gpus", "1024"], 30 * 24 * 1024 * H100_EFFECTIVE_FLOPS_PER_HOUR),
+    ],
+)
+def test_every_budget_kind_converts_to_flops_and_reports_hardware(
+    cli: Cli, args: list[str], compute_flops: float
+) -> None:
+    plan = cli.json("budget", *args, "--gpu", "H100-SXM")
+    assert plan["compute_flops"] == pytest.approx(compute_flops, rel=1e-12)
+    assert plan["gpu_hours"] == pytest.approx(compute_flops / H100_EFFECTIVE_FLOPS_PER_HOUR, rel=1e-12)
+    assert (plan["gpu"], plan["mfu"]) == ("H100-SXM", 0.40)
+    assert 6 * plan["n_params"] * plan["n_tokens"] == pytest.approx(compute_flops, rel=1e-9)
+
+
+def test_a_flop_budget_with_full_hardware_reports_hours_days_and_cost(cli: Cli) -> None:
+    plan = cli.json(
+        "budget",
+        "--flops",
+        "1e24",
+        "--gpu",
+        "A100-SXM",
+        "--mfu",
+        "0.5",
+        "--gpus",
+        "2048",
+        "--price-per-gpu-hour",
+        "1.8",
+    )
+    gpu_hours = 1e24 / (312e12 * 0.5 * 3600)
+    assert plan["gpu_hours"] == pytest.approx(gpu_hours, rel=1e-12)
+    assert plan["wall_clock_days"] == pytest.approx(gpu_hours / 2048 / 24, rel=1e-12)
+    assert plan["cost_usd"] == pytest.approx(gpu_hours * 1.8, rel=1e-12)
+    assert plan["gpus"] == 2048 and plan["price_usd_per_gpu_hour"] == 1.8
+
+
+def test_inverse_params_gives_the_compute_that_makes_the_model_optimal(cli: Cli) -> None:
+    plan = cli.json("budget", "--params", "70B")
+    assert plan["compute_flops"] == pytest.approx(6 * 70e9 * 1.4e12, rel=1e-9)
+    assert plan["n_tokens"] == pytest.approx(1.4e12, rel=1e-9)
+    assert plan["given"] == "params" and plan["given_value"] == 70e9
+
+
+def test_inverse_tokens_gives_the_optimal_model_and_compute(cli: Cli) -> None:
+    plan = cli.json("budget", "--tokens", "15T", "--method", "law")
+    n_params, _n_tokens = EPOCH.optimum(plan["compute_flops"])
+    assert plan["n_tokens"] == pytest.approx(15e12, rel=1e-9)
+    assert plan["n_params"] == pytest.approx(n_params, rel=1e-9)
+
+
+def test_inverse_loss_gives_the_least_compute_that_reaches_it(cli: Cli) -> None:
+    plan = cli.json("budget", "--loss", "2.0", "--method", "law")
+    assert plan["loss_nats"] == pytest.approx(2.0, rel=1e-9)
+    # Any other split of that compute predicts a higher loss.
+    for factor in (0.5, 2.0):
+        n_params = plan["n_params"] * factor
+        assert EPOCH.loss(n_params, plan["compute_flops"] / 6 / n_params) > 2.0
+    rule = cli.json("budget", "--loss", "2.0")
+    assert rule["loss_nats"] == pytest.approx(2.0, rel=1e-9)
+    assert rule["tokens_per_param"] == pytest.approx(20, rel=1e-9)
+
+
+def test_compare_laws_lists_the_rule_and_every_preset(cli: Cli) -> None:
+    plan = cli.json("budget", "--flops", "1e24", "--compare-laws")
+    rows = {(row["method"], row["law"]): row for row in plan["compare_laws"]}
+    assert set(rows) == {
+        ("tokens-per-param", "epoch-2024"),
+        ("law", "epoch-2024"),
+        ("law", "chinchilla-2022"),
+        ("law", "kaplan-2020"),
+    }
+    for (method, law), row in rows.items():
+        assert row["compute_flops"] == 1e24 and row["role"] == "compare"
+        if method == "law":
+            assert row["n_params"] == pytest.approx(PRESETS[law].optimum(1e24)[0], rel=1e-12)
+    assert rows[("law", "chinchilla-2022")]["tokens_per_param"] > 60  # the Approach-3 trap, in plain sight
+
+
+def test_compare_laws_includes_a_user_law_file(cli: Cli) -> None:
+    law_file = str(CONFIGS / "laws" / "chinchilla-full-precision.yaml")
+    plan = cli.json("budget", "--flops", "1e22", "--law", law_file, "--compare-laws")
+    assert plan["law"] == "chinchilla-2022-tex"
+    assert ("law", "chinchilla-2022-tex") in {(row["method"], row["law"]) for row in plan["compare_laws"]}
+
+
+def test_csv_has_the_same_fields_as_json(cli: Cli) -> None:
+    plan = cli.json("budget", "--flops", "1e24", "--gpu", "H100-SXM", "--gpus", "64")
+    rows = cli.csv("budget", "--flops", "1e24", "--gpu", "H100-SXM", "--gpus", "64")
+    assert len(rows) == 1
+    assert list(rows[0]) == list(plan)
+    for key, value in plan.items():
+        if isinstance(value, float):
+            assert float(rows[0][key]) == value
+        elif value is None:
+            assert rows[0][key] == ""
+    compared = cli.csv("budget", "--flops", "1e24", "--compare-laws")
+    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 4
+
+
+def test_table_humanises_and_shows_the_formulas(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = cli.run("budget", "--flops", "1e24", "--gpu", "H100-SXM", "--gpus", "1024", "--price-per-gpu-hour", "2")
+    assert result.exit_code == 0
+    for text in ("91.3B", "1.83T", "1.00e24", "epoch-2024", "C = 6·N·D", "GPU-hours = C /", "MFU 0.4", "$1.40M"):
+        assert text in result.stdout
+    assert "\x1b[" not in result.stdout  # no escape codes on a pipe
+
+
+def test_warns_when_the_rule_and_the_law_disagree_by_more_than_2x(cli: Cli) -> None:
+    result = cli.run("budget", "--flops", "1e24", "--law", "chinchilla-2022", "--format", "json")
+    assert result.exit_code == 0
+    assert "differs by more than 2x" in result.stderr
+    quiet = cli.run("budget", "--flops", "1e24", "--format", "json")
+    assert quiet.stderr == ""
+
+
+@pytest.mark.parametrize("compute", ["1e16", "1e28"])
+def test_budgets_outside_the_fitted_range_are_answered_with_a_warning(cli: Cli, compute: str) -> None:
+    result = cli.run("budget", "--flops", compute, "--format", "json")
+    assert result.exit_code == 0
+    assert "extrapolation" in result.stderr
+    assert '"extrapolated": true' in result.stdout
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_config_runs(cli: Cli, config: Path) -> None:
+    plan = cli.json("budget", "--config", str(config))
+    assert 6 * plan["n_params"] * plan["n_tokens"] == pytest.approx(plan["compute_flops"], rel=1e-9)
+    assert cli.run("budget", "--config", str(config)).exit_code == 0
+
+
+def test_example_configs_mean_what_their_comments_say(cli: Cli) -> None:
+    dollars = cli.json("budget", "-c", str(CONFIGS / "h100-dollars.yaml"))
+    assert dollars["cost_usd"] == pytest.approx(2e6, rel=1e-12)
+    assert dollars["gpus"] == 512
+    cluster = cli.json("budget", "-c", str(CONFIGS / "h100-cluster-30d.yaml"))
+    assert cluster["wall_clock_days"] == pytest.approx(30, rel=1e-12)
+    assert cluster["compute_flops"] == pytest.approx(30 * 24 * 1024 * 989e12 * 0.38 * 3600, rel=1e-12)
+    assert cluster["method"] == "law"
+
+
+def test_flags_override_the_config(cli: Cli) -> None:
+    config = str(CONFIGS / "h100-cluster-30d.yaml")
+    assert cli.json("budget", "-c", config, "--mfu", "0.5")["mfu"] == 0.5
+    replaced = cli.json("budget", "-c", config, "--flops", "1e23")
+    assert (replaced["given"], replaced["compute_flops"]) == ("flops", 1e23)
+    assert replaced["gpu"] == "H100-SXM"  # the rest of the config still applies
+
+
+def test_config_from_stdin_accepts_yaml_1_1_exponents_and_human_units(cli: Cli) -> None:
+    for text in ("1e24", "1.0e+24", "1e12T", "'1e24'"):
+        plan = cli.json("budget", "--config", "-", input=f"budget:\n  flops: {text}\n")
+        assert plan["compute_flops"] == pytest.approx(1e24, rel=1e-12)
+    plan = cli.json("budget", "-c", "-", input="target:\n  params: 70B\nallocation:\n  tokens_per_param: 20\n")
+    assert plan["compute_flops"] == pytest.approx(5.88e23, rel=1e-9)
+
+
+def test_law_file_relative_to_its_config(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "law.yaml").write_text("E: 1.8\nA: 480\nB: 2000\nalpha: 0.35\nbeta: 0.36\nname: mine\n")
+    (tmp_path / "plan.yaml").write_text("budget: {flops: 1e22}\nallocation: {method: law, law: law.yaml}\n")
+    plan = cli.json("budget", "-c", str(tmp_path / "plan.yaml"))
+    assert plan["law"] == "mine"
+
+
+def test_runs_as_a_module_in_a_real_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scaling_plan", "budget", "--flops", "1e24", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and '"n_params"' in result.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "scaling_plan", "budget", "--flops", "-1"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2 and bad.stderr == "scaling-plan: error: --flops: must be positive, got -1\n"
+
+
+def test_version(cli: Cli) -> None:
+    from scaling_plan import __version__
+
+    result = cli.run("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout

@@ -1,0 +1,55 @@
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scaling_plan.units import format_count, format_number, format_scientific, format_usd, parse_quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1e24", 1e24),
+        ("5.76e23", 5.76e23),
+        ("1.0e+24", 1e24),
+        ("1.4T", 1.4e12),
+        ("70B", 70e9),
+        ("70b", 70e9),
+        ("500M", 500e6),
+        ("$2M", 2e6),
+        ("2e6", 2e6),
+        ("1_000", 1000.0),
+        (" 3k ", 3000.0),
+        ("15T", 15e12),
+        (1024, 1024.0),
+        (0.4, 0.4),
+    ],
+)
+def test_parse_quantity_reads_numbers_and_human_units(text: object, expected: float) -> None:
+    assert parse_quantity(text) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("bad", ["abc", "", "1e24 FLOPs", "nan", "inf", "-inf", "1,000", True, None, [1], "1e999"])
+def test_parse_quantity_rejects_what_is_not_a_finite_number(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_quantity(bad)
+
+
+def test_formats_match_the_documented_examples() -> None:
+    assert format_count(70e9) == "70.0B"
+    assert format_count(1.4e12) == "1.40T"
+    assert format_count(500e6) == "500M"
+    assert format_scientific(5.88e23) == "5.88e23"
+    assert format_usd(1.2e6) == "$1.20M"
+    assert format_number(21.34) == "21.3"
+    assert format_count(999.96e9) == "1.00T"  # rounding carries into the next unit
+
+
+positive = st.floats(min_value=1e-3, max_value=1e30, allow_nan=False, allow_infinity=False)
+
+
+@given(positive)
+def test_parse_inverts_every_format_to_three_significant_digits(value: float) -> None:
+    for formatted in (format_count(value), format_scientific(value), format_usd(value), format_number(value)):
+        assert math.isclose(parse_quantity(formatted), value, rel_tol=5e-3), formatted
