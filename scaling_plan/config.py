@@ -322,6 +322,12 @@ def load_law_file(path: str) -> ParametricLaw:
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
     compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
+    if compute_range is not None and not 0 < compute_range[0] < compute_range[1]:
+        line = lines.get(("fitted_range", "compute_flops"), 1)
+        raise UsageError(
+            f"{label}:{line}",
+            f"fitted_range.compute_flops: expected [min, max] with 0 < min < max, got {list(compute_range)}",
+        )
     return ParametricLaw(
         name=law_file.name or os.path.basename(path),
         E=law_file.E,

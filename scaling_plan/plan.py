@@ -108,6 +108,11 @@ def make_plan(request: PlanRequest) -> Plan:
         raise UsageError(
             request.given_where, f"{request.given} = {request.given_value:g} is beyond what floating point can plan"
         )
+    if n_params < 1 or n_tokens < 1:
+        raise UsageError(
+            request.given_where,
+            f"{request.given} = {request.given_value:g} is too small: it leaves fewer than one parameter or token",
+        )
     return Plan(request, compute_flops, n_params, n_tokens, loss_nats, gpu_hours, wall_clock_days, cost_usd)
 
 

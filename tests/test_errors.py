@@ -165,3 +165,15 @@ def test_nothing_reaches_stdout_on_error_in_machine_formats(cli: Cli) -> None:
     for fmt in ("json", "csv"):
         result = cli.run("budget", "--flops", "-1", "--format", fmt)
         assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_law_file_with_a_reversed_fitted_range(cli: Cli, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "E: 1.7\nA: 400\nB: 400\nalpha: 0.3\nbeta: 0.3\nfitted_range:\n  compute_flops: [1e22, 1e18]\n"
+    )
+    assert f"{path}:7: fitted_range.compute_flops" in cli.error("budget", "--flops", "1e24", "--law", path)
+
+
+def test_budgets_too_small_for_one_parameter(cli: Cli) -> None:
+    assert "too small" in cli.error("budget", "--flops", "1e-300")
+    assert "too small" in cli.error("budget", "--params", "0.5")
