@@ -211,5 +211,29 @@ def budget(
     emit_budget(plan, compared, output_format.value, sys.stdout)
 
 
+@app.command()
+def laws(
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List the loss-law presets with every constant and its source."""
+    from .render import emit_listing, law_record
+
+    records = [law_record(law) for law in PRESETS.values()]
+    keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "source")
+    emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format.value, sys.stdout)
+
+
+@app.command()
+def gpus(
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List the GPU presets with their peak dense BF16 FLOP/s and its source."""
+    from .render import emit_listing, gpu_record
+
+    records = [gpu_record(gpu) for gpu in GPUS.values()]
+    keys = ("name", "peak_flops_per_second", "source")
+    emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format.value, sys.stdout)
+
+
 def main() -> None:
     app(prog_name=PROG)

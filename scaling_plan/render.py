@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from .allocate import TokensPerParamRule
+from .budget import Gpu
+from .laws import Law
 from .plan import Plan
 from .units import format_count, format_number, format_scientific, format_usd
 
@@ -115,6 +117,11 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 
 
+#: Columns of names never wrap; columns of text are left-aligned, numbers right-aligned.
+NAME_KEYS = frozenset({"method", "law", "gpu", "name"})
+TEXT_KEYS = NAME_KEYS | {"formula", "source"}
+
+
 def humanise(key: str, value: Any) -> str:
     if value is None:
         return "-"
@@ -153,8 +160,8 @@ def print_rows(title: str, records: Sequence[Record], keys: Sequence[str], notes
     table = Table()
     shown = [key for key in keys if any(record.get(key) is not None for record in records)]
     for key in shown:
-        text = key in ("method", "law", "gpu")
-        table.add_column(LABELS.get(key, key), justify="left" if text else "right", no_wrap=text)
+        text = key in TEXT_KEYS
+        table.add_column(LABELS.get(key, key), justify="left" if text else "right", no_wrap=key in NAME_KEYS)
     for record in records:
         table.add_row(*(humanise(key, record.get(key)) for key in shown))
     console = _console(out)
@@ -224,3 +231,62 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         if compared is not None:
             notes = ["Each optimum row predicts loss with its own law; the rule row with the plan's law."]
             print_rows("The same question under each allocation", compare_records, COMPARE_KEYS, notes, out)
+
+
+# --- listings of presets ----------------------------------------------------------------------------------------
+
+#: Constants a law may carry; a law without one has None there, so every row has the same fields.
+LAW_CONSTANTS = (
+    "E", "A", "B", "alpha", "beta",
+    "alpha_n", "alpha_d", "n_c", "d_c", "frontier_n_coefficient", "frontier_n_exponent",
+)  # fmt: skip
+
+
+def law_record(law: Law) -> Record:
+    n_params, n_tokens = law.optimum(1e24)
+    record: Record = {"schema_version": SCHEMA_VERSION, "name": law.name}
+    record.update({constant: getattr(law, constant, None) for constant in LAW_CONSTANTS})
+    record.update(
+        {
+            "irreducible_loss_nats": law.irreducible_loss,
+            "optimal_tokens_per_param_at_1e24_flops": n_tokens / n_params,
+            "n_params_kind": law.n_params_kind,
+            "loss_dataset": law.dataset,
+            "formula": law.formula,
+            "source": law.source,
+        }
+    )
+    return record
+
+
+def gpu_record(gpu: Gpu) -> Record:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": gpu.name,
+        "peak_flops_per_second": gpu.peak_flops_per_second,
+        "source": gpu.source,
+    }
+
+
+LABELS.update(
+    {
+        "name": "Name",
+        "formula": "Formula",
+        "source": "Source",
+        "optimal_tokens_per_param_at_1e24_flops": "Optimal tokens/param at 1e24",
+        "peak_flops_per_second": "Peak dense BF16 FLOP/s",
+    }
+)
+FORMATS.update({"optimal_tokens_per_param_at_1e24_flops": format_number, "peak_flops_per_second": format_scientific})
+
+
+def emit_listing(
+    title: str, key: str, records: Sequence[Record], table_keys: Sequence[str], output_format: str, out: IO[str]
+) -> None:
+    """A list of presets: JSON nests the records under `key`; CSV gives a row each; the table shows table_keys."""
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, key: list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        print_rows(title, records, table_keys, [], out)
