@@ -1,6 +1,7 @@
 """The Typer app: commands only. `_Group.main` is the single place where errors become exit codes.
 
-Exit codes: 0 success; 2 bad input (usage, flags, config or law files); 3 an internal error (a bug: please report).
+Exit codes: 0 success; 2 bad input (usage, flags, config or law files); 3 an internal error (a bug: please report);
+141 the reader closed stdout early (`| head`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .laws import DEFAULT_LAW, PRESETS
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
 PROG = "scaling-plan"
 
 
@@ -34,7 +36,19 @@ def warn(message: str) -> None:
     sys.stderr.write(f"{PROG}: warning: {message}\n")
 
 
+class _ClosedPipe(Exception):
+    """stdout's reader went away; raised past typer, which would otherwise exit 1 for it."""
+
+
 class _Group(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+            return result
+        except BrokenPipeError as error:
+            raise _ClosedPipe from error
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
@@ -46,10 +60,10 @@ class _Group(TyperGroup):
             _fail(" ".join(error.format_message().replace("Value error, ", "").split()), error.exit_code)
         except (Abort, KeyboardInterrupt):
             _fail("interrupted", 130)
-        except BrokenPipeError:
-            # The reader went away (`| head`); say nothing more on a closed pipe.
+        except _ClosedPipe:
+            # The reader went away (`| head`): say nothing more, and exit as a process killed by SIGPIPE would.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as error:
             if os.environ.get("SCALING_PLAN_DEBUG"):
                 raise

@@ -131,9 +131,13 @@ def humanise(key: str, value: Any) -> str:
 def _console(out: IO[str]) -> Any:
     from rich.console import Console
 
-    console = Console(file=out)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # rich would exit 1 itself; the CLI gives a closed pipe its own exit code
+
+    console = _Console(file=out)
     # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and room for wide tables.
-    return console if console.is_terminal else Console(file=out, width=160)
+    return console if console.is_terminal else _Console(file=out, width=160)
 
 
 def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:

@@ -244,3 +244,16 @@ def test_version(cli: Cli) -> None:
 
     result = cli.run("--version")
     assert result.exit_code == 0 and __version__ in result.stdout
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_a_closed_pipe_ends_quietly_with_141(output_format: str) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scaling_plan", "budget", "--flops", "1e24", "--compare-laws", "-f", output_format],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader goes away before the first write
+    assert process.wait() == 141
+    assert b"Traceback" not in process.stderr.read()
