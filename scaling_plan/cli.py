@@ -199,7 +199,6 @@ def budget(
     Allocation assumes training compute C = 6·N·D (forward 2ND + backward 4ND).
     """
     from .config import FLAGS, Sourced, build_request, load_config, merge
-    from .laws import PRESETS as presets
     from .plan import compare_laws as compare
     from .plan import make_plan, warnings_for
     from .render import emit_budget
@@ -217,7 +216,7 @@ def budget(
     warnings += warnings_for(plan)
     compared = None
     if compare_laws:
-        user_law = None if request.law.name in presets and presets[request.law.name] is request.law else request.law
+        user_law = None if request.law in PRESETS.values() else request.law
         compared, notes = compare(request, user_law)
         warnings += notes
     for message in warnings:
