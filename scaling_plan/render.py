@@ -100,6 +100,11 @@ LABELS: dict[str, str] = {
     "wall_clock_days": "Wall-clock days",
     "cost_usd": "Cost (USD)",
     "price_usd_per_gpu_hour": "Price (USD/GPU-hour)",
+    "name": "Name",
+    "formula": "Formula",
+    "source": "Source",
+    "optimal_tokens_per_param_at_1e24_flops": "Optimal tokens/param at 1e24",
+    "peak_flops_per_second": "Peak dense BF16 FLOP/s",
 }
 
 FORMATS: dict[str, Callable[[Any], str]] = {
@@ -114,6 +119,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "wall_clock_days": format_number,
     "cost_usd": format_usd,
     "price_usd_per_gpu_hour": lambda x: f"${x:,.2f}",
+    "optimal_tokens_per_param_at_1e24_flops": format_number,
+    "peak_flops_per_second": format_scientific,
 }
 
 
@@ -136,8 +143,19 @@ def _console(out: IO[str]) -> Any:
             raise BrokenPipeError  # rich would exit 1 itself; the CLI gives a closed pipe its own exit code
 
     console = _Console(file=out)
-    # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and room for wide tables.
-    return console if console.is_terminal else _Console(file=out, width=160)
+    if not console.is_terminal:
+        # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and room for wide tables.
+        console.width = 160
+    return console
+
+
+def _print_table(title: str, table: Any, notes: Sequence[str], out: IO[str]) -> None:
+    """A bold title, the table, and its notes (formulas, sources) as plain unwrapped lines."""
+    console = _console(out)
+    console.print(title, style="bold", highlight=False, markup=False)
+    console.print(table)
+    for note in notes:
+        console.print(note, highlight=False, markup=False, soft_wrap=True)
 
 
 def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:
@@ -150,11 +168,7 @@ def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Seq
     for key in keys:
         if record.get(key) is not None:
             table.add_row(LABELS.get(key, key), humanise(key, record[key]))
-    console = _console(out)
-    console.print(title, style="bold", highlight=False, markup=False)
-    console.print(table)
-    for note in notes:
-        console.print(note, highlight=False, markup=False, soft_wrap=True)
+    _print_table(title, table, notes, out)
 
 
 def print_rows(title: str, records: Sequence[Record], keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:
@@ -168,11 +182,7 @@ def print_rows(title: str, records: Sequence[Record], keys: Sequence[str], notes
         table.add_column(LABELS.get(key, key), justify="left" if text else "right", no_wrap=key in NAME_KEYS)
     for record in records:
         table.add_row(*(humanise(key, record.get(key)) for key in shown))
-    console = _console(out)
-    console.print(title, style="bold", highlight=False, markup=False)
-    console.print(table)
-    for note in notes:
-        console.print(note, highlight=False, markup=False, soft_wrap=True)
+    _print_table(title, table, notes, out)
 
 
 # --- the budget command -------------------------------------------------------------------------------------------
@@ -270,18 +280,6 @@ def gpu_record(gpu: Gpu) -> Record:
         "peak_flops_per_second": gpu.peak_flops_per_second,
         "source": gpu.source,
     }
-
-
-LABELS.update(
-    {
-        "name": "Name",
-        "formula": "Formula",
-        "source": "Source",
-        "optimal_tokens_per_param_at_1e24_flops": "Optimal tokens/param at 1e24",
-        "peak_flops_per_second": "Peak dense BF16 FLOP/s",
-    }
-)
-FORMATS.update({"optimal_tokens_per_param_at_1e24_flops": format_number, "peak_flops_per_second": format_scientific})
 
 
 def emit_listing(
