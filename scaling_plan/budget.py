@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .laws import Num
+
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
 
@@ -71,16 +73,17 @@ class Hardware:
     def effective_flops_per_gpu_hour(self) -> float:
         return self.gpu.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
 
-    def gpu_hours(self, compute_flops: float) -> float:
+    # Each conversion takes a float or a numpy array alike (a sweep converts all its budgets in one call).
+    def gpu_hours(self, compute_flops: Num) -> Num:
         return compute_flops / self.effective_flops_per_gpu_hour
 
-    def compute_flops(self, gpu_hours: float) -> float:
+    def compute_flops(self, gpu_hours: Num) -> Num:
         return gpu_hours * self.effective_flops_per_gpu_hour
 
-    def wall_clock_days(self, gpu_hours: float) -> float | None:
+    def wall_clock_days(self, gpu_hours: Num) -> Num | None:
         return None if self.n_gpus is None else gpu_hours / (self.n_gpus * HOURS_PER_DAY)
 
-    def cost_usd(self, gpu_hours: float) -> float | None:
+    def cost_usd(self, gpu_hours: Num) -> Num | None:
         return None if self.price_usd_per_gpu_hour is None else gpu_hours * self.price_usd_per_gpu_hour
 
     @property

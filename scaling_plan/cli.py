@@ -1,7 +1,7 @@
 """The Typer app: commands only. `_Group.main` is the single place where errors become exit codes.
 
-Exit codes: 0 success; 2 bad input (usage, flags, config or law files); 3 an internal error (a bug: please report);
-141 the reader closed stdout early (`| head`).
+Exit codes: 0 success; 1 a policy rule failed (`check`); 2 bad input (usage, flags, config or law files); 3 an
+internal error (a bug: please report); 141 the reader closed stdout early (`| head`).
 """
 
 from __future__ import annotations
@@ -110,118 +110,353 @@ def _root(
 
 
 _BUDGET = "Budget (exactly one, or one inverse target)"
+_SWEEP = "Budgets to sweep"
 _HARDWARE = "Hardware"
 _ALLOCATION = "Allocation and loss law"
+_POLICY = "Policy limits (override the config's policy: section)"
 _OUTPUT = "Output"
+
+
+class SweepFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class BudgetUnit(str, Enum):
+    flops = "flops"
+    dollars = "dollars"
+    gpu_hours = "gpu-hours"
+    days = "days"
+
+
+def _option(help_text: str, panel: str) -> Any:
+    """A plain option in a help panel (its name comes from the parameter)."""
+    return typer.Option(help=help_text, rich_help_panel=panel)
+
+
+# Options shared by the planning commands: declared once, so every command spells and documents them alike.
+GpuOption = Annotated[str | None, _option(f"GPU preset: {', '.join(GPUS)}.", _HARDWARE)]
+MfuOption = Annotated[
+    str | None,
+    _option(f"Model FLOPs utilisation in (0, 1] (default {DEFAULT_MFU:.2f}).", _HARDWARE),
+]
+GpusOption = Annotated[str | None, _option("Number of GPUs, for wall-clock days.", _HARDWARE)]
+PriceOption = Annotated[
+    str | None,
+    _option("US dollars per GPU-hour (no default: prices vary too much).", _HARDWARE),
+]
+MethodOption = Annotated[
+    Method | None,
+    _option(
+        "How N and D are chosen: the D = r·N rule, or the law's own optimum (default tokens-per-param).", _ALLOCATION
+    ),
+]
+TokensPerParamOption = Annotated[
+    str | None,
+    _option("r in D = r·N for the tokens-per-param rule (default 20).", _ALLOCATION),
+]
+LawOption = Annotated[
+    str | None,
+    _option(f"Loss law: {', '.join(PRESETS)}, or a law YAML file (default {DEFAULT_LAW}).", _ALLOCATION),
+]
+CompareLawsOption = Annotated[
+    bool,
+    typer.Option("--compare-laws", help="Also show what every law's own optimum chooses.", rich_help_panel=_ALLOCATION),
+]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config", "-c", help="YAML config file ('-' for stdin); flags override it.", rich_help_panel=_OUTPUT
+    ),
+]
+ConfigsArgument = Annotated[list[str], typer.Argument(help="YAML config files.", show_default=False)]
+
+
+def _plan_flags(**flags: Any) -> dict[str, Any]:
+    """Flag values (None when not given) keyed by plan field, each remembering its flag for messages."""
+    from .config import FLAGS, Sourced
+
+    return {name: Sourced(value, FLAGS[name]) for name, value in flags.items() if value is not None}
+
+
+def _warn_all(messages: list[str], prefix: str = "") -> None:
+    for message in messages:
+        warn(prefix + message)
 
 
 @app.command()
 def budget(
-    flops: Annotated[
-        str | None, typer.Option(help="Training compute in FLOPs, e.g. 1e24.", rich_help_panel=_BUDGET)
-    ] = None,
+    flops: Annotated[str | None, _option("Training compute in FLOPs, e.g. 1e24.", _BUDGET)] = None,
     dollars: Annotated[
         str | None,
-        typer.Option(
-            help="Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.", rich_help_panel=_BUDGET
-        ),
+        _option("Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.", _BUDGET),
     ] = None,
-    gpu_hours: Annotated[
-        str | None, typer.Option(help="GPU-hours, e.g. 5e5; needs --gpu.", rich_help_panel=_BUDGET)
-    ] = None,
-    days: Annotated[
-        str | None, typer.Option(help="Wall-clock days on --gpus GPUs of --gpu.", rich_help_panel=_BUDGET)
-    ] = None,
+    gpu_hours: Annotated[str | None, _option("GPU-hours, e.g. 5e5; needs --gpu.", _BUDGET)] = None,
+    days: Annotated[str | None, _option("Wall-clock days on --gpus GPUs of --gpu.", _BUDGET)] = None,
     params: Annotated[
         str | None,
-        typer.Option(
-            help="Inverse: the compute that makes a model of this size optimal, e.g. 70B.", rich_help_panel=_BUDGET
-        ),
+        _option("Inverse: the compute that makes a model of this size optimal, e.g. 70B.", _BUDGET),
     ] = None,
     tokens: Annotated[
         str | None,
-        typer.Option(
-            help="Inverse: the optimal model and compute for this many tokens, e.g. 15T.", rich_help_panel=_BUDGET
-        ),
+        _option("Inverse: the optimal model and compute for this many tokens, e.g. 15T.", _BUDGET),
     ] = None,
     loss: Annotated[
         str | None,
-        typer.Option(help="Inverse: the least compute that reaches this loss (nats/token).", rich_help_panel=_BUDGET),
+        _option("Inverse: the least compute that reaches this loss (nats/token).", _BUDGET),
     ] = None,
-    gpu: Annotated[str | None, typer.Option(help=f"GPU preset: {', '.join(GPUS)}.", rich_help_panel=_HARDWARE)] = None,
-    mfu: Annotated[
-        str | None,
-        typer.Option(help=f"Model FLOPs utilisation in (0, 1] (default {DEFAULT_MFU:.2f}).", rich_help_panel=_HARDWARE),
-    ] = None,
-    gpus: Annotated[
-        str | None, typer.Option(help="Number of GPUs, for wall-clock days.", rich_help_panel=_HARDWARE)
-    ] = None,
-    price_per_gpu_hour: Annotated[
-        str | None,
-        typer.Option(help="US dollars per GPU-hour (no default: prices vary too much).", rich_help_panel=_HARDWARE),
-    ] = None,
-    method: Annotated[
-        Method | None,
-        typer.Option(
-            help="How N and D are chosen: the D = r·N rule, or the law's own optimum (default tokens-per-param).",
-            rich_help_panel=_ALLOCATION,
-        ),
-    ] = None,
-    tokens_per_param: Annotated[
-        str | None,
-        typer.Option(help="r in D = r·N for the tokens-per-param rule (default 20).", rich_help_panel=_ALLOCATION),
-    ] = None,
-    law: Annotated[
-        str | None,
-        typer.Option(
-            help=f"Loss law: {', '.join(PRESETS)}, or a law YAML file (default {DEFAULT_LAW}).",
-            rich_help_panel=_ALLOCATION,
-        ),
-    ] = None,
-    compare_laws: Annotated[
-        bool,
-        typer.Option(
-            "--compare-laws", help="Also show what the rule and every preset choose.", rich_help_panel=_ALLOCATION
-        ),
-    ] = False,
-    config: Annotated[
-        str | None,
-        typer.Option(
-            "--config", "-c", help="YAML config file ('-' for stdin); flags override it.", rich_help_panel=_OUTPUT
-        ),
-    ] = None,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    method: MethodOption = None,
+    tokens_per_param: TokensPerParamOption = None,
+    law: LawOption = None,
+    compare_laws: CompareLawsOption = False,
+    config: ConfigOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=_OUTPUT)
     ] = OutputFormat.table,
 ) -> None:
     """Compute-optimal N, D and loss for a budget, with GPU-hours, days and cost when hardware is known.
 
-    Allocation assumes training compute C = 6·N·D (forward 2ND + backward 4ND).
+    Allocation assumes training compute C = 6·N·D (forward 2ND + backward 4ND). A config with a run: section also
+    gets the intended run's gap to the compute-optimal run at the same compute.
     """
-    from .config import FLAGS, Sourced, build_request, load_config, merge
+    from .config import build_request, load_config, merge
     from .plan import compare_laws as compare
     from .plan import make_plan, warnings_for
     from .render import emit_budget
 
-    flags: dict[str, Any] = {
-        "flops": flops, "dollars": dollars, "gpu_hours": gpu_hours, "days": days,
-        "params": params, "tokens": tokens, "loss": loss,
-        "gpu": gpu, "mfu": mfu, "gpus": gpus, "price_per_gpu_hour": price_per_gpu_hour,
-        "method": method.value if method else None, "tokens_per_param": tokens_per_param, "law": law,
-    }  # fmt: skip
-    flag_values = {name: Sourced(value, FLAGS[name]) for name, value in flags.items() if value is not None}
+    flag_values = _plan_flags(
+        flops=flops, dollars=dollars, gpu_hours=gpu_hours, days=days, params=params, tokens=tokens, loss=loss,
+        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
+        method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+    )  # fmt: skip
     config_values = load_config(config) if config is not None else {}
     request, warnings = build_request(merge(config_values, flag_values))
     plan = make_plan(request)
     warnings += warnings_for(plan)
     compared = None
     if compare_laws:
-        user_law = None if request.law in PRESETS.values() else request.law
-        compared, notes = compare(request, user_law)
+        compared, notes = compare(request)
         warnings += notes
-    for message in warnings:
-        warn(message)
+    _warn_all(warnings)
     emit_budget(plan, compared, output_format.value, sys.stdout)
+
+
+@app.command()
+def sweep(
+    start: Annotated[
+        str | None, typer.Option("--from", help="Smallest budget, e.g. 1e18.", rich_help_panel=_SWEEP)
+    ] = None,
+    stop: Annotated[str | None, typer.Option("--to", help="Largest budget, e.g. 1e26.", rich_help_panel=_SWEEP)] = None,
+    per_decade: Annotated[
+        str | None,
+        _option("Budgets per factor of ten, evenly spaced in log scale (default 4).", _SWEEP),
+    ] = None,
+    budgets: Annotated[
+        str | None,
+        _option("Explicit budgets instead of a range: 1e20,1e21,1e22.", _SWEEP),
+    ] = None,
+    unit: Annotated[
+        BudgetUnit,
+        _option(
+            "What the budgets count: FLOPs, dollars (needs --gpu, --price-per-gpu-hour), GPU-hours (needs"
+            " --gpu) or days (needs --gpu, --gpus).",
+            _SWEEP,
+        ),
+    ] = BudgetUnit.flops,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    method: MethodOption = None,
+    tokens_per_param: TokensPerParamOption = None,
+    law: LawOption = None,
+    compare_laws: CompareLawsOption = False,
+    config: ConfigOption = None,
+    output_format: Annotated[
+        SweepFormat,
+        typer.Option(
+            "--format", "-f", help="Output format (jsonl: one JSON record per line).", rich_help_panel=_OUTPUT
+        ),
+    ] = SweepFormat.table,
+) -> None:
+    """Plans across a range of budgets: how N, D, loss, GPU-hours and cost grow with the budget.
+
+    Every budget goes through the allocator, the law and the hardware in one vectorised pass. A config supplies
+    hardware and allocation; its own budget is replaced by the sweep's.
+    """
+    from .config import Sourced, build_request, load_config, merge, sweep_budgets
+    from .plan import laws_to_compare
+    from .render import emit_sweep
+    from .sweep import make_sweep, sweep_under, sweep_warnings
+
+    kind = unit.value.replace("-", "_")
+    values, where = sweep_budgets(start, stop, per_decade, budgets, kind)
+    flag_values = _plan_flags(
+        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
+        method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+    )  # fmt: skip
+    flag_values[kind] = Sourced(float(values[0]), where)
+    config_values = load_config(config) if config is not None else {}
+    request, warnings = build_request(merge(config_values, flag_values))
+    plans = make_sweep(request, values)
+    compared = [sweep_under(plans, other) for other in laws_to_compare(request)] if compare_laws else []
+    _warn_all(warnings + sweep_warnings(plans))
+    emit_sweep(plans, compared, output_format.value, sys.stdout)
+
+
+def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
+    """Each config's plan (and, with base_ref, its version at that ref before it); baselines; warnings."""
+    from .config import build_request, load_config, read_from_git
+    from .plan import make_plan, warnings_for
+    from .render import Entry
+
+    entries: list[Entry] = []
+    baselines: list[int] = []
+    warnings: list[str] = []
+
+    def add(path: str, text: str | None = None, label: str | None = None) -> None:
+        values = load_config(path, text, label)
+        request, notes = build_request(values)
+        plan = make_plan(request)
+        name = values["name"].value if "name" in values else None
+        shown = label or path
+        warnings.extend(note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(plan))
+        entries.append(Entry(shown, None if name is None else str(name), plan))
+
+    for path in configs:
+        if base_ref is not None:
+            baselines += [len(entries), len(entries)]
+            add(path, read_from_git(base_ref, path), f"{base_ref}:{path}")
+        else:
+            baselines.append(0)
+        add(path)
+    return entries, baselines, warnings
+
+
+@app.command(name="compare")
+def compare_configs(
+    configs: ConfigsArgument,
+    base_ref: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare each config with its version at this git ref (e.g. origin/main), read with `git show`."
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format (markdown for a pull-request comment).")
+    ] = ReportFormat.table,
+) -> None:
+    """Configs side by side: budget, N, D, tokens/param, loss, GPU-hours, days, cost and gap to optimal.
+
+    Deltas (absolute and %) are against the first config, or with --base-ref against each config's base version.
+    A config with a run: section is compared by its intended run; one without, by its planned run.
+    """
+    from .render import compare_records, emit_compare, gap_notes
+
+    entries, baselines, warnings = _entries(configs, base_ref)
+    if len(entries) < 2:
+        raise UsageError("CONFIGS", "give at least two configs to compare, or one with --base-ref")
+    _warn_all(warnings)
+    laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
+    notes = [note for law in laws.values() for note in gap_notes(law)]
+    emit_compare(compare_records(entries, baselines), notes, output_format.value, sys.stdout)
+
+
+EXIT_POLICY_FAILED = 1
+
+
+@app.command()
+def check(
+    configs: ConfigsArgument,
+    max_loss_gap: Annotated[
+        str | None,
+        _option("Largest predicted loss above optimal, in nats/token.", _POLICY),
+    ] = None,
+    max_compute_overhead: Annotated[
+        str | None,
+        _option("Largest extra compute over the optimal run reaching the same loss, in percent.", _POLICY),
+    ] = None,
+    min_tokens_per_param: Annotated[str | None, _option("Fewest training tokens per parameter.", _POLICY)] = None,
+    max_tokens_per_param: Annotated[str | None, _option("Most training tokens per parameter.", _POLICY)] = None,
+    max_cost_usd: Annotated[str | None, _option("Most US dollars the run may cost (needs a price).", _POLICY)] = None,
+    max_wall_clock_days: Annotated[
+        str | None, _option("Most wall-clock days (needs --gpus in the config).", _POLICY)
+    ] = None,
+    output_format: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format", "-f", help="Output format (markdown for a pull-request comment).", rich_help_panel=_OUTPUT
+        ),
+    ] = ReportFormat.table,
+) -> None:
+    """Check configs against policy limits: one line per config and rule, with the measured value and the limit.
+
+    The intended run (run: section) is checked, or the planned run when a config has none. Every config is reported.
+    Exit codes: 0 all rules pass; 1 a rule failed; 2 bad input (a config or flag that cannot be checked).
+    """
+    from .config import build_request, load_config, merge, policy_limits
+    from .plan import make_plan
+    from .policy import check_plan
+    from .render import Entry, emit_check, error_record, verdict_record
+
+    flag_values = _plan_flags(
+        max_loss_gap=max_loss_gap, max_compute_overhead=max_compute_overhead,
+        min_tokens_per_param=min_tokens_per_param, max_tokens_per_param=max_tokens_per_param,
+        max_cost_usd=max_cost_usd, max_wall_clock_days=max_wall_clock_days,
+    )  # fmt: skip
+    policy_limits(flag_values)  # a bad flag is bad for every config: say so once, before reading any
+    records = []
+    for path in configs:
+        try:
+            values = merge(load_config(path), flag_values)
+            limits = policy_limits(values)
+            if not limits:
+                raise UsageError(
+                    path, "no policy: give limits as flags (e.g. --min-tokens-per-param 15) or in a policy: section"
+                )
+            request, _ = build_request(values)
+            plan = make_plan(request)
+            name = str(values["name"].value) if "name" in values else None
+            records += [verdict_record(Entry(path, name, plan), verdict) for verdict in check_plan(plan, limits)]
+        except UsageError as error:
+            sys.stderr.write(f"{PROG}: error: {error}\n")
+            records.append(error_record(path, str(error)))
+    emit_check(records, output_format.value, sys.stdout)
+    statuses = {record["status"] for record in records}
+    if "error" in statuses:
+        raise typer.Exit(EXIT_USAGE)
+    if "fail" in statuses:
+        raise typer.Exit(EXIT_POLICY_FAILED)
+
+
+@app.command()
+def schema(
+    output_schema: Annotated[
+        bool, typer.Option("--output-schema", help="Print the schema of every command's JSON output instead.")
+    ] = False,
+    law_file: Annotated[bool, typer.Option("--law-file", help="Print the schema of a law file instead.")] = False,
+) -> None:
+    """Print the JSON Schema of the config file (for editors' YAML language servers), generated from its models."""
+    from .render import write_json
+    from .schemas import config_schema, law_file_schema, output_json_schema
+
+    if output_schema and law_file:
+        raise UsageError("--law-file", "give --output-schema or --law-file, not both")
+    chosen = output_json_schema() if output_schema else law_file_schema() if law_file else config_schema()
+    write_json(chosen, sys.stdout)
 
 
 @app.command()

@@ -18,10 +18,13 @@ from .allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPer
 from .budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
 from .errors import UsageError
 from .laws import DEFAULT_LAW, PRESETS, PUBLISHED_COMPUTE_RANGE_FLOPS, Law, ParametricLaw
-from .plan import BUDGET_KINDS, GIVEN_KINDS, PlanRequest
+from .plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
+from .policy import RULES, Limit
 from .units import parse_quantity
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
     from pydantic import BaseModel, ValidationError
 
 #: Plan fields, their flags and their place in a config file.
@@ -40,12 +43,20 @@ FLAGS = {
     "method": "--method",
     "tokens_per_param": "--tokens-per-param",
     "law": "--law",
+    "max_loss_gap": "--max-loss-gap",
+    "max_compute_overhead": "--max-compute-overhead",
+    "min_tokens_per_param": "--min-tokens-per-param",
+    "max_tokens_per_param": "--max-tokens-per-param",
+    "max_cost_usd": "--max-cost-usd",
+    "max_wall_clock_days": "--max-wall-clock-days",
 }
 SECTIONS = {
     "budget": ("flops", "dollars", "gpu_hours", "days"),
     "target": ("params", "tokens", "loss"),
     "hardware": ("gpu", "mfu", "gpus", "price_per_gpu_hour"),
     "allocation": ("method", "tokens_per_param", "law"),
+    "run": ("n_params", "n_tokens"),
+    "policy": tuple(RULES),
 }
 METHODS = ("tokens-per-param", "law")
 
@@ -135,21 +146,39 @@ def resolve_law(item: Sourced | None) -> Law:
     raise UsageError(item.where, f"unknown law {name!r}; choose one of {law_names()}, or give a law file path")
 
 
+def _intended_run(values: Mapping[str, Sourced]) -> IntendedRun | None:
+    if "run" not in values:
+        return None
+    n_params, n_tokens = _number(values, "n_params"), _number(values, "n_tokens")
+    assert n_params is not None and n_tokens is not None  # the config model requires both
+    for field, value in (("n_params", n_params), ("n_tokens", n_tokens)):
+        if value < 1:
+            raise UsageError(values[field].where, f"must be at least 1, got {value:g}")
+    return IntendedRun(n_params, n_tokens, values["run"].where)
+
+
 def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]]:
-    """Validate merged values once, whichever source they came from. Returns the request and warnings."""
+    """Validate merged values once, whichever source they came from. Returns the request and warnings.
+
+    Without a budget, a config's intended run gives one: its own compute, 6·N·D.
+    """
+    run = _intended_run(values)
     givens = [kind for kind in GIVEN_KINDS if kind in values]
-    if not givens:
+    if len(givens) > 1:
+        places = " and ".join(values[kind].where for kind in givens)
+        raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")
+    if givens:
+        given, given_where = givens[0], values[givens[0]].where
+        given_value = _number(values, given)
+        assert given_value is not None
+    elif run is not None:
+        given, given_value, given_where = "flops", run.compute_flops, run.where
+    else:
         raise UsageError(
             "",
             "no budget given: use one of --flops, --dollars, --gpu-hours, --days (with --gpus),"
             " or ask an inverse question with --params, --tokens or --loss",
         )
-    if len(givens) > 1:
-        places = " and ".join(values[kind].where for kind in givens)
-        raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")
-    given = givens[0]
-    given_value = _number(values, given)
-    assert given_value is not None
     warnings: list[str] = []
     hardware = _hardware(values, given, warnings)
     law = resolve_law(values.get("law"))
@@ -168,7 +197,114 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         allocator = LawOptimum(law)
     else:
         allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
-    return PlanRequest(given, given_value, values[given].where, allocator, law, hardware), warnings
+    return PlanRequest(given, given_value, given_where, allocator, law, hardware, run), warnings
+
+
+def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
+    """The policy's limits, from flags and the config's policy section (flags win), in RULES order."""
+    limits = []
+    for name, rule in RULES.items():
+        item = values.get(name)
+        if item is None:
+            continue
+        try:
+            limit = parse_quantity(item.value)
+        except ValueError as error:
+            raise UsageError(item.where, str(error)) from None
+        if limit < 0:
+            raise UsageError(item.where, f"must not be negative, got {limit:g}")
+        limits.append(Limit(rule, limit, item.where))
+    return limits
+
+
+# --- sweeps -------------------------------------------------------------------------------------------------------
+
+#: Most budgets one sweep plans: far more than any table needs, small enough to refuse an absurd range at once.
+MAX_SWEEP_POINTS = 100_000
+
+
+def _flag_number(value: str, flag: str, unit: str = "") -> float:
+    if value.strip().startswith("$") and unit != "dollars":
+        raise UsageError(flag, f"{value!r} is an amount of money: add --unit dollars (with --gpu and a price)")
+    try:
+        number = parse_quantity(value)
+    except ValueError as error:
+        raise UsageError(flag, str(error)) from None
+    if number <= 0:
+        raise UsageError(flag, f"must be positive, got {number:g}")
+    return number
+
+
+def sweep_budgets(
+    start: str | None, stop: str | None, per_decade: str | None, budgets: str | None, unit: str
+) -> tuple[NDArray[np.float64], str]:
+    """The budgets (in `unit`) of a sweep and the flag they came from: --budgets a,b,c, or --from/--to with
+    --per-decade points spaced evenly in log scale (both ends included)."""
+    import numpy as np
+
+    if budgets is not None:
+        if start is not None or stop is not None or per_decade is not None:
+            raise UsageError("--budgets", "give either --budgets or --from/--to/--per-decade, not both")
+        items = [item.strip() for item in budgets.split(",") if item.strip()]
+        if not items:
+            raise UsageError("--budgets", "expected a comma-separated list of budgets, e.g. 1e20,1e21,1e22")
+        if len(items) > MAX_SWEEP_POINTS:
+            raise UsageError("--budgets", f"{len(items):,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,}")
+        return np.array([_flag_number(item, "--budgets", unit) for item in items]), "--budgets"
+    if start is None or stop is None:
+        raise UsageError("--from" if start is None else "--to", "a sweep needs --from and --to, or --budgets")
+    low, high = _flag_number(start, "--from", unit), _flag_number(stop, "--to", unit)
+    if high < low:
+        raise UsageError("--to", f"must not be below --from ({stop} < {start})")
+    steps_per_decade = 4.0 if per_decade is None else _flag_number(per_decade, "--per-decade")
+    if steps_per_decade != int(steps_per_decade):
+        raise UsageError("--per-decade", f"must be a whole number of points, got {steps_per_decade:g}")
+    decades = math.log10(high / low)
+    n_steps = math.floor(decades * steps_per_decade + 1e-9)
+    if n_steps + 2 > MAX_SWEEP_POINTS:
+        raise UsageError(
+            "--per-decade", f"{n_steps + 1:,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,} (narrow the range)"
+        )
+    # Powers of ten from the start's exponent keep round budgets round (1e18, 1e19, ...).
+    exponents = math.log10(low) + np.arange(n_steps + 1) / steps_per_decade
+    values = np.power(10.0, exponents)
+    values[0] = low
+    if abs(values[-1] - high) <= 1e-9 * high:
+        values[-1] = high
+    else:
+        values = np.append(values, high)
+    return values, "--from"
+
+
+# --- configs from git -------------------------------------------------------------------------------------------
+
+
+def read_from_git(ref: str, path: str) -> str:
+    """The text of `path` as it was at git `ref` (`git show ref:./path`, from the file's own directory)."""
+    import subprocess
+
+    directory = os.path.dirname(os.path.abspath(path))
+    where = f"--base-ref {ref}"
+
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        try:
+            return subprocess.run(["git", *args], cwd=directory, capture_output=True, timeout=60, check=False)
+        except FileNotFoundError:
+            raise UsageError(where, "git is not installed or not on PATH") from None
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise UsageError(where, f"cannot run git: {error}") from None
+
+    if not os.path.isdir(directory) or git("rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise UsageError(where, f"{path} is not in a git repository")
+    if git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        raise UsageError(where, f"unknown git ref {ref!r}")
+    shown = git("show", f"{ref}:./{os.path.basename(path)}")
+    if shown.returncode != 0:
+        raise UsageError(where, f"{path} does not exist at {ref}")
+    try:
+        return shown.stdout.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{ref}:{path}", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
 # --- YAML files -------------------------------------------------------------------------------------------------
@@ -194,15 +330,20 @@ def _read_text(path: str) -> str:
         raise UsageError(label, f"cannot read: {error.strerror}") from None
     if len(text) > MAX_FILE_BYTES:
         raise UsageError(label, f"larger than {MAX_FILE_BYTES:,} bytes; a config is a small hand-written file")
-    return text.removeprefix("\ufeff")
+    return text
 
 
-def _read_yaml(path: str) -> tuple[Any, dict[Path, int], str]:
-    """Parse one YAML document; returns the data, the 1-based line of every key, and the label for messages."""
+def _read_yaml(path: str, text: str | None = None, label: str | None = None) -> tuple[Any, dict[Path, int], str]:
+    """Parse one YAML document (read from path, or given as text); returns the data, the 1-based line of every key,
+    and the label for messages."""
     import yaml
 
-    label = "<stdin>" if path == "-" else path
-    text = _read_text(path)
+    label = label or ("<stdin>" if path == "-" else path)
+    if text is None:
+        text = _read_text(path)
+    elif len(text) > MAX_FILE_BYTES:
+        raise UsageError(label, f"larger than {MAX_FILE_BYTES:,} bytes; a config is a small hand-written file")
+    text = text.removeprefix("\ufeff")
     lines: dict[Path, int] = {(): 1}
     loader = yaml.SafeLoader(text)
     try:
@@ -291,13 +432,19 @@ def _known_keys(model: type[BaseModel], loc: Path) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def load_config(path: str) -> dict[str, Sourced]:
-    """A plan config file -> plan fields, each with its file:line and dotted key."""
+def load_config(path: str, text: str | None = None, label: str | None = None) -> dict[str, Sourced]:
+    """A plan config file -> plan fields, each with its file:line and dotted key.
+
+    `text` and `label` give the file's content from elsewhere (an older version from git); law paths stay relative
+    to `path`.
+    """
     from .config_models import PlanConfig
 
-    data, lines, label = _read_yaml(path)
+    data, lines, label = _read_yaml(path, text, label)
     config = _validate(PlanConfig, data, lines, label)
     values: dict[str, Sourced] = {}
+    if config.name is not None:
+        values["name"] = Sourced(config.name, f"{label}:{lines.get(('name',), 1)}: name")
     for section, fields in SECTIONS.items():
         block = getattr(config, section)
         for field in fields:
@@ -308,6 +455,8 @@ def load_config(path: str) -> dict[str, Sourced]:
             if field == "law" and value not in PRESETS and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
             values[field] = Sourced(value, where)
+        if section == "run" and block is not None:
+            values["run"] = Sourced(None, f"{label}:{lines.get(('run',), 1)}: run")
     return values
 
 

@@ -53,13 +53,37 @@ class AllocationSection(_Section):
     law: str | None = Field(None, description="loss law preset or a law file path (relative to this config)")
 
 
+class RunSection(_Section):
+    """The run the team intends to train, measured against the compute-optimal run at the same compute."""
+
+    n_params: Quantity = Field(description="parameters of the intended model, e.g. 70B")
+    n_tokens: Quantity = Field(description="training tokens of the intended run, e.g. 1.4T")
+
+
+class PolicySection(_Section):
+    """Limits `scaling-plan check` enforces on the intended run (or, without one, on the plan)."""
+
+    max_loss_gap: Quantity | None = Field(None, description="largest predicted loss above optimal, in nats/token")
+    max_compute_overhead: Quantity | None = Field(
+        None, description="largest extra compute over the optimal run that reaches the same loss, in percent"
+    )
+    min_tokens_per_param: Quantity | None = Field(None, description="fewest training tokens per parameter")
+    max_tokens_per_param: Quantity | None = Field(None, description="most training tokens per parameter")
+    max_cost_usd: Quantity | None = Field(None, description="most US dollars the run may cost (needs a price)")
+    max_wall_clock_days: Quantity | None = Field(None, description="most wall-clock days (needs hardware.gpus)")
+
+
 class PlanConfig(_Section):
+    """A scaling-plan config: a budget (or target), hardware, allocation, an intended run and a policy."""
+
     name: str | None = Field(None, description="a short name for this plan")
     description: str | None = None
     budget: BudgetSection | None = None
     target: TargetSection | None = None
     hardware: HardwareSection | None = None
     allocation: AllocationSection | None = None
+    run: RunSection | None = None
+    policy: PolicySection | None = None
 
 
 class FittedRange(_Section):

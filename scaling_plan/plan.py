@@ -1,5 +1,7 @@
 """A plan: one 'given' (a budget or an inverse target) -> compute, N, D, predicted loss, and what the run takes.
 
+A run a team intends (N, D) is measured against its law's compute-optimal frontier at the same compute.
+
 Pure domain: no printing, no files. Inputs arrive validated (config.build_request); problems found here, such as
 a loss target no compute reaches, raise UsageError naming the input.
 """
@@ -7,6 +9,7 @@ a loss target no compute reaches, raise UsageError naming the input.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .allocate import (
@@ -19,15 +22,31 @@ from .allocate import (
 )
 from .budget import Hardware
 from .errors import UsageError
-from .laws import PRESETS, Law
+from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
 BUDGET_KINDS = ("flops", "dollars", "gpu_hours", "days")
 TARGET_KINDS = ("params", "tokens", "loss")
 GIVEN_KINDS = BUDGET_KINDS + TARGET_KINDS
 
+#: An intended run may exceed its (often rounded) budget by this factor before the user is warned.
+RUN_OVER_BUDGET_FACTOR = 1.05
+
 #: When the rule's tokens/param and the law's own optimum differ by more than this factor, the user is warned.
 RULE_LAW_DISAGREEMENT_FACTOR = 2.0
+
+
+@dataclass(frozen=True)
+class IntendedRun:
+    """The run a team actually intends to train, beside the plan for its budget."""
+
+    n_params: float
+    n_tokens: float
+    where: str  # the config field it came from, for messages
+
+    @property
+    def compute_flops(self) -> float:
+        return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,47 @@ class PlanRequest:
     allocator: Allocator
     law: Law
     hardware: Hardware | None = None
+    run: IntendedRun | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """How far a run (N, D) is from its law's compute-optimal frontier at the same compute C = 6·N·D.
+
+    The reference is always the law's own optimum (not the tokens-per-param rule), so the gap says what the law
+    predicts is lost; the same-loss compute is the least compute at which that frontier reaches the run's loss.
+    """
+
+    n_params: float
+    n_tokens: float
+    loss_nats: float
+    optimal_n_params: float
+    optimal_n_tokens: float
+    optimal_loss_nats: float
+    same_loss_compute_flops: float
+    gpu_hours: float | None
+    wall_clock_days: float | None
+    cost_usd: float | None
+
+    @property
+    def compute_flops(self) -> float:
+        return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.n_tokens / self.n_params
+
+    @property
+    def loss_gap_nats(self) -> float:
+        return self.loss_nats - self.optimal_loss_nats
+
+    @property
+    def loss_gap_pct(self) -> float:
+        return 100.0 * self.loss_gap_nats / self.optimal_loss_nats
+
+    @property
+    def compute_overhead_pct(self) -> float:
+        return 100.0 * (self.compute_flops / self.same_loss_compute_flops - 1.0)
 
 
 @dataclass(frozen=True)
@@ -50,6 +110,7 @@ class Plan:
     gpu_hours: float | None
     wall_clock_days: float | None
     cost_usd: float | None
+    run: Gap | None = None  # the intended run's distance from optimal, when the request has one
 
     @property
     def tokens_per_param(self) -> float:
@@ -61,21 +122,25 @@ class Plan:
         return not low <= self.compute_flops <= high
 
 
-def _compute_for_given(request: PlanRequest) -> float:
-    kind, value, hardware = request.given, request.given_value, request.hardware
+def budget_compute(request: PlanRequest, value: Num) -> Num:
+    """Training FLOPs for a budget of the request's kind (a float or an array of budgets)."""
+    kind, hardware = request.given, request.hardware
     if kind == "flops":
         return value
-    if kind in ("dollars", "gpu_hours", "days"):
-        assert hardware is not None  # build_request guarantees hardware (and price or GPU count) for these kinds
-        if kind == "dollars":
-            assert hardware.price_usd_per_gpu_hour is not None
-            gpu_hours = value / hardware.price_usd_per_gpu_hour
-        elif kind == "days":
-            assert hardware.n_gpus is not None
-            gpu_hours = value * 24.0 * hardware.n_gpus
-        else:
-            gpu_hours = value
-        return hardware.compute_flops(gpu_hours)
+    assert hardware is not None  # build_request guarantees hardware (and price or GPU count) for these kinds
+    if kind == "dollars":
+        assert hardware.price_usd_per_gpu_hour is not None
+        return hardware.compute_flops(value / hardware.price_usd_per_gpu_hour)
+    if kind == "days":
+        assert hardware.n_gpus is not None
+        return hardware.compute_flops(value * 24.0 * hardware.n_gpus)
+    return hardware.compute_flops(value)
+
+
+def _compute_for_given(request: PlanRequest) -> float:
+    kind, value = request.given, request.given_value
+    if kind in BUDGET_KINDS:
+        return budget_compute(request, value)
     if kind == "loss":
         floor = request.law.irreducible_loss
         if value <= floor:
@@ -93,39 +158,83 @@ def _compute_for_given(request: PlanRequest) -> float:
     return compute
 
 
-def make_plan(request: PlanRequest) -> Plan:
-    """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
-    compute_flops = _compute_for_given(request)
+def outcome(request: PlanRequest, compute_flops: Num) -> tuple[Num, Num, Num, Num | None, Num | None, Num | None]:
+    """N, D, loss, GPU-hours, days and cost at the given compute: the one place a plan's numbers are made."""
     n_params, n_tokens = request.allocator.allocate(compute_flops)
     loss_nats = request.law.loss(n_params, n_tokens)
-    gpu_hours = wall_clock_days = cost_usd = None
-    if request.hardware is not None:
-        gpu_hours = request.hardware.gpu_hours(compute_flops)
-        wall_clock_days = request.hardware.wall_clock_days(gpu_hours)
-        cost_usd = request.hardware.cost_usd(gpu_hours)
-    numbers = (compute_flops, n_params, n_tokens, loss_nats, gpu_hours, wall_clock_days, cost_usd)
+    hardware = request.hardware
+    if hardware is None:
+        return n_params, n_tokens, loss_nats, None, None, None
+    gpu_hours = hardware.gpu_hours(compute_flops)
+    return n_params, n_tokens, loss_nats, gpu_hours, hardware.wall_clock_days(gpu_hours), hardware.cost_usd(gpu_hours)
+
+
+def _require_plannable(request: PlanRequest, numbers: Sequence[float | None]) -> None:
+    n_params, n_tokens = numbers[1:3]
     if not all(x is None or (math.isfinite(x) and x > 0) for x in numbers):
         raise UsageError(
             request.given_where, f"{request.given} = {request.given_value:g} is beyond what floating point can plan"
         )
+    assert n_params is not None and n_tokens is not None
     if n_params < 1 or n_tokens < 1:
         raise UsageError(
             request.given_where,
             f"{request.given} = {request.given_value:g} is too small: it leaves fewer than one parameter or token",
         )
-    return Plan(request, compute_flops, n_params, n_tokens, loss_nats, gpu_hours, wall_clock_days, cost_usd)
 
 
-def compare_laws(request: PlanRequest, extra_law: Law | None = None) -> tuple[list[Plan], list[str]]:
-    """The same given answered by the rule and by each preset's own optimum (and a user law's, if any).
+def gap_to_optimal(
+    n_params: float, n_tokens: float, law: Law, hardware: Hardware | None = None, where: str = ""
+) -> Gap:
+    """Measure a run (N, D) against the law's compute-optimal run at the same compute C = 6·N·D."""
+    compute_flops = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    loss_nats = law.loss(n_params, n_tokens)
+    optimum = LawOptimum(law)
+    optimal_n, optimal_d = optimum.allocate(compute_flops)
+    same_loss_compute = compute_for_loss(optimum, law, loss_nats)
+    if same_loss_compute is None:  # the loss lies beyond what 1..1e60 FLOPs reach on the frontier
+        raise UsageError(where, f"the run's predicted loss {loss_nats:g} is out of {law.name}'s reach")
+    gpu_hours = hardware.gpu_hours(compute_flops) if hardware else None
+    days = hardware.wall_clock_days(gpu_hours) if hardware and gpu_hours is not None else None
+    cost = hardware.cost_usd(gpu_hours) if hardware and gpu_hours is not None else None
+    return Gap(
+        n_params, n_tokens, loss_nats, optimal_n, optimal_d, law.loss(optimal_n, optimal_d), same_loss_compute,
+        gpu_hours, days, cost,
+    )  # fmt: skip
+
+
+def make_plan(request: PlanRequest) -> Plan:
+    """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
+    compute_flops = _compute_for_given(request)
+    numbers = (compute_flops, *outcome(request, compute_flops))
+    _require_plannable(request, numbers)
+    run = request.run
+    gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
+    return Plan(request, *numbers, run=gap)
+
+
+def assessed(plan: Plan) -> Gap:
+    """The run a config stands for: its intended run when it names one, else the planned allocation itself."""
+    if plan.run is not None:
+        return plan.run
+    return gap_to_optimal(plan.n_params, plan.n_tokens, plan.request.law, plan.request.hardware)
+
+
+def laws_to_compare(request: PlanRequest) -> list[Law]:
+    """Every preset, and the request's own law when it is a user's law file."""
+    user_law = [] if request.law in PRESETS.values() else [request.law]
+    return [*PRESETS.values(), *user_law]
+
+
+def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
+    """The same given answered by the rule and by each law's own optimum (see laws_to_compare).
 
     The rule row predicts loss with the request's law; each optimum row with its own law. Rows whose question has no
     answer under that law (a loss at or below its E) are left out, with a note saying why.
     """
     rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else TokensPerParamRule()
-    candidates: list[PlanRequest] = [replace(request, allocator=rule)]
-    laws = list(PRESETS.values()) + ([extra_law] if extra_law is not None else [])
-    candidates += [replace(request, allocator=LawOptimum(law), law=law) for law in laws]
+    candidates: list[PlanRequest] = [replace(request, allocator=rule, run=None)]
+    candidates += [replace(request, allocator=LawOptimum(law), law=law, run=None) for law in laws_to_compare(request)]
     plans, notes = [], []
     for candidate in candidates:
         try:
@@ -135,28 +244,52 @@ def compare_laws(request: PlanRequest, extra_law: Law | None = None) -> tuple[li
     return plans, notes
 
 
-def warnings_for(plan: Plan) -> list[str]:
-    """What the user must know about a plan that the numbers alone don't say."""
-    request, warnings = plan.request, []
-    if plan.extrapolated:
-        low, high = request.law.compute_range_flops
+# --- warnings -----------------------------------------------------------------------------------------------------
+
+
+def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside: int) -> list[str]:
+    """Warnings for plans at the given compute values (one for a plan, the extremes of a sweep)."""
+    law, warnings = request.law, []
+    low, high = law.compute_range_flops
+    if n_outside:
+        where = (
+            f"{compute_flops[0]:.3g} FLOPs lies"
+            if len(compute_flops) == 1
+            else f"{n_outside} of the budgets ({min(compute_flops):.3g}-{max(compute_flops):.3g} FLOPs) lie"
+        )
         warnings.append(
-            f"{plan.compute_flops:.3g} FLOPs lies outside {low:.0e}-{high:.0e}, where {request.law.name} was fitted:"
-            " this plan is an extrapolation"
+            f"{where} outside {low:.0e}-{high:.0e}, where {law.name} was fitted: this plan is an extrapolation"
         )
     if isinstance(request.allocator, TokensPerParamRule):
-        law_n, law_d = request.law.optimum(plan.compute_flops)
-        law_ratio = law_d / law_n
         rule_ratio = request.allocator.tokens_per_param
-        if max(law_ratio / rule_ratio, rule_ratio / law_ratio) > RULE_LAW_DISAGREEMENT_FACTOR:
+        law_ratios = sorted(d / n for n, d in (law.optimum(c) for c in set(compute_flops)))
+        factor = max(law_ratios[-1] / rule_ratio, rule_ratio / law_ratios[0])
+        if factor > RULE_LAW_DISAGREEMENT_FACTOR:
+            at = f"{law_ratios[0]:.3g}" + (f"-{law_ratios[-1]:.3g}" if len(law_ratios) > 1 else "")
             warnings.append(
                 f"the rule's {rule_ratio:g} tokens/param differs by more than {RULE_LAW_DISAGREEMENT_FACTOR:g}x from"
-                f" {request.law.name}'s own optimum ({law_ratio:.3g} tokens/param at this compute); the loss is"
-                f" {request.law.name}'s prediction for the rule's allocation (use --method law for the law's own)"
+                f" {law.name}'s own optimum ({at} tokens/param at this compute); the loss is"
+                f" {law.name}'s prediction for the rule's allocation (use --method law for the law's own)"
             )
-    if request.law.n_params_kind != "total":
+    if law.n_params_kind != "total":
         warnings.append(
-            f"{request.law.name} counts {request.law.n_params_kind} parameters and predicts loss on"
-            f" {request.law.dataset}: compare its numbers with other laws' with care"
+            f"{law.name} counts {law.n_params_kind} parameters and predicts loss on"
+            f" {law.dataset}: compare its numbers with other laws' with care"
+        )
+    return warnings
+
+
+def warnings_for(plan: Plan) -> list[str]:
+    """What the user must know about a plan that the numbers alone don't say."""
+    warnings = warnings_at(plan.request, [plan.compute_flops], int(plan.extrapolated))
+    run = plan.request.run
+    if (
+        run is not None
+        and plan.request.given_where != run.where
+        and run.compute_flops > plan.compute_flops * RUN_OVER_BUDGET_FACTOR
+    ):
+        warnings.append(
+            f"{run.where}: the intended run needs {run.compute_flops:.3g} FLOPs (6·N·D),"
+            f" {run.compute_flops / plan.compute_flops - 1:.0%} more than the budget's {plan.compute_flops:.3g}"
         )
     return warnings

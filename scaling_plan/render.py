@@ -6,14 +6,19 @@ json and csv print records as they are; table humanises them with rich (imported
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
 
 from .allocate import TokensPerParamRule
 from .budget import Gpu
 from .laws import Law
-from .plan import Plan
 from .units import format_count, format_number, format_scientific, format_usd
+
+if TYPE_CHECKING:
+    from .plan import Gap, Plan
+    from .policy import Verdict
+    from .sweep import Sweep
 
 #: Bumped when a field is renamed or removed (adding fields keeps the version).
 SCHEMA_VERSION = 1
@@ -50,6 +55,27 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         "gpu_hours": plan.gpu_hours,
         "wall_clock_days": plan.wall_clock_days,
         "cost_usd": plan.cost_usd,
+    } | ({} if plan.run is None else {f"run_{key}": value for key, value in gap_record(plan.run).items()})
+
+
+def gap_record(gap: Gap) -> Record:
+    """A run (N, D) beside the law's compute-optimal run at the same compute."""
+    return {
+        "n_params": gap.n_params,
+        "n_tokens": gap.n_tokens,
+        "tokens_per_param": gap.tokens_per_param,
+        "compute_flops": gap.compute_flops,
+        "loss_nats": gap.loss_nats,
+        "optimal_n_params": gap.optimal_n_params,
+        "optimal_n_tokens": gap.optimal_n_tokens,
+        "optimal_loss_nats": gap.optimal_loss_nats,
+        "loss_gap_nats": gap.loss_gap_nats,
+        "loss_gap_pct": gap.loss_gap_pct,
+        "same_loss_compute_flops": gap.same_loss_compute_flops,
+        "compute_overhead_pct": gap.compute_overhead_pct,
+        "gpu_hours": gap.gpu_hours,
+        "wall_clock_days": gap.wall_clock_days,
+        "cost_usd": gap.cost_usd,
     }
 
 
@@ -66,13 +92,41 @@ def write_json(payload: Any, out: IO[str]) -> None:
     out.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
-def write_csv(records: Sequence[Record], out: IO[str]) -> None:
-    import csv
+def write_jsonl(records: Iterable[Record], out: IO[str]) -> None:
+    """JSON Lines: one record per line, written as each is made."""
+    import json
 
-    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
     for record in records:
+        out.write(json.dumps(record, allow_nan=False) + "\n")
+
+
+def write_csv(records: Iterable[Record], out: IO[str]) -> None:
+    """A header from the first record's fields, then one row per record (all records share those fields)."""
+    import csv
+    import itertools
+
+    rows = iter(records)
+    first = next(rows, None)
+    if first is None:
+        return
+    writer = csv.DictWriter(out, fieldnames=list(first), lineterminator="\n")
+    writer.writeheader()
+    for record in itertools.chain([first], rows):
         writer.writerow({key: _csv_cell(value) for key, value in record.items()})
+
+
+def write_markdown(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], out: IO[str], text_columns: frozenset[int] = frozenset({0})
+) -> None:
+    """A GitHub-flavoured markdown table: text columns left-aligned, the others (numbers) right-aligned."""
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |\n"
+
+    out.write(line(headers))
+    out.write("|" + "|".join(":---" if i in text_columns else "---:" for i in range(len(headers))) + "|\n")
+    for row in rows:
+        out.write(line(row))
 
 
 def _csv_cell(value: Any) -> Any:
@@ -105,6 +159,20 @@ LABELS: dict[str, str] = {
     "source": "Source",
     "optimal_tokens_per_param_at_1e24_flops": "Optimal tokens/param at 1e24",
     "peak_flops_per_second": "Peak dense BF16 FLOP/s",
+    "optimal_n_params": "Optimal N at the same compute",
+    "optimal_n_tokens": "Optimal D at the same compute",
+    "optimal_loss_nats": "Optimal loss (nats/token)",
+    "loss_gap_nats": "Loss gap (nats/token)",
+    "loss_gap_pct": "Loss gap (%)",
+    "same_loss_compute_flops": "Optimal compute for the same loss",
+    "compute_overhead_pct": "Compute overhead (%)",
+    "budget_flops": "Budget (FLOPs)",
+    "config": "Config",
+    "rule": "Rule",
+    "status": "Result",
+    "measured": "Measured",
+    "limit": "Limit",
+    "message": "Why",
 }
 
 FORMATS: dict[str, Callable[[Any], str]] = {
@@ -121,18 +189,39 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "price_usd_per_gpu_hour": lambda x: f"${x:,.2f}",
     "optimal_tokens_per_param_at_1e24_flops": format_number,
     "peak_flops_per_second": format_scientific,
+    "optimal_n_params": format_count,
+    "optimal_n_tokens": format_count,
+    "optimal_loss_nats": lambda x: f"{x:.4f}",
+    "loss_gap_nats": lambda x: f"{x:+.3g}",
+    "loss_gap_pct": lambda x: f"{x:+.2f}%",
+    "same_loss_compute_flops": format_scientific,
+    "compute_overhead_pct": lambda x: f"{x:+.1f}%",
+    "budget_flops": format_scientific,
+    "measured": format_number,
+    "limit": format_number,
 }
 
 
 #: Columns of names never wrap; columns of text are left-aligned, numbers right-aligned.
-NAME_KEYS = frozenset({"method", "law", "gpu", "name"})
-TEXT_KEYS = NAME_KEYS | {"formula", "source"}
+NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status"})
+TEXT_KEYS = NAME_KEYS | {"formula", "source", "message"}
+
+
+def _field(key: str) -> str:
+    """The quantity a key holds: 'epoch-2024.n_params' (a column group's field) holds n_params."""
+    return key.rsplit(".", 1)[-1]
+
+
+def label(key: str) -> str:
+    group, _, field = key.rpartition(".")
+    text = LABELS.get(field, field)
+    return f"{group}: {text}" if group else text
 
 
 def humanise(key: str, value: Any) -> str:
     if value is None:
         return "-"
-    return FORMATS.get(key, str)(value)
+    return FORMATS.get(_field(key), str)(value)
 
 
 def _console(out: IO[str]) -> Any:
@@ -144,8 +233,9 @@ def _console(out: IO[str]) -> Any:
 
     console = _Console(file=out)
     if not console.is_terminal:
-        # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and room for wide tables.
-        console.width = 160
+        # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and room for wide tables:
+        # a table takes only the width it needs, so wide sweeps are never squeezed into a terminal's width.
+        console.width = 400
     return console
 
 
@@ -167,19 +257,27 @@ def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Seq
     table.add_column("value", justify="right")
     for key in keys:
         if record.get(key) is not None:
-            table.add_row(LABELS.get(key, key), humanise(key, record[key]))
+            table.add_row(label(key), humanise(key, record[key]))
     _print_table(title, table, notes, out)
 
 
-def print_rows(title: str, records: Sequence[Record], keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:
-    """Records as rows of one table, with notes beneath."""
+def print_rows(
+    title: str,
+    records: Sequence[Record],
+    keys: Sequence[str],
+    notes: Sequence[str],
+    out: IO[str],
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Records as rows of one table, with notes beneath; `labels` names columns LABELS does not."""
     from rich.table import Table
 
     table = Table()
     shown = [key for key in keys if any(record.get(key) is not None for record in records)]
     for key in shown:
         text = key in TEXT_KEYS
-        table.add_column(LABELS.get(key, key), justify="left" if text else "right", no_wrap=key in NAME_KEYS)
+        heading = (labels or {}).get(key) or label(key)
+        table.add_column(heading, justify="left" if text else "right", no_wrap=key in NAME_KEYS)
     for record in records:
         table.add_row(*(humanise(key, record.get(key)) for key in shown))
     _print_table(title, table, notes, out)
@@ -230,6 +328,21 @@ def plan_notes(plan: Plan) -> list[str]:
     return notes
 
 
+#: The intended run beside the optimal run at the same compute.
+GAP_KEYS = (
+    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
+    "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats", "loss_gap_nats", "loss_gap_pct",
+    "same_loss_compute_flops", "compute_overhead_pct", "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+
+
+def gap_notes(law: Law) -> list[str]:
+    return [
+        f"Gap: against {law.name}'s own compute-optimal run at the run's compute C = 6·N·D.",
+        "Compute overhead = run compute / least compute at which that optimum reaches the same loss - 1.",
+    ]
+
+
 def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
     record = plan_record(plan)
     compare_records = [plan_record(other, "compare") for other in compared or ()]
@@ -242,9 +355,253 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         write_csv([record, *compare_records], out)
     else:
         print_key_values(_title(plan), record, PLAN_KEYS, plan_notes(plan), out)
+        if plan.run is not None:
+            title = "Intended run against compute-optimal at the same compute"
+            print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
         if compared is not None:
             notes = ["Each optimum row predicts loss with its own law; the rule row with the plan's law."]
             print_rows("The same question under each allocation", compare_records, COMPARE_KEYS, notes, out)
+
+
+# --- sweeps -------------------------------------------------------------------------------------------------------
+
+#: Per law compared in a sweep, this group of columns, named "<law>.<field>".
+SWEEP_GROUP_KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss_nats")
+SWEEP_KEYS = (
+    "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+#: Sweep tables are wide: short headings keep them readable in a terminal.
+_SWEEP_LABELS = {
+    "compute_flops": "FLOPs", "n_params": "N", "n_tokens": "D", "tokens_per_param": "D/N", "loss_nats": "Loss",
+    "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost",
+}  # fmt: skip
+_BUDGET_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "dollars": ("Budget", format_usd),
+    "gpu_hours": ("Budget GPU-hours", format_count),
+    "days": ("Budget days", format_number),
+}
+
+
+def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:
+    """One plan record per budget, each followed by a column group per compared law; made as they are written."""
+    for row, plan in enumerate(sweep.plans()):
+        record = plan_record(plan)
+        for other in compared:
+            group = other.request.law.name
+            record[f"{group}.n_params"] = float(other.n_params[row])
+            record[f"{group}.n_tokens"] = float(other.n_tokens[row])
+            record[f"{group}.tokens_per_param"] = float(other.n_tokens[row] / other.n_params[row])
+            record[f"{group}.loss_nats"] = float(other.loss_nats[row])
+        yield record
+
+
+def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out: IO[str]) -> None:
+    records = sweep_records(sweep, compared)
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "plans": list(records)}, out)
+    elif output_format == "jsonl":
+        write_jsonl(records, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        kind = sweep.request.given
+        keys = [key for key in SWEEP_KEYS if key != "given_value" or kind in _BUDGET_COLUMNS]
+        keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
+        rows = list(records)
+        labels = dict(_SWEEP_LABELS)
+        labels.update({key: f"{key.rpartition('.')[0]} {_SWEEP_LABELS[_field(key)]}" for key in keys if "." in key})
+        if kind in _BUDGET_COLUMNS:
+            labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
+            for row in rows:
+                row["given_value"] = formatter(row["given_value"])
+        notes = plan_notes(sweep.plan(0))
+        if compared:
+            notes.append(
+                "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."
+            )
+        title = f"Sweep of {len(sweep)} budgets, {_title(sweep.plan(0)).removeprefix('Plan for ')} to " + _title(
+            sweep.plan(len(sweep) - 1)
+        ).removeprefix("Plan for ")
+        print_rows(title, rows, keys, notes, out, labels)
+
+
+# --- compare: configs side by side ----------------------------------------------------------------------------------
+
+#: The rows of `compare`, each with its delta against the baseline column.
+COMPARED_KEYS = (
+    "budget_flops", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "gpu_hours", "wall_clock_days", "cost_usd", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One config in `compare` or `check`: where it came from and its plan."""
+
+    label: str  # the file, or ref:file for a version from git
+    name: str | None
+    plan: Plan
+
+
+def _compared_values(entry: Entry) -> Record:
+    from .plan import assessed
+
+    run = gap_record(assessed(entry.plan))
+    return {"budget_flops": entry.plan.compute_flops} | {key: run[key] for key in COMPARED_KEYS if key in run}
+
+
+def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[Record]:
+    """A record per config: what it stands for (its intended run, else its plan) and deltas against its baseline."""
+    values = [_compared_values(entry) for entry in entries]
+    records = []
+    for entry, own, base_index in zip(entries, values, baselines, strict=True):
+        base = values[base_index]
+        plan = entry.plan
+        record: Record = {
+            "schema_version": SCHEMA_VERSION,
+            "config": entry.label,
+            "name": entry.name,
+            "baseline": entries[base_index].label,
+            "subject": "intended run" if plan.run is not None else "planned run",
+            "given": plan.request.given,
+            "given_value": plan.request.given_value,
+            "method": plan.request.allocator.method,
+            "law": plan.request.law.name,
+            "gpu": plan.request.hardware.gpu.name if plan.request.hardware else None,
+        }
+        record.update(own)
+        for key in COMPARED_KEYS:
+            delta: float | None = None if own[key] is None or base[key] is None else own[key] - base[key]
+            relative = delta is not None and base[key] and key not in _GAP_KEYS
+            record[f"delta_{key}"] = delta
+            record[f"delta_{key}_pct"] = 100.0 * delta / abs(base[key]) if relative and delta is not None else None
+        records.append(record)
+    return records
+
+
+#: Quantities that are already differences from optimal: their deltas are given absolute only (a % of a gap near
+#: zero says nothing).
+_GAP_KEYS = frozenset({"loss_gap_nats", "loss_gap_pct", "compute_overhead_pct"})
+
+
+def _signed(key: str, value: float) -> str:
+    """A delta with its sign in front of any unit: +210B, -$147K, +1.08%."""
+    return ("-" if value < 0 else "+") + humanise(key, abs(value)).lstrip("+")
+
+
+def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows for the people-facing compare: a row per quantity, a column per config."""
+    headers = ["", *(record["config"] for record in records)]
+    rows = [
+        ["Compared", *(record["subject"] for record in records)],
+        ["Allocation / law", *(f"{record['method']} / {record['law']}" for record in records)],
+    ]
+    for key in COMPARED_KEYS:
+        if all(record[key] is None for record in records):
+            continue
+        cells = [label(key)]
+        for record in records:
+            cell = humanise(key, record[key])
+            delta, pct = record[f"delta_{key}"], record[f"delta_{key}_pct"]
+            if record["baseline"] != record["config"] and delta is not None:
+                change = "same" if delta == 0 else _signed(key, delta) + ("" if pct is None else f", {pct:+.1f}%")
+                cell += f" ({change})"
+            cells.append(cell)
+        rows.append(cells)
+    return headers, rows
+
+
+def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "configs": list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        headers, rows = _compare_grid(records)
+        bases = sorted({record["baseline"] for record in records}, key=[r["config"] for r in records].index)
+        title = "Configs compared; deltas (absolute, %) against " + ", ".join(bases)
+        if output_format == "markdown":
+            out.write(f"### scaling-plan compare\n\n{title}.\n\n")
+            write_markdown(headers, rows, out)
+            out.write("\n" + "".join(f"- {note}\n" for note in notes))
+            return
+        from rich.table import Table
+
+        table = Table()
+        for index, header in enumerate(headers):
+            table.add_column(header, justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*row)
+        _print_table(title, table, notes, out)
+
+
+# --- check: policy verdicts -----------------------------------------------------------------------------------------
+
+CHECK_KEYS = ("config", "rule", "status", "measured", "limit", "message")
+
+
+def verdict_record(entry: Entry, verdict: Verdict) -> Record:
+    rule, limit, measured = verdict.limit.rule, verdict.limit.value, verdict.measured
+    quantity = label(rule.quantity).lower()
+    if verdict.passed:
+        relation = "is within the maximum" if rule.is_max else "meets the minimum"
+        message = f"{quantity} {humanise(rule.quantity, measured)} {relation} {format_number(limit)}"
+    else:
+        relation = "above the maximum" if rule.is_max else "below the minimum"
+        message = f"{quantity} {humanise(rule.quantity, measured)} is {relation} {format_number(limit)} ({verdict.limit.where})"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "config": entry.label,
+        "name": entry.name,
+        "rule": rule.name,
+        "quantity": rule.quantity,
+        "unit": rule.unit,
+        "status": "pass" if verdict.passed else "fail",
+        "measured": measured,
+        "limit": limit,
+        "message": message,
+    }
+
+
+def error_record(config: str, message: str) -> Record:
+    """A config that could not be checked (bad input): it stays in the report, so every config is accounted for."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "config": config,
+        "name": None,
+        "rule": None,
+        "quantity": None,
+        "unit": None,
+        "status": "error",
+        "measured": None,
+        "limit": None,
+        "message": message,
+    }
+
+
+def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> None:
+    counts = {status: sum(record["status"] == status for record in records) for status in ("pass", "fail", "error")}
+    summary = f"{counts['fail']} failed, {counts['pass']} passed" + (
+        f", {counts['error']} could not be checked" if counts["error"] else ""
+    )
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "summary": counts, "results": list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    elif output_format == "markdown":
+        out.write(f"### scaling-plan check: {summary}\n\n")
+        marks = {"pass": "pass", "fail": "**FAIL**", "error": "**ERROR**"}
+        rows = [
+            [record["config"], record["rule"] or "-", marks[record["status"]], humanise("measured", record["measured"]),
+             humanise("limit", record["limit"]), record["message"]]
+            for record in records
+        ]  # fmt: skip
+        text = frozenset(i for i, key in enumerate(CHECK_KEYS) if key in TEXT_KEYS)
+        write_markdown([label(key) for key in CHECK_KEYS], rows, out, text)
+    else:
+        shown = [record | {"status": record["status"].upper()} for record in records]
+        print_rows(f"Policy check: {summary}", shown, CHECK_KEYS, [], out)
 
 
 # --- listings of presets ----------------------------------------------------------------------------------------

@@ -1,0 +1,203 @@
+"""JSON Schemas: of the config file (from its pydantic models) and of every command's JSON output.
+
+The output models describe the records render.py writes; tests validate real output against this schema, so the
+two cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from .config_models import LawFile, PlanConfig
+from .render import COMPARED_KEYS, GAP_KEYS, SCHEMA_VERSION, SWEEP_GROUP_KEYS
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def config_schema() -> dict[str, Any]:
+    schema = PlanConfig.model_json_schema()
+    return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": "scaling-plan config"}
+
+
+def law_file_schema() -> dict[str, Any]:
+    return {"$schema": JSON_SCHEMA_DIALECT, **LawFile.model_json_schema(), "title": "scaling-plan law file"}
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = Field(description=f"output schema version ({SCHEMA_VERSION}); bumped on renames")
+
+
+class PlanRecord(_Record):
+    role: str = Field(description="'plan', or 'compare' for a --compare-laws row")
+    given: str = Field(description="the kind of budget or inverse target: flops, dollars, gpu_hours, days, ...")
+    given_value: float
+    compute_flops: float = Field(description="training compute C = 6·N·D, FLOPs")
+    n_params: float
+    n_tokens: float
+    tokens_per_param: float
+    loss_nats: float = Field(description="predicted loss, nats/token on the law's dataset")
+    method: str
+    tokens_per_param_rule: float | None
+    law: str
+    law_source: str
+    n_params_kind: str
+    loss_dataset: str
+    extrapolated: bool
+    gpu: str | None
+    gpu_peak_flops: float | None
+    mfu: float | None
+    gpus: int | None
+    price_usd_per_gpu_hour: float | None
+    gpu_hours: float | None
+    wall_clock_days: float | None
+    cost_usd: float | None
+
+
+#: A plan record with the intended run's fields (run_*), present when the config has a run: section.
+PlanWithRun = create_model(  # type: ignore[call-overload]
+    "PlanWithRun", __base__=PlanRecord, **{f"run_{key}": (float | None, None) for key in GAP_KEYS}
+)
+
+
+class BudgetOutput(PlanWithRun):
+    """`budget --format json`."""
+
+    compare_laws: list[PlanRecord] | None = Field(None, description="with --compare-laws")
+
+
+_GROUP_PATTERN = r"^.+\.(" + "|".join(SWEEP_GROUP_KEYS) + r")$"
+
+
+class SweepRecord(PlanRecord):
+    """One budget of `sweep`; `sweep --format jsonl` writes one per line. --compare-laws adds '<law>.<field>'."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"patternProperties": {_GROUP_PATTERN: {"type": "number"}}, "additionalProperties": False},
+    )
+
+
+class SweepOutput(_Record):
+    """`sweep --format json`."""
+
+    plans: list[SweepRecord]
+
+
+CompareRecord = create_model(  # type: ignore[call-overload]
+    "CompareRecord",
+    __base__=_Record,
+    config=(str, ...),
+    name=(str | None, ...),
+    baseline=(str, Field(description="the config the deltas are against")),
+    subject=(str, Field(description="'intended run' (run: section) or 'planned run'")),
+    given=(str, ...),
+    given_value=(float, ...),
+    method=(str, ...),
+    law=(str, ...),
+    gpu=(str | None, ...),
+    **{key: (float | None, ...) for key in COMPARED_KEYS},
+    **{f"delta_{key}": (float | None, ...) for key in COMPARED_KEYS},
+    **{f"delta_{key}_pct": (float | None, ...) for key in COMPARED_KEYS},
+)
+
+
+class CompareOutput(_Record):
+    """`compare --format json`."""
+
+    configs: list[CompareRecord]
+
+
+class CheckRecord(_Record):
+    config: str
+    name: str | None
+    rule: str | None = Field(description="the policy rule; null when the config could not be checked")
+    quantity: str | None
+    unit: str | None
+    status: str = Field(description="pass, fail or error")
+    measured: float | None
+    limit: float | None
+    message: str
+
+
+class CheckSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pass_: int = Field(alias="pass")
+    fail: int
+    error: int
+
+
+class CheckOutput(_Record):
+    """`check --format json`."""
+
+    summary: CheckSummary
+    results: list[CheckRecord]
+
+
+class LawRecord(_Record):
+    name: str
+    E: float | None
+    A: float | None
+    B: float | None
+    alpha: float | None
+    beta: float | None
+    alpha_n: float | None
+    alpha_d: float | None
+    n_c: float | None
+    d_c: float | None
+    frontier_n_coefficient: float | None
+    frontier_n_exponent: float | None
+    irreducible_loss_nats: float
+    optimal_tokens_per_param_at_1e24_flops: float
+    n_params_kind: str
+    loss_dataset: str
+    formula: str
+    source: str
+
+
+class LawsOutput(_Record):
+    """`laws --format json`."""
+
+    laws: list[LawRecord]
+
+
+class GpuRecord(_Record):
+    name: str
+    peak_flops_per_second: float
+    source: str
+
+
+class GpusOutput(_Record):
+    """`gpus --format json`."""
+
+    gpus: list[GpuRecord]
+
+
+OUTPUTS: dict[str, type[BaseModel]] = {
+    "budget": BudgetOutput,
+    "sweep": SweepOutput,
+    "sweep-jsonl-line": SweepRecord,
+    "compare": CompareOutput,
+    "check": CheckOutput,
+    "laws": LawsOutput,
+    "gpus": GpusOutput,
+}
+
+
+def output_json_schema() -> dict[str, Any]:
+    """One schema whose $defs hold each command's JSON document; a document is any one of them."""
+    from pydantic.json_schema import models_json_schema
+
+    refs, top = models_json_schema([(model, "validation") for model in OUTPUTS.values()], by_alias=True)
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "title": "scaling-plan JSON output",
+        "description": "by command: "
+        + ", ".join(f"{command} -> {model.__name__}" for command, model in OUTPUTS.items()),
+        "anyOf": [refs[(model, "validation")] for model in OUTPUTS.values()],
+        **top,
+    }

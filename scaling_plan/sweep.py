@@ -1,0 +1,82 @@
+"""Plans for many budgets at once: one vectorised call through the allocator, the law and the hardware.
+
+The numbers come from the same functions as a single plan (plan.outcome), on numpy arrays instead of floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .allocate import LawOptimum
+from .laws import Law
+from .plan import BUDGET_KINDS, Plan, PlanRequest, budget_compute, make_plan, outcome, warnings_at
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Plans for many budgets of one kind, held as arrays (one row per budget)."""
+
+    request: PlanRequest  # the kind of budget, allocator, law and hardware shared by every row
+    given_values: NDArray[np.float64]
+    compute_flops: NDArray[np.float64]
+    n_params: NDArray[np.float64]
+    n_tokens: NDArray[np.float64]
+    loss_nats: NDArray[np.float64]
+    gpu_hours: NDArray[np.float64] | None
+    wall_clock_days: NDArray[np.float64] | None
+    cost_usd: NDArray[np.float64] | None
+
+    def __len__(self) -> int:
+        return len(self.given_values)
+
+    def plan(self, row: int) -> Plan:
+        """Row `row` as a Plan, so every renderer of a single plan serves sweeps too."""
+
+        def at(values: NDArray[np.float64] | None) -> float | None:
+            return None if values is None else float(values[row])
+
+        return Plan(
+            replace(self.request, given_value=float(self.given_values[row])),
+            float(self.compute_flops[row]), float(self.n_params[row]), float(self.n_tokens[row]),
+            float(self.loss_nats[row]), at(self.gpu_hours), at(self.wall_clock_days), at(self.cost_usd),
+        )  # fmt: skip
+
+    def plans(self) -> Iterator[Plan]:
+        return (self.plan(row) for row in range(len(self)))
+
+
+def make_sweep(request: PlanRequest, given_values: NDArray[np.float64]) -> Sweep:
+    """Plans for every budget in given_values (of the request's budget kind), in one vectorised pass."""
+    import numpy as np
+
+    assert request.given in BUDGET_KINDS
+    compute_flops = budget_compute(request, given_values)
+    numbers = (compute_flops, *outcome(request, compute_flops))
+    with np.errstate(invalid="ignore"):
+        plannable = np.ones(len(given_values), dtype=bool)
+        for values in numbers:
+            if values is not None:
+                plannable &= np.isfinite(values) & (values > 0)
+        plannable &= (numbers[1] >= 1) & (numbers[2] >= 1)
+    if not plannable.all():
+        # The single-plan check says what is wrong with the first budget that fails, in the same words.
+        make_plan(replace(request, given_value=float(given_values[int(np.argmin(plannable))])))
+    return Sweep(request, given_values, *numbers)
+
+
+def sweep_under(sweep: Sweep, law: Law) -> Sweep:
+    """The same budgets allocated by a law's own optimum and predicted by that law."""
+    return make_sweep(replace(sweep.request, allocator=LawOptimum(law), law=law), sweep.given_values)
+
+
+def sweep_warnings(sweep: Sweep) -> list[str]:
+    low, high = sweep.request.law.compute_range_flops
+    compute = sweep.compute_flops
+    n_outside = int(((compute < low) | (compute > high)).sum())
+    return warnings_at(sweep.request, [float(compute.min()), float(compute.max())], n_outside)

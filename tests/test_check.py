@@ -1,0 +1,119 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from scaling_plan.policy import RULES
+
+from .conftest import CONFIGS, Cli
+
+CHINCHILLA, GOPHER = str(CONFIGS / "chinchilla-70b.yaml"), str(CONFIGS / "gopher-280b.yaml")
+
+
+def test_gopher_fails_min_tokens_per_param_and_chinchilla_passes(cli: Cli) -> None:
+    failed = cli.run("check", GOPHER, "--min-tokens-per-param", "15")
+    assert failed.exit_code == 1
+    line = next(line for line in failed.stdout.splitlines() if "gopher-280b.yaml" in line)
+    assert "FAIL" in line and "1.07 is below the minimum 15" in line
+    passed = cli.run("check", CHINCHILLA, "--min-tokens-per-param", "15")
+    assert passed.exit_code == 0, passed.stdout
+    assert "FAIL" not in passed.stdout and "PASS" in passed.stdout
+
+
+def test_a_malformed_config_exits_2_naming_it_and_the_rest_are_still_reported(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("budget:\n  flops: 1e24\nrun:\n  n_params: lots\n  n_tokens: 1T\n")
+    result = cli.run("check", GOPHER, str(bad), CHINCHILLA, "--min-tokens-per-param", "15", "--format", "json")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"scaling-plan: error: {bad}:4: run.n_params: cannot read 'lots' as a number"
+        " (examples: 1e24, 5.76e23, 70B, 1.4T, $2M)"
+    ]
+    report = json.loads(result.stdout)
+    statuses = {(Path(r["config"]).name, r["rule"]): r["status"] for r in report["results"]}
+    assert statuses[("gopher-280b.yaml", "min_tokens_per_param")] == "fail"
+    assert statuses[("bad.yaml", None)] == "error"
+    assert statuses[("chinchilla-70b.yaml", "min_tokens_per_param")] == "pass"
+    assert report["summary"] == {"pass": 4, "fail": 1, "error": 1}
+
+
+def check_error(cli: Cli, *args: str) -> str:
+    """check with bad input: exit 2 and one error line (the report of what could be checked still goes to stdout)."""
+    result = cli.run("check", *args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scaling-plan: error: "), result.stderr
+    return lines[0]
+
+
+def run_config(tmp_path: Path, policy: str) -> str:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "budget:\n  flops: 5.76e23\nrun:\n  n_params: 280B\n  n_tokens: 300B\n"
+        "hardware:\n  gpu: H100-SXM\n  gpus: 1024\n  price_per_gpu_hour: 2.5\n" + policy
+    )
+    return str(path)
+
+
+# The Gopher-like run: 1.07 tokens/param, 3.54e5 GPU-hours at 40% MFU, $885K, 14.4 days on 1,024 GPUs.
+@pytest.mark.parametrize(
+    ("rule", "passing", "failing"),
+    [
+        ("max_loss_gap", "0.05", "0.01"),
+        ("max_compute_overhead", "150", "50"),
+        ("min_tokens_per_param", "1", "15"),
+        ("max_tokens_per_param", "2", "1"),
+        ("max_cost_usd", "1e6", "5e5"),
+        ("max_wall_clock_days", "15", "14"),
+    ],
+)
+def test_each_rule_passes_and_fails_on_its_side_of_the_limit(
+    cli: Cli, tmp_path: Path, rule: str, passing: str, failing: str
+) -> None:
+    flag = "--" + rule.replace("_", "-")
+    config = run_config(tmp_path, "")
+    ok = cli.json("check", config, flag, passing)
+    assert ok["results"][0]["status"] == "pass" and ok["results"][0]["rule"] == rule
+    failed = cli.run("check", config, flag, failing, "--format", "json")
+    assert failed.exit_code == 1
+    result = json.loads(failed.stdout)["results"][0]
+    assert result["status"] == "fail" and result["limit"] == float(failing)
+    assert result["quantity"] == RULES[rule].quantity
+    # The same limit from the config's policy section.
+    from_config = cli.run("check", run_config(tmp_path, f"policy:\n  {rule}: {failing}\n"), "--format", "json")
+    assert from_config.exit_code == 1
+    assert "policy." + rule in json.loads(from_config.stdout)["results"][0]["message"]
+
+
+def test_flags_override_the_config_policy(cli: Cli, tmp_path: Path) -> None:
+    config = run_config(tmp_path, "policy:\n  min_tokens_per_param: 15\n")
+    assert cli.run("check", config).exit_code == 1
+    assert cli.run("check", config, "--min-tokens-per-param", "1").exit_code == 0
+
+
+def test_rules_that_need_hardware_say_so(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "bare.yaml"
+    config.write_text("run:\n  n_params: 7B\n  n_tokens: 140B\n")
+    line = check_error(cli, str(config), "--max-cost-usd", "1e6")
+    assert "--max-cost-usd: max_cost_usd needs hardware.gpu and hardware.price_per_gpu_hour" in line
+
+
+def test_a_config_without_a_policy_is_bad_input(cli: Cli) -> None:
+    assert "no policy" in check_error(cli, str(CONFIGS / "flops-1e24.yaml"))
+
+
+def test_a_bad_limit_flag_is_reported_once(cli: Cli) -> None:
+    line = cli.error("check", CHINCHILLA, GOPHER, "--max-loss-gap", "-1")
+    assert "--max-loss-gap: must not be negative" in line
+
+
+def test_markdown_and_csv(cli: Cli) -> None:
+    result = cli.run("check", CHINCHILLA, GOPHER, "--min-tokens-per-param", "15", "--format", "markdown")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("### scaling-plan check: 1 failed, 4 passed\n")
+    assert "| Config | Rule | Result | Measured | Limit | Why |" in result.stdout
+    assert "**FAIL**" in result.stdout
+    rows = cli.run("check", CHINCHILLA, "--format", "csv")
+    assert rows.exit_code == 0
+    assert rows.stdout.splitlines()[0].startswith("schema_version,config,name,rule,quantity,unit,status,measured,limit")
+    assert len(rows.stdout.splitlines()) == 1 + 4  # the Chinchilla config's policy has four rules

@@ -1,0 +1,86 @@
+"""The printed JSON Schemas: every example file validates against them, and so does every command's JSON output."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from .conftest import CONFIGS, Cli
+
+CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
+LAW_FILES = sorted((CONFIGS / "laws").glob("*.yaml"))
+
+
+def printed_schema(cli: Cli, *args: str) -> dict[str, Any]:
+    result = cli.run("schema", *args)
+    assert result.exit_code == 0, result.stderr
+    schema: dict[str, Any] = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES, ids=lambda p: p.name)
+def test_every_config_validates_against_the_printed_schema(cli: Cli, path: Path) -> None:
+    jsonschema.validate(yaml.safe_load(path.read_text()), printed_schema(cli))
+
+
+@pytest.mark.parametrize("path", LAW_FILES, ids=lambda p: p.name)
+def test_every_law_file_validates_against_the_printed_law_schema(cli: Cli, path: Path) -> None:
+    jsonschema.validate(yaml.safe_load(path.read_text()), printed_schema(cli, "--law-file"))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"budget": {"flops": 1e24}, "hardwre": {}},
+        {"budget": {"flops": "lots"}},
+        {"run": {"n_params": "7B"}},
+        {"allocation": {"method": "guess"}},
+        {"policy": {"max_loss_gap": [1]}},
+    ],
+)
+def test_the_schema_rejects_what_the_tool_rejects(cli: Cli, config: dict[str, Any]) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(config, printed_schema(cli))
+    assert cli.run("budget", "-c", "-", input=yaml.safe_dump(config)).exit_code == 2
+
+
+def output_validator(cli: Cli, definition: str) -> jsonschema.Draft202012Validator:
+    schema = printed_schema(cli, "--output-schema")
+    return jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{definition}", "anyOf": [{}]})
+
+
+OUTPUTS = [
+    ("BudgetOutput", ("budget", "--flops", "1e24")),
+    ("BudgetOutput", ("budget", "-c", str(CONFIGS / "gopher-280b.yaml"), "--compare-laws")),
+    ("BudgetOutput", ("budget", "-c", str(CONFIGS / "h100-cluster-30d.yaml"))),
+    ("SweepOutput", ("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "1", "--compare-laws")),
+    ("CompareOutput", ("compare", str(CONFIGS / "chinchilla-70b.yaml"), str(CONFIGS / "flops-1e24.yaml"))),
+    ("CheckOutput", ("check", str(CONFIGS / "chinchilla-70b.yaml"))),
+    ("LawsOutput", ("laws",)),
+    ("GpusOutput", ("gpus",)),
+]
+
+
+@pytest.mark.parametrize(("definition", "args"), OUTPUTS, ids=lambda x: x if isinstance(x, str) else x[0])
+def test_json_output_matches_the_output_schema(cli: Cli, definition: str, args: tuple[str, ...]) -> None:
+    output_validator(cli, definition).validate(cli.json(*args))
+
+
+def test_jsonl_lines_match_the_sweep_record_schema(cli: Cli) -> None:
+    result = cli.run("sweep", "--budgets", "1e20,1e22", "--compare-laws", "--format", "jsonl")
+    validator = output_validator(cli, "SweepRecord")
+    for line in result.stdout.splitlines():
+        validator.validate(json.loads(line))
+
+
+def test_the_output_schema_catches_drift(cli: Cli) -> None:
+    plan = cli.json("budget", "--flops", "1e24")
+    validator = output_validator(cli, "BudgetOutput")
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**plan, "surprise_field": 1})
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({key: value for key, value in plan.items() if key != "n_params"})
