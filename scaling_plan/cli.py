@@ -1,6 +1,6 @@
 """The Typer app: commands only. `_Group.main` is the single place where errors become exit codes.
 
-Exit codes: 0 success; 1 a policy rule failed (`check`); 2 bad input (usage, flags, config or law files); 3 an
+Exit codes: 0 success; 1 a policy rule failed (`check`) or a fit did not converge (`fit`); 2 bad input (usage, flags, config or law files); 3 an
 internal error (a bug: please report); 141 the reader closed stdout early (`| head`).
 """
 
@@ -440,6 +440,192 @@ def check(
         raise typer.Exit(EXIT_USAGE)
     if "fail" in statuses:
         raise typer.Exit(EXIT_POLICY_FAILED)
+
+
+EXIT_UNCONVERGED = 1
+_COLUMNS = "Columns (default: the first found, ignoring case)"
+_SELECTION = "Which runs"
+_FIT = "Fit and bootstrap"
+
+
+@app.command()
+def fit(
+    runs: Annotated[str, typer.Argument(help="Runs file: CSV, TSV or JSON Lines ('-' for stdin).", show_default=False)],
+    params_col: Annotated[str | None, _option("Parameters column (n_params, Model Size, params, N).", _COLUMNS)] = None,
+    tokens_col: Annotated[str | None, _option("Tokens column (n_tokens, tokens, D).", _COLUMNS)] = None,
+    flops_col: Annotated[
+        str | None, _option("Compute column, when tokens are absent: D = C/(6N) (Training FLOP, flops).", _COLUMNS)
+    ] = None,
+    loss_col: Annotated[str | None, _option("Final loss column in nats/token (loss_nats, loss).", _COLUMNS)] = None,
+    drop_top_loss: Annotated[
+        int, typer.Option(min=0, help="Leave out the K highest-loss runs (outliers).", rich_help_panel=_SELECTION)
+    ] = 0,
+    min_flops: Annotated[str | None, _option("Leave out runs below this compute.", _SELECTION)] = None,
+    max_flops: Annotated[str | None, _option("Leave out runs above this compute.", _SELECTION)] = None,
+    huber_delta: Annotated[
+        str | None, _option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", _FIT)
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option(min=0, max=100_000, help="Bootstrap resamples (e.g. 1000); 0 for none.", rich_help_panel=_FIT)
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=_FIT)] = 42,
+    interval: Annotated[
+        float,
+        typer.Option(
+            min=1, max=99.9, help="Interval level in percent (90: 5th to 95th percentile).", rich_help_panel=_FIT
+        ),
+    ] = 90.0,
+    allow_unconverged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unconverged",
+            help="Exit 0 and write the law even if the fit did not converge.",
+            rich_help_panel=_FIT,
+        ),
+    ] = False,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write the fitted law to this YAML file (for --law).", rich_help_panel=_OUTPUT
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, _option("Name of the law in the written file (default: the file's name).", _OUTPUT)
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """Fit L(N, D) = E + A/N^alpha + B/D^beta to your own runs, with bootstrap intervals.
+
+    The procedure of Hoffmann et al. 2022 (appendix D.2): the sum of Huber losses on log loss, from their grid of
+    4,500 starts. Exit codes: 0 fitted; 1 the fit did not converge (unless --allow-unconverged); 2 bad input.
+    """
+    import datetime
+
+    from .config import _flag_number, write_yaml
+    from .fit import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from .render import emit_fit, fit_notes, fit_record, law_file_data
+    from .runs import read_runs, select_runs
+
+    delta = HUBER_DELTA_DEFAULT if huber_delta is None else _flag_number(huber_delta, "--huber-delta")
+    low = None if min_flops is None else _flag_number(min_flops, "--min-flops")
+    high = None if max_flops is None else _flag_number(max_flops, "--max-flops")
+    if output is not None and os.path.isdir(output):
+        raise UsageError("--output", f"{output} is a directory; give a file name such as law.yaml")
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    selection = select_runs(table, drop_top_loss, low, high)
+    result, optima = fit_law(selection.runs, delta)
+    problem = None
+    if not result.converged:
+        problem = f"the fit did not converge in {result.iterations} iterations"
+    elif not (result.alpha > 0 and result.beta > 0):
+        problem = f"the best fit is degenerate (alpha = {result.alpha:.4g}, beta = {result.beta:.4g}; both must be > 0)"
+    samples = None
+    if bootstrap and problem is None:
+
+        def progress(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
+                sys.stderr.write("\n" if done == total else "")
+
+        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress)
+    level = interval / 100
+    emit_fit(
+        fit_record(selection, result, samples, level), fit_notes(selection, result), output_format.value, sys.stdout
+    )
+    if problem is not None and not allow_unconverged:
+        sys.stdout.flush()
+        _fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
+    if problem is not None:
+        warn(f"{runs}: {problem}")
+    if samples is not None and samples.n_converged < samples.resamples:
+        warn(f"{samples.resamples - samples.n_converged} of {samples.resamples} bootstrap refits did not converge")
+    if output is not None:
+        law_name = name or os.path.splitext(os.path.basename(output))[0]
+        today = datetime.date.today().isoformat()
+        write_yaml(output, law_file_data(selection, result, samples, level, law_name, today))
+
+
+@app.command()
+def experiments(
+    budgets: Annotated[str, typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False)],
+    sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.")] = 7,
+    spread: Annotated[
+        str | None,
+        typer.Option(help="Sizes run from N*/spread to N*·spread around the expected optimum N* (default 4)."),
+    ] = None,
+    law: Annotated[
+        str | None, typer.Option(help=f"Law that gives the expected optimum (default {DEFAULT_LAW}); a preset or file.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format (csv or json to drive training jobs).")
+    ] = OutputFormat.table,
+) -> None:
+    """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.
+
+    Fill in each run's final loss in the loss_nats column and `scaling-plan fit` reads the file back.
+    """
+    from .config import Sourced, _flag_number, resolve_law, sweep_budgets
+    from .experiments import SPREAD_DEFAULT, isoflop_grid
+    from .render import emit_experiments, experiment_records
+
+    values, _ = sweep_budgets(None, None, None, budgets, "flops")
+    factor = SPREAD_DEFAULT if spread is None else _flag_number(spread, "--spread")
+    if factor < 1:
+        raise UsageError("--spread", f"must be at least 1, got {factor:g}")
+    chosen = resolve_law(None if law is None else Sourced(law, "--law"))
+    grid = isoflop_grid([float(v) for v in values], sizes_per_budget, chosen, factor)
+    notes = [
+        f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
+        "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
+    ]
+    emit_experiments(experiment_records(grid), notes, output_format.value, sys.stdout)
+
+
+@app.command()
+def plot(
+    law: Annotated[str, typer.Argument(help="Law file (e.g. from fit --output) or preset.", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Image to write: .png or .svg.", show_default=False)],
+    runs: Annotated[str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).")] = None,
+    presets: Annotated[
+        str | None, typer.Option(help=f"Published laws to draw on the frontier: e.g. {','.join(PRESETS)}.")
+    ] = None,
+) -> None:
+    """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.
+
+    Needs the optional plot extra: pip install 'scaling-plan[plot]'.
+    """
+    from .config import Sourced, resolve_law
+
+    extension = os.path.splitext(output)[1].lower()
+    if extension not in (".png", ".svg"):
+        raise UsageError("--output", f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
+    if os.path.isdir(output):
+        raise UsageError("--output", f"{output} is a directory")
+    from .laws import ParametricLaw
+
+    chosen = resolve_law(Sourced(law, "LAW"))
+    if not isinstance(chosen, ParametricLaw):
+        raise UsageError("LAW", f"{chosen.name} is not of the form E + A/N^alpha + B/D^beta")
+    others = []
+    for name in (presets or "").split(","):
+        if name.strip():
+            if name.strip() not in PRESETS:
+                raise UsageError("--presets", f"unknown preset {name.strip()!r}; choose from {', '.join(PRESETS)}")
+            others.append(PRESETS[name.strip()])
+    selected = None
+    if runs is not None:
+        from .runs import read_runs, select_runs
+
+        selected = select_runs(read_runs(runs)).runs
+    try:
+        from .plot import plot_law
+    except ImportError as error:
+        if error.name != "matplotlib":
+            raise
+        raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
+    plot_law(chosen, selected, others, output)
 
 
 @app.command()

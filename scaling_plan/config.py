@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from .budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
 from .errors import UsageError
+from .files import read_text
 from .laws import DEFAULT_LAW, PRESETS, PUBLISHED_COMPUTE_RANGE_FLOPS, Law, ParametricLaw
 from .plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from .policy import RULES, Limit
@@ -312,27 +312,6 @@ def read_from_git(ref: str, path: str) -> str:
 Path = tuple[str | int, ...]
 
 
-def _read_text(path: str) -> str:
-    label = "<stdin>" if path == "-" else path
-    try:
-        if path == "-":
-            text = sys.stdin.read(MAX_FILE_BYTES + 1)
-        else:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise UsageError(label, "no such file") from None
-    except IsADirectoryError:
-        raise UsageError(label, "is a directory, not a file") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(label, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise UsageError(label, f"cannot read: {error.strerror}") from None
-    if len(text) > MAX_FILE_BYTES:
-        raise UsageError(label, f"larger than {MAX_FILE_BYTES:,} bytes; a config is a small hand-written file")
-    return text
-
-
 def _read_yaml(path: str, text: str | None = None, label: str | None = None) -> tuple[Any, dict[Path, int], str]:
     """Parse one YAML document (read from path, or given as text); returns the data, the 1-based line of every key,
     and the label for messages."""
@@ -340,7 +319,7 @@ def _read_yaml(path: str, text: str | None = None, label: str | None = None) -> 
 
     label = label or ("<stdin>" if path == "-" else path)
     if text is None:
-        text = _read_text(path)
+        text = read_text(path, MAX_FILE_BYTES, "a config is a small hand-written file")
     elif len(text) > MAX_FILE_BYTES:
         raise UsageError(label, f"larger than {MAX_FILE_BYTES:,} bytes; a config is a small hand-written file")
     text = text.removeprefix("\ufeff")
@@ -487,4 +466,28 @@ def load_law_file(path: str) -> ParametricLaw:
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
+        samples=_usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
+        interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
     )
+
+
+def _usable_samples(
+    samples: list[tuple[float, float, float, float, float]],
+) -> tuple[tuple[float, float, float, float, float], ...]:
+    """Bootstrap rows that make a valid law (a degenerate refit, e.g. an exponent at 0, is left out)."""
+    return tuple(row for row in samples if all(math.isfinite(v) and v > 0 for v in row))
+
+
+def write_yaml(path: str, data: Mapping[str, Any]) -> None:
+    """Write YAML whole or not at all (files.write_atomically)."""
+    import yaml
+
+    from .files import write_atomically
+
+    text = yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
+
+    def write(temporary: str) -> None:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(text)
+
+    write_atomically(path, write)

@@ -92,15 +92,46 @@ class FittedRange(_Section):
     n_tokens: tuple[Quantity, Quantity] | None = None
 
 
+class FitProcedure(_Section):
+    """How `scaling-plan fit` made a law (written by it; informational)."""
+
+    method: str
+    runs_file: str
+    runs: int
+    runs_dropped: int
+    tokens_from_compute: bool
+    huber_delta: float
+    starts: int
+    starts_at_best: int
+    objective: float
+    residual_rmse_log: float
+    converged: bool
+
+
+class BootstrapSummary(_Section):
+    """Refits on resampled runs: the samples let `budget` give intervals on N, D and loss."""
+
+    resamples: int
+    seed: int
+    converged: int
+    level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
+    intervals: dict[str, tuple[float, float]]
+    standard_errors: dict[str, float]
+    samples: list[tuple[float, float, float, float, float]] = Field(description="rows of E, A, B, alpha, beta")
+
+
 class LawFile(_Section):
     """L(N, D) = E + A/N^alpha + B/D^beta, in nats per token."""
 
     name: str | None = None
     source: str | None = None
     dataset: str | None = None
+    date: str | None = None
     E: Quantity
     A: Quantity
     B: Quantity
     alpha: Quantity
     beta: Quantity
     fitted_range: FittedRange | None = None
+    procedure: FitProcedure | None = None
+    bootstrap: BootstrapSummary | None = None

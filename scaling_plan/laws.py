@@ -74,6 +74,9 @@ class ParametricLaw:
     dataset: str = "MassiveText (Chinchilla's training data)"
     n_params_kind: str = "total"
     compute_range_flops: tuple[float, float] = PUBLISHED_COMPUTE_RANGE_FLOPS
+    #: Bootstrap refits (E, A, B, alpha, beta) of a fitted law, and the share of them an interval holds.
+    samples: tuple[tuple[float, float, float, float, float], ...] = ()
+    interval_level: float = 0.9
 
     def __post_init__(self) -> None:
         for field in ("E", "A", "B", "alpha", "beta"):

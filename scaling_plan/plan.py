@@ -22,7 +22,7 @@ from .allocate import (
 )
 from .budget import Hardware
 from .errors import UsageError
-from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num
+from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num, ParametricLaw
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
 BUDGET_KINDS = ("flops", "dollars", "gpu_hours", "days")
@@ -101,6 +101,16 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Intervals:
+    """Ranges over a fitted law's bootstrap refits, each holding `level` of them (e.g. 0.9: 5th-95th percentile)."""
+
+    level: float
+    n_params: tuple[float, float]
+    n_tokens: tuple[float, float]
+    loss_nats: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Plan:
     request: PlanRequest
     compute_flops: float
@@ -111,6 +121,7 @@ class Plan:
     wall_clock_days: float | None
     cost_usd: float | None
     run: Gap | None = None  # the intended run's distance from optimal, when the request has one
+    intervals: Intervals | None = None  # when the law carries bootstrap refits
 
     @property
     def tokens_per_param(self) -> float:
@@ -203,6 +214,30 @@ def gap_to_optimal(
     )  # fmt: skip
 
 
+def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None:
+    """N, D and loss across the law's bootstrap refits at this compute; None for a law without them.
+
+    Under the law's own optimum each refit chooses its own N and D; under the rule N and D are fixed and only the
+    predicted loss varies.
+    """
+    samples = getattr(request.law, "samples", ())
+    if not samples:
+        return None
+    import numpy as np
+
+    law = request.law
+    assert isinstance(law, ParametricLaw)
+    refits = [replace(law, E=E, A=A, B=B, alpha=alpha, beta=beta, samples=()) for E, A, B, alpha, beta in samples]
+    rows = []
+    for refit in refits:
+        allocator = LawOptimum(refit) if isinstance(request.allocator, LawOptimum) else request.allocator
+        n_params, n_tokens = allocator.allocate(compute_flops)
+        rows.append((n_params, n_tokens, refit.loss(n_params, n_tokens)))
+    tail = 100 * (1 - law.interval_level) / 2
+    low, high = np.percentile(np.array(rows), [tail, 100 - tail], axis=0)
+    return Intervals(law.interval_level, (low[0], high[0]), (low[1], high[1]), (low[2], high[2]))
+
+
 def make_plan(request: PlanRequest) -> Plan:
     """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
     compute_flops = _compute_for_given(request)
@@ -210,7 +245,7 @@ def make_plan(request: PlanRequest) -> Plan:
     _require_plannable(request, numbers)
     run = request.run
     gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
-    return Plan(request, *numbers, run=gap)
+    return Plan(request, *numbers, run=gap, intervals=intervals_at(request, compute_flops))
 
 
 def assessed(plan: Plan) -> Gap:
@@ -258,7 +293,7 @@ def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside:
             else f"{n_outside} of the budgets ({min(compute_flops):.3g}-{max(compute_flops):.3g} FLOPs) lie"
         )
         warnings.append(
-            f"{where} outside {low:.0e}-{high:.0e}, where {law.name} was fitted: this plan is an extrapolation"
+            f"{where} outside {low:.3g}-{high:.3g} FLOPs, where {law.name} was fitted: this plan is an extrapolation"
         )
     if isinstance(request.allocator, TokensPerParamRule):
         rule_ratio = request.allocator.tokens_per_param

@@ -16,8 +16,11 @@ from .laws import Law
 from .units import format_count, format_number, format_scientific, format_usd
 
 if TYPE_CHECKING:
+    from .experiments import Experiment
+    from .fit import Bootstrap, Fit
     from .plan import Gap, Plan
     from .policy import Verdict
+    from .runs import Selection
     from .sweep import Sweep
 
 #: Bumped when a field is renamed or removed (adding fields keeps the version).
@@ -30,32 +33,51 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
     """The fields of one plan, in output order. Unknown values are None (null in JSON, empty in CSV)."""
     request, hardware = plan.request, plan.request.hardware
     rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else None
+    return (
+        {
+            "schema_version": SCHEMA_VERSION,
+            "role": role,
+            "given": request.given,
+            "given_value": request.given_value,
+            "compute_flops": plan.compute_flops,
+            "n_params": plan.n_params,
+            "n_tokens": plan.n_tokens,
+            "tokens_per_param": plan.tokens_per_param,
+            "loss_nats": plan.loss_nats,
+            "method": request.allocator.method,
+            "tokens_per_param_rule": rule.tokens_per_param if rule else None,
+            "law": request.law.name,
+            "law_source": request.law.source,
+            "n_params_kind": request.law.n_params_kind,
+            "loss_dataset": request.law.dataset,
+            "extrapolated": plan.extrapolated,
+            "gpu": hardware.gpu.name if hardware else None,
+            "gpu_peak_flops": hardware.gpu.peak_flops_per_second if hardware else None,
+            "mfu": hardware.mfu if hardware else None,
+            "gpus": hardware.n_gpus if hardware else None,
+            "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
+            "gpu_hours": plan.gpu_hours,
+            "wall_clock_days": plan.wall_clock_days,
+            "cost_usd": plan.cost_usd,
+        }
+        | _interval_fields(plan)
+        | ({} if plan.run is None else {f"run_{key}": v for key, v in gap_record(plan.run).items()})
+    )
+
+
+def _interval_fields(plan: Plan) -> Record:
+    intervals = plan.intervals
+    if intervals is None:
+        return {}
     return {
-        "schema_version": SCHEMA_VERSION,
-        "role": role,
-        "given": request.given,
-        "given_value": request.given_value,
-        "compute_flops": plan.compute_flops,
-        "n_params": plan.n_params,
-        "n_tokens": plan.n_tokens,
-        "tokens_per_param": plan.tokens_per_param,
-        "loss_nats": plan.loss_nats,
-        "method": request.allocator.method,
-        "tokens_per_param_rule": rule.tokens_per_param if rule else None,
-        "law": request.law.name,
-        "law_source": request.law.source,
-        "n_params_kind": request.law.n_params_kind,
-        "loss_dataset": request.law.dataset,
-        "extrapolated": plan.extrapolated,
-        "gpu": hardware.gpu.name if hardware else None,
-        "gpu_peak_flops": hardware.gpu.peak_flops_per_second if hardware else None,
-        "mfu": hardware.mfu if hardware else None,
-        "gpus": hardware.n_gpus if hardware else None,
-        "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
-        "gpu_hours": plan.gpu_hours,
-        "wall_clock_days": plan.wall_clock_days,
-        "cost_usd": plan.cost_usd,
-    } | ({} if plan.run is None else {f"run_{key}": value for key, value in gap_record(plan.run).items()})
+        "interval_level": intervals.level,
+        "n_params_low": float(intervals.n_params[0]),
+        "n_params_high": float(intervals.n_params[1]),
+        "n_tokens_low": float(intervals.n_tokens[0]),
+        "n_tokens_high": float(intervals.n_tokens[1]),
+        "loss_nats_low": float(intervals.loss_nats[0]),
+        "loss_nats_high": float(intervals.loss_nats[1]),
+    }
 
 
 def gap_record(gap: Gap) -> Record:
@@ -167,6 +189,21 @@ LABELS: dict[str, str] = {
     "same_loss_compute_flops": "Optimal compute for the same loss",
     "compute_overhead_pct": "Compute overhead (%)",
     "budget_flops": "Budget (FLOPs)",
+    "frontier_exponent": "Frontier exponent a = beta/(alpha+beta)",
+    "objective": "Objective (sum of Huber losses)",
+    "n_starts_at_best": "Starts reaching the best optimum",
+    "converged": "Converged",
+    "residual_rmse_log": "RMSE of log loss",
+    "residual_max_log": "Largest |log residual|",
+    "n_runs": "Runs fitted",
+    "min_compute_flops": "Smallest run (FLOPs)",
+    "run": "Run",
+    "expected_optimal_n_params": "Expected optimal N",
+    "max_compute_flops": "Largest run (FLOPs)",
+    **{
+        f"{key}_interval": "  interval"
+        for key in ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "frontier_exponent")
+    },
     "config": "Config",
     "rule": "Rule",
     "status": "Result",
@@ -197,6 +234,18 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "same_loss_compute_flops": format_scientific,
     "compute_overhead_pct": lambda x: f"{x:+.1f}%",
     "budget_flops": format_scientific,
+    "min_compute_flops": format_scientific,
+    "expected_optimal_n_params": format_count,
+    "max_compute_flops": format_scientific,
+    "E": lambda x: f"{x:.4f}",
+    "A": lambda x: f"{x:.5g}",
+    "B": lambda x: f"{x:.5g}",
+    "alpha": lambda x: f"{x:.4f}",
+    "beta": lambda x: f"{x:.4f}",
+    "frontier_exponent": lambda x: f"{x:.4f}",
+    "objective": lambda x: f"{x:.6g}",
+    "residual_rmse_log": lambda x: f"{x:.4g}",
+    "residual_max_log": lambda x: f"{x:.4g}",
     "measured": format_number,
     "limit": format_number,
 }
@@ -319,6 +368,13 @@ def plan_notes(plan: Plan) -> list[str]:
     ]
     if law.n_params_kind != "total":
         notes.append(f"N counts {law.n_params_kind} parameters under {law.name}.")
+    if plan.intervals is not None:
+        samples = len(getattr(law, "samples", ()))
+        tail = 100 * (1 - plan.intervals.level) / 2
+        notes.append(
+            f"Intervals: {plan.intervals.level:.0%} of {law.name}'s {samples} bootstrap refits"
+            f" ({tail:g}th to {100 - tail:g}th percentile)."
+        )
     if hardware is not None:
         notes.append(hardware.formula + ".")
         if hardware.n_gpus is not None:
@@ -354,7 +410,14 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
     elif output_format == "csv":
         write_csv([record, *compare_records], out)
     else:
-        print_key_values(_title(plan), record, PLAN_KEYS, plan_notes(plan), out)
+        shown = dict(record)
+        keys = list(PLAN_KEYS)
+        if plan.intervals is not None:
+            for key in ("n_params", "n_tokens", "loss_nats"):
+                interval_key = f"{key}_interval"
+                shown[interval_key] = f"{humanise(key, record[key + '_low'])} - {humanise(key, record[key + '_high'])}"
+                keys.insert(keys.index(key) + 1, interval_key)
+        print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
         if plan.run is not None:
             title = "Intended run against compute-optimal at the same compute"
             print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
@@ -649,3 +712,166 @@ def emit_listing(
         write_csv(records, out)
     else:
         print_rows(title, records, table_keys, [], out)
+
+
+# --- fit ----------------------------------------------------------------------------------------------------------
+
+FIT_CONSTANTS = ("E", "A", "B", "alpha", "beta", "frontier_exponent")
+
+
+def _range(values: Any) -> list[float]:
+    return [float(values.min()), float(values.max())]
+
+
+def fit_record(selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float) -> Record:
+    """A fit's constants, objective and diagnostics, and bootstrap intervals when there are any."""
+    runs, table = selection.runs, selection.table
+    record: Record = {
+        "schema_version": SCHEMA_VERSION,
+        "runs_file": table.label,
+        "n_runs": len(runs),
+        "n_runs_dropped": selection.n_dropped,
+        "tokens_from_compute": table.tokens_from_compute,
+        "E": fit.E,
+        "A": fit.A,
+        "B": fit.B,
+        "alpha": fit.alpha,
+        "beta": fit.beta,
+        "frontier_exponent": fit.frontier_exponent,
+        "objective": fit.objective,
+        "huber_delta": fit.huber_delta,
+        "n_starts": fit.n_starts,
+        "n_starts_at_best": fit.n_starts_at_best,
+        "converged": fit.converged,
+        "iterations": fit.iterations,
+        "residual_rmse_log": fit.residual_rmse,
+        "residual_max_log": fit.residual_max,
+    }
+    for name, values in (
+        ("n_params", runs.n_params),
+        ("n_tokens", runs.n_tokens),
+        ("compute_flops", runs.compute_flops),
+    ):
+        record[f"min_{name}"], record[f"max_{name}"] = _range(values)
+    if bootstrap is not None:
+        intervals, errors = bootstrap.intervals(level), bootstrap.standard_errors()
+        record.update(
+            {"bootstrap_resamples": bootstrap.resamples, "bootstrap_seed": bootstrap.seed,
+             "bootstrap_converged": bootstrap.n_converged, "interval_level": level}
+        )  # fmt: skip
+        for name in FIT_CONSTANTS:
+            record[f"{name}_low"], record[f"{name}_high"] = intervals[name]
+            record[f"{name}_se"] = errors[name]
+    return record
+
+
+def law_file_data(
+    selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float, name: str, date: str
+) -> Record:
+    """The law file `fit --output` writes; `budget --law`, `sweep` and `compare` read it back (config.load_law_file)."""
+    runs, table = selection.runs, selection.table
+    data: Record = {
+        "name": name,
+        "source": f"scaling-plan fit of {table.label} (Hoffmann et al. 2022 appendix D.2 procedure)",
+        "dataset": f"the data the runs in {table.label} were trained and evaluated on",
+        "date": date,
+        "E": fit.E,
+        "A": fit.A,
+        "B": fit.B,
+        "alpha": fit.alpha,
+        "beta": fit.beta,
+        "fitted_range": {
+            "compute_flops": _range(runs.compute_flops),
+            "n_params": _range(runs.n_params),
+            "n_tokens": _range(runs.n_tokens),
+        },
+        "procedure": {
+            "method": "sum of Huber losses on log loss, log-sum-exp form, L-BFGS from the paper's grid",
+            "runs_file": table.label,
+            "runs": len(runs),
+            "runs_dropped": selection.n_dropped,
+            "tokens_from_compute": table.tokens_from_compute,
+            "huber_delta": fit.huber_delta,
+            "starts": fit.n_starts,
+            "starts_at_best": fit.n_starts_at_best,
+            "objective": fit.objective,
+            "residual_rmse_log": fit.residual_rmse,
+            "converged": fit.converged,
+        },
+    }
+    if bootstrap is not None:
+        data["bootstrap"] = {
+            "resamples": bootstrap.resamples,
+            "seed": bootstrap.seed,
+            "converged": bootstrap.n_converged,
+            "level": level,
+            "intervals": {k: list(v) for k, v in bootstrap.intervals(level).items()},
+            "standard_errors": bootstrap.standard_errors(),
+            "samples": [[float(v) for v in row] for row in bootstrap.samples],
+        }
+    return data
+
+
+def fit_notes(selection: Selection, fit: Fit) -> list[str]:
+    table = selection.table
+    notes = [
+        f"Runs: {len(selection.runs)} from {table.label} ({selection.n_dropped} left out by the filters);"
+        f" columns {', '.join(f'{role}={column!r}' for role, column in table.columns.items())}.",
+        f"Fit: minimum of the sum of Huber losses (delta {fit.huber_delta:g}) on log loss over {fit.n_starts:,}"
+        f" starts (Hoffmann et al. 2022, appendix D.2); {fit.n_starts_at_best:,} reached the best optimum.",
+    ]
+    if table.tokens_from_compute:
+        notes.append("Tokens were not given: D = C / (6·N) from the compute column.")
+    return notes
+
+
+def emit_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    if output_format == "json":
+        write_json(record, out)
+    elif output_format == "csv":
+        write_csv([record], out)
+    else:
+        shown = dict(record)
+        if "interval_level" in record:
+            for name in FIT_CONSTANTS:
+                shown[f"{name}_interval"] = f"{record[name + '_low']:.4g} - {record[name + '_high']:.4g}"
+        keys = [key for name in FIT_CONSTANTS for key in (name, f"{name}_interval")]
+        keys += ["objective", "n_starts_at_best", "converged", "residual_rmse_log", "residual_max_log", "n_runs"]
+        keys += ["min_compute_flops", "max_compute_flops"]
+        title = "Fitted law: L = E + A/N^alpha + B/D^beta"
+        if "interval_level" in record:
+            title += (
+                f" ({record['interval_level']:.0%} intervals from {record['bootstrap_resamples']} bootstrap refits)"
+            )
+        print_key_values(title, shown, keys, notes, out)
+
+
+# --- experiments --------------------------------------------------------------------------------------------------
+
+EXPERIMENT_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "expected_optimal_n_params")
+
+
+def experiment_records(experiments: Sequence[Experiment]) -> list[Record]:
+    """One row per run to train; `loss_nats` is left empty for the trainer to fill in, and `fit` reads it back."""
+    return [
+        {
+            "schema_version": SCHEMA_VERSION,
+            "run": e.run,
+            "budget_flops": e.budget_flops,
+            "n_params": e.n_params,
+            "n_tokens": e.n_tokens,
+            "tokens_per_param": e.tokens_per_param,
+            "expected_optimal_n_params": e.expected_optimal_n_params,
+            "loss_nats": None,
+        }
+        for e in experiments
+    ]
+
+
+def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "runs": list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        print_rows(f"IsoFLOP grid: {len(records)} runs to train", records, EXPERIMENT_KEYS, notes, out)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .config_models import LawFile, PlanConfig
-from .render import COMPARED_KEYS, GAP_KEYS, SCHEMA_VERSION, SWEEP_GROUP_KEYS
+from .render import COMPARED_KEYS, FIT_CONSTANTS, GAP_KEYS, SCHEMA_VERSION, SWEEP_GROUP_KEYS
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -57,9 +57,18 @@ class PlanRecord(_Record):
     cost_usd: float | None
 
 
-#: A plan record with the intended run's fields (run_*), present when the config has a run: section.
+_INTERVAL_FIELDS = (
+    "interval_level",
+    *(f"{k}_{end}" for k in ("n_params", "n_tokens", "loss_nats") for end in ("low", "high")),
+)
+
+#: A plan record with the intended run's fields (run_*, when the config has a run: section) and intervals (when the
+#: law carries bootstrap refits).
 PlanWithRun = create_model(  # type: ignore[call-overload]
-    "PlanWithRun", __base__=PlanRecord, **{f"run_{key}": (float | None, None) for key in GAP_KEYS}
+    "PlanWithRun",
+    __base__=PlanRecord,
+    **{f"run_{key}": (float | None, None) for key in GAP_KEYS},
+    **{key: (float | None, None) for key in _INTERVAL_FIELDS},
 )
 
 
@@ -177,7 +186,51 @@ class GpusOutput(_Record):
     gpus: list[GpuRecord]
 
 
+_FIT_BOOTSTRAP = (
+    "bootstrap_resamples", "bootstrap_seed", "bootstrap_converged", "interval_level",
+    *(f"{name}_{part}" for name in FIT_CONSTANTS for part in ("low", "high", "se")),
+)  # fmt: skip
+
+FitOutput = create_model(  # type: ignore[call-overload]
+    "FitOutput",
+    __base__=_Record,
+    runs_file=(str, ...),
+    n_runs=(int, ...),
+    n_runs_dropped=(int, ...),
+    tokens_from_compute=(bool, Field(description="tokens were absent: D = C/(6N)")),
+    **{name: (float, ...) for name in FIT_CONSTANTS},
+    objective=(float, Field(description="sum of Huber losses on log loss at the optimum")),
+    huber_delta=(float, ...),
+    n_starts=(int, ...),
+    n_starts_at_best=(int, ...),
+    converged=(bool, ...),
+    iterations=(int, ...),
+    residual_rmse_log=(float, ...),
+    residual_max_log=(float, ...),
+    **{f"{end}_{q}": (float, ...) for q in ("n_params", "n_tokens", "compute_flops") for end in ("min", "max")},
+    **{key: (float | None, None) for key in _FIT_BOOTSTRAP},
+)
+
+
+class ExperimentRecord(_Record):
+    run: int
+    budget_flops: float
+    n_params: float
+    n_tokens: float
+    tokens_per_param: float
+    expected_optimal_n_params: float
+    loss_nats: float | None = Field(description="empty: fill in each run's final loss, then `fit` reads the file")
+
+
+class ExperimentsOutput(_Record):
+    """`experiments --format json`."""
+
+    runs: list[ExperimentRecord]
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
+    "fit": FitOutput,
+    "experiments": ExperimentsOutput,
     "budget": BudgetOutput,
     "sweep": SweepOutput,
     "sweep-jsonl-line": SweepRecord,

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .conftest import CONFIGS, Cli
+from .conftest import CONFIGS, ROOT, Cli
 
 CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
 LAW_FILES = sorted((CONFIGS / "laws").glob("*.yaml"))
@@ -61,6 +61,9 @@ OUTPUTS = [
     ("CompareOutput", ("compare", str(CONFIGS / "chinchilla-70b.yaml"), str(CONFIGS / "flops-1e24.yaml"))),
     ("CheckOutput", ("check", str(CONFIGS / "chinchilla-70b.yaml"))),
     ("LawsOutput", ("laws",)),
+    ("FitOutput", ("fit", str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv"), "--bootstrap", "5")),
+    ("FitOutput", ("fit", str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv"))),
+    ("ExperimentsOutput", ("experiments", "--budgets", "1e18,1e19")),
     ("GpusOutput", ("gpus",)),
 ]
 
@@ -84,3 +87,12 @@ def test_the_output_schema_catches_drift(cli: Cli) -> None:
         validator.validate({**plan, "surprise_field": 1})
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({key: value for key, value in plan.items() if key != "n_params"})
+
+
+def test_a_plan_with_bootstrap_intervals_matches_the_output_schema(cli: Cli, tmp_path: Path) -> None:
+    law = tmp_path / "fitted.yaml"
+    runs = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+    assert cli.run("fit", runs, "--bootstrap", "10", "-o", str(law)).exit_code == 0
+    plan = cli.json("budget", "--law", str(law), "--flops", "1e22", "--method", "law")
+    assert "n_params_low" in plan
+    output_validator(cli, "BudgetOutput").validate(plan)

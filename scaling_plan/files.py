@@ -1,0 +1,55 @@
+"""Reading the files the tool is given (bounded, UTF-8) and writing its outputs whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from .errors import UsageError
+
+
+def read_text(path: str, max_bytes: int, what: str) -> str:
+    """The UTF-8 text of `path` ('-' for stdin) without a byte-order mark; refused past max_bytes (`what` says
+    what the file should be, for the message)."""
+    label = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            text = sys.stdin.read(max_bytes + 1)
+        else:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise UsageError(label, "no such file") from None
+    except IsADirectoryError:
+        raise UsageError(label, "is a directory, not a file") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(label, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise UsageError(label, f"cannot read: {error.strerror}") from None
+    if len(text) > max_bytes:
+        raise UsageError(label, f"larger than {max_bytes:,} bytes; {what}")
+    return text.removeprefix("\ufeff")
+
+
+def write_atomically(path: str, write: Callable[[str], None], where: str = "--output") -> None:
+    """Call write(temporary_path), then rename the result over `path`; on any failure `path` is left as it was."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".scaling-plan-", suffix=os.path.splitext(path)[1], dir=directory)
+    except OSError as error:
+        raise UsageError(where, f"cannot write in {directory}: {error.strerror}") from None
+    os.close(handle)
+    try:
+        write(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
+        os.replace(temporary, path)
+    except OSError as error:
+        raise UsageError(where, f"cannot write {path}: {error.strerror}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

@@ -1,0 +1,329 @@
+"""Fitting L(N, D) = E + A/N^α + B/D^β to observed runs, and bootstrap intervals for the fitted constants.
+
+The procedure is Hoffmann et al. 2022, appendix D.2: minimise the SUM over runs of the Huber loss (δ = 1e-3) between
+the log of the predicted loss and the log of the observed loss, with the prediction in log-sum-exp form
+
+    log L̂ = LSE(a − α log N, b − β log D, e),   A = e^a, B = e^b, E = e^e,
+
+starting from their grid of initialisations (α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1}, a, b ∈ {0, 5, …, 25};
+4,500 starts) and keeping the best. Besiroglu et al. 2024 (Epoch AI) replicate it on Chinchilla's runs.
+
+All starts are solved at once by a batched L-BFGS written with numpy (each start is an independent 5-parameter
+problem; one vectorised objective evaluates them together). It replaces a scipy loop over starts, which is ~20x
+slower here; benchmarks/fit.py measures both. Bootstrap resamples are the same batched problem with per-problem
+run weights (a resample's multiplicity of each run), warm-started from the full-data optima.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .laws import FLOPS_PER_PARAM_TOKEN
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+
+#: Huber δ on log loss (Hoffmann et al. 2022, appendix D.2).
+HUBER_DELTA_DEFAULT = 1e-3
+
+#: The initialisation grid of Hoffmann et al. 2022, appendix D.2, in the order (a, α, b, β, e) used below.
+INITIAL_GRID = np.array(
+    [
+        (a, alpha, b, beta, e)
+        for alpha, beta in itertools.product((0.0, 0.5, 1.0, 1.5, 2.0), repeat=2)
+        for e in (-1.0, -0.5, 0.0, 0.5, 1.0)
+        for a, b in itertools.product((0.0, 5.0, 10.0, 15.0, 20.0, 25.0), repeat=2)
+    ]
+)
+
+#: The fewest runs that can fit five constants.
+MIN_RUNS = 6
+
+#: A start "reached the best optimum" when its objective is within this relative distance of the best.
+SAME_OPTIMUM_RTOL = 1e-5
+
+#: L-BFGS settings: history length, stop when an iteration lowers the objective by less than FTOL relative,
+#: or after MAX_ITERATIONS (then the start did not converge).
+HISTORY = 10
+FTOL = 1e-10
+MAX_ITERATIONS = 1000
+#: Starts evaluated together per numpy call: small enough to stay in cache, large enough to amortise the call.
+CHUNK_STARTS = 256
+
+CONSTANTS = ("E", "A", "B", "alpha", "beta")
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Observed training runs: parameters N, tokens D and final loss (nats/token)."""
+
+    n_params: Array
+    n_tokens: Array
+    loss_nats: Array
+
+    def __len__(self) -> int:
+        return len(self.loss_nats)
+
+    @property
+    def compute_flops(self) -> Array:
+        return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
+
+
+@dataclass(frozen=True)
+class Fit:
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    objective: float  # sum of Huber losses at the optimum
+    huber_delta: float
+    n_starts: int
+    n_starts_at_best: int
+    converged: bool
+    iterations: int  # of the best start
+    residual_rmse: float  # of log loss (log predicted − log observed)
+    residual_max: float  # largest |log predicted − log observed|
+
+    @property
+    def constants(self) -> tuple[float, float, float, float, float]:
+        return (self.E, self.A, self.B, self.alpha, self.beta)
+
+    @property
+    def frontier_exponent(self) -> float:
+        """a in N_opt ∝ C^a: β/(α+β) (Hoffmann et al. 2022, eq. 4)."""
+        return self.beta / (self.alpha + self.beta)
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta)."""
+
+    samples: Array
+    resamples: int
+    seed: int
+    n_converged: int
+
+    def values(self) -> dict[str, Array]:
+        """Each constant's samples, and the implied frontier exponent a = β/(α+β)."""
+        columns = {name: self.samples[:, i] for i, name in enumerate(CONSTANTS)}
+        columns["frontier_exponent"] = columns["beta"] / (columns["alpha"] + columns["beta"])
+        return columns
+
+    def intervals(self, level: float) -> dict[str, tuple[float, float]]:
+        """Percentile intervals holding `level` of the samples (0.9: the 5th to the 95th percentile)."""
+        tail = 100 * (1 - level) / 2
+        return {
+            name: (float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail)))
+            for name, v in self.values().items()
+        }
+
+    def standard_errors(self) -> dict[str, float]:
+        return {name: float(np.std(v, ddof=1)) for name, v in self.values().items()}
+
+
+class _Objective:
+    """Sum of Huber(log L̂ − log L) over runs for a batch of parameter rows (a, α, b, β, e), and its gradient."""
+
+    def __init__(self, runs: Runs, delta: float, weights: Array | None = None) -> None:
+        self.log_n = np.log(runs.n_params)
+        self.log_d = np.log(runs.n_tokens)
+        self.log_loss = np.log(runs.loss_nats)
+        self.ones_log_n = np.column_stack([np.ones_like(self.log_n), self.log_n])
+        self.ones_log_d = np.column_stack([np.ones_like(self.log_d), self.log_d])
+        self.delta = delta
+        self.weights = weights  # one row of run weights per problem, or None for all runs once
+
+    def __call__(self, theta: Array, problems: NDArray[np.intp]) -> tuple[Array, Array]:
+        parts = [
+            self._chunk(theta[i : i + CHUNK_STARTS], problems[i : i + CHUNK_STARTS])
+            for i in range(0, len(theta), CHUNK_STARTS)
+        ]
+        return np.concatenate([f for f, _ in parts]), np.concatenate([g for _, g in parts])
+
+    def residuals(self, theta: Array) -> Array:
+        a, alpha, b, beta, e = (theta[:, i : i + 1] for i in range(5))
+        predicted = np.exp(a - alpha * self.log_n) + np.exp(b - beta * self.log_d) + np.exp(e)
+        residual: Array = np.log(predicted) - self.log_loss
+        return residual
+
+    def _chunk(self, theta: Array, problems: NDArray[np.intp]) -> tuple[Array, Array]:
+        a, alpha, b, beta, e = (theta[:, i : i + 1] for i in range(5))
+        n_term = np.exp(a - alpha * self.log_n)  # A / N^α
+        d_term = np.exp(b - beta * self.log_d)  # B / D^β
+        irreducible = np.exp(e)  # E
+        predicted = n_term + d_term
+        predicted += irreducible
+        residual = np.log(predicted)
+        residual -= self.log_loss
+        magnitude = np.abs(residual)
+        clipped = np.minimum(magnitude, self.delta)
+        huber = magnitude  # Huber(r) = c·(|r| − c/2) with c = min(|r|, δ), written in place
+        huber -= 0.5 * clipped
+        huber *= clipped
+        slope = np.copysign(clipped, residual)  # Huber'(r)
+        if self.weights is not None:
+            huber *= self.weights[problems]
+            slope *= self.weights[problems]
+        slope /= predicted  # d/dθ log L̂ = (dL̂/dθ) / L̂
+        by_n = (slope * n_term) @ self.ones_log_n
+        by_d = (slope * d_term) @ self.ones_log_d
+        gradient = np.column_stack(
+            [by_n[:, 0], -by_n[:, 1], by_d[:, 0], -by_d[:, 1], slope.sum(axis=1) * irreducible[:, 0]]
+        )
+        return huber.sum(axis=1), gradient
+
+
+def _minimise(
+    objective: Callable[[Array, NDArray[np.intp]], tuple[Array, Array]], start: Array
+) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.int_]]:
+    """Batched L-BFGS with a backtracking (Armijo) line search: every row of `start` is its own problem.
+
+    Returns each problem's parameters, objective, whether it converged (stopped on FTOL, or could not decrease any
+    further) rather than hitting MAX_ITERATIONS, and its iterations. Converged problems leave the batch, so late
+    iterations cost only what is still running.
+    """
+    n_problems, n_params = start.shape
+    out_theta, out_f = start.copy(), np.full(n_problems, np.inf)
+    out_converged, out_iterations = np.zeros(n_problems, bool), np.full(n_problems, MAX_ITERATIONS)
+    problems = np.arange(n_problems)
+    theta = start.copy()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        f, g = objective(theta, problems)
+        steps, changes = np.zeros((n_problems, HISTORY, n_params)), np.zeros((n_problems, HISTORY, n_params))
+        rho = np.zeros((n_problems, HISTORY))  # 1/(s·y); 0 marks an empty or unusable pair
+        newest = -1
+        for iteration in range(1, MAX_ITERATIONS + 1):
+            if len(problems) == 0:
+                break
+            # Two-loop recursion: direction = -H·g with H the L-BFGS inverse-Hessian estimate.
+            order = [(newest - k) % HISTORY for k in range(HISTORY)] if newest >= 0 else []
+            q = g.copy()
+            alphas = np.zeros((len(problems), HISTORY))
+            for i in order:
+                alphas[:, i] = rho[:, i] * np.einsum("sp,sp->s", steps[:, i], q)
+                q -= alphas[:, i, None] * changes[:, i]
+            g_norm = np.sqrt(np.einsum("sp,sp->s", g, g))
+            gamma = 1.0 / np.maximum(g_norm, 1e-300)  # no history: a unit-length first step
+            if order:
+                usable = rho[:, newest] > 0
+                yy = np.einsum("sp,sp->s", changes[:, newest], changes[:, newest])
+                gamma = np.where(usable, 1.0 / np.where(usable, rho[:, newest] * yy, 1.0), gamma)
+            r = gamma[:, None] * q
+            for i in reversed(order):
+                beta = rho[:, i] * np.einsum("sp,sp->s", changes[:, i], r)
+                r += steps[:, i] * (alphas[:, i] - beta)[:, None]
+            direction = -r
+            slope = np.einsum("sp,sp->s", g, direction)
+            uphill = ~(slope < 0)
+            if uphill.any():  # a stale estimate: restart that problem from steepest descent
+                direction[uphill] = -g[uphill] / np.maximum(g_norm[uphill], 1e-300)[:, None]
+                slope[uphill] = -g_norm[uphill]
+                rho[uphill] = 0.0
+            # Backtracking line search, all problems at once; each halves its own step until Armijo holds.
+            t = np.ones(len(problems))
+            f_new, g_new = np.full(len(problems), np.nan), np.zeros_like(g)
+            pending = np.arange(len(problems))
+            for _ in range(60):
+                trial, trial_g = objective(theta[pending] + t[pending, None] * direction[pending], problems[pending])
+                ok = np.isfinite(trial) & (trial <= f[pending] + 1e-4 * t[pending] * slope[pending])
+                f_new[pending[ok]], g_new[pending[ok]] = trial[ok], trial_g[ok]
+                pending = pending[~ok]
+                if len(pending) == 0:
+                    break
+                t[pending] *= 0.5
+            moved = np.isfinite(f_new)
+            step = np.where(moved[:, None], t[:, None] * direction, 0.0)
+            change = np.where(moved[:, None], g_new - g, 0.0)
+            f_before = f
+            theta = theta + step
+            f = np.where(moved, f_new, f)
+            g = np.where(moved[:, None], g_new, g)
+            newest = (newest + 1) % HISTORY
+            sy = np.einsum("sp,sp->s", step, change)
+            steps[:, newest], changes[:, newest] = step, change
+            rho[:, newest] = np.where(sy > 0, 1.0 / np.where(sy > 0, sy, 1.0), 0.0)
+            done = ~moved | (f_before - f <= FTOL * np.abs(f))
+            if done.any():
+                finished = problems[done]
+                out_theta[finished], out_f[finished] = theta[done], f[done]
+                out_converged[finished], out_iterations[finished] = True, iteration
+                keep = ~done
+                problems, theta, f, g = problems[keep], theta[keep], f[keep], g[keep]
+                steps, changes, rho = steps[keep], changes[keep], rho[keep]
+        out_theta[problems], out_f[problems] = theta, f  # those still running at MAX_ITERATIONS
+    return out_theta, out_f, out_converged, out_iterations
+
+
+def _constants(theta: Array) -> Array:
+    """(a, α, b, β, e) rows -> (E, A, B, α, β) rows."""
+    a, alpha, b, beta, e = theta.T
+    constants: Array = np.column_stack([np.exp(e), np.exp(a), np.exp(b), alpha, beta])
+    return constants
+
+
+def fit_law(runs: Runs, huber_delta: float = HUBER_DELTA_DEFAULT, start: Array = INITIAL_GRID) -> tuple[Fit, Array]:
+    """The best of the grid's starts; also returns the distinct local optima found (rows of a, α, b, β, e, best first),
+    which warm-start the bootstrap."""
+    objective = _Objective(runs, huber_delta)
+    theta, f, converged, iterations = _minimise(objective, start)
+    f = np.where(np.isfinite(f), f, np.inf)
+    best = int(np.argmin(f))
+    residual = objective.residuals(theta[best : best + 1])[0]
+    E, A, B, alpha, beta = (float(v) for v in _constants(theta[best : best + 1])[0])
+    fit = Fit(
+        E=E, A=A, B=B, alpha=alpha, beta=beta,
+        objective=float(f[best]),
+        huber_delta=huber_delta,
+        n_starts=len(start),
+        n_starts_at_best=int(np.sum(f <= f[best] * (1 + SAME_OPTIMUM_RTOL))),
+        converged=bool(converged[best]),
+        iterations=int(iterations[best]),
+        residual_rmse=float(np.sqrt(np.mean(residual**2))),
+        residual_max=float(np.max(np.abs(residual))),
+    )  # fmt: skip
+    order = np.argsort(f)
+    _, first = np.unique(np.round(f[order] / max(f[best], 1e-300), 4), return_index=True)
+    optima = theta[order[np.sort(first)]]
+    return fit, optima[np.isfinite(f[order[np.sort(first)]])]
+
+
+#: Bootstrap starts per resample: the full-data optimum and the next-best distinct local optima.
+BOOTSTRAP_STARTS = 4
+#: Resamples solved per batch (progress is reported between batches).
+BOOTSTRAP_BATCH = 250
+
+
+def bootstrap_fit(
+    runs: Runs,
+    optima: Array,
+    resamples: int,
+    seed: int,
+    huber_delta: float = HUBER_DELTA_DEFAULT,
+    progress: Callable[[int, int], None] | None = None,
+) -> Bootstrap:
+    """Refit on `resamples` resamples of the runs drawn with replacement (numpy's PCG64 seeded with `seed`)."""
+    rng = np.random.default_rng(seed)
+    n_runs = len(runs)
+    starts = optima[:BOOTSTRAP_STARTS]
+    samples, n_converged = [], 0
+    for first in range(0, resamples, BOOTSTRAP_BATCH):
+        count = min(BOOTSTRAP_BATCH, resamples - first)
+        # A resample as weights: how many times each run was drawn.
+        draws = np.stack([np.bincount(rng.integers(0, n_runs, n_runs), minlength=n_runs) for _ in range(count)])
+        weights: Array = np.repeat(draws.astype(np.float64), len(starts), axis=0)
+        theta, f, converged, _ = _minimise(_Objective(runs, huber_delta, weights), np.tile(starts, (count, 1)))
+        f = np.where(np.isfinite(f), f, np.inf).reshape(count, len(starts))
+        best = np.argmin(f, axis=1) + np.arange(count) * len(starts)
+        samples.append(_constants(theta[best]))
+        n_converged += int(converged[best].sum())
+        if progress is not None:
+            progress(first + count, resamples)
+    return Bootstrap(np.concatenate(samples), resamples, seed, n_converged)

@@ -1,0 +1,321 @@
+"""`fit`: the Hoffmann et al. 2022 appendix D.2 procedure on real and synthetic runs, bootstrap, law files."""
+
+import csv
+import io
+import json
+import math
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from scaling_plan.files import write_atomically
+from scaling_plan.fit import Runs, bootstrap_fit, fit_law
+
+from .conftest import ROOT, Cli
+
+CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+
+# Besiroglu et al. 2024 (Epoch AI), their refit of Approach 3 on these runs (five highest-loss runs dropped, Huber
+# delta 1e-3, log-sum-exp form): E = 1.8172, A = 482.01, B = 2085.43, alpha = 0.3478, beta = 0.3658.
+EPOCH = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
+
+
+@pytest.fixture(scope="module")
+def chinchilla_fit() -> dict[str, float]:
+    return Cli().json("fit", CHINCHILLA_RUNS, "--drop-top-loss", "5")  # type: ignore[no-any-return]
+
+
+def test_fit_of_chinchillas_runs_reproduces_the_epoch_refit(chinchilla_fit: dict[str, float]) -> None:
+    fit = chinchilla_fit
+    assert (fit["n_runs"], fit["n_runs_dropped"], fit["tokens_from_compute"]) == (240, 5, True)
+    # E and the exponents are well determined; A and B lie along a flat valley of the objective (their bootstrap
+    # standard errors are ~25% and ~60%), so the published rounding and optimiser land a few percent apart there.
+    assert fit["E"] == pytest.approx(EPOCH["E"], rel=0.002)
+    assert fit["alpha"] == pytest.approx(EPOCH["alpha"], abs=0.002)
+    assert fit["beta"] == pytest.approx(EPOCH["beta"], abs=0.002)
+    assert fit["A"] == pytest.approx(EPOCH["A"], rel=0.05)
+    assert fit["B"] == pytest.approx(EPOCH["B"], rel=0.05)
+    assert fit["converged"] is True and fit["n_starts"] == 4500 and fit["n_starts_at_best"] > 100
+    assert fit["residual_rmse_log"] < 0.02 and fit["objective"] > 0
+    assert fit["frontier_exponent"] == pytest.approx(fit["beta"] / (fit["alpha"] + fit["beta"]))
+    assert fit["min_compute_flops"] == pytest.approx(1.397e18, rel=1e-3)
+
+
+TRUE = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
+
+
+def synthetic_runs(noise: float, seed: int = 0) -> Runs:
+    """An isoFLOP grid (9 budgets 1e18-1e22, 9 sizes each around the optimum) with log-normal loss noise."""
+    budgets = np.logspace(18, 22, 9)
+    n = np.concatenate([0.1 * (c / 6) ** 0.5 * np.logspace(-0.8, 0.8, 9) for c in budgets])
+    d = np.repeat(budgets, 9) / (6 * n)
+    loss = TRUE["E"] + TRUE["A"] / n ** TRUE["alpha"] + TRUE["B"] / d ** TRUE["beta"]
+    return Runs(n, d, loss * np.exp(noise * np.random.default_rng(seed).standard_normal(len(n))))
+
+
+def test_noise_free_runs_give_back_the_constants() -> None:
+    fit, _ = fit_law(synthetic_runs(0.0))
+    for name, value in TRUE.items():
+        assert getattr(fit, name) == pytest.approx(value, rel=2e-3), name
+    assert fit.converged
+
+
+def test_runs_with_one_percent_noise_give_the_constants_within_stated_tolerances_and_intervals_cover_them() -> None:
+    runs = synthetic_runs(0.01)
+    fit, optima = fit_law(runs)
+    # Tolerances from the spread of refits of this design: E and the exponents are tight, A and B loose.
+    assert pytest.approx(TRUE["E"], rel=0.02) == fit.E
+    assert fit.alpha == pytest.approx(TRUE["alpha"], rel=0.06)
+    assert fit.beta == pytest.approx(TRUE["beta"], rel=0.06)
+    assert pytest.approx(TRUE["A"], rel=0.4) == fit.A
+    assert pytest.approx(TRUE["B"], rel=0.4) == fit.B
+    boot = bootstrap_fit(runs, optima, 300, seed=1)
+    intervals = boot.intervals(0.9)
+    for name, value in TRUE.items():
+        low, high = intervals[name]
+        assert low <= value <= high, (name, low, value, high)
+    true_exponent = TRUE["beta"] / (TRUE["alpha"] + TRUE["beta"])
+    assert intervals["frontier_exponent"][0] <= true_exponent <= intervals["frontier_exponent"][1]
+    assert boot.n_converged == 300 and boot.samples.shape == (300, 5)
+
+
+def test_bootstrap_is_reproducible_with_a_seed() -> None:
+    runs = synthetic_runs(0.01)
+    _, optima = fit_law(runs)
+    first, second = bootstrap_fit(runs, optima, 20, seed=7), bootstrap_fit(runs, optima, 20, seed=7)
+    assert np.array_equal(first.samples, second.samples)
+    assert not np.array_equal(first.samples, bootstrap_fit(runs, optima, 20, seed=8).samples)
+
+
+def test_output_law_file_carries_intervals_into_budget(cli: Cli, tmp_path: Path) -> None:
+    law = tmp_path / "fitted.yaml"
+    result = cli.run("fit", CHINCHILLA_RUNS, "--drop-top-loss", "5", "--bootstrap", "200", "-o", str(law))
+    assert result.exit_code == 0, result.stderr
+    data = yaml.safe_load(law.read_text())
+    assert data["name"] == "fitted" and len(data["bootstrap"]["samples"]) == 200
+    assert data["fitted_range"]["compute_flops"][0] == pytest.approx(1.397e18, rel=1e-3)
+    plan = cli.json("budget", "--law", str(law), "--flops", "1e24", "--method", "law")
+    assert plan["interval_level"] == 0.9
+    for key in ("n_params", "n_tokens", "loss_nats"):
+        assert plan[f"{key}_low"] < plan[key] < plan[f"{key}_high"], key
+    table = cli.run("budget", "--law", str(law), "--flops", "1e24")
+    assert "interval" in table.stdout and "bootstrap refits" in table.stdout
+    assert "where fitted was fitted" in table.stderr  # 1e24 is far beyond the runs' 1.4e18-1.3e22
+    assert cli.run("sweep", "--law", str(law), "--budgets", "1e21,1e22").exit_code == 0
+
+
+def test_fit_json_and_csv_have_the_same_fields(cli: Cli) -> None:
+    args = (CHINCHILLA_RUNS, "--drop-top-loss", "5", "--bootstrap", "20")
+    record, rows = cli.json("fit", *args), cli.csv("fit", *args)
+    assert list(record) == list(rows[0])
+    assert record["E_low"] < record["E"] < record["E_high"] and record["E_se"] > 0
+
+
+def as_table(runs: Runs, delimiter: str = ",", names: tuple[str, str, str] = ("n_params", "n_tokens", "loss")) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(names)
+    writer.writerows(zip(runs.n_params, runs.n_tokens, runs.loss_nats, strict=True))
+    return out.getvalue()
+
+
+def test_csv_tsv_json_lines_and_stdin_read_alike(cli: Cli, tmp_path: Path) -> None:
+    runs = synthetic_runs(0.0)
+    (tmp_path / "runs.csv").write_text(as_table(runs))
+    (tmp_path / "runs.tsv").write_text(as_table(runs, "\t"))
+    lines = [
+        json.dumps({"n_params": n, "n_tokens": d, "loss": lo}) for n, d, lo in zip(*runs.__dict__.values(), strict=True)
+    ]
+    (tmp_path / "runs.jsonl").write_text("\n".join(lines) + "\n")
+    fits = [cli.json("fit", str(tmp_path / name)) for name in ("runs.csv", "runs.tsv", "runs.jsonl")]
+    fits.append(cli.json("fit", "-", input=as_table(runs)))
+    assert len({(f["E"], f["alpha"], f["n_runs"]) for f in fits}) == 1
+    assert fits[0]["tokens_from_compute"] is False
+
+
+def test_column_flags_and_filters(cli: Cli, tmp_path: Path) -> None:
+    runs = synthetic_runs(0.0)
+    path = tmp_path / "runs.csv"
+    path.write_text(as_table(runs, names=("size", "toks", "final")))
+    fit = cli.json("fit", str(path), "--params-col", "size", "--tokens-col", "toks", "--loss-col", "final")
+    assert fit["n_runs"] == 81
+    filtered = cli.json(
+        "fit", str(path), "--params-col", "size", "--tokens-col", "toks", "--loss-col", "final",
+        "--min-flops", "5e18", "--max-flops", "5e21", "--drop-top-loss", "3",
+    )  # fmt: skip
+    # Budgets 1e18 and 3.2e18 fall below 5e18 and 1e22 above 5e21: three budgets of nine runs, then three more.
+    assert filtered["n_runs"] == 81 - 3 * 9 - 3 and filtered["n_runs_dropped"] == 30
+    assert filtered["min_compute_flops"] >= 5e18 and filtered["max_compute_flops"] <= 5e21
+
+
+def test_a_fit_that_does_not_converge_exits_1_unless_allowed(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scaling_plan.fit.MAX_ITERATIONS", 2)
+    path = tmp_path / "law.yaml"
+    failed = cli.run("fit", CHINCHILLA_RUNS, "-o", str(path), "--format", "json")
+    assert failed.exit_code == 1
+    assert json.loads(failed.stdout)["converged"] is False
+    assert failed.stderr.splitlines() == [
+        f"scaling-plan: error: {CHINCHILLA_RUNS}: the fit did not converge in 2 iterations"
+        " (use --allow-unconverged to keep it anyway)"
+    ]
+    assert not path.exists()
+    allowed = cli.run("fit", CHINCHILLA_RUNS, "-o", str(path), "--allow-unconverged", "--format", "json")
+    assert allowed.exit_code == 0 and "did not converge" in allowed.stderr and path.exists()
+
+
+def bad(tmp_path: Path, text: str, name: str = "runs.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+GOOD_ROWS = "".join(f"{n},{20 * n},{2 + 100 / n**0.3}\n" for n in (1e6, 2e6, 4e6, 8e6, 1.6e7, 3.2e7))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "the file is empty"),
+        ("n_params,n_tokens,loss\n", "no runs: the file has a header but no rows"),
+        (
+            "n_params,n_tokens,loss\n" + GOOD_ROWS.split("\n", 1)[1],
+            "5 runs selected; fitting five constants needs at least 6",
+        ),
+        ("n_params,n_tokens,loss\n" + "".join(f"1e6,{d},3\n" for d in range(1, 8)), "the same parameter count"),
+        ("n_params,n_tokens,loss\n" + "".join(f"{n},1e9,3\n" for n in range(1, 8)), "the same token count"),
+        ("n_params,n_tokens,loss\n" + GOOD_ROWS.replace("1000000.0,", "-1,", 1), ":2: n_params: must be positive"),
+        ("n_params,n_tokens,loss\n" + GOOD_ROWS + "1e9,2e10,nan\n", ":8: loss: must be a finite number"),
+        ("n_params,n_tokens,loss\n" + GOOD_ROWS + "1e9,lots,3\n", ":8: n_tokens: cannot read 'lots'"),
+        ("n_params,n_tokens,loss\n" + GOOD_ROWS + "1e9,2e10,\n", ":8: loss: empty"),
+        (
+            "size,n_tokens,loss\n" + GOOD_ROWS,
+            "no params column (tried n_params, Model Size, params, parameters, N;"
+            " name it with --params-col); columns found: size, n_tokens, loss",
+        ),
+        ("n_params,loss\n1e6,3\n", "no tokens or compute column"),
+        ('{"n_params": 1e6}\n[1, 2]\n', ":2: expected a JSON object per line"),
+        ('{"n_params": 1e6\n', ":1: not a JSON object"),
+    ],
+)
+def test_bad_runs_files_name_the_culprit(cli: Cli, tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in cli.error("fit", bad(tmp_path, text))
+
+
+def test_bad_fit_flags(cli: Cli, tmp_path: Path) -> None:
+    assert "--loss-col: no column 'final'" in cli.error("fit", CHINCHILLA_RUNS, "--loss-col", "final")
+    assert "columns found: x, y, color, Model Size" in cli.error("fit", CHINCHILLA_RUNS, "--loss-col", "final")
+    assert "--drop-top-loss" in cli.error("fit", CHINCHILLA_RUNS, "--drop-top-loss", "300")
+    assert "--min-flops" in cli.error("fit", CHINCHILLA_RUNS, "--min-flops", "-3")
+    assert "no such file" in cli.error("fit", str(tmp_path / "missing.csv"))
+    assert "is a directory" in cli.error("fit", CHINCHILLA_RUNS, "-o", str(tmp_path))
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    assert "not UTF-8" in cli.error("fit", str(binary))
+
+
+def test_a_failed_fit_leaves_an_existing_law_file_untouched(cli: Cli, tmp_path: Path) -> None:
+    law = tmp_path / "law.yaml"
+    law.write_text("previous")
+    assert cli.run("fit", bad(tmp_path, "n_params,n_tokens,loss\n"), "-o", str(law)).exit_code == 2
+    assert law.read_text() == "previous"
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "law.yaml"
+    target.write_text("previous")
+
+    def half_then_fail(temporary: str) -> None:
+        Path(temporary).write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(str(target), half_then_fail)
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["law.yaml"]
+
+
+def test_experiments_output_round_trips_into_fit(cli: Cli, tmp_path: Path) -> None:
+    result = cli.run("experiments", "--budgets", "1e17,3e17,1e18,3e18,1e19", "--sizes-per-budget", "7", "-f", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 35 and all(row["loss_nats"] == "" for row in rows)
+    for row in rows:
+        n, d = float(row["n_params"]), float(row["n_tokens"])
+        assert 6 * n * d == pytest.approx(float(row["budget_flops"]), rel=1e-9)
+        row["loss_nats"] = str(TRUE["E"] + TRUE["A"] / n ** TRUE["alpha"] + TRUE["B"] / d ** TRUE["beta"])
+    unfilled = tmp_path / "grid.csv"
+    unfilled.write_text(result.stdout)
+    assert "loss_nats: empty" in cli.error("fit", str(unfilled))
+    filled = tmp_path / "filled.csv"
+    with filled.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    fit = cli.json("fit", str(filled))
+    assert fit["n_runs"] == 35 and fit["tokens_from_compute"] is False
+    for name, value in TRUE.items():
+        assert fit[name] == pytest.approx(value, rel=0.01), name
+
+
+def test_experiments_spread_sizes_around_the_laws_optimum(cli: Cli) -> None:
+    runs = cli.json("experiments", "--budgets", "1e18", "--sizes-per-budget", "5", "--spread", "4")["runs"]
+    sizes = [run["n_params"] for run in runs]
+    expected = runs[0]["expected_optimal_n_params"]
+    assert sizes[2] == pytest.approx(expected, rel=1e-6)
+    assert sizes[0] == pytest.approx(expected / 4, rel=1e-6) and sizes[-1] == pytest.approx(expected * 4, rel=1e-6)
+    assert "--spread" in cli.error("experiments", "--budgets", "1e18", "--spread", "0.5")
+    assert "--budgets" in cli.error("experiments", "--budgets", "abc")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_plot_writes_a_png_and_an_svg(cli: Cli, tmp_path: Path) -> None:
+    law = tmp_path / "fitted.yaml"
+    assert cli.run("fit", CHINCHILLA_RUNS, "--drop-top-loss", "5", "--bootstrap", "50", "-o", str(law)).exit_code == 0
+    png = tmp_path / "fit.png"
+    result = cli.run(
+        "plot", str(law), "--runs", CHINCHILLA_RUNS, "--presets", "epoch-2024,chinchilla-2022", "-o", str(png)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert png_size(png) == (1560, 600)  # two 6.5 x 5 inch panels at 120 dpi
+    frontier_only = tmp_path / "frontier.png"
+    assert cli.run("plot", "epoch-2024", "-o", str(frontier_only)).exit_code == 0
+    assert png_size(frontier_only) == (780, 600)
+    svg = tmp_path / "fit.svg"
+    assert cli.run("plot", str(law), "-o", str(svg)).exit_code == 0
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.png", "fit.svg", "fitted.yaml", "frontier.png"]
+
+
+def test_plot_bad_input(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "--output: write a .png or .svg" in cli.error("plot", "epoch-2024", "-o", str(tmp_path / "x.gif"))
+    assert "--presets: unknown preset 'gpt'" in cli.error(
+        "plot", "epoch-2024", "-o", str(tmp_path / "x.png"), "--presets", "gpt"
+    )
+    assert "not of the form" in cli.error("plot", "kaplan-2020", "-o", str(tmp_path / "x.png"))
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the plot extra were not installed
+    monkeypatch.delitem(sys.modules, "scaling_plan.plot", raising=False)
+    line = cli.error("plot", "epoch-2024", "-o", str(tmp_path / "x.png"))
+    assert "needs matplotlib: pip install 'scaling-plan[plot]'" in line
+
+
+def test_law_files_written_by_fit_validate_against_the_law_file_schema(cli: Cli, tmp_path: Path) -> None:
+    import jsonschema
+
+    law = tmp_path / "fitted.yaml"
+    assert cli.run("fit", CHINCHILLA_RUNS, "--bootstrap", "10", "-o", str(law)).exit_code == 0
+    schema = json.loads(cli.run("schema", "--law-file").stdout)
+    jsonschema.validate(yaml.safe_load(law.read_text()), schema)
+    assert math.isfinite(yaml.safe_load(law.read_text())["E"])
