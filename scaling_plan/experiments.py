@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, Law
 
 #: Default spread of sizes around the expected optimum: from N*/4 to 4·N*. Hoffmann et al. 2022's isoFLOP profiles
@@ -37,6 +38,10 @@ def isoflop_grid(budgets_flops: Sequence[float], sizes_per_budget: int, law: Law
         for k in range(sizes_per_budget):
             position = 0.0 if sizes_per_budget == 1 else 2.0 * k / (sizes_per_budget - 1) - 1.0  # -1 .. 1
             n_params = float(round(expected * spread**position))
-            n_tokens = budget / (FLOPS_PER_PARAM_TOKEN * n_params)
+            n_tokens = budget / (FLOPS_PER_PARAM_TOKEN * n_params) if n_params >= 1 else 0.0
+            if n_tokens < 1:
+                raise UsageError(
+                    "--budgets", f"{budget:g} FLOPs is too small: a run would have fewer than one parameter or token"
+                )
             experiments.append(Experiment(len(experiments) + 1, budget, n_params, n_tokens, expected))
     return experiments

@@ -160,7 +160,11 @@ def select_runs(
     from .fit import MIN_RUNS, Runs
 
     n_params, n_tokens, loss = (np.array(v) for v in (table.n_params, table.n_tokens, table.loss_nats))
-    compute = 6.0 * n_params * n_tokens
+    with np.errstate(over="ignore"):
+        compute = 6.0 * n_params * n_tokens
+    if not np.isfinite(compute).all():
+        line = table.lines[int(np.argmin(np.isfinite(compute)))]
+        raise UsageError(f"{table.label}:{line}", "6·N·D overflows: parameters and tokens are beyond any real run")
     keep = np.ones(len(loss), bool)
     if min_flops is not None:
         keep &= compute >= min_flops

@@ -200,6 +200,7 @@ GOOD_ROWS = "".join(f"{n},{20 * n},{2 + 100 / n**0.3}\n" for n in (1e6, 2e6, 4e6
         ("n_params,loss\n1e6,3\n", "no tokens or compute column"),
         ('{"n_params": 1e6}\n[1, 2]\n', ":2: expected a JSON object per line"),
         ('{"n_params": 1e6\n', ":1: not a JSON object"),
+        ("n_params,n_tokens,loss\n" + GOOD_ROWS + "1e300,1e300,3\n", ":8: 6·N·D overflows"),
     ],
 )
 def test_bad_runs_files_name_the_culprit(cli: Cli, tmp_path: Path, text: str, expected: str) -> None:
@@ -270,6 +271,7 @@ def test_experiments_spread_sizes_around_the_laws_optimum(cli: Cli) -> None:
     assert sizes[0] == pytest.approx(expected / 4, rel=1e-6) and sizes[-1] == pytest.approx(expected * 4, rel=1e-6)
     assert "--spread" in cli.error("experiments", "--budgets", "1e18", "--spread", "0.5")
     assert "--budgets" in cli.error("experiments", "--budgets", "abc")
+    assert "--budgets: 0.001 FLOPs is too small" in cli.error("experiments", "--budgets", "1e-3")
 
 
 def png_size(path: Path) -> tuple[int, int]:
