@@ -503,14 +503,14 @@ def fit(
     """
     import datetime
 
-    from .config import _flag_number, write_yaml
+    from .config import positive_number, write_yaml
     from .fit import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .render import emit_fit, fit_notes, fit_record, law_file_data
     from .runs import read_runs, select_runs
 
-    delta = HUBER_DELTA_DEFAULT if huber_delta is None else _flag_number(huber_delta, "--huber-delta")
-    low = None if min_flops is None else _flag_number(min_flops, "--min-flops")
-    high = None if max_flops is None else _flag_number(max_flops, "--max-flops")
+    delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "--huber-delta")
+    low = None if min_flops is None else positive_number(min_flops, "--min-flops")
+    high = None if max_flops is None else positive_number(max_flops, "--max-flops")
     if output is not None and os.path.isdir(output):
         raise UsageError("--output", f"{output} is a directory; give a file name such as law.yaml")
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
@@ -566,12 +566,12 @@ def experiments(
 
     Fill in each run's final loss in the loss_nats column and `scaling-plan fit` reads the file back.
     """
-    from .config import Sourced, _flag_number, resolve_law, sweep_budgets
+    from .config import Sourced, positive_number, resolve_law, sweep_budgets
     from .experiments import SPREAD_DEFAULT, isoflop_grid
     from .render import emit_experiments, experiment_records
 
     values, _ = sweep_budgets(None, None, None, budgets, "flops")
-    factor = SPREAD_DEFAULT if spread is None else _flag_number(spread, "--spread")
+    factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
     if factor < 1:
         raise UsageError("--spread", f"must be at least 1, got {factor:g}")
     chosen = resolve_law(None if law is None else Sourced(law, "--law"))

@@ -80,17 +80,20 @@ def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Source
     return merged
 
 
+def positive_number(value: object, where: str) -> float:
+    """A positive finite quantity (1e24, 70B, $2M), or a UsageError naming `where`."""
+    try:
+        number = parse_quantity(value)
+    except ValueError as error:
+        raise UsageError(where, str(error)) from None
+    if number <= 0:
+        raise UsageError(where, f"must be positive, got {number:g}")
+    return number
+
+
 def _number(values: Mapping[str, Sourced], field: str) -> float | None:
     item = values.get(field)
-    if item is None:
-        return None
-    try:
-        number = parse_quantity(item.value)
-    except ValueError as error:
-        raise UsageError(item.where, str(error)) from None
-    if number <= 0:
-        raise UsageError(item.where, f"must be positive, got {number:g}")
-    return number
+    return None if item is None else positive_number(item.value, item.where)
 
 
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
@@ -223,16 +226,10 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
 MAX_SWEEP_POINTS = 100_000
 
 
-def _flag_number(value: str, flag: str, unit: str = "") -> float:
+def _budget_number(value: str, flag: str, unit: str) -> float:
     if value.strip().startswith("$") and unit != "dollars":
         raise UsageError(flag, f"{value!r} is an amount of money: add --unit dollars (with --gpu and a price)")
-    try:
-        number = parse_quantity(value)
-    except ValueError as error:
-        raise UsageError(flag, str(error)) from None
-    if number <= 0:
-        raise UsageError(flag, f"must be positive, got {number:g}")
-    return number
+    return positive_number(value, flag)
 
 
 def sweep_budgets(
@@ -250,13 +247,13 @@ def sweep_budgets(
             raise UsageError("--budgets", "expected a comma-separated list of budgets, e.g. 1e20,1e21,1e22")
         if len(items) > MAX_SWEEP_POINTS:
             raise UsageError("--budgets", f"{len(items):,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,}")
-        return np.array([_flag_number(item, "--budgets", unit) for item in items]), "--budgets"
+        return np.array([_budget_number(item, "--budgets", unit) for item in items]), "--budgets"
     if start is None or stop is None:
         raise UsageError("--from" if start is None else "--to", "a sweep needs --from and --to, or --budgets")
-    low, high = _flag_number(start, "--from", unit), _flag_number(stop, "--to", unit)
+    low, high = _budget_number(start, "--from", unit), _budget_number(stop, "--to", unit)
     if high < low:
         raise UsageError("--to", f"must not be below --from ({stop} < {start})")
-    steps_per_decade = 4.0 if per_decade is None else _flag_number(per_decade, "--per-decade")
+    steps_per_decade = 4.0 if per_decade is None else positive_number(per_decade, "--per-decade")
     if steps_per_decade != int(steps_per_decade):
         raise UsageError("--per-decade", f"must be a whole number of points, got {steps_per_decade:g}")
     decades = math.log10(high / low)

@@ -8,7 +8,7 @@ datasets. Every function takes floats or numpy arrays alike, so a sweep is one v
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -96,6 +96,12 @@ class ParametricLaw:
     def frontier_coefficient(self) -> float:
         """G in N_opt = G·(C/6)^(β/(α+β))."""
         return float((self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta)))
+
+    def refits(self) -> list[ParametricLaw]:
+        """The law under each of its bootstrap refits (empty without samples)."""
+        return [
+            replace(self, E=E, A=A, B=B, alpha=alpha, beta=beta, samples=()) for E, A, B, alpha, beta in self.samples
+        ]
 
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
         loss: Num = self.E + self.A / n_params**self.alpha + self.B / n_tokens**self.beta  # float ** float is Any

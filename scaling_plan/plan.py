@@ -220,16 +220,13 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
     Under the law's own optimum each refit chooses its own N and D; under the rule N and D are fixed and only the
     predicted loss varies.
     """
-    samples = getattr(request.law, "samples", ())
-    if not samples:
+    law = request.law
+    if not isinstance(law, ParametricLaw) or not law.samples:
         return None
     import numpy as np
 
-    law = request.law
-    assert isinstance(law, ParametricLaw)
-    refits = [replace(law, E=E, A=A, B=B, alpha=alpha, beta=beta, samples=()) for E, A, B, alpha, beta in samples]
     rows = []
-    for refit in refits:
+    for refit in law.refits():
         allocator = LawOptimum(refit) if isinstance(request.allocator, LawOptimum) else request.allocator
         n_params, n_tokens = allocator.allocate(compute_flops)
         rows.append((n_params, n_tokens, refit.loss(n_params, n_tokens)))

@@ -22,12 +22,7 @@ FORMATS = (".png", ".svg")
 def _band(law: ParametricLaw, compute: Any, level: float) -> tuple[Any, Any, Any, Any] | None:
     if not law.samples:
         return None
-    from dataclasses import replace
-
-    optima = [
-        replace(law, E=E, A=A, B=B, alpha=alpha, beta=beta, samples=()).optimum(compute)
-        for E, A, B, alpha, beta in law.samples
-    ]
+    optima = [refit.optimum(compute) for refit in law.refits()]
     n = np.array([o[0] for o in optima])
     d = np.array([o[1] for o in optima])
     tail = 100 * (1 - level) / 2
