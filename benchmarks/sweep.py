@@ -3,7 +3,8 @@
     python benchmarks/sweep.py [--repeats 5]
 
 Prints the best of --repeats for the domain call (target: at most 1 s for 10^6 budgets) and the median wall time
-of `scaling-plan sweep --from 1e18 --to 1e26 --per-decade 10` (81 budgets) in each output format, as fresh processes.
+of `scaling-plan sweep --from 1e18 --to 1e26 --per-decade 10` (81 budgets) in each output format, as fresh processes,
+also with a unique-token cap and inference tokens (numerical searches rather than closed forms).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from scaling_plan.allocate import LawOptimum, TokensPerParamRule
 from scaling_plan.budget import GPUS, Hardware
+from scaling_plan.data_constrained import with_unique_tokens
 from scaling_plan.laws import PRESETS
 from scaling_plan.plan import PlanRequest
 from scaling_plan.sweep import make_sweep
@@ -38,7 +40,12 @@ def process_seconds(args: list[str], repeats: int) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "scaling_plan", *args], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "scaling_plan", *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -68,6 +75,24 @@ def main() -> None:
         print(f"  --format {output_format:<6} {seconds * 1000:8.1f} ms")
     seconds = process_seconds([*sweep, "--compare-laws", "--format", "csv"], repeats)
     print(f"  --compare-laws --format csv {seconds * 1000:8.1f} ms")
+    constrained = ["--method", "law", "--law", "datablations-2023", "--unique-tokens", "25B"]
+    for extra in (constrained, ["--inference-tokens", "1T"], [*constrained, "--inference-tokens", "1T"]):
+        seconds = process_seconds([*sweep, *extra, "--format", "csv"], repeats)
+        print(f"  {' '.join(extra)} --format csv {seconds * 1000:8.1f} ms")
+
+    domain_cases = {
+        "datablations-2023 optimum, 25B unique tokens": PlanRequest(
+            "flops",
+            1e18,
+            "--from",
+            LawOptimum(capped := with_unique_tokens(PRESETS["datablations-2023"], 25e9)),
+            capped,
+        ),
+    }
+    small = np.geomspace(1e18, 1e26, 10_000)
+    print(f"domain: {len(small):,} budgets through the numerical data-constrained optimum (best of {repeats})")
+    for name, request in domain_cases.items():
+        print(f"  {name:<50} {domain_seconds(request, small, repeats) * 1000:8.1f} ms")
 
 
 if __name__ == "__main__":

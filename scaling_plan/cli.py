@@ -89,6 +89,11 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+class Objective(str, Enum):
+    flops = "flops"
+    cost = "cost"
+
+
 class Method(str, Enum):
     tokens_per_param = "tokens-per-param"
     law = "law"
@@ -168,6 +173,29 @@ LawOption = Annotated[
     str | None,
     _option(f"Loss law: {', '.join(PRESETS)}, or a law YAML file (default {DEFAULT_LAW}).", _ALLOCATION),
 ]
+_DATA = "Data and inference"
+UniqueTokensOption = Annotated[
+    str | None,
+    _option("Unique training tokens available, e.g. 25B: data past it repeats (Muennighoff et al. 2023).", _DATA),
+]
+InferenceTokensOption = Annotated[
+    str | None,
+    _option(
+        "Tokens the model will serve over its life, e.g. 2T: adds the model with the least lifetime compute"
+        " (Sardana et al. 2024).",
+        _DATA,
+    ),
+]
+InferenceObjectiveOption = Annotated[
+    Objective | None,
+    _option(
+        "Minimise lifetime FLOPs, or lifetime dollars (default: cost when an inference MFU or price is given).", _DATA
+    ),
+]
+InferenceMfuOption = Annotated[str | None, _option("MFU when serving (default: the training MFU).", _DATA)]
+InferencePriceOption = Annotated[
+    str | None, _option("US dollars per GPU-hour when serving (default: the training price).", _DATA)
+]
 CompareLawsOption = Annotated[
     bool,
     typer.Option("--compare-laws", help="Also show what every law's own optimum chooses.", rich_help_panel=_ALLOCATION),
@@ -222,6 +250,11 @@ def budget(
     tokens_per_param: TokensPerParamOption = None,
     law: LawOption = None,
     compare_laws: CompareLawsOption = False,
+    unique_tokens: UniqueTokensOption = None,
+    inference_tokens: InferenceTokensOption = None,
+    inference_objective: InferenceObjectiveOption = None,
+    inference_mfu: InferenceMfuOption = None,
+    inference_price_per_gpu_hour: InferencePriceOption = None,
     config: ConfigOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=_OUTPUT)
@@ -241,6 +274,9 @@ def budget(
         flops=flops, dollars=dollars, gpu_hours=gpu_hours, days=days, params=params, tokens=tokens, loss=loss,
         gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
         method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens,
+        inference_objective=inference_objective.value if inference_objective else None,
+        inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
     )  # fmt: skip
     config_values = load_config(config) if config is not None else {}
     request, warnings = build_request(merge(config_values, flag_values))
@@ -252,6 +288,44 @@ def budget(
         warnings += notes
     _warn_all(warnings)
     emit_budget(plan, compared, output_format.value, sys.stdout)
+
+
+@app.command()
+def predict(
+    params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False)],
+    tokens: Annotated[str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False)],
+    unique_tokens: UniqueTokensOption = None,
+    law: LawOption = None,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """The predicted loss of one run (N, D), and how far it is from the law's compute-optimal run at its compute.
+
+    With --unique-tokens the loss counts repeated data and excess parameters at their effective worth.
+    """
+    from .config import Sourced, build_request
+    from .plan import gap_to_optimal, prediction_warnings
+    from .render import emit_prediction
+
+    values = _plan_flags(
+        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, law=law, unique_tokens=unique_tokens
+    )  # fmt: skip
+    values |= {
+        "run": Sourced(None, "--params/--tokens"),
+        "n_params": Sourced(params, "--params"),
+        "n_tokens": Sourced(tokens, "--tokens"),
+        "method": Sourced("law", "--params/--tokens"),  # the run is measured against the law's own optimum
+    }
+    request, warnings = build_request(values)
+    assert request.run is not None
+    gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
+    _warn_all(warnings + prediction_warnings(request, gap))
+    emit_prediction(gap, request.law, output_format.value, sys.stdout)
 
 
 @app.command()
@@ -284,6 +358,11 @@ def sweep(
     tokens_per_param: TokensPerParamOption = None,
     law: LawOption = None,
     compare_laws: CompareLawsOption = False,
+    unique_tokens: UniqueTokensOption = None,
+    inference_tokens: InferenceTokensOption = None,
+    inference_objective: InferenceObjectiveOption = None,
+    inference_mfu: InferenceMfuOption = None,
+    inference_price_per_gpu_hour: InferencePriceOption = None,
     config: ConfigOption = None,
     output_format: Annotated[
         SweepFormat,
@@ -307,6 +386,9 @@ def sweep(
     flag_values = _plan_flags(
         gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
         method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens,
+        inference_objective=inference_objective.value if inference_objective else None,
+        inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
     )  # fmt: skip
     flag_values[kind] = Sourced(float(values[0]), where)
     config_values = load_config(config) if config is not None else {}
@@ -395,6 +477,9 @@ def check(
     max_wall_clock_days: Annotated[
         str | None, _option("Most wall-clock days (needs --gpus in the config).", _POLICY)
     ] = None,
+    max_epochs: Annotated[
+        str | None, _option("Most passes over the unique data (needs data.unique_tokens in the config).", _POLICY)
+    ] = None,
     output_format: Annotated[
         ReportFormat,
         typer.Option(
@@ -415,7 +500,7 @@ def check(
     flag_values = _plan_flags(
         max_loss_gap=max_loss_gap, max_compute_overhead=max_compute_overhead,
         min_tokens_per_param=min_tokens_per_param, max_tokens_per_param=max_tokens_per_param,
-        max_cost_usd=max_cost_usd, max_wall_clock_days=max_wall_clock_days,
+        max_cost_usd=max_cost_usd, max_wall_clock_days=max_wall_clock_days, max_epochs=max_epochs,
     )  # fmt: skip
     policy_limits(flag_values)  # a bad flag is bad for every config: say so once, before reading any
     records = []

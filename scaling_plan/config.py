@@ -10,13 +10,15 @@ import difflib
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from .budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
+from .data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .files import read_text
+from .inference import OBJECTIVES, InferenceRequest
 from .laws import DEFAULT_LAW, PRESETS, PUBLISHED_COMPUTE_RANGE_FLOPS, Law, ParametricLaw
 from .plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from .policy import RULES, Limit
@@ -43,22 +45,32 @@ FLAGS = {
     "method": "--method",
     "tokens_per_param": "--tokens-per-param",
     "law": "--law",
+    "unique_tokens": "--unique-tokens",
+    "inference_tokens": "--inference-tokens",
+    "inference_objective": "--inference-objective",
+    "inference_mfu": "--inference-mfu",
+    "inference_price_per_gpu_hour": "--inference-price-per-gpu-hour",
     "max_loss_gap": "--max-loss-gap",
     "max_compute_overhead": "--max-compute-overhead",
     "min_tokens_per_param": "--min-tokens-per-param",
     "max_tokens_per_param": "--max-tokens-per-param",
     "max_cost_usd": "--max-cost-usd",
     "max_wall_clock_days": "--max-wall-clock-days",
+    "max_epochs": "--max-epochs",
 }
 SECTIONS = {
     "budget": ("flops", "dollars", "gpu_hours", "days"),
     "target": ("params", "tokens", "loss"),
     "hardware": ("gpu", "mfu", "gpus", "price_per_gpu_hour"),
     "allocation": ("method", "tokens_per_param", "law"),
+    "data": ("unique_tokens",),
+    "inference": ("tokens", "objective", "mfu", "price_per_gpu_hour"),
     "run": ("n_params", "n_tokens"),
     "policy": tuple(RULES),
 }
 METHODS = ("tokens-per-param", "law")
+#: Sections whose keys are prefixed to make their plan field (inference.tokens is the field inference_tokens).
+FIELD_PREFIXES = {"inference": "inference_"}
 
 #: Largest config or law file read, in bytes: these are hand-written files, never data sets.
 MAX_FILE_BYTES = 1_000_000
@@ -80,14 +92,26 @@ def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Source
     return merged
 
 
-def positive_number(value: object, where: str) -> float:
-    """A positive finite quantity (1e24, 70B, $2M), or a UsageError naming `where`."""
+def _quantity(value: object, where: str) -> float:
     try:
-        number = parse_quantity(value)
+        return parse_quantity(value)
     except ValueError as error:
         raise UsageError(where, str(error)) from None
+
+
+def positive_number(value: object, where: str) -> float:
+    """A positive finite quantity (1e24, 70B, $2M), or a UsageError naming `where`."""
+    number = _quantity(value, where)
     if number <= 0:
         raise UsageError(where, f"must be positive, got {number:g}")
+    return number
+
+
+def non_negative_number(value: object, where: str) -> float:
+    """A finite quantity >= 0 (a limit, inference tokens), or a UsageError naming `where`."""
+    number = _quantity(value, where)
+    if number < 0:
+        raise UsageError(where, f"must not be negative, got {number:g}")
     return number
 
 
@@ -184,7 +208,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         )
     warnings: list[str] = []
     hardware = _hardware(values, given, warnings)
-    law = resolve_law(values.get("law"))
+    law = _capped_law(values, resolve_law(values.get("law")), warnings)
 
     method_item = values.get("method")
     method = "tokens-per-param" if method_item is None else str(method_item.value)
@@ -200,7 +224,82 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         allocator = LawOptimum(law)
     else:
         allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
-    return PlanRequest(given, given_value, given_where, allocator, law, hardware, run), warnings
+    inference = _inference(values, hardware, law, warnings)
+    request = PlanRequest(given, given_value, given_where, allocator, law, hardware, run, inference)
+    return request, warnings
+
+
+def _capped_law(values: Mapping[str, Sourced], law: Law, warnings: list[str]) -> Law:
+    """The law under the unique-token cap, when one is given."""
+    unique_tokens = _number(values, "unique_tokens")
+    if unique_tokens is None:
+        return law
+    where = values["unique_tokens"].where
+    if unique_tokens < 1:
+        raise UsageError(where, f"must be at least 1 token, got {unique_tokens:g}")
+    capped = with_unique_tokens(law, unique_tokens)
+    if capped is None:
+        raise UsageError(
+            where, f"a unique-token cap needs a law of the form E + A/N^alpha + B/D^beta; {law.name} is not"
+        )
+    if not repetition_constants(capped.base)[2]:
+        warnings.append(
+            f"{law.name} carries no repetition constants: using Muennighoff et al. 2023's R_D* = {capped.rd_star:g},"
+            f" R_N* = {capped.rn_star:g} (fitted with their own law; --law datablations-2023 is that law)"
+        )
+    return capped
+
+
+def _inference(
+    values: Mapping[str, Sourced], hardware: Hardware | None, law: Law, warnings: list[str]
+) -> InferenceRequest | None:
+    """Inference demand and how lifetime is counted: FLOPs, or dollars when inference hardware or a price is given."""
+    extra = [
+        field for field in ("inference_objective", "inference_mfu", "inference_price_per_gpu_hour") if field in values
+    ]
+    if "inference_tokens" not in values:
+        if extra:
+            warnings.append(f"{', '.join(values[f].where for f in extra)} unused without --inference-tokens")
+        return None
+    item = values["inference_tokens"]
+    tokens = non_negative_number(item.value, item.where)
+    if not isinstance(unconstrained(law), ParametricLaw):
+        raise UsageError(
+            item.where,
+            f"inference-aware allocation needs a law whose optimum is the minimum of its own L(N, D); {law.name}'s"
+            " frontier is a separate fit (Kaplan et al. 2020, Table 6), so use a parametric law",
+        )
+    mfu = _number(values, "inference_mfu")
+    if mfu is not None and mfu > 1:
+        raise UsageError(values["inference_mfu"].where, f"MFU must be in (0, 1], got {mfu:g}")
+    price = _number(values, "inference_price_per_gpu_hour")
+    objective_item = values.get("inference_objective")
+    objective = str(objective_item.value) if objective_item else ("cost" if mfu or price else "flops")
+    if objective not in OBJECTIVES:
+        where = objective_item.where if objective_item else ""
+        raise UsageError(where, f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    serving = None
+    if hardware is not None:
+        serving = replace(
+            hardware,
+            mfu=hardware.mfu if mfu is None else mfu,
+            price_usd_per_gpu_hour=hardware.price_usd_per_gpu_hour if price is None else price,
+        )
+    if objective == "cost":
+        where = (
+            objective_item or values.get("inference_mfu") or values.get("inference_price_per_gpu_hour") or item
+        ).where
+        if hardware is None:
+            raise UsageError(
+                where, "the lifetime-cost objective needs --gpu (hardware.gpu) to turn FLOPs into GPU-hours"
+            )
+        if hardware.price_usd_per_gpu_hour is None:
+            raise UsageError(
+                where, "the lifetime-cost objective needs --price-per-gpu-hour (hardware.price_per_gpu_hour)"
+            )
+    elif mfu is not None or price is not None:
+        warnings.append("--inference-mfu and --inference-price-per-gpu-hour only weigh the lifetime-cost objective")
+    return InferenceRequest(tokens, item.where, objective, serving)
 
 
 def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
@@ -210,13 +309,7 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
         item = values.get(name)
         if item is None:
             continue
-        try:
-            limit = parse_quantity(item.value)
-        except ValueError as error:
-            raise UsageError(item.where, str(error)) from None
-        if limit < 0:
-            raise UsageError(item.where, f"must not be negative, got {limit:g}")
-        limits.append(Limit(rule, limit, item.where))
+        limits.append(Limit(rule, non_negative_number(item.value, item.where), item.where))
     return limits
 
 
@@ -430,22 +523,26 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
             where = f"{label}:{lines.get((section, field), 1)}: {section}.{field}"
             if field == "law" and value not in PRESETS and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
-            values[field] = Sourced(value, where)
+            values[FIELD_PREFIXES.get(section, "") + field] = Sourced(value, where)
         if section == "run" and block is not None:
             values["run"] = Sourced(None, f"{label}:{lines.get(('run',), 1)}: run")
     return values
 
 
 def load_law_file(path: str) -> ParametricLaw:
-    """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range) -> ParametricLaw."""
+    """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range, rd_star and rn_star, bootstrap)
+    -> ParametricLaw."""
     from .config_models import LawFile
 
     data, lines, label = _read_yaml(path)
     law_file = _validate(LawFile, data, lines, label)
-    for field in ("E", "A", "B", "alpha", "beta"):
+    for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
         value = getattr(law_file, field)
-        if not (math.isfinite(value) and value > 0):
+        if value is not None and not (math.isfinite(value) and value > 0):
             raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
+    if (law_file.rd_star is None) != (law_file.rn_star is None):
+        given = "rd_star" if law_file.rd_star is not None else "rn_star"
+        raise UsageError(f"{label}:{lines.get((given,), 1)}", f"{given}: give both rd_star and rn_star, or neither")
     compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
     if compute_range is not None and not 0 < compute_range[0] < compute_range[1]:
         line = lines.get(("fitted_range", "compute_flops"), 1)
@@ -465,6 +562,8 @@ def load_law_file(path: str) -> ParametricLaw:
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
         samples=_usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
+        rd_star=law_file.rd_star,
+        rn_star=law_file.rn_star,
     )
 
 

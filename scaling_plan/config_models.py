@@ -53,6 +53,25 @@ class AllocationSection(_Section):
     law: str | None = Field(None, description="loss law preset or a law file path (relative to this config)")
 
 
+class DataSection(_Section):
+    """The unique data available: training past it repeats tokens (Muennighoff et al. 2023)."""
+
+    unique_tokens: Quantity | None = Field(None, description="unique training tokens available, e.g. 25B")
+
+
+class InferenceSection(_Section):
+    """Inference the model will serve over its life: the plan adds the model with the least lifetime cost."""
+
+    tokens: Quantity | None = Field(None, description="tokens served over the model's life, e.g. 2T")
+    objective: Literal["flops", "cost"] | None = Field(
+        None, description="minimise lifetime FLOPs, or lifetime dollars (default cost when mfu or price is given)"
+    )
+    mfu: Quantity | None = Field(None, description="model FLOPs utilisation when serving; default the training MFU")
+    price_per_gpu_hour: Quantity | None = Field(
+        None, description="US dollars per GPU-hour when serving; default the training price"
+    )
+
+
 class RunSection(_Section):
     """The run the team intends to train, measured against the compute-optimal run at the same compute."""
 
@@ -71,6 +90,7 @@ class PolicySection(_Section):
     max_tokens_per_param: Quantity | None = Field(None, description="most training tokens per parameter")
     max_cost_usd: Quantity | None = Field(None, description="most US dollars the run may cost (needs a price)")
     max_wall_clock_days: Quantity | None = Field(None, description="most wall-clock days (needs hardware.gpus)")
+    max_epochs: Quantity | None = Field(None, description="most passes over the unique data (needs data.unique_tokens)")
 
 
 class PlanConfig(_Section):
@@ -82,6 +102,8 @@ class PlanConfig(_Section):
     target: TargetSection | None = None
     hardware: HardwareSection | None = None
     allocation: AllocationSection | None = None
+    data: DataSection | None = None
+    inference: InferenceSection | None = None
     run: RunSection | None = None
     policy: PolicySection | None = None
 
@@ -132,6 +154,12 @@ class LawFile(_Section):
     B: Quantity
     alpha: Quantity
     beta: Quantity
+    rd_star: Quantity | None = Field(
+        None, description="R_D*: how fast repeated tokens lose value (Muennighoff et al. 2023 eq. 5), e.g. 15.4"
+    )
+    rn_star: Quantity | None = Field(
+        None, description="R_N*: how fast parameters beyond the unique data lose value (eq. 6), e.g. 5.3"
+    )
     fitted_range: FittedRange | None = None
     procedure: FitProcedure | None = None
     bootstrap: BootstrapSummary | None = None

@@ -55,6 +55,10 @@ class Law(Protocol):
         """The law's own compute-optimal (N, D) for training compute C."""
         ...
 
+    def tokens_for_loss(self, n_params: Num, loss_nats: Num) -> Num:
+        """The D at which a model of N parameters reaches the loss; inf where no D does."""
+        ...
+
 
 @dataclass(frozen=True)
 class ParametricLaw:
@@ -77,6 +81,10 @@ class ParametricLaw:
     #: Bootstrap refits (E, A, B, alpha, beta) of a fitted law, and the share of them an interval holds.
     samples: tuple[tuple[float, float, float, float, float], ...] = ()
     interval_level: float = 0.9
+    #: R_D* and R_N* of Muennighoff et al. 2023 (eq. 5 and 6): how fast repeated tokens and parameters in excess of
+    #: the unique data lose value. Only a law fitted with repetition carries them (see data_constrained.py).
+    rd_star: float | None = None
+    rn_star: float | None = None
 
     def __post_init__(self) -> None:
         for field in ("E", "A", "B", "alpha", "beta"):
@@ -106,6 +114,23 @@ class ParametricLaw:
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
         loss: Num = self.E + self.A / n_params**self.alpha + self.B / n_tokens**self.beta  # float ** float is Any
         return loss
+
+    def tokens_for_loss(self, n_params: Num, loss_nats: Num) -> Num:
+        """D = (B / (L - E - A/N^α))^(1/β), the iso-loss curve; inf where the N term alone is already above L."""
+        import numpy as np
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            data_term = np.asarray(loss_nats - self.E - self.A / n_params**self.alpha, dtype=float)
+            n_tokens = np.where(
+                data_term > 0, (self.B / np.where(data_term > 0, data_term, 1.0)) ** (1 / self.beta), np.inf
+            )
+        return n_tokens if n_tokens.ndim else float(n_tokens)  # type: ignore[return-value]
+
+    def optimal_params_for_tokens(self, n_tokens: Num) -> Num:
+        """The N whose compute-optimal D is n_tokens: N = G·(D·G)^(β/α), inverting the frontier above."""
+        g = self.frontier_coefficient
+        n_params: Num = g * (n_tokens * g) ** (self.beta / self.alpha)
+        return n_params
 
     def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
         g = self.frontier_coefficient
@@ -154,6 +179,15 @@ class KaplanLaw:
         loss: Num = ((self.n_c / n_params) ** (self.alpha_n / self.alpha_d) + self.d_c / n_tokens) ** self.alpha_d
         return loss
 
+    def tokens_for_loss(self, n_params: Num, loss_nats: Num) -> Num:
+        """D = D_c / (L^(1/α_D) - (N_c/N)^(α_N/α_D)), the iso-loss curve; inf where N alone cannot reach L."""
+        import numpy as np
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            room = np.asarray(loss_nats ** (1 / self.alpha_d) - (self.n_c / n_params) ** (self.alpha_n / self.alpha_d))
+            n_tokens = np.where(room > 0, self.d_c / np.where(room > 0, room, 1.0), np.inf)
+        return n_tokens if n_tokens.ndim else float(n_tokens)  # type: ignore[return-value]
+
     def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
         c_min_pf_days = compute_flops / 2.0 / PF_DAY_FLOPS
         n_params = self.frontier_n_coefficient * c_min_pf_days**self.frontier_n_exponent
@@ -185,6 +219,23 @@ PRESETS: dict[str, Law] = {
         source="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models', Approach 3, eq. 10",
     ),
     "kaplan-2020": KaplanLaw(),
+    # Muennighoff et al. 2023, "Scaling Data-Constrained Language Models", eq. 7 and the fitted constants published
+    # with their code (github.com/huggingface/datablations, README "Parametric Fit"): log A = 6.255414,
+    # log B = 7.3049974, log E = 0.6254804, alpha = beta = 0.3526596, R_D* = 15.387756, R_N* = 5.309743.
+    "datablations-2023": ParametricLaw(
+        name="datablations-2023",
+        E=math.exp(0.6254804),
+        A=math.exp(6.255414),
+        B=math.exp(7.3049974),
+        alpha=0.3526596,
+        beta=0.3526596,
+        rd_star=15.387756,
+        rn_star=5.309743,
+        source="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models', eq. 7 (datablations code)",
+        dataset="C4 (GPT-2 tokenizer)",
+        # Their runs: models up to 9B parameters on up to 900B tokens, budgets up to ~1e22 FLOPs (sec. 1 and Fig. 1).
+        compute_range_flops=(1e17, 1e22),
+    ),
 }
 
 DEFAULT_LAW = "epoch-2024"

@@ -21,7 +21,9 @@ from .allocate import (
     compute_for_tokens,
 )
 from .budget import Hardware
+from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
 from .errors import UsageError
+from .inference import InferencePlan, InferenceRequest, Lifetime, inference_aware
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num, ParametricLaw
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
@@ -55,9 +57,10 @@ class PlanRequest:
     given_value: float
     given_where: str  # the flag or config field it came from, for messages
     allocator: Allocator
-    law: Law
+    law: Law  # a DataConstrainedLaw when the request caps unique tokens
     hardware: Hardware | None = None
     run: IntendedRun | None = None
+    inference: InferenceRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,15 @@ class Gap:
     gpu_hours: float | None
     wall_clock_days: float | None
     cost_usd: float | None
+    data: DataUse | None = None  # under a unique-token cap
 
     @property
     def compute_flops(self) -> float:
         return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
+
+    @property
+    def epochs(self) -> float | None:
+        return None if self.data is None else self.data.epochs
 
     @property
     def tokens_per_param(self) -> float:
@@ -122,6 +130,8 @@ class Plan:
     cost_usd: float | None
     run: Gap | None = None  # the intended run's distance from optimal, when the request has one
     intervals: Intervals | None = None  # when the law carries bootstrap refits
+    data: DataUse | None = None  # under a unique-token cap: epochs, effective tokens, the cap's loss penalty
+    inference: InferencePlan | None = None  # with inference tokens: the model with the least lifetime cost
 
     @property
     def tokens_per_param(self) -> float:
@@ -159,7 +169,15 @@ def _compute_for_given(request: PlanRequest) -> float:
                 request.given_where,
                 f"loss {value:g} is at or below {request.law.name}'s irreducible loss E = {floor:g}; no compute reaches it",
             )
-        compute = compute_for_loss(request.allocator, request.law, value)
+        law = request.law
+        if isinstance(law, DataConstrainedLaw) and value <= law.loss_floor:
+            raise UsageError(
+                request.given_where,
+                f"loss {value:g} is at or below {law.loss_floor:.4g}, the least loss {law.name} allows with"
+                f" {law.unique_tokens:.3g} unique tokens (repeated data and excess parameters saturate); no compute"
+                " reaches it",
+            )
+        compute = compute_for_loss(request.allocator, law, value)
     elif kind == "params":
         compute = compute_for_params(request.allocator, value)
     else:
@@ -208,9 +226,12 @@ def gap_to_optimal(
     gpu_hours = hardware.gpu_hours(compute_flops) if hardware else None
     days = hardware.wall_clock_days(gpu_hours) if hardware and gpu_hours is not None else None
     cost = hardware.cost_usd(gpu_hours) if hardware and gpu_hours is not None else None
+    data = None
+    if isinstance(law, DataConstrainedLaw):
+        data = data_use(law, n_params, n_tokens)
     return Gap(
         n_params, n_tokens, loss_nats, optimal_n, optimal_d, law.loss(optimal_n, optimal_d), same_loss_compute,
-        gpu_hours, days, cost,
+        gpu_hours, days, cost, data,
     )  # fmt: skip
 
 
@@ -220,13 +241,15 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
     Under the law's own optimum each refit chooses its own N and D; under the rule N and D are fixed and only the
     predicted loss varies.
     """
-    law = request.law
+    law = unconstrained(request.law)
     if not isinstance(law, ParametricLaw) or not law.samples:
         return None
     import numpy as np
 
+    cap = request.law.unique_tokens if isinstance(request.law, DataConstrainedLaw) else None
     rows = []
-    for refit in law.refits():
+    for refit in law.refits() if cap is None else [with_unique_tokens(r, cap) for r in law.refits()]:
+        assert refit is not None
         allocator = LawOptimum(refit) if isinstance(request.allocator, LawOptimum) else request.allocator
         n_params, n_tokens = allocator.allocate(compute_flops)
         rows.append((n_params, n_tokens, refit.loss(n_params, n_tokens)))
@@ -235,14 +258,36 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
     return Intervals(law.interval_level, (low[0], high[0]), (low[1], high[1]), (low[2], high[2]))
 
 
+def plan_data_use(request: PlanRequest, n_params: float, n_tokens: float) -> DataUse | None:
+    """Under a unique-token cap: how the plan's run uses the data."""
+    law = request.law
+    return data_use(law, n_params, n_tokens) if isinstance(law, DataConstrainedLaw) else None
+
+
+def plan_inference(
+    request: PlanRequest, n_params: float, n_tokens: float, loss_nats: float, chosen_n_params: float | None = None
+) -> InferencePlan | None:
+    """With inference tokens: the plan's model as the quality target, beside the least-lifetime-cost model."""
+    if request.inference is None:
+        return None
+    reference = Lifetime(n_params, n_tokens, loss_nats, request.inference.tokens)
+    is_optimum = isinstance(request.allocator, LawOptimum)
+    return inference_aware(request.law, reference, request.inference, request.hardware, is_optimum, chosen_n_params)
+
+
 def make_plan(request: PlanRequest) -> Plan:
     """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
     compute_flops = _compute_for_given(request)
     numbers = (compute_flops, *outcome(request, compute_flops))
     _require_plannable(request, numbers)
+    n_params, n_tokens, loss_nats = numbers[1], numbers[2], numbers[3]
     run = request.run
     gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
-    return Plan(request, *numbers, run=gap, intervals=intervals_at(request, compute_flops))
+    return Plan(
+        request, *numbers, run=gap, intervals=intervals_at(request, compute_flops),
+        data=plan_data_use(request, n_params, n_tokens),
+        inference=plan_inference(request, n_params, n_tokens, loss_nats),
+    )  # fmt: skip
 
 
 def assessed(plan: Plan) -> Gap:
@@ -253,9 +298,15 @@ def assessed(plan: Plan) -> Gap:
 
 
 def laws_to_compare(request: PlanRequest) -> list[Law]:
-    """Every preset, and the request's own law when it is a user's law file."""
-    user_law = [] if request.law in PRESETS.values() else [request.law]
-    return [*PRESETS.values(), *user_law]
+    """Every preset, and the request's own law when it is a user's law file; under a unique-token cap, each law
+    that can carry the cap, with it."""
+    law = request.law
+    own = unconstrained(law)
+    laws = [*PRESETS.values(), *([] if own in PRESETS.values() else [own])]
+    if not isinstance(law, DataConstrainedLaw):
+        return laws
+    capped = [with_unique_tokens(other, law.unique_tokens) for other in laws]
+    return [other for other in capped if other is not None]
 
 
 def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
@@ -268,6 +319,13 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
     candidates: list[PlanRequest] = [replace(request, allocator=rule, run=None)]
     candidates += [replace(request, allocator=LawOptimum(law), law=law, run=None) for law in laws_to_compare(request)]
     plans, notes = [], []
+    if isinstance(request.law, DataConstrainedLaw):
+        kept = {law.name for law in laws_to_compare(request)}
+        notes += [
+            f"{name} left out: a unique-token cap needs a law of the form E + A/N^α + B/D^β"
+            for name in PRESETS
+            if name not in kept
+        ]
     for candidate in candidates:
         try:
             plans.append(make_plan(candidate))
@@ -311,9 +369,22 @@ def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside:
     return warnings
 
 
+def prediction_warnings(request: PlanRequest, gap: Gap) -> list[str]:
+    """Warnings for one run measured on its own (`predict`)."""
+    low, high = request.law.compute_range_flops
+    warnings = warnings_at(request, [gap.compute_flops], int(not low <= gap.compute_flops <= high))
+    if gap.data is not None:
+        warnings += epoch_warnings(gap.data.epochs, gap.data.unique_tokens)
+    return warnings
+
+
 def warnings_for(plan: Plan) -> list[str]:
     """What the user must know about a plan that the numbers alone don't say."""
     warnings = warnings_at(plan.request, [plan.compute_flops], int(plan.extrapolated))
+    if plan.data is not None:
+        warnings += epoch_warnings(plan.data.epochs, plan.data.unique_tokens)
+    if plan.run is not None and plan.run.data is not None and plan.request.run is not None:
+        warnings += epoch_warnings(plan.run.data.epochs, plan.run.data.unique_tokens, plan.request.run.where)
     run = plan.request.run
     if (
         run is not None

@@ -16,8 +16,10 @@ from .laws import Law
 from .units import format_count, format_number, format_scientific, format_usd
 
 if TYPE_CHECKING:
+    from .data_constrained import DataUse
     from .experiments import Experiment
     from .fit import Bootstrap, Fit
+    from .inference import InferencePlan
     from .plan import Gap, Plan
     from .policy import Verdict
     from .runs import Selection
@@ -61,8 +63,50 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
             "cost_usd": plan.cost_usd,
         }
         | _interval_fields(plan)
+        | _data_fields(plan.data)
+        | _inference_fields(plan.inference)
         | ({} if plan.run is None else {f"run_{key}": v for key, v in gap_record(plan.run).items()})
     )
+
+
+def _data_fields(data: DataUse | None) -> Record:
+    """Under a unique-token cap: passes over the data, what the run is worth, and the cap's cost in loss."""
+    if data is None:
+        return {}
+    return {
+        "unique_tokens": data.unique_tokens,
+        "epochs": data.epochs,
+        "effective_tokens": data.effective_tokens,
+        "effective_params": data.effective_params,
+        "unlimited_data_loss_nats": data.unlimited_loss_nats,
+        "data_penalty_nats": data.loss_penalty_nats,
+    }
+
+
+def _inference_fields(inference: InferencePlan | None) -> Record:
+    """The plan's model over its life, beside the model with the least lifetime compute (or cost)."""
+    if inference is None:
+        return {}
+    reference, chosen = inference.reference, inference.chosen
+    return {
+        "inference_tokens": inference.request.tokens,
+        "inference_objective": "lifetime_cost_usd" if inference.request.objective == "cost" else "lifetime_flops",
+        "inference_flops": reference.inference_flops,
+        "lifetime_flops": reference.lifetime_flops,
+        "lifetime_cost_usd": inference.reference_cost_usd,
+        "inference_aware_n_params": chosen.n_params,
+        "inference_aware_n_tokens": chosen.n_tokens,
+        "inference_aware_tokens_per_param": chosen.tokens_per_param,
+        "inference_aware_loss_nats": chosen.loss_nats,
+        "inference_aware_training_flops": chosen.training_flops,
+        "inference_aware_inference_flops": chosen.inference_flops,
+        "inference_aware_lifetime_flops": chosen.lifetime_flops,
+        "inference_aware_lifetime_cost_usd": inference.chosen_cost_usd,
+        "flops_saved": inference.flops_saved,
+        "flops_saved_pct": inference.flops_saved_pct,
+        "cost_saved_usd": inference.cost_saved_usd,
+        "cost_saved_pct": inference.cost_saved_pct,
+    }
 
 
 def _interval_fields(plan: Plan) -> Record:
@@ -98,7 +142,7 @@ def gap_record(gap: Gap) -> Record:
         "gpu_hours": gap.gpu_hours,
         "wall_clock_days": gap.wall_clock_days,
         "cost_usd": gap.cost_usd,
-    }
+    } | _data_fields(gap.data)
 
 
 def _check_finite(value: Any) -> Any:
@@ -204,6 +248,19 @@ LABELS: dict[str, str] = {
         f"{key}_interval": "  interval"
         for key in ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "frontier_exponent")
     },
+    "unique_tokens": "Unique tokens U",
+    "epochs": "Epochs over the unique data",
+    "effective_tokens": "Effective tokens D'",
+    "effective_params": "Effective parameters N'",
+    "unlimited_data_loss_nats": "Loss of this N, D with unlimited data",
+    "data_penalty_nats": "Loss penalty of the cap (nats/token)",
+    "model": "Model",
+    "training_flops": "Training FLOPs",
+    "inference_flops": "Inference FLOPs",
+    "lifetime_flops": "Lifetime FLOPs",
+    "lifetime_cost_usd": "Lifetime cost (USD)",
+    "flops_saved_pct": "Lifetime FLOPs saved (%)",
+    "inference_aware_n_params": "Inference-aware N",
     "config": "Config",
     "rule": "Rule",
     "status": "Result",
@@ -248,11 +305,23 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "residual_max_log": lambda x: f"{x:.4g}",
     "measured": format_number,
     "limit": format_number,
+    "unique_tokens": format_count,
+    "epochs": format_number,
+    "effective_tokens": format_count,
+    "effective_params": format_count,
+    "unlimited_data_loss_nats": lambda x: f"{x:.4f}",
+    "data_penalty_nats": lambda x: f"{x:+.4f}",
+    "training_flops": format_scientific,
+    "inference_flops": format_scientific,
+    "lifetime_flops": format_scientific,
+    "lifetime_cost_usd": format_usd,
+    "flops_saved_pct": lambda x: f"{x:+.1f}%",
+    "inference_aware_n_params": format_count,
 }
 
 
 #: Columns of names never wrap; columns of text are left-aligned, numbers right-aligned.
-NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status"})
+NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model"})
 TEXT_KEYS = NAME_KEYS | {"formula", "source", "message"}
 
 
@@ -384,6 +453,54 @@ def plan_notes(plan: Plan) -> list[str]:
     return notes
 
 
+#: Under a unique-token cap, shown after the loss.
+DATA_KEYS = (
+    "unique_tokens",
+    "epochs",
+    "effective_tokens",
+    "effective_params",
+    "unlimited_data_loss_nats",
+    "data_penalty_nats",
+)
+INFERENCE_KEYS = (
+    "model", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "training_flops", "inference_flops", "lifetime_flops", "lifetime_cost_usd",
+)  # fmt: skip
+
+
+def print_inference(inference: InferencePlan, out: IO[str]) -> None:
+    """The plan's model and the inference-aware model side by side, with the saving."""
+    rows = []
+    for name, model, cost in (
+        ("compute-optimal (the plan)", inference.reference, inference.reference_cost_usd),
+        ("inference-aware", inference.chosen, inference.chosen_cost_usd),
+    ):
+        rows.append(
+            {
+                "model": name, "n_params": model.n_params, "n_tokens": model.n_tokens,
+                "tokens_per_param": model.tokens_per_param, "loss_nats": model.loss_nats,
+                "training_flops": model.training_flops, "inference_flops": model.inference_flops,
+                "lifetime_flops": model.lifetime_flops, "lifetime_cost_usd": cost,
+            }
+        )  # fmt: skip
+    objective = "lifetime cost" if inference.request.objective == "cost" else "lifetime FLOPs"
+    notes = [
+        f"Saved: {format_scientific(inference.flops_saved)} FLOPs ({inference.flops_saved_pct:.1f}% of lifetime FLOPs)"
+        + (
+            ""
+            if inference.cost_saved_usd is None
+            else f", {_signed('cost_usd', inference.cost_saved_usd).lstrip('+')} ({inference.cost_saved_pct:.1f}% of lifetime cost)"
+        )
+        + ".",
+        f"Objective: least {objective} at the plan's loss; training 6·N·D, inference 2·N·D_inf FLOPs"
+        " (Sardana et al. 2024, sec. 2).",
+    ]
+    title = (
+        f"Serving {format_count(inference.request.tokens)} inference tokens: the same loss for the least {objective}"
+    )
+    print_rows(title, rows, INFERENCE_KEYS, notes, out)
+
+
 #: The intended run beside the optimal run at the same compute.
 GAP_KEYS = (
     "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
@@ -397,6 +514,32 @@ def gap_notes(law: Law) -> list[str]:
         f"Gap: against {law.name}'s own compute-optimal run at the run's compute C = 6·N·D.",
         "Compute overhead = run compute / least compute at which that optimum reaches the same loss - 1.",
     ]
+
+
+PREDICTION_KEYS = (
+    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats", *DATA_KEYS,
+    "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats", "loss_gap_nats", "loss_gap_pct",
+    "same_loss_compute_flops", "compute_overhead_pct", "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+
+
+def emit_prediction(gap: Gap, law: Law, output_format: str, out: IO[str]) -> None:
+    """`predict`: one run's loss under a named law, and its gap to the law's optimum at the same compute."""
+    record: Record = {
+        "schema_version": SCHEMA_VERSION,
+        "law": law.name,
+        "law_source": law.source,
+        "n_params_kind": law.n_params_kind,
+        "loss_dataset": law.dataset,
+    } | gap_record(gap)
+    if output_format == "json":
+        write_json(record, out)
+    elif output_format == "csv":
+        write_csv([record], out)
+    else:
+        title = f"Predicted loss of {format_count(gap.n_params)} parameters on {format_count(gap.n_tokens)} tokens"
+        notes = [f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.", *gap_notes(law)]
+        print_key_values(title, record, PREDICTION_KEYS, notes, out)
 
 
 def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
@@ -417,7 +560,11 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
                 interval_key = f"{key}_interval"
                 shown[interval_key] = f"{humanise(key, record[key + '_low'])} - {humanise(key, record[key + '_high'])}"
                 keys.insert(keys.index(key) + 1, interval_key)
+        if plan.data is not None:
+            keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = DATA_KEYS
         print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
+        if plan.inference is not None:
+            print_inference(plan.inference, out)
         if plan.run is not None:
             title = "Intended run against compute-optimal at the same compute"
             print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
@@ -495,7 +642,10 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
 COMPARED_KEYS = (
     "budget_flops", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
     "gpu_hours", "wall_clock_days", "cost_usd", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
+    "unique_tokens", "epochs", "data_penalty_nats", "lifetime_flops", "inference_aware_n_params", "flops_saved_pct",
 )  # fmt: skip
+#: Compared from the plan, not the run: what serving the planned model costs over its life.
+_PLAN_COMPARED_KEYS = frozenset({"lifetime_flops", "inference_aware_n_params", "flops_saved_pct"})
 
 
 @dataclass(frozen=True)
@@ -511,7 +661,9 @@ def _compared_values(entry: Entry) -> Record:
     from .plan import assessed
 
     run = gap_record(assessed(entry.plan))
-    return {"budget_flops": entry.plan.compute_flops} | {key: run[key] for key in COMPARED_KEYS if key in run}
+    planned = _inference_fields(entry.plan.inference)
+    values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
+    return values | {"budget_flops": entry.plan.compute_flops}
 
 
 def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[Record]:
@@ -545,7 +697,7 @@ def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[
 
 #: Quantities that are already differences from optimal: their deltas are given absolute only (a % of a gap near
 #: zero says nothing).
-_GAP_KEYS = frozenset({"loss_gap_nats", "loss_gap_pct", "compute_overhead_pct"})
+_GAP_KEYS = frozenset({"loss_gap_nats", "loss_gap_pct", "compute_overhead_pct", "data_penalty_nats", "flops_saved_pct"})
 
 
 def _signed(key: str, value: float) -> str:
@@ -672,7 +824,7 @@ def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> N
 #: Constants a law may carry; a law without one has None there, so every row has the same fields.
 LAW_CONSTANTS = (
     "E", "A", "B", "alpha", "beta",
-    "alpha_n", "alpha_d", "n_c", "d_c", "frontier_n_coefficient", "frontier_n_exponent",
+    "alpha_n", "alpha_d", "n_c", "d_c", "frontier_n_coefficient", "frontier_n_exponent", "rd_star", "rn_star",
 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .config_models import LawFile, PlanConfig
-from .render import COMPARED_KEYS, FIT_CONSTANTS, GAP_KEYS, SCHEMA_VERSION, SWEEP_GROUP_KEYS
+from .render import COMPARED_KEYS, DATA_KEYS, FIT_CONSTANTS, GAP_KEYS, SCHEMA_VERSION, SWEEP_GROUP_KEYS
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -31,7 +31,17 @@ class _Record(BaseModel):
     schema_version: int = Field(description=f"output schema version ({SCHEMA_VERSION}); bumped on renames")
 
 
-class PlanRecord(_Record):
+#: With inference tokens (`--inference-tokens`): the plan's model over its life beside the inference-aware model.
+_INFERENCE_FIELDS = (
+    "inference_tokens", "inference_flops", "lifetime_flops", "lifetime_cost_usd",
+    "inference_aware_n_params", "inference_aware_n_tokens", "inference_aware_tokens_per_param",
+    "inference_aware_loss_nats", "inference_aware_training_flops", "inference_aware_inference_flops",
+    "inference_aware_lifetime_flops", "inference_aware_lifetime_cost_usd",
+    "flops_saved", "flops_saved_pct", "cost_saved_usd", "cost_saved_pct",
+)  # fmt: skip
+
+
+class _PlanFields(_Record):
     role: str = Field(description="'plan', or 'compare' for a --compare-laws row")
     given: str = Field(description="the kind of budget or inverse target: flops, dollars, gpu_hours, days, ...")
     given_value: float
@@ -57,6 +67,15 @@ class PlanRecord(_Record):
     cost_usd: float | None
 
 
+#: A plan; under a unique-token cap (`--unique-tokens`) also its data use, with inference tokens its lifetime.
+PlanRecord = create_model(  # type: ignore[call-overload]
+    "PlanRecord",
+    __base__=_PlanFields,
+    **{key: (float | None, None) for key in (*DATA_KEYS, *_INFERENCE_FIELDS)},
+    inference_objective=(str | None, Field(None, description="lifetime_flops or lifetime_cost_usd")),
+)
+
+
 _INTERVAL_FIELDS = (
     "interval_level",
     *(f"{k}_{end}" for k in ("n_params", "n_tokens", "loss_nats") for end in ("low", "high")),
@@ -67,7 +86,7 @@ _INTERVAL_FIELDS = (
 PlanWithRun = create_model(  # type: ignore[call-overload]
     "PlanWithRun",
     __base__=PlanRecord,
-    **{f"run_{key}": (float | None, None) for key in GAP_KEYS},
+    **{f"run_{key}": (float | None, None) for key in (*GAP_KEYS, *DATA_KEYS)},
     **{key: (float | None, None) for key in _INTERVAL_FIELDS},
 )
 
@@ -160,6 +179,8 @@ class LawRecord(_Record):
     d_c: float | None
     frontier_n_coefficient: float | None
     frontier_n_exponent: float | None
+    rd_star: float | None = Field(description="R_D* of a law fitted with repeated data (Muennighoff et al. 2023)")
+    rn_star: float | None = Field(description="R_N* of a law fitted with repeated data (Muennighoff et al. 2023)")
     irreducible_loss_nats: float
     optimal_tokens_per_param_at_1e24_flops: float
     n_params_kind: str
@@ -228,7 +249,21 @@ class ExperimentsOutput(_Record):
     runs: list[ExperimentRecord]
 
 
+PredictOutput = create_model(  # type: ignore[call-overload]
+    "PredictOutput",
+    __base__=_Record,
+    __doc__="`predict --format json`: one run's loss, its gap to the optimum at its compute, its data use.",
+    law=(str, ...),
+    law_source=(str, ...),
+    n_params_kind=(str, ...),
+    loss_dataset=(str, ...),
+    **{key: (float | None, ...) for key in GAP_KEYS},
+    **{key: (float | None, None) for key in DATA_KEYS},
+)
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
+    "predict": PredictOutput,
     "fit": FitOutput,
     "experiments": ExperimentsOutput,
     "budget": BudgetOutput,

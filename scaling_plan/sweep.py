@@ -10,8 +10,20 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .allocate import LawOptimum
+from .data_constrained import DataConstrainedLaw, epoch_warnings
+from .inference import least_lifetime_params
 from .laws import Law
-from .plan import BUDGET_KINDS, Plan, PlanRequest, budget_compute, make_plan, outcome, warnings_at
+from .plan import (
+    BUDGET_KINDS,
+    Plan,
+    PlanRequest,
+    budget_compute,
+    make_plan,
+    outcome,
+    plan_data_use,
+    plan_inference,
+    warnings_at,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,20 +43,31 @@ class Sweep:
     gpu_hours: NDArray[np.float64] | None
     wall_clock_days: NDArray[np.float64] | None
     cost_usd: NDArray[np.float64] | None
+    inference_n_params: NDArray[np.float64] | None = None  # with inference tokens: each row's inference-aware N
 
     def __len__(self) -> int:
         return len(self.given_values)
 
     def plan(self, row: int) -> Plan:
-        """Row `row` as a Plan, so every renderer of a single plan serves sweeps too."""
+        """Row `row` as a Plan, so every renderer of a single plan serves sweeps too.
+
+        A row's data use and inference-aware model are made here, one row at a time, by the single plan's functions.
+        """
 
         def at(values: NDArray[np.float64] | None) -> float | None:
             return None if values is None else float(values[row])
 
+        request = replace(self.request, given_value=float(self.given_values[row]))
+        compute, n_params, n_tokens = (
+            float(self.compute_flops[row]),
+            float(self.n_params[row]),
+            float(self.n_tokens[row]),
+        )
+        loss = float(self.loss_nats[row])
         return Plan(
-            replace(self.request, given_value=float(self.given_values[row])),
-            float(self.compute_flops[row]), float(self.n_params[row]), float(self.n_tokens[row]),
-            float(self.loss_nats[row]), at(self.gpu_hours), at(self.wall_clock_days), at(self.cost_usd),
+            request, compute, n_params, n_tokens, loss, at(self.gpu_hours), at(self.wall_clock_days), at(self.cost_usd),
+            data=plan_data_use(request, n_params, n_tokens),
+            inference=plan_inference(request, n_params, n_tokens, loss, at(self.inference_n_params)),
         )  # fmt: skip
 
     def plans(self) -> Iterator[Plan]:
@@ -67,16 +90,30 @@ def make_sweep(request: PlanRequest, given_values: NDArray[np.float64]) -> Sweep
     if not plannable.all():
         # The single-plan check says what is wrong with the first budget that fails, in the same words.
         make_plan(replace(request, given_value=float(given_values[int(np.argmin(plannable))])))
-    return Sweep(request, given_values, *numbers)
+    inference_n_params = None
+    if request.inference is not None:
+        inference_n_params = least_lifetime_params(
+            request.law, request.inference, request.hardware, numbers[1], numbers[3]
+        )
+    return Sweep(request, given_values, *numbers, inference_n_params)
 
 
 def sweep_under(sweep: Sweep, law: Law) -> Sweep:
-    """The same budgets allocated by a law's own optimum and predicted by that law."""
-    return make_sweep(replace(sweep.request, allocator=LawOptimum(law), law=law), sweep.given_values)
+    """The same budgets allocated by a law's own optimum and predicted by that law (no inference-aware model)."""
+    return make_sweep(replace(sweep.request, allocator=LawOptimum(law), law=law, inference=None), sweep.given_values)
 
 
 def sweep_warnings(sweep: Sweep) -> list[str]:
     low, high = sweep.request.law.compute_range_flops
     compute = sweep.compute_flops
     n_outside = int(((compute < low) | (compute > high)).sum())
-    return warnings_at(sweep.request, [float(compute.min()), float(compute.max())], n_outside)
+    warnings = warnings_at(sweep.request, [float(compute.min()), float(compute.max())], n_outside)
+    law = sweep.request.law
+    if isinstance(law, DataConstrainedLaw):
+        epochs = sweep.n_tokens / law.unique_tokens
+        worst = int(epochs.argmax())
+        warnings += [
+            f"budget {sweep.given_values[worst]:.3g}: {message}"
+            for message in epoch_warnings(float(epochs[worst]), law.unique_tokens)
+        ]
+    return warnings

@@ -65,6 +65,47 @@ OUTPUTS = [
     ("FitOutput", ("fit", str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv"))),
     ("ExperimentsOutput", ("experiments", "--budgets", "1e18,1e19")),
     ("GpusOutput", ("gpus",)),
+    ("BudgetOutput", ("budget", "-c", str(CONFIGS / "data-limited-served.yaml"), "--compare-laws")),
+    (
+        "BudgetOutput",
+        (
+            "budget",
+            "--flops",
+            "1e24",
+            "--inference-tokens",
+            "2T",
+            "--gpu",
+            "H100-SXM",
+            "--price-per-gpu-hour",
+            "2",
+            "--inference-mfu",
+            "0.1",
+            "--unique-tokens",
+            "1T",
+        ),
+    ),
+    (
+        "SweepOutput",
+        (
+            "sweep",
+            "--from",
+            "1e20",
+            "--to",
+            "1e24",
+            "--unique-tokens",
+            "25B",
+            "--inference-tokens",
+            "1T",
+            "--compare-laws",
+        ),
+    ),
+    ("CompareOutput", ("compare", str(CONFIGS / "data-limited-served.yaml"), str(CONFIGS / "flops-1e24.yaml"))),
+    ("CheckOutput", ("check", str(CONFIGS / "data-limited-served.yaml"))),
+    ("PredictOutput", ("predict", "--params", "70B", "--tokens", "1.4T")),
+    (
+        "PredictOutput",
+        ("predict", "--params", "6.34B", "--tokens", "242B", "--unique-tokens", "25B", "--gpu", "A100-SXM"),
+    ),
 ]
 
 

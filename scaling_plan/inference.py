@@ -1,0 +1,177 @@
+"""Inference-aware allocation: the model that reaches a plan's loss with the least lifetime compute or cost.
+
+Sardana et al. 2024, "Beyond Chinchilla-Optimal: Accounting for Inference in Language Model Scaling Laws", sec. 2:
+for a quality target L and D_inf tokens of inference over the model's life, minimise
+    6·N·D_train + 2·N·D_inf    subject to    L(N, D_train) = L
+(training 6 FLOPs per parameter per token, inference 2). The loss constraint fixes D_train for each N (the law's
+iso-loss curve), so this is a search over N alone. With prices, each term is weighted by its dollars per FLOP
+(GPU price / (peak FLOP/s x MFU x 3600)), which can differ a lot: inference often runs at a far lower MFU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .allocate import minimise_in_log
+from .budget import Hardware
+from .laws import FLOPS_PER_PARAM_TOKEN, Law, Num
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+#: Inference FLOPs per parameter per token: a forward pass (Kaplan et al. 2020, sec. 2.1; Sardana et al. 2024 eq. 2).
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+
+#: The search spans this factor below its upper bound in N. The iso-loss curve ends (D -> inf) well inside it: for
+#: E + A/N^α + B/D^β at N_min = (A/(L-E))^(1/α), which is (β/(α+β))^(1/α) ~ 0.1 of the compute-optimal N.
+SEARCH_SPAN = 1e3
+
+OBJECTIVES = ("flops", "cost")
+
+
+@dataclass(frozen=True)
+class InferenceRequest:
+    """How much inference the model will serve, and how its lifetime is counted."""
+
+    tokens: float
+    where: str  # the flag or config field, for messages
+    objective: str = "flops"  # "flops" (lifetime FLOPs) or "cost" (lifetime dollars; needs both hardware)
+    hardware: Hardware | None = None  # inference hardware (its MFU and price), for the cost objective
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """One model over its life: training plus serving."""
+
+    n_params: float
+    n_tokens: float
+    loss_nats: float
+    inference_tokens: float
+
+    @property
+    def training_flops(self) -> float:
+        return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
+
+    @property
+    def inference_flops(self) -> float:
+        return INFERENCE_FLOPS_PER_PARAM_TOKEN * self.n_params * self.inference_tokens
+
+    @property
+    def lifetime_flops(self) -> float:
+        return self.training_flops + self.inference_flops
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.n_tokens / self.n_params
+
+
+@dataclass(frozen=True)
+class InferencePlan:
+    """The plan's own model (the quality target) beside the model with the least lifetime compute or cost."""
+
+    request: InferenceRequest
+    reference: Lifetime
+    chosen: Lifetime
+    reference_cost_usd: float | None
+    chosen_cost_usd: float | None
+
+    @property
+    def flops_saved(self) -> float:
+        return self.reference.lifetime_flops - self.chosen.lifetime_flops
+
+    @property
+    def flops_saved_pct(self) -> float:
+        return 100.0 * self.flops_saved / self.reference.lifetime_flops
+
+    @property
+    def cost_saved_usd(self) -> float | None:
+        if self.reference_cost_usd is None or self.chosen_cost_usd is None:
+            return None
+        return self.reference_cost_usd - self.chosen_cost_usd
+
+    @property
+    def cost_saved_pct(self) -> float | None:
+        saved = self.cost_saved_usd
+        return None if saved is None or not self.reference_cost_usd else 100.0 * saved / self.reference_cost_usd
+
+
+def _usd_per_flop(hardware: Hardware | None) -> float | None:
+    if hardware is None or hardware.price_usd_per_gpu_hour is None:
+        return None
+    return hardware.price_usd_per_gpu_hour / hardware.effective_flops_per_gpu_hour
+
+
+def lifetime_cost_usd(model: Lifetime, training: Hardware | None, inference: Hardware | None) -> float | None:
+    """Training on `training` plus serving on `inference`, in dollars; None without both prices."""
+    train_rate, serve_rate = _usd_per_flop(training), _usd_per_flop(inference)
+    if train_rate is None or serve_rate is None:
+        return None
+    return model.training_flops * train_rate + model.inference_flops * serve_rate
+
+
+def _rates(request: InferenceRequest, training: Hardware | None) -> tuple[float, float]:
+    """Weights of training and inference FLOPs in the objective: 1 each, or dollars per FLOP of each."""
+    if request.objective != "cost":
+        return 1.0, 1.0
+    train, serve = _usd_per_flop(training), _usd_per_flop(request.hardware)
+    assert train is not None and serve is not None  # config.build_request checks both prices exist
+    return train, serve
+
+
+def least_lifetime_params(
+    law: Law, request: InferenceRequest, training: Hardware | None, reference_n_params: Num, loss_nats: Num
+) -> Num:
+    """N of the model on the law's iso-loss curve through each reference that minimises the objective (floats, or
+    arrays of independent references: a sweep solves all its rows in one call)."""
+    import numpy as np
+
+    train_rate, serve_rate = _rates(request, training)
+    reference = np.asarray(reference_n_params, dtype=float)
+    target = np.asarray(loss_nats, dtype=float)[..., None]
+    # The optimum never has more parameters than the law's compute-optimal model for this loss (inference cost only
+    # pushes N down), and that model has no more than the law's optimum at the reference's own compute.
+    compute = FLOPS_PER_PARAM_TOKEN * reference * np.asarray(law.tokens_for_loss(reference, np.asarray(loss_nats)))
+    high = np.maximum(reference, np.asarray(law.optimum(compute)[0])) * 1.01
+
+    def objective(n_params: NDArray[np.float64]) -> NDArray[np.float64]:
+        n_tokens = law.tokens_for_loss(n_params, np.broadcast_to(target, n_params.shape))
+        return n_params * (
+            train_rate * FLOPS_PER_PARAM_TOKEN * n_tokens
+            + serve_rate * INFERENCE_FLOPS_PER_PARAM_TOKEN * request.tokens
+        )
+
+    found: Num = minimise_in_log(objective, high / SEARCH_SPAN, high)
+    return found
+
+
+def inference_aware(
+    law: Law,
+    reference: Lifetime,
+    request: InferenceRequest,
+    training: Hardware | None,
+    reference_is_law_optimum: bool,
+    n_params: float | None = None,
+) -> InferencePlan:
+    """The plan's model beside the one on the law's iso-loss curve that minimises the objective (its N already
+    found, when a sweep solved all rows at once).
+
+    With no inference tokens the FLOPs objective reduces to training compute alone: the reference itself when it is
+    the law's own optimum (returned exactly), else the law's compute-optimal model for that loss.
+    """
+    if request.tokens == 0 and reference_is_law_optimum and request.objective == "flops":
+        chosen = reference
+    else:
+        if n_params is None:
+            n_params = float(least_lifetime_params(law, request, training, reference.n_params, reference.loss_nats))
+        n_tokens = float(law.tokens_for_loss(n_params, reference.loss_nats))
+        chosen = Lifetime(n_params, n_tokens, float(law.loss(n_params, n_tokens)), request.tokens)
+    serving = request.hardware if request.hardware is not None else training
+    return InferencePlan(
+        request,
+        reference,
+        chosen,
+        lifetime_cost_usd(reference, training, serving),
+        lifetime_cost_usd(chosen, training, serving),
+    )
