@@ -18,7 +18,6 @@ from .budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
 from .data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .files import read_text
-from .inference import OBJECTIVES, InferenceRequest
 from .laws import DEFAULT_LAW, PRESETS, PUBLISHED_COMPUTE_RANGE_FLOPS, Law, ParametricLaw
 from .plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from .policy import RULES, Limit
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
     from pydantic import BaseModel, ValidationError
+
+    from .inference import InferenceRequest
 
 #: Plan fields, their flags and their place in a config file.
 FLAGS = {
@@ -261,6 +262,8 @@ def _inference(
         if extra:
             warnings.append(f"{', '.join(values[f].where for f in extra)} unused without --inference-tokens")
         return None
+    from .inference import OBJECTIVES, InferenceRequest
+
     item = values["inference_tokens"]
     tokens = non_negative_number(item.value, item.where)
     if not isinstance(unconstrained(law), ParametricLaw):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .allocate import (
     Allocator,
@@ -23,8 +24,10 @@ from .allocate import (
 from .budget import Hardware
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
 from .errors import UsageError
-from .inference import InferencePlan, InferenceRequest, Lifetime, inference_aware
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num, ParametricLaw
+
+if TYPE_CHECKING:
+    from .inference import InferencePlan, InferenceRequest  # imported when a request has inference tokens
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
 BUDGET_KINDS = ("flops", "dollars", "gpu_hours", "days")
@@ -270,6 +273,8 @@ def plan_inference(
     """With inference tokens: the plan's model as the quality target, beside the least-lifetime-cost model."""
     if request.inference is None:
         return None
+    from .inference import Lifetime, inference_aware
+
     reference = Lifetime(n_params, n_tokens, loss_nats, request.inference.tokens)
     is_optimum = isinstance(request.allocator, LawOptimum)
     return inference_aware(request.law, reference, request.inference, request.hardware, is_optimum, chosen_n_params)
