@@ -167,7 +167,10 @@ class DataUse:
         return self.loss_nats - self.unlimited_loss_nats
 
 
-def data_use(law: DataConstrainedLaw, n_params: float, n_tokens: float) -> DataUse:
+def data_use(law: Law, n_params: float, n_tokens: float) -> DataUse | None:
+    """How a run uses the unique data under a capped law; None for a law without a cap."""
+    if not isinstance(law, DataConstrainedLaw):
+        return None
     params, tokens = law.effective(n_params, n_tokens)
     return DataUse(
         law.unique_tokens,

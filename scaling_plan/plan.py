@@ -229,12 +229,9 @@ def gap_to_optimal(
     gpu_hours = hardware.gpu_hours(compute_flops) if hardware else None
     days = hardware.wall_clock_days(gpu_hours) if hardware and gpu_hours is not None else None
     cost = hardware.cost_usd(gpu_hours) if hardware and gpu_hours is not None else None
-    data = None
-    if isinstance(law, DataConstrainedLaw):
-        data = data_use(law, n_params, n_tokens)
     return Gap(
         n_params, n_tokens, loss_nats, optimal_n, optimal_d, law.loss(optimal_n, optimal_d), same_loss_compute,
-        gpu_hours, days, cost, data,
+        gpu_hours, days, cost, data_use(law, n_params, n_tokens),
     )  # fmt: skip
 
 
@@ -261,12 +258,6 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
     return Intervals(law.interval_level, (low[0], high[0]), (low[1], high[1]), (low[2], high[2]))
 
 
-def plan_data_use(request: PlanRequest, n_params: float, n_tokens: float) -> DataUse | None:
-    """Under a unique-token cap: how the plan's run uses the data."""
-    law = request.law
-    return data_use(law, n_params, n_tokens) if isinstance(law, DataConstrainedLaw) else None
-
-
 def plan_inference(
     request: PlanRequest, n_params: float, n_tokens: float, loss_nats: float, chosen_n_params: float | None = None
 ) -> InferencePlan | None:
@@ -290,7 +281,7 @@ def make_plan(request: PlanRequest) -> Plan:
     gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
     return Plan(
         request, *numbers, run=gap, intervals=intervals_at(request, compute_flops),
-        data=plan_data_use(request, n_params, n_tokens),
+        data=data_use(request.law, n_params, n_tokens),
         inference=plan_inference(request, n_params, n_tokens, loss_nats),
     )  # fmt: skip
 

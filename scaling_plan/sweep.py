@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .allocate import LawOptimum
-from .data_constrained import DataConstrainedLaw, epoch_warnings
+from .data_constrained import DataConstrainedLaw, data_use, epoch_warnings
 from .inference import least_lifetime_params
 from .laws import Law
 from .plan import (
@@ -20,7 +20,6 @@ from .plan import (
     budget_compute,
     make_plan,
     outcome,
-    plan_data_use,
     plan_inference,
     warnings_at,
 )
@@ -66,7 +65,7 @@ class Sweep:
         loss = float(self.loss_nats[row])
         return Plan(
             request, compute, n_params, n_tokens, loss, at(self.gpu_hours), at(self.wall_clock_days), at(self.cost_usd),
-            data=plan_data_use(request, n_params, n_tokens),
+            data=data_use(request.law, n_params, n_tokens),
             inference=plan_inference(request, n_params, n_tokens, loss, at(self.inference_n_params)),
         )  # fmt: skip
 
