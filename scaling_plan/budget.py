@@ -23,35 +23,57 @@ DEFAULT_MFU = 0.40
 class Gpu:
     name: str
     peak_flops_per_second: float  # dense BF16 (no structured sparsity), per accelerator
+    memory_bytes: float  # on-package memory as the datasheet gives it (decimal GB)
     source: str
 
 
 GPUS: dict[str, Gpu] = {
     gpu.name: gpu
     for gpu in (
-        Gpu("A100-SXM", 312e12, "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense"),
+        Gpu(
+            "A100-SXM",
+            312e12,
+            80e9,
+            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB)",
+        ),
         Gpu(
             "H100-SXM",
             989e12,
-            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense",
+            80e9,
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; 80GB HBM3",
         ),
         Gpu(
             "H100-PCIe",
             756e12,
-            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense",
+            80e9,
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; 80GB HBM2e",
         ),
         Gpu(
             "H200",
             989e12,
-            "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense",
+            141e9,
+            "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense;"
+            " 141GB HBM3e",
         ),
         Gpu(
             "B200",
             2.25e15,
-            "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs; BF16 2.25 PFLOPS dense per GPU",
+            180e9,
+            "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs; BF16 2.25 PFLOPS dense per GPU;"
+            " 1,440GB GPU memory per 8 GPUs",
         ),
-        Gpu("MI300X", 1.307e15, "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense"),
-        Gpu("TPU-v5p", 459e12, "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 per chip"),
+        Gpu(
+            "MI300X",
+            1.307e15,
+            192e9,
+            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; 192GB HBM3",
+        ),
+        Gpu(
+            "TPU-v5p",
+            459e12,
+            95e9,
+            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip",
+        ),
     )
 }
 

@@ -196,6 +196,95 @@ InferenceMfuOption = Annotated[str | None, _option("MFU when serving (default: t
 InferencePriceOption = Annotated[
     str | None, _option("US dollars per GPU-hour when serving (default: the training price).", _DATA)
 ]
+_BLUEPRINT = "Blueprint: shape, counts, memory, batch size and learning rate"
+
+
+class Ffn(str, Enum):
+    gelu = "gelu"
+    swiglu = "swiglu"
+
+
+class Style(str, Enum):
+    llama = "llama"
+    gpt = "gpt"
+
+
+class Sharding(str, Enum):
+    none = "none"
+    zero_1 = "zero-1"
+    zero_2 = "zero-2"
+    zero_3 = "zero-3"
+    fsdp = "fsdp"
+
+
+class Recompute(str, Enum):
+    none = "none"
+    selective = "selective"
+    full = "full"
+
+
+BlueprintOption = Annotated[
+    bool,
+    typer.Option(
+        "--blueprint",
+        help="Also size a concrete transformer for N: exact counts, memory per GPU, GPUs, batch size and LR.",
+        rich_help_panel=_BLUEPRINT,
+    ),
+]
+LayersOption = Annotated[
+    str | None, typer.Option("--layers", help="Explicit shape: layers.", rich_help_panel=_BLUEPRINT)
+]
+DModelOption = Annotated[str | None, _option("Explicit shape: model width.", _BLUEPRINT)]
+HeadsOption = Annotated[
+    str | None,
+    typer.Option("--heads", help="Explicit shape: attention heads (default width/128, or /64 under 1024).",
+                 rich_help_panel=_BLUEPRINT),
+]  # fmt: skip
+DFfOption = Annotated[str | None, _option("Explicit shape: FFN width (default 4·d, SwiGLU 8/3·d).", _BLUEPRINT)]
+KvHeadsOption = Annotated[
+    str | None, _option("Key/value heads for grouped-query attention (default: all).", _BLUEPRINT)
+]
+VocabSizeOption = Annotated[str | None, _option("Vocabulary size (default 128000).", _BLUEPRINT)]
+SeqLenOption = Annotated[str | None, _option("Training sequence length in tokens (default 4096).", _BLUEPRINT)]
+FfnOption = Annotated[Ffn | None, _option("FFN kind: gelu (2 matrices) or swiglu (3); default swiglu.", _BLUEPRINT)]
+TiedOption = Annotated[
+    bool | None,
+    typer.Option("--tied-embeddings/--untied-embeddings", help="Share the input and output embedding (default untied).",
+                 rich_help_panel=_BLUEPRINT, show_default=False),
+]  # fmt: skip
+StyleOption = Annotated[
+    Style | None,
+    _option("Blocks: llama (RMSNorm, no biases, rotary) or gpt (LayerNorm, biases, learned positions).", _BLUEPRINT),
+]
+ExpertsOption = Annotated[str | None, _option("Mixture-of-experts: routed experts per layer.", _BLUEPRINT)]
+ActiveExpertsOption = Annotated[str | None, _option("Routed experts each token uses (top-k; default 1).", _BLUEPRINT)]
+SharedExpertsOption = Annotated[str | None, _option("Experts every token uses besides the routed ones.", _BLUEPRINT)]
+CausalOption = Annotated[
+    bool | None,
+    typer.Option("--causal-attention", help="Halve the attention-score FLOPs for causal masking in the full count.",
+                 rich_help_panel=_BLUEPRINT, show_default=False),
+]  # fmt: skip
+ShardingOption = Annotated[
+    Sharding | None, _option("How optimiser state, gradients and weights split over GPUs (default zero-3).", _BLUEPRINT)
+]
+RecomputeOption = Annotated[
+    Recompute | None, _option("Activation recomputation: none, selective or full (default full).", _BLUEPRINT)
+]
+MicroBatchOption = Annotated[
+    str | None, _option("Sequences per GPU per step, for activations (default 1).", _BLUEPRINT)
+]
+
+
+def _blueprint_flags(
+    blueprint: bool, ffn: Ffn | None, style: Style | None, sharding: Sharding | None, recompute: Recompute | None,
+    **flags: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """Blueprint flags keyed by plan field; enum choices as their values."""
+    choices = {"ffn": ffn, "style": style, "sharding": sharding, "recompute": recompute}
+    values = flags | {name: choice.value for name, choice in choices.items() if choice is not None}
+    return _plan_flags(blueprint=True if blueprint else None, **values)
+
+
 CompareLawsOption = Annotated[
     bool,
     typer.Option("--compare-laws", help="Also show what every law's own optimum chooses.", rich_help_panel=_ALLOCATION),
@@ -255,6 +344,24 @@ def budget(
     inference_objective: InferenceObjectiveOption = None,
     inference_mfu: InferenceMfuOption = None,
     inference_price_per_gpu_hour: InferencePriceOption = None,
+    blueprint: BlueprintOption = False,
+    layers: LayersOption = None,
+    d_model: DModelOption = None,
+    heads: HeadsOption = None,
+    d_ff: DFfOption = None,
+    kv_heads: KvHeadsOption = None,
+    vocab_size: VocabSizeOption = None,
+    seq_len: SeqLenOption = None,
+    ffn: FfnOption = None,
+    tied_embeddings: TiedOption = None,
+    style: StyleOption = None,
+    experts: ExpertsOption = None,
+    active_experts: ActiveExpertsOption = None,
+    shared_experts: SharedExpertsOption = None,
+    causal_attention: CausalOption = None,
+    sharding: ShardingOption = None,
+    recompute: RecomputeOption = None,
+    micro_batch: MicroBatchOption = None,
     config: ConfigOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=_OUTPUT)
@@ -277,6 +384,11 @@ def budget(
         unique_tokens=unique_tokens, inference_tokens=inference_tokens,
         inference_objective=inference_objective.value if inference_objective else None,
         inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
+    ) | _blueprint_flags(
+        blueprint, ffn, style, sharding, recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
+        n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
+        experts=experts, active_experts=active_experts, shared_experts=shared_experts,
+        causal_attention=causal_attention, micro_batch=micro_batch,
     )  # fmt: skip
     config_values = load_config(config) if config is not None else {}
     request, warnings = build_request(merge(config_values, flag_values))
@@ -288,6 +400,65 @@ def budget(
         warnings += notes
     _warn_all(warnings)
     emit_budget(plan, compared, output_format.value, sys.stdout)
+
+
+@app.command()
+def shape(
+    params: Annotated[
+        str | None, typer.Option(help="Size to shape: active parameters, e.g. 7B.", show_default=False)
+    ] = None,
+    tokens: Annotated[
+        str | None,
+        typer.Option(
+            help="Training tokens, for batch size, LR and time (default 20 per parameter).", show_default=False
+        ),
+    ] = None,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    layers: LayersOption = None,
+    d_model: DModelOption = None,
+    heads: HeadsOption = None,
+    d_ff: DFfOption = None,
+    kv_heads: KvHeadsOption = None,
+    vocab_size: VocabSizeOption = None,
+    seq_len: SeqLenOption = None,
+    ffn: FfnOption = None,
+    tied_embeddings: TiedOption = None,
+    style: StyleOption = None,
+    experts: ExpertsOption = None,
+    active_experts: ActiveExpertsOption = None,
+    shared_experts: SharedExpertsOption = None,
+    causal_attention: CausalOption = None,
+    sharding: ShardingOption = None,
+    recompute: RecomputeOption = None,
+    micro_batch: MicroBatchOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """A transformer shape near --params (or your own, with --layers and --d-model) and its exact counts.
+
+    Parameters, FLOPs per token under four conventions, and with --gpu the memory per GPU and the fewest GPUs;
+    batch size and learning rate from DeepSeek LLM's fit.
+    """
+    from .blueprint import blueprint_warnings, make_blueprint
+    from .config import shape_request
+    from .render import emit_shape
+
+    values = _plan_flags(
+        params=params, tokens=tokens, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour
+    ) | _blueprint_flags(
+        True, ffn, style, sharding, recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
+        n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
+        experts=experts, active_experts=active_experts, shared_experts=shared_experts,
+        causal_attention=causal_attention, micro_batch=micro_batch,
+    )  # fmt: skip
+    request, target, n_tokens, hardware, warnings = shape_request(values)
+    blueprint = make_blueprint(request, target, n_tokens, hardware)
+    _warn_all(warnings + blueprint_warnings(blueprint))
+    emit_shape(blueprint, hardware, output_format.value, sys.stdout)
 
 
 @app.command()
@@ -363,6 +534,7 @@ def sweep(
     inference_objective: InferenceObjectiveOption = None,
     inference_mfu: InferenceMfuOption = None,
     inference_price_per_gpu_hour: InferencePriceOption = None,
+    blueprint: BlueprintOption = False,
     config: ConfigOption = None,
     output_format: Annotated[
         SweepFormat,
@@ -389,6 +561,7 @@ def sweep(
         unique_tokens=unique_tokens, inference_tokens=inference_tokens,
         inference_objective=inference_objective.value if inference_objective else None,
         inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
+        blueprint=True if blueprint else None,
     )  # fmt: skip
     flag_values[kind] = Sourced(float(values[0]), where)
     config_values = load_config(config) if config is not None else {}
@@ -746,11 +919,11 @@ def laws(
 def gpus(
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
-    """List the GPU presets with their peak dense BF16 FLOP/s and its source."""
+    """List the GPU presets with their peak dense BF16 FLOP/s, memory and sources."""
     from .render import emit_listing, gpu_record
 
     records = [gpu_record(gpu) for gpu in GPUS.values()]
-    keys = ("name", "peak_flops_per_second", "source")
+    keys = ("name", "peak_flops_per_second", "memory_gib", "source")
     emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format.value, sys.stdout)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from pydantic import BaseModel, ValidationError
 
+    from .blueprint import BlueprintRequest
     from .inference import InferenceRequest
+
+#: A blueprint's fields: the shape (counted as given when n_layers and d_model are), and how it is trained.
+BLUEPRINT_FIELDS = (
+    "n_layers", "d_model", "n_heads", "d_ff", "n_kv_heads", "vocab_size", "seq_len", "ffn", "tied_embeddings", "style",
+    "experts", "active_experts", "shared_experts", "causal_attention", "sharding", "recompute", "micro_batch",
+)  # fmt: skip
+_SHAPE_INTEGERS = ("n_layers", "d_model", "n_heads", "d_ff", "n_kv_heads", "vocab_size", "seq_len", "micro_batch")
+_EXPERT_INTEGERS = ("experts", "active_experts", "shared_experts")
 
 #: Plan fields, their flags and their place in a config file.
 FLAGS = {
@@ -58,6 +67,24 @@ FLAGS = {
     "max_cost_usd": "--max-cost-usd",
     "max_wall_clock_days": "--max-wall-clock-days",
     "max_epochs": "--max-epochs",
+    "blueprint": "--blueprint",
+    "n_layers": "--layers",
+    "d_model": "--d-model",
+    "n_heads": "--heads",
+    "d_ff": "--d-ff",
+    "n_kv_heads": "--kv-heads",
+    "vocab_size": "--vocab-size",
+    "seq_len": "--seq-len",
+    "ffn": "--ffn",
+    "tied_embeddings": "--tied-embeddings",
+    "style": "--style",
+    "experts": "--experts",
+    "active_experts": "--active-experts",
+    "shared_experts": "--shared-experts",
+    "causal_attention": "--causal-attention",
+    "sharding": "--sharding",
+    "recompute": "--recompute",
+    "micro_batch": "--micro-batch",
 }
 SECTIONS = {
     "budget": ("flops", "dollars", "gpu_hours", "days"),
@@ -67,6 +94,7 @@ SECTIONS = {
     "data": ("unique_tokens",),
     "inference": ("tokens", "objective", "mfu", "price_per_gpu_hour"),
     "run": ("n_params", "n_tokens"),
+    "blueprint": BLUEPRINT_FIELDS,
     "policy": tuple(RULES),
 }
 METHODS = ("tokens-per-param", "law")
@@ -226,8 +254,121 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     else:
         allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
     inference = _inference(values, hardware, law, warnings)
-    request = PlanRequest(given, given_value, given_where, allocator, law, hardware, run, inference)
+    blueprint = blueprint_request(values, warnings)
+    request = PlanRequest(given, given_value, given_where, allocator, law, hardware, run, inference, blueprint)
     return request, warnings
+
+
+def shape_request(
+    values: Mapping[str, Sourced],
+) -> tuple[BlueprintRequest, float | None, float | None, Hardware | None, list[str]]:
+    """`shape`'s inputs: the blueprint request, the target size (None for an explicit shape), the training tokens
+    (None: 20 per parameter of the shape), the hardware and warnings."""
+    warnings: list[str] = []
+    hardware = _hardware(values, "flops", warnings)
+    request = blueprint_request(values, warnings, required=True)
+    assert request is not None
+    target = _number(values, "params")
+    if request.explicit and target is not None:
+        raise UsageError(values["params"].where, "give --params or an explicit shape (--layers, --d-model), not both")
+    if not request.explicit and target is None:
+        raise UsageError("", "give --params (a size to shape) or an explicit shape (--layers and --d-model)")
+    if target is not None and target < 1:
+        raise UsageError(values["params"].where, f"must be at least 1 parameter, got {target:g}")
+    return request, target, _number(values, "tokens"), hardware, warnings
+
+
+def _whole(values: Mapping[str, Sourced], field: str, least: int) -> int | None:
+    item = values.get(field)
+    if item is None:
+        return None
+    number = _quantity(item.value, item.where)
+    if number != int(number) or number < least:
+        raise UsageError(item.where, f"must be a whole number of at least {least}, got {number:g}")
+    return int(number)
+
+
+def _choice(values: Mapping[str, Sourced], field: str, choices: Sequence[str], default: str) -> str:
+    item = values.get(field)
+    if item is None:
+        return default
+    from .blueprint import SHARDING_ALIASES
+
+    value = str(item.value).strip().lower()
+    value = SHARDING_ALIASES.get(value, value) if field == "sharding" else value
+    if value not in choices:
+        raise UsageError(
+            item.where, f"unknown {field.replace('_', ' ')} {item.value!r}; choose one of {', '.join(choices)}"
+        )
+    return value
+
+
+def blueprint_request(
+    values: Mapping[str, Sourced], warnings: list[str], required: bool = False
+) -> BlueprintRequest | None:
+    """The blueprint asked for (by --blueprint, a blueprint: section, or `required`), with its shape validated."""
+    given = [field for field in BLUEPRINT_FIELDS if field in values]
+    if not required and "blueprint" not in values:
+        if given:
+            warnings.append(f"{', '.join(values[f].where for f in given)} unused without --blueprint")
+        return None
+    from .blueprint import (
+        DEFAULT_SEQ_LEN,
+        DEFAULT_VOCAB_SIZE,
+        FFN_KINDS,
+        RECOMPUTE,
+        SHARDINGS,
+        STYLES,
+        BlueprintRequest,
+        Shape,
+        default_d_ff,
+        default_heads,
+        shape_problems,
+    )
+
+    numbers = {field: _whole(values, field, 1) for field in _SHAPE_INTEGERS}
+    numbers |= {field: _whole(values, field, 0) for field in _EXPERT_INTEGERS}
+    explicit = numbers["n_layers"] is not None or numbers["d_model"] is not None
+    if explicit and (numbers["n_layers"] is None or numbers["d_model"] is None):
+        missing = "n_layers" if numbers["n_layers"] is None else "d_model"
+        present = "d_model" if missing == "n_layers" else "n_layers"
+        raise UsageError(values[present].where, f"an explicit shape needs {FLAGS[missing]} too")
+    if not explicit:
+        for field in ("n_heads", "d_ff"):
+            if field in values:
+                raise UsageError(values[field].where, "is part of an explicit shape: give --layers and --d-model too")
+    ffn = _choice(values, "ffn", FFN_KINDS, "swiglu")
+    d_model = numbers["d_model"] or 128
+    experts = numbers["experts"] or 0
+    shape = Shape(
+        n_layers=numbers["n_layers"] or 1,
+        d_model=d_model,
+        n_heads=numbers["n_heads"] or default_heads(d_model),
+        d_ff=numbers["d_ff"] or default_d_ff(d_model, ffn),
+        vocab_size=numbers["vocab_size"] or DEFAULT_VOCAB_SIZE,
+        seq_len=numbers["seq_len"] or DEFAULT_SEQ_LEN,
+        ffn=ffn,
+        tied_embeddings=bool(values["tied_embeddings"].value) if "tied_embeddings" in values else False,
+        n_kv_heads=numbers["n_kv_heads"],
+        style=_choice(values, "style", STYLES, "llama"),
+        experts=experts,
+        active_experts=numbers["active_experts"] if numbers["active_experts"] is not None else min(experts, 1),
+        shared_experts=numbers["shared_experts"] or 0,
+    )
+    for field, message in shape_problems(shape, sized=explicit):
+        # A derived head count or FFN width is wrong because of the width it came from.
+        item = values.get(field) or values.get({"n_heads": "d_model", "d_ff": "d_model"}.get(field, "experts"))
+        raise UsageError(item.where if item else FLAGS[field], message)
+    return BlueprintRequest(
+        template=shape,
+        explicit=explicit,
+        causal_attention=bool(values["causal_attention"].value) if "causal_attention" in values else False,
+        sharding=_choice(values, "sharding", SHARDINGS, BlueprintRequest.sharding),
+        recompute=_choice(values, "recompute", RECOMPUTE, BlueprintRequest.recompute),
+        micro_batch=numbers["micro_batch"] or 1,
+        where=values["blueprint"].where if "blueprint" in values else "",
+        sharding_where=values["sharding"].where if "sharding" in values else "--sharding",
+    )
 
 
 def _capped_law(values: Mapping[str, Sourced], law: Law, warnings: list[str]) -> Law:
@@ -527,8 +668,8 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
             if field == "law" and value not in PRESETS and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
             values[FIELD_PREFIXES.get(section, "") + field] = Sourced(value, where)
-        if section == "run" and block is not None:
-            values["run"] = Sourced(None, f"{label}:{lines.get(('run',), 1)}: run")
+        if section in ("run", "blueprint") and block is not None:
+            values[section] = Sourced(None, f"{label}:{lines.get((section,), 1)}: {section}")
     return values
 
 

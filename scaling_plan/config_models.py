@@ -72,6 +72,33 @@ class InferenceSection(_Section):
     )
 
 
+class BlueprintSection(_Section):
+    """A concrete transformer for the plan: its presence asks for one. With n_layers and d_model the shape is yours,
+    counted as it is; otherwise one is sized to the plan's N."""
+
+    n_layers: Quantity | None = Field(None, description="explicit shape: layers (with d_model)")
+    d_model: Quantity | None = Field(None, description="explicit shape: model width (with n_layers)")
+    n_heads: Quantity | None = Field(None, description="explicit shape: attention heads")
+    d_ff: Quantity | None = Field(None, description="explicit shape: FFN width")
+    n_kv_heads: Quantity | None = Field(None, description="key/value heads (grouped-query attention)")
+    vocab_size: Quantity | None = Field(None, description="vocabulary size; default 128000")
+    seq_len: Quantity | None = Field(None, description="training sequence length; default 4096")
+    ffn: Literal["gelu", "swiglu"] | None = Field(None, description="FFN kind; default swiglu")
+    tied_embeddings: bool | None = Field(None, description="share input and output embeddings; default false")
+    style: Literal["llama", "gpt"] | None = Field(None, description="block style; default llama")
+    experts: Quantity | None = Field(None, description="mixture-of-experts: routed experts per layer")
+    active_experts: Quantity | None = Field(None, description="routed experts each token uses (top-k)")
+    shared_experts: Quantity | None = Field(None, description="experts every token uses")
+    causal_attention: bool | None = Field(None, description="halve attention-score FLOPs in the full count")
+    sharding: Literal["none", "zero-1", "zero-2", "zero-3", "fsdp"] | None = Field(
+        None, description="how states split over GPUs; default zero-3"
+    )
+    recompute: Literal["none", "selective", "full"] | None = Field(
+        None, description="activation recomputation; default full"
+    )
+    micro_batch: Quantity | None = Field(None, description="sequences per GPU per step; default 1")
+
+
 class RunSection(_Section):
     """The run the team intends to train, measured against the compute-optimal run at the same compute."""
 
@@ -105,6 +132,7 @@ class PlanConfig(_Section):
     data: DataSection | None = None
     inference: InferenceSection | None = None
     run: RunSection | None = None
+    blueprint: BlueprintSection | None = None
     policy: PolicySection | None = None
 
 

@@ -27,6 +27,7 @@ from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num, ParametricLaw
 
 if TYPE_CHECKING:
+    from .blueprint import Blueprint, BlueprintRequest  # imported when a request asks for a blueprint
     from .inference import InferencePlan, InferenceRequest  # imported when a request has inference tokens
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
@@ -64,6 +65,7 @@ class PlanRequest:
     hardware: Hardware | None = None
     run: IntendedRun | None = None
     inference: InferenceRequest | None = None
+    blueprint: BlueprintRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class Plan:
     intervals: Intervals | None = None  # when the law carries bootstrap refits
     data: DataUse | None = None  # under a unique-token cap: epochs, effective tokens, the cap's loss penalty
     inference: InferencePlan | None = None  # with inference tokens: the model with the least lifetime cost
+    blueprint: Blueprint | None = None  # when asked for: shape, exact counts, memory, GPUs, batch size and LR
 
     @property
     def tokens_per_param(self) -> float:
@@ -283,7 +286,17 @@ def make_plan(request: PlanRequest) -> Plan:
         request, *numbers, run=gap, intervals=intervals_at(request, compute_flops),
         data=data_use(request.law, n_params, n_tokens),
         inference=plan_inference(request, n_params, n_tokens, loss_nats),
+        blueprint=plan_blueprint(request, n_params, n_tokens),
     )  # fmt: skip
+
+
+def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Blueprint | None:
+    """When asked for: a shape for N (or the request's own), with its counts, memory, GPUs, batch size and LR."""
+    if request.blueprint is None:
+        return None
+    from .blueprint import make_blueprint
+
+    return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware)
 
 
 def assessed(plan: Plan) -> Gap:
@@ -379,6 +392,10 @@ def warnings_for(plan: Plan) -> list[str]:
     warnings = warnings_at(plan.request, [plan.compute_flops], int(plan.extrapolated))
     if plan.data is not None:
         warnings += epoch_warnings(plan.data.epochs, plan.data.unique_tokens)
+    if plan.blueprint is not None:
+        from .blueprint import blueprint_warnings
+
+        warnings += blueprint_warnings(plan.blueprint)
     if plan.run is not None and plan.run.data is not None and plan.request.run is not None:
         warnings += epoch_warnings(plan.run.data.epochs, plan.run.data.unique_tokens, plan.request.run.where)
     run = plan.request.run

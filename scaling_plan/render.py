@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from .allocate import TokensPerParamRule
-from .budget import Gpu
+from .budget import Gpu, Hardware
 from .laws import Law
 from .units import format_count, format_number, format_scientific, format_usd
 
 if TYPE_CHECKING:
+    from .blueprint import Blueprint
     from .data_constrained import DataUse
     from .experiments import Experiment
     from .fit import Bootstrap, Fit
@@ -65,6 +66,7 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         | _interval_fields(plan)
         | _data_fields(plan.data)
         | _inference_fields(plan.inference)
+        | blueprint_fields(plan.blueprint)
         | ({} if plan.run is None else {f"run_{key}": v for key, v in gap_record(plan.run).items()})
     )
 
@@ -106,6 +108,95 @@ def _inference_fields(inference: InferencePlan | None) -> Record:
         "flops_saved_pct": inference.flops_saved_pct,
         "cost_saved_usd": inference.cost_saved_usd,
         "cost_saved_pct": inference.cost_saved_pct,
+    }
+
+
+#: A blueprint's fields, by kind: text, whole numbers, flags, and the rest numbers (schemas.py types them).
+BLUEPRINT_TEXT_KEYS = ("ffn", "style", "sharding", "recompute", "memory_dominant", "hyperparameters_source")
+BLUEPRINT_INT_KEYS = (
+    "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size", "seq_len",
+    "experts", "active_experts", "shared_experts",
+    "params_total", "params_active", "params_embedding", "params_non_embedding",
+    "micro_batch_sequences", "memory_gpus", "min_gpus", "batch_sequences", "batch_tokens", "train_steps",
+)  # fmt: skip
+BLUEPRINT_BOOL_KEYS = ("tied_embeddings", "causal_attention", "hyperparameters_extrapolated")
+BLUEPRINT_FLOPS_KEYS = (
+    "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
+    "training_flops_full", "hyperparameters_compute_flops",
+)  # fmt: skip
+BLUEPRINT_GIB_KEYS = (
+    "weights_gib_per_gpu", "gradients_gib_per_gpu", "optimizer_gib_per_gpu", "activations_gib_per_gpu",
+    "activations_gib_no_recompute", "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib",
+)  # fmt: skip
+BLUEPRINT_FLOAT_KEYS = (
+    *BLUEPRINT_FLOPS_KEYS, *BLUEPRINT_GIB_KEYS, "params_vs_target_pct", "full_to_6n_ratio", "gpu_hours_full",
+    "wall_clock_days_full", "cost_usd_full", "lr_peak", "batch_tokens_optimal",
+)  # fmt: skip
+
+
+def blueprint_fields(blueprint: Blueprint | None) -> Record:
+    """A blueprint: the shape, exact counts, FLOPs per token by convention, memory per GPU, GPUs, LR and batch."""
+    if blueprint is None:
+        return {}
+    from .blueprint import HYPER_SOURCE
+
+    shape, counts, memory, hyper = blueprint.shape, blueprint.counts, blueprint.memory, blueprint.hyper
+
+    def gib(value: float | None) -> float | None:
+        return None if value is None else value / 2**30
+
+    return {
+        "n_layers": shape.n_layers,
+        "d_model": shape.d_model,
+        "n_heads": shape.n_heads,
+        "n_kv_heads": shape.kv_heads,
+        "head_dim": shape.head_dim,
+        "d_ff": shape.d_ff,
+        "ffn": shape.ffn,
+        "vocab_size": shape.vocab_size,
+        "seq_len": shape.seq_len,
+        "tied_embeddings": shape.tied_embeddings,
+        "style": shape.style,
+        "experts": shape.experts,
+        "active_experts": shape.active_experts,
+        "shared_experts": shape.shared_experts,
+        "params_total": counts.params_total,
+        "params_active": counts.params_active,
+        "params_embedding": counts.params_embedding,
+        "params_non_embedding": counts.params_non_embedding,
+        "params_vs_target_pct": blueprint.params_vs_target_pct,
+        "flops_per_token_6n": counts.flops_per_token_6n,
+        "flops_per_token_kaplan": counts.flops_per_token_kaplan,
+        "flops_per_token_deepseek": counts.flops_per_token_deepseek,
+        "flops_per_token_full": counts.flops_per_token_full,
+        "full_to_6n_ratio": counts.full_to_6n_ratio,
+        "causal_attention": counts.causal_attention,
+        "training_flops_full": blueprint.training_flops_full,
+        "gpu_hours_full": blueprint.gpu_hours_full,
+        "wall_clock_days_full": blueprint.wall_clock_days_full,
+        "cost_usd_full": blueprint.cost_usd_full,
+        "sharding": blueprint.request.sharding,
+        "recompute": blueprint.request.recompute,
+        "micro_batch_sequences": blueprint.request.micro_batch,
+        "memory_gpus": memory.n_gpus if memory else None,
+        "weights_gib_per_gpu": gib(memory.weights_bytes) if memory else None,
+        "gradients_gib_per_gpu": gib(memory.gradients_bytes) if memory else None,
+        "optimizer_gib_per_gpu": gib(memory.optimizer_bytes) if memory else None,
+        "activations_gib_per_gpu": gib(memory.activations_bytes) if memory else None,
+        "activations_gib_no_recompute": gib(memory.activations_no_recompute_bytes) if memory else None,
+        "activations_gib_full_recompute": gib(memory.activations_full_recompute_bytes) if memory else None,
+        "memory_gib_per_gpu": gib(memory.total_bytes) if memory else None,
+        "gpu_memory_gib": gib(memory.capacity_bytes) if memory else None,
+        "memory_dominant": memory.dominant if memory else None,
+        "min_gpus": memory.min_gpus if memory else None,
+        "lr_peak": hyper.lr_peak,
+        "batch_tokens_optimal": hyper.batch_tokens_optimal,
+        "batch_sequences": hyper.batch_sequences,
+        "batch_tokens": hyper.batch_tokens,
+        "train_steps": hyper.train_steps,
+        "hyperparameters_compute_flops": hyper.compute_flops,
+        "hyperparameters_extrapolated": hyper.extrapolated,
+        "hyperparameters_source": HYPER_SOURCE,
     }
 
 
@@ -244,6 +335,52 @@ LABELS: dict[str, str] = {
     "run": "Run",
     "expected_optimal_n_params": "Expected optimal N",
     "max_compute_flops": "Largest run (FLOPs)",
+    "n_layers": "Layers",
+    "d_model": "d_model",
+    "n_heads": "Attention heads",
+    "n_kv_heads": "Key/value heads",
+    "head_dim": "Head dimension",
+    "d_ff": "d_ff (FFN width)",
+    "ffn": "FFN kind",
+    "vocab_size": "Vocabulary",
+    "seq_len": "Sequence length",
+    "tied_embeddings": "Tied embeddings",
+    "experts": "Routed experts",
+    "active_experts": "Active experts per token",
+    "shared_experts": "Shared experts",
+    "params_total": "Parameters (total, exact)",
+    "params_active": "Parameters active per token",
+    "params_embedding": "Embedding parameters",
+    "params_non_embedding": "Non-embedding parameters",
+    "params_vs_target_pct": "Shape vs planned N",
+    "flops_per_token_6n": "FLOPs/token: 6N",
+    "flops_per_token_kaplan": "FLOPs/token: Kaplan 6N + 6·L·ctx·d",
+    "flops_per_token_deepseek": "FLOPs/token: DeepSeek M",
+    "flops_per_token_full": "FLOPs/token: full count",
+    "full_to_6n_ratio": "Full count / 6N",
+    "training_flops_full": "Training FLOPs (full count)",
+    "gpu_hours_full": "GPU-hours (full count)",
+    "wall_clock_days_full": "Training days (full count)",
+    "cost_usd_full": "Cost (full count)",
+    "sharding": "Sharding",
+    "recompute": "Activation recomputation",
+    "micro_batch_sequences": "Micro-batch (sequences)",
+    "memory_gpus": "Memory on GPUs",
+    "weights_gib_per_gpu": "Weights (GiB/GPU)",
+    "gradients_gib_per_gpu": "Gradients (GiB/GPU)",
+    "optimizer_gib_per_gpu": "Adam states (GiB/GPU)",
+    "activations_gib_per_gpu": "Activations (GiB/GPU)",
+    "activations_gib_no_recompute": "  without recomputation",
+    "activations_gib_full_recompute": "  with full recomputation",
+    "memory_gib_per_gpu": "Memory per GPU (GiB)",
+    "gpu_memory_gib": "GPU memory (GiB)",
+    "memory_dominant": "Largest part",
+    "min_gpus": "Minimum GPUs",
+    "lr_peak": "Peak learning rate",
+    "batch_sequences": "Batch (sequences)",
+    "batch_tokens": "Batch (tokens)",
+    "train_steps": "Training steps",
+    "memory_gib": "Memory (GiB)",
     **{
         f"{key}_interval": "  interval"
         for key in ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "frontier_exponent")
@@ -294,6 +431,18 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "min_compute_flops": format_scientific,
     "expected_optimal_n_params": format_count,
     "max_compute_flops": format_scientific,
+    **{key: lambda x: f"{x:,}" for key in BLUEPRINT_INT_KEYS},
+    **{key: lambda x: "yes" if x else "no" for key in BLUEPRINT_BOOL_KEYS},
+    "params_vs_target_pct": lambda x: f"{x:+.2f}%",
+    **{key: format_scientific for key in BLUEPRINT_FLOPS_KEYS},
+    **{key: lambda x: f"{x:,.2f}" for key in BLUEPRINT_GIB_KEYS},
+    "full_to_6n_ratio": lambda x: f"{x:.3f}",
+    "gpu_hours_full": format_count,
+    "wall_clock_days_full": format_number,
+    "cost_usd_full": format_usd,
+    "lr_peak": lambda x: f"{x:.3g}",
+    "memory_gib": lambda x: f"{x:.1f}",
+    "batch_tokens_optimal": format_count,
     "E": lambda x: f"{x:.4f}",
     "A": lambda x: f"{x:.5g}",
     "B": lambda x: f"{x:.5g}",
@@ -542,6 +691,84 @@ def emit_prediction(gap: Gap, law: Law, output_format: str, out: IO[str]) -> Non
         print_key_values(title, record, PREDICTION_KEYS, notes, out)
 
 
+#: A blueprint's table, in reading order: shape, counts, FLOPs per token, the run, memory, hyperparameters.
+BLUEPRINT_KEYS = (
+    "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "ffn", "vocab_size", "seq_len",
+    "tied_embeddings", "experts", "active_experts", "shared_experts",
+    "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
+    "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
+    "full_to_6n_ratio", "training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full",
+    "sharding", "recompute", "micro_batch_sequences", "memory_gpus", "weights_gib_per_gpu", "gradients_gib_per_gpu",
+    "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
+    "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib", "memory_dominant", "min_gpus",
+    "lr_peak", "batch_sequences", "batch_tokens", "train_steps",
+)  # fmt: skip
+_MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
+
+
+def blueprint_notes(blueprint: Blueprint) -> list[str]:
+    """How each number of a blueprint is counted, with sources."""
+    shape = blueprint.shape
+    attention = "halved for causal masking" if blueprint.counts.causal_attention else "not halved for causal masking"
+    notes = [
+        f"Shape: {shape.style} blocks ("
+        + ("RMSNorm, no biases, rotary positions" if shape.style == "llama" else "LayerNorm, biases, learned positions")
+        + ("" if blueprint.request.explicit else "; d_model/layers near 128, widths multiples of 128")
+        + ").",
+        "FLOPs/token (training): 6N on all parameters used per token; Kaplan et al. 2020 6N + 6·L·ctx·d_attn"
+        " (N non-embedding); DeepSeek LLM 2024 M = 6 x block matmul weights + 12·L·d_attn·seq (their"
+        " 72·L·d² + 12·L·d·seq); full = Hoffmann et al. 2022 appendix F, every matmul, softmax, embeddings and"
+        f" logits, backward 2 x forward, attention scores {attention}.",
+    ]
+    if blueprint.gpu_hours_full is not None:
+        notes.append("Training time and cost use the full count x training tokens.")
+    if blueprint.memory is not None:
+        notes.append(
+            "Memory: mixed-precision Adam, 2 + 2 + 12 bytes/parameter (BF16 weights and gradients; FP32 master"
+            " weights, momentum and variance; Rajbhandari et al. 2020), sharded over the GPUs by ZeRO stage;"
+            " activations per Korthikanti et al. 2022 for one micro-batch; data parallelism only."
+        )
+    notes.append(
+        "Learning rate and batch: DeepSeek LLM 2024 eq. 1, eta = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens,"
+        " at C = M·D, batch rounded to whole sequences."
+    )
+    return notes
+
+
+def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context: str = "sized to the plan") -> None:
+    shown = dict(record)
+    if not blueprint.shape.experts:
+        for key in _MOE_KEYS:
+            shown[key] = None
+    shape = blueprint.shape
+    kind = "your shape" if blueprint.request.explicit else context
+    title = f"Blueprint: {shape.n_layers} layers x d_model {shape.d_model:,} ({kind})"
+    print_key_values(title, shown, BLUEPRINT_KEYS, blueprint_notes(blueprint), out)
+
+
+def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
+    """`shape`'s record: the size asked for, the training tokens and hardware, then the blueprint's fields."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target_n_params": blueprint.target_params,
+        "n_tokens": blueprint.n_tokens,
+        "gpu": hardware.gpu.name if hardware else None,
+        "mfu": hardware.mfu if hardware else None,
+        "gpus": hardware.n_gpus if hardware else None,
+        "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
+    } | blueprint_fields(blueprint)
+
+
+def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: str, out: IO[str]) -> None:
+    record = shape_record(blueprint, hardware)
+    if output_format == "json":
+        write_json(record, out)
+    elif output_format == "csv":
+        write_csv([record], out)
+    else:
+        print_blueprint(record, blueprint, out, f"on {format_count(blueprint.n_tokens)} tokens")
+
+
 def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
     record = plan_record(plan)
     compare_records = [plan_record(other, "compare") for other in compared or ()]
@@ -565,6 +792,8 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
         if plan.inference is not None:
             print_inference(plan.inference, out)
+        if plan.blueprint is not None:
+            print_blueprint(record, plan.blueprint, out)
         if plan.run is not None:
             title = "Intended run against compute-optimal at the same compute"
             print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
@@ -581,10 +810,17 @@ SWEEP_KEYS = (
     "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
     "gpu_hours", "wall_clock_days", "cost_usd",
 )  # fmt: skip
+#: With --blueprint, each row's shape and what it needs.
+SWEEP_BLUEPRINT_KEYS = (
+    "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak",
+    "batch_tokens",
+)  # fmt: skip
 #: Sweep tables are wide: short headings keep them readable in a terminal.
 _SWEEP_LABELS = {
     "compute_flops": "FLOPs", "n_params": "N", "n_tokens": "D", "tokens_per_param": "D/N", "loss_nats": "Loss",
-    "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost",
+    "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
+    "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "wall_clock_days_full": "Days (full)",
+    "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch",
 }  # fmt: skip
 _BUDGET_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "dollars": ("Budget", format_usd),
@@ -618,6 +854,8 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
         kind = sweep.request.given
         keys = [key for key in SWEEP_KEYS if key != "given_value" or kind in _BUDGET_COLUMNS]
         keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
+        if sweep.request.blueprint is not None:
+            keys += SWEEP_BLUEPRINT_KEYS
         rows = list(records)
         labels = dict(_SWEEP_LABELS)
         labels.update({key: f"{key.rpartition('.')[0]} {_SWEEP_LABELS[_field(key)]}" for key in keys if "." in key})
@@ -630,6 +868,9 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
             notes.append(
                 "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."
             )
+        first = sweep.plan(0).blueprint
+        if first is not None:
+            notes += blueprint_notes(first)
         title = f"Sweep of {len(sweep)} budgets, {_title(sweep.plan(0)).removeprefix('Plan for ')} to " + _title(
             sweep.plan(len(sweep) - 1)
         ).removeprefix("Plan for ")
@@ -643,9 +884,16 @@ COMPARED_KEYS = (
     "budget_flops", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
     "gpu_hours", "wall_clock_days", "cost_usd", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
     "unique_tokens", "epochs", "data_penalty_nats", "lifetime_flops", "inference_aware_n_params", "flops_saved_pct",
+    "n_layers", "d_model", "params_total", "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu",
+    "min_gpus", "lr_peak", "batch_tokens",
 )  # fmt: skip
-#: Compared from the plan, not the run: what serving the planned model costs over its life.
-_PLAN_COMPARED_KEYS = frozenset({"lifetime_flops", "inference_aware_n_params", "flops_saved_pct"})
+#: Compared from the plan, not the run: what serving the planned model costs over its life, and its blueprint.
+_PLAN_COMPARED_KEYS = frozenset(
+    {
+        "lifetime_flops", "inference_aware_n_params", "flops_saved_pct", "n_layers", "d_model", "params_total",
+        "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -661,7 +909,7 @@ def _compared_values(entry: Entry) -> Record:
     from .plan import assessed
 
     run = gap_record(assessed(entry.plan))
-    planned = _inference_fields(entry.plan.inference)
+    planned = _inference_fields(entry.plan.inference) | blueprint_fields(entry.plan.blueprint)
     values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
     return values | {"budget_flops": entry.plan.compute_flops}
 
@@ -850,6 +1098,7 @@ def gpu_record(gpu: Gpu) -> Record:
         "schema_version": SCHEMA_VERSION,
         "name": gpu.name,
         "peak_flops_per_second": gpu.peak_flops_per_second,
+        "memory_gib": gpu.memory_bytes / 2**30,
         "source": gpu.source,
     }
 

@@ -11,7 +11,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .config_models import LawFile, PlanConfig
-from .render import COMPARED_KEYS, DATA_KEYS, FIT_CONSTANTS, GAP_KEYS, SCHEMA_VERSION, SWEEP_GROUP_KEYS
+from .render import (
+    BLUEPRINT_BOOL_KEYS,
+    BLUEPRINT_FLOAT_KEYS,
+    BLUEPRINT_INT_KEYS,
+    BLUEPRINT_TEXT_KEYS,
+    COMPARED_KEYS,
+    DATA_KEYS,
+    FIT_CONSTANTS,
+    GAP_KEYS,
+    SCHEMA_VERSION,
+    SWEEP_GROUP_KEYS,
+)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -67,12 +78,35 @@ class _PlanFields(_Record):
     cost_usd: float | None
 
 
-#: A plan; under a unique-token cap (`--unique-tokens`) also its data use, with inference tokens its lifetime.
+#: A blueprint's fields (`--blueprint`, `shape`), each with its JSON type.
+_BLUEPRINT_FIELDS: dict[str, Any] = (
+    {key: (str | None, None) for key in BLUEPRINT_TEXT_KEYS}
+    | {key: (int | None, None) for key in BLUEPRINT_INT_KEYS}
+    | {key: (bool | None, None) for key in BLUEPRINT_BOOL_KEYS}
+    | {key: (float | None, None) for key in BLUEPRINT_FLOAT_KEYS}
+)
+
+#: A plan; under a unique-token cap (`--unique-tokens`) also its data use, with inference tokens its lifetime, with
+#: --blueprint its shape, counts, memory and hyperparameters.
 PlanRecord = create_model(  # type: ignore[call-overload]
     "PlanRecord",
     __base__=_PlanFields,
     **{key: (float | None, None) for key in (*DATA_KEYS, *_INFERENCE_FIELDS)},
     inference_objective=(str | None, Field(None, description="lifetime_flops or lifetime_cost_usd")),
+    **_BLUEPRINT_FIELDS,
+)
+
+#: `shape --format json`.
+ShapeOutput = create_model(
+    "ShapeOutput",
+    __base__=_Record,
+    target_n_params=(float | None, Field(description="the size asked for (null for an explicit shape)")),
+    n_tokens=(float, Field(description="training tokens the run's batch, LR and time assume")),
+    gpu=(str | None, ...),
+    mfu=(float | None, ...),
+    gpus=(int | None, ...),
+    price_usd_per_gpu_hour=(float | None, ...),
+    **_BLUEPRINT_FIELDS,
 )
 
 
@@ -198,6 +232,7 @@ class LawsOutput(_Record):
 class GpuRecord(_Record):
     name: str
     peak_flops_per_second: float
+    memory_gib: float = Field(description="memory per GPU as the datasheet gives it (decimal GB), in GiB")
     source: str
 
 
@@ -267,6 +302,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "fit": FitOutput,
     "experiments": ExperimentsOutput,
     "budget": BudgetOutput,
+    "shape": ShapeOutput,
     "sweep": SweepOutput,
     "sweep-jsonl-line": SweepRecord,
     "compare": CompareOutput,

@@ -20,6 +20,7 @@ from .plan import (
     budget_compute,
     make_plan,
     outcome,
+    plan_blueprint,
     plan_inference,
     warnings_at,
 )
@@ -67,6 +68,7 @@ class Sweep:
             request, compute, n_params, n_tokens, loss, at(self.gpu_hours), at(self.wall_clock_days), at(self.cost_usd),
             data=data_use(request.law, n_params, n_tokens),
             inference=plan_inference(request, n_params, n_tokens, loss, at(self.inference_n_params)),
+            blueprint=plan_blueprint(request, n_params, n_tokens),
         )  # fmt: skip
 
     def plans(self) -> Iterator[Plan]:
@@ -115,4 +117,12 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
             f"budget {sweep.given_values[worst]:.3g}: {message}"
             for message in epoch_warnings(float(epochs[worst]), law.unique_tokens)
         ]
+    if sweep.request.blueprint is not None:
+        from .blueprint import blueprint_warnings
+
+        # The smallest and largest budgets bound what a blueprint row can warn of (extrapolation, memory).
+        for row in sorted({int(compute.argmin()), int(compute.argmax())}):
+            blueprint = sweep.plan(row).blueprint
+            assert blueprint is not None
+            warnings += [f"budget {sweep.given_values[row]:.3g}: {m}" for m in blueprint_warnings(blueprint)]
     return warnings

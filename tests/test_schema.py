@@ -102,6 +102,12 @@ OUTPUTS = [
     ("CompareOutput", ("compare", str(CONFIGS / "data-limited-served.yaml"), str(CONFIGS / "flops-1e24.yaml"))),
     ("CheckOutput", ("check", str(CONFIGS / "data-limited-served.yaml"))),
     ("PredictOutput", ("predict", "--params", "70B", "--tokens", "1.4T")),
+    ("BudgetOutput", ("budget", "--flops", "1e24", "--blueprint", "--gpu", "H100-SXM", "--gpus", "1024")),
+    ("BudgetOutput", ("budget", "-c", str(CONFIGS / "blueprint-1e24.yaml"), "--compare-laws")),
+    ("ShapeOutput", ("shape", "--params", "7B", "--kv-heads", "8", "--gpu", "H100-SXM", "--price-per-gpu-hour", "2")),
+    ("ShapeOutput", ("shape", "--layers", "24", "--d-model", "2048", "--experts", "64", "--active-experts", "6")),
+    ("SweepOutput", ("sweep", "--from", "1e20", "--to", "1e24", "--blueprint", "--gpu", "A100-SXM")),
+    ("CompareOutput", ("compare", str(CONFIGS / "blueprint-1e24.yaml"), str(CONFIGS / "flops-1e24.yaml"))),
     (
         "PredictOutput",
         ("predict", "--params", "6.34B", "--tokens", "242B", "--unique-tokens", "25B", "--gpu", "A100-SXM"),
