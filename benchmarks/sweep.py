@@ -76,7 +76,8 @@ def main() -> None:
     seconds = process_seconds([*sweep, "--compare-laws", "--format", "csv"], repeats)
     print(f"  --compare-laws --format csv {seconds * 1000:8.1f} ms")
     constrained = ["--method", "law", "--law", "datablations-2023", "--unique-tokens", "25B"]
-    for extra in (constrained, ["--inference-tokens", "1T"], [*constrained, "--inference-tokens", "1T"]):
+    blueprint = ["--blueprint", "--gpu", "H100-SXM"]  # a shape search and memory per row
+    for extra in (constrained, ["--inference-tokens", "1T"], [*constrained, "--inference-tokens", "1T"], blueprint):
         seconds = process_seconds([*sweep, *extra, "--format", "csv"], repeats)
         print(f"  {' '.join(extra)} --format csv {seconds * 1000:8.1f} ms")
 

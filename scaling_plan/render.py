@@ -704,6 +704,8 @@ BLUEPRINT_KEYS = (
     "lr_peak", "batch_sequences", "batch_tokens", "train_steps",
 )  # fmt: skip
 _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
+#: How memory is counted: shown only when there is a GPU to count it on.
+_MEMORY_SETTINGS = ("sharding", "recompute", "micro_batch_sequences")
 
 
 def blueprint_notes(blueprint: Blueprint) -> list[str]:
@@ -737,9 +739,9 @@ def blueprint_notes(blueprint: Blueprint) -> list[str]:
 
 def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context: str = "sized to the plan") -> None:
     shown = dict(record)
-    if not blueprint.shape.experts:
-        for key in _MOE_KEYS:
-            shown[key] = None
+    hidden = (_MOE_KEYS if not blueprint.shape.experts else ()) + (_MEMORY_SETTINGS if blueprint.memory is None else ())
+    for key in hidden:
+        shown[key] = None
     shape = blueprint.shape
     kind = "your shape" if blueprint.request.explicit else context
     title = f"Blueprint: {shape.n_layers} layers x d_model {shape.d_model:,} ({kind})"
