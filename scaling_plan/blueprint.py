@@ -242,8 +242,10 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
     """A shape whose active parameters are near `target_params`, with the template's vocabulary, sequence length,
     FFN kind, embeddings, key/value heads, style and experts.
 
-    d_model and d_ff are multiples of 128 and heads have 64 or 128 channels. Among shapes within 2% of the target
-    the one whose d_model / n_layers is nearest 128 wins; when none is that close, the nearest in size does.
+    d_model and d_ff are multiples of 128 and heads have 64 or 128 channels. Among shapes within 2% of the target,
+    the one whose d_model / n_layers is nearest 128, preferring ratios from 64 to 256; when none is that close, the
+    nearest in size. (With grouped-query attention widths step by 128 x kv-heads, so a small model may need a ratio
+    outside 64-256 to come within 2%.)
     """
 
     # Widths step by 128, or by 128 x the key/value heads so that the heads always group evenly.
@@ -254,8 +256,9 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
 
     # Width at the aspect ratio if only the blocks counted (about 12·L·d² parameters): where to look.
     guess_d = (target_params * ASPECT_RATIO / 12.0) ** (1.0 / 3.0)
-    low_layers = max(1, math.floor(guess_d / ASPECT_RATIO / ASPECT_SPAN))
-    high_layers = max(low_layers, math.ceil(guess_d / ASPECT_RATIO * ASPECT_SPAN))
+    # Layers over twice the span, so that coarse width steps still find a shape of the right size.
+    low_layers = max(1, math.floor(guess_d / ASPECT_RATIO / ASPECT_SPAN**2))
+    high_layers = max(low_layers, math.ceil(guess_d / ASPECT_RATIO * ASPECT_SPAN**2))
     candidates: list[tuple[bool, float, float, int, int]] = []
     for n_layers in range(low_layers, high_layers + 1):
         # The widest step under the target, by bisection (parameters grow with d_model), and the next.
@@ -273,7 +276,8 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
             error = abs(math.log(params(n_layers, d_model) / target_params))
             aspect = abs(math.log(d_model / n_layers / ASPECT_RATIO))
             close = error <= math.log1p(PARAMS_TOLERANCE)
-            candidates.append((not close, aspect if close else error, error, n_layers, d_model))
+            in_span = aspect <= math.log(ASPECT_SPAN) + 1e-9
+            candidates.append((not close, close and not in_span, aspect if close else error, n_layers, d_model))
     *_, n_layers, d_model = min(candidates)
     return _sized(template, n_layers, d_model)
 

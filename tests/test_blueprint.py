@@ -264,7 +264,7 @@ def test_hyperparameters_inside_the_fitted_range_are_not_extrapolated() -> None:
 # --- finding a shape ----------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     target=st.floats(min_value=3e8, max_value=3e12),
     kv=st.sampled_from([None, 1, 4, 8]),
@@ -275,8 +275,9 @@ def test_found_shapes_are_hardware_friendly_and_near_the_target(target: float, k
     assert shape.d_model % 128 == 0 and shape.d_ff % 128 == 0
     assert shape.head_dim in (64, 128) and shape.n_heads * shape.head_dim == shape.d_model
     assert shape.n_heads % shape.kv_heads == 0
-    assert 64 <= shape.d_model / shape.n_layers <= 256
-    assert count(shape).params_active == pytest.approx(target, rel=0.05)
+    assert count(shape).params_active == pytest.approx(target, rel=0.02)
+    if (kv or 1) * 128 * 8 <= shape.d_model:  # width steps fine enough for the depth rule to have a choice
+        assert 64 <= shape.d_model / shape.n_layers <= 256
 
 
 def test_shape_for_7b_is_llama_like() -> None:
