@@ -424,6 +424,7 @@ class BlueprintRequest:
     micro_batch: int = 1
     where: str = "--blueprint"  # the flag or config section, for messages about the whole blueprint
     sharding_where: str = "--sharding"
+    recompute_where: str = "--recompute"
 
 
 @dataclass(frozen=True)
@@ -473,10 +474,13 @@ def make_blueprint(
                 *(["recompute activations (--recompute full)"] if request.recompute != "full" else []),
                 "use a GPU with more memory",
             ]
+            # The culprit: sharding that leaves states whole, else activations kept for the backward pass.
+            where = request.sharding_where if request.sharding != "zero-3" else request.recompute_where
+            recompute = "no" if request.recompute == "none" else request.recompute
             raise UsageError(
-                request.sharding_where,
+                where,
                 f"{counts.params_total:,} parameters fit on no number of {hardware.gpu.name} GPUs"
-                f" ({capacity / GIB:.1f} GiB each) with sharding {request.sharding} and {request.recompute}"
+                f" ({capacity / GIB:.1f} GiB each) with sharding {request.sharding} and {recompute}"
                 f" recomputation: the {fixed} alone need"
                 f" {(run_memory.total_bytes - _sharded_bytes(run_memory)) / GIB:,.1f} GiB per GPU; "
                 + " or ".join(remedies),

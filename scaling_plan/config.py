@@ -368,6 +368,7 @@ def blueprint_request(
         micro_batch=numbers["micro_batch"] or 1,
         where=values["blueprint"].where if "blueprint" in values else "",
         sharding_where=values["sharding"].where if "sharding" in values else "--sharding",
+        recompute_where=values["recompute"].where if "recompute" in values else "--recompute",
     )
 
 

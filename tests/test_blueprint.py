@@ -380,7 +380,8 @@ def test_compare_shows_blueprint_rows(cli: Cli) -> None:
         ),
         (
             ("shape", "--params", "70B", "--gpu", "A100-SXM", "--sharding", "zero-3", "--recompute", "none"),
-            "fit on no number of A100-SXM GPUs",
+            "--recompute: 69,811,848,960 parameters fit on no number of A100-SXM GPUs (74.5 GiB each) with sharding"
+            " zero-3 and no recomputation",
         ),
     ],
 )
