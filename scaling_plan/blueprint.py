@@ -18,10 +18,17 @@ FFN_KINDS = ("gelu", "swiglu")
 #: Block style: 'llama' has RMSNorm, no biases and rotary positions; 'gpt' has LayerNorm with biases, a bias in
 #: every linear layer and learned position embeddings (Brown et al. 2020, after Radford et al. 2019).
 STYLES = ("llama", "gpt")
-SHARDINGS = ("none", "zero-1", "zero-2", "zero-3")
 #: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
 SHARDING_ALIASES = {"fsdp": "zero-3"}
 RECOMPUTE = ("none", "selective", "full")
+#: The training states each sharding divides over the GPUs (Rajbhandari et al. 2020, Fig. 1: P_os, P_os+g, P_os+g+p).
+SHARDED_STATES: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "zero-1": ("optimizer",),
+    "zero-2": ("optimizer", "gradients"),
+    "zero-3": ("optimizer", "gradients", "weights"),
+}
+SHARDINGS = tuple(SHARDED_STATES)
 
 #: Vocabulary and context when none is given: Llama 3's 128,000-token vocabulary (Dubey et al. 2024, Table 3) and
 #: the 4,096-token sequences DeepSeek LLM's scaling study used (DeepSeek-AI 2024, Table 3).
@@ -351,12 +358,7 @@ def memory(
 ) -> Memory:  # fmt: skip
     """Memory per GPU on n_gpus GPUs (the least that fit when None); min_gpus is 0 when no count fits."""
     states = {"weights": WEIGHT_BYTES, "gradients": GRADIENT_BYTES, "optimizer": OPTIMIZER_BYTES}
-    sharded = {
-        "none": (),
-        "zero-1": ("optimizer",),
-        "zero-2": ("optimizer", "gradients"),
-        "zero-3": ("optimizer", "gradients", "weights"),
-    }[sharding]
+    sharded = SHARDED_STATES[sharding]
     activations = activation_bytes(shape, micro_batch, recompute)
     fixed = activations + sum(states[s] * params_total for s in states if s not in sharded)
     split = sum(states[s] * params_total for s in sharded)
@@ -497,13 +499,12 @@ def make_blueprint(
 
 def _sharded_bytes(run_memory: Memory) -> float:
     """The part of the per-GPU memory that more GPUs would divide."""
-    sharded = {
-        "none": 0.0,
-        "zero-1": run_memory.optimizer_bytes,
-        "zero-2": run_memory.optimizer_bytes + run_memory.gradients_bytes,
-        "zero-3": run_memory.optimizer_bytes + run_memory.gradients_bytes + run_memory.weights_bytes,
+    per_state = {
+        "weights": run_memory.weights_bytes,
+        "gradients": run_memory.gradients_bytes,
+        "optimizer": run_memory.optimizer_bytes,
     }
-    return sharded[run_memory.sharding]
+    return sum(per_state[state] for state in SHARDED_STATES[run_memory.sharding])
 
 
 def blueprint_warnings(blueprint: Blueprint) -> list[str]:
