@@ -150,10 +150,6 @@ class Counts:
         return self.params_total - self.params_embedding
 
     @property
-    def params_active_non_embedding(self) -> int:
-        return self.params_active - self.params_embedding
-
-    @property
     def full_to_6n_ratio(self) -> float:
         return self.flops_per_token_full / self.flops_per_token_6n
 
@@ -424,7 +420,6 @@ class BlueprintRequest:
     sharding: str = "zero-3"
     recompute: str = "full"  # without tensor parallelism, large models' activations only fit recomputed
     micro_batch: int = 1
-    where: str = "--blueprint"  # the flag or config section, for messages about the whole blueprint
     sharding_where: str = "--sharding"
     recompute_where: str = "--recompute"
 

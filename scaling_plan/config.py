@@ -366,7 +366,6 @@ def blueprint_request(
         sharding=_choice(values, "sharding", SHARDINGS, BlueprintRequest.sharding),
         recompute=_choice(values, "recompute", RECOMPUTE, BlueprintRequest.recompute),
         micro_batch=numbers["micro_batch"] or 1,
-        where=values["blueprint"].where if "blueprint" in values else "",
         sharding_where=values["sharding"].where if "sharding" in values else "--sharding",
         recompute_where=values["recompute"].where if "recompute" in values else "--recompute",
     )
