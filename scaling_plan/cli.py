@@ -6,6 +6,7 @@ internal error (a bug: please report); 141 the reader closed stdout early (`| he
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from enum import Enum
@@ -13,7 +14,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from typer import Abort
-from typer._click.exceptions import ClickException
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from . import __version__
@@ -27,13 +28,25 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose
 PROG = "scaling-plan"
 
 
+#: Longest error message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
+MAX_MESSAGE_CHARS = 1000
+
+
+def error_line(message: str) -> None:
+    """One line on stderr, whatever the message holds (a value echoed from a file may carry line breaks)."""
+    line = " ".join(message.splitlines())
+    if len(line) > MAX_MESSAGE_CHARS:
+        line = line[: MAX_MESSAGE_CHARS - 1] + "…"
+    sys.stderr.write(f"{PROG}: error: {line}\n")
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"{PROG}: error: {message}\n")
+    error_line(message)
     sys.exit(code)
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"{PROG}: warning: {message}\n")
+    sys.stderr.write(f"{PROG}: warning: {' '.join(message.splitlines())}\n")
 
 
 class _ClosedPipe(Exception):
@@ -55,6 +68,9 @@ class _Group(TyperGroup):
             code = super().main(*args, **kwargs)
         except UsageError as error:
             _fail(str(error), EXIT_USAGE)
+        except NoArgsIsHelpError as error:
+            # The help is already on the screen; the error line says what was missing.
+            _fail(f"missing a command: choose one of {', '.join(self.list_commands(error.ctx))}", EXIT_USAGE)
         except ClickException as error:
             # Click's own usage errors (unknown option, bad choice): one line, not a usage banner.
             _fail(" ".join(error.format_message().replace("Value error, ", "").split()), error.exit_code)
@@ -548,7 +564,7 @@ def sweep(
     Every budget goes through the allocator, the law and the hardware in one vectorised pass. A config supplies
     hardware and allocation; its own budget is replaced by the sweep's.
     """
-    from .config import Sourced, build_request, load_config, merge, sweep_budgets
+    from .config import Sourced, build_request, check_sweep_size, load_config, merge, sweep_budgets
     from .plan import laws_to_compare
     from .render import emit_sweep
     from .sweep import make_sweep, sweep_under, sweep_warnings
@@ -566,6 +582,7 @@ def sweep(
     flag_values[kind] = Sourced(float(values[0]), where)
     config_values = load_config(config) if config is not None else {}
     request, warnings = build_request(merge(config_values, flag_values))
+    check_sweep_size(len(values), where, output_format is SweepFormat.table, request.blueprint is not None)
     plans = make_sweep(request, values)
     compared = [sweep_under(plans, other) for other in laws_to_compare(request)] if compare_laws else []
     _warn_all(warnings + sweep_warnings(plans))
@@ -690,14 +707,22 @@ def check(
             name = str(values["name"].value) if "name" in values else None
             records += [verdict_record(Entry(path, name, plan), verdict) for verdict in check_plan(plan, limits)]
         except UsageError as error:
-            sys.stderr.write(f"{PROG}: error: {error}\n")
+            error_line(str(error))
             records.append(error_record(path, str(error)))
     emit_check(records, output_format.value, sys.stdout)
     statuses = {record["status"] for record in records}
     if "error" in statuses:
         raise typer.Exit(EXIT_USAGE)
     if "fail" in statuses:
-        raise typer.Exit(EXIT_POLICY_FAILED)
+        failed: dict[str, list[str]] = {}
+        for record in records:
+            if record["status"] == "fail":
+                failed.setdefault(str(record["config"]), []).append(str(record["rule"]))
+        sys.stdout.flush()  # the report, then the verdict
+        _fail(
+            "policy failed: " + "; ".join(f"{path}: {', '.join(rules)}" for path, rules in failed.items()),
+            EXIT_POLICY_FAILED,
+        )
 
 
 EXIT_UNCONVERGED = 1
@@ -762,6 +787,7 @@ def fit(
     import datetime
 
     from .config import positive_number, write_yaml
+    from .files import check_writable
     from .fit import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .render import emit_fit, fit_notes, fit_record, law_file_data
     from .runs import read_runs, select_runs
@@ -769,11 +795,19 @@ def fit(
     delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "--huber-delta")
     low = None if min_flops is None else positive_number(min_flops, "--min-flops")
     high = None if max_flops is None else positive_number(max_flops, "--max-flops")
-    if output is not None and os.path.isdir(output):
-        raise UsageError("--output", f"{output} is a directory; give a file name such as law.yaml")
+    if output is not None:
+        if not output.lower().endswith((".yaml", ".yml")):
+            raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
+        check_writable(output, "--output")
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
     selection = select_runs(table, drop_top_loss, low, high)
     result, optima = fit_law(selection.runs, delta)
+    if not all(math.isfinite(v) for v in (*result.constants, result.objective)):
+        columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
+        _fail(
+            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})",
+            EXIT_UNCONVERGED,
+        )
     problem = None
     if not result.converged:
         problem = f"the fit did not converge in {result.iterations} iterations"
@@ -788,6 +822,9 @@ def fit(
                 sys.stderr.write("\n" if done == total else "")
 
         samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress)
+        if len(samples.samples) == 0:
+            warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
+            samples = None
     level = interval / 100
     emit_fit(
         fit_record(selection, result, samples, level), fit_notes(selection, result), output_format.value, sys.stdout
@@ -827,11 +864,17 @@ def experiments(
     from .config import Sourced, positive_number, resolve_law, sweep_budgets
     from .experiments import SPREAD_DEFAULT, isoflop_grid
     from .render import emit_experiments, experiment_records
+    from .runs import MAX_RUNS
 
     values, _ = sweep_budgets(None, None, None, budgets, "flops")
     factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
     if factor < 1:
         raise UsageError("--spread", f"must be at least 1, got {factor:g}")
+    if len(values) * sizes_per_budget > MAX_RUNS:
+        raise UsageError(
+            "--budgets",
+            f"{len(values):,} budgets × {sizes_per_budget} sizes; a grid holds at most {MAX_RUNS:,} runs, as many as fit reads",
+        )
     chosen = resolve_law(None if law is None else Sourced(law, "--law"))
     grid = isoflop_grid([float(v) for v in values], sizes_per_budget, chosen, factor)
     notes = [
@@ -855,12 +898,12 @@ def plot(
     Needs the optional plot extra: pip install 'scaling-plan[plot]'.
     """
     from .config import Sourced, resolve_law
+    from .files import check_writable
 
     extension = os.path.splitext(output)[1].lower()
     if extension not in (".png", ".svg"):
         raise UsageError("--output", f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
-    if os.path.isdir(output):
-        raise UsageError("--output", f"{output} is a directory")
+    check_writable(output, "--output")
     from .laws import ParametricLaw
 
     chosen = resolve_law(Sourced(law, "LAW"))

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from .budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
 from .data_constrained import repetition_constants, unconstrained, with_unique_tokens
-from .errors import UsageError
-from .files import read_text
+from .errors import UsageError, shown
+from .files import file_label, read_text
 from .laws import DEFAULT_LAW, PRESETS, PUBLISHED_COMPUTE_RANGE_FLOPS, Law, ParametricLaw
 from .plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from .policy import RULES, Limit
@@ -103,6 +103,13 @@ FIELD_PREFIXES = {"inference": "inference_"}
 
 #: Largest config or law file read, in bytes: these are hand-written files, never data sets.
 MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of YAML collections read: a config is at most three levels deep (a law's bootstrap samples).
+MAX_YAML_DEPTH = 32
+#: Most YAML values (scalars and collections) in one file once aliases are expanded: a law file's bootstrap of
+#: 100,000 resamples is 600,000; an alias bomb ("billion laughs") is refused before anything is built.
+MAX_YAML_VALUES = 1_000_000
+#: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 11 MB.
+MAX_LAW_FILE_BYTES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -459,8 +466,23 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
 
 # --- sweeps -------------------------------------------------------------------------------------------------------
 
-#: Most budgets one sweep plans: far more than any table needs, small enough to refuse an absurd range at once.
+#: Most budgets one sweep plans (csv, json, jsonl): a few seconds, and an absurd range is refused at once.
 MAX_SWEEP_POINTS = 100_000
+#: Most rows of a sweep drawn as a table (more is for a spreadsheet), or given blueprints (about 20 ms each).
+MAX_SWEEP_TABLE_ROWS = 1_000
+MAX_SWEEP_BLUEPRINTS = 1_000
+
+
+def check_sweep_size(n_budgets: int, where: str, table: bool, blueprints: bool) -> None:
+    """Refuse, before planning, a sweep too long to draw as a table or to give every row a blueprint."""
+    flag = "--budgets" if where == "--budgets" else "--per-decade"
+    if table and n_budgets > MAX_SWEEP_TABLE_ROWS:
+        raise UsageError(
+            flag,
+            f"{n_budgets:,} budgets is too many rows for a table (at most {MAX_SWEEP_TABLE_ROWS:,}); use --format csv or jsonl",
+        )
+    if blueprints and n_budgets > MAX_SWEEP_BLUEPRINTS:
+        raise UsageError(flag, f"{n_budgets:,} budgets; a sweep with blueprints sizes at most {MAX_SWEEP_BLUEPRINTS:,}")
 
 
 def _budget_number(value: str, flag: str, unit: str) -> float:
@@ -546,20 +568,27 @@ def read_from_git(ref: str, path: str) -> str:
 Path = tuple[str | int, ...]
 
 
-def _read_yaml(path: str, text: str | None = None, label: str | None = None) -> tuple[Any, dict[Path, int], str]:
-    """Parse one YAML document (read from path, or given as text); returns the data, the 1-based line of every key,
-    and the label for messages."""
+def _read_yaml(
+    path: str,
+    text: str | None = None,
+    label: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    what: str = "a config is a small hand-written file",
+) -> tuple[Any, dict[Path, int], str]:
+    """Parse one YAML document (read from path, or given as text) with a safe loader: plain data, never objects or
+    code. Returns the data, the 1-based line of every key, and the label for messages."""
     import yaml
 
-    label = label or ("<stdin>" if path == "-" else path)
+    label = label or file_label(path)
     if text is None:
-        text = read_text(path, MAX_FILE_BYTES, "a config is a small hand-written file")
-    elif len(text) > MAX_FILE_BYTES:
-        raise UsageError(label, f"larger than {MAX_FILE_BYTES:,} bytes; a config is a small hand-written file")
+        text = read_text(path, max_bytes, what)
+    elif len(text.encode("utf-8")) > max_bytes:
+        raise UsageError(label, f"larger than {max_bytes:,} bytes; {what}")
     text = text.removeprefix("\ufeff")
     lines: dict[Path, int] = {(): 1}
-    loader = yaml.SafeLoader(text)
     try:
+        _check_yaml_size(text, label, what)
+        loader = _safe_loader()(text)
         node = loader.get_single_node()
         if node is None:
             raise UsageError(f"{label}:1", "the file is empty")
@@ -569,11 +598,58 @@ def _read_yaml(path: str, text: str | None = None, label: str | None = None) -> 
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise UsageError(f"{label}:{line}", f"malformed YAML: {error.problem or error.context}") from None
+    except yaml.reader.ReaderError:
+        control = yaml.reader.Reader.NON_PRINTABLE.search(text)
+        line = text.count("\n", 0, control.start()) + 1 if control else 1
+        character = f"{control.group()!r} " if control else ""
+        raise UsageError(f"{label}:{line}", f"malformed YAML: control character {character}is not allowed") from None
     except yaml.YAMLError as error:
         raise UsageError(label, f"malformed YAML: {error}") from None
-    finally:
-        loader.dispose()
+    loader.dispose()
     return data, lines, label
+
+
+def _safe_loader() -> Any:
+    """libyaml's safe loader when PyYAML was built with it (ten times faster on a law file's samples), else
+    PyYAML's own; both build only plain data."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_yaml_size(text: str, label: str, what: str) -> None:
+    """Refuse YAML nested deeper than MAX_YAML_DEPTH, or holding more than MAX_YAML_VALUES values once aliases are
+    expanded. One pass over the parser's events (iterative, nothing built): the composer recurses once per level, and
+    walking or validating an alias bomb's shared nodes takes exponential time."""
+    import yaml
+
+    depth, n_values = 0, 0
+    anchor_values: dict[str, int] = {}  # values under each anchor, expanded
+    open_collections: list[tuple[str | None, int]] = []  # (anchor, n_values before it) per open collection
+    for event in yaml.parse(text, Loader=_safe_loader()):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent):
+            n_values += anchor_values.get(event.anchor or "", 1)  # an unknown anchor is the composer's to report
+        elif isinstance(event, yaml.ScalarEvent):
+            n_values += 1
+            if event.anchor is not None:
+                anchor_values[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise UsageError(f"{label}:{line}", f"nested more than {MAX_YAML_DEPTH} levels deep")
+            open_collections.append((event.anchor, n_values))
+            n_values += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            anchor, before = open_collections.pop()
+            if anchor is not None:
+                anchor_values[anchor] = n_values - before
+        if n_values > MAX_YAML_VALUES:
+            raise UsageError(
+                f"{label}:{line}",
+                f"more than {MAX_YAML_VALUES:,} values once aliases are expanded; {what}",
+            )
 
 
 def _index_lines(node: Any, path: Path, lines: dict[Path, int], label: str) -> None:
@@ -621,11 +697,13 @@ def _usage_error(model: type[BaseModel], error: ValidationError, lines: dict[Pat
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(known)}"
         return UsageError(f"{label}:{line}", f"unknown key {field!r}{hint}")
     if kind == "model_type":
-        return UsageError(f"{label}:{line}", f"{field}: expected a mapping of keys to values, got {problem['input']!r}")
+        return UsageError(
+            f"{label}:{line}", f"{field}: expected a mapping of keys to values, got {shown(problem['input'])}"
+        )
     if kind == "missing":
         return UsageError(f"{label}:{line}", f"{field}: required field is missing")
     if kind != "value_error" and "input" in problem:
-        message = f"{message[:1].lower()}{message[1:]}, got {problem['input']!r}"
+        message = f"{message[:1].lower()}{message[1:]}, got {shown(problem['input'])}"
     return UsageError(f"{label}:{line}", f"{field}: {message}")
 
 
@@ -678,7 +756,9 @@ def load_law_file(path: str) -> ParametricLaw:
     -> ParametricLaw."""
     from .config_models import LawFile
 
-    data, lines, label = _read_yaml(path)
+    data, lines, label = _read_yaml(
+        path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples"
+    )
     law_file = _validate(LawFile, data, lines, label)
     for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
         value = getattr(law_file, field)

@@ -13,3 +13,9 @@ class UsageError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
         self.message = message
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """repr(value) for a message, cut to `limit` characters: a value echoed from a file may be a huge list."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

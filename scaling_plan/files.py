@@ -9,27 +9,48 @@ from collections.abc import Callable
 from .errors import UsageError
 
 
+def file_label(path: str) -> str:
+    """How messages name a file: <stdin> for '-', the path itself, or quoted when it is empty or has odd characters."""
+    if path == "-":
+        return "<stdin>"
+    return path if path and path.isprintable() and path == path.strip() else repr(path)
+
+
 def read_text(path: str, max_bytes: int, what: str) -> str:
     """The UTF-8 text of `path` ('-' for stdin) without a byte-order mark; refused past max_bytes (`what` says
     what the file should be, for the message)."""
-    label = "<stdin>" if path == "-" else path
+    label = file_label(path)
     try:
         if path == "-":
-            text = sys.stdin.read(max_bytes + 1)
+            data = sys.stdin.buffer.read(max_bytes + 1)
         else:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read(max_bytes + 1)
+            with open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)  # never more: a huge file or device is refused, not read
     except FileNotFoundError:
         raise UsageError(label, "no such file") from None
     except IsADirectoryError:
         raise UsageError(label, "is a directory, not a file") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(label, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
         raise UsageError(label, f"cannot read: {error.strerror}") from None
-    if len(text) > max_bytes:
+    if len(data) > max_bytes:
         raise UsageError(label, f"larger than {max_bytes:,} bytes; {what}")
-    return text.removeprefix("\ufeff")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(label, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    return text
+
+
+def check_writable(path: str, where: str) -> None:
+    """Refuse, before any work is done, an output path that cannot be written: a directory, or a file in a folder
+    that is missing or read-only."""
+    if os.path.isdir(path):
+        raise UsageError(where, f"{path} is a directory; give a file name")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(where, f"cannot write in {directory}: no such directory")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(where, f"cannot write in {directory}: permission denied")
 
 
 def write_atomically(path: str, write: Callable[[str], None], where: str = "--output") -> None:

@@ -104,7 +104,8 @@ class Fit:
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta)."""
+    """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta), one per refit whose
+    constants are finite (a refit that ran away to an overflow is left out, and not counted as converged)."""
 
     samples: Array
     resamples: int
@@ -265,7 +266,8 @@ def _minimise(
 def _constants(theta: Array) -> Array:
     """(a, α, b, β, e) rows -> (E, A, B, α, β) rows."""
     a, alpha, b, beta, e = theta.T
-    constants: Array = np.column_stack([np.exp(e), np.exp(a), np.exp(b), alpha, beta])
+    with np.errstate(over="ignore"):  # a runaway start overflows to inf; callers keep only finite rows
+        constants: Array = np.column_stack([np.exp(e), np.exp(a), np.exp(b), alpha, beta])
     return constants
 
 
@@ -322,8 +324,10 @@ def bootstrap_fit(
         theta, f, converged, _ = _minimise(_Objective(runs, huber_delta, weights), np.tile(starts, (count, 1)))
         f = np.where(np.isfinite(f), f, np.inf).reshape(count, len(starts))
         best = np.argmin(f, axis=1) + np.arange(count) * len(starts)
-        samples.append(_constants(theta[best]))
-        n_converged += int(converged[best].sum())
+        constants = _constants(theta[best])
+        finite = np.isfinite(constants).all(axis=1)  # a refit that ran away is no sample of the law
+        samples.append(constants[finite])
+        n_converged += int((converged[best] & finite).sum())
         if progress is not None:
             progress(first + count, resamples)
     return Bootstrap(np.concatenate(samples), resamples, seed, n_converged)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .files import read_text
+from .files import file_label, read_text
 from .units import parse_quantity
 
 if TYPE_CHECKING:
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 #: Largest runs file read, in bytes: far above any real sweep of training runs, small enough to refuse junk at once.
 MAX_RUNS_BYTES = 20_000_000
+#: Most runs fitted: the fit's time grows with runs × 4,500 starts (about 70 s at this limit on 2 cores), and real
+#: sweeps hold hundreds (Hoffmann et al. 2022's Approach 3 fitted 245).
+MAX_RUNS = 10_000
 
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.
 DEFAULT_COLUMNS = {
@@ -110,11 +113,13 @@ def read_runs(
     flops_col: str | None = None,
     loss_col: str | None = None,
 ) -> RunsTable:
-    label = "<stdin>" if path == "-" else path
+    label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run")
     columns, records = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")
+    if len(records) > MAX_RUNS:
+        raise UsageError(label, f"{len(records):,} runs; fit takes at most {MAX_RUNS:,} (real sweeps hold hundreds)")
     params = _column("params", params_col, columns, label, True)
     loss = _column("loss", loss_col, columns, label, True)
     tokens = (

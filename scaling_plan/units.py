@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import re
 
+from .errors import shown
+
 # Count suffixes; 'B' is a billion as in "70B params". No 'E' suffix: it would clash with exponents.
 _SUFFIX_MULTIPLIER = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12, "P": 1e15}
 _QUANTITY = re.compile(r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?P<suffix>[kKmMbBtTpP]?)$")
@@ -27,15 +29,15 @@ def parse_quantity(value: object) -> float:
         if text.startswith("$"):
             text = text[1:].strip()
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            raise ValueError(f"must be a finite number, got {value!r}")
+            raise ValueError(f"must be a finite number, got {shown(value)}")
         match = _QUANTITY.match(text)
         if match is None:
-            raise ValueError(f"cannot read {value!r} as a number (examples: 1e24, 5.76e23, 70B, 1.4T, $2M)")
+            raise ValueError(f"cannot read {shown(value)} as a number (examples: 1e24, 5.76e23, 70B, 1.4T, $2M)")
         number = float(match["number"]) * _SUFFIX_MULTIPLIER.get(match["suffix"].upper(), 1.0)
     else:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):
-        raise ValueError(f"must be a finite number, got {value!r}")
+        raise ValueError(f"must be a finite number, got {shown(value)}")
     return number
 
 

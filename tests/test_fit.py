@@ -213,7 +213,9 @@ def test_bad_fit_flags(cli: Cli, tmp_path: Path) -> None:
     assert "--drop-top-loss" in cli.error("fit", CHINCHILLA_RUNS, "--drop-top-loss", "300")
     assert "--min-flops" in cli.error("fit", CHINCHILLA_RUNS, "--min-flops", "-3")
     assert "no such file" in cli.error("fit", str(tmp_path / "missing.csv"))
-    assert "is a directory" in cli.error("fit", CHINCHILLA_RUNS, "-o", str(tmp_path))
+    (tmp_path / "folder.yaml").mkdir()
+    assert "folder.yaml is a directory" in cli.error("fit", CHINCHILLA_RUNS, "-o", str(tmp_path / "folder.yaml"))
+    assert "a law file is YAML" in cli.error("fit", CHINCHILLA_RUNS, "-o", str(tmp_path))
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in cli.error("fit", str(binary))

@@ -1,0 +1,306 @@
+"""Resource bounds, atomic outputs, and a regression test for each bug the fuzz suite (test_fuzz.py) found."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scaling_plan import config
+from scaling_plan.config import MAX_SWEEP_BLUEPRINTS, MAX_SWEEP_TABLE_ROWS, MAX_YAML_DEPTH, MAX_YAML_VALUES
+from scaling_plan.runs import MAX_RUNS
+
+from .conftest import ROOT, Cli
+
+CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+
+
+def runs_file(path: Path, count: int, seed: int = 1) -> str:
+    """`count` runs near Hoffmann et al. 2022's fitted law (eq. 10) with 1% noise."""
+    rng = random.Random(seed)
+    rows = ["n_params,n_tokens,loss"]
+    for _ in range(count):
+        n, d = 10 ** rng.uniform(7, 10), 10 ** rng.uniform(9, 11.5)
+        rows.append(f"{n:.6g},{d:.6g},{(1.69 + 406.4 / n**0.34 + 410.7 / d**0.28) * math.exp(rng.gauss(0, 0.01)):.5f}")
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A "billion laughs" file: 9 strings, each level nine aliases of the one before (9^10 values expanded); line 7
+    (level 6, 9^7 values) is the first past MAX_YAML_VALUES."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nbudget:\n  flops: *a{levels}\n"
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each YAML test runs with libyaml's loader and with PyYAML's own (used where PyYAML lacks libyaml)."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(config, "_safe_loader", lambda: yaml.SafeLoader)
+    yield request.param
+
+
+# --- resource bounds ----------------------------------------------------------------------------------------------
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded(cli: Cli, tmp_path: Path, loader: str) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(alias_bomb())
+    line = cli.error("budget", "--config", str(bomb))
+    assert f"{bomb}:7: more than {MAX_YAML_VALUES:,} values once aliases are expanded" in line
+    assert "more than" in cli.error("budget", "--flops", "1e22", "--law", str(bomb))
+
+
+def test_a_few_aliases_are_ordinary_yaml(cli: Cli, tmp_path: Path, loader: str) -> None:
+    shared = tmp_path / "shared.yaml"
+    shared.write_text("budget:\n  flops: &c 1e22\npolicy:\n  max_tokens_per_param: 40\nname: *c\n")
+    assert cli.json("budget", "--config", str(shared))["n_params"] > 0
+
+
+@pytest.mark.parametrize("opening", ["[", "{a: "])
+def test_deep_nesting_is_refused_not_a_recursion_error(cli: Cli, tmp_path: Path, opening: str, loader: str) -> None:
+    closing = "]" if opening == "[" else "}"
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("budget: " + opening * 5_000 + "1" + closing * 5_000 + "\n")  # was: exit 3, RecursionError
+    assert f"{deep}:1: nested more than {MAX_YAML_DEPTH} levels deep" in cli.error("budget", "-c", str(deep))
+
+
+def test_an_oversized_config_is_refused_unread(cli: Cli, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as out:
+        out.truncate(50_000_000)  # 50 MB of NUL bytes, sparse on disk
+    assert "larger than 1,000,000 bytes; a config is a small hand-written file" in cli.error("budget", "-c", str(huge))
+    assert "larger than 20,000,000 bytes; a law file" in cli.error("budget", "--flops", "1e22", "--law", str(huge))
+    assert "larger than 20,000,000 bytes; a runs file" in cli.error("fit", str(huge))
+
+
+def test_the_byte_limit_counts_bytes_not_characters(cli: Cli, tmp_path: Path) -> None:
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("# " + "é" * 600_000 + "\nbudget:\n  flops: 1e22\n")  # 600,000 characters, 1.2 MB
+    assert "larger than 1,000,000 bytes" in cli.error("budget", "-c", str(wide))
+
+
+def test_an_oversized_config_on_stdin_is_refused(cli: Cli) -> None:
+    line = cli.error("budget", "-c", "-", input="#" * 1_000_001)
+    assert line.endswith("<stdin>: larger than 1,000,000 bytes; a config is a small hand-written file")
+
+
+def test_a_law_file_with_ten_thousand_bootstrap_samples_is_read(cli: Cli, tmp_path: Path, fitted_law: str) -> None:
+    """fit writes up to 100,000 samples (about 11 MB); 10,000 (1.1 MB) were once refused as over a config's limit."""
+    law = yaml.safe_load(Path(fitted_law).read_text())
+    rng = random.Random(5)
+    rows = law["bootstrap"]["samples"]
+    law["bootstrap"]["samples"] = [[v * (1 + rng.gauss(0, 0.01)) for v in rows[i % len(rows)]] for i in range(10_000)]
+    law["bootstrap"]["resamples"] = law["bootstrap"]["converged"] = 10_000
+    path = tmp_path / "law.yaml"
+    path.write_text(yaml.safe_dump(law, sort_keys=False, default_flow_style=None, width=120))
+    assert path.stat().st_size > 1_000_000
+    plan = cli.json("budget", "--flops", "1e22", "--law", str(path))
+    assert plan["loss_nats_low"] < plan["loss_nats"] < plan["loss_nats_high"]
+
+
+def test_too_many_runs_are_refused_before_fitting(cli: Cli, tmp_path: Path) -> None:
+    path = runs_file(tmp_path / "runs.csv", MAX_RUNS + 1)
+    assert f"{MAX_RUNS + 1:,} runs; fit takes at most {MAX_RUNS:,}" in cli.error("fit", path)
+
+
+def test_absurd_sweeps_are_refused_at_once(cli: Cli) -> None:
+    line = cli.error("sweep", "--from", "1e18", "--to", "1e27", "--per-decade", "111111111", "-f", "csv")
+    assert "--per-decade: 1,000,000,000 budgets; a sweep plans at most 100,000" in line
+    line = cli.error("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200")
+    assert f"1,601 budgets is too many rows for a table (at most {MAX_SWEEP_TABLE_ROWS:,})" in line
+    line = cli.error("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200", "-f", "csv", "--blueprint")
+    assert f"1,601 budgets; a sweep with blueprints sizes at most {MAX_SWEEP_BLUEPRINTS:,}" in line
+    assert len(cli.csv("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200")) == 1601
+
+
+def test_a_config_that_asks_for_blueprints_counts_against_the_blueprint_limit(cli: Cli) -> None:
+    config = str(ROOT / "configs" / "blueprint-1e24.yaml")
+    line = cli.error("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200", "-f", "csv", "-c", config)
+    assert "a sweep with blueprints sizes at most" in line
+
+
+def test_an_absurd_experiment_grid_is_refused(cli: Cli) -> None:
+    budgets = ",".join(["1e18"] * 101)
+    line = cli.error("experiments", "--budgets", budgets, "--sizes-per-budget", "100")
+    assert f"101 budgets × 100 sizes; a grid holds at most {MAX_RUNS:,} runs" in line
+
+
+# --- atomic outputs -----------------------------------------------------------------------------------------------
+
+
+#: The CLI in a child process; with "kill", SIGXFSZ gets back the kernel's default action (Python ignores it), so a
+#: write past the file-size limit kills the process where it stands.
+CHILD = "import signal, sys; {restore}from scaling_plan.cli import main; sys.argv[0] = 'scaling-plan'; main()"
+
+
+def _run_limited(args: list[str], size_bytes: int, kill: bool) -> subprocess.CompletedProcess[str]:
+    """The CLI with files limited to size_bytes (RLIMIT_FSIZE): past it the process is killed (kill) or the write
+    fails with EFBIG."""
+    restore = "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); " if kill else ""
+    return subprocess.run(
+        [sys.executable, "-c", CHILD.format(restore=restore), *args],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size_bytes, size_bytes)),
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted_law(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("law")
+    law = folder / "law.yaml"
+    args = ["fit", runs_file(folder / "runs.csv", 20), "--bootstrap", "100", "-o", str(law)]
+    assert (
+        subprocess.run([sys.executable, "-m", "scaling_plan", *args], capture_output=True, check=False).returncode == 0
+    )
+    return str(law)
+
+
+OUTPUTS = {
+    "fit --output": lambda runs, law, out: ["fit", runs, "--bootstrap", "100", "--output", out],
+    "plot --output png": lambda runs, law, out: ["plot", law, "--output", out],
+    "plot --output svg": lambda runs, law, out: ["plot", law, "--output", out],
+}
+SUFFIXES = {"fit --output": ".yaml", "plot --output png": ".png", "plot --output svg": ".svg"}
+
+
+@pytest.mark.parametrize("writer", sorted(OUTPUTS))
+def test_a_process_killed_midway_through_a_write_leaves_the_old_file(
+    writer: str, tmp_path: Path, fitted_law: str
+) -> None:
+    """The kernel kills the process when the file it writes passes 4 KB: the old file is intact, and the half-written
+    one is only ever the hidden temporary beside it."""
+    import matplotlib.font_manager  # noqa: F401  (builds matplotlib's font cache before the limit is set)
+
+    runs = runs_file(tmp_path / "runs.csv", 20)
+    out = tmp_path / f"out{SUFFIXES[writer]}"
+    out.write_text("the old file\n")
+    done = _run_limited(OUTPUTS[writer](runs, fitted_law, str(out)), 4096, kill=True)
+    assert done.returncode == -signal.SIGXFSZ, done.stderr
+    assert out.read_text() == "the old file\n"
+    partial = [p for p in tmp_path.iterdir() if p.name.startswith(".scaling-plan-")]
+    assert len(partial) == 1 and partial[0].stat().st_size == 4096  # killed midway through the temporary
+
+
+@pytest.mark.parametrize("writer", sorted(OUTPUTS))
+def test_a_write_that_fails_midway_leaves_the_old_file_and_says_so(
+    writer: str, tmp_path: Path, fitted_law: str
+) -> None:
+    """The same limit, not fatal: the write fails (EFBIG); one error line, exit 2, the old file, no temporary."""
+    runs = runs_file(tmp_path / "runs.csv", 20)
+    out = tmp_path / f"out{SUFFIXES[writer]}"
+    out.write_text("the old file\n")
+    done = _run_limited(OUTPUTS[writer](runs, fitted_law, str(out)), 4096, kill=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"scaling-plan: error: --output: cannot write {out}: File too large"]
+    assert out.read_text() == "the old file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out" + SUFFIXES[writer], "runs.csv"]
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(cli: Cli, tmp_path: Path) -> None:
+    """Once found by the fuzz suite: fit ran, printed its result, and only then failed on the output path."""
+    missing = str(tmp_path / "no" / "law.yaml")
+    assert f"--output: cannot write in {tmp_path / 'no'}: no such directory" in cli.error(
+        "fit", CHINCHILLA_RUNS, "-o", missing
+    )
+    assert "--output: cannot write in" in cli.error("plot", "epoch-2024", "-o", str(tmp_path / "no" / "x.png"))
+    (tmp_path / "figure.png").mkdir()
+    assert "figure.png is a directory" in cli.error("plot", "epoch-2024", "-o", str(tmp_path / "figure.png"))
+
+
+def test_fit_writes_only_yaml_law_files(cli: Cli, tmp_path: Path) -> None:
+    """Once found by the fuzz suite: `fit -o plot.png` wrote YAML into a .png."""
+    line = cli.error("fit", CHINCHILLA_RUNS, "-o", str(tmp_path / "plot.png"))
+    assert "--output: a law file is YAML: give a name ending in .yaml or .yml" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- regressions the fuzz suite found ------------------------------------------------------------------------------
+
+
+def test_no_command_names_the_missing_command(cli: Cli) -> None:
+    """Was: the help, then an empty 'scaling-plan: error: ' line."""
+    result = cli.run()
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "scaling-plan: error: missing a command: choose one of budget, shape, predict, sweep, compare, check, fit,"
+        " experiments, plot, schema, laws, gpus"
+    ]
+
+
+def test_an_empty_path_is_named_in_quotes(cli: Cli) -> None:
+    """Was: 'scaling-plan: error: no such file', naming nothing."""
+    assert cli.error("budget", "--config", "").endswith("error: '': no such file")
+    assert cli.error("fit", " ").endswith("error: ' ': no such file")
+
+
+def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(cli: Cli, tmp_path: Path) -> None:
+    """Was: a RuntimeWarning on stderr, 'inf' in the table, and an internal error (exit 3) with --format json."""
+    runs = runs_file(tmp_path / "runs.csv", 12)
+    for output_format in ("json", "table", "csv"):
+        result = cli.run("fit", runs, "--loss-col", "n_tokens", "--allow-unconverged", "-f", output_format)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.splitlines() == [
+            f"scaling-plan: error: {runs}: no law fits: the best fit runs away to infinite constants"
+            " (columns used: params='n_params', loss='n_tokens', tokens='n_tokens')"
+        ]
+
+
+def test_a_control_character_in_yaml_names_its_line(cli: Cli, tmp_path: Path, loader: str) -> None:
+    """Was, with PyYAML's own loader: an internal error (exit 3) over two lines."""
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"budget:\n  flops: 1e22\x00\n")
+    assert cli.error("budget", "-c", str(path)).endswith(
+        f"{path}:2: malformed YAML: control character '\\x00' is not allowed"
+    )
+
+
+def test_a_failed_check_ends_with_one_line_naming_configs_and_rules(cli: Cli) -> None:
+    """Was: exit 1 with nothing on stderr, so a CI log showed no reason next to the failure."""
+    gopher, flops = str(ROOT / "configs" / "gopher-280b.yaml"), str(ROOT / "configs" / "flops-1e24.yaml")
+    result = cli.run("check", gopher, flops, "--min-tokens-per-param", "15", "--max-loss-gap", "0.01", "-f", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["summary"] == {"pass": 2, "fail": 2, "error": 0}
+    assert result.stderr.splitlines() == [
+        f"scaling-plan: error: policy failed: {gopher}: max_loss_gap, min_tokens_per_param"
+    ]
+
+
+def test_a_runaway_start_overflows_quietly() -> None:
+    """Was: numpy's 'overflow encountered in exp' RuntimeWarning printed on stderr, outside the one-line format."""
+    import warnings
+
+    import numpy as np
+
+    from scaling_plan.fit import _constants
+
+    theta = np.array([[800.0, 0.3, 5.0, 0.3, 0.5], [6.0, 0.34, 6.0, 0.28, 0.5]])  # log A = 800 overflows
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        constants = _constants(theta)
+    assert not np.isfinite(constants[0]).all() and np.isfinite(constants[1]).all()
+
+
+def test_a_huge_value_is_echoed_cut_short(cli: Cli, tmp_path: Path) -> None:
+    """Was: a wrong-typed value from a file echoed whole, e.g. a 700,000-value list (aliases) on one error line."""
+    path = tmp_path / "big.yaml"
+    path.write_text("budget:\n  flops: 1e22\nname: &n [" + ", ".join(["1.5"] * 5000) + "]\ndescription: *n\n")
+    line = cli.error("budget", "-c", str(path))
+    assert line.startswith(f"scaling-plan: error: {path}:3: name: input should be a valid string, got [1.5, 1.5")
+    assert line.endswith("…") and len(line) < 200
+    line = cli.error("budget", "--flops", "9" * 5000 + "x")
+    assert line.startswith("scaling-plan: error: --flops: cannot read '9999") and len(line) < 200
