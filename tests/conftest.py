@@ -49,3 +49,11 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from .fuzzing import TALLY
+
+    if TALLY:
+        codes = ", ".join(f"{count:,} exit {code}" for code, count in sorted(TALLY.items()))
+        terminalreporter.write_line(f"fuzz: {sum(TALLY.values()):,} CLI runs checked ({codes})")

@@ -1,0 +1,154 @@
+"""Properties across the domain and the CLI: the identities every law and allocator keeps, inverse questions that
+round-trip (budget -> N -> budget), unit parsing, and a sweep that equals a loop of single plans."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from scaling_plan.allocate import LawOptimum, TokensPerParamRule, compute_for_loss, compute_for_params
+from scaling_plan.budget import GPUS, Hardware
+from scaling_plan.laws import PRESETS, ParametricLaw
+from scaling_plan.units import parse_quantity
+
+from .conftest import Cli
+
+PARAMETRIC = [law for law in PRESETS.values() if isinstance(law, ParametricLaw)]
+log_compute = st.floats(min_value=17, max_value=28)
+log_params = st.floats(min_value=6, max_value=13)
+log_tokens = st.floats(min_value=8, max_value=15)
+few = settings(max_examples=60, deadline=None)
+
+
+@few
+@given(log_n=log_params, log_d=log_tokens, law=st.sampled_from(PARAMETRIC))
+def test_a_parametric_law_is_its_formula_and_falls_in_n_and_d(log_n: float, log_d: float, law: ParametricLaw) -> None:
+    n, d = 10**log_n, 10**log_d
+    assert law.loss(n, d) == pytest.approx(law.E + law.A / n**law.alpha + law.B / d**law.beta, rel=1e-12)
+    assert law.loss(n * 1.01, d) < law.loss(n, d) and law.loss(n, d * 1.01) < law.loss(n, d)
+    assert law.loss(n, d) > law.irreducible_loss
+
+
+@few
+@given(log_c=log_compute, law=st.sampled_from(PARAMETRIC))
+def test_each_laws_optimum_spends_the_budget_and_beats_its_neighbours_on_the_isoflop(log_c: float, law: Any) -> None:
+    """For E + A/N^α + B/D^β the optimum is the isoFLOP minimum. (Kaplan 2020's optimum is their fitted frontier,
+    N ∝ C^0.73 from training curves, not the minimum of their L(N, D): the two fits disagree, by design.)"""
+    compute = 10**log_c
+    n, d = law.optimum(compute)
+    assert 6 * n * d == pytest.approx(compute, rel=1e-9)
+    best = law.loss(n, d)
+    for factor in (0.9, 1.1):  # a model 10% smaller or larger, trained on the same compute
+        assert law.loss(n * factor, compute / (6 * n * factor)) >= best - 1e-12
+
+
+@few
+@given(log_n=log_params, law=st.sampled_from(list(PRESETS.values())), excess=st.floats(0.01, 2.0))
+def test_tokens_for_loss_inverts_the_loss(log_n: float, law: Any, excess: float) -> None:
+    n = 10**log_n
+    reachable = law.loss(n, 1e30)  # the least loss this size reaches with unlimited tokens
+    target = reachable + excess
+    d = law.tokens_for_loss(n, target)
+    assert law.loss(n, d) == pytest.approx(target, rel=1e-9)
+
+
+ALLOCATORS = [TokensPerParamRule(20.0), TokensPerParamRule(200.0)] + [LawOptimum(law) for law in PRESETS.values()]
+
+
+@few
+@given(log_n=st.floats(min_value=7, max_value=12), allocator=st.sampled_from(ALLOCATORS))
+def test_params_to_compute_to_params_round_trips_for_every_allocator(log_n: float, allocator: Any) -> None:
+    compute = compute_for_params(allocator, 10**log_n)
+    assert compute is not None
+    assert allocator.allocate(compute)[0] == pytest.approx(10**log_n, rel=1e-6)
+
+
+@few
+@given(log_c=st.floats(min_value=18, max_value=27), law=st.sampled_from(PARAMETRIC), ratio=st.floats(5, 200))
+def test_loss_to_compute_to_loss_round_trips(log_c: float, law: ParametricLaw, ratio: float) -> None:
+    allocator = TokensPerParamRule(ratio)
+    target = law.loss(*allocator.allocate(10**log_c))
+    compute = compute_for_loss(allocator, law, target)
+    assert compute == pytest.approx(10**log_c, rel=1e-6)
+
+
+@few
+@given(hours=st.floats(min_value=1, max_value=1e9), gpu=st.sampled_from(list(GPUS)), mfu=st.floats(0.05, 1.0))
+def test_gpu_hours_to_flops_to_gpu_hours_round_trips(hours: float, gpu: str, mfu: float) -> None:
+    hardware = Hardware(GPUS[gpu], mfu=mfu)
+    assert hardware.gpu_hours(hardware.compute_flops(hours)) == pytest.approx(hours, rel=1e-12)
+
+
+SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.floats(min_value=1e-3, max_value=1e6),
+    suffix=st.sampled_from(list(SUFFIX)),
+    dollar=st.booleans(),
+    space=st.sampled_from(["", " "]),
+)
+def test_parsing_reads_every_written_form(value: float, suffix: str, dollar: bool, space: str) -> None:
+    text = f"{'$' if dollar else ''}{space}{value!r}{suffix}{space}"
+    assert parse_quantity(text) == pytest.approx(value * SUFFIX[suffix], rel=1e-12)
+    assert parse_quantity(text.lower()) == parse_quantity(text)
+
+
+# --- through the CLI ------------------------------------------------------------------------------------------------
+
+ALLOCATION_FLAGS = st.one_of(
+    st.just(()),
+    st.tuples(st.just("--tokens-per-param"), st.sampled_from(["5", "20", "100"])),
+    st.tuples(st.just("--method"), st.just("law"), st.just("--law"), st.sampled_from(list(PRESETS))),
+)
+EXTRA_FLAGS = st.sampled_from([(), ("--unique-tokens", "200B"), ("--inference-tokens", "5T")])
+HARDWARE_FLAGS = ("--gpu", "H100-SXM", "--gpus", "512", "--price-per-gpu-hour", "2.5", "--mfu", "0.4")
+
+
+@settings(max_examples=25, deadline=None)
+@given(log_n=st.floats(min_value=8, max_value=12), allocation=ALLOCATION_FLAGS, extra=EXTRA_FLAGS)
+def test_budget_to_params_to_budget_round_trips_through_the_cli(
+    log_n: float, allocation: tuple[str, ...], extra: tuple[str, ...]
+) -> None:
+    """`budget --params N` finds the compute whose plan has N parameters; `budget --flops` that compute gives N."""
+    assume(not ("kaplan-2020" in allocation and extra))
+    cli = Cli()
+    n_params = f"{10**log_n:.6g}"
+    inverse = cli.json("budget", "--params", n_params, *allocation, *extra)
+    forward = cli.json("budget", "--flops", repr(inverse["compute_flops"]), *allocation, *extra)
+    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-6)
+    assert forward["loss_nats"] == pytest.approx(inverse["loss_nats"], rel=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    budgets=st.lists(st.floats(min_value=3, max_value=9), min_size=1, max_size=4),
+    unit=st.sampled_from(["dollars", "gpu-hours", "days"]),
+    allocation=ALLOCATION_FLAGS,
+    extra=EXTRA_FLAGS,
+)
+def test_a_sweep_is_a_loop_of_single_plans(
+    budgets: list[float], unit: str, allocation: tuple[str, ...], extra: tuple[str, ...]
+) -> None:
+    """Every sweep row equals `budget` for that row's budget, whatever the unit, allocation, data cap or inference."""
+    assume(not ("kaplan-2020" in allocation and extra))  # refused: these need a law of the form E + A/N^α + B/D^β
+    cli = Cli()
+    values = [f"{10**b / (1e4 if unit == 'days' else 1):.6g}" for b in budgets]
+    flag = "--" + unit
+    args = (*allocation, *extra, *HARDWARE_FLAGS)
+    rows = cli.json("sweep", "--unit", unit, "--budgets", ",".join(values), *args)["plans"]
+    assert len(rows) == len(values)
+    for row, value in zip(rows, values, strict=True):
+        single = cli.json("budget", flag, value, *args)
+        assert row.keys() == single.keys()
+        for key, got in row.items():
+            expected = single[key]
+            if isinstance(got, float) and isinstance(expected, float):
+                assert got == pytest.approx(expected, rel=1e-9), key
+            elif not (isinstance(got, float) and math.isnan(got)):
+                assert got == expected, key
