@@ -1,11 +1,13 @@
 """The Typer app: commands only. `_Group.main` is the single place where errors become exit codes.
 
 Exit codes: 0 success; 1 a policy rule failed (`check`) or a fit did not converge (`fit`); 2 bad input (usage, flags, config or law files); 3 an
-internal error (a bug: please report); 141 the reader closed stdout early (`| head`).
+internal error (a bug: please report); 74 an output could not be written (a full disk, a closed stdout); 141 the
+reader closed stdout early (`| head`).
 """
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import sys
@@ -19,11 +21,14 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .budget import DEFAULT_MFU, GPUS
-from .errors import UsageError
+from .errors import OutputError, UsageError
 from .laws import DEFAULT_LAW, PRESETS
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_OUTPUT = 74  # EX_IOERR in sysexits.h
+#: Errors writing stdout that are the machine's, not the tool's: a full disk or quota, a file-size limit, I/O.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
 PROG = "scaling-plan"
 
@@ -34,6 +39,8 @@ MAX_MESSAGE_CHARS = 1000
 
 def error_line(message: str) -> None:
     """One line on stderr, whatever the message holds (a value echoed from a file may carry line breaks)."""
+    if sys.stderr is None:  # started with stderr closed (2>&-): the exit code is all there is
+        return
     line = " ".join(message.splitlines())
     if len(line) > MAX_MESSAGE_CHARS:
         line = line[: MAX_MESSAGE_CHARS - 1] + "…"
@@ -61,11 +68,19 @@ class _Group(TyperGroup):
             return result
         except BrokenPipeError as error:
             raise _ClosedPipe from error
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRNOS:
+                raise
+            raise OutputError("stdout", f"cannot write the output: {error.strerror}") from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        if sys.stdout is None:  # started with stdout closed (>&-)
+            _fail("stdout is closed: nowhere to write the output", EXIT_OUTPUT)
         try:
             code = super().main(*args, **kwargs)
+        except OutputError as error:
+            _fail(str(error), EXIT_OUTPUT)
         except UsageError as error:
             _fail(str(error), EXIT_USAGE)
         except NoArgsIsHelpError as error:

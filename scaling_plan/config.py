@@ -541,6 +541,8 @@ def read_from_git(ref: str, path: str) -> str:
 
     directory = os.path.dirname(os.path.abspath(path))
     where = f"--base-ref {ref}"
+    if ref.startswith("-") or not ref.strip():
+        raise UsageError(where, "not a git ref (a ref is not empty and cannot start with '-')")  # never a git option
 
     def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         try:

@@ -15,6 +15,11 @@ class UsageError(Exception):
         self.message = message
 
 
+class OutputError(UsageError):
+    """An output could not be written while writing it (a full disk, a file-size limit, a closed stdout); the CLI
+    exits with code 74. A path known to be unwritable before any work is a UsageError."""
+
+
 def shown(value: object, limit: int = 60) -> str:
     """repr(value) for a message, cut to `limit` characters: a value echoed from a file may be a huge list."""
     text = repr(value)

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from .errors import UsageError
+from .errors import OutputError, UsageError
 
 
 def file_label(path: str) -> str:
@@ -22,6 +22,8 @@ def read_text(path: str, max_bytes: int, what: str) -> str:
     label = file_label(path)
     try:
         if path == "-":
+            if sys.stdin is None:
+                raise UsageError(label, "stdin is closed")
             data = sys.stdin.buffer.read(max_bytes + 1)
         else:
             with open(path, "rb") as handle:
@@ -61,7 +63,7 @@ def write_atomically(path: str, write: Callable[[str], None], where: str = "--ou
     try:
         handle, temporary = tempfile.mkstemp(prefix=".scaling-plan-", suffix=os.path.splitext(path)[1], dir=directory)
     except OSError as error:
-        raise UsageError(where, f"cannot write in {directory}: {error.strerror}") from None
+        raise OutputError(where, f"cannot write in {directory}: {error.strerror}") from None
     os.close(handle)
     try:
         write(temporary)
@@ -70,7 +72,7 @@ def write_atomically(path: str, write: Callable[[str], None], where: str = "--ou
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the file the permissions open() would
         os.replace(temporary, path)
     except OSError as error:
-        raise UsageError(where, f"cannot write {path}: {error.strerror}") from None
+        raise OutputError(where, f"cannot write {path}: {error.strerror}") from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)

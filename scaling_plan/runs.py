@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 #: Largest runs file read, in bytes: far above any real sweep of training runs, small enough to refuse junk at once.
 MAX_RUNS_BYTES = 20_000_000
-#: Most runs fitted: the fit's time grows with runs × 4,500 starts (about 70 s at this limit on 2 cores), and real
-#: sweeps hold hundreds (Hoffmann et al. 2022's Approach 3 fitted 245).
+#: Most runs fitted: the fit's time grows with runs × 4,500 starts (about 100 s and 230 MB at this limit on 2 cores),
+#: and real sweeps hold hundreds (Hoffmann et al. 2022's Approach 3 fitted 245).
 MAX_RUNS = 10_000
 
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import resource
 import signal
@@ -200,12 +201,12 @@ def test_a_process_killed_midway_through_a_write_leaves_the_old_file(
 def test_a_write_that_fails_midway_leaves_the_old_file_and_says_so(
     writer: str, tmp_path: Path, fitted_law: str
 ) -> None:
-    """The same limit, not fatal: the write fails (EFBIG); one error line, exit 2, the old file, no temporary."""
+    """The same limit, not fatal: the write fails (EFBIG); one error line, exit 74, the old file, no temporary."""
     runs = runs_file(tmp_path / "runs.csv", 20)
     out = tmp_path / f"out{SUFFIXES[writer]}"
     out.write_text("the old file\n")
     done = _run_limited(OUTPUTS[writer](runs, fitted_law, str(out)), 4096, kill=False)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 74, done.stderr
     assert done.stderr.splitlines() == [f"scaling-plan: error: --output: cannot write {out}: File too large"]
     assert out.read_text() == "the old file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out" + SUFFIXES[writer], "runs.csv"]
@@ -304,3 +305,39 @@ def test_a_huge_value_is_echoed_cut_short(cli: Cli, tmp_path: Path) -> None:
     assert line.endswith("…") and len(line) < 200
     line = cli.error("budget", "--flops", "9" * 5000 + "x")
     assert line.startswith("scaling-plan: error: --flops: cannot read '9999") and len(line) < 200
+
+
+@pytest.mark.parametrize("ref", ["--output=/tmp/scaling-plan-pwned", "-p", ""])
+def test_a_base_ref_is_never_passed_to_git_as_an_option(cli: Cli, ref: str) -> None:
+    line = cli.error("compare", str(ROOT / "configs" / "flops-1e24.yaml"), "--base-ref", ref)
+    assert "not a git ref (a ref is not empty and cannot start with '-')" in line
+
+
+def _process(args: list[str], **redirects: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scaling_plan", *args],
+        text=True,
+        timeout=60,
+        check=False,
+        **redirects,  # type: ignore[call-overload]
+    )
+
+
+def test_a_full_disk_or_a_closed_stdout_is_exit_74_with_one_line() -> None:
+    """Were internal errors (exit 3): OSError ENOSPC writing to a full disk, AttributeError with stdout closed."""
+    for output_format in ("table", "json", "csv"):
+        with open("/dev/full", "w") as full:
+            done = _process(["budget", "--flops", "1e24", "-f", output_format], stdout=full, stderr=subprocess.PIPE)
+        assert done.returncode == 74
+        assert done.stderr == "scaling-plan: error: stdout: cannot write the output: No space left on device\n"
+    closed = _process(["budget", "--flops", "1e24"], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+    assert (closed.returncode, closed.stderr) == (
+        74,
+        "scaling-plan: error: stdout is closed: nowhere to write the output\n",
+    )
+
+
+def test_a_closed_stdin_is_named() -> None:
+    """Was an internal error (exit 3): `--config -` with stdin closed."""
+    done = _process(["budget", "--config", "-"], capture_output=True, preexec_fn=lambda: os.close(0))
+    assert (done.returncode, done.stderr) == (2, "scaling-plan: error: <stdin>: stdin is closed\n")
