@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 from collections import Counter
@@ -163,19 +164,13 @@ SUFFIXES = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 @st.composite
 def quantity(draw: Any, low: float, high: float, integer: bool = False) -> str:
     """A number between low and high, written as a user might: 1e24, 70B, 1400000000, 0.4."""
-    value = 10 ** draw(st.floats(min_value=_log10(low), max_value=_log10(high)))
+    value = 10 ** draw(st.floats(min_value=math.log10(low), max_value=math.log10(high)))
     if integer:
         return str(max(round(value), 0))
     suffix = draw(st.sampled_from(list(SUFFIXES)))
     scaled = value / SUFFIXES[suffix]
     text = draw(st.sampled_from([f"{scaled:g}", f"{scaled:.3e}", repr(scaled), f"{scaled:.6g}"]))
     return text + suffix
-
-
-def _log10(value: float) -> float:
-    import math
-
-    return math.log10(value)
 
 
 def number(low: float, high: float, integer: bool = False) -> Any:
