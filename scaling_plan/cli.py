@@ -33,27 +33,31 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose
 PROG = "scaling-plan"
 
 
-#: Longest error message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
+#: Longest message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
 MAX_MESSAGE_CHARS = 1000
 
 
-def error_line(message: str) -> None:
+def _stderr_line(kind: str, message: str) -> None:
     """One line on stderr, whatever the message holds (a value echoed from a file may carry line breaks)."""
     if sys.stderr is None:  # started with stderr closed (2>&-): the exit code is all there is
         return
     line = " ".join(message.splitlines())
     if len(line) > MAX_MESSAGE_CHARS:
         line = line[: MAX_MESSAGE_CHARS - 1] + "…"
-    sys.stderr.write(f"{PROG}: error: {line}\n")
+    sys.stderr.write(f"{PROG}: {kind}: {line}\n")
+
+
+def error_line(message: str) -> None:
+    _stderr_line("error", message)
+
+
+def warn(message: str) -> None:
+    _stderr_line("warning", message)
 
 
 def _fail(message: str, code: int) -> NoReturn:
     error_line(message)
     sys.exit(code)
-
-
-def warn(message: str) -> None:
-    sys.stderr.write(f"{PROG}: warning: {' '.join(message.splitlines())}\n")
 
 
 class _ClosedPipe(Exception):

@@ -341,3 +341,11 @@ def test_a_closed_stdin_is_named() -> None:
     """Was an internal error (exit 3): `--config -` with stdin closed."""
     done = _process(["budget", "--config", "-"], capture_output=True, preexec_fn=lambda: os.close(0))
     assert (done.returncode, done.stderr) == (2, "scaling-plan: error: <stdin>: stdin is closed\n")
+
+
+def test_a_closed_stderr_leaves_the_exit_code_to_speak() -> None:
+    """A warning (1e30 FLOPs extrapolates) or an error with stderr closed: no crash, the documented exit code."""
+    warned = _process(["budget", "--flops", "1e30"], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    assert warned.returncode == 0 and "Parameters N" in warned.stdout
+    failed = _process(["budget", "--flops", "-1"], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    assert (failed.returncode, failed.stdout) == (2, "")
