@@ -108,7 +108,7 @@ MAX_YAML_DEPTH = 32
 #: Most YAML values (scalars and collections) in one file once aliases are expanded: a law file's bootstrap of
 #: 100,000 resamples is 600,000; an alias bomb ("billion laughs") is refused before anything is built.
 MAX_YAML_VALUES = 1_000_000
-#: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 11 MB.
+#: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 10 MB.
 MAX_LAW_FILE_BYTES = 20_000_000
 
 
