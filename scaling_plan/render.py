@@ -6,7 +6,7 @@ json and csv print records as they are; table humanises them with rich (imported
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -247,6 +247,22 @@ def write_json(payload: Any, out: IO[str]) -> None:
     import json
 
     out.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+
+
+def write_json_records(head: Mapping[str, Any], key: str, records: Iterable[Record], out: IO[str]) -> None:
+    """The same text as write_json({**head, key: list(records)}), written one record at a time: a sweep of 100,000
+    budgets never holds them all as objects."""
+    import json
+
+    before, _, after = json.dumps({**head, key: []}, indent=2).rpartition("[]")
+    out.write(before + "[")
+    written = False
+    for record in records:
+        out.write(
+            ("," if written else "") + "\n    " + json.dumps(record, indent=2, allow_nan=False).replace("\n", "\n    ")
+        )
+        written = True
+    out.write(("\n  ]" if written else "]") + after + "\n")
 
 
 def write_jsonl(records: Iterable[Record], out: IO[str]) -> None:
@@ -847,7 +863,7 @@ def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:
 def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out: IO[str]) -> None:
     records = sweep_records(sweep, compared)
     if output_format == "json":
-        write_json({"schema_version": SCHEMA_VERSION, "plans": list(records)}, out)
+        write_json_records({"schema_version": SCHEMA_VERSION}, "plans", records, out)
     elif output_format == "jsonl":
         write_jsonl(records, out)
     elif output_format == "csv":
