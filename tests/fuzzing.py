@@ -70,11 +70,12 @@ class Case:
     def output_format(self) -> str:
         """The last --format/-f value given (the one that wins), or table."""
         chosen = "table"
-        for flag, value in zip(self.args, self.args[1:], strict=False):
-            if flag in ("--format", "-f") and value in FORMATS:
-                chosen = value
-            elif flag.startswith("--format=") and flag[9:] in FORMATS:
-                chosen = flag[9:]
+        for index, arg in enumerate(self.args):
+            following = self.args[index + 1] if index + 1 < len(self.args) else ""
+            if arg in ("--format", "-f") and following in FORMATS:
+                chosen = following
+            elif arg.startswith("--format=") and arg[9:] in FORMATS:
+                chosen = arg[9:]
         return chosen
 
 
