@@ -241,6 +241,11 @@ def _sized(template: Shape, n_layers: int, d_model: int) -> Shape:
     )  # fmt: skip
 
 
+#: Largest size a shape is searched for: the search spans layers ∝ N^(1/3) (1.2 s at this size, and minutes past
+#: 1e18). 1,000T parameters is hundreds of times any model trained.
+MAX_SHAPE_PARAMS = 1e15
+
+
 def shape_for_params(target_params: float, template: Shape) -> Shape:
     """A shape whose active parameters are near `target_params`, with the template's vocabulary, sequence length,
     FFN kind, embeddings, key/value heads, style and experts.

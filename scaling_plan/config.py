@@ -271,6 +271,8 @@ def shape_request(
 ) -> tuple[BlueprintRequest, float | None, float | None, Hardware | None, list[str]]:
     """`shape`'s inputs: the blueprint request, the target size (None for an explicit shape), the training tokens
     (None: 20 per parameter of the shape), the hardware and warnings."""
+    from .blueprint import MAX_SHAPE_PARAMS
+
     warnings: list[str] = []
     hardware = _hardware(values, "flops", warnings)
     request = blueprint_request(values, warnings, required=True)
@@ -282,6 +284,10 @@ def shape_request(
         raise UsageError("", "give --params (a size to shape) or an explicit shape (--layers and --d-model)")
     if target is not None and target < 1:
         raise UsageError(values["params"].where, f"must be at least 1 parameter, got {target:g}")
+    if target is not None and target > MAX_SHAPE_PARAMS:
+        raise UsageError(
+            values["params"].where, f"a shape is sized for at most {MAX_SHAPE_PARAMS:.0e} parameters, got {target:g}"
+        )
     return request, target, _number(values, "tokens"), hardware, warnings
 
 

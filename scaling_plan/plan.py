@@ -294,8 +294,14 @@ def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Bl
     """When asked for: a shape for N (or the request's own), with its counts, memory, GPUs, batch size and LR."""
     if request.blueprint is None:
         return None
-    from .blueprint import make_blueprint
+    from .blueprint import MAX_SHAPE_PARAMS, make_blueprint
 
+    if not request.blueprint.explicit and n_params > MAX_SHAPE_PARAMS:
+        raise UsageError(
+            request.given_where,
+            f"N = {n_params:.3g} parameters: a blueprint shapes models of at most {MAX_SHAPE_PARAMS:.0e}; lower the"
+            " budget, or give an explicit shape",
+        )
     return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware)
 
 

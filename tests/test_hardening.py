@@ -374,3 +374,16 @@ def test_a_streamed_json_sweep_is_the_same_text_as_one_written_whole(records: li
     write_json_records({"schema_version": 1}, "plans", iter(records), streamed)
     write_json({"schema_version": 1, "plans": records}, whole)
     assert streamed.getvalue() == whole.getvalue()
+
+
+def test_absurd_sizes_are_refused_before_a_shape_search(cli: Cli) -> None:
+    """Found by the long fuzz profile: `shape --params 1e24` (or `budget --flops 1e40 --blueprint`) searched for
+    minutes; the search spans layers ∝ N^(1/3)."""
+    assert "--params: a shape is sized for at most 1e+15 parameters, got 1e+24" in cli.error(
+        "shape", "--params", "1e24"
+    )
+    line = cli.error("budget", "--flops", "1e40", "--blueprint")
+    assert "--flops: N = 9.13e+18 parameters: a blueprint shapes models of at most 1e+15" in line
+    assert "at most 1e+15" in cli.error("sweep", "--from", "1e30", "--to", "1e40", "-f", "csv", "--blueprint")
+    explicit = cli.json("budget", "--flops", "1e40", "--blueprint", "--layers", "2", "--d-model", "128")
+    assert explicit["n_layers"] == 2  # an explicit shape is counted, not searched for
