@@ -3,13 +3,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from scaling_plan.cli import app
+
+# Property tests draw the same examples on every run (a green CI stays green until the code changes);
+# SCALING_PLAN_FUZZ=long draws fresh ones, as the fuzz suite's long profile does.
+settings.register_profile("fixed", derandomize=True)
+settings.load_profile("default" if os.environ.get("SCALING_PLAN_FUZZ") == "long" else "fixed")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"

@@ -121,7 +121,9 @@ def test_budget_to_params_to_budget_round_trips_through_the_cli(
     n_params = f"{10**log_n:.6g}"
     inverse = cli.json("budget", "--params", n_params, *allocation, *extra)
     forward = cli.json("budget", "--flops", repr(inverse["compute_flops"]), *allocation, *extra)
-    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-6)
+    # 1e-4: with a unique-token cap the law's optimum is found numerically (golden section on a flat minimum), and
+    # N(C) is smooth only to about 2e-5 relative (hypothesis found 1e12 at 200B unique tokens off by 2.2e-5).
+    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-4)
     assert forward["loss_nats"] == pytest.approx(inverse["loss_nats"], rel=1e-9)
 
 
