@@ -108,6 +108,8 @@ MAX_YAML_DEPTH = 32
 #: Most YAML values (scalars and collections) in one file once aliases are expanded: a law file's bootstrap of
 #: 100,000 resamples is 600,000; an alias bomb ("billion laughs") is refused before anything is built.
 MAX_YAML_VALUES = 1_000_000
+#: Largest exponent a law file may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37).
+MAX_LAW_EXPONENT = 2.0
 #: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 10 MB.
 MAX_LAW_FILE_BYTES = 20_000_000
 
@@ -772,6 +774,12 @@ def load_law_file(path: str) -> ParametricLaw:
         value = getattr(law_file, field)
         if value is not None and not (math.isfinite(value) and value > 0):
             raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
+    for field in ("alpha", "beta"):
+        value = getattr(law_file, field)
+        if value > MAX_LAW_EXPONENT:  # published laws fit 0.07 to 0.5; past this, powers overflow in the optimum
+            raise UsageError(
+                f"{label}:{lines.get((field,), 1)}", f"{field}: must be at most {MAX_LAW_EXPONENT:g}, got {value:g}"
+            )
     if (law_file.rd_star is None) != (law_file.rn_star is None):
         given = "rd_star" if law_file.rd_star is not None else "rn_star"
         raise UsageError(f"{label}:{lines.get((given,), 1)}", f"{given}: give both rd_star and rn_star, or neither")

@@ -133,7 +133,7 @@ def _names_culprit(line: str, case: Case) -> bool:
         return True
     if any(path in message for path in case.files) or "<stdin>" in message:
         return True
-    if any(repr(arg) in message or (arg.strip() != "" and arg in message) for arg in case.args[1:]):
+    if any(repr(arg) in message or (arg.strip() != "" and arg.strip() in message) for arg in case.args[1:]):
         return True  # the value itself, e.g. a path that could not be read
     named = r"\b(CONFIGS|LAW|RUNS|runs|configs|law|command|plot|policy failed|unexpected extra argument)"
     return re.search(named, message, re.IGNORECASE) is not None

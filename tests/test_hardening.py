@@ -387,3 +387,11 @@ def test_absurd_sizes_are_refused_before_a_shape_search(cli: Cli) -> None:
     assert "at most 1e+15" in cli.error("sweep", "--from", "1e30", "--to", "1e40", "-f", "csv", "--blueprint")
     explicit = cli.json("budget", "--flops", "1e40", "--blueprint", "--layers", "2", "--d-model", "128")
     assert explicit["n_layers"] == 2  # an explicit shape is counted, not searched for
+
+
+def test_a_law_file_with_runaway_exponents_is_refused(cli: Cli, tmp_path: Path) -> None:
+    """Found by the long fuzz profile: alpha = beta = 100 overflowed in the optimum (exit 3, OverflowError)."""
+    path = tmp_path / "law.yaml"
+    path.write_text("E: 1.0\nA: 1.0\nB: 1.0\nalpha: 100.0\nbeta: 100.0\nrd_star: 1.0\nrn_star: 1.0\n")
+    line = cli.error("budget", "--flops", "1e23", "--law", str(path), "--method", "law")
+    assert line.endswith(f"{path}:4: alpha: must be at most 2, got 100")
