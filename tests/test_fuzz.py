@@ -26,23 +26,22 @@ from typer.testing import CliRunner
 from scaling_plan.cli import app
 from scaling_plan.config import FIELD_PREFIXES, FLAGS, SECTIONS, load_law_file
 
-from .fuzzing import BAD_NUMBERS, COMMANDS, ROOT, Case, Files, check_outcome, command_case, fuzz_settings, number
+from .fuzzing import (
+    BAD_NUMBERS,
+    COMMANDS,
+    ROOT,
+    Case,
+    Files,
+    check_outcome,
+    chinchilla_runs,
+    command_case,
+    fuzz_settings,
+    number,
+)
 
 #: Cases per command in the CI profile: fewer where each run fits a law (fit) or draws a figure (plot).
 EXAMPLES = {"fit": 40, "plot": 20, "check": 60, "compare": 60, "experiments": 60}
 SENTINEL = "the file as it was before the run\n"
-
-
-def _chinchilla_runs(count: int, seed: int) -> str:
-    """Runs around Hoffmann et al. 2022's fitted law (eq. 10), 1% noise: a fit converges on them in a fraction of a
-    second."""
-    rng = random.Random(seed)
-    rows = ["n_params,n_tokens,loss"]
-    for _ in range(count):
-        n, d = 10 ** rng.uniform(7, 10), 10 ** rng.uniform(9, 11.5)
-        loss = 1.69 + 406.4 / n**0.34 + 410.7 / d**0.28
-        rows.append(f"{n:.6g},{d:.6g},{loss * math.exp(rng.gauss(0, 0.01)):.5f}")
-    return "\n".join(rows) + "\n"
 
 
 def _hostile_files(folder: Path) -> list[str]:
@@ -73,7 +72,7 @@ def _hostile_files(folder: Path) -> list[str]:
         "anchors.yaml": b"budget: &b\n  flops: 1e22\nhardware: *b\n",
         "huge.yaml": b"# padding\n" * 5_000_000,  # 50 MB
         "huge.csv": b"n_params,n_tokens,loss\n" + b"1e9,2e10,2.5\n" * 4_000_000,  # 52 MB
-        "many-runs.csv": _chinchilla_runs(10_001, 3).encode(),
+        "many-runs.csv": chinchilla_runs(10_001, 3).encode(),
     }
     paths = []
     for name, data in contents.items():
@@ -88,7 +87,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     folder = tmp_path_factory.mktemp("fuzz")
     hostile = _hostile_files(folder)
     runs = folder / "runs.csv"
-    runs.write_text(_chinchilla_runs(12, 1))
+    runs.write_text(chinchilla_runs(12, 1))
     (folder / "runs.jsonl").write_text(
         "".join(json.dumps({"n_params": n, "n_tokens": d, "loss": loss}) + "\n" for n, d, loss in _rows(runs))
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import random
 import resource
@@ -25,18 +24,13 @@ from scaling_plan.render import write_json, write_json_records
 from scaling_plan.runs import MAX_RUNS
 
 from .conftest import ROOT, Cli
+from .fuzzing import chinchilla_runs
 
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 
 
 def runs_file(path: Path, count: int, seed: int = 1) -> str:
-    """`count` runs near Hoffmann et al. 2022's fitted law (eq. 10) with 1% noise."""
-    rng = random.Random(seed)
-    rows = ["n_params,n_tokens,loss"]
-    for _ in range(count):
-        n, d = 10 ** rng.uniform(7, 10), 10 ** rng.uniform(9, 11.5)
-        rows.append(f"{n:.6g},{d:.6g},{(1.69 + 406.4 / n**0.34 + 410.7 / d**0.28) * math.exp(rng.gauss(0, 0.01)):.5f}")
-    path.write_text("\n".join(rows) + "\n")
+    path.write_text(chinchilla_runs(count, seed))
     return str(path)
 
 
