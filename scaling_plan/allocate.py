@@ -105,6 +105,38 @@ def compute_for_tokens(allocator: Allocator, n_tokens: float) -> float | None:
     return solve_compute(lambda c: allocator.allocate(c)[1], n_tokens, increasing=True)
 
 
+def _within_solver_range(compute_flops: float) -> bool:
+    low, high = SOLVER_RANGE_FLOPS
+    return low <= compute_flops <= high
+
+
+def allocation_for_params(allocator: Allocator, n_params: float) -> tuple[float, float] | None:
+    """(C, D) at which the allocator chooses a model of exactly n_params: the given N is kept as given, and D and
+    C = 6·N·D follow from it (closed form for the rule, D = r·N), never N round-tripped through the solver."""
+    if isinstance(allocator, TokensPerParamRule):
+        n_tokens = allocator.tokens_per_param * n_params
+    else:
+        compute = compute_for_params(allocator, n_params)
+        if compute is None:
+            return None
+        n_tokens = float(allocator.allocate(compute)[1])
+    compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    return (compute, n_tokens) if _within_solver_range(compute) else None
+
+
+def allocation_for_tokens(allocator: Allocator, n_tokens: float) -> tuple[float, float] | None:
+    """(C, N) at which the allocator trains on exactly n_tokens (N = D/r for the rule), as allocation_for_params."""
+    if isinstance(allocator, TokensPerParamRule):
+        n_params = n_tokens / allocator.tokens_per_param
+    else:
+        compute = compute_for_tokens(allocator, n_tokens)
+        if compute is None:
+            return None
+        n_params = float(allocator.allocate(compute)[0])
+    compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    return (compute, n_params) if _within_solver_range(compute) else None
+
+
 def compute_for_loss(allocator: Allocator, law: Law, loss_nats: float) -> float | None:
     """The least compute, along the allocator's path, at which the law predicts loss_nats."""
     return solve_compute(lambda c: law.loss(*allocator.allocate(c)), loss_nats, increasing=False)

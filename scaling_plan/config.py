@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -529,9 +529,10 @@ def sweep_budgets(
         raise UsageError(
             "--per-decade", f"{n_steps + 1:,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,} (narrow the range)"
         )
-    # Powers of ten from the start's exponent keep round budgets round (1e18, 1e19, ...).
+    # Points evenly spaced in log10 from the start, each the decimal a user would type: rounded to 15 significant
+    # digits, so 1e23 is 1e+23 however the power of ten lands in its last bit (1.0000000000000001e+23).
     exponents = math.log10(low) + np.arange(n_steps + 1) / steps_per_decade
-    values = np.power(10.0, exponents)
+    values = np.array([float(f"{value:.15g}") for value in np.power(10.0, exponents)])
     values[0] = low
     if abs(values[-1] - high) <= 1e-9 * high:
         values[-1] = high
@@ -630,13 +631,30 @@ def _safe_loader() -> Any:
 def _check_yaml_size(text: str, label: str, what: str) -> None:
     """Refuse YAML nested deeper than MAX_YAML_DEPTH, or holding more than MAX_YAML_VALUES values once aliases are
     expanded. One pass over the parser's events (iterative, nothing built): the composer recurses once per level, and
-    walking or validating an alias bomb's shared nodes takes exponential time."""
+    walking or validating an alias bomb's shared nodes takes exponential time.
+
+    Newer libyaml releases stop deep nesting themselves, while scanning ahead and in words of their own, before the
+    first events reach this check. So when libyaml gives up, PyYAML's own parser (which has no such limit) walks the
+    text again: the tool's limits answer first, whichever PyYAML is installed, and a real syntax error still raises.
+    """
+    import yaml
+
+    try:
+        _walk_yaml_events(yaml.parse(text, Loader=_safe_loader()), label, what)
+    except yaml.YAMLError:
+        if _safe_loader() is yaml.SafeLoader:
+            raise
+        _walk_yaml_events(yaml.parse(text, Loader=yaml.SafeLoader), label, what)
+        raise
+
+
+def _walk_yaml_events(events: Iterable[Any], label: str, what: str) -> None:
     import yaml
 
     depth, n_values = 0, 0
     anchor_values: dict[str, int] = {}  # values under each anchor, expanded
     open_collections: list[tuple[str | None, int]] = []  # (anchor, n_values before it) per open collection
-    for event in yaml.parse(text, Loader=_safe_loader()):
+    for event in events:
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, yaml.AliasEvent):
             n_values += anchor_values.get(event.anchor or "", 1)  # an unknown anchor is the composer's to report

@@ -17,9 +17,9 @@ from .allocate import (
     Allocator,
     LawOptimum,
     TokensPerParamRule,
+    allocation_for_params,
+    allocation_for_tokens,
     compute_for_loss,
-    compute_for_params,
-    compute_for_tokens,
 )
 from .budget import Hardware
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
@@ -164,10 +164,12 @@ def budget_compute(request: PlanRequest, value: Num) -> Num:
     return hardware.compute_flops(value)
 
 
-def _compute_for_given(request: PlanRequest) -> float:
+def _compute_for_given(request: PlanRequest) -> tuple[float, tuple[float, float] | None]:
+    """The training compute the given asks for, and for a size or token target the (N, D) it pins: the given one
+    exactly as given, the other derived from it."""
     kind, value = request.given, request.given_value
     if kind in BUDGET_KINDS:
-        return budget_compute(request, value)
+        return budget_compute(request, value), None
     if kind == "loss":
         floor = request.law.irreducible_loss
         if value <= floor:
@@ -184,18 +186,27 @@ def _compute_for_given(request: PlanRequest) -> float:
                 " reaches it",
             )
         compute = compute_for_loss(request.allocator, law, value)
+        if compute is not None:
+            return compute, None
     elif kind == "params":
-        compute = compute_for_params(request.allocator, value)
+        found = allocation_for_params(request.allocator, value)
+        if found is not None:
+            return found[0], (value, found[1])
     else:
-        compute = compute_for_tokens(request.allocator, value)
-    if compute is None:
-        raise UsageError(request.given_where, f"no training compute up to 1e60 FLOPs gives {kind} = {value:g}")
-    return compute
+        found = allocation_for_tokens(request.allocator, value)
+        if found is not None:
+            return found[0], (found[1], value)
+    raise UsageError(request.given_where, f"no training compute up to 1e60 FLOPs gives {kind} = {value:g}")
 
 
-def outcome(request: PlanRequest, compute_flops: Num) -> tuple[Num, Num, Num, Num | None, Num | None, Num | None]:
-    """N, D, loss, GPU-hours, days and cost at the given compute: the one place a plan's numbers are made."""
-    n_params, n_tokens = request.allocator.allocate(compute_flops)
+def outcome(
+    request: PlanRequest, compute_flops: Num, allocation: tuple[Num, Num] | None = None
+) -> tuple[Num, Num, Num, Num | None, Num | None, Num | None]:
+    """N, D, loss, GPU-hours, days and cost at the given compute: the one place a plan's numbers are made.
+
+    `allocation` is an (N, D) already fixed by the question (an inverse target); else the allocator chooses it.
+    """
+    n_params, n_tokens = request.allocator.allocate(compute_flops) if allocation is None else allocation
     loss_nats = request.law.loss(n_params, n_tokens)
     hardware = request.hardware
     if hardware is None:
@@ -276,8 +287,10 @@ def plan_inference(
 
 def make_plan(request: PlanRequest) -> Plan:
     """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
-    compute_flops = _compute_for_given(request)
-    numbers = (compute_flops, *outcome(request, compute_flops))
+    compute_flops, allocation = _compute_for_given(request)
+    numbers = (compute_flops, *outcome(request, compute_flops, allocation))
+    if request.given == "loss":  # the solver meets the target to the last bits; the plan reports the loss asked for
+        numbers = (*numbers[:3], request.given_value, *numbers[4:])
     _require_plannable(request, numbers)
     n_params, n_tokens, loss_nats = numbers[1], numbers[2], numbers[3]
     run = request.run

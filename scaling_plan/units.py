@@ -11,8 +11,10 @@ import re
 from .errors import shown
 
 # Count suffixes; 'B' is a billion as in "70B params". No 'E' suffix: it would clash with exponents.
-_SUFFIX_MULTIPLIER = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12, "P": 1e15}
-_QUANTITY = re.compile(r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?P<suffix>[kKmMbBtTpP]?)$")
+_SUFFIX_EXPONENT = {"K": 3, "M": 6, "B": 9, "T": 12, "P": 15}
+_QUANTITY = re.compile(
+    r"^(?P<mantissa>[+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE](?P<exponent>[+-]?\d+))?(?P<suffix>[kKmMbBtTpP]?)$"
+)
 
 
 def parse_quantity(value: object) -> float:
@@ -33,7 +35,11 @@ def parse_quantity(value: object) -> float:
         match = _QUANTITY.match(text)
         if match is None:
             raise ValueError(f"cannot read {shown(value)} as a number (examples: 1e24, 5.76e23, 70B, 1.4T, $2M)")
-        number = float(match["number"]) * _SUFFIX_MULTIPLIER.get(match["suffix"].upper(), 1.0)
+        # The suffix shifts the decimal exponent, so '1.4T' is the float nearest 1.4e12, as typed, not 1.4 x 1e12.
+        exponent, shift = match["exponent"] or "0", _SUFFIX_EXPONENT.get(match["suffix"].upper(), 0)
+        if shift and len(exponent.lstrip("+-")) <= 6:  # a longer exponent overflows or underflows either way
+            exponent, shift = str(int(exponent) + shift), 0
+        number = float(f"{match['mantissa']}e{exponent}") * 10.0**shift
     else:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):

@@ -264,6 +264,7 @@ def test_hyperparameters_inside_the_fitted_range_are_not_extrapolated() -> None:
 # --- finding a shape ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a shape search per example
 @settings(max_examples=100, deadline=None)
 @given(
     target=st.floats(min_value=3e8, max_value=3e12),

@@ -99,16 +99,28 @@ def test_a_flop_budget_with_full_hardware_reports_hours_days_and_cost(cli: Cli) 
 
 def test_inverse_params_gives_the_compute_that_makes_the_model_optimal(cli: Cli) -> None:
     plan = cli.json("budget", "--params", "70B")
-    assert plan["compute_flops"] == pytest.approx(6 * 70e9 * 1.4e12, rel=1e-9)
-    assert plan["n_tokens"] == pytest.approx(1.4e12, rel=1e-9)
+    # The given size comes back exactly; the rule's D = 20·N and C = 6·N·D follow from it (Chinchilla: 70B, 1.4T).
+    assert plan["n_params"] == 70e9 and plan["n_tokens"] == 1.4e12
+    assert plan["compute_flops"] == pytest.approx(6 * 70e9 * 1.4e12, rel=1e-15)
     assert plan["given"] == "params" and plan["given_value"] == 70e9
 
 
 def test_inverse_tokens_gives_the_optimal_model_and_compute(cli: Cli) -> None:
     plan = cli.json("budget", "--tokens", "15T", "--method", "law")
     n_params, _n_tokens = EPOCH.optimum(plan["compute_flops"])
-    assert plan["n_tokens"] == pytest.approx(15e12, rel=1e-9)
+    assert plan["n_tokens"] == 15e12  # exactly as given, not round-tripped through the solver
     assert plan["n_params"] == pytest.approx(n_params, rel=1e-9)
+    assert plan["compute_flops"] == pytest.approx(6 * plan["n_params"] * 15e12, rel=1e-15)
+
+
+@pytest.mark.parametrize("method", ["tokens-per-param", "law"])
+@pytest.mark.parametrize(("flag", "text", "field"), [("--params", "70B", "n_params"), ("--params", "6.7B", "n_params"),
+                                                     ("--tokens", "15T", "n_tokens"), ("--tokens", "1.4T", "n_tokens"),
+                                                     ("--loss", "2.1", "loss_nats")])  # fmt: skip
+def test_a_given_target_comes_back_exactly(cli: Cli, method: str, flag: str, text: str, field: str) -> None:
+    expected = float(text.replace("B", "e9").replace("T", "e12"))  # the decimal as typed
+    plan = cli.json("budget", flag, text, "--method", method)
+    assert plan[field] == expected and plan["given_value"] == expected
 
 
 def test_inverse_loss_gives_the_least_compute_that_reaches_it(cli: Cli) -> None:
@@ -226,6 +238,7 @@ def test_law_file_relative_to_its_config(cli: Cli, tmp_path: Path) -> None:
     assert plan["law"] == "mine"
 
 
+@pytest.mark.slow  # real processes
 def test_runs_as_a_module_in_a_real_process() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scaling_plan", "budget", "--flops", "1e24", "--format", "json"],
@@ -247,6 +260,7 @@ def test_version(cli: Cli) -> None:
     assert result.exit_code == 0 and __version__ in result.stdout
 
 
+@pytest.mark.slow  # real processes
 @pytest.mark.parametrize("output_format", ["table", "json", "csv"])
 def test_a_closed_pipe_ends_quietly_with_141(output_format: str) -> None:
     process = subprocess.Popen(

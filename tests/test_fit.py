@@ -265,6 +265,11 @@ def test_experiments_output_round_trips_into_fit(cli: Cli, tmp_path: Path) -> No
         assert fit[name] == pytest.approx(value, rel=0.01), name
 
 
+def test_experiments_budgets_are_written_as_typed(cli: Cli) -> None:
+    rows = cli.csv("experiments", "--budgets", "1e17,3e17,1e23,5.76e23", "--sizes-per-budget", "2")
+    assert [row["budget_flops"] for row in rows] == ["1e+17"] * 2 + ["3e+17"] * 2 + ["1e+23"] * 2 + ["5.76e+23"] * 2
+
+
 def test_experiments_spread_sizes_around_the_laws_optimum(cli: Cli) -> None:
     runs = cli.json("experiments", "--budgets", "1e18", "--sizes-per-budget", "5", "--spread", "4")["runs"]
     sizes = [run["n_params"] for run in runs]

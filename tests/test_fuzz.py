@@ -1,8 +1,8 @@
 """The whole CLI under inputs nobody thought of: random flags for every command, random and hostile YAML, random runs
 files, and a few real processes. Every run must keep the properties in fuzzing.check_outcome.
 
-The CI profile runs a few hundred cases in about a minute; `SCALING_PLAN_FUZZ=long pytest tests/test_fuzz.py` runs
-25 times as many from fresh seeds.
+The CI profile runs a few hundred cases in about half a minute; `SCALING_PLAN_FUZZ=long pytest tests/test_fuzz.py`
+runs 50 times as many from fresh seeds. Every test here is marked slow: the everyday loop (-m "not slow") skips them.
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ from .fuzzing import (
     number,
 )
 
-#: Cases per command in the CI profile: fewer where each run fits a law (fit) or draws a figure (plot).
-EXAMPLES = {"fit": 40, "plot": 20, "check": 60, "compare": 60, "experiments": 60}
+pytestmark = pytest.mark.slow
+
+#: Cases per command in the CI profile: fewer where each run fits a law (fit) or draws a figure (plot). With fixed
+#: seeds a CI run replays the same cases, so these guard against regressions; new cases come from the long profile.
+EXAMPLES = {"fit": 20, "plot": 10, "check": 30, "compare": 30, "experiments": 30}
 SENTINEL = "the file as it was before the run\n"
 
 
@@ -147,7 +150,7 @@ def _check_written(path: str, content: bytes) -> None:
 def test_every_command_keeps_its_promises_under_random_flags(name: str, files: Files) -> None:
     codes: set[int] = set()
 
-    @fuzz_settings(EXAMPLES.get(name, 100))
+    @fuzz_settings(EXAMPLES.get(name, 50))
     @given(case=command_case(name, files))
     def run(case: Case) -> None:
         code, _, _ = run_case(case, files)
@@ -158,7 +161,7 @@ def test_every_command_keeps_its_promises_under_random_flags(name: str, files: F
     assert 0 in codes, f"no random {name} case succeeded: the strategies reach only the refusals"
 
 
-@fuzz_settings(30)
+@fuzz_settings(15)
 @given(args=st.lists(st.sampled_from(["--version", "--help", "--bogus", "nope", "", "-", "BUDGET"]), max_size=2))
 def test_the_bare_command_keeps_its_promises(args: list[str], files: Files) -> None:
     run_case(Case(args), files)
@@ -240,7 +243,7 @@ def _serialise(document: dict[str, Any], mutation: str, cut: float) -> bytes:
 _counter = iter(range(10**9))
 
 
-@fuzz_settings(150)
+@fuzz_settings(75)
 @given(
     document=yaml_document(),
     mutation=st.sampled_from(MUTATIONS),
@@ -271,7 +274,7 @@ def test_random_yaml_never_breaks_a_reader(
         os.unlink(path)
 
 
-@fuzz_settings(40)
+@fuzz_settings(20)
 @given(document=st.fixed_dictionaries({}, optional={k: number(1e-3, 1e4).map(_native) for k in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star")}))  # fmt: skip
 def test_random_law_files_plan_or_fail_cleanly(document: dict[str, Any], files: Files) -> None:
     path = os.path.join(files.scratch, f"law-{next(_counter)}.yaml")
@@ -321,7 +324,7 @@ def runs_text(draw: Any) -> tuple[str, str]:
     return kind, "\n".join(lines) + "\n"
 
 
-@fuzz_settings(60)
+@fuzz_settings(30)
 @given(runs=runs_text(), output_format=st.sampled_from(["json", "csv", "table"]), via_stdin=st.booleans())
 def test_random_runs_files_fit_or_fail_cleanly(
     runs: tuple[str, str], output_format: str, via_stdin: bool, files: Files

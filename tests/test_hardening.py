@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import random
+import re
 import resource
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -95,6 +99,7 @@ def test_an_oversized_config_on_stdin_is_refused(cli: Cli) -> None:
     assert line.endswith("<stdin>: larger than 1,000,000 bytes; a config is a small hand-written file")
 
 
+@pytest.mark.slow  # real processes
 def test_a_law_file_with_ten_thousand_bootstrap_samples_is_read(cli: Cli, tmp_path: Path, fitted_law: str) -> None:
     """fit writes up to 100,000 samples (about 11 MB); 10,000 (1.1 MB) were once refused as over a config's limit."""
     law = yaml.safe_load(Path(fitted_law).read_text())
@@ -144,6 +149,11 @@ def test_an_absurd_experiment_grid_is_refused(cli: Cli) -> None:
 CHILD = "import signal, sys; {restore}from scaling_plan.cli import main; sys.argv[0] = 'scaling-plan'; main()"
 
 
+#: The environment of a child process: without pytest-cov's variables, which (before pytest-cov 7) start coverage in
+#: the child, whose data file then fails under a file-size limit and speaks on stderr.
+CHILD_ENV = {name: value for name, value in os.environ.items() if not name.startswith("COV_CORE_")}
+
+
 def _run_limited(args: list[str], size_bytes: int, kill: bool) -> subprocess.CompletedProcess[str]:
     """The CLI with files limited to size_bytes (RLIMIT_FSIZE): past it the process is killed (kill) or the write
     fails with EFBIG."""
@@ -153,6 +163,7 @@ def _run_limited(args: list[str], size_bytes: int, kill: bool) -> subprocess.Com
         capture_output=True,
         text=True,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size_bytes, size_bytes)),
+        env=CHILD_ENV,
         timeout=300,
         check=False,
     )
@@ -177,6 +188,7 @@ OUTPUTS = {
 SUFFIXES = {"fit --output": ".yaml", "plot --output png": ".png", "plot --output svg": ".svg"}
 
 
+@pytest.mark.slow  # real processes
 @pytest.mark.parametrize("writer", sorted(OUTPUTS))
 def test_a_process_killed_midway_through_a_write_leaves_the_old_file(
     writer: str, tmp_path: Path, fitted_law: str
@@ -195,6 +207,7 @@ def test_a_process_killed_midway_through_a_write_leaves_the_old_file(
     assert len(partial) == 1 and partial[0].stat().st_size == 4096  # killed midway through the temporary
 
 
+@pytest.mark.slow  # real processes
 @pytest.mark.parametrize("writer", sorted(OUTPUTS))
 def test_a_write_that_fails_midway_leaves_the_old_file_and_says_so(
     writer: str, tmp_path: Path, fitted_law: str
@@ -247,15 +260,49 @@ def test_an_empty_path_is_named_in_quotes(cli: Cli) -> None:
     assert cli.error("fit", " ").endswith("error: ' ': no such file")
 
 
-def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(cli: Cli, tmp_path: Path) -> None:
-    """Was: a RuntimeWarning on stderr, 'inf' in the table, and an internal error (exit 3) with --format json."""
+def test_a_fit_of_nonsense_losses_ends_cleanly_whichever_way_the_optimiser_goes(cli: Cli, tmp_path: Path) -> None:
+    """Was: a RuntimeWarning on stderr, 'inf' in the table, and an internal error (exit 3) with --format json.
+
+    Token counts as losses have no honest law; which way the optimiser goes depends on the numpy release (numpy 2
+    runs away to infinite constants, numpy 1.24 lands on beta = -1, L = D). Both ways must end in the tool's own words.
+    """
     runs = runs_file(tmp_path / "runs.csv", 12)
     for output_format in ("json", "table", "csv"):
         result = cli.run("fit", runs, "--loss-col", "n_tokens", "--allow-unconverged", "-f", output_format)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr
+        if result.exit_code == 1:
+            assert result.stdout == ""
+            assert lines[0] == (
+                f"scaling-plan: error: {runs}: no law fits: the best fit runs away to infinite constants"
+                " (columns used: params='n_params', loss='n_tokens', tokens='n_tokens')"
+            )
+        else:
+            assert result.exit_code == 0
+            assert lines[0].startswith(f"scaling-plan: warning: {runs}: the best fit is degenerate")
+            assert not re.search(r"\b(nan|inf)\b", result.stdout, re.IGNORECASE)
+
+
+def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runaway guard on its own: whatever data leads there, infinite constants are exit 1 and one line."""
+    from scaling_plan import fit
+
+    real_fit_law = fit.fit_law
+
+    def runaway(*args: Any, **kwargs: Any) -> Any:
+        result, optima = real_fit_law(*args, **kwargs)
+        return replace(result, A=math.inf, objective=math.inf), optima
+
+    monkeypatch.setattr(fit, "fit_law", runaway)
+    runs = runs_file(tmp_path / "runs.csv", 12)
+    for output_format in ("json", "table", "csv"):
+        result = cli.run("fit", runs, "--allow-unconverged", "-f", output_format)
         assert result.exit_code == 1 and result.stdout == ""
         assert result.stderr.splitlines() == [
             f"scaling-plan: error: {runs}: no law fits: the best fit runs away to infinite constants"
-            " (columns used: params='n_params', loss='n_tokens', tokens='n_tokens')"
+            " (columns used: params='n_params', loss='loss', tokens='n_tokens')"
         ]
 
 
@@ -299,7 +346,8 @@ def test_a_huge_value_is_echoed_cut_short(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text("budget:\n  flops: 1e22\nname: &n [" + ", ".join(["1.5"] * 5000) + "]\ndescription: *n\n")
     line = cli.error("budget", "-c", str(path))
-    assert line.startswith(f"scaling-plan: error: {path}:3: name: input should be a valid string, got [1.5, 1.5")
+    # The file, line and field, then the value cut short (the words between come from pydantic and may change).
+    assert line.startswith(f"scaling-plan: error: {path}:3: name: ") and ", got [1.5, 1.5" in line
     assert line.endswith("…") and len(line) < 200
     line = cli.error("budget", "--flops", "9" * 5000 + "x")
     assert line.startswith("scaling-plan: error: --flops: cannot read '9999") and len(line) < 200
@@ -315,19 +363,23 @@ def _process(args: list[str], **redirects: object) -> subprocess.CompletedProces
     return subprocess.run(
         [sys.executable, "-m", "scaling_plan", *args],
         text=True,
+        env=CHILD_ENV,
         timeout=60,
         check=False,
         **redirects,  # type: ignore[call-overload]
     )
 
 
+@pytest.mark.slow  # real processes
 def test_a_full_disk_or_a_closed_stdout_is_exit_74_with_one_line() -> None:
     """Were internal errors (exit 3): OSError ENOSPC writing to a full disk, AttributeError with stdout closed."""
     for output_format in ("table", "json", "csv"):
         with open("/dev/full", "w") as full:
             done = _process(["budget", "--flops", "1e24", "-f", output_format], stdout=full, stderr=subprocess.PIPE)
         assert done.returncode == 74
-        assert done.stderr == "scaling-plan: error: stdout: cannot write the output: No space left on device\n"
+        # One line naming stdout; the reason after it is the system's own wording (strerror).
+        assert done.stderr.startswith("scaling-plan: error: stdout: cannot write the output: ")
+        assert done.stderr.count("\n") == 1
     closed = _process(["budget", "--flops", "1e24"], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
     assert (closed.returncode, closed.stderr) == (
         74,
@@ -335,12 +387,14 @@ def test_a_full_disk_or_a_closed_stdout_is_exit_74_with_one_line() -> None:
     )
 
 
+@pytest.mark.slow  # real processes
 def test_a_closed_stdin_is_named() -> None:
     """Was an internal error (exit 3): `--config -` with stdin closed."""
     done = _process(["budget", "--config", "-"], capture_output=True, preexec_fn=lambda: os.close(0))
     assert (done.returncode, done.stderr) == (2, "scaling-plan: error: <stdin>: stdin is closed\n")
 
 
+@pytest.mark.slow  # real processes
 def test_a_closed_stderr_leaves_the_exit_code_to_speak() -> None:
     """A warning (1e30 FLOPs extrapolates) or an error with stderr closed: no crash, the documented exit code."""
     warned = _process(["budget", "--flops", "1e30"], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))

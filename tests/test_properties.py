@@ -121,9 +121,11 @@ def test_budget_to_params_to_budget_round_trips_through_the_cli(
     n_params = f"{10**log_n:.6g}"
     inverse = cli.json("budget", "--params", n_params, *allocation, *extra)
     forward = cli.json("budget", "--flops", repr(inverse["compute_flops"]), *allocation, *extra)
-    # 1e-4: with a unique-token cap the law's optimum is found numerically (golden section on a flat minimum), and
-    # N(C) is smooth only to about 2e-5 relative (hypothesis found 1e12 at 200B unique tokens off by 2.2e-5).
-    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-4)
+    # With a unique-token cap the law's optimum is found numerically (golden section on a minimum that is flat in N),
+    # so N(C) holds only to what the last bits allow: 2.2e-5 relative at 1e12 and 200B unique tokens with numpy 2,
+    # 1.7e-4 at 4.2e11 (349 epochs) with numpy 1.24. The loss, which is what the optimum decides, agrees to 1e-9.
+    capped = "--unique-tokens" in extra
+    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-3 if capped else 1e-9)
     assert forward["loss_nats"] == pytest.approx(inverse["loss_nats"], rel=1e-9)
 
 

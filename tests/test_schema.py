@@ -1,5 +1,6 @@
 """The printed JSON Schemas: every example file validates against them, and so does every command's JSON output."""
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,13 @@ LAW_FILES = sorted((CONFIGS / "laws").glob("*.yaml"))
 
 
 def printed_schema(cli: Cli, *args: str) -> dict[str, Any]:
-    result = cli.run("schema", *args)
+    return _printed_schema(args)
+
+
+@functools.cache
+def _printed_schema(args: tuple[str, ...]) -> dict[str, Any]:
+    """Printed and checked once per session: the schema is the same for every test, and building it is the slow part."""
+    result = Cli().run("schema", *args)
     assert result.exit_code == 0, result.stderr
     schema: dict[str, Any] = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -48,9 +55,14 @@ def test_the_schema_rejects_what_the_tool_rejects(cli: Cli, config: dict[str, An
     assert cli.run("budget", "-c", "-", input=yaml.safe_dump(config)).exit_code == 2
 
 
-def output_validator(cli: Cli, definition: str) -> jsonschema.Draft202012Validator:
-    schema = printed_schema(cli, "--output-schema")
+@functools.cache
+def _output_validator(definition: str) -> jsonschema.Draft202012Validator:
+    schema = _printed_schema(("--output-schema",))
     return jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{definition}", "anyOf": [{}]})
+
+
+def output_validator(cli: Cli, definition: str) -> jsonschema.Draft202012Validator:
+    return _output_validator(definition)
 
 
 OUTPUTS = [

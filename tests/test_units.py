@@ -53,3 +53,14 @@ positive = st.floats(min_value=1e-3, max_value=1e30, allow_nan=False, allow_infi
 def test_parse_inverts_every_format_to_three_significant_digits(value: float) -> None:
     for formatted in (format_count(value), format_scientific(value), format_usd(value), format_number(value)):
         assert math.isclose(parse_quantity(formatted), value, rel_tol=5e-3), formatted
+
+
+@given(
+    st.decimals(min_value="0.001", max_value="9999.999", places=3, allow_nan=False, allow_infinity=False),
+    st.sampled_from([("K", 3), ("M", 6), ("B", 9), ("T", 12), ("P", 15)]),
+)
+def test_a_suffix_shifts_the_decimal_exponent_exactly(mantissa: object, suffix: tuple[str, int]) -> None:
+    letter, exponent = suffix
+    # '1.4T' is the float nearest 1.4e12, as a user typed it, not 1.4 x 1e12 with its own rounding.
+    assert parse_quantity(f"{mantissa}{letter}") == float(f"{mantissa}e{exponent}")
+    assert parse_quantity(f"{mantissa}e-2{letter}") == float(f"{mantissa}e{exponent - 2}")
