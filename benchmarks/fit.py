@@ -40,7 +40,7 @@ def scipy_loop_seconds(share: int) -> float | None:
     import numpy as np
 
     from scaling_plan.fit import INITIAL_GRID, _Objective
-    from scaling_plan.runs import read_runs, select_runs
+    from scaling_plan.inputs.runs import read_runs, select_runs
 
     runs = select_runs(read_runs(str(RUNS)), drop_top_loss=5).runs
     objective = _Objective(runs, 1e-3)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from typer.main import get_command
 
 from scaling_plan.budget import GPUS
-from scaling_plan.cli import app
+from scaling_plan.cli.app import app
 from scaling_plan.laws import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent

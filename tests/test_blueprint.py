@@ -9,14 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaling_plan.blueprint import (
-    Shape,
-    activation_bytes,
-    count,
-    hyperparameters,
-    memory,
-    shape_for_params,
-)
+from scaling_plan.blueprint import Shape, activation_bytes, count, hyperparameters, memory, shape_for_params
 
 from .conftest import CONFIGS, Cli
 

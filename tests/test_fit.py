@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from scaling_plan.files import write_atomically
 from scaling_plan.fit import Runs, bootstrap_fit, fit_law
+from scaling_plan.output.files import write_atomically
 
 from .conftest import ROOT, Cli
 
@@ -315,7 +315,7 @@ def test_plot_bad_input(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the plot extra were not installed
-    monkeypatch.delitem(sys.modules, "scaling_plan.plot", raising=False)
+    monkeypatch.delitem(sys.modules, "scaling_plan.output.plot", raising=False)
     line = cli.error("plot", "epoch-2024", "-o", str(tmp_path / "x.png"))
     assert "needs matplotlib: pip install 'scaling-plan[plot]'" in line
 

@@ -23,8 +23,9 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from scaling_plan.cli import app
-from scaling_plan.config import FIELD_PREFIXES, FLAGS, SECTIONS, load_law_file
+from scaling_plan.cli.app import app
+from scaling_plan.inputs.fields import FIELD_PREFIXES, FLAGS, SECTIONS
+from scaling_plan.inputs.lawfile import load_law_file
 
 from .fuzzing import (
     BAD_NUMBERS,

@@ -22,10 +22,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaling_plan import config
-from scaling_plan.config import MAX_SWEEP_BLUEPRINTS, MAX_SWEEP_TABLE_ROWS, MAX_YAML_DEPTH, MAX_YAML_VALUES
-from scaling_plan.render import write_json, write_json_records
-from scaling_plan.runs import MAX_RUNS
+from scaling_plan.inputs import yaml_files
+from scaling_plan.inputs.budgets import MAX_SWEEP_BLUEPRINTS, MAX_SWEEP_TABLE_ROWS
+from scaling_plan.inputs.runs import MAX_RUNS
+from scaling_plan.inputs.yaml_files import MAX_YAML_DEPTH, MAX_YAML_VALUES
+from scaling_plan.output.writers import write_json, write_json_records
 
 from .conftest import ROOT, Cli
 from .fuzzing import chinchilla_runs
@@ -50,7 +51,7 @@ def alias_bomb(levels: int = 9) -> str:
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Each YAML test runs with libyaml's loader and with PyYAML's own (used where PyYAML lacks libyaml)."""
     if request.param == "pure-python":
-        monkeypatch.setattr(config, "_safe_loader", lambda: yaml.SafeLoader)
+        monkeypatch.setattr(yaml_files, "_safe_loader", lambda: yaml.SafeLoader)
     yield request.param
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import matplotlib
 import numpy as np
 
+from ..fit import Runs
+from ..laws import Law, ParametricLaw
 from .files import write_atomically
-from .fit import Runs
-from .laws import Law, ParametricLaw
 
 FORMATS = (".png", ".svg")
 

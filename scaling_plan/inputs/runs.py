@@ -10,18 +10,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from ..errors import UsageError
+from ..units import parse_quantity
 from .files import file_label, read_text
-from .units import parse_quantity
 
 if TYPE_CHECKING:
-    from .fit import Runs
+    from ..fit import Runs
+
 
 #: Largest runs file read, in bytes: far above any real sweep of training runs, small enough to refuse junk at once.
 MAX_RUNS_BYTES = 20_000_000
+
+
 #: Most runs fitted: the fit's time grows with runs × 4,500 starts (about 100 s and 230 MB at this limit on 2 cores),
 #: and real sweeps hold hundreds (Hoffmann et al. 2022's Approach 3 fitted 245).
 MAX_RUNS = 10_000
+
 
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.
 DEFAULT_COLUMNS = {
@@ -162,7 +166,7 @@ def select_runs(
     determine five constants."""
     import numpy as np
 
-    from .fit import MIN_RUNS, Runs
+    from ..fit import MIN_RUNS, Runs
 
     n_params, n_tokens, loss = (np.array(v) for v in (table.n_params, table.n_tokens, table.loss_nats))
     with np.errstate(over="ignore"):

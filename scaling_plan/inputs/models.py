@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from .units import parse_quantity
+from ..units import parse_quantity
 
 #: A number written as YAML reads it: 1e24 (a string to YAML 1.1), 5.76e23, 70B, 1.4T, $2M.
 Quantity = Annotated[

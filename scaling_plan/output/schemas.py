@@ -10,19 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .config_models import LawFile, PlanConfig
-from .render import (
-    BLUEPRINT_BOOL_KEYS,
-    BLUEPRINT_FLOAT_KEYS,
-    BLUEPRINT_INT_KEYS,
-    BLUEPRINT_TEXT_KEYS,
-    COMPARED_KEYS,
-    DATA_KEYS,
-    FIT_CONSTANTS,
-    GAP_KEYS,
-    SCHEMA_VERSION,
-    SWEEP_GROUP_KEYS,
-)
+from ..inputs.models import LawFile, PlanConfig
+from .fields import BLUEPRINT_BOOL_KEYS, BLUEPRINT_FLOAT_KEYS, BLUEPRINT_INT_KEYS, BLUEPRINT_TEXT_KEYS
+from .plans import DATA_KEYS, GAP_KEYS, SWEEP_GROUP_KEYS
+from .records import COMPARED_KEYS, FIT_CONSTANTS, SCHEMA_VERSION
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -86,6 +77,7 @@ _BLUEPRINT_FIELDS: dict[str, Any] = (
     | {key: (float | None, None) for key in BLUEPRINT_FLOAT_KEYS}
 )
 
+
 #: A plan; under a unique-token cap (`--unique-tokens`) also its data use, with inference tokens its lifetime, with
 #: --blueprint its shape, counts, memory and hyperparameters.
 PlanRecord = create_model(  # type: ignore[call-overload]
@@ -95,6 +87,7 @@ PlanRecord = create_model(  # type: ignore[call-overload]
     inference_objective=(str | None, Field(None, description="lifetime_flops or lifetime_cost_usd")),
     **_BLUEPRINT_FIELDS,
 )
+
 
 #: `shape --format json`.
 ShapeOutput = create_model(
@@ -114,6 +107,7 @@ _INTERVAL_FIELDS = (
     "interval_level",
     *(f"{k}_{end}" for k in ("n_params", "n_tokens", "loss_nats") for end in ("low", "high")),
 )
+
 
 #: A plan record with the intended run's fields (run_*, when the config has a run: section) and intervals (when the
 #: law carries bootstrap refits).
@@ -246,6 +240,7 @@ _FIT_BOOTSTRAP = (
     "bootstrap_resamples", "bootstrap_seed", "bootstrap_converged", "interval_level",
     *(f"{name}_{part}" for name in FIT_CONSTANTS for part in ("low", "high", "se")),
 )  # fmt: skip
+
 
 FitOutput = create_model(  # type: ignore[call-overload]
     "FitOutput",

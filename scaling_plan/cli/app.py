@@ -1,0 +1,154 @@
+"""The Typer app and the single place where errors become exit codes.
+
+Exit codes: 0 success; 1 a policy rule failed (`check`) or a fit did not converge (`fit`); 2 bad input (usage, flags,
+config or law files); 3 an internal error (a bug: please report); 74 an output could not be written (a full disk, a
+closed stdout); 141 the reader closed stdout early (`| head`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer import Abort
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import OutputError, UsageError
+
+EXIT_USAGE = 2
+
+
+EXIT_INTERNAL = 3
+
+
+EXIT_OUTPUT = 74  # EX_IOERR in sysexits.h
+
+
+#: Errors writing stdout that are the machine's, not the tool's: a full disk or quota, a file-size limit, I/O.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
+
+
+PROG = "scaling-plan"
+
+
+#: Longest message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
+MAX_MESSAGE_CHARS = 1000
+
+
+def _stderr_line(kind: str, message: str) -> None:
+    """One line on stderr, whatever the message holds (a value echoed from a file may carry line breaks)."""
+    if sys.stderr is None:  # started with stderr closed (2>&-): the exit code is all there is
+        return
+    line = " ".join(message.splitlines())
+    if len(line) > MAX_MESSAGE_CHARS:
+        line = line[: MAX_MESSAGE_CHARS - 1] + "…"
+    sys.stderr.write(f"{PROG}: {kind}: {line}\n")
+
+
+def error_line(message: str) -> None:
+    _stderr_line("error", message)
+
+
+def warn(message: str) -> None:
+    _stderr_line("warning", message)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    error_line(message)
+    sys.exit(code)
+
+
+class _ClosedPipe(Exception):
+    """stdout's reader went away; raised past typer, which would otherwise exit 1 for it."""
+
+
+class _Group(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+            return result
+        except BrokenPipeError as error:
+            raise _ClosedPipe from error
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRNOS:
+                raise
+            raise OutputError("stdout", f"cannot write the output: {error.strerror}") from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        if sys.stdout is None:  # started with stdout closed (>&-)
+            fail("stdout is closed: nowhere to write the output", EXIT_OUTPUT)
+        try:
+            code = super().main(*args, **kwargs)
+        except OutputError as error:
+            fail(str(error), EXIT_OUTPUT)
+        except UsageError as error:
+            fail(str(error), EXIT_USAGE)
+        except NoArgsIsHelpError as error:
+            # The help is already on the screen; the error line says what was missing.
+            fail(f"missing a command: choose one of {', '.join(self.list_commands(error.ctx))}", EXIT_USAGE)
+        except ClickException as error:
+            # Click's own usage errors (unknown option, bad choice): one line, not a usage banner.
+            fail(" ".join(error.format_message().replace("Value error, ", "").split()), error.exit_code)
+        except (Abort, KeyboardInterrupt):
+            fail("interrupted", 130)
+        except _ClosedPipe:
+            # The reader went away (`| head`): say nothing more, and exit as a process killed by SIGPIPE would.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
+        except Exception as error:
+            if os.environ.get("SCALING_PLAN_DEBUG"):
+                raise
+            fail(
+                f"internal error: {type(error).__name__}: {error} (set SCALING_PLAN_DEBUG=1 for a traceback)",
+                EXIT_INTERNAL,
+            )
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=_Group,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Plan compute-optimal language-model training: parameters, tokens, loss, time and cost from a budget.",
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"{PROG} {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Plan compute-optimal language-model training: parameters, tokens, loss, time and cost from a budget."""
+
+
+def warn_all(messages: list[str], prefix: str = "") -> None:
+    for message in messages:
+        warn(prefix + message)
+
+
+EXIT_POLICY_FAILED = 1
+
+
+EXIT_UNCONVERGED = 1
+
+
+def main() -> None:
+    app(prog_name=PROG)

@@ -1,0 +1,154 @@
+"""The commands over config files: compare and check."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import UsageError
+from .app import EXIT_POLICY_FAILED, EXIT_USAGE, app, error_line, fail, warn_all
+from .options import PANEL_OUTPUT, PANEL_POLICY, ConfigsArgument, ReportFormat, option, plan_flags
+
+
+def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
+    """Each config's plan (and, with base_ref, its version at that ref before it); baselines; warnings."""
+    from ..inputs.git import read_from_git
+    from ..inputs.request import build_request
+    from ..inputs.yaml_files import load_config
+    from ..output.records import Entry
+    from ..plan import make_plan, warnings_for
+
+    entries: list[Entry] = []
+    baselines: list[int] = []
+    warnings: list[str] = []
+
+    def add(path: str, text: str | None = None, label: str | None = None) -> None:
+        values = load_config(path, text, label)
+        request, notes = build_request(values)
+        plan = make_plan(request)
+        name = values["name"].value if "name" in values else None
+        shown = label or path
+        warnings.extend(note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(plan))
+        entries.append(Entry(shown, None if name is None else str(name), plan))
+
+    for path in configs:
+        if base_ref is not None:
+            baselines += [len(entries), len(entries)]
+            add(path, read_from_git(base_ref, path), f"{base_ref}:{path}")
+        else:
+            baselines.append(0)
+        add(path)
+    return entries, baselines, warnings
+
+
+@app.command(name="compare")
+def compare_configs(
+    configs: ConfigsArgument,
+    base_ref: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare each config with its version at this git ref (e.g. origin/main), read with `git show`."
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format (markdown for a pull-request comment).")
+    ] = ReportFormat.table,
+) -> None:
+    """Configs side by side: budget, N, D, tokens/param, loss, GPU-hours, days, cost and gap to optimal.
+
+    Deltas (absolute and %) are against the first config, or with --base-ref against each config's base version.
+    A config with a run: section is compared by its intended run; one without, by its planned run.
+    """
+    from ..output.plans import gap_notes
+    from ..output.records import compare_records
+    from ..output.reports import emit_compare
+
+    entries, baselines, warnings = _entries(configs, base_ref)
+    if len(entries) < 2:
+        raise UsageError("CONFIGS", "give at least two configs to compare, or one with --base-ref")
+    warn_all(warnings)
+    laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
+    notes = [note for law in laws.values() for note in gap_notes(law)]
+    emit_compare(compare_records(entries, baselines), notes, output_format.value, sys.stdout)
+
+
+@app.command()
+def check(
+    configs: ConfigsArgument,
+    max_loss_gap: Annotated[
+        str | None,
+        option("Largest predicted loss above optimal, in nats/token.", PANEL_POLICY),
+    ] = None,
+    max_compute_overhead: Annotated[
+        str | None,
+        option("Largest extra compute over the optimal run reaching the same loss, in percent.", PANEL_POLICY),
+    ] = None,
+    min_tokens_per_param: Annotated[str | None, option("Fewest training tokens per parameter.", PANEL_POLICY)] = None,
+    max_tokens_per_param: Annotated[str | None, option("Most training tokens per parameter.", PANEL_POLICY)] = None,
+    max_cost_usd: Annotated[
+        str | None, option("Most US dollars the run may cost (needs a price).", PANEL_POLICY)
+    ] = None,
+    max_wall_clock_days: Annotated[
+        str | None, option("Most wall-clock days (needs --gpus in the config).", PANEL_POLICY)
+    ] = None,
+    max_epochs: Annotated[
+        str | None, option("Most passes over the unique data (needs data.unique_tokens in the config).", PANEL_POLICY)
+    ] = None,
+    output_format: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format", "-f", help="Output format (markdown for a pull-request comment).", rich_help_panel=PANEL_OUTPUT
+        ),
+    ] = ReportFormat.table,
+) -> None:
+    """Check configs against policy limits: one line per config and rule, with the measured value and the limit.
+
+    The intended run (run: section) is checked, or the planned run when a config has none. Every config is reported.
+    Exit codes: 0 all rules pass; 1 a rule failed; 2 bad input (a config or flag that cannot be checked).
+    """
+    from ..inputs.request import build_request, policy_limits
+    from ..inputs.values import merge
+    from ..inputs.yaml_files import load_config
+    from ..output.records import Entry, error_record, verdict_record
+    from ..output.reports import emit_check
+    from ..plan import make_plan
+    from ..policy import check_plan
+
+    flag_values = plan_flags(
+        max_loss_gap=max_loss_gap, max_compute_overhead=max_compute_overhead,
+        min_tokens_per_param=min_tokens_per_param, max_tokens_per_param=max_tokens_per_param,
+        max_cost_usd=max_cost_usd, max_wall_clock_days=max_wall_clock_days, max_epochs=max_epochs,
+    )  # fmt: skip
+    policy_limits(flag_values)  # a bad flag is bad for every config: say so once, before reading any
+    records = []
+    for path in configs:
+        try:
+            values = merge(load_config(path), flag_values)
+            limits = policy_limits(values)
+            if not limits:
+                raise UsageError(
+                    path, "no policy: give limits as flags (e.g. --min-tokens-per-param 15) or in a policy: section"
+                )
+            request, _ = build_request(values)
+            plan = make_plan(request)
+            name = str(values["name"].value) if "name" in values else None
+            records += [verdict_record(Entry(path, name, plan), verdict) for verdict in check_plan(plan, limits)]
+        except UsageError as error:
+            error_line(str(error))
+            records.append(error_record(path, str(error)))
+    emit_check(records, output_format.value, sys.stdout)
+    statuses = {record["status"] for record in records}
+    if "error" in statuses:
+        raise typer.Exit(EXIT_USAGE)
+    if "fail" in statuses:
+        failed: dict[str, list[str]] = {}
+        for record in records:
+            if record["status"] == "fail":
+                failed.setdefault(str(record["config"]), []).append(str(record["rule"]))
+        sys.stdout.flush()  # the report, then the verdict
+        fail(
+            "policy failed: " + "; ".join(f"{path}: {', '.join(rules)}" for path, rules in failed.items()),
+            EXIT_POLICY_FAILED,
+        )

@@ -1,0 +1,224 @@
+"""Your own law: fit, experiments and plot."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ..laws import DEFAULT_LAW, PRESETS
+from .app import EXIT_UNCONVERGED, app, fail, warn
+from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, OutputFormat, option
+
+
+@app.command()
+def fit(
+    runs: Annotated[str, typer.Argument(help="Runs file: CSV, TSV or JSON Lines ('-' for stdin).", show_default=False)],
+    params_col: Annotated[
+        str | None, option("Parameters column (n_params, Model Size, params, N).", PANEL_COLUMNS)
+    ] = None,
+    tokens_col: Annotated[str | None, option("Tokens column (n_tokens, tokens, D).", PANEL_COLUMNS)] = None,
+    flops_col: Annotated[
+        str | None, option("Compute column, when tokens are absent: D = C/(6N) (Training FLOP, flops).", PANEL_COLUMNS)
+    ] = None,
+    loss_col: Annotated[str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS)] = None,
+    drop_top_loss: Annotated[
+        int, typer.Option(min=0, help="Leave out the K highest-loss runs (outliers).", rich_help_panel=PANEL_SELECTION)
+    ] = 0,
+    min_flops: Annotated[str | None, option("Leave out runs below this compute.", PANEL_SELECTION)] = None,
+    max_flops: Annotated[str | None, option("Leave out runs above this compute.", PANEL_SELECTION)] = None,
+    huber_delta: Annotated[
+        str | None, option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", PANEL_FIT)
+    ] = None,
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            min=0, max=100_000, help="Bootstrap resamples (e.g. 1000); 0 for none.", rich_help_panel=PANEL_FIT
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=PANEL_FIT)] = 42,
+    interval: Annotated[
+        float,
+        typer.Option(
+            min=1, max=99.9, help="Interval level in percent (90: 5th to 95th percentile).", rich_help_panel=PANEL_FIT
+        ),
+    ] = 90.0,
+    allow_unconverged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unconverged",
+            help="Exit 0 and write the law even if the fit did not converge.",
+            rich_help_panel=PANEL_FIT,
+        ),
+    ] = False,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write the fitted law to this YAML file (for --law).", rich_help_panel=PANEL_OUTPUT
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, option("Name of the law in the written file (default: the file's name).", PANEL_OUTPUT)
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """Fit L(N, D) = E + A/N^alpha + B/D^beta to your own runs, with bootstrap intervals.
+
+    The procedure of Hoffmann et al. 2022 (appendix D.2): the sum of Huber losses on log loss, from their grid of
+    4,500 starts. Exit codes: 0 fitted; 1 the fit did not converge (unless --allow-unconverged); 2 bad input.
+    """
+    import datetime
+
+    from ..fit import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from ..inputs.runs import read_runs, select_runs
+    from ..inputs.values import positive_number
+    from ..output.files import check_writable
+    from ..output.lawfile import law_file_data, write_yaml
+    from ..output.records import fit_record
+    from ..output.reports import emit_fit, fit_notes
+
+    delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "--huber-delta")
+    low = None if min_flops is None else positive_number(min_flops, "--min-flops")
+    high = None if max_flops is None else positive_number(max_flops, "--max-flops")
+    if output is not None:
+        if not output.lower().endswith((".yaml", ".yml")):
+            raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
+        check_writable(output, "--output")
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    selection = select_runs(table, drop_top_loss, low, high)
+    result, optima = fit_law(selection.runs, delta)
+    if not all(math.isfinite(v) for v in (*result.constants, result.objective)):
+        columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
+        fail(
+            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})",
+            EXIT_UNCONVERGED,
+        )
+    problem = None
+    if not result.converged:
+        problem = f"the fit did not converge in {result.iterations} iterations"
+    elif not (result.alpha > 0 and result.beta > 0):
+        problem = f"the best fit is degenerate (alpha = {result.alpha:.4g}, beta = {result.beta:.4g}; both must be > 0)"
+    samples = None
+    if bootstrap and problem is None:
+
+        def progress(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
+                sys.stderr.write("\n" if done == total else "")
+
+        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress)
+        if len(samples.samples) == 0:
+            warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
+            samples = None
+    level = interval / 100
+    emit_fit(
+        fit_record(selection, result, samples, level), fit_notes(selection, result), output_format.value, sys.stdout
+    )
+    if problem is not None and not allow_unconverged:
+        sys.stdout.flush()
+        fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
+    if problem is not None:
+        warn(f"{runs}: {problem}")
+    if samples is not None and samples.n_converged < samples.resamples:
+        warn(f"{samples.resamples - samples.n_converged} of {samples.resamples} bootstrap refits did not converge")
+    if output is not None:
+        law_name = name or os.path.splitext(os.path.basename(output))[0]
+        today = datetime.date.today().isoformat()
+        write_yaml(output, law_file_data(selection, result, samples, level, law_name, today))
+
+
+@app.command()
+def experiments(
+    budgets: Annotated[str, typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False)],
+    sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.")] = 7,
+    spread: Annotated[
+        str | None,
+        typer.Option(help="Sizes run from N*/spread to N*·spread around the expected optimum N* (default 4)."),
+    ] = None,
+    law: Annotated[
+        str | None, typer.Option(help=f"Law that gives the expected optimum (default {DEFAULT_LAW}); a preset or file.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format (csv or json to drive training jobs).")
+    ] = OutputFormat.table,
+) -> None:
+    """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.
+
+    Fill in each run's final loss in the loss_nats column and `scaling-plan fit` reads the file back.
+    """
+    from ..experiments import SPREAD_DEFAULT, isoflop_grid
+    from ..inputs.budgets import sweep_budgets
+    from ..inputs.request import resolve_law
+    from ..inputs.runs import MAX_RUNS
+    from ..inputs.values import Sourced, positive_number
+    from ..output.records import experiment_records
+    from ..output.reports import emit_experiments
+
+    values, _ = sweep_budgets(None, None, None, budgets, "flops")
+    factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
+    if factor < 1:
+        raise UsageError("--spread", f"must be at least 1, got {factor:g}")
+    if len(values) * sizes_per_budget > MAX_RUNS:
+        raise UsageError(
+            "--budgets",
+            f"{len(values):,} budgets × {sizes_per_budget} sizes; a grid holds at most {MAX_RUNS:,} runs, as many as fit reads",
+        )
+    chosen = resolve_law(None if law is None else Sourced(law, "--law"))
+    grid = isoflop_grid([float(v) for v in values], sizes_per_budget, chosen, factor)
+    notes = [
+        f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
+        "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
+    ]
+    emit_experiments(experiment_records(grid), notes, output_format.value, sys.stdout)
+
+
+@app.command()
+def plot(
+    law: Annotated[str, typer.Argument(help="Law file (e.g. from fit --output) or preset.", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="Image to write: .png or .svg.", show_default=False)],
+    runs: Annotated[str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).")] = None,
+    presets: Annotated[
+        str | None, typer.Option(help=f"Published laws to draw on the frontier: e.g. {','.join(PRESETS)}.")
+    ] = None,
+) -> None:
+    """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.
+
+    Needs the optional plot extra: pip install 'scaling-plan[plot]'.
+    """
+    from ..inputs.request import resolve_law
+    from ..inputs.values import Sourced
+    from ..output.files import check_writable
+
+    extension = os.path.splitext(output)[1].lower()
+    if extension not in (".png", ".svg"):
+        raise UsageError("--output", f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
+    check_writable(output, "--output")
+    from ..laws import ParametricLaw
+
+    chosen = resolve_law(Sourced(law, "LAW"))
+    if not isinstance(chosen, ParametricLaw):
+        raise UsageError("LAW", f"{chosen.name} is not of the form E + A/N^alpha + B/D^beta")
+    others = []
+    for name in (presets or "").split(","):
+        if name.strip():
+            if name.strip() not in PRESETS:
+                raise UsageError("--presets", f"unknown preset {name.strip()!r}; choose from {', '.join(PRESETS)}")
+            others.append(PRESETS[name.strip()])
+    selected = None
+    if runs is not None:
+        from ..inputs.runs import read_runs, select_runs
+
+        selected = select_runs(read_runs(runs)).runs
+    try:
+        from ..output.plot import plot_law
+    except ImportError as error:
+        if error.name != "matplotlib":
+            raise
+        raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
+    plot_law(chosen, selected, others, output)

@@ -1,0 +1,57 @@
+"""Listings: the presets (laws, gpus) and the JSON Schemas."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..budget import GPUS
+from ..errors import UsageError
+from ..laws import PRESETS
+from .app import app
+from .options import OutputFormat
+
+
+@app.command()
+def schema(
+    output_schema: Annotated[
+        bool, typer.Option("--output-schema", help="Print the schema of every command's JSON output instead.")
+    ] = False,
+    law_file: Annotated[bool, typer.Option("--law-file", help="Print the schema of a law file instead.")] = False,
+) -> None:
+    """Print the JSON Schema of the config file (for editors' YAML language servers), generated from its models."""
+    from ..output.schemas import config_schema, law_file_schema, output_json_schema
+    from ..output.writers import write_json
+
+    if output_schema and law_file:
+        raise UsageError("--law-file", "give --output-schema or --law-file, not both")
+    chosen = output_json_schema() if output_schema else law_file_schema() if law_file else config_schema()
+    write_json(chosen, sys.stdout)
+
+
+@app.command()
+def laws(
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List the loss-law presets with every constant and its source."""
+    from ..output.records import law_record
+    from ..output.reports import emit_listing
+
+    records = [law_record(law) for law in PRESETS.values()]
+    keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "source")
+    emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format.value, sys.stdout)
+
+
+@app.command()
+def gpus(
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List the GPU presets with their peak dense BF16 FLOP/s, memory and sources."""
+    from ..output.records import gpu_record
+    from ..output.reports import emit_listing
+
+    records = [gpu_record(gpu) for gpu in GPUS.values()]
+    keys = ("name", "peak_flops_per_second", "memory_gib", "source")
+    emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format.value, sys.stdout)

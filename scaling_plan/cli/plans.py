@@ -1,0 +1,324 @@
+"""The planning commands: budget, shape, predict and sweep."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from .app import app, warn_all
+from .options import (
+    PANEL_BUDGET,
+    PANEL_OUTPUT,
+    PANEL_SWEEP,
+    ActiveExpertsOption,
+    BlueprintOption,
+    BudgetUnit,
+    CausalOption,
+    CompareLawsOption,
+    ConfigOption,
+    DFfOption,
+    DModelOption,
+    ExpertsOption,
+    FfnOption,
+    GpuOption,
+    GpusOption,
+    HeadsOption,
+    InferenceMfuOption,
+    InferenceObjectiveOption,
+    InferencePriceOption,
+    InferenceTokensOption,
+    KvHeadsOption,
+    LawOption,
+    LayersOption,
+    MethodOption,
+    MfuOption,
+    MicroBatchOption,
+    OutputFormat,
+    PriceOption,
+    RecomputeOption,
+    SeqLenOption,
+    ShardingOption,
+    SharedExpertsOption,
+    StyleOption,
+    SweepFormat,
+    TiedOption,
+    TokensPerParamOption,
+    UniqueTokensOption,
+    VocabSizeOption,
+    blueprint_flags,
+    option,
+    plan_flags,
+)
+
+
+@app.command()
+def budget(
+    flops: Annotated[str | None, option("Training compute in FLOPs, e.g. 1e24.", PANEL_BUDGET)] = None,
+    dollars: Annotated[
+        str | None,
+        option("Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.", PANEL_BUDGET),
+    ] = None,
+    gpu_hours: Annotated[str | None, option("GPU-hours, e.g. 5e5; needs --gpu.", PANEL_BUDGET)] = None,
+    days: Annotated[str | None, option("Wall-clock days on --gpus GPUs of --gpu.", PANEL_BUDGET)] = None,
+    params: Annotated[
+        str | None,
+        option("Inverse: the compute that makes a model of this size optimal, e.g. 70B.", PANEL_BUDGET),
+    ] = None,
+    tokens: Annotated[
+        str | None,
+        option("Inverse: the optimal model and compute for this many tokens, e.g. 15T.", PANEL_BUDGET),
+    ] = None,
+    loss: Annotated[
+        str | None,
+        option("Inverse: the least compute that reaches this loss (nats/token).", PANEL_BUDGET),
+    ] = None,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    method: MethodOption = None,
+    tokens_per_param: TokensPerParamOption = None,
+    law: LawOption = None,
+    compare_laws: CompareLawsOption = False,
+    unique_tokens: UniqueTokensOption = None,
+    inference_tokens: InferenceTokensOption = None,
+    inference_objective: InferenceObjectiveOption = None,
+    inference_mfu: InferenceMfuOption = None,
+    inference_price_per_gpu_hour: InferencePriceOption = None,
+    blueprint: BlueprintOption = False,
+    layers: LayersOption = None,
+    d_model: DModelOption = None,
+    heads: HeadsOption = None,
+    d_ff: DFfOption = None,
+    kv_heads: KvHeadsOption = None,
+    vocab_size: VocabSizeOption = None,
+    seq_len: SeqLenOption = None,
+    ffn: FfnOption = None,
+    tied_embeddings: TiedOption = None,
+    style: StyleOption = None,
+    experts: ExpertsOption = None,
+    active_experts: ActiveExpertsOption = None,
+    shared_experts: SharedExpertsOption = None,
+    causal_attention: CausalOption = None,
+    sharding: ShardingOption = None,
+    recompute: RecomputeOption = None,
+    micro_batch: MicroBatchOption = None,
+    config: ConfigOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """Compute-optimal N, D and loss for a budget, with GPU-hours, days and cost when hardware is known.
+
+    Allocation assumes training compute C = 6·N·D (forward 2ND + backward 4ND). A config with a run: section also
+    gets the intended run's gap to the compute-optimal run at the same compute.
+    """
+    from ..inputs.request import build_request
+    from ..inputs.values import merge
+    from ..inputs.yaml_files import load_config
+    from ..output.plans import emit_budget
+    from ..plan import compare_laws as compare
+    from ..plan import make_plan, warnings_for
+
+    flag_values = plan_flags(
+        flops=flops, dollars=dollars, gpu_hours=gpu_hours, days=days, params=params, tokens=tokens, loss=loss,
+        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
+        method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens,
+        inference_objective=inference_objective.value if inference_objective else None,
+        inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
+    ) | blueprint_flags(
+        blueprint, ffn, style, sharding, recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
+        n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
+        experts=experts, active_experts=active_experts, shared_experts=shared_experts,
+        causal_attention=causal_attention, micro_batch=micro_batch,
+    )  # fmt: skip
+    config_values = load_config(config) if config is not None else {}
+    request, warnings = build_request(merge(config_values, flag_values))
+    plan = make_plan(request)
+    warnings += warnings_for(plan)
+    compared = None
+    if compare_laws:
+        compared, notes = compare(request)
+        warnings += notes
+    warn_all(warnings)
+    emit_budget(plan, compared, output_format.value, sys.stdout)
+
+
+@app.command()
+def shape(
+    params: Annotated[
+        str | None, typer.Option(help="Size to shape: active parameters, e.g. 7B.", show_default=False)
+    ] = None,
+    tokens: Annotated[
+        str | None,
+        typer.Option(
+            help="Training tokens, for batch size, LR and time (default 20 per parameter).", show_default=False
+        ),
+    ] = None,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    layers: LayersOption = None,
+    d_model: DModelOption = None,
+    heads: HeadsOption = None,
+    d_ff: DFfOption = None,
+    kv_heads: KvHeadsOption = None,
+    vocab_size: VocabSizeOption = None,
+    seq_len: SeqLenOption = None,
+    ffn: FfnOption = None,
+    tied_embeddings: TiedOption = None,
+    style: StyleOption = None,
+    experts: ExpertsOption = None,
+    active_experts: ActiveExpertsOption = None,
+    shared_experts: SharedExpertsOption = None,
+    causal_attention: CausalOption = None,
+    sharding: ShardingOption = None,
+    recompute: RecomputeOption = None,
+    micro_batch: MicroBatchOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """A transformer shape near --params (or your own, with --layers and --d-model) and its exact counts.
+
+    Parameters, FLOPs per token under four conventions, and with --gpu the memory per GPU and the fewest GPUs;
+    batch size and learning rate from DeepSeek LLM's fit.
+    """
+    from ..blueprint import blueprint_warnings, make_blueprint
+    from ..inputs.request import shape_request
+    from ..output.plans import emit_shape
+
+    values = plan_flags(
+        params=params, tokens=tokens, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour
+    ) | blueprint_flags(
+        True, ffn, style, sharding, recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
+        n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
+        experts=experts, active_experts=active_experts, shared_experts=shared_experts,
+        causal_attention=causal_attention, micro_batch=micro_batch,
+    )  # fmt: skip
+    request, target, n_tokens, hardware, warnings = shape_request(values)
+    blueprint = make_blueprint(request, target, n_tokens, hardware)
+    warn_all(warnings + blueprint_warnings(blueprint))
+    emit_shape(blueprint, hardware, output_format.value, sys.stdout)
+
+
+@app.command()
+def predict(
+    params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False)],
+    tokens: Annotated[str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False)],
+    unique_tokens: UniqueTokensOption = None,
+    law: LawOption = None,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
+    ] = OutputFormat.table,
+) -> None:
+    """The predicted loss of one run (N, D), and how far it is from the law's compute-optimal run at its compute.
+
+    With --unique-tokens the loss counts repeated data and excess parameters at their effective worth.
+    """
+    from ..inputs.request import build_request
+    from ..inputs.values import Sourced
+    from ..output.plans import emit_prediction
+    from ..plan import gap_to_optimal, prediction_warnings
+
+    values = plan_flags(
+        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, law=law, unique_tokens=unique_tokens
+    )  # fmt: skip
+    values |= {
+        "run": Sourced(None, "--params/--tokens"),
+        "n_params": Sourced(params, "--params"),
+        "n_tokens": Sourced(tokens, "--tokens"),
+        "method": Sourced("law", "--params/--tokens"),  # the run is measured against the law's own optimum
+    }
+    request, warnings = build_request(values)
+    assert request.run is not None
+    gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
+    warn_all(warnings + prediction_warnings(request, gap))
+    emit_prediction(gap, request.law, output_format.value, sys.stdout)
+
+
+@app.command()
+def sweep(
+    start: Annotated[
+        str | None, typer.Option("--from", help="Smallest budget, e.g. 1e18.", rich_help_panel=PANEL_SWEEP)
+    ] = None,
+    stop: Annotated[
+        str | None, typer.Option("--to", help="Largest budget, e.g. 1e26.", rich_help_panel=PANEL_SWEEP)
+    ] = None,
+    per_decade: Annotated[
+        str | None,
+        option("Budgets per factor of ten, evenly spaced in log scale (default 4).", PANEL_SWEEP),
+    ] = None,
+    budgets: Annotated[
+        str | None,
+        option("Explicit budgets instead of a range: 1e20,1e21,1e22.", PANEL_SWEEP),
+    ] = None,
+    unit: Annotated[
+        BudgetUnit,
+        option(
+            "What the budgets count: FLOPs, dollars (needs --gpu, --price-per-gpu-hour), GPU-hours (needs"
+            " --gpu) or days (needs --gpu, --gpus).",
+            PANEL_SWEEP,
+        ),
+    ] = BudgetUnit.flops,
+    gpu: GpuOption = None,
+    mfu: MfuOption = None,
+    gpus: GpusOption = None,
+    price_per_gpu_hour: PriceOption = None,
+    method: MethodOption = None,
+    tokens_per_param: TokensPerParamOption = None,
+    law: LawOption = None,
+    compare_laws: CompareLawsOption = False,
+    unique_tokens: UniqueTokensOption = None,
+    inference_tokens: InferenceTokensOption = None,
+    inference_objective: InferenceObjectiveOption = None,
+    inference_mfu: InferenceMfuOption = None,
+    inference_price_per_gpu_hour: InferencePriceOption = None,
+    blueprint: BlueprintOption = False,
+    config: ConfigOption = None,
+    output_format: Annotated[
+        SweepFormat,
+        typer.Option(
+            "--format", "-f", help="Output format (jsonl: one JSON record per line).", rich_help_panel=PANEL_OUTPUT
+        ),
+    ] = SweepFormat.table,
+) -> None:
+    """Plans across a range of budgets: how N, D, loss, GPU-hours and cost grow with the budget.
+
+    Every budget goes through the allocator, the law and the hardware in one vectorised pass. A config supplies
+    hardware and allocation; its own budget is replaced by the sweep's.
+    """
+    from ..inputs.budgets import check_sweep_size, sweep_budgets
+    from ..inputs.request import build_request
+    from ..inputs.values import Sourced, merge
+    from ..inputs.yaml_files import load_config
+    from ..output.plans import emit_sweep
+    from ..plan import laws_to_compare
+    from ..sweep import make_sweep, sweep_under, sweep_warnings
+
+    kind = unit.value.replace("-", "_")
+    values, where = sweep_budgets(start, stop, per_decade, budgets, kind)
+    flag_values = plan_flags(
+        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
+        method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+        unique_tokens=unique_tokens, inference_tokens=inference_tokens,
+        inference_objective=inference_objective.value if inference_objective else None,
+        inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
+        blueprint=True if blueprint else None,
+    )  # fmt: skip
+    flag_values[kind] = Sourced(float(values[0]), where)
+    config_values = load_config(config) if config is not None else {}
+    request, warnings = build_request(merge(config_values, flag_values))
+    check_sweep_size(len(values), where, output_format is SweepFormat.table, request.blueprint is not None)
+    plans = make_sweep(request, values)
+    compared = [sweep_under(plans, other) for other in laws_to_compare(request)] if compare_laws else []
+    warn_all(warnings + sweep_warnings(plans))
+    emit_sweep(plans, compared, output_format.value, sys.stdout)

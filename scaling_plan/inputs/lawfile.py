@@ -1,0 +1,75 @@
+"""A law file (E, A, B, alpha, beta and optional provenance, range and bootstrap samples) -> ParametricLaw."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+from ..laws import PUBLISHED_COMPUTE_RANGE_FLOPS, ParametricLaw
+from .yaml_files import read_yaml, validate_model
+
+if TYPE_CHECKING:
+    pass
+
+
+#: Largest exponent a law file may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37).
+MAX_LAW_EXPONENT = 2.0
+
+
+#: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 10 MB.
+MAX_LAW_FILE_BYTES = 20_000_000
+
+
+def load_law_file(path: str) -> ParametricLaw:
+    """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range, rd_star and rn_star, bootstrap)
+    -> ParametricLaw."""
+    from .models import LawFile
+
+    data, lines, label = read_yaml(
+        path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples"
+    )
+    law_file = validate_model(LawFile, data, lines, label)
+    for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
+        value = getattr(law_file, field)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
+    for field in ("alpha", "beta"):
+        value = getattr(law_file, field)
+        if value > MAX_LAW_EXPONENT:  # published laws fit 0.07 to 0.5; past this, powers overflow in the optimum
+            raise UsageError(
+                f"{label}:{lines.get((field,), 1)}", f"{field}: must be at most {MAX_LAW_EXPONENT:g}, got {value:g}"
+            )
+    if (law_file.rd_star is None) != (law_file.rn_star is None):
+        given = "rd_star" if law_file.rd_star is not None else "rn_star"
+        raise UsageError(f"{label}:{lines.get((given,), 1)}", f"{given}: give both rd_star and rn_star, or neither")
+    compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
+    if compute_range is not None and not 0 < compute_range[0] < compute_range[1]:
+        line = lines.get(("fitted_range", "compute_flops"), 1)
+        raise UsageError(
+            f"{label}:{line}",
+            f"fitted_range.compute_flops: expected [min, max] with 0 < min < max, got {list(compute_range)}",
+        )
+    return ParametricLaw(
+        name=law_file.name or os.path.basename(path),
+        E=law_file.E,
+        A=law_file.A,
+        B=law_file.B,
+        alpha=law_file.alpha,
+        beta=law_file.beta,
+        source=law_file.source or f"law file {path}",
+        dataset=law_file.dataset or "the data the law was fitted on",
+        compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
+        samples=_usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
+        interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
+        rd_star=law_file.rd_star,
+        rn_star=law_file.rn_star,
+    )
+
+
+def _usable_samples(
+    samples: list[tuple[float, float, float, float, float]],
+) -> tuple[tuple[float, float, float, float, float], ...]:
+    """Bootstrap rows that make a valid law (a degenerate refit, e.g. an exponent at 0, is left out)."""
+    return tuple(row for row in samples if all(math.isfinite(v) and v > 0 for v in row))

@@ -1,0 +1,315 @@
+"""Sourced values -> one validated PlanRequest (or a shape request), whichever source each value came from.
+
+Flags override config values; a budget or target given by flag replaces the config's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
+from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
+from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
+from ..errors import UsageError
+from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw
+from ..plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
+from ..policy import RULES, Limit
+from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, METHODS, SHAPE_INTEGERS
+from .lawfile import load_law_file
+from .values import Sourced, non_negative_number, sourced_choice, sourced_number, sourced_whole
+
+if TYPE_CHECKING:
+    from ..blueprint import BlueprintRequest
+    from ..inference import InferenceRequest
+
+
+def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
+    mfu = sourced_number(values, "mfu")
+    if mfu is not None and mfu > 1:
+        raise UsageError(values["mfu"].where, f"MFU must be in (0, 1], got {mfu:g}")
+    n_gpus = sourced_number(values, "gpus")
+    if n_gpus is not None and n_gpus != int(n_gpus):
+        raise UsageError(values["gpus"].where, f"must be a whole number of GPUs, got {n_gpus:g}")
+    price = sourced_number(values, "price_per_gpu_hour")
+    gpu_item = values.get("gpu")
+    if gpu_item is None:
+        if given in BUDGET_KINDS and given != "flops":
+            raise UsageError(
+                values[given].where, f"a {FLAGS[given]} budget needs --gpu to convert it to FLOPs ({gpu_names()})"
+            )
+        unused = [values[f].where for f in ("mfu", "gpus", "price_per_gpu_hour") if f in values]
+        if unused:
+            warnings.append(f"{', '.join(unused)} unused without --gpu (hardware.gpu)")
+        return None
+    gpu = find_gpu(str(gpu_item.value))
+    if gpu is None:
+        raise UsageError(gpu_item.where, f"unknown GPU {gpu_item.value!r}; choose one of {gpu_names()}")
+    if given == "dollars" and price is None:
+        raise UsageError(
+            values["dollars"].where,
+            "a dollar budget needs --price-per-gpu-hour (hardware.price_per_gpu_hour): there is no honest default price",
+        )
+    if given == "days" and n_gpus is None:
+        raise UsageError(values["days"].where, "a --days budget needs --gpus (hardware.gpus), the size of the cluster")
+    return Hardware(gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price)
+
+
+def gpu_names() -> str:
+    return ", ".join(GPUS)
+
+
+def law_names() -> str:
+    return ", ".join(PRESETS)
+
+
+def resolve_law(item: Sourced | None) -> Law:
+    """A preset by name, or a law file by path."""
+    if item is None:
+        return PRESETS[DEFAULT_LAW]
+    name = str(item.value)
+    if name in PRESETS:
+        return PRESETS[name]
+    if os.path.isfile(name):
+        return load_law_file(name)
+    if name.endswith((".yaml", ".yml")) or os.sep in name:
+        raise UsageError(item.where, f"law file {name!r} not found")
+    raise UsageError(item.where, f"unknown law {name!r}; choose one of {law_names()}, or give a law file path")
+
+
+def _intended_run(values: Mapping[str, Sourced]) -> IntendedRun | None:
+    if "run" not in values:
+        return None
+    n_params, n_tokens = sourced_number(values, "n_params"), sourced_number(values, "n_tokens")
+    assert n_params is not None and n_tokens is not None  # the config model requires both
+    for field, value in (("n_params", n_params), ("n_tokens", n_tokens)):
+        if value < 1:
+            raise UsageError(values[field].where, f"must be at least 1, got {value:g}")
+    return IntendedRun(n_params, n_tokens, values["run"].where)
+
+
+def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]]:
+    """Validate merged values once, whichever source they came from. Returns the request and warnings.
+
+    Without a budget, a config's intended run gives one: its own compute, 6·N·D.
+    """
+    run = _intended_run(values)
+    givens = [kind for kind in GIVEN_KINDS if kind in values]
+    if len(givens) > 1:
+        places = " and ".join(values[kind].where for kind in givens)
+        raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")
+    if givens:
+        given, given_where = givens[0], values[givens[0]].where
+        given_value = sourced_number(values, given)
+        assert given_value is not None
+    elif run is not None:
+        given, given_value, given_where = "flops", run.compute_flops, run.where
+    else:
+        raise UsageError(
+            "",
+            "no budget given: use one of --flops, --dollars, --gpu-hours, --days (with --gpus),"
+            " or ask an inverse question with --params, --tokens or --loss",
+        )
+    warnings: list[str] = []
+    hardware = _hardware(values, given, warnings)
+    law = _capped_law(values, resolve_law(values.get("law")), warnings)
+
+    method_item = values.get("method")
+    method = "tokens-per-param" if method_item is None else str(method_item.value)
+    if method not in METHODS:
+        raise UsageError(
+            method_item.where if method_item else "", f"unknown method {method!r}; choose one of {', '.join(METHODS)}"
+        )
+    tokens_per_param = sourced_number(values, "tokens_per_param")
+    allocator: Allocator
+    if method == "law":
+        if tokens_per_param is not None:
+            warnings.append(f"{values['tokens_per_param'].where} is unused with --method law")
+        allocator = LawOptimum(law)
+    else:
+        allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
+    inference = _inference(values, hardware, law, warnings)
+    blueprint = blueprint_request(values, warnings)
+    request = PlanRequest(given, given_value, given_where, allocator, law, hardware, run, inference, blueprint)
+    return request, warnings
+
+
+def shape_request(
+    values: Mapping[str, Sourced],
+) -> tuple[BlueprintRequest, float | None, float | None, Hardware | None, list[str]]:
+    """`shape`'s inputs: the blueprint request, the target size (None for an explicit shape), the training tokens
+    (None: 20 per parameter of the shape), the hardware and warnings."""
+    from ..blueprint import MAX_SHAPE_PARAMS
+
+    warnings: list[str] = []
+    hardware = _hardware(values, "flops", warnings)
+    request = blueprint_request(values, warnings, required=True)
+    assert request is not None
+    target = sourced_number(values, "params")
+    if request.explicit and target is not None:
+        raise UsageError(values["params"].where, "give --params or an explicit shape (--layers, --d-model), not both")
+    if not request.explicit and target is None:
+        raise UsageError("", "give --params (a size to shape) or an explicit shape (--layers and --d-model)")
+    if target is not None and target < 1:
+        raise UsageError(values["params"].where, f"must be at least 1 parameter, got {target:g}")
+    if target is not None and target > MAX_SHAPE_PARAMS:
+        raise UsageError(
+            values["params"].where, f"a shape is sized for at most {MAX_SHAPE_PARAMS:.0e} parameters, got {target:g}"
+        )
+    return request, target, sourced_number(values, "tokens"), hardware, warnings
+
+
+def blueprint_request(
+    values: Mapping[str, Sourced], warnings: list[str], required: bool = False
+) -> BlueprintRequest | None:
+    """The blueprint asked for (by --blueprint, a blueprint: section, or `required`), with its shape validated."""
+    given = [field for field in BLUEPRINT_FIELDS if field in values]
+    if not required and "blueprint" not in values:
+        if given:
+            warnings.append(f"{', '.join(values[f].where for f in given)} unused without --blueprint")
+        return None
+    from ..blueprint import (
+        DEFAULT_SEQ_LEN,
+        DEFAULT_VOCAB_SIZE,
+        FFN_KINDS,
+        RECOMPUTE,
+        SHARDINGS,
+        STYLES,
+        BlueprintRequest,
+        Shape,
+        default_d_ff,
+        default_heads,
+        shape_problems,
+    )
+
+    numbers = {field: sourced_whole(values, field, 1) for field in SHAPE_INTEGERS}
+    numbers |= {field: sourced_whole(values, field, 0) for field in EXPERT_INTEGERS}
+    explicit = numbers["n_layers"] is not None or numbers["d_model"] is not None
+    if explicit and (numbers["n_layers"] is None or numbers["d_model"] is None):
+        missing = "n_layers" if numbers["n_layers"] is None else "d_model"
+        present = "d_model" if missing == "n_layers" else "n_layers"
+        raise UsageError(values[present].where, f"an explicit shape needs {FLAGS[missing]} too")
+    if not explicit:
+        for field in ("n_heads", "d_ff"):
+            if field in values:
+                raise UsageError(values[field].where, "is part of an explicit shape: give --layers and --d-model too")
+    ffn = sourced_choice(values, "ffn", FFN_KINDS, "swiglu")
+    d_model = numbers["d_model"] or 128
+    experts = numbers["experts"] or 0
+    shape = Shape(
+        n_layers=numbers["n_layers"] or 1,
+        d_model=d_model,
+        n_heads=numbers["n_heads"] or default_heads(d_model),
+        d_ff=numbers["d_ff"] or default_d_ff(d_model, ffn),
+        vocab_size=numbers["vocab_size"] or DEFAULT_VOCAB_SIZE,
+        seq_len=numbers["seq_len"] or DEFAULT_SEQ_LEN,
+        ffn=ffn,
+        tied_embeddings=bool(values["tied_embeddings"].value) if "tied_embeddings" in values else False,
+        n_kv_heads=numbers["n_kv_heads"],
+        style=sourced_choice(values, "style", STYLES, "llama"),
+        experts=experts,
+        active_experts=numbers["active_experts"] if numbers["active_experts"] is not None else min(experts, 1),
+        shared_experts=numbers["shared_experts"] or 0,
+    )
+    for field, message in shape_problems(shape, sized=explicit):
+        # A derived head count or FFN width is wrong because of the width it came from.
+        item = values.get(field) or values.get({"n_heads": "d_model", "d_ff": "d_model"}.get(field, "experts"))
+        raise UsageError(item.where if item else FLAGS[field], message)
+    return BlueprintRequest(
+        template=shape,
+        explicit=explicit,
+        causal_attention=bool(values["causal_attention"].value) if "causal_attention" in values else False,
+        sharding=sourced_choice(values, "sharding", SHARDINGS, BlueprintRequest.sharding),
+        recompute=sourced_choice(values, "recompute", RECOMPUTE, BlueprintRequest.recompute),
+        micro_batch=numbers["micro_batch"] or 1,
+        sharding_where=values["sharding"].where if "sharding" in values else "--sharding",
+        recompute_where=values["recompute"].where if "recompute" in values else "--recompute",
+    )
+
+
+def _capped_law(values: Mapping[str, Sourced], law: Law, warnings: list[str]) -> Law:
+    """The law under the unique-token cap, when one is given."""
+    unique_tokens = sourced_number(values, "unique_tokens")
+    if unique_tokens is None:
+        return law
+    where = values["unique_tokens"].where
+    if unique_tokens < 1:
+        raise UsageError(where, f"must be at least 1 token, got {unique_tokens:g}")
+    capped = with_unique_tokens(law, unique_tokens)
+    if capped is None:
+        raise UsageError(
+            where, f"a unique-token cap needs a law of the form E + A/N^alpha + B/D^beta; {law.name} is not"
+        )
+    if not repetition_constants(capped.base)[2]:
+        warnings.append(
+            f"{law.name} carries no repetition constants: using Muennighoff et al. 2023's R_D* = {capped.rd_star:g},"
+            f" R_N* = {capped.rn_star:g} (fitted with their own law; --law datablations-2023 is that law)"
+        )
+    return capped
+
+
+def _inference(
+    values: Mapping[str, Sourced], hardware: Hardware | None, law: Law, warnings: list[str]
+) -> InferenceRequest | None:
+    """Inference demand and how lifetime is counted: FLOPs, or dollars when inference hardware or a price is given."""
+    extra = [
+        field for field in ("inference_objective", "inference_mfu", "inference_price_per_gpu_hour") if field in values
+    ]
+    if "inference_tokens" not in values:
+        if extra:
+            warnings.append(f"{', '.join(values[f].where for f in extra)} unused without --inference-tokens")
+        return None
+    from ..inference import OBJECTIVES, InferenceRequest
+
+    item = values["inference_tokens"]
+    tokens = non_negative_number(item.value, item.where)
+    if not isinstance(unconstrained(law), ParametricLaw):
+        raise UsageError(
+            item.where,
+            f"inference-aware allocation needs a law whose optimum is the minimum of its own L(N, D); {law.name}'s"
+            " frontier is a separate fit (Kaplan et al. 2020, Table 6), so use a parametric law",
+        )
+    mfu = sourced_number(values, "inference_mfu")
+    if mfu is not None and mfu > 1:
+        raise UsageError(values["inference_mfu"].where, f"MFU must be in (0, 1], got {mfu:g}")
+    price = sourced_number(values, "inference_price_per_gpu_hour")
+    objective_item = values.get("inference_objective")
+    objective = str(objective_item.value) if objective_item else ("cost" if mfu or price else "flops")
+    if objective not in OBJECTIVES:
+        where = objective_item.where if objective_item else ""
+        raise UsageError(where, f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    serving = None
+    if hardware is not None:
+        serving = replace(
+            hardware,
+            mfu=hardware.mfu if mfu is None else mfu,
+            price_usd_per_gpu_hour=hardware.price_usd_per_gpu_hour if price is None else price,
+        )
+    if objective == "cost":
+        where = (
+            objective_item or values.get("inference_mfu") or values.get("inference_price_per_gpu_hour") or item
+        ).where
+        if hardware is None:
+            raise UsageError(
+                where, "the lifetime-cost objective needs --gpu (hardware.gpu) to turn FLOPs into GPU-hours"
+            )
+        if hardware.price_usd_per_gpu_hour is None:
+            raise UsageError(
+                where, "the lifetime-cost objective needs --price-per-gpu-hour (hardware.price_per_gpu_hour)"
+            )
+    elif mfu is not None or price is not None:
+        warnings.append("--inference-mfu and --inference-price-per-gpu-hour only weigh the lifetime-cost objective")
+    return InferenceRequest(tokens, item.where, objective, serving)
+
+
+def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
+    """The policy's limits, from flags and the config's policy section (flags win), in RULES order."""
+    limits = []
+    for name, rule in RULES.items():
+        item = values.get(name)
+        if item is None:
+            continue
+        limits.append(Limit(rule, non_negative_number(item.value, item.where), item.where))
+    return limits

@@ -1,0 +1,83 @@
+"""Values that remember where they came from (a flag, or file:line and field), and their parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+from ..plan import GIVEN_KINDS
+from ..units import parse_quantity
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class Sourced:
+    value: object
+    where: str  # "--mfu" or "configs/a.yaml:7: hardware.mfu"
+
+
+def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Sourced]) -> dict[str, Sourced]:
+    """Flags override the config; a given (budget or target) by flag replaces the config's given."""
+    merged = dict(config_values)
+    if any(kind in flag_values for kind in GIVEN_KINDS):
+        for kind in GIVEN_KINDS:
+            merged.pop(kind, None)
+    merged.update(flag_values)
+    return merged
+
+
+def _quantity(value: object, where: str) -> float:
+    try:
+        return parse_quantity(value)
+    except ValueError as error:
+        raise UsageError(where, str(error)) from None
+
+
+def positive_number(value: object, where: str) -> float:
+    """A positive finite quantity (1e24, 70B, $2M), or a UsageError naming `where`."""
+    number = _quantity(value, where)
+    if number <= 0:
+        raise UsageError(where, f"must be positive, got {number:g}")
+    return number
+
+
+def non_negative_number(value: object, where: str) -> float:
+    """A finite quantity >= 0 (a limit, inference tokens), or a UsageError naming `where`."""
+    number = _quantity(value, where)
+    if number < 0:
+        raise UsageError(where, f"must not be negative, got {number:g}")
+    return number
+
+
+def sourced_number(values: Mapping[str, Sourced], field: str) -> float | None:
+    item = values.get(field)
+    return None if item is None else positive_number(item.value, item.where)
+
+
+def sourced_whole(values: Mapping[str, Sourced], field: str, least: int) -> int | None:
+    item = values.get(field)
+    if item is None:
+        return None
+    number = _quantity(item.value, item.where)
+    if number != int(number) or number < least:
+        raise UsageError(item.where, f"must be a whole number of at least {least}, got {number:g}")
+    return int(number)
+
+
+def sourced_choice(values: Mapping[str, Sourced], field: str, choices: Sequence[str], default: str) -> str:
+    item = values.get(field)
+    if item is None:
+        return default
+    from ..blueprint import SHARDING_ALIASES
+
+    value = str(item.value).strip().lower()
+    value = SHARDING_ALIASES.get(value, value) if field == "sharding" else value
+    if value not in choices:
+        raise UsageError(
+            item.where, f"unknown {field.replace('_', ' ')} {item.value!r}; choose one of {', '.join(choices)}"
+        )
+    return value

@@ -1,0 +1,242 @@
+"""The one table of output fields: each field's label and how a table humanises it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..units import format_count, format_number, format_scientific, format_usd
+
+if TYPE_CHECKING:
+    pass
+
+
+#: A blueprint's fields, by kind: text, whole numbers, flags, and the rest numbers (schemas.py types them).
+BLUEPRINT_TEXT_KEYS = ("ffn", "style", "sharding", "recompute", "memory_dominant", "hyperparameters_source")
+
+
+BLUEPRINT_INT_KEYS = (
+    "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size", "seq_len",
+    "experts", "active_experts", "shared_experts",
+    "params_total", "params_active", "params_embedding", "params_non_embedding",
+    "micro_batch_sequences", "memory_gpus", "min_gpus", "batch_sequences", "batch_tokens", "train_steps",
+)  # fmt: skip
+
+
+BLUEPRINT_BOOL_KEYS = ("tied_embeddings", "causal_attention", "hyperparameters_extrapolated")
+
+
+BLUEPRINT_FLOPS_KEYS = (
+    "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
+    "training_flops_full", "hyperparameters_compute_flops",
+)  # fmt: skip
+
+
+BLUEPRINT_GIB_KEYS = (
+    "weights_gib_per_gpu", "gradients_gib_per_gpu", "optimizer_gib_per_gpu", "activations_gib_per_gpu",
+    "activations_gib_no_recompute", "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib",
+)  # fmt: skip
+
+
+BLUEPRINT_FLOAT_KEYS = (
+    *BLUEPRINT_FLOPS_KEYS, *BLUEPRINT_GIB_KEYS, "params_vs_target_pct", "full_to_6n_ratio", "gpu_hours_full",
+    "wall_clock_days_full", "cost_usd_full", "lr_peak", "batch_tokens_optimal",
+)  # fmt: skip
+
+
+LABELS: dict[str, str] = {
+    "compute_flops": "Compute (FLOPs)",
+    "n_params": "Parameters N",
+    "n_tokens": "Training tokens D",
+    "tokens_per_param": "Tokens / parameter",
+    "loss_nats": "Predicted loss (nats/token)",
+    "method": "Allocation",
+    "law": "Loss law",
+    "gpu": "GPU",
+    "mfu": "MFU",
+    "gpus": "GPUs",
+    "gpu_hours": "GPU-hours",
+    "wall_clock_days": "Wall-clock days",
+    "cost_usd": "Cost (USD)",
+    "price_usd_per_gpu_hour": "Price (USD/GPU-hour)",
+    "name": "Name",
+    "formula": "Formula",
+    "source": "Source",
+    "optimal_tokens_per_param_at_1e24_flops": "Optimal tokens/param at 1e24",
+    "peak_flops_per_second": "Peak dense BF16 FLOP/s",
+    "optimal_n_params": "Optimal N at the same compute",
+    "optimal_n_tokens": "Optimal D at the same compute",
+    "optimal_loss_nats": "Optimal loss (nats/token)",
+    "loss_gap_nats": "Loss gap (nats/token)",
+    "loss_gap_pct": "Loss gap (%)",
+    "same_loss_compute_flops": "Optimal compute for the same loss",
+    "compute_overhead_pct": "Compute overhead (%)",
+    "budget_flops": "Budget (FLOPs)",
+    "frontier_exponent": "Frontier exponent a = beta/(alpha+beta)",
+    "objective": "Objective (sum of Huber losses)",
+    "n_starts_at_best": "Starts reaching the best optimum",
+    "converged": "Converged",
+    "residual_rmse_log": "RMSE of log loss",
+    "residual_max_log": "Largest |log residual|",
+    "n_runs": "Runs fitted",
+    "min_compute_flops": "Smallest run (FLOPs)",
+    "run": "Run",
+    "expected_optimal_n_params": "Expected optimal N",
+    "max_compute_flops": "Largest run (FLOPs)",
+    "n_layers": "Layers",
+    "d_model": "d_model",
+    "n_heads": "Attention heads",
+    "n_kv_heads": "Key/value heads",
+    "head_dim": "Head dimension",
+    "d_ff": "d_ff (FFN width)",
+    "ffn": "FFN kind",
+    "vocab_size": "Vocabulary",
+    "seq_len": "Sequence length",
+    "tied_embeddings": "Tied embeddings",
+    "experts": "Routed experts",
+    "active_experts": "Active experts per token",
+    "shared_experts": "Shared experts",
+    "params_total": "Parameters (total, exact)",
+    "params_active": "Parameters active per token",
+    "params_embedding": "Embedding parameters",
+    "params_non_embedding": "Non-embedding parameters",
+    "params_vs_target_pct": "Shape vs planned N",
+    "flops_per_token_6n": "FLOPs/token: 6N",
+    "flops_per_token_kaplan": "FLOPs/token: Kaplan 6N + 6·L·ctx·d",
+    "flops_per_token_deepseek": "FLOPs/token: DeepSeek M",
+    "flops_per_token_full": "FLOPs/token: full count",
+    "full_to_6n_ratio": "Full count / 6N",
+    "training_flops_full": "Training FLOPs (full count)",
+    "gpu_hours_full": "GPU-hours (full count)",
+    "wall_clock_days_full": "Training days (full count)",
+    "cost_usd_full": "Cost (full count)",
+    "sharding": "Sharding",
+    "recompute": "Activation recomputation",
+    "micro_batch_sequences": "Micro-batch (sequences)",
+    "memory_gpus": "Memory on GPUs",
+    "weights_gib_per_gpu": "Weights (GiB/GPU)",
+    "gradients_gib_per_gpu": "Gradients (GiB/GPU)",
+    "optimizer_gib_per_gpu": "Adam states (GiB/GPU)",
+    "activations_gib_per_gpu": "Activations (GiB/GPU)",
+    "activations_gib_no_recompute": "  without recomputation",
+    "activations_gib_full_recompute": "  with full recomputation",
+    "memory_gib_per_gpu": "Memory per GPU (GiB)",
+    "gpu_memory_gib": "GPU memory (GiB)",
+    "memory_dominant": "Largest part",
+    "min_gpus": "Minimum GPUs",
+    "lr_peak": "Peak learning rate",
+    "batch_sequences": "Batch (sequences)",
+    "batch_tokens": "Batch (tokens)",
+    "train_steps": "Training steps",
+    "memory_gib": "Memory (GiB)",
+    **{
+        f"{key}_interval": "  interval"
+        for key in ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "frontier_exponent")
+    },
+    "unique_tokens": "Unique tokens U",
+    "epochs": "Epochs over the unique data",
+    "effective_tokens": "Effective tokens D'",
+    "effective_params": "Effective parameters N'",
+    "unlimited_data_loss_nats": "Loss of this N, D with unlimited data",
+    "data_penalty_nats": "Loss penalty of the cap (nats/token)",
+    "model": "Model",
+    "training_flops": "Training FLOPs",
+    "inference_flops": "Inference FLOPs",
+    "lifetime_flops": "Lifetime FLOPs",
+    "lifetime_cost_usd": "Lifetime cost (USD)",
+    "flops_saved_pct": "Lifetime FLOPs saved (%)",
+    "inference_aware_n_params": "Inference-aware N",
+    "config": "Config",
+    "rule": "Rule",
+    "status": "Result",
+    "measured": "Measured",
+    "limit": "Limit",
+    "message": "Why",
+}
+
+
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "compute_flops": format_scientific,
+    "n_params": format_count,
+    "n_tokens": format_count,
+    "tokens_per_param": format_number,
+    "loss_nats": lambda x: f"{x:.4f}",
+    "mfu": lambda x: f"{x:.2f}",
+    "gpus": lambda x: f"{x:,}",
+    "gpu_hours": format_count,
+    "wall_clock_days": format_number,
+    "cost_usd": format_usd,
+    "price_usd_per_gpu_hour": lambda x: f"${x:,.2f}",
+    "optimal_tokens_per_param_at_1e24_flops": format_number,
+    "peak_flops_per_second": format_scientific,
+    "optimal_n_params": format_count,
+    "optimal_n_tokens": format_count,
+    "optimal_loss_nats": lambda x: f"{x:.4f}",
+    "loss_gap_nats": lambda x: f"{x:+.3g}",
+    "loss_gap_pct": lambda x: f"{x:+.2f}%",
+    "same_loss_compute_flops": format_scientific,
+    "compute_overhead_pct": lambda x: f"{x:+.1f}%",
+    "budget_flops": format_scientific,
+    "min_compute_flops": format_scientific,
+    "expected_optimal_n_params": format_count,
+    "max_compute_flops": format_scientific,
+    **{key: lambda x: f"{x:,}" for key in BLUEPRINT_INT_KEYS},
+    **{key: lambda x: "yes" if x else "no" for key in BLUEPRINT_BOOL_KEYS},
+    "params_vs_target_pct": lambda x: f"{x:+.2f}%",
+    **{key: format_scientific for key in BLUEPRINT_FLOPS_KEYS},
+    **{key: lambda x: f"{x:,.2f}" for key in BLUEPRINT_GIB_KEYS},
+    "full_to_6n_ratio": lambda x: f"{x:.3f}",
+    "gpu_hours_full": format_count,
+    "wall_clock_days_full": format_number,
+    "cost_usd_full": format_usd,
+    "lr_peak": lambda x: f"{x:.3g}",
+    "memory_gib": lambda x: f"{x:.1f}",
+    "batch_tokens_optimal": format_count,
+    "E": lambda x: f"{x:.4f}",
+    "A": lambda x: f"{x:.5g}",
+    "B": lambda x: f"{x:.5g}",
+    "alpha": lambda x: f"{x:.4f}",
+    "beta": lambda x: f"{x:.4f}",
+    "frontier_exponent": lambda x: f"{x:.4f}",
+    "objective": lambda x: f"{x:.6g}",
+    "residual_rmse_log": lambda x: f"{x:.4g}",
+    "residual_max_log": lambda x: f"{x:.4g}",
+    "measured": format_number,
+    "limit": format_number,
+    "unique_tokens": format_count,
+    "epochs": format_number,
+    "effective_tokens": format_count,
+    "effective_params": format_count,
+    "unlimited_data_loss_nats": lambda x: f"{x:.4f}",
+    "data_penalty_nats": lambda x: f"{x:+.4f}",
+    "training_flops": format_scientific,
+    "inference_flops": format_scientific,
+    "lifetime_flops": format_scientific,
+    "lifetime_cost_usd": format_usd,
+    "flops_saved_pct": lambda x: f"{x:+.1f}%",
+    "inference_aware_n_params": format_count,
+}
+
+
+#: Columns of names never wrap; columns of text are left-aligned, numbers right-aligned.
+NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model"})
+
+
+TEXT_KEYS = NAME_KEYS | {"formula", "source", "message"}
+
+
+def field_of(key: str) -> str:
+    """The quantity a key holds: 'epoch-2024.n_params' (a column group's field) holds n_params."""
+    return key.rsplit(".", 1)[-1]
+
+
+def label(key: str) -> str:
+    group, _, field = key.rpartition(".")
+    text = LABELS.get(field, field)
+    return f"{group}: {text}" if group else text
+
+
+def humanise(key: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    return FORMATS.get(field_of(key), str)(value)

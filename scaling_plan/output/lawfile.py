@@ -1,0 +1,78 @@
+"""The law file fit writes: its data, written whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..fit import Bootstrap, Fit
+    from ..inputs.runs import Selection
+from typing import TYPE_CHECKING
+
+from .records import Record, value_range
+
+if TYPE_CHECKING:
+    pass
+
+
+def law_file_data(
+    selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float, name: str, date: str
+) -> Record:
+    """The law file `fit --output` writes; `budget --law`, `sweep` and `compare` read it back (config.load_law_file)."""
+    runs, table = selection.runs, selection.table
+    data: Record = {
+        "name": name,
+        "source": f"scaling-plan fit of {table.label} (Hoffmann et al. 2022 appendix D.2 procedure)",
+        "dataset": f"the data the runs in {table.label} were trained and evaluated on",
+        "date": date,
+        "E": fit.E,
+        "A": fit.A,
+        "B": fit.B,
+        "alpha": fit.alpha,
+        "beta": fit.beta,
+        "fitted_range": {
+            "compute_flops": value_range(runs.compute_flops),
+            "n_params": value_range(runs.n_params),
+            "n_tokens": value_range(runs.n_tokens),
+        },
+        "procedure": {
+            "method": "sum of Huber losses on log loss, log-sum-exp form, L-BFGS from the paper's grid",
+            "runs_file": table.label,
+            "runs": len(runs),
+            "runs_dropped": selection.n_dropped,
+            "tokens_from_compute": table.tokens_from_compute,
+            "huber_delta": fit.huber_delta,
+            "starts": fit.n_starts,
+            "starts_at_best": fit.n_starts_at_best,
+            "objective": fit.objective,
+            "residual_rmse_log": fit.residual_rmse,
+            "converged": fit.converged,
+        },
+    }
+    if bootstrap is not None:
+        data["bootstrap"] = {
+            "resamples": bootstrap.resamples,
+            "seed": bootstrap.seed,
+            "converged": bootstrap.n_converged,
+            "level": level,
+            "intervals": {k: list(v) for k, v in bootstrap.intervals(level).items()},
+            "standard_errors": bootstrap.standard_errors(),
+            "samples": [[float(v) for v in row] for row in bootstrap.samples],
+        }
+    return data
+
+
+def write_yaml(path: str, data: Mapping[str, Any]) -> None:
+    """Write YAML whole or not at all (files.write_atomically)."""
+    import yaml
+
+    from .files import write_atomically
+
+    text = yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
+
+    def write(temporary: str) -> None:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(text)
+
+    write_atomically(path, write)

@@ -1,0 +1,336 @@
+"""Views of the planning commands (budget, predict, shape, sweep): their tables, notes and formats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from ..budget import Hardware
+from ..laws import Law
+from ..units import format_count, format_number, format_scientific, format_usd
+from .fields import field_of, humanise
+from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
+from .reports import signed
+from .tables import print_key_values, print_rows
+from .writers import write_csv, write_json, write_json_records, write_jsonl
+
+if TYPE_CHECKING:
+    from ..blueprint import Blueprint
+    from ..inference import InferencePlan
+    from ..plan import Gap, Plan
+    from ..sweep import Sweep
+
+
+PLAN_KEYS = (
+    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
+    "gpu", "mfu", "gpus", "gpu_hours", "wall_clock_days", "price_usd_per_gpu_hour", "cost_usd",
+)  # fmt: skip
+
+
+COMPARE_KEYS = (
+    "method", "law", "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
+    "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+
+
+def _title(plan: Plan) -> str:
+    kind, value = plan.request.given, plan.request.given_value
+    return {
+        "flops": f"Plan for {format_scientific(value)} FLOPs",
+        "dollars": f"Plan for {format_usd(value)}",
+        "gpu_hours": f"Plan for {format_count(value)} GPU-hours",
+        "days": f"Plan for {format_number(value)} days",
+        "params": f"Compute that makes a {format_count(value)}-parameter model optimal",
+        "tokens": f"Compute that makes {format_count(value)} training tokens optimal",
+        "loss": f"Least compute that reaches loss {value:g} nats/token",
+    }[kind]
+
+
+def plan_notes(plan: Plan) -> list[str]:
+    """The formulas and sources behind a plan's numbers, printed under its table."""
+    request = plan.request
+    law, hardware = request.law, request.hardware
+    notes = [
+        f"Allocation: {request.allocator.description}.",
+        f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
+        "Compute: C = 6·N·D training FLOPs (forward 2·N·D + backward 4·N·D).",
+    ]
+    if law.n_params_kind != "total":
+        notes.append(f"N counts {law.n_params_kind} parameters under {law.name}.")
+    if plan.intervals is not None:
+        samples = len(getattr(law, "samples", ()))
+        tail = 100 * (1 - plan.intervals.level) / 2
+        notes.append(
+            f"Intervals: {plan.intervals.level:.0%} of {law.name}'s {samples} bootstrap refits"
+            f" ({tail:g}th to {100 - tail:g}th percentile)."
+        )
+    if hardware is not None:
+        notes.append(hardware.formula + ".")
+        if hardware.n_gpus is not None:
+            notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h).")
+        if hardware.price_usd_per_gpu_hour is not None:
+            notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
+    return notes
+
+
+#: Under a unique-token cap, shown after the loss.
+DATA_KEYS = (
+    "unique_tokens",
+    "epochs",
+    "effective_tokens",
+    "effective_params",
+    "unlimited_data_loss_nats",
+    "data_penalty_nats",
+)
+
+
+INFERENCE_KEYS = (
+    "model", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "training_flops", "inference_flops", "lifetime_flops", "lifetime_cost_usd",
+)  # fmt: skip
+
+
+def print_inference(inference: InferencePlan, out: IO[str]) -> None:
+    """The plan's model and the inference-aware model side by side, with the saving."""
+    rows = []
+    for name, model, cost in (
+        ("compute-optimal (the plan)", inference.reference, inference.reference_cost_usd),
+        ("inference-aware", inference.chosen, inference.chosen_cost_usd),
+    ):
+        rows.append(
+            {
+                "model": name, "n_params": model.n_params, "n_tokens": model.n_tokens,
+                "tokens_per_param": model.tokens_per_param, "loss_nats": model.loss_nats,
+                "training_flops": model.training_flops, "inference_flops": model.inference_flops,
+                "lifetime_flops": model.lifetime_flops, "lifetime_cost_usd": cost,
+            }
+        )  # fmt: skip
+    objective = "lifetime cost" if inference.request.objective == "cost" else "lifetime FLOPs"
+    notes = [
+        f"Saved: {format_scientific(inference.flops_saved)} FLOPs ({inference.flops_saved_pct:.1f}% of lifetime FLOPs)"
+        + (
+            ""
+            if inference.cost_saved_usd is None
+            else f", {signed('cost_usd', inference.cost_saved_usd).lstrip('+')} ({inference.cost_saved_pct:.1f}% of lifetime cost)"
+        )
+        + ".",
+        f"Objective: least {objective} at the plan's loss; training 6·N·D, inference 2·N·D_inf FLOPs"
+        " (Sardana et al. 2024, sec. 2).",
+    ]
+    title = (
+        f"Serving {format_count(inference.request.tokens)} inference tokens: the same loss for the least {objective}"
+    )
+    print_rows(title, rows, INFERENCE_KEYS, notes, out)
+
+
+#: The intended run beside the optimal run at the same compute.
+GAP_KEYS = (
+    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
+    "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats", "loss_gap_nats", "loss_gap_pct",
+    "same_loss_compute_flops", "compute_overhead_pct", "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+
+
+def gap_notes(law: Law) -> list[str]:
+    return [
+        f"Gap: against {law.name}'s own compute-optimal run at the run's compute C = 6·N·D.",
+        "Compute overhead = run compute / least compute at which that optimum reaches the same loss - 1.",
+    ]
+
+
+PREDICTION_KEYS = (
+    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats", *DATA_KEYS,
+    "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats", "loss_gap_nats", "loss_gap_pct",
+    "same_loss_compute_flops", "compute_overhead_pct", "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+
+
+def emit_prediction(gap: Gap, law: Law, output_format: str, out: IO[str]) -> None:
+    """`predict`: one run's loss under a named law, and its gap to the law's optimum at the same compute."""
+    record: Record = {
+        "schema_version": SCHEMA_VERSION,
+        "law": law.name,
+        "law_source": law.source,
+        "n_params_kind": law.n_params_kind,
+        "loss_dataset": law.dataset,
+    } | gap_record(gap)
+    if output_format == "json":
+        write_json(record, out)
+    elif output_format == "csv":
+        write_csv([record], out)
+    else:
+        title = f"Predicted loss of {format_count(gap.n_params)} parameters on {format_count(gap.n_tokens)} tokens"
+        notes = [f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.", *gap_notes(law)]
+        print_key_values(title, record, PREDICTION_KEYS, notes, out)
+
+
+#: A blueprint's table, in reading order: shape, counts, FLOPs per token, the run, memory, hyperparameters.
+BLUEPRINT_KEYS = (
+    "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "ffn", "vocab_size", "seq_len",
+    "tied_embeddings", "experts", "active_experts", "shared_experts",
+    "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
+    "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
+    "full_to_6n_ratio", "training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full",
+    "sharding", "recompute", "micro_batch_sequences", "memory_gpus", "weights_gib_per_gpu", "gradients_gib_per_gpu",
+    "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
+    "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib", "memory_dominant", "min_gpus",
+    "lr_peak", "batch_sequences", "batch_tokens", "train_steps",
+)  # fmt: skip
+
+
+_MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
+
+
+#: How memory is counted: shown only when there is a GPU to count it on.
+_MEMORY_SETTINGS = ("sharding", "recompute", "micro_batch_sequences")
+
+
+def blueprint_notes(blueprint: Blueprint) -> list[str]:
+    """How each number of a blueprint is counted, with sources."""
+    shape = blueprint.shape
+    attention = "halved for causal masking" if blueprint.counts.causal_attention else "not halved for causal masking"
+    notes = [
+        f"Shape: {shape.style} blocks ("
+        + ("RMSNorm, no biases, rotary positions" if shape.style == "llama" else "LayerNorm, biases, learned positions")
+        + ("" if blueprint.request.explicit else "; d_model/layers near 128, widths multiples of 128")
+        + ").",
+        "FLOPs/token (training): 6N on all parameters used per token; Kaplan et al. 2020 6N + 6·L·ctx·d_attn"
+        " (N non-embedding); DeepSeek LLM 2024 M = 6 x block matmul weights + 12·L·d_attn·seq (their"
+        " 72·L·d² + 12·L·d·seq); full = Hoffmann et al. 2022 appendix F, every matmul, softmax, embeddings and"
+        f" logits, backward 2 x forward, attention scores {attention}.",
+    ]
+    if blueprint.gpu_hours_full is not None:
+        notes.append("Training time and cost use the full count x training tokens.")
+    if blueprint.memory is not None:
+        notes.append(
+            "Memory: mixed-precision Adam, 2 + 2 + 12 bytes/parameter (BF16 weights and gradients; FP32 master"
+            " weights, momentum and variance; Rajbhandari et al. 2020), sharded over the GPUs by ZeRO stage;"
+            " activations per Korthikanti et al. 2022 for one micro-batch; data parallelism only."
+        )
+    notes.append(
+        "Learning rate and batch: DeepSeek LLM 2024 eq. 1, eta = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens,"
+        " at C = M·D, batch rounded to whole sequences."
+    )
+    return notes
+
+
+def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context: str = "sized to the plan") -> None:
+    shown = dict(record)
+    hidden = (_MOE_KEYS if not blueprint.shape.experts else ()) + (_MEMORY_SETTINGS if blueprint.memory is None else ())
+    for key in hidden:
+        shown[key] = None
+    shape = blueprint.shape
+    kind = "your shape" if blueprint.request.explicit else context
+    title = f"Blueprint: {shape.n_layers} layers x d_model {shape.d_model:,} ({kind})"
+    print_key_values(title, shown, BLUEPRINT_KEYS, blueprint_notes(blueprint), out)
+
+
+def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: str, out: IO[str]) -> None:
+    record = shape_record(blueprint, hardware)
+    if output_format == "json":
+        write_json(record, out)
+    elif output_format == "csv":
+        write_csv([record], out)
+    else:
+        print_blueprint(record, blueprint, out, f"on {format_count(blueprint.n_tokens)} tokens")
+
+
+def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
+    record = plan_record(plan)
+    compare_records = [plan_record(other, "compare") for other in compared or ()]
+    if output_format == "json":
+        payload: Record = dict(record)
+        if compared is not None:
+            payload["compare_laws"] = compare_records
+        write_json(payload, out)
+    elif output_format == "csv":
+        write_csv([record, *compare_records], out)
+    else:
+        shown = dict(record)
+        keys = list(PLAN_KEYS)
+        if plan.intervals is not None:
+            for key in ("n_params", "n_tokens", "loss_nats"):
+                interval_key = f"{key}_interval"
+                shown[interval_key] = f"{humanise(key, record[key + '_low'])} - {humanise(key, record[key + '_high'])}"
+                keys.insert(keys.index(key) + 1, interval_key)
+        if plan.data is not None:
+            keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = DATA_KEYS
+        print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
+        if plan.inference is not None:
+            print_inference(plan.inference, out)
+        if plan.blueprint is not None:
+            print_blueprint(record, plan.blueprint, out)
+        if plan.run is not None:
+            title = "Intended run against compute-optimal at the same compute"
+            print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
+        if compared is not None:
+            notes = ["Each optimum row predicts loss with its own law; the rule row with the plan's law."]
+            print_rows("The same question under each allocation", compare_records, COMPARE_KEYS, notes, out)
+
+
+#: Per law compared in a sweep, this group of columns, named "<law>.<field>".
+SWEEP_GROUP_KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss_nats")
+
+
+SWEEP_KEYS = (
+    "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "gpu_hours", "wall_clock_days", "cost_usd",
+)  # fmt: skip
+
+
+#: With --blueprint, each row's shape and what it needs.
+SWEEP_BLUEPRINT_KEYS = (
+    "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak",
+    "batch_tokens",
+)  # fmt: skip
+
+
+#: Sweep tables are wide: short headings keep them readable in a terminal.
+_SWEEP_LABELS = {
+    "compute_flops": "FLOPs", "n_params": "N", "n_tokens": "D", "tokens_per_param": "D/N", "loss_nats": "Loss",
+    "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
+    "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "wall_clock_days_full": "Days (full)",
+    "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch",
+}  # fmt: skip
+
+
+_BUDGET_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "dollars": ("Budget", format_usd),
+    "gpu_hours": ("Budget GPU-hours", format_count),
+    "days": ("Budget days", format_number),
+}
+
+
+def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out: IO[str]) -> None:
+    records = sweep_records(sweep, compared)
+    if output_format == "json":
+        write_json_records({"schema_version": SCHEMA_VERSION}, "plans", records, out)
+    elif output_format == "jsonl":
+        write_jsonl(records, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        kind = sweep.request.given
+        keys = [key for key in SWEEP_KEYS if key != "given_value" or kind in _BUDGET_COLUMNS]
+        keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
+        if sweep.request.blueprint is not None:
+            keys += SWEEP_BLUEPRINT_KEYS
+        rows = list(records)
+        labels = dict(_SWEEP_LABELS)
+        labels.update({key: f"{key.rpartition('.')[0]} {_SWEEP_LABELS[field_of(key)]}" for key in keys if "." in key})
+        if kind in _BUDGET_COLUMNS:
+            labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
+            for row in rows:
+                row["given_value"] = formatter(row["given_value"])
+        notes = plan_notes(sweep.plan(0))
+        if compared:
+            notes.append(
+                "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."
+            )
+        first = sweep.plan(0).blueprint
+        if first is not None:
+            notes += blueprint_notes(first)
+        title = f"Sweep of {len(sweep)} budgets, {_title(sweep.plan(0)).removeprefix('Plan for ')} to " + _title(
+            sweep.plan(len(sweep) - 1)
+        ).removeprefix("Plan for ")
+        print_rows(title, rows, keys, notes, out, labels)

@@ -1,0 +1,453 @@
+"""Results -> records: a record is a flat dict of plain values with units in the names, the same for every
+format (json and csv print records as they are; tables humanise them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..allocate import TokensPerParamRule
+from ..budget import Gpu, Hardware
+from ..laws import Law
+from ..units import format_number
+from .fields import humanise, label
+
+if TYPE_CHECKING:
+    from ..blueprint import Blueprint
+    from ..data_constrained import DataUse
+    from ..experiments import Experiment
+    from ..fit import Bootstrap, Fit
+    from ..inference import InferencePlan
+    from ..inputs.runs import Selection
+    from ..plan import Gap, Plan
+    from ..policy import Verdict
+    from ..sweep import Sweep
+
+
+#: Bumped when a field is renamed or removed (adding fields keeps the version).
+SCHEMA_VERSION = 1
+
+
+Record = dict[str, Any]
+
+
+def plan_record(plan: Plan, role: str = "plan") -> Record:
+    """The fields of one plan, in output order. Unknown values are None (null in JSON, empty in CSV)."""
+    request, hardware = plan.request, plan.request.hardware
+    rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else None
+    return (
+        {
+            "schema_version": SCHEMA_VERSION,
+            "role": role,
+            "given": request.given,
+            "given_value": request.given_value,
+            "compute_flops": plan.compute_flops,
+            "n_params": plan.n_params,
+            "n_tokens": plan.n_tokens,
+            "tokens_per_param": plan.tokens_per_param,
+            "loss_nats": plan.loss_nats,
+            "method": request.allocator.method,
+            "tokens_per_param_rule": rule.tokens_per_param if rule else None,
+            "law": request.law.name,
+            "law_source": request.law.source,
+            "n_params_kind": request.law.n_params_kind,
+            "loss_dataset": request.law.dataset,
+            "extrapolated": plan.extrapolated,
+            "gpu": hardware.gpu.name if hardware else None,
+            "gpu_peak_flops": hardware.gpu.peak_flops_per_second if hardware else None,
+            "mfu": hardware.mfu if hardware else None,
+            "gpus": hardware.n_gpus if hardware else None,
+            "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
+            "gpu_hours": plan.gpu_hours,
+            "wall_clock_days": plan.wall_clock_days,
+            "cost_usd": plan.cost_usd,
+        }
+        | _interval_fields(plan)
+        | _data_fields(plan.data)
+        | _inference_fields(plan.inference)
+        | blueprint_fields(plan.blueprint)
+        | ({} if plan.run is None else {f"run_{key}": v for key, v in gap_record(plan.run).items()})
+    )
+
+
+def _data_fields(data: DataUse | None) -> Record:
+    """Under a unique-token cap: passes over the data, what the run is worth, and the cap's cost in loss."""
+    if data is None:
+        return {}
+    return {
+        "unique_tokens": data.unique_tokens,
+        "epochs": data.epochs,
+        "effective_tokens": data.effective_tokens,
+        "effective_params": data.effective_params,
+        "unlimited_data_loss_nats": data.unlimited_loss_nats,
+        "data_penalty_nats": data.loss_penalty_nats,
+    }
+
+
+def _inference_fields(inference: InferencePlan | None) -> Record:
+    """The plan's model over its life, beside the model with the least lifetime compute (or cost)."""
+    if inference is None:
+        return {}
+    reference, chosen = inference.reference, inference.chosen
+    return {
+        "inference_tokens": inference.request.tokens,
+        "inference_objective": "lifetime_cost_usd" if inference.request.objective == "cost" else "lifetime_flops",
+        "inference_flops": reference.inference_flops,
+        "lifetime_flops": reference.lifetime_flops,
+        "lifetime_cost_usd": inference.reference_cost_usd,
+        "inference_aware_n_params": chosen.n_params,
+        "inference_aware_n_tokens": chosen.n_tokens,
+        "inference_aware_tokens_per_param": chosen.tokens_per_param,
+        "inference_aware_loss_nats": chosen.loss_nats,
+        "inference_aware_training_flops": chosen.training_flops,
+        "inference_aware_inference_flops": chosen.inference_flops,
+        "inference_aware_lifetime_flops": chosen.lifetime_flops,
+        "inference_aware_lifetime_cost_usd": inference.chosen_cost_usd,
+        "flops_saved": inference.flops_saved,
+        "flops_saved_pct": inference.flops_saved_pct,
+        "cost_saved_usd": inference.cost_saved_usd,
+        "cost_saved_pct": inference.cost_saved_pct,
+    }
+
+
+def blueprint_fields(blueprint: Blueprint | None) -> Record:
+    """A blueprint: the shape, exact counts, FLOPs per token by convention, memory per GPU, GPUs, LR and batch."""
+    if blueprint is None:
+        return {}
+    from ..blueprint import HYPER_SOURCE
+
+    shape, counts, memory, hyper = blueprint.shape, blueprint.counts, blueprint.memory, blueprint.hyper
+
+    def gib(value: float | None) -> float | None:
+        return None if value is None else value / 2**30
+
+    return {
+        "n_layers": shape.n_layers,
+        "d_model": shape.d_model,
+        "n_heads": shape.n_heads,
+        "n_kv_heads": shape.kv_heads,
+        "head_dim": shape.head_dim,
+        "d_ff": shape.d_ff,
+        "ffn": shape.ffn,
+        "vocab_size": shape.vocab_size,
+        "seq_len": shape.seq_len,
+        "tied_embeddings": shape.tied_embeddings,
+        "style": shape.style,
+        "experts": shape.experts,
+        "active_experts": shape.active_experts,
+        "shared_experts": shape.shared_experts,
+        "params_total": counts.params_total,
+        "params_active": counts.params_active,
+        "params_embedding": counts.params_embedding,
+        "params_non_embedding": counts.params_non_embedding,
+        "params_vs_target_pct": blueprint.params_vs_target_pct,
+        "flops_per_token_6n": counts.flops_per_token_6n,
+        "flops_per_token_kaplan": counts.flops_per_token_kaplan,
+        "flops_per_token_deepseek": counts.flops_per_token_deepseek,
+        "flops_per_token_full": counts.flops_per_token_full,
+        "full_to_6n_ratio": counts.full_to_6n_ratio,
+        "causal_attention": counts.causal_attention,
+        "training_flops_full": blueprint.training_flops_full,
+        "gpu_hours_full": blueprint.gpu_hours_full,
+        "wall_clock_days_full": blueprint.wall_clock_days_full,
+        "cost_usd_full": blueprint.cost_usd_full,
+        "sharding": blueprint.request.sharding,
+        "recompute": blueprint.request.recompute,
+        "micro_batch_sequences": blueprint.request.micro_batch,
+        "memory_gpus": memory.n_gpus if memory else None,
+        "weights_gib_per_gpu": gib(memory.weights_bytes) if memory else None,
+        "gradients_gib_per_gpu": gib(memory.gradients_bytes) if memory else None,
+        "optimizer_gib_per_gpu": gib(memory.optimizer_bytes) if memory else None,
+        "activations_gib_per_gpu": gib(memory.activations_bytes) if memory else None,
+        "activations_gib_no_recompute": gib(memory.activations_no_recompute_bytes) if memory else None,
+        "activations_gib_full_recompute": gib(memory.activations_full_recompute_bytes) if memory else None,
+        "memory_gib_per_gpu": gib(memory.total_bytes) if memory else None,
+        "gpu_memory_gib": gib(memory.capacity_bytes) if memory else None,
+        "memory_dominant": memory.dominant if memory else None,
+        "min_gpus": memory.min_gpus if memory else None,
+        "lr_peak": hyper.lr_peak,
+        "batch_tokens_optimal": hyper.batch_tokens_optimal,
+        "batch_sequences": hyper.batch_sequences,
+        "batch_tokens": hyper.batch_tokens,
+        "train_steps": hyper.train_steps,
+        "hyperparameters_compute_flops": hyper.compute_flops,
+        "hyperparameters_extrapolated": hyper.extrapolated,
+        "hyperparameters_source": HYPER_SOURCE,
+    }
+
+
+def _interval_fields(plan: Plan) -> Record:
+    intervals = plan.intervals
+    if intervals is None:
+        return {}
+    return {
+        "interval_level": intervals.level,
+        "n_params_low": float(intervals.n_params[0]),
+        "n_params_high": float(intervals.n_params[1]),
+        "n_tokens_low": float(intervals.n_tokens[0]),
+        "n_tokens_high": float(intervals.n_tokens[1]),
+        "loss_nats_low": float(intervals.loss_nats[0]),
+        "loss_nats_high": float(intervals.loss_nats[1]),
+    }
+
+
+def gap_record(gap: Gap) -> Record:
+    """A run (N, D) beside the law's compute-optimal run at the same compute."""
+    return {
+        "n_params": gap.n_params,
+        "n_tokens": gap.n_tokens,
+        "tokens_per_param": gap.tokens_per_param,
+        "compute_flops": gap.compute_flops,
+        "loss_nats": gap.loss_nats,
+        "optimal_n_params": gap.optimal_n_params,
+        "optimal_n_tokens": gap.optimal_n_tokens,
+        "optimal_loss_nats": gap.optimal_loss_nats,
+        "loss_gap_nats": gap.loss_gap_nats,
+        "loss_gap_pct": gap.loss_gap_pct,
+        "same_loss_compute_flops": gap.same_loss_compute_flops,
+        "compute_overhead_pct": gap.compute_overhead_pct,
+        "gpu_hours": gap.gpu_hours,
+        "wall_clock_days": gap.wall_clock_days,
+        "cost_usd": gap.cost_usd,
+    } | _data_fields(gap.data)
+
+
+def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
+    """`shape`'s record: the size asked for, the training tokens and hardware, then the blueprint's fields."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target_n_params": blueprint.target_params,
+        "n_tokens": blueprint.n_tokens,
+        "gpu": hardware.gpu.name if hardware else None,
+        "mfu": hardware.mfu if hardware else None,
+        "gpus": hardware.n_gpus if hardware else None,
+        "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
+    } | blueprint_fields(blueprint)
+
+
+def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:
+    """One plan record per budget, each followed by a column group per compared law; made as they are written."""
+    for row, plan in enumerate(sweep.plans()):
+        record = plan_record(plan)
+        for other in compared:
+            group = other.request.law.name
+            record[f"{group}.n_params"] = float(other.n_params[row])
+            record[f"{group}.n_tokens"] = float(other.n_tokens[row])
+            record[f"{group}.tokens_per_param"] = float(other.n_tokens[row] / other.n_params[row])
+            record[f"{group}.loss_nats"] = float(other.loss_nats[row])
+        yield record
+
+
+#: The rows of `compare`, each with its delta against the baseline column.
+COMPARED_KEYS = (
+    "budget_flops", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "gpu_hours", "wall_clock_days", "cost_usd", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
+    "unique_tokens", "epochs", "data_penalty_nats", "lifetime_flops", "inference_aware_n_params", "flops_saved_pct",
+    "n_layers", "d_model", "params_total", "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu",
+    "min_gpus", "lr_peak", "batch_tokens",
+)  # fmt: skip
+
+
+#: Compared from the plan, not the run: what serving the planned model costs over its life, and its blueprint.
+_PLAN_COMPARED_KEYS = frozenset(
+    {
+        "lifetime_flops", "inference_aware_n_params", "flops_saved_pct", "n_layers", "d_model", "params_total",
+        "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One config in `compare` or `check`: where it came from and its plan."""
+
+    label: str  # the file, or ref:file for a version from git
+    name: str | None
+    plan: Plan
+
+
+def _compared_values(entry: Entry) -> Record:
+    from ..plan import assessed
+
+    run = gap_record(assessed(entry.plan))
+    planned = _inference_fields(entry.plan.inference) | blueprint_fields(entry.plan.blueprint)
+    values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
+    return values | {"budget_flops": entry.plan.compute_flops}
+
+
+def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[Record]:
+    """A record per config: what it stands for (its intended run, else its plan) and deltas against its baseline."""
+    values = [_compared_values(entry) for entry in entries]
+    records = []
+    for entry, own, base_index in zip(entries, values, baselines, strict=True):
+        base = values[base_index]
+        plan = entry.plan
+        record: Record = {
+            "schema_version": SCHEMA_VERSION,
+            "config": entry.label,
+            "name": entry.name,
+            "baseline": entries[base_index].label,
+            "subject": "intended run" if plan.run is not None else "planned run",
+            "given": plan.request.given,
+            "given_value": plan.request.given_value,
+            "method": plan.request.allocator.method,
+            "law": plan.request.law.name,
+            "gpu": plan.request.hardware.gpu.name if plan.request.hardware else None,
+        }
+        record.update(own)
+        for key in COMPARED_KEYS:
+            delta: float | None = None if own[key] is None or base[key] is None else own[key] - base[key]
+            relative = delta is not None and base[key] and key not in _GAP_KEYS
+            record[f"delta_{key}"] = delta
+            record[f"delta_{key}_pct"] = 100.0 * delta / abs(base[key]) if relative and delta is not None else None
+        records.append(record)
+    return records
+
+
+#: Quantities that are already differences from optimal: their deltas are given absolute only (a % of a gap near
+#: zero says nothing).
+_GAP_KEYS = frozenset({"loss_gap_nats", "loss_gap_pct", "compute_overhead_pct", "data_penalty_nats", "flops_saved_pct"})
+
+
+def verdict_record(entry: Entry, verdict: Verdict) -> Record:
+    rule, limit, measured = verdict.limit.rule, verdict.limit.value, verdict.measured
+    quantity = label(rule.quantity).lower()
+    if verdict.passed:
+        relation = "is within the maximum" if rule.is_max else "meets the minimum"
+        message = f"{quantity} {humanise(rule.quantity, measured)} {relation} {format_number(limit)}"
+    else:
+        relation = "above the maximum" if rule.is_max else "below the minimum"
+        message = f"{quantity} {humanise(rule.quantity, measured)} is {relation} {format_number(limit)} ({verdict.limit.where})"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "config": entry.label,
+        "name": entry.name,
+        "rule": rule.name,
+        "quantity": rule.quantity,
+        "unit": rule.unit,
+        "status": "pass" if verdict.passed else "fail",
+        "measured": measured,
+        "limit": limit,
+        "message": message,
+    }
+
+
+def error_record(config: str, message: str) -> Record:
+    """A config that could not be checked (bad input): it stays in the report, so every config is accounted for."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "config": config,
+        "name": None,
+        "rule": None,
+        "quantity": None,
+        "unit": None,
+        "status": "error",
+        "measured": None,
+        "limit": None,
+        "message": message,
+    }
+
+
+#: Constants a law may carry; a law without one has None there, so every row has the same fields.
+LAW_CONSTANTS = (
+    "E", "A", "B", "alpha", "beta",
+    "alpha_n", "alpha_d", "n_c", "d_c", "frontier_n_coefficient", "frontier_n_exponent", "rd_star", "rn_star",
+)  # fmt: skip
+
+
+def law_record(law: Law) -> Record:
+    n_params, n_tokens = law.optimum(1e24)
+    record: Record = {"schema_version": SCHEMA_VERSION, "name": law.name}
+    record.update({constant: getattr(law, constant, None) for constant in LAW_CONSTANTS})
+    record.update(
+        {
+            "irreducible_loss_nats": law.irreducible_loss,
+            "optimal_tokens_per_param_at_1e24_flops": n_tokens / n_params,
+            "n_params_kind": law.n_params_kind,
+            "loss_dataset": law.dataset,
+            "formula": law.formula,
+            "source": law.source,
+        }
+    )
+    return record
+
+
+def gpu_record(gpu: Gpu) -> Record:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": gpu.name,
+        "peak_flops_per_second": gpu.peak_flops_per_second,
+        "memory_gib": gpu.memory_bytes / 2**30,
+        "source": gpu.source,
+    }
+
+
+FIT_CONSTANTS = ("E", "A", "B", "alpha", "beta", "frontier_exponent")
+
+
+def value_range(values: Any) -> list[float]:
+    return [float(values.min()), float(values.max())]
+
+
+def fit_record(selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float) -> Record:
+    """A fit's constants, objective and diagnostics, and bootstrap intervals when there are any."""
+    runs, table = selection.runs, selection.table
+    record: Record = {
+        "schema_version": SCHEMA_VERSION,
+        "runs_file": table.label,
+        "n_runs": len(runs),
+        "n_runs_dropped": selection.n_dropped,
+        "tokens_from_compute": table.tokens_from_compute,
+        "E": fit.E,
+        "A": fit.A,
+        "B": fit.B,
+        "alpha": fit.alpha,
+        "beta": fit.beta,
+        "frontier_exponent": fit.frontier_exponent,
+        "objective": fit.objective,
+        "huber_delta": fit.huber_delta,
+        "n_starts": fit.n_starts,
+        "n_starts_at_best": fit.n_starts_at_best,
+        "converged": fit.converged,
+        "iterations": fit.iterations,
+        "residual_rmse_log": fit.residual_rmse,
+        "residual_max_log": fit.residual_max,
+    }
+    for name, values in (
+        ("n_params", runs.n_params),
+        ("n_tokens", runs.n_tokens),
+        ("compute_flops", runs.compute_flops),
+    ):
+        record[f"min_{name}"], record[f"max_{name}"] = value_range(values)
+    if bootstrap is not None:
+        intervals, errors = bootstrap.intervals(level), bootstrap.standard_errors()
+        record.update(
+            {"bootstrap_resamples": bootstrap.resamples, "bootstrap_seed": bootstrap.seed,
+             "bootstrap_converged": bootstrap.n_converged, "interval_level": level}
+        )  # fmt: skip
+        for name in FIT_CONSTANTS:
+            record[f"{name}_low"], record[f"{name}_high"] = intervals[name]
+            record[f"{name}_se"] = errors[name]
+    return record
+
+
+EXPERIMENT_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "expected_optimal_n_params")
+
+
+def experiment_records(experiments: Sequence[Experiment]) -> list[Record]:
+    """One row per run to train; `loss_nats` is left empty for the trainer to fill in, and `fit` reads it back."""
+    return [
+        {
+            "schema_version": SCHEMA_VERSION,
+            "run": e.run,
+            "budget_flops": e.budget_flops,
+            "n_params": e.n_params,
+            "n_tokens": e.n_tokens,
+            "tokens_per_param": e.tokens_per_param,
+            "expected_optimal_n_params": e.expected_optimal_n_params,
+            "loss_nats": None,
+        }
+        for e in experiments
+    ]

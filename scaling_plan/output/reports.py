@@ -1,0 +1,148 @@
+"""Views of the report commands (compare, check, laws and gpus, fit, experiments)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
+
+from .fields import TEXT_KEYS, humanise, label
+from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, SCHEMA_VERSION, Record
+from .tables import print_key_values, print_rows, print_table
+from .writers import write_csv, write_json, write_markdown
+
+if TYPE_CHECKING:
+    from ..fit import Fit
+    from ..inputs.runs import Selection
+
+
+def signed(key: str, value: float) -> str:
+    """A delta with its sign in front of any unit: +210B, -$147K, +1.08%."""
+    return ("-" if value < 0 else "+") + humanise(key, abs(value)).lstrip("+")
+
+
+def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows for the people-facing compare: a row per quantity, a column per config."""
+    headers = ["", *(record["config"] for record in records)]
+    rows = [
+        ["Compared", *(record["subject"] for record in records)],
+        ["Allocation / law", *(f"{record['method']} / {record['law']}" for record in records)],
+    ]
+    for key in COMPARED_KEYS:
+        if all(record[key] is None for record in records):
+            continue
+        cells = [label(key)]
+        for record in records:
+            cell = humanise(key, record[key])
+            delta, pct = record[f"delta_{key}"], record[f"delta_{key}_pct"]
+            if record["baseline"] != record["config"] and delta is not None:
+                change = "same" if delta == 0 else signed(key, delta) + ("" if pct is None else f", {pct:+.1f}%")
+                cell += f" ({change})"
+            cells.append(cell)
+        rows.append(cells)
+    return headers, rows
+
+
+def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "configs": list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        headers, rows = _compare_grid(records)
+        bases = sorted({record["baseline"] for record in records}, key=[r["config"] for r in records].index)
+        title = "Configs compared; deltas (absolute, %) against " + ", ".join(bases)
+        if output_format == "markdown":
+            out.write(f"### scaling-plan compare\n\n{title}.\n\n")
+            write_markdown(headers, rows, out)
+            out.write("\n" + "".join(f"- {note}\n" for note in notes))
+            return
+        from rich.table import Table
+
+        table = Table()
+        for index, header in enumerate(headers):
+            table.add_column(header, justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*row)
+        print_table(title, table, notes, out)
+
+
+CHECK_KEYS = ("config", "rule", "status", "measured", "limit", "message")
+
+
+def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> None:
+    counts = {status: sum(record["status"] == status for record in records) for status in ("pass", "fail", "error")}
+    summary = f"{counts['fail']} failed, {counts['pass']} passed" + (
+        f", {counts['error']} could not be checked" if counts["error"] else ""
+    )
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "summary": counts, "results": list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    elif output_format == "markdown":
+        out.write(f"### scaling-plan check: {summary}\n\n")
+        marks = {"pass": "pass", "fail": "**FAIL**", "error": "**ERROR**"}
+        rows = [
+            [record["config"], record["rule"] or "-", marks[record["status"]], humanise("measured", record["measured"]),
+             humanise("limit", record["limit"]), record["message"]]
+            for record in records
+        ]  # fmt: skip
+        text = frozenset(i for i, key in enumerate(CHECK_KEYS) if key in TEXT_KEYS)
+        write_markdown([label(key) for key in CHECK_KEYS], rows, out, text)
+    else:
+        shown = [record | {"status": record["status"].upper()} for record in records]
+        print_rows(f"Policy check: {summary}", shown, CHECK_KEYS, [], out)
+
+
+def emit_listing(
+    title: str, key: str, records: Sequence[Record], table_keys: Sequence[str], output_format: str, out: IO[str]
+) -> None:
+    """A list of presets: JSON nests the records under `key`; CSV gives a row each; the table shows table_keys."""
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, key: list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        print_rows(title, records, table_keys, [], out)
+
+
+def fit_notes(selection: Selection, fit: Fit) -> list[str]:
+    table = selection.table
+    notes = [
+        f"Runs: {len(selection.runs)} from {table.label} ({selection.n_dropped} left out by the filters);"
+        f" columns {', '.join(f'{role}={column!r}' for role, column in table.columns.items())}.",
+        f"Fit: minimum of the sum of Huber losses (delta {fit.huber_delta:g}) on log loss over {fit.n_starts:,}"
+        f" starts (Hoffmann et al. 2022, appendix D.2); {fit.n_starts_at_best:,} reached the best optimum.",
+    ]
+    if table.tokens_from_compute:
+        notes.append("Tokens were not given: D = C / (6·N) from the compute column.")
+    return notes
+
+
+def emit_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    if output_format == "json":
+        write_json(record, out)
+    elif output_format == "csv":
+        write_csv([record], out)
+    else:
+        shown = dict(record)
+        if "interval_level" in record:
+            for name in FIT_CONSTANTS:
+                shown[f"{name}_interval"] = f"{record[name + '_low']:.4g} - {record[name + '_high']:.4g}"
+        keys = [key for name in FIT_CONSTANTS for key in (name, f"{name}_interval")]
+        keys += ["objective", "n_starts_at_best", "converged", "residual_rmse_log", "residual_max_log", "n_runs"]
+        keys += ["min_compute_flops", "max_compute_flops"]
+        title = "Fitted law: L = E + A/N^alpha + B/D^beta"
+        if "interval_level" in record:
+            title += (
+                f" ({record['interval_level']:.0%} intervals from {record['bootstrap_resamples']} bootstrap refits)"
+            )
+        print_key_values(title, shown, keys, notes, out)
+
+
+def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    if output_format == "json":
+        write_json({"schema_version": SCHEMA_VERSION, "runs": list(records)}, out)
+    elif output_format == "csv":
+        write_csv(records, out)
+    else:
+        print_rows(f"IsoFLOP grid: {len(records)} runs to train", records, EXPERIMENT_KEYS, notes, out)
