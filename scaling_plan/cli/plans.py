@@ -116,8 +116,7 @@ def budget(
     gets the intended run's gap to the compute-optimal run at the same compute.
     """
     from ..inputs.request import build_request
-    from ..inputs.values import merge
-    from ..inputs.yaml_files import load_config
+    from ..inputs.values import config_file_values, merge
     from ..output.plans import emit_budget
     from ..plan import compare_laws as compare
     from ..plan import make_plan, warnings_for
@@ -135,7 +134,7 @@ def budget(
         experts=experts, active_experts=active_experts, shared_experts=shared_experts,
         causal_attention=causal_attention, micro_batch=micro_batch,
     )  # fmt: skip
-    config_values = load_config(config) if config is not None else {}
+    config_values = config_file_values(config)
     request, warnings = build_request(merge(config_values, flag_values))
     plan = make_plan(request)
     warnings += warnings_for(plan)
@@ -298,8 +297,7 @@ def sweep(
     """
     from ..inputs.budgets import check_sweep_size, sweep_budgets
     from ..inputs.request import build_request
-    from ..inputs.values import Sourced, merge
-    from ..inputs.yaml_files import load_config
+    from ..inputs.values import Sourced, config_file_values, merge
     from ..output.plans import emit_sweep
     from ..plan import laws_to_compare
     from ..sweep import make_sweep, sweep_under, sweep_warnings
@@ -315,7 +313,7 @@ def sweep(
         blueprint=True if blueprint else None,
     )  # fmt: skip
     flag_values[kind] = Sourced(float(values[0]), where)
-    config_values = load_config(config) if config is not None else {}
+    config_values = config_file_values(config)
     request, warnings = build_request(merge(config_values, flag_values))
     check_sweep_size(len(values), where, output_format is SweepFormat.table, request.blueprint is not None)
     plans = make_sweep(request, values)

@@ -18,7 +18,6 @@ from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw
 from ..plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, METHODS, SHAPE_INTEGERS
-from .lawfile import load_law_file
 from .values import Sourced, non_negative_number, sourced_choice, sourced_number, sourced_whole
 
 if TYPE_CHECKING:
@@ -73,6 +72,8 @@ def resolve_law(item: Sourced | None) -> Law:
     if name in PRESETS:
         return PRESETS[name]
     if os.path.isfile(name):
+        from .lawfile import load_law_file  # YAML and pydantic only when a law file is given
+
         return load_law_file(name)
     if name.endswith((".yaml", ".yml")) or os.sep in name:
         raise UsageError(item.where, f"law file {name!r} not found")

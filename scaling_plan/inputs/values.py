@@ -81,3 +81,12 @@ def sourced_choice(values: Mapping[str, Sourced], field: str, choices: Sequence[
             item.where, f"unknown {field.replace('_', ' ')} {item.value!r}; choose one of {', '.join(choices)}"
         )
     return value
+
+
+def config_file_values(path: str | None) -> dict[str, Sourced]:
+    """A config file's values (none without a file): YAML and pydantic are imported only when there is one."""
+    if path is None:
+        return {}
+    from .yaml_files import load_config
+
+    return load_config(path)

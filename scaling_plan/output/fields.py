@@ -240,3 +240,8 @@ def humanise(key: str, value: Any) -> str:
     if value is None:
         return "-"
     return FORMATS.get(field_of(key), str)(value)
+
+
+def signed(key: str, value: float) -> str:
+    """A delta with its sign in front of any unit: +210B, -$147K, +1.08%."""
+    return ("-" if value < 0 else "+") + humanise(key, abs(value)).lstrip("+")

@@ -8,9 +8,8 @@ from typing import IO, TYPE_CHECKING, Any
 from ..budget import Hardware
 from ..laws import Law
 from ..units import format_count, format_number, format_scientific, format_usd
-from .fields import field_of, humanise
+from .fields import field_of, humanise, signed
 from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
-from .reports import signed
 from .tables import print_key_values, print_rows
 from .writers import write_csv, write_json, write_json_records, write_jsonl
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from .fields import TEXT_KEYS, humanise, label
+from .fields import TEXT_KEYS, humanise, label, signed
 from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, SCHEMA_VERSION, Record
 from .tables import print_key_values, print_rows, print_table
 from .writers import write_csv, write_json, write_markdown
@@ -13,11 +13,6 @@ from .writers import write_csv, write_json, write_markdown
 if TYPE_CHECKING:
     from ..fit import Fit
     from ..inputs.runs import Selection
-
-
-def signed(key: str, value: float) -> str:
-    """A delta with its sign in front of any unit: +210B, -$147K, +1.08%."""
-    return ("-" if value < 0 else "+") + humanise(key, abs(value)).lstrip("+")
 
 
 def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]]:
