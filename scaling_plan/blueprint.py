@@ -12,15 +12,11 @@ from dataclasses import dataclass, replace
 
 from .allocate import TOKENS_PER_PARAM_DEFAULT
 from .budget import Hardware
+from .choices import FFN_KINDS, STYLES
 from .errors import UsageError
 
-FFN_KINDS = ("gelu", "swiglu")
-#: Block style: 'llama' has RMSNorm, no biases and rotary positions; 'gpt' has LayerNorm with biases, a bias in
-#: every linear layer and learned position embeddings (Brown et al. 2020, after Radford et al. 2019).
-STYLES = ("llama", "gpt")
 #: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
 SHARDING_ALIASES = {"fsdp": "zero-3"}
-RECOMPUTE = ("none", "selective", "full")
 #: The training states each sharding divides over the GPUs (Rajbhandari et al. 2020, Fig. 1: P_os, P_os+g, P_os+g+p).
 SHARDED_STATES: dict[str, tuple[str, ...]] = {
     "none": (),

@@ -28,8 +28,6 @@ INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
 #: E + A/N^α + B/D^β at N_min = (A/(L-E))^(1/α), which is (β/(α+β))^(1/α) ~ 0.1 of the compute-optimal N.
 SEARCH_SPAN = 1e3
 
-OBJECTIVES = ("flops", "cost")
-
 
 @dataclass(frozen=True)
 class InferenceRequest:

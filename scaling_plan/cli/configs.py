@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from ..choices import ReportFormat
 from ..errors import UsageError
 from .app import EXIT_POLICY_FAILED, EXIT_USAGE, app, error_line, fail, warn_all
-from .options import PANEL_OUTPUT, PANEL_POLICY, ConfigsArgument, ReportFormat, option, plan_flags
+from .options import PANEL_OUTPUT, PANEL_POLICY, ConfigsArgument, option, plan_flags
 
 
 def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
@@ -54,7 +55,7 @@ def compare_configs(
     ] = None,
     output_format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Output format (markdown for a pull-request comment).")
-    ] = ReportFormat.table,
+    ] = "table",
 ) -> None:
     """Configs side by side: budget, N, D, tokens/param, loss, GPU-hours, days, cost and gap to optimal.
 
@@ -71,7 +72,7 @@ def compare_configs(
     warn_all(warnings)
     laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
     notes = [note for law in laws.values() for note in gap_notes(law)]
-    emit_compare(compare_records(entries, baselines), notes, output_format.value, sys.stdout)
+    emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout)
 
 
 @app.command()
@@ -101,7 +102,7 @@ def check(
         typer.Option(
             "--format", "-f", help="Output format (markdown for a pull-request comment).", rich_help_panel=PANEL_OUTPUT
         ),
-    ] = ReportFormat.table,
+    ] = "table",
 ) -> None:
     """Check configs against policy limits: one line per config and rule, with the measured value and the limit.
 
@@ -138,7 +139,7 @@ def check(
         except UsageError as error:
             error_line(str(error))
             records.append(error_record(path, str(error)))
-    emit_check(records, output_format.value, sys.stdout)
+    emit_check(records, output_format, sys.stdout)
     statuses = {record["status"] for record in records}
     if "error" in statuses:
         raise typer.Exit(EXIT_USAGE)

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
+from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
 from .app import EXIT_UNCONVERGED, app, fail, warn
-from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, OutputFormat, option
+from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, option
 
 
 @app.command()
@@ -66,7 +67,7 @@ def fit(
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = OutputFormat.table,
+    ] = "table",
 ) -> None:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to your own runs, with bootstrap intervals.
 
@@ -117,9 +118,7 @@ def fit(
             warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
             samples = None
     level = interval / 100
-    emit_fit(
-        fit_record(selection, result, samples, level), fit_notes(selection, result), output_format.value, sys.stdout
-    )
+    emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
@@ -146,7 +145,7 @@ def experiments(
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format (csv or json to drive training jobs).")
-    ] = OutputFormat.table,
+    ] = "table",
 ) -> None:
     """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.
 
@@ -175,7 +174,7 @@ def experiments(
         f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
         "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
     ]
-    emit_experiments(experiment_records(grid), notes, output_format.value, sys.stdout)
+    emit_experiments(experiment_records(grid), notes, output_format, sys.stdout)
 
 
 @app.command()

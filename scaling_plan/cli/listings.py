@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from ..budget import GPUS
+from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import PRESETS
 from .app import app
-from .options import OutputFormat
 
 
 @app.command()
@@ -33,7 +33,7 @@ def schema(
 
 @app.command()
 def laws(
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
 ) -> None:
     """List the loss-law presets with every constant and its source."""
     from ..output.records import law_record
@@ -41,12 +41,12 @@ def laws(
 
     records = [law_record(law) for law in PRESETS.values()]
     keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "source")
-    emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format.value, sys.stdout)
+    emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format, sys.stdout)
 
 
 @app.command()
 def gpus(
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
 ) -> None:
     """List the GPU presets with their peak dense BF16 FLOP/s, memory and sources."""
     from ..output.records import gpu_record
@@ -54,4 +54,4 @@ def gpus(
 
     records = [gpu_record(gpu) for gpu in GPUS.values()]
     keys = ("name", "peak_flops_per_second", "memory_gib", "source")
-    emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format.value, sys.stdout)
+    emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)

@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
 from ..budget import DEFAULT_MFU, GPUS
+from ..choices import FfnKind, Method, Objective, Recompute, Sharding, Style
 from ..laws import DEFAULT_LAW, PRESETS
 
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class Objective(str, Enum):
-    flops = "flops"
-    cost = "cost"
-
-
-class Method(str, Enum):
-    tokens_per_param = "tokens-per-param"
-    law = "law"
-
-
+#: Help panels, so related options show together in --help.
 PANEL_BUDGET = "Budget (exactly one, or one inverse target)"
-
-
 PANEL_SWEEP = "Budgets to sweep"
-
-
 PANEL_HARDWARE = "Hardware"
-
-
 PANEL_ALLOCATION = "Allocation and loss law"
-
-
 PANEL_POLICY = "Policy limits (override the config's policy: section)"
-
-
 PANEL_OUTPUT = "Output"
-
-
-class SweepFormat(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-class ReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-class BudgetUnit(str, Enum):
-    flops = "flops"
-    dollars = "dollars"
-    gpu_hours = "gpu-hours"
-    days = "days"
+PANEL_DATA = "Data and inference"
+PANEL_BLUEPRINT = "Blueprint: shape, counts, memory, batch size and learning rate"
+PANEL_COLUMNS = "Columns (default: the first found, ignoring case)"
+PANEL_SELECTION = "Which runs"
+PANEL_FIT = "Fit and bootstrap"
 
 
 def option(help_text: str, panel: str) -> Any:
@@ -111,9 +69,6 @@ LawOption = Annotated[
 ]
 
 
-PANEL_DATA = "Data and inference"
-
-
 UniqueTokensOption = Annotated[
     str | None,
     option("Unique training tokens available, e.g. 25B: data past it repeats (Muennighoff et al. 2023).", PANEL_DATA),
@@ -145,33 +100,6 @@ InferenceMfuOption = Annotated[str | None, option("MFU when serving (default: th
 InferencePriceOption = Annotated[
     str | None, option("US dollars per GPU-hour when serving (default: the training price).", PANEL_DATA)
 ]
-
-
-PANEL_BLUEPRINT = "Blueprint: shape, counts, memory, batch size and learning rate"
-
-
-class Ffn(str, Enum):
-    gelu = "gelu"
-    swiglu = "swiglu"
-
-
-class Style(str, Enum):
-    llama = "llama"
-    gpt = "gpt"
-
-
-class Sharding(str, Enum):
-    none = "none"
-    zero_1 = "zero-1"
-    zero_2 = "zero-2"
-    zero_3 = "zero-3"
-    fsdp = "fsdp"
-
-
-class Recompute(str, Enum):
-    none = "none"
-    selective = "selective"
-    full = "full"
 
 
 BlueprintOption = Annotated[
@@ -213,7 +141,9 @@ VocabSizeOption = Annotated[str | None, option("Vocabulary size (default 128000)
 SeqLenOption = Annotated[str | None, option("Training sequence length in tokens (default 4096).", PANEL_BLUEPRINT)]
 
 
-FfnOption = Annotated[Ffn | None, option("FFN kind: gelu (2 matrices) or swiglu (3); default swiglu.", PANEL_BLUEPRINT)]
+FfnOption = Annotated[
+    FfnKind | None, option("FFN kind: gelu (2 matrices) or swiglu (3); default swiglu.", PANEL_BLUEPRINT)
+]
 
 
 TiedOption = Annotated[
@@ -267,14 +197,9 @@ MicroBatchOption = Annotated[
 ]
 
 
-def blueprint_flags(
-    blueprint: bool, ffn: Ffn | None, style: Style | None, sharding: Sharding | None, recompute: Recompute | None,
-    **flags: Any,
-) -> dict[str, Any]:  # fmt: skip
-    """Blueprint flags keyed by plan field; enum choices as their values."""
-    choices = {"ffn": ffn, "style": style, "sharding": sharding, "recompute": recompute}
-    values = flags | {name: choice.value for name, choice in choices.items() if choice is not None}
-    return plan_flags(blueprint=True if blueprint else None, **values)
+def blueprint_flags(blueprint: bool, **flags: Any) -> dict[str, Any]:
+    """Blueprint flags keyed by plan field (--blueprint itself only when given)."""
+    return plan_flags(blueprint=True if blueprint else None, **flags)
 
 
 CompareLawsOption = Annotated[
@@ -302,12 +227,3 @@ def plan_flags(**flags: Any) -> dict[str, Any]:
     from ..inputs.values import Sourced
 
     return {name: Sourced(value, FLAGS[name]) for name, value in flags.items() if value is not None}
-
-
-PANEL_COLUMNS = "Columns (default: the first found, ignoring case)"
-
-
-PANEL_SELECTION = "Which runs"
-
-
-PANEL_FIT = "Fit and bootstrap"

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..choices import BudgetUnit, OutputFormat, SweepFormat
 from .app import app, warn_all
 from .options import (
     PANEL_BUDGET,
@@ -14,7 +15,6 @@ from .options import (
     PANEL_SWEEP,
     ActiveExpertsOption,
     BlueprintOption,
-    BudgetUnit,
     CausalOption,
     CompareLawsOption,
     ConfigOption,
@@ -35,14 +35,12 @@ from .options import (
     MethodOption,
     MfuOption,
     MicroBatchOption,
-    OutputFormat,
     PriceOption,
     RecomputeOption,
     SeqLenOption,
     ShardingOption,
     SharedExpertsOption,
     StyleOption,
-    SweepFormat,
     TiedOption,
     TokensPerParamOption,
     UniqueTokensOption,
@@ -108,7 +106,7 @@ def budget(
     config: ConfigOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = OutputFormat.table,
+    ] = "table",
 ) -> None:
     """Compute-optimal N, D and loss for a budget, with GPU-hours, days and cost when hardware is known.
 
@@ -124,12 +122,12 @@ def budget(
     flag_values = plan_flags(
         flops=flops, dollars=dollars, gpu_hours=gpu_hours, days=days, params=params, tokens=tokens, loss=loss,
         gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
-        method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+        method=method, tokens_per_param=tokens_per_param, law=law,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens,
-        inference_objective=inference_objective.value if inference_objective else None,
+        inference_objective=inference_objective,
         inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
     ) | blueprint_flags(
-        blueprint, ffn, style, sharding, recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
+        blueprint, ffn=ffn, style=style, sharding=sharding, recompute=recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
         n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
         experts=experts, active_experts=active_experts, shared_experts=shared_experts,
         causal_attention=causal_attention, micro_batch=micro_batch,
@@ -143,7 +141,7 @@ def budget(
         compared, notes = compare(request)
         warnings += notes
     warn_all(warnings)
-    emit_budget(plan, compared, output_format.value, sys.stdout)
+    emit_budget(plan, compared, output_format, sys.stdout)
 
 
 @app.command()
@@ -180,7 +178,7 @@ def shape(
     micro_batch: MicroBatchOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = OutputFormat.table,
+    ] = "table",
 ) -> None:
     """A transformer shape near --params (or your own, with --layers and --d-model) and its exact counts.
 
@@ -194,7 +192,7 @@ def shape(
     values = plan_flags(
         params=params, tokens=tokens, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour
     ) | blueprint_flags(
-        True, ffn, style, sharding, recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
+        True, ffn=ffn, style=style, sharding=sharding, recompute=recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
         n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
         experts=experts, active_experts=active_experts, shared_experts=shared_experts,
         causal_attention=causal_attention, micro_batch=micro_batch,
@@ -202,7 +200,7 @@ def shape(
     request, target, n_tokens, hardware, warnings = shape_request(values)
     blueprint = make_blueprint(request, target, n_tokens, hardware)
     warn_all(warnings + blueprint_warnings(blueprint))
-    emit_shape(blueprint, hardware, output_format.value, sys.stdout)
+    emit_shape(blueprint, hardware, output_format, sys.stdout)
 
 
 @app.command()
@@ -217,7 +215,7 @@ def predict(
     price_per_gpu_hour: PriceOption = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = OutputFormat.table,
+    ] = "table",
 ) -> None:
     """The predicted loss of one run (N, D), and how far it is from the law's compute-optimal run at its compute.
 
@@ -241,7 +239,7 @@ def predict(
     assert request.run is not None
     gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
     warn_all(warnings + prediction_warnings(request, gap))
-    emit_prediction(gap, request.law, output_format.value, sys.stdout)
+    emit_prediction(gap, request.law, output_format, sys.stdout)
 
 
 @app.command()
@@ -267,7 +265,7 @@ def sweep(
             " --gpu) or days (needs --gpu, --gpus).",
             PANEL_SWEEP,
         ),
-    ] = BudgetUnit.flops,
+    ] = "flops",
     gpu: GpuOption = None,
     mfu: MfuOption = None,
     gpus: GpusOption = None,
@@ -288,7 +286,7 @@ def sweep(
         typer.Option(
             "--format", "-f", help="Output format (jsonl: one JSON record per line).", rich_help_panel=PANEL_OUTPUT
         ),
-    ] = SweepFormat.table,
+    ] = "table",
 ) -> None:
     """Plans across a range of budgets: how N, D, loss, GPU-hours and cost grow with the budget.
 
@@ -302,21 +300,21 @@ def sweep(
     from ..plan import laws_to_compare
     from ..sweep import make_sweep, sweep_under, sweep_warnings
 
-    kind = unit.value.replace("-", "_")
+    kind = unit.replace("-", "_")
     values, where = sweep_budgets(start, stop, per_decade, budgets, kind)
     flag_values = plan_flags(
         gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
-        method=method.value if method else None, tokens_per_param=tokens_per_param, law=law,
+        method=method, tokens_per_param=tokens_per_param, law=law,
         unique_tokens=unique_tokens, inference_tokens=inference_tokens,
-        inference_objective=inference_objective.value if inference_objective else None,
+        inference_objective=inference_objective,
         inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
         blueprint=True if blueprint else None,
     )  # fmt: skip
     flag_values[kind] = Sourced(float(values[0]), where)
     config_values = config_file_values(config)
     request, warnings = build_request(merge(config_values, flag_values))
-    check_sweep_size(len(values), where, output_format is SweepFormat.table, request.blueprint is not None)
+    check_sweep_size(len(values), where, output_format == "table", request.blueprint is not None)
     plans = make_sweep(request, values)
     compared = [sweep_under(plans, other) for other in laws_to_compare(request)] if compare_laws else []
     warn_all(warnings + sweep_warnings(plans))
-    emit_sweep(plans, compared, output_format.value, sys.stdout)
+    emit_sweep(plans, compared, output_format, sys.stdout)

@@ -85,8 +85,5 @@ SECTIONS = {
 }
 
 
-METHODS = ("tokens-per-param", "law")
-
-
 #: Sections whose keys are prefixed to make their plan field (inference.tokens is the field inference_tokens).
 FIELD_PREFIXES = {"inference": "inference_"}

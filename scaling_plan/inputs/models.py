@@ -5,10 +5,11 @@ Imported only when a YAML file is read (pydantic costs start-up time the flag-on
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from ..choices import FfnKind, Method, Objective, Recompute, Sharding, Style
 from ..units import parse_quantity
 
 #: A number written as YAML reads it: 1e24 (a string to YAML 1.1), 5.76e23, 70B, 1.4T, $2M.
@@ -48,7 +49,7 @@ class HardwareSection(_Section):
 
 
 class AllocationSection(_Section):
-    method: Literal["tokens-per-param", "law"] | None = Field(None, description="how N and D are chosen")
+    method: Method | None = Field(None, description="how N and D are chosen")
     tokens_per_param: Quantity | None = Field(None, description="r in D = r·N for the tokens-per-param rule")
     law: str | None = Field(None, description="loss law preset or a law file path (relative to this config)")
 
@@ -63,7 +64,7 @@ class InferenceSection(_Section):
     """Inference the model will serve over its life: the plan adds the model with the least lifetime cost."""
 
     tokens: Quantity | None = Field(None, description="tokens served over the model's life, e.g. 2T")
-    objective: Literal["flops", "cost"] | None = Field(
+    objective: Objective | None = Field(
         None, description="minimise lifetime FLOPs, or lifetime dollars (default cost when mfu or price is given)"
     )
     mfu: Quantity | None = Field(None, description="model FLOPs utilisation when serving; default the training MFU")
@@ -83,19 +84,15 @@ class BlueprintSection(_Section):
     n_kv_heads: Quantity | None = Field(None, description="key/value heads (grouped-query attention)")
     vocab_size: Quantity | None = Field(None, description="vocabulary size; default 128000")
     seq_len: Quantity | None = Field(None, description="training sequence length; default 4096")
-    ffn: Literal["gelu", "swiglu"] | None = Field(None, description="FFN kind; default swiglu")
+    ffn: FfnKind | None = Field(None, description="FFN kind; default swiglu")
     tied_embeddings: bool | None = Field(None, description="share input and output embeddings; default false")
-    style: Literal["llama", "gpt"] | None = Field(None, description="block style; default llama")
+    style: Style | None = Field(None, description="block style; default llama")
     experts: Quantity | None = Field(None, description="mixture-of-experts: routed experts per layer")
     active_experts: Quantity | None = Field(None, description="routed experts each token uses (top-k)")
     shared_experts: Quantity | None = Field(None, description="experts every token uses")
     causal_attention: bool | None = Field(None, description="halve attention-score FLOPs in the full count")
-    sharding: Literal["none", "zero-1", "zero-2", "zero-3", "fsdp"] | None = Field(
-        None, description="how states split over GPUs; default zero-3"
-    )
-    recompute: Literal["none", "selective", "full"] | None = Field(
-        None, description="activation recomputation; default full"
-    )
+    sharding: Sharding | None = Field(None, description="how states split over GPUs; default zero-3")
+    recompute: Recompute | None = Field(None, description="activation recomputation; default full")
     micro_batch: Quantity | None = Field(None, description="sequences per GPU per step; default 1")
 
 

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from ..allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
+from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw
 from ..plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
-from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, METHODS, SHAPE_INTEGERS
+from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
 from .values import Sourced, non_negative_number, sourced_choice, sourced_number, sourced_whole
 
 if TYPE_CHECKING:
@@ -174,10 +175,7 @@ def blueprint_request(
     from ..blueprint import (
         DEFAULT_SEQ_LEN,
         DEFAULT_VOCAB_SIZE,
-        FFN_KINDS,
-        RECOMPUTE,
         SHARDINGS,
-        STYLES,
         BlueprintRequest,
         Shape,
         default_d_ff,
@@ -262,7 +260,7 @@ def _inference(
         if extra:
             warnings.append(f"{', '.join(values[f].where for f in extra)} unused without --inference-tokens")
         return None
-    from ..inference import OBJECTIVES, InferenceRequest
+    from ..inference import InferenceRequest
 
     item = values["inference_tokens"]
     tokens = non_negative_number(item.value, item.where)

@@ -1,0 +1,43 @@
+"""Every choice list of the tool, each defined once as a Literal: Typer reads it for the flags (and their help), the
+pydantic models for configs, and so the JSON Schema; the tuples beside them are for the code's own checks.
+
+A leaf module of constants (like errors.py): importing it costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+#: How N and D are chosen: the D = r·N rule, or the law's own compute optimum.
+Method = Literal["tokens-per-param", "law"]
+METHODS: tuple[str, ...] = get_args(Method)
+
+#: What an inference-aware plan minimises over the model's life.
+Objective = Literal["flops", "cost"]
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
+
+#: FFN kind: 2 matrices (gelu) or 3 (SwiGLU, Shazeer 2020).
+FfnKind = Literal["gelu", "swiglu"]
+FFN_KINDS: tuple[str, ...] = get_args(FfnKind)
+
+#: Block style: 'llama' has RMSNorm, no biases and rotary positions; 'gpt' has LayerNorm with biases, a bias in
+#: every linear layer and learned position embeddings (Brown et al. 2020, after Radford et al. 2019).
+Style = Literal["llama", "gpt"]
+STYLES: tuple[str, ...] = get_args(Style)
+
+#: How training states split over GPUs, as a user may name it ('fsdp' is the same as 'zero-3').
+Sharding = Literal["none", "zero-1", "zero-2", "zero-3", "fsdp"]
+SHARDING_CHOICES: tuple[str, ...] = get_args(Sharding)
+
+#: Activation recomputation (Korthikanti et al. 2022).
+Recompute = Literal["none", "selective", "full"]
+RECOMPUTE: tuple[str, ...] = get_args(Recompute)
+
+#: What a sweep's budgets count.
+BudgetUnit = Literal["flops", "dollars", "gpu-hours", "days"]
+
+#: Output formats: every command's, a sweep's (jsonl streams a record per line), and the reports' (markdown for a
+#: pull-request comment).
+OutputFormat = Literal["table", "json", "csv"]
+SweepFormat = Literal["table", "json", "jsonl", "csv"]
+ReportFormat = Literal["table", "json", "csv", "markdown"]
