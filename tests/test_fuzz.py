@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from scaling_plan.cli.app import app
-from scaling_plan.inputs.fields import FIELD_PREFIXES, FLAGS, SECTIONS
+from scaling_plan.inputs.fields import SECTIONS
 from scaling_plan.inputs.lawfile import load_law_file
 
 from .fuzzing import (
@@ -171,10 +171,6 @@ def test_the_bare_command_keeps_its_promises(args: list[str], files: Files) -> N
 # --- random YAML ----------------------------------------------------------------------------------------------------
 
 
-def _field_flag(section: str, field: str) -> str:
-    return FLAGS.get(FIELD_PREFIXES.get(section, "") + field, "")
-
-
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10), st.sampled_from(BAD_NUMBERS)
 )
@@ -199,7 +195,7 @@ def yaml_document(draw: Any) -> dict[str, Any]:
         for field in fields:
             if draw(st.booleans()):
                 good = number(1e-2, 1e26).map(lambda text: _native(text))
-                block[field] = draw(st.one_of(good, good, VALUES))
+                block[field.key] = draw(st.one_of(good, good, VALUES))
         if draw(st.integers(min_value=0, max_value=9)) == 0:
             block[draw(st.text(max_size=8))] = draw(VALUES)
         document[section] = block

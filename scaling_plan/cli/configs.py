@@ -9,8 +9,9 @@ import typer
 
 from ..choices import ReportFormat
 from ..errors import UsageError
+from ..inputs.fields import fields_of
 from .app import EXIT_POLICY_FAILED, EXIT_USAGE, app, error_line, fail, warn_all
-from .options import PANEL_OUTPUT, PANEL_POLICY, ConfigsArgument, option, plan_flags
+from .options import NO_FIELDS, PANEL_OUTPUT, ConfigsArgument, FieldValues, plan_flags, with_fields
 
 
 def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
@@ -76,27 +77,10 @@ def compare_configs(
 
 
 @app.command()
+@with_fields(*fields_of("policy"))
 def check(
     configs: ConfigsArgument,
-    max_loss_gap: Annotated[
-        str | None,
-        option("Largest predicted loss above optimal, in nats/token.", PANEL_POLICY),
-    ] = None,
-    max_compute_overhead: Annotated[
-        str | None,
-        option("Largest extra compute over the optimal run reaching the same loss, in percent.", PANEL_POLICY),
-    ] = None,
-    min_tokens_per_param: Annotated[str | None, option("Fewest training tokens per parameter.", PANEL_POLICY)] = None,
-    max_tokens_per_param: Annotated[str | None, option("Most training tokens per parameter.", PANEL_POLICY)] = None,
-    max_cost_usd: Annotated[
-        str | None, option("Most US dollars the run may cost (needs a price).", PANEL_POLICY)
-    ] = None,
-    max_wall_clock_days: Annotated[
-        str | None, option("Most wall-clock days (needs --gpus in the config).", PANEL_POLICY)
-    ] = None,
-    max_epochs: Annotated[
-        str | None, option("Most passes over the unique data (needs data.unique_tokens in the config).", PANEL_POLICY)
-    ] = None,
+    fields: FieldValues = NO_FIELDS,
     output_format: Annotated[
         ReportFormat,
         typer.Option(
@@ -117,11 +101,7 @@ def check(
     from ..plan import make_plan
     from ..policy import check_plan
 
-    flag_values = plan_flags(
-        max_loss_gap=max_loss_gap, max_compute_overhead=max_compute_overhead,
-        min_tokens_per_param=min_tokens_per_param, max_tokens_per_param=max_tokens_per_param,
-        max_cost_usd=max_cost_usd, max_wall_clock_days=max_wall_clock_days, max_epochs=max_epochs,
-    )  # fmt: skip
+    flag_values = plan_flags(fields)
     policy_limits(flag_values)  # a bad flag is bad for every config: say so once, before reading any
     records = []
     for path in configs:

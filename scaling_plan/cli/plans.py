@@ -8,105 +8,34 @@ from typing import Annotated
 import typer
 
 from ..choices import BudgetUnit, OutputFormat, SweepFormat
+from ..inputs.fields import BLUEPRINT_FIELDS, fields_of
 from .app import app, warn_all
 from .options import (
-    PANEL_BUDGET,
+    NO_FIELDS,
     PANEL_OUTPUT,
     PANEL_SWEEP,
-    ActiveExpertsOption,
-    BlueprintOption,
-    CausalOption,
     CompareLawsOption,
     ConfigOption,
-    DFfOption,
-    DModelOption,
-    ExpertsOption,
-    FfnOption,
-    GpuOption,
-    GpusOption,
-    HeadsOption,
-    InferenceMfuOption,
-    InferenceObjectiveOption,
-    InferencePriceOption,
-    InferenceTokensOption,
-    KvHeadsOption,
-    LawOption,
-    LayersOption,
-    MethodOption,
-    MfuOption,
-    MicroBatchOption,
-    PriceOption,
-    RecomputeOption,
-    SeqLenOption,
-    ShardingOption,
-    SharedExpertsOption,
-    StyleOption,
-    TiedOption,
-    TokensPerParamOption,
-    UniqueTokensOption,
-    VocabSizeOption,
-    blueprint_flags,
+    FieldValues,
     option,
     plan_flags,
+    with_fields,
 )
+
+#: What a plan is asked with: a budget or target, hardware, allocation, data and inference, and a blueprint.
+PLAN_FIELDS = fields_of("budget", "target", "hardware", "allocation", "data", "inference", "blueprint")
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
+]
 
 
 @app.command()
+@with_fields(*PLAN_FIELDS)
 def budget(
-    flops: Annotated[str | None, option("Training compute in FLOPs, e.g. 1e24.", PANEL_BUDGET)] = None,
-    dollars: Annotated[
-        str | None,
-        option("Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.", PANEL_BUDGET),
-    ] = None,
-    gpu_hours: Annotated[str | None, option("GPU-hours, e.g. 5e5; needs --gpu.", PANEL_BUDGET)] = None,
-    days: Annotated[str | None, option("Wall-clock days on --gpus GPUs of --gpu.", PANEL_BUDGET)] = None,
-    params: Annotated[
-        str | None,
-        option("Inverse: the compute that makes a model of this size optimal, e.g. 70B.", PANEL_BUDGET),
-    ] = None,
-    tokens: Annotated[
-        str | None,
-        option("Inverse: the optimal model and compute for this many tokens, e.g. 15T.", PANEL_BUDGET),
-    ] = None,
-    loss: Annotated[
-        str | None,
-        option("Inverse: the least compute that reaches this loss (nats/token).", PANEL_BUDGET),
-    ] = None,
-    gpu: GpuOption = None,
-    mfu: MfuOption = None,
-    gpus: GpusOption = None,
-    price_per_gpu_hour: PriceOption = None,
-    method: MethodOption = None,
-    tokens_per_param: TokensPerParamOption = None,
-    law: LawOption = None,
+    fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
-    unique_tokens: UniqueTokensOption = None,
-    inference_tokens: InferenceTokensOption = None,
-    inference_objective: InferenceObjectiveOption = None,
-    inference_mfu: InferenceMfuOption = None,
-    inference_price_per_gpu_hour: InferencePriceOption = None,
-    blueprint: BlueprintOption = False,
-    layers: LayersOption = None,
-    d_model: DModelOption = None,
-    heads: HeadsOption = None,
-    d_ff: DFfOption = None,
-    kv_heads: KvHeadsOption = None,
-    vocab_size: VocabSizeOption = None,
-    seq_len: SeqLenOption = None,
-    ffn: FfnOption = None,
-    tied_embeddings: TiedOption = None,
-    style: StyleOption = None,
-    experts: ExpertsOption = None,
-    active_experts: ActiveExpertsOption = None,
-    shared_experts: SharedExpertsOption = None,
-    causal_attention: CausalOption = None,
-    sharding: ShardingOption = None,
-    recompute: RecomputeOption = None,
-    micro_batch: MicroBatchOption = None,
     config: ConfigOption = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = "table",
+    output_format: FormatOption = "table",
 ) -> None:
     """Compute-optimal N, D and loss for a budget, with GPU-hours, days and cost when hardware is known.
 
@@ -119,19 +48,7 @@ def budget(
     from ..plan import compare_laws as compare
     from ..plan import make_plan, warnings_for
 
-    flag_values = plan_flags(
-        flops=flops, dollars=dollars, gpu_hours=gpu_hours, days=days, params=params, tokens=tokens, loss=loss,
-        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
-        method=method, tokens_per_param=tokens_per_param, law=law,
-        unique_tokens=unique_tokens, inference_tokens=inference_tokens,
-        inference_objective=inference_objective,
-        inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
-    ) | blueprint_flags(
-        blueprint, ffn=ffn, style=style, sharding=sharding, recompute=recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
-        n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
-        experts=experts, active_experts=active_experts, shared_experts=shared_experts,
-        causal_attention=causal_attention, micro_batch=micro_batch,
-    )  # fmt: skip
+    flag_values = plan_flags(fields)
     config_values = config_file_values(config)
     request, warnings = build_request(merge(config_values, flag_values))
     plan = make_plan(request)
@@ -145,6 +62,7 @@ def budget(
 
 
 @app.command()
+@with_fields(*fields_of("hardware"), *BLUEPRINT_FIELDS)
 def shape(
     params: Annotated[
         str | None, typer.Option(help="Size to shape: active parameters, e.g. 7B.", show_default=False)
@@ -155,30 +73,8 @@ def shape(
             help="Training tokens, for batch size, LR and time (default 20 per parameter).", show_default=False
         ),
     ] = None,
-    gpu: GpuOption = None,
-    mfu: MfuOption = None,
-    gpus: GpusOption = None,
-    price_per_gpu_hour: PriceOption = None,
-    layers: LayersOption = None,
-    d_model: DModelOption = None,
-    heads: HeadsOption = None,
-    d_ff: DFfOption = None,
-    kv_heads: KvHeadsOption = None,
-    vocab_size: VocabSizeOption = None,
-    seq_len: SeqLenOption = None,
-    ffn: FfnOption = None,
-    tied_embeddings: TiedOption = None,
-    style: StyleOption = None,
-    experts: ExpertsOption = None,
-    active_experts: ActiveExpertsOption = None,
-    shared_experts: SharedExpertsOption = None,
-    causal_attention: CausalOption = None,
-    sharding: ShardingOption = None,
-    recompute: RecomputeOption = None,
-    micro_batch: MicroBatchOption = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = "table",
+    fields: FieldValues = NO_FIELDS,
+    output_format: FormatOption = "table",
 ) -> None:
     """A transformer shape near --params (or your own, with --layers and --d-model) and its exact counts.
 
@@ -189,14 +85,8 @@ def shape(
     from ..inputs.request import shape_request
     from ..output.plans import emit_shape
 
-    values = plan_flags(
-        params=params, tokens=tokens, gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour
-    ) | blueprint_flags(
-        True, ffn=ffn, style=style, sharding=sharding, recompute=recompute, n_layers=layers, d_model=d_model, n_heads=heads, d_ff=d_ff,
-        n_kv_heads=kv_heads, vocab_size=vocab_size, seq_len=seq_len, tied_embeddings=tied_embeddings,
-        experts=experts, active_experts=active_experts, shared_experts=shared_experts,
-        causal_attention=causal_attention, micro_batch=micro_batch,
-    )  # fmt: skip
+    given = {"params": params, "tokens": tokens, "blueprint": True}  # shape always makes a blueprint
+    values = plan_flags(fields | given)
     request, target, n_tokens, hardware, warnings = shape_request(values)
     blueprint = make_blueprint(request, target, n_tokens, hardware)
     warn_all(warnings + blueprint_warnings(blueprint))
@@ -204,18 +94,12 @@ def shape(
 
 
 @app.command()
+@with_fields("unique_tokens", "law", *fields_of("hardware"))
 def predict(
     params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False)],
     tokens: Annotated[str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False)],
-    unique_tokens: UniqueTokensOption = None,
-    law: LawOption = None,
-    gpu: GpuOption = None,
-    mfu: MfuOption = None,
-    gpus: GpusOption = None,
-    price_per_gpu_hour: PriceOption = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = "table",
+    fields: FieldValues = NO_FIELDS,
+    output_format: FormatOption = "table",
 ) -> None:
     """The predicted loss of one run (N, D), and how far it is from the law's compute-optimal run at its compute.
 
@@ -226,9 +110,7 @@ def predict(
     from ..output.plans import emit_prediction
     from ..plan import gap_to_optimal, prediction_warnings
 
-    values = plan_flags(
-        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour, law=law, unique_tokens=unique_tokens
-    )  # fmt: skip
+    values = plan_flags(fields)
     values |= {
         "run": Sourced(None, "--params/--tokens"),
         "n_params": Sourced(params, "--params"),
@@ -243,6 +125,7 @@ def predict(
 
 
 @app.command()
+@with_fields(*fields_of("hardware", "allocation", "data", "inference"), "blueprint")
 def sweep(
     start: Annotated[
         str | None, typer.Option("--from", help="Smallest budget, e.g. 1e18.", rich_help_panel=PANEL_SWEEP)
@@ -266,20 +149,8 @@ def sweep(
             PANEL_SWEEP,
         ),
     ] = "flops",
-    gpu: GpuOption = None,
-    mfu: MfuOption = None,
-    gpus: GpusOption = None,
-    price_per_gpu_hour: PriceOption = None,
-    method: MethodOption = None,
-    tokens_per_param: TokensPerParamOption = None,
-    law: LawOption = None,
+    fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
-    unique_tokens: UniqueTokensOption = None,
-    inference_tokens: InferenceTokensOption = None,
-    inference_objective: InferenceObjectiveOption = None,
-    inference_mfu: InferenceMfuOption = None,
-    inference_price_per_gpu_hour: InferencePriceOption = None,
-    blueprint: BlueprintOption = False,
     config: ConfigOption = None,
     output_format: Annotated[
         SweepFormat,
@@ -302,14 +173,7 @@ def sweep(
 
     kind = unit.replace("-", "_")
     values, where = sweep_budgets(start, stop, per_decade, budgets, kind)
-    flag_values = plan_flags(
-        gpu=gpu, mfu=mfu, gpus=gpus, price_per_gpu_hour=price_per_gpu_hour,
-        method=method, tokens_per_param=tokens_per_param, law=law,
-        unique_tokens=unique_tokens, inference_tokens=inference_tokens,
-        inference_objective=inference_objective,
-        inference_mfu=inference_mfu, inference_price_per_gpu_hour=inference_price_per_gpu_hour,
-        blueprint=True if blueprint else None,
-    )  # fmt: skip
+    flag_values = plan_flags(fields)
     flag_values[kind] = Sourced(float(values[0]), where)
     config_values = config_file_values(config)
     request, warnings = build_request(merge(config_values, flag_values))

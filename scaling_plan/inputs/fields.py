@@ -1,89 +1,162 @@
-"""Plan fields: their flags and their place in a config file."""
+"""The one table of plan fields: each field's flag, its place in a config file, its kind, and its help for the flag
+and for the config. The command line builds its options from it (cli/options.py), the config models and so the JSON
+Schema are built from it (inputs/models.py), and messages name a field's flag through it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
-from ..policy import RULES
+from ..budget import DEFAULT_MFU, GPUS
+from ..choices import FfnKind, Method, Objective, Recompute, Sharding, Style
+from ..laws import DEFAULT_LAW, PRESETS
 
-if TYPE_CHECKING:
-    pass
+
+@dataclass(frozen=True)
+class Field:
+    """One plan field. `kind` is "quantity" (1e24, 70B, $2M), "text", "switch" (a flag that asks for something),
+    "bool" (on/off) or a choice Literal from choices.py."""
+
+    name: str  # the plan field, and the name of every command parameter that sets it
+    flag: str | None  # None: only in config files
+    section: str  # where it sits in a config file
+    key: str  # its key in that section
+    kind: Any
+    help: str  # for --help
+    description: str  # for the config schema
+    off_flag: str | None = None  # a bool's flag for False
+    required: bool = False  # in its config section
 
 
-#: A blueprint's fields: the shape (counted as given when n_layers and d_model are), and how it is trained.
-BLUEPRINT_FIELDS = (
-    "n_layers", "d_model", "n_heads", "d_ff", "n_kv_heads", "vocab_size", "seq_len", "ffn", "tied_embeddings", "style",
-    "experts", "active_experts", "shared_experts", "causal_attention", "sharding", "recompute", "micro_batch",
+def _f(name: str, flag: str | None, section: str, kind: Any, help: str, description: str, **extra: Any) -> Field:
+    key = extra.pop("key", name)
+    return Field(name, flag, section, key, kind, help, description, **extra)
+
+
+Q = "quantity"
+FIELDS: tuple[Field, ...] = (
+    _f("flops", "--flops", "budget", Q, "Training compute in FLOPs, e.g. 1e24.", "training compute in FLOPs, e.g. 1e24"),
+    _f("dollars", "--dollars", "budget", Q,
+       "Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.",
+       "money for training, e.g. $2M; needs hardware.gpu and price"),
+    _f("gpu_hours", "--gpu-hours", "budget", Q, "GPU-hours, e.g. 5e5; needs --gpu.",
+       "GPU-hours, e.g. 5e5; needs hardware.gpu"),
+    _f("days", "--days", "budget", Q, "Wall-clock days on --gpus GPUs of --gpu.",
+       "wall-clock days on hardware.gpus GPUs of hardware.gpu"),
+    _f("params", "--params", "target", Q, "Inverse: the compute that makes a model of this size optimal, e.g. 70B.",
+       "model size to make compute-optimal, e.g. 70B"),
+    _f("tokens", "--tokens", "target", Q, "Inverse: the optimal model and compute for this many tokens, e.g. 15T.",
+       "training tokens to make compute-optimal, e.g. 15T"),
+    _f("loss", "--loss", "target", Q, "Inverse: the least compute that reaches this loss (nats/token).",
+       "loss in nats/token to reach with the least compute"),
+    _f("gpu", "--gpu", "hardware", "text", f"GPU preset: {', '.join(GPUS)}.",
+       "GPU preset, e.g. H100-SXM (see `scaling-plan budget --help`)"),
+    _f("mfu", "--mfu", "hardware", Q, f"Model FLOPs utilisation in (0, 1] (default {DEFAULT_MFU:.2f}).",
+       "model FLOPs utilisation in (0, 1]; default 0.40"),
+    _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",
+       "number of GPUs, for wall-clock time (and the `days` budget)"),
+    _f("price_per_gpu_hour", "--price-per-gpu-hour", "hardware", Q,
+       "US dollars per GPU-hour (no default: prices vary too much).", "US dollars per GPU-hour"),
+    _f("method", "--method", "allocation", Method,
+       "How N and D are chosen: the D = r·N rule, or the law's own optimum (default tokens-per-param).",
+       "how N and D are chosen"),
+    _f("tokens_per_param", "--tokens-per-param", "allocation", Q,
+       "r in D = r·N for the tokens-per-param rule (default 20).", "r in D = r·N for the tokens-per-param rule"),
+    _f("law", "--law", "allocation", "text",
+       f"Loss law: {', '.join(PRESETS)}, or a law YAML file (default {DEFAULT_LAW}).",
+       "loss law preset or a law file path (relative to this config)"),
+    _f("unique_tokens", "--unique-tokens", "data", Q,
+       "Unique training tokens available, e.g. 25B: data past it repeats (Muennighoff et al. 2023).",
+       "unique training tokens available, e.g. 25B"),
+    _f("inference_tokens", "--inference-tokens", "inference", Q,
+       "Tokens the model will serve over its life, e.g. 2T: adds the model with the least lifetime compute"
+       " (Sardana et al. 2024).", "tokens served over the model's life, e.g. 2T", key="tokens"),
+    _f("inference_objective", "--inference-objective", "inference", Objective,
+       "Minimise lifetime FLOPs, or lifetime dollars (default: cost when an inference MFU or price is given).",
+       "minimise lifetime FLOPs, or lifetime dollars (default cost when mfu or price is given)", key="objective"),
+    _f("inference_mfu", "--inference-mfu", "inference", Q, "MFU when serving (default: the training MFU).",
+       "model FLOPs utilisation when serving; default the training MFU", key="mfu"),
+    _f("inference_price_per_gpu_hour", "--inference-price-per-gpu-hour", "inference", Q,
+       "US dollars per GPU-hour when serving (default: the training price).",
+       "US dollars per GPU-hour when serving; default the training price", key="price_per_gpu_hour"),
+    _f("n_params", None, "run", Q, "", "parameters of the intended model, e.g. 70B", required=True),
+    _f("n_tokens", None, "run", Q, "", "training tokens of the intended run, e.g. 1.4T", required=True),
+    _f("blueprint", "--blueprint", "blueprint", "switch",
+       "Also size a concrete transformer for N: exact counts, memory per GPU, GPUs, batch size and LR.",
+       "(the section's presence asks for a blueprint)"),
+    _f("n_layers", "--layers", "blueprint", Q, "Explicit shape: layers.", "explicit shape: layers (with d_model)"),
+    _f("d_model", "--d-model", "blueprint", Q, "Explicit shape: model width.",
+       "explicit shape: model width (with n_layers)"),
+    _f("n_heads", "--heads", "blueprint", Q, "Explicit shape: attention heads (default width/128, or /64 under 1024).",
+       "explicit shape: attention heads"),
+    _f("d_ff", "--d-ff", "blueprint", Q, "Explicit shape: FFN width (default 4·d, SwiGLU 8/3·d).",
+       "explicit shape: FFN width"),
+    _f("n_kv_heads", "--kv-heads", "blueprint", Q, "Key/value heads for grouped-query attention (default: all).",
+       "key/value heads (grouped-query attention)"),
+    _f("vocab_size", "--vocab-size", "blueprint", Q, "Vocabulary size (default 128000).",
+       "vocabulary size; default 128000"),
+    _f("seq_len", "--seq-len", "blueprint", Q, "Training sequence length in tokens (default 4096).",
+       "training sequence length; default 4096"),
+    _f("ffn", "--ffn", "blueprint", FfnKind, "FFN kind: gelu (2 matrices) or swiglu (3); default swiglu.",
+       "FFN kind; default swiglu"),
+    _f("tied_embeddings", "--tied-embeddings", "blueprint", "bool",
+       "Share the input and output embedding (default untied).", "share input and output embeddings; default false",
+       off_flag="--untied-embeddings"),
+    _f("style", "--style", "blueprint", Style,
+       "Blocks: llama (RMSNorm, no biases, rotary) or gpt (LayerNorm, biases, learned positions).",
+       "block style; default llama"),
+    _f("experts", "--experts", "blueprint", Q, "Mixture-of-experts: routed experts per layer.",
+       "mixture-of-experts: routed experts per layer"),
+    _f("active_experts", "--active-experts", "blueprint", Q, "Routed experts each token uses (top-k; default 1).",
+       "routed experts each token uses (top-k)"),
+    _f("shared_experts", "--shared-experts", "blueprint", Q, "Experts every token uses besides the routed ones.",
+       "experts every token uses"),
+    _f("causal_attention", "--causal-attention", "blueprint", "bool",
+       "Halve the attention-score FLOPs for causal masking in the full count.",
+       "halve attention-score FLOPs in the full count"),
+    _f("sharding", "--sharding", "blueprint", Sharding,
+       "How optimiser state, gradients and weights split over GPUs (default zero-3).",
+       "how states split over GPUs; default zero-3"),
+    _f("recompute", "--recompute", "blueprint", Recompute,
+       "Activation recomputation: none, selective or full (default full).", "activation recomputation; default full"),
+    _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per step, for activations (default 1).",
+       "sequences per GPU per step; default 1"),
+    _f("max_loss_gap", "--max-loss-gap", "policy", Q, "Largest predicted loss above optimal, in nats/token.",
+       "largest predicted loss above optimal, in nats/token"),
+    _f("max_compute_overhead", "--max-compute-overhead", "policy", Q,
+       "Largest extra compute over the optimal run reaching the same loss, in percent.",
+       "largest extra compute over the optimal run that reaches the same loss, in percent"),
+    _f("min_tokens_per_param", "--min-tokens-per-param", "policy", Q, "Fewest training tokens per parameter.",
+       "fewest training tokens per parameter"),
+    _f("max_tokens_per_param", "--max-tokens-per-param", "policy", Q, "Most training tokens per parameter.",
+       "most training tokens per parameter"),
+    _f("max_cost_usd", "--max-cost-usd", "policy", Q, "Most US dollars the run may cost (needs a price).",
+       "most US dollars the run may cost (needs a price)"),
+    _f("max_wall_clock_days", "--max-wall-clock-days", "policy", Q, "Most wall-clock days (needs --gpus in the config).",
+       "most wall-clock days (needs hardware.gpus)"),
+    _f("max_epochs", "--max-epochs", "policy", Q,
+       "Most passes over the unique data (needs data.unique_tokens in the config).",
+       "most passes over the unique data (needs data.unique_tokens)"),
 )  # fmt: skip
 
+#: Fields by name.
+BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
+#: Each field's flag, for messages (fields only in files have none).
+FLAGS: dict[str, str] = {field.name: field.flag for field in FIELDS if field.flag is not None}
+#: Config sections in file order, each with its fields (the blueprint switch is the section itself).
+SECTIONS: dict[str, tuple[Field, ...]] = {}
+for _field in FIELDS:
+    if _field.kind != "switch":
+        SECTIONS.setdefault(_field.section, ())
+        SECTIONS[_field.section] += (_field,)
 
+#: A blueprint's fields: the shape (counted as given when n_layers and d_model are), and how it is trained.
+BLUEPRINT_FIELDS = tuple(field.name for field in SECTIONS["blueprint"])
 SHAPE_INTEGERS = ("n_layers", "d_model", "n_heads", "d_ff", "n_kv_heads", "vocab_size", "seq_len", "micro_batch")
-
-
 EXPERT_INTEGERS = ("experts", "active_experts", "shared_experts")
 
 
-#: Plan fields, their flags and their place in a config file.
-FLAGS = {
-    "flops": "--flops",
-    "dollars": "--dollars",
-    "gpu_hours": "--gpu-hours",
-    "days": "--days",
-    "params": "--params",
-    "tokens": "--tokens",
-    "loss": "--loss",
-    "gpu": "--gpu",
-    "mfu": "--mfu",
-    "gpus": "--gpus",
-    "price_per_gpu_hour": "--price-per-gpu-hour",
-    "method": "--method",
-    "tokens_per_param": "--tokens-per-param",
-    "law": "--law",
-    "unique_tokens": "--unique-tokens",
-    "inference_tokens": "--inference-tokens",
-    "inference_objective": "--inference-objective",
-    "inference_mfu": "--inference-mfu",
-    "inference_price_per_gpu_hour": "--inference-price-per-gpu-hour",
-    "max_loss_gap": "--max-loss-gap",
-    "max_compute_overhead": "--max-compute-overhead",
-    "min_tokens_per_param": "--min-tokens-per-param",
-    "max_tokens_per_param": "--max-tokens-per-param",
-    "max_cost_usd": "--max-cost-usd",
-    "max_wall_clock_days": "--max-wall-clock-days",
-    "max_epochs": "--max-epochs",
-    "blueprint": "--blueprint",
-    "n_layers": "--layers",
-    "d_model": "--d-model",
-    "n_heads": "--heads",
-    "d_ff": "--d-ff",
-    "n_kv_heads": "--kv-heads",
-    "vocab_size": "--vocab-size",
-    "seq_len": "--seq-len",
-    "ffn": "--ffn",
-    "tied_embeddings": "--tied-embeddings",
-    "style": "--style",
-    "experts": "--experts",
-    "active_experts": "--active-experts",
-    "shared_experts": "--shared-experts",
-    "causal_attention": "--causal-attention",
-    "sharding": "--sharding",
-    "recompute": "--recompute",
-    "micro_batch": "--micro-batch",
-}
-
-
-SECTIONS = {
-    "budget": ("flops", "dollars", "gpu_hours", "days"),
-    "target": ("params", "tokens", "loss"),
-    "hardware": ("gpu", "mfu", "gpus", "price_per_gpu_hour"),
-    "allocation": ("method", "tokens_per_param", "law"),
-    "data": ("unique_tokens",),
-    "inference": ("tokens", "objective", "mfu", "price_per_gpu_hour"),
-    "run": ("n_params", "n_tokens"),
-    "blueprint": BLUEPRINT_FIELDS,
-    "policy": tuple(RULES),
-}
-
-
-#: Sections whose keys are prefixed to make their plan field (inference.tokens is the field inference_tokens).
-FIELD_PREFIXES = {"inference": "inference_"}
+def fields_of(*sections: str) -> tuple[str, ...]:
+    """The names of every field (with a flag) in these config sections, in table order."""
+    return tuple(field.name for field in FIELDS if field.section in sections and field.flag is not None)

@@ -5,12 +5,13 @@ Imported only when a YAML file is read (pydantic costs start-up time the flag-on
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
-from ..choices import FfnKind, Method, Objective, Recompute, Sharding, Style
 from ..units import parse_quantity
+from .fields import SECTIONS
+from .fields import Field as InputField
 
 #: A number written as YAML reads it: 1e24 (a string to YAML 1.1), 5.76e23, 70B, 1.4T, $2M.
 Quantity = Annotated[
@@ -24,113 +25,57 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class BudgetSection(_Section):
-    """Exactly one budget kind (or, instead of a budget, a `target`)."""
-
-    flops: Quantity | None = Field(None, description="training compute in FLOPs, e.g. 1e24")
-    dollars: Quantity | None = Field(None, description="money for training, e.g. $2M; needs hardware.gpu and price")
-    gpu_hours: Quantity | None = Field(None, description="GPU-hours, e.g. 5e5; needs hardware.gpu")
-    days: Quantity | None = Field(None, description="wall-clock days on hardware.gpus GPUs of hardware.gpu")
-
-
-class TargetSection(_Section):
-    """An inverse question instead of a budget: exactly one of these."""
-
-    params: Quantity | None = Field(None, description="model size to make compute-optimal, e.g. 70B")
-    tokens: Quantity | None = Field(None, description="training tokens to make compute-optimal, e.g. 15T")
-    loss: Quantity | None = Field(None, description="loss in nats/token to reach with the least compute")
+#: What each config section is for (its fields, with their descriptions, come from the table of fields).
+SECTION_DOCS = {
+    "budget": "Exactly one budget kind (or, instead of a budget, a `target`).",
+    "target": "An inverse question instead of a budget: exactly one of these.",
+    "hardware": None,
+    "allocation": None,
+    "data": "The unique data available: training past it repeats tokens (Muennighoff et al. 2023).",
+    "inference": "Inference the model will serve over its life: the plan adds the model with the least lifetime cost.",
+    "run": "The run the team intends to train, measured against the compute-optimal run at the same compute.",
+    "blueprint": "A concrete transformer for the plan: its presence asks for one. With n_layers and d_model the shape"
+    " is yours,\n    counted as it is; otherwise one is sized to the plan's N.",
+    "policy": "Limits `scaling-plan check` enforces on the intended run (or, without one, on the plan).",
+}
 
 
-class HardwareSection(_Section):
-    gpu: str | None = Field(None, description="GPU preset, e.g. H100-SXM (see `scaling-plan budget --help`)")
-    mfu: Quantity | None = Field(None, description="model FLOPs utilisation in (0, 1]; default 0.40")
-    gpus: Quantity | None = Field(None, description="number of GPUs, for wall-clock time (and the `days` budget)")
-    price_per_gpu_hour: Quantity | None = Field(None, description="US dollars per GPU-hour")
+def _annotation(field: InputField) -> Any:
+    if field.kind == "quantity":
+        return Quantity
+    if field.kind == "text":
+        return str
+    if field.kind == "bool":
+        return bool
+    return field.kind  # a choice Literal
 
 
-class AllocationSection(_Section):
-    method: Method | None = Field(None, description="how N and D are chosen")
-    tokens_per_param: Quantity | None = Field(None, description="r in D = r·N for the tokens-per-param rule")
-    law: str | None = Field(None, description="loss law preset or a law file path (relative to this config)")
+def _section_model(section: str, fields: tuple[InputField, ...]) -> type[BaseModel]:
+    """A config section's model, built from the table of fields."""
+    definitions: dict[str, Any] = {}
+    for field in fields:
+        if field.required:
+            definitions[field.key] = (_annotation(field), Field(description=field.description))
+        else:
+            definitions[field.key] = (_annotation(field) | None, Field(None, description=field.description))
+    name = f"{section.title()}Section"
+    return create_model(name, __base__=_Section, __doc__=SECTION_DOCS[section], **definitions)
 
 
-class DataSection(_Section):
-    """The unique data available: training past it repeats tokens (Muennighoff et al. 2023)."""
+SECTION_MODELS = {section: _section_model(section, fields) for section, fields in SECTIONS.items()}
 
-    unique_tokens: Quantity | None = Field(None, description="unique training tokens available, e.g. 25B")
-
-
-class InferenceSection(_Section):
-    """Inference the model will serve over its life: the plan adds the model with the least lifetime cost."""
-
-    tokens: Quantity | None = Field(None, description="tokens served over the model's life, e.g. 2T")
-    objective: Objective | None = Field(
-        None, description="minimise lifetime FLOPs, or lifetime dollars (default cost when mfu or price is given)"
-    )
-    mfu: Quantity | None = Field(None, description="model FLOPs utilisation when serving; default the training MFU")
-    price_per_gpu_hour: Quantity | None = Field(
-        None, description="US dollars per GPU-hour when serving; default the training price"
-    )
-
-
-class BlueprintSection(_Section):
-    """A concrete transformer for the plan: its presence asks for one. With n_layers and d_model the shape is yours,
-    counted as it is; otherwise one is sized to the plan's N."""
-
-    n_layers: Quantity | None = Field(None, description="explicit shape: layers (with d_model)")
-    d_model: Quantity | None = Field(None, description="explicit shape: model width (with n_layers)")
-    n_heads: Quantity | None = Field(None, description="explicit shape: attention heads")
-    d_ff: Quantity | None = Field(None, description="explicit shape: FFN width")
-    n_kv_heads: Quantity | None = Field(None, description="key/value heads (grouped-query attention)")
-    vocab_size: Quantity | None = Field(None, description="vocabulary size; default 128000")
-    seq_len: Quantity | None = Field(None, description="training sequence length; default 4096")
-    ffn: FfnKind | None = Field(None, description="FFN kind; default swiglu")
-    tied_embeddings: bool | None = Field(None, description="share input and output embeddings; default false")
-    style: Style | None = Field(None, description="block style; default llama")
-    experts: Quantity | None = Field(None, description="mixture-of-experts: routed experts per layer")
-    active_experts: Quantity | None = Field(None, description="routed experts each token uses (top-k)")
-    shared_experts: Quantity | None = Field(None, description="experts every token uses")
-    causal_attention: bool | None = Field(None, description="halve attention-score FLOPs in the full count")
-    sharding: Sharding | None = Field(None, description="how states split over GPUs; default zero-3")
-    recompute: Recompute | None = Field(None, description="activation recomputation; default full")
-    micro_batch: Quantity | None = Field(None, description="sequences per GPU per step; default 1")
-
-
-class RunSection(_Section):
-    """The run the team intends to train, measured against the compute-optimal run at the same compute."""
-
-    n_params: Quantity = Field(description="parameters of the intended model, e.g. 70B")
-    n_tokens: Quantity = Field(description="training tokens of the intended run, e.g. 1.4T")
-
-
-class PolicySection(_Section):
-    """Limits `scaling-plan check` enforces on the intended run (or, without one, on the plan)."""
-
-    max_loss_gap: Quantity | None = Field(None, description="largest predicted loss above optimal, in nats/token")
-    max_compute_overhead: Quantity | None = Field(
-        None, description="largest extra compute over the optimal run that reaches the same loss, in percent"
-    )
-    min_tokens_per_param: Quantity | None = Field(None, description="fewest training tokens per parameter")
-    max_tokens_per_param: Quantity | None = Field(None, description="most training tokens per parameter")
-    max_cost_usd: Quantity | None = Field(None, description="most US dollars the run may cost (needs a price)")
-    max_wall_clock_days: Quantity | None = Field(None, description="most wall-clock days (needs hardware.gpus)")
-    max_epochs: Quantity | None = Field(None, description="most passes over the unique data (needs data.unique_tokens)")
-
-
-class PlanConfig(_Section):
-    """A scaling-plan config: a budget (or target), hardware, allocation, an intended run and a policy."""
-
-    name: str | None = Field(None, description="a short name for this plan")
-    description: str | None = None
-    budget: BudgetSection | None = None
-    target: TargetSection | None = None
-    hardware: HardwareSection | None = None
-    allocation: AllocationSection | None = None
-    data: DataSection | None = None
-    inference: InferenceSection | None = None
-    run: RunSection | None = None
-    blueprint: BlueprintSection | None = None
-    policy: PolicySection | None = None
+#: A scaling-plan config: a budget (or target), hardware, allocation, an intended run and a policy.
+_PLAN_FIELDS: dict[str, Any] = {
+    "name": (str | None, Field(None, description="a short name for this plan")),
+    "description": (str | None, None),
+    **{section: (model | None, None) for section, model in SECTION_MODELS.items()},
+}
+PlanConfig: type[BaseModel] = create_model(
+    "PlanConfig",
+    __base__=_Section,
+    __doc__="A scaling-plan config: a budget (or target), hardware, allocation, an intended run and a policy.",
+    **_PLAN_FIELDS,
+)
 
 
 class FittedRange(_Section):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError, shown
 from ..laws import PRESETS
-from .fields import FIELD_PREFIXES, SECTIONS
+from .fields import SECTIONS
 from .files import file_label, read_text
 from .values import Sourced
 
@@ -216,18 +216,19 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
     data, lines, label = read_yaml(path, text, label)
     config = validate_model(PlanConfig, data, lines, label)
     values: dict[str, Sourced] = {}
-    if config.name is not None:
-        values["name"] = Sourced(config.name, f"{label}:{lines.get(('name',), 1)}: name")
+    name = getattr(config, "name", None)
+    if name is not None:
+        values["name"] = Sourced(name, f"{label}:{lines.get(('name',), 1)}: name")
     for section, fields in SECTIONS.items():
         block = getattr(config, section)
         for field in fields:
-            value = None if block is None else getattr(block, field)
+            value = None if block is None else getattr(block, field.key)
             if value is None:
                 continue
-            where = f"{label}:{lines.get((section, field), 1)}: {section}.{field}"
-            if field == "law" and value not in PRESETS and path != "-":
+            where = f"{label}:{lines.get((section, field.key), 1)}: {section}.{field.key}"
+            if field.name == "law" and value not in PRESETS and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
-            values[FIELD_PREFIXES.get(section, "") + field] = Sourced(value, where)
+            values[field.name] = Sourced(value, where)
         if section in ("run", "blueprint") and block is not None:
             values[section] = Sourced(None, f"{label}:{lines.get((section,), 1)}: {section}")
     return values
