@@ -1,6 +1,6 @@
 """Human quantities in both directions: '1.4T', '70B', '$2M', '3.2e23' <-> floats.
 
-PyYAML (YAML 1.1) reads `1e24` as a string, so configs and flags both come through `parse_quantity`.
+Configs and flags both come through `parse_quantity`: a quantity may be a YAML number or text such as 70B.
 """
 
 from __future__ import annotations

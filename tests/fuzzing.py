@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -203,6 +203,9 @@ def number(low: float, high: float, integer: bool = False) -> Any:
 
 
 def _enum_values(annotation: Any) -> list[str] | None:
+    """The members of a choice option (a Literal from choices.py, or an Enum)."""
+    if get_origin(annotation) is Literal:
+        return [str(member) for member in get_args(annotation)]
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return [member.value for member in annotation]
     return None

@@ -132,7 +132,7 @@ def test_wrong_types_name_the_field(cli: Cli, tmp_path: Path) -> None:
 
 def test_semantic_errors_in_a_config_name_file_line_and_field(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "budget:\n  flops: 1e24\nhardware:\n  gpu: H100-SXM\n  mfu: 1.5\n")
-    assert f"{path}:5: hardware.mfu: MFU must be in (0, 1]" in cli.error("budget", "-c", path)
+    assert f"{path}:5: hardware.mfu: must be in (0, 1], got 1.5" in cli.error("budget", "-c", path)
     path = write(tmp_path, "budget:\n  flops: 1e24\n  dollars: 5\n", "two.yaml")
     assert "exactly one" in cli.error("budget", "-c", path)
     path = write(tmp_path, "budget:\n  flops: -1e24\n", "neg.yaml")

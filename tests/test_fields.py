@@ -27,7 +27,7 @@ def test_every_flag_in_the_table_is_an_option_of_some_command() -> None:
 def test_every_field_has_its_place_in_the_printed_schema(cli: Cli) -> None:
     schema = json.loads(cli.run("schema").stdout)
     for section, fields in SECTIONS.items():
-        reference = schema["properties"][section]["anyOf"][0]["$ref"].rsplit("/", 1)[-1]
+        reference = schema["properties"][section]["$ref"].rsplit("/", 1)[-1]
         properties = schema["$defs"][reference]["properties"]
         assert list(properties) == [field.key for field in fields], section
         for field in fields:

@@ -68,7 +68,7 @@ def test_an_alias_bomb_is_refused_before_it_is_expanded(cli: Cli, tmp_path: Path
 
 def test_a_few_aliases_are_ordinary_yaml(cli: Cli, tmp_path: Path, loader: str) -> None:
     shared = tmp_path / "shared.yaml"
-    shared.write_text("budget:\n  flops: &c 1e22\npolicy:\n  max_tokens_per_param: 40\nname: *c\n")
+    shared.write_text("budget:\n  flops: &c 1e22\npolicy:\n  max_tokens_per_param: 40\n  max_cost_usd: *c\n")
     assert cli.json("budget", "--config", str(shared))["n_params"] > 0
 
 

@@ -27,6 +27,12 @@ class Field:
     description: str  # for the config schema
     off_flag: str | None = None  # a bool's flag for False
     required: bool = False  # in its config section
+    # The range a quantity must lie in; the defaults are "positive". Enforced on config values by the models and
+    # written into the schema; request.py checks flags the same way.
+    low: float = 0.0
+    low_inclusive: bool = False
+    high: float | None = None
+    whole: bool = False
 
 
 def _f(name: str, flag: str | None, section: str, kind: Any, help: str, description: str, **extra: Any) -> Field:
@@ -53,9 +59,9 @@ FIELDS: tuple[Field, ...] = (
     _f("gpu", "--gpu", "hardware", "text", f"GPU preset: {', '.join(GPUS)}.",
        "GPU preset, e.g. H100-SXM (see `scaling-plan budget --help`)"),
     _f("mfu", "--mfu", "hardware", Q, f"Model FLOPs utilisation in (0, 1] (default {DEFAULT_MFU:.2f}).",
-       "model FLOPs utilisation in (0, 1]; default 0.40"),
+       "model FLOPs utilisation in (0, 1]; default 0.40", high=1.0),
     _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",
-       "number of GPUs, for wall-clock time (and the `days` budget)"),
+       "number of GPUs, for wall-clock time (and the `days` budget)", low=1.0, low_inclusive=True, whole=True),
     _f("price_per_gpu_hour", "--price-per-gpu-hour", "hardware", Q,
        "US dollars per GPU-hour (no default: prices vary too much).", "US dollars per GPU-hour"),
     _f("method", "--method", "allocation", Method,
@@ -71,33 +77,33 @@ FIELDS: tuple[Field, ...] = (
        "unique training tokens available, e.g. 25B"),
     _f("inference_tokens", "--inference-tokens", "inference", Q,
        "Tokens the model will serve over its life, e.g. 2T: adds the model with the least lifetime compute"
-       " (Sardana et al. 2024).", "tokens served over the model's life, e.g. 2T", key="tokens"),
+       " (Sardana et al. 2024).", "tokens served over the model's life, e.g. 2T", key="tokens", low_inclusive=True),
     _f("inference_objective", "--inference-objective", "inference", Objective,
        "Minimise lifetime FLOPs, or lifetime dollars (default: cost when an inference MFU or price is given).",
        "minimise lifetime FLOPs, or lifetime dollars (default cost when mfu or price is given)", key="objective"),
     _f("inference_mfu", "--inference-mfu", "inference", Q, "MFU when serving (default: the training MFU).",
-       "model FLOPs utilisation when serving; default the training MFU", key="mfu"),
+       "model FLOPs utilisation when serving; default the training MFU", key="mfu", high=1.0),
     _f("inference_price_per_gpu_hour", "--inference-price-per-gpu-hour", "inference", Q,
        "US dollars per GPU-hour when serving (default: the training price).",
        "US dollars per GPU-hour when serving; default the training price", key="price_per_gpu_hour"),
-    _f("n_params", None, "run", Q, "", "parameters of the intended model, e.g. 70B", required=True),
-    _f("n_tokens", None, "run", Q, "", "training tokens of the intended run, e.g. 1.4T", required=True),
+    _f("n_params", None, "run", Q, "", "parameters of the intended model, e.g. 70B", required=True, low=1.0, low_inclusive=True),
+    _f("n_tokens", None, "run", Q, "", "training tokens of the intended run, e.g. 1.4T", required=True, low=1.0, low_inclusive=True),
     _f("blueprint", "--blueprint", "blueprint", "switch",
        "Also size a concrete transformer for N: exact counts, memory per GPU, GPUs, batch size and LR.",
        "(the section's presence asks for a blueprint)"),
-    _f("n_layers", "--layers", "blueprint", Q, "Explicit shape: layers.", "explicit shape: layers (with d_model)"),
+    _f("n_layers", "--layers", "blueprint", Q, "Explicit shape: layers.", "explicit shape: layers (with d_model)", low=1.0, low_inclusive=True, whole=True),
     _f("d_model", "--d-model", "blueprint", Q, "Explicit shape: model width.",
-       "explicit shape: model width (with n_layers)"),
+       "explicit shape: model width (with n_layers)", low=1.0, low_inclusive=True, whole=True),
     _f("n_heads", "--heads", "blueprint", Q, "Explicit shape: attention heads (default width/128, or /64 under 1024).",
-       "explicit shape: attention heads"),
+       "explicit shape: attention heads", low=1.0, low_inclusive=True, whole=True),
     _f("d_ff", "--d-ff", "blueprint", Q, "Explicit shape: FFN width (default 4·d, SwiGLU 8/3·d).",
-       "explicit shape: FFN width"),
+       "explicit shape: FFN width", low=1.0, low_inclusive=True, whole=True),
     _f("n_kv_heads", "--kv-heads", "blueprint", Q, "Key/value heads for grouped-query attention (default: all).",
-       "key/value heads (grouped-query attention)"),
+       "key/value heads (grouped-query attention)", low=1.0, low_inclusive=True, whole=True),
     _f("vocab_size", "--vocab-size", "blueprint", Q, "Vocabulary size (default 128000).",
-       "vocabulary size; default 128000"),
+       "vocabulary size; default 128000", low=1.0, low_inclusive=True, whole=True),
     _f("seq_len", "--seq-len", "blueprint", Q, "Training sequence length in tokens (default 4096).",
-       "training sequence length; default 4096"),
+       "training sequence length; default 4096", low=1.0, low_inclusive=True, whole=True),
     _f("ffn", "--ffn", "blueprint", FfnKind, "FFN kind: gelu (2 matrices) or swiglu (3); default swiglu.",
        "FFN kind; default swiglu"),
     _f("tied_embeddings", "--tied-embeddings", "blueprint", "bool",
@@ -107,11 +113,11 @@ FIELDS: tuple[Field, ...] = (
        "Blocks: llama (RMSNorm, no biases, rotary) or gpt (LayerNorm, biases, learned positions).",
        "block style; default llama"),
     _f("experts", "--experts", "blueprint", Q, "Mixture-of-experts: routed experts per layer.",
-       "mixture-of-experts: routed experts per layer"),
+       "mixture-of-experts: routed experts per layer", low_inclusive=True, whole=True),
     _f("active_experts", "--active-experts", "blueprint", Q, "Routed experts each token uses (top-k; default 1).",
-       "routed experts each token uses (top-k)"),
+       "routed experts each token uses (top-k)", low_inclusive=True, whole=True),
     _f("shared_experts", "--shared-experts", "blueprint", Q, "Experts every token uses besides the routed ones.",
-       "experts every token uses"),
+       "experts every token uses", low_inclusive=True, whole=True),
     _f("causal_attention", "--causal-attention", "blueprint", "bool",
        "Halve the attention-score FLOPs for causal masking in the full count.",
        "halve attention-score FLOPs in the full count"),
@@ -121,23 +127,23 @@ FIELDS: tuple[Field, ...] = (
     _f("recompute", "--recompute", "blueprint", Recompute,
        "Activation recomputation: none, selective or full (default full).", "activation recomputation; default full"),
     _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per step, for activations (default 1).",
-       "sequences per GPU per step; default 1"),
+       "sequences per GPU per step; default 1", low=1.0, low_inclusive=True, whole=True),
     _f("max_loss_gap", "--max-loss-gap", "policy", Q, "Largest predicted loss above optimal, in nats/token.",
-       "largest predicted loss above optimal, in nats/token"),
+       "largest predicted loss above optimal, in nats/token", low_inclusive=True),
     _f("max_compute_overhead", "--max-compute-overhead", "policy", Q,
        "Largest extra compute over the optimal run reaching the same loss, in percent.",
-       "largest extra compute over the optimal run that reaches the same loss, in percent"),
+       "largest extra compute over the optimal run that reaches the same loss, in percent", low_inclusive=True),
     _f("min_tokens_per_param", "--min-tokens-per-param", "policy", Q, "Fewest training tokens per parameter.",
-       "fewest training tokens per parameter"),
+       "fewest training tokens per parameter", low_inclusive=True),
     _f("max_tokens_per_param", "--max-tokens-per-param", "policy", Q, "Most training tokens per parameter.",
-       "most training tokens per parameter"),
+       "most training tokens per parameter", low_inclusive=True),
     _f("max_cost_usd", "--max-cost-usd", "policy", Q, "Most US dollars the run may cost (needs a price).",
-       "most US dollars the run may cost (needs a price)"),
+       "most US dollars the run may cost (needs a price)", low_inclusive=True),
     _f("max_wall_clock_days", "--max-wall-clock-days", "policy", Q, "Most wall-clock days (needs --gpus in the config).",
-       "most wall-clock days (needs hardware.gpus)"),
+       "most wall-clock days (needs hardware.gpus)", low_inclusive=True),
     _f("max_epochs", "--max-epochs", "policy", Q,
        "Most passes over the unique data (needs data.unique_tokens in the config).",
-       "most passes over the unique data (needs data.unique_tokens)"),
+       "most passes over the unique data (needs data.unique_tokens)", low_inclusive=True),
 )  # fmt: skip
 
 #: Fields by name.
@@ -153,8 +159,28 @@ for _field in FIELDS:
 
 #: A blueprint's fields: the shape (counted as given when n_layers and d_model are), and how it is trained.
 BLUEPRINT_FIELDS = tuple(field.name for field in SECTIONS["blueprint"])
-SHAPE_INTEGERS = ("n_layers", "d_model", "n_heads", "d_ff", "n_kv_heads", "vocab_size", "seq_len", "micro_batch")
-EXPERT_INTEGERS = ("experts", "active_experts", "shared_experts")
+#: Whole numbers of a shape (at least 1) and of its experts (at least 0).
+SHAPE_INTEGERS = tuple(field.name for field in SECTIONS["blueprint"] if field.whole and field.low == 1)
+EXPERT_INTEGERS = tuple(field.name for field in SECTIONS["blueprint"] if field.whole and field.low == 0)
+
+
+def range_problem(field: Field, value: float) -> str | None:
+    """What is wrong with a quantity for this field, in the words request.py uses for flags; None when it fits."""
+    if field.whole and value != int(value):
+        return f"must be a whole number of at least {field.low:g}, got {value:g}"
+    if field.high is not None and not (field.low < value <= field.high):
+        return f"must be in ({field.low:g}, {field.high:g}], got {value:g}"
+    if field.low_inclusive and value < field.low:
+        if field.whole:
+            return f"must be a whole number of at least {field.low:g}, got {value:g}"
+        return (
+            f"must not be negative, got {value:g}"
+            if field.low == 0
+            else f"must be at least {field.low:g}, got {value:g}"
+        )
+    if not field.low_inclusive and value <= field.low:
+        return f"must be positive, got {value:g}"
+    return None
 
 
 def fields_of(*sections: str) -> tuple[str, ...]:

@@ -5,20 +5,88 @@ Imported only when a YAML file is read (pydantic costs start-up time the flag-on
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
+from ..budget import GPUS, find_gpu
+from ..laws import PRESETS
 from ..units import parse_quantity
-from .fields import SECTIONS
+from .fields import SECTIONS, range_problem
 from .fields import Field as InputField
 
-#: A number written as YAML reads it: 1e24 (a string to YAML 1.1), 5.76e23, 70B, 1.4T, $2M.
+#: A quantity as text, the way units.parse_quantity reads it: '$2M', '70B', '1.4T', '5.76e23' (never negative, and
+#: with an exponent that stays finite).
+QUANTITY_PATTERN = (
+    r"^\s*\$?\s*\+?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?(?:[0-9]{1,2}|[0-2][0-9]{2}|30[0-7]))?"
+    r"[kKmMbBtTpP]?\s*$"
+)
+#: Largest finite float: a bound that also refuses .inf.
+_LARGEST = 1.7976931348623157e308
+
+#: A number written as YAML reads it: 1e24, 5.76e23, or text such as 70B, 1.4T, $2M (law files: positive).
 Quantity = Annotated[
     float,
     BeforeValidator(parse_quantity),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\$?[0-9.eE+_-]+[kKmMbBtTpP]?$"}]}),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": QUANTITY_PATTERN}]}),
 ]
+
+
+def _number_schema(field: InputField) -> dict[str, Any]:
+    """The JSON Schema of a field's quantity: a number in its range, or text in the form units.py reads.
+
+    NaN passes every ordinary comparison, so each lower bound is also written as a `not` (which NaN fails)."""
+    number: dict[str, Any] = {"type": "integer" if field.whole else "number"}
+    if field.low_inclusive:
+        number |= {"minimum": field.low, "not": {"exclusiveMaximum": field.low}}
+    else:
+        number |= {"exclusiveMinimum": field.low, "not": {"maximum": field.low}}
+    number["maximum"] = field.high if field.high is not None else _LARGEST
+    text: dict[str, Any] = {"type": "string", "pattern": QUANTITY_PATTERN}
+    if not field.low_inclusive and field.low == 0:  # text for a positive quantity is not all zeros
+        text["not"] = {"pattern": r"^[\s$+]*[0._]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
+    return {"anyOf": [number, text], "description": field.description}
+
+
+def _in_range(field: InputField) -> Any:
+    def check(value: float) -> float:
+        problem = range_problem(field, value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+def _known_gpu(name: str) -> str:
+    if find_gpu(name) is None:
+        raise ValueError(f"unknown GPU {name!r}; choose one of {', '.join(GPUS)}")
+    return name
+
+
+def _case_free(name: str) -> str:
+    """A regex for a name matched as find_gpu matches it: any case, '-' or '_' alike."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else "[-_]" if c in "-_" else re.escape(c) for c in name)
+
+
+def _annotation(field: InputField) -> Any:
+    """A field's type, validation and JSON Schema, from its row in the table."""
+    if field.kind == "quantity":
+        return Annotated[
+            float, BeforeValidator(parse_quantity), _in_range(field), WithJsonSchema(_number_schema(field))
+        ]
+    if field.name == "gpu":
+        pattern = r"^\s*(?:" + "|".join(_case_free(name) for name in GPUS) + r")\s*$"
+        return Annotated[str, AfterValidator(_known_gpu), WithJsonSchema({"type": "string", "pattern": pattern})]
+    if field.name == "law":  # a preset, or a law file (checked when the config is read, relative to it)
+        law_schema = {"anyOf": [{"enum": list(PRESETS)}, {"type": "string", "pattern": r"(?:\.[yY][aA]?[mM][lL]$|/)"}]}
+        return Annotated[str, WithJsonSchema(law_schema)]
+    if field.kind == "text":
+        return str
+    if field.kind == "bool":
+        return Annotated[bool, Strict()]  # true or false: YAML 1.2 reads yes and on as text
+    return field.kind  # a choice Literal
 
 
 class _Section(BaseModel):
@@ -40,16 +108,6 @@ SECTION_DOCS = {
 }
 
 
-def _annotation(field: InputField) -> Any:
-    if field.kind == "quantity":
-        return Quantity
-    if field.kind == "text":
-        return str
-    if field.kind == "bool":
-        return bool
-    return field.kind  # a choice Literal
-
-
 def _section_model(section: str, fields: tuple[InputField, ...]) -> type[BaseModel]:
     """A config section's model, built from the table of fields."""
     definitions: dict[str, Any] = {}
@@ -59,7 +117,9 @@ def _section_model(section: str, fields: tuple[InputField, ...]) -> type[BaseMod
         else:
             definitions[field.key] = (_annotation(field) | None, Field(None, description=field.description))
     name = f"{section.title()}Section"
-    return create_model(name, __base__=_Section, __doc__=SECTION_DOCS[section], **definitions)
+    extra: dict[str, Any] | None = {"minProperties": 1, "maxProperties": 1} if section in ("budget", "target") else None
+    config = ConfigDict(extra="forbid", json_schema_extra=extra)
+    return create_model(name, __config__=config, __doc__=SECTION_DOCS[section], **definitions)
 
 
 SECTION_MODELS = {section: _section_model(section, fields) for section, fields in SECTIONS.items()}
@@ -70,9 +130,14 @@ _PLAN_FIELDS: dict[str, Any] = {
     "description": (str | None, None),
     **{section: (model | None, None) for section, model in SECTION_MODELS.items()},
 }
+#: What build_request also requires of a config: exactly one budget or target, or an intended run to give one.
+_ONE_GIVEN: dict[str, Any] = {
+    "not": {"required": ["budget", "target"]},
+    "anyOf": [{"required": ["budget"]}, {"required": ["target"]}, {"required": ["run"]}],
+}
 PlanConfig: type[BaseModel] = create_model(
     "PlanConfig",
-    __base__=_Section,
+    __config__=ConfigDict(extra="forbid", json_schema_extra=_ONE_GIVEN),
     __doc__="A scaling-plan config: a budget (or target), hardware, allocation, an intended run and a policy.",
     **_PLAN_FIELDS,
 )

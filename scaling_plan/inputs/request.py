@@ -19,7 +19,7 @@ from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw
 from ..plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
-from .values import Sourced, non_negative_number, sourced_choice, sourced_number, sourced_whole
+from .values import Sourced, checked_number, non_negative_number, sourced_choice, sourced_number, sourced_whole
 
 if TYPE_CHECKING:
     from ..blueprint import BlueprintRequest
@@ -27,12 +27,7 @@ if TYPE_CHECKING:
 
 
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
-    mfu = sourced_number(values, "mfu")
-    if mfu is not None and mfu > 1:
-        raise UsageError(values["mfu"].where, f"MFU must be in (0, 1], got {mfu:g}")
-    n_gpus = sourced_number(values, "gpus")
-    if n_gpus is not None and n_gpus != int(n_gpus):
-        raise UsageError(values["gpus"].where, f"must be a whole number of GPUs, got {n_gpus:g}")
+    mfu, n_gpus = checked_number(values, "mfu"), checked_number(values, "gpus")
     price = sourced_number(values, "price_per_gpu_hour")
     gpu_item = values.get("gpu")
     if gpu_item is None:
@@ -84,11 +79,8 @@ def resolve_law(item: Sourced | None) -> Law:
 def _intended_run(values: Mapping[str, Sourced]) -> IntendedRun | None:
     if "run" not in values:
         return None
-    n_params, n_tokens = sourced_number(values, "n_params"), sourced_number(values, "n_tokens")
+    n_params, n_tokens = checked_number(values, "n_params"), checked_number(values, "n_tokens")
     assert n_params is not None and n_tokens is not None  # the config model requires both
-    for field, value in (("n_params", n_params), ("n_tokens", n_tokens)):
-        if value < 1:
-            raise UsageError(values[field].where, f"must be at least 1, got {value:g}")
     return IntendedRun(n_params, n_tokens, values["run"].where)
 
 
@@ -109,10 +101,12 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     elif run is not None:
         given, given_value, given_where = "flops", run.compute_flops, run.where
     else:
+        config = values.get("config")
         raise UsageError(
-            "",
+            "" if config is None else config.where,
             "no budget given: use one of --flops, --dollars, --gpu-hours, --days (with --gpus),"
-            " or ask an inverse question with --params, --tokens or --loss",
+            " or ask an inverse question with --params, --tokens or --loss"
+            + ("" if config is None else " (or give the config a budget:, target: or run: section)"),
         )
     warnings: list[str] = []
     hardware = _hardware(values, given, warnings)
@@ -270,9 +264,7 @@ def _inference(
             f"inference-aware allocation needs a law whose optimum is the minimum of its own L(N, D); {law.name}'s"
             " frontier is a separate fit (Kaplan et al. 2020, Table 6), so use a parametric law",
         )
-    mfu = sourced_number(values, "inference_mfu")
-    if mfu is not None and mfu > 1:
-        raise UsageError(values["inference_mfu"].where, f"MFU must be in (0, 1], got {mfu:g}")
+    mfu = checked_number(values, "inference_mfu")
     price = sourced_number(values, "inference_price_per_gpu_hour")
     objective_item = values.get("inference_objective")
     objective = str(objective_item.value) if objective_item else ("cost" if mfu or price else "flops")

@@ -90,3 +90,17 @@ def config_file_values(path: str | None) -> dict[str, Sourced]:
     from .yaml_files import load_config
 
     return load_config(path)
+
+
+def checked_number(values: Mapping[str, Sourced], field: str) -> float | None:
+    """A field's quantity, in the range its row in the table of fields gives (the same check the config models make)."""
+    from .fields import BY_NAME, range_problem
+
+    item = values.get(field)
+    if item is None:
+        return None
+    number = _quantity(item.value, item.where)
+    problem = range_problem(BY_NAME[field], number)
+    if problem is not None:
+        raise UsageError(item.where, problem)
+    return number

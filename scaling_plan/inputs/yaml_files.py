@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -53,7 +54,7 @@ def read_yaml(
     lines: dict[Path, int] = {(): 1}
     try:
         _check_yaml_size(text, label, what)
-        loader = _safe_loader()(text)
+        loader = _core_schema(_safe_loader())(text)
         node = loader.get_single_node()
         if node is None:
             raise UsageError(f"{label}:1", "the file is empty")
@@ -80,6 +81,51 @@ def _safe_loader() -> Any:
     import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+#: Where YAML 1.1 (PyYAML's default) and 1.2 (what editors' language servers read) differ, configs are read as YAML
+#: 1.2's core schema: `yes`, `no`, `on`, `off` are text (a true/false field refuses them), `010` is ten, `1e24` is a
+#: number, and `2026-12-01` is text. The regular expressions are the 1.2 spec's (section 10.3.2).
+_CORE_SCHEMA = {
+    "tag:yaml.org,2002:null": (r"~|null|Null|NULL|", "~nN"),
+    "tag:yaml.org,2002:bool": (r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    "tag:yaml.org,2002:int": (r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", "-+0123456789"),
+    "tag:yaml.org,2002:float": (
+        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+0123456789.",
+    ),
+}
+_YAML_11_ONLY = {"tag:yaml.org,2002:timestamp"}
+
+
+@functools.cache
+def _core_schema(base: Any) -> Any:
+    """The loader `base` (libyaml's or PyYAML's safe loader), resolving plain scalars by YAML 1.2's core schema."""
+    import re
+
+    replaced = set(_CORE_SCHEMA) | _YAML_11_ONLY
+
+    class CoreSchemaLoader(base):  # type: ignore[misc]
+        pass
+
+    CoreSchemaLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in replaced]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    for tag, (pattern, first) in _CORE_SCHEMA.items():
+        CoreSchemaLoader.add_implicit_resolver(
+            tag, re.compile(f"^(?:{pattern})$"), [*first, *([""] if tag.endswith("null") else [])]
+        )
+    CoreSchemaLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    return CoreSchemaLoader
+
+
+def _construct_int(loader: Any, node: Any) -> int:
+    """A YAML 1.2 integer: decimal (leading zeros and all), 0o octal or 0x hexadecimal."""
+    text = str(loader.construct_scalar(node))
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
 
 
 def _check_yaml_size(text: str, label: str, what: str) -> None:
@@ -215,7 +261,7 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
 
     data, lines, label = read_yaml(path, text, label)
     config = validate_model(PlanConfig, data, lines, label)
-    values: dict[str, Sourced] = {}
+    values: dict[str, Sourced] = {"config": Sourced(label, f"{label}:1")}  # the file itself, for messages
     name = getattr(config, "name", None)
     if name is not None:
         values["name"] = Sourced(name, f"{label}:{lines.get(('name',), 1)}: name")

@@ -19,8 +19,25 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def config_schema() -> dict[str, Any]:
-    schema = PlanConfig.model_json_schema()
+    """The config's schema. An optional key is simply left out, so the schema offers no `null` (pydantic writes every
+    optional field as `X or null`): an editor then completes `gpu:` with the GPU names, not with null."""
+    schema = _without_null(PlanConfig.model_json_schema())
     return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": "scaling-plan config"}
+
+
+def _without_null(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_without_null(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    cleaned = {key: _without_null(value) for key, value in schema.items()}
+    options = cleaned.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        kept = [option for option in options if option != {"type": "null"}]
+        del cleaned["anyOf"]
+        cleaned.pop("default", None)
+        cleaned = kept[0] | cleaned if len(kept) == 1 else {"anyOf": kept, **cleaned}
+    return cleaned
 
 
 def law_file_schema() -> dict[str, Any]:
