@@ -1,7 +1,5 @@
 """The commands over config files: compare and check."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any
 

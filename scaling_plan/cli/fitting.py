@@ -1,7 +1,5 @@
 """Your own law: fit, experiments and plot."""
 
-from __future__ import annotations
-
 import math
 import os
 import sys

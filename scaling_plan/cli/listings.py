@@ -1,7 +1,5 @@
 """Listings: the presets (laws, gpus) and the JSON Schemas."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """The planning commands: budget, shape, predict and sweep."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
