@@ -17,6 +17,7 @@ run weights (a resample's multiplicity of each run), warm-started from the full-
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -100,6 +101,20 @@ class Fit:
     def frontier_exponent(self) -> float:
         """a in N_opt ∝ C^a: β/(α+β) (Hoffmann et al. 2022, eq. 4)."""
         return self.beta / (self.alpha + self.beta)
+
+    @property
+    def finite(self) -> bool:
+        """False when the best fit ran away to infinite constants: no law fits these runs."""
+        return all(math.isfinite(value) for value in (*self.constants, self.objective))
+
+    @property
+    def problem(self) -> str | None:
+        """Why this fit is not a law to plan with (it did not converge, or an exponent is not positive), or None."""
+        if not self.converged:
+            return f"the fit did not converge in {self.iterations} iterations"
+        if not (self.alpha > 0 and self.beta > 0):
+            return f"the best fit is degenerate (alpha = {self.alpha:.4g}, beta = {self.beta:.4g}; both must be > 0)"
+        return None
 
 
 @dataclass(frozen=True)

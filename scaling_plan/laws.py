@@ -239,3 +239,9 @@ PRESETS: dict[str, Law] = {
 }
 
 DEFAULT_LAW = "epoch-2024"
+
+
+def optimal_tokens_per_param(law: Law, compute_flops: float) -> float:
+    """D/N of the law's own compute optimum at this compute (`scaling-plan laws` lists it at 1e24 FLOPs)."""
+    n_params, n_tokens = law.optimum(compute_flops)
+    return float(n_tokens / n_params)

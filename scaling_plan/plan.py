@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .allocate import (
     Allocator,
@@ -199,9 +199,20 @@ def _compute_for_given(request: PlanRequest) -> tuple[float, tuple[float, float]
     raise UsageError(request.given_where, f"no training compute up to 1e60 FLOPs gives {kind} = {value:g}")
 
 
-def outcome(
-    request: PlanRequest, compute_flops: Num, allocation: tuple[Num, Num] | None = None
-) -> tuple[Num, Num, Num, Num | None, Num | None, Num | None]:
+class Outcome(NamedTuple):
+    """A plan's numbers at one compute (floats), or a sweep's at many (arrays of one value per budget): Any, since a
+    NamedTuple cannot be generic over the float-or-array Num on Python 3.10."""
+
+    compute_flops: Any
+    n_params: Any
+    n_tokens: Any
+    loss_nats: Any
+    gpu_hours: Any  # None without hardware, like the two after it
+    wall_clock_days: Any
+    cost_usd: Any
+
+
+def outcome(request: PlanRequest, compute_flops: Num, allocation: tuple[Num, Num] | None = None) -> Outcome:
     """N, D, loss, GPU-hours, days and cost at the given compute: the one place a plan's numbers are made.
 
     `allocation` is an (N, D) already fixed by the question (an inverse target); else the allocator chooses it.
@@ -210,18 +221,18 @@ def outcome(
     loss_nats = request.law.loss(n_params, n_tokens)
     hardware = request.hardware
     if hardware is None:
-        return n_params, n_tokens, loss_nats, None, None, None
+        return Outcome(compute_flops, n_params, n_tokens, loss_nats, None, None, None)
     gpu_hours = hardware.gpu_hours(compute_flops)
-    return n_params, n_tokens, loss_nats, gpu_hours, hardware.wall_clock_days(gpu_hours), hardware.cost_usd(gpu_hours)
+    days, cost = hardware.wall_clock_days(gpu_hours), hardware.cost_usd(gpu_hours)
+    return Outcome(compute_flops, n_params, n_tokens, loss_nats, gpu_hours, days, cost)
 
 
-def _require_plannable(request: PlanRequest, numbers: Sequence[float | None]) -> None:
-    n_params, n_tokens = numbers[1:3]
+def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
+    n_params, n_tokens = numbers.n_params, numbers.n_tokens
     if not all(x is None or (math.isfinite(x) and x > 0) for x in numbers):
         raise UsageError(
             request.given_where, f"{request.given} = {request.given_value:g} is beyond what floating point can plan"
         )
-    assert n_params is not None and n_tokens is not None
     if n_params < 1 or n_tokens < 1:
         raise UsageError(
             request.given_where,
@@ -288,11 +299,11 @@ def plan_inference(
 def make_plan(request: PlanRequest) -> Plan:
     """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
     compute_flops, allocation = _compute_for_given(request)
-    numbers = (compute_flops, *outcome(request, compute_flops, allocation))
+    numbers = outcome(request, compute_flops, allocation)
     if request.given == "loss":  # the solver meets the target to the last bits; the plan reports the loss asked for
-        numbers = (*numbers[:3], request.given_value, *numbers[4:])
+        numbers = numbers._replace(loss_nats=request.given_value)
     _require_plannable(request, numbers)
-    n_params, n_tokens, loss_nats = numbers[1], numbers[2], numbers[3]
+    n_params, n_tokens, loss_nats = numbers.n_params, numbers.n_tokens, numbers.loss_nats
     run = request.run
     gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
     return Plan(

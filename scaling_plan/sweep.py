@@ -81,20 +81,20 @@ def make_sweep(request: PlanRequest, given_values: NDArray[np.float64]) -> Sweep
 
     assert request.given in BUDGET_KINDS
     compute_flops = budget_compute(request, given_values)
-    numbers = (compute_flops, *outcome(request, compute_flops))
+    numbers = outcome(request, compute_flops)
     with np.errstate(invalid="ignore"):
         plannable = np.ones(len(given_values), dtype=bool)
         for values in numbers:
             if values is not None:
                 plannable &= np.isfinite(values) & (values > 0)
-        plannable &= (numbers[1] >= 1) & (numbers[2] >= 1)
+        plannable &= (numbers.n_params >= 1) & (numbers.n_tokens >= 1)
     if not plannable.all():
         # The single-plan check says what is wrong with the first budget that fails, in the same words.
         make_plan(replace(request, given_value=float(given_values[int(np.argmin(plannable))])))
     inference_n_params = None
     if request.inference is not None:
         inference_n_params = least_lifetime_params(
-            request.law, request.inference, request.hardware, numbers[1], numbers[3]
+            request.law, request.inference, request.hardware, numbers.n_params, numbers.loss_nats
         )
     return Sweep(request, given_values, *numbers, inference_n_params)
 

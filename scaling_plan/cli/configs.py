@@ -18,7 +18,7 @@ def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[
     from ..inputs.request import build_request
     from ..inputs.yaml_files import load_config
     from ..output.records import Entry
-    from ..plan import make_plan, warnings_for
+    from ..plan import assessed, make_plan, warnings_for
 
     entries: list[Entry] = []
     baselines: list[int] = []
@@ -31,7 +31,7 @@ def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[
         name = values["name"].value if "name" in values else None
         shown = label or path
         warnings.extend(note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(plan))
-        entries.append(Entry(shown, None if name is None else str(name), plan))
+        entries.append(Entry(shown, None if name is None else str(name), plan, assessed(plan)))
 
     for path in configs:
         if base_ref is not None:

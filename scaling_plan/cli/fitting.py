@@ -1,6 +1,5 @@
 """Your own law: fit, experiments and plot."""
 
-import math
 import os
 import sys
 from typing import Annotated
@@ -92,17 +91,13 @@ def fit(
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
     selection = select_runs(table, drop_top_loss, low, high)
     result, optima = fit_law(selection.runs, delta)
-    if not all(math.isfinite(v) for v in (*result.constants, result.objective)):
+    if not result.finite:
         columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
         fail(
             f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})",
             EXIT_UNCONVERGED,
         )
-    problem = None
-    if not result.converged:
-        problem = f"the fit did not converge in {result.iterations} iterations"
-    elif not (result.alpha > 0 and result.beta > 0):
-        problem = f"the best fit is degenerate (alpha = {result.alpha:.4g}, beta = {result.beta:.4g}; both must be > 0)"
+    problem = result.problem
     samples = None
     if bootstrap and problem is None:
 

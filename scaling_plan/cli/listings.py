@@ -34,10 +34,11 @@ def laws(
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
 ) -> None:
     """List the loss-law presets with every constant and its source."""
+    from ..laws import optimal_tokens_per_param
     from ..output.records import law_record
     from ..output.reports import emit_listing
 
-    records = [law_record(law) for law in PRESETS.values()]
+    records = [law_record(law, optimal_tokens_per_param(law, 1e24)) for law in PRESETS.values()]
     keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "source")
     emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format, sys.stdout)
 

@@ -85,10 +85,10 @@ def shape(
 
     given = {"params": params, "tokens": tokens, "blueprint": True}  # shape always makes a blueprint
     values = plan_flags(fields | given)
-    request, target, n_tokens, hardware, warnings = shape_request(values)
-    blueprint = make_blueprint(request, target, n_tokens, hardware)
+    question, warnings = shape_request(values)
+    blueprint = make_blueprint(question.blueprint, question.target_n_params, question.n_tokens, question.hardware)
     warn_all(warnings + blueprint_warnings(blueprint))
-    emit_shape(blueprint, hardware, output_format, sys.stdout)
+    emit_shape(blueprint, question.hardware, output_format, sys.stdout)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
@@ -132,11 +132,18 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     return request, warnings
 
 
-def shape_request(
-    values: Mapping[str, Sourced],
-) -> tuple[BlueprintRequest, float | None, float | None, Hardware | None, list[str]]:
-    """`shape`'s inputs: the blueprint request, the target size (None for an explicit shape), the training tokens
-    (None: 20 per parameter of the shape), the hardware and warnings."""
+@dataclass(frozen=True)
+class ShapeQuestion:
+    """What `shape` is asked: a blueprint, for a size or of an explicit shape, trained on some tokens."""
+
+    blueprint: BlueprintRequest
+    target_n_params: float | None  # None for an explicit shape
+    n_tokens: float | None  # None: 20 per parameter of the shape
+    hardware: Hardware | None
+
+
+def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[str]]:
+    """`shape`'s question, validated, and warnings."""
     from ..blueprint import MAX_SHAPE_PARAMS
 
     warnings: list[str] = []
@@ -154,7 +161,7 @@ def shape_request(
         raise UsageError(
             values["params"].where, f"a shape is sized for at most {MAX_SHAPE_PARAMS:.0e} parameters, got {target:g}"
         )
-    return request, target, sourced_number(values, "tokens"), hardware, warnings
+    return ShapeQuestion(request, target, sourced_number(values, "tokens"), hardware), warnings
 
 
 def blueprint_request(

@@ -266,12 +266,12 @@ class Entry:
     label: str  # the file, or ref:file for a version from git
     name: str | None
     plan: Plan
+    assessed: Gap | None = None  # for compare: what the config stands for (plan.assessed), measured before output
 
 
 def _compared_values(entry: Entry) -> Record:
-    from ..plan import assessed
-
-    run = gap_record(assessed(entry.plan))
+    assert entry.assessed is not None, "compare's entries come assessed"
+    run = gap_record(entry.assessed)
     planned = _inference_fields(entry.plan.inference) | blueprint_fields(entry.plan.blueprint)
     values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
     return values | {"budget_flops": entry.plan.compute_flops}
@@ -357,14 +357,13 @@ LAW_CONSTANTS = (
 )  # fmt: skip
 
 
-def law_record(law: Law) -> Record:
-    n_params, n_tokens = law.optimum(1e24)
+def law_record(law: Law, optimal_tokens_per_param_at_1e24_flops: float) -> Record:
     record: Record = {"schema_version": SCHEMA_VERSION, "name": law.name}
     record.update({constant: getattr(law, constant, None) for constant in LAW_CONSTANTS})
     record.update(
         {
             "irreducible_loss_nats": law.irreducible_loss,
-            "optimal_tokens_per_param_at_1e24_flops": n_tokens / n_params,
+            "optimal_tokens_per_param_at_1e24_flops": optimal_tokens_per_param_at_1e24_flops,
             "n_params_kind": law.n_params_kind,
             "loss_dataset": law.dataset,
             "formula": law.formula,
