@@ -11,7 +11,7 @@ from ..units import format_count, format_number, format_scientific, format_usd
 from .fields import field_of, humanise, signed
 from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
-from .writers import write_csv, write_json, write_json_records, write_jsonl
+from .writers import Report, Streamed, write_report
 
 if TYPE_CHECKING:
     from ..blueprint import Blueprint
@@ -153,14 +153,13 @@ def emit_prediction(gap: Gap, law: Law, output_format: str, out: IO[str]) -> Non
         "n_params_kind": law.n_params_kind,
         "loss_dataset": law.dataset,
     } | gap_record(gap)
-    if output_format == "json":
-        write_json(record, out)
-    elif output_format == "csv":
-        write_csv([record], out)
-    else:
+
+    def table(out: IO[str]) -> None:
         title = f"Predicted loss of {format_count(gap.n_params)} parameters on {format_count(gap.n_tokens)} tokens"
         notes = [f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.", *gap_notes(law)]
         print_key_values(title, record, PREDICTION_KEYS, notes, out)
+
+    write_report(Report([record], record, table), output_format, out)
 
 
 #: A blueprint's table, in reading order: shape, counts, FLOPs per token, the run, memory, hyperparameters.
@@ -226,25 +225,21 @@ def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context:
 
 def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: str, out: IO[str]) -> None:
     record = shape_record(blueprint, hardware)
-    if output_format == "json":
-        write_json(record, out)
-    elif output_format == "csv":
-        write_csv([record], out)
-    else:
+
+    def table(out: IO[str]) -> None:
         print_blueprint(record, blueprint, out, f"on {format_count(blueprint.n_tokens)} tokens")
+
+    write_report(Report([record], record, table), output_format, out)
 
 
 def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
     record = plan_record(plan)
     compare_records = [plan_record(other, "compare") for other in compared or ()]
-    if output_format == "json":
-        payload: Record = dict(record)
-        if compared is not None:
-            payload["compare_laws"] = compare_records
-        write_json(payload, out)
-    elif output_format == "csv":
-        write_csv([record, *compare_records], out)
-    else:
+    document: Record = dict(record)
+    if compared is not None:
+        document["compare_laws"] = compare_records
+
+    def table(out: IO[str]) -> None:
         shown = dict(record)
         keys = list(PLAN_KEYS)
         if plan.intervals is not None:
@@ -265,6 +260,8 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         if compared is not None:
             notes = ["Each optimum row predicts loss with its own law; the rule row with the plan's law."]
             print_rows("The same question under each allocation", compare_records, COMPARE_KEYS, notes, out)
+
+    write_report(Report([record, *compare_records], document, table), output_format, out)
 
 
 #: Per law compared in a sweep, this group of columns, named "<law>.<field>".
@@ -302,13 +299,8 @@ _BUDGET_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
 
 def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out: IO[str]) -> None:
     records = sweep_records(sweep, compared)
-    if output_format == "json":
-        write_json_records({"schema_version": SCHEMA_VERSION}, "plans", records, out)
-    elif output_format == "jsonl":
-        write_jsonl(records, out)
-    elif output_format == "csv":
-        write_csv(records, out)
-    else:
+
+    def table(out: IO[str]) -> None:
         kind = sweep.request.given
         keys = [key for key in SWEEP_KEYS if key != "given_value" or kind in _BUDGET_COLUMNS]
         keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
@@ -333,3 +325,5 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
             sweep.plan(len(sweep) - 1)
         ).removeprefix("Plan for ")
         print_rows(title, rows, keys, notes, out, labels)
+
+    write_report(Report(records, Streamed({"schema_version": SCHEMA_VERSION}, "plans"), table), output_format, out)

@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING
 from .fields import TEXT_KEYS, humanise, label, signed
 from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, SCHEMA_VERSION, Record
 from .tables import print_key_values, print_rows, print_table
-from .writers import write_csv, write_json, write_markdown
+from .writers import Report, write_markdown, write_report
 
 if TYPE_CHECKING:
     from ..fit import Fit
@@ -38,19 +38,16 @@ def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]
 
 
 def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
-    if output_format == "json":
-        write_json({"schema_version": SCHEMA_VERSION, "configs": list(records)}, out)
-    elif output_format == "csv":
-        write_csv(records, out)
-    else:
-        headers, rows = _compare_grid(records)
-        bases = sorted({record["baseline"] for record in records}, key=[r["config"] for r in records].index)
-        title = "Configs compared; deltas (absolute, %) against " + ", ".join(bases)
-        if output_format == "markdown":
-            out.write(f"### scaling-plan compare\n\n{title}.\n\n")
-            write_markdown(headers, rows, out)
-            out.write("\n" + "".join(f"- {note}\n" for note in notes))
-            return
+    headers, rows = _compare_grid(records)
+    bases = sorted({record["baseline"] for record in records}, key=[r["config"] for r in records].index)
+    title = "Configs compared; deltas (absolute, %) against " + ", ".join(bases)
+
+    def markdown(out: IO[str]) -> None:
+        out.write(f"### scaling-plan compare\n\n{title}.\n\n")
+        write_markdown(headers, rows, out)
+        out.write("\n" + "".join(f"- {note}\n" for note in notes))
+
+    def table(out: IO[str]) -> None:
         from rich.table import Table
 
         table = Table()
@@ -59,6 +56,9 @@ def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format:
         for row in rows:
             table.add_row(*row)
         print_table(title, table, notes, out)
+
+    document = {"schema_version": SCHEMA_VERSION, "configs": list(records)}
+    write_report(Report(records, document, table, markdown), output_format, out)
 
 
 CHECK_KEYS = ("config", "rule", "status", "measured", "limit", "message")
@@ -69,11 +69,8 @@ def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> N
     summary = f"{counts['fail']} failed, {counts['pass']} passed" + (
         f", {counts['error']} could not be checked" if counts["error"] else ""
     )
-    if output_format == "json":
-        write_json({"schema_version": SCHEMA_VERSION, "summary": counts, "results": list(records)}, out)
-    elif output_format == "csv":
-        write_csv(records, out)
-    elif output_format == "markdown":
+
+    def markdown(out: IO[str]) -> None:
         out.write(f"### scaling-plan check: {summary}\n\n")
         marks = {"pass": "pass", "fail": "**FAIL**", "error": "**ERROR**"}
         rows = [
@@ -83,21 +80,24 @@ def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> N
         ]  # fmt: skip
         text = frozenset(i for i, key in enumerate(CHECK_KEYS) if key in TEXT_KEYS)
         write_markdown([label(key) for key in CHECK_KEYS], rows, out, text)
-    else:
+
+    def table(out: IO[str]) -> None:
         shown = [record | {"status": record["status"].upper()} for record in records]
         print_rows(f"Policy check: {summary}", shown, CHECK_KEYS, [], out)
+
+    document = {"schema_version": SCHEMA_VERSION, "summary": counts, "results": list(records)}
+    write_report(Report(records, document, table, markdown), output_format, out)
 
 
 def emit_listing(
     title: str, key: str, records: Sequence[Record], table_keys: Sequence[str], output_format: str, out: IO[str]
 ) -> None:
     """A list of presets: JSON nests the records under `key`; CSV gives a row each; the table shows table_keys."""
-    if output_format == "json":
-        write_json({"schema_version": SCHEMA_VERSION, key: list(records)}, out)
-    elif output_format == "csv":
-        write_csv(records, out)
-    else:
+
+    def table(out: IO[str]) -> None:
         print_rows(title, records, table_keys, [], out)
+
+    write_report(Report(records, {"schema_version": SCHEMA_VERSION, key: list(records)}, table), output_format, out)
 
 
 def fit_notes(selection: Selection, fit: Fit) -> list[str]:
@@ -114,11 +114,7 @@ def fit_notes(selection: Selection, fit: Fit) -> list[str]:
 
 
 def emit_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[str]) -> None:
-    if output_format == "json":
-        write_json(record, out)
-    elif output_format == "csv":
-        write_csv([record], out)
-    else:
+    def table(out: IO[str]) -> None:
         shown = dict(record)
         if "interval_level" in record:
             for name in FIT_CONSTANTS:
@@ -133,11 +129,11 @@ def emit_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[s
             )
         print_key_values(title, shown, keys, notes, out)
 
+    write_report(Report([record], record, table), output_format, out)
+
 
 def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
-    if output_format == "json":
-        write_json({"schema_version": SCHEMA_VERSION, "runs": list(records)}, out)
-    elif output_format == "csv":
-        write_csv(records, out)
-    else:
+    def table(out: IO[str]) -> None:
         print_rows(f"IsoFLOP grid: {len(records)} runs to train", records, EXPERIMENT_KEYS, notes, out)
+
+    write_report(Report(records, {"schema_version": SCHEMA_VERSION, "runs": list(records)}, table), output_format, out)

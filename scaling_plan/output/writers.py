@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from .records import Record
@@ -84,3 +85,41 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"  # as in the JSON
     return _check_finite(value)
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A JSON document {**head, key: rows} written one row at a time (a sweep of 100,000 budgets)."""
+
+    head: Mapping[str, Any]
+    key: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a command prints, ready for every format; write_report picks the one asked for.
+
+    `rows` (one-shot: each format reads them once) are CSV's and JSON Lines' rows; `document` is the JSON document
+    (or Streamed, to write it with the rows inside); `table` and `markdown` print for people."""
+
+    rows: Iterable[Record]
+    document: Any
+    table: Callable[[IO[str]], None]
+    markdown: Callable[[IO[str]], None] | None = None
+
+
+def write_report(report: Report, output_format: str, out: IO[str]) -> None:
+    """The one format switch: every command's output goes through here."""
+    if output_format == "json":
+        if isinstance(report.document, Streamed):
+            write_json_records(report.document.head, report.document.key, report.rows, out)
+        else:
+            write_json(report.document, out)
+    elif output_format == "jsonl":
+        write_jsonl(report.rows, out)
+    elif output_format == "csv":
+        write_csv(report.rows, out)
+    elif output_format == "markdown" and report.markdown is not None:
+        report.markdown(out)
+    else:
+        report.table(out)
