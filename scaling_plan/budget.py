@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import unknown_name
 from .laws import Num
 
 SECONDS_PER_HOUR = 3600.0
@@ -78,10 +79,23 @@ GPUS: dict[str, Gpu] = {
 }
 
 
+#: Short names people use for the form most training runs on: the SXM boards (NVIDIA's datasheets above).
+GPU_ALIASES = {"H100": "H100-SXM", "A100": "A100-SXM"}
+
+
 def find_gpu(name: str) -> Gpu | None:
-    """A preset by name, ignoring case and '_' versus '-' (h100_sxm finds H100-SXM)."""
+    """A preset by name or alias, ignoring case and '_' versus '-' (h100_sxm and H100 find H100-SXM)."""
     wanted = name.strip().upper().replace("_", "-")
+    wanted = next((full.upper() for alias, full in GPU_ALIASES.items() if alias.upper() == wanted), wanted)
     return next((gpu for key, gpu in GPUS.items() if key.upper() == wanted), None)
+
+
+def gpu_problem(name: str) -> str | None:
+    """What is wrong with a GPU name, with the closest preset; None for a known one."""
+    if find_gpu(name) is not None:
+        return None
+    aliases = ", ".join(f"{alias} for {full}" for alias, full in GPU_ALIASES.items())
+    return unknown_name("GPU", name, GPUS, f"; or {aliases}", aliases=GPU_ALIASES)
 
 
 @dataclass(frozen=True)

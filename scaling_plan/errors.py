@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class UsageError(Exception):
     """Bad input from a flag or a config file; the CLI exits with code 2.
@@ -24,3 +26,14 @@ def shown(value: object, limit: int = 60) -> str:
     """repr(value) for a message, cut to `limit` characters: a value echoed from a file may be a huge list."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unknown_name(kind: str, name: str, choices: Iterable[str], extra: str = "", aliases: Iterable[str] = ()) -> str:
+    """An unknown name, the closest choice or alias ("did you mean 'H100'?"), then every choice."""
+    import difflib
+
+    options = list(choices)
+    by_case = {option.lower(): option for option in [*options, *aliases]}
+    close = difflib.get_close_matches(name.strip().lower(), list(by_case), n=1, cutoff=0.6)
+    hint = f"; did you mean {by_case[close[0]]!r}?" if close else ""
+    return f"unknown {kind} {name!r}{hint} (choose one of {', '.join(options)}{extra})"

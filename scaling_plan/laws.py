@@ -245,3 +245,9 @@ def optimal_tokens_per_param(law: Law, compute_flops: float) -> float:
     """D/N of the law's own compute optimum at this compute (`scaling-plan laws` lists it at 1e24 FLOPs)."""
     n_params, n_tokens = law.optimum(compute_flops)
     return float(n_tokens / n_params)
+
+
+def find_law(name: str) -> Law | None:
+    """A preset by name, ignoring case and surrounding spaces (EPOCH-2024 finds epoch-2024)."""
+    wanted = name.strip().lower()
+    return next((law for key, law in PRESETS.items() if key.lower() == wanted), None)

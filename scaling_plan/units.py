@@ -17,8 +17,8 @@ _QUANTITY = re.compile(
 )
 
 
-def parse_quantity(value: object) -> float:
-    """Read a finite number from a float, an int or text such as '1e24', '1.4T', '70B', '$2M'.
+def parse_quantity(value: object, money: bool = False) -> float:
+    """Read a finite number from a float, an int or text such as '1e24', '1.4T', '70B' (and '$2M' for money).
 
     Raises ValueError with a message fit to show after the flag or field name.
     """
@@ -29,6 +29,8 @@ def parse_quantity(value: object) -> float:
     elif isinstance(value, str):
         text = value.strip().replace("_", "")
         if text.startswith("$"):
+            if not money:  # '$1.5B' FLOPs would plan 1.5e9 FLOPs: a '$' says the user meant something else
+                raise ValueError(f"'$' is only for money (dollars, prices, costs), got {shown(value)}")
             text = text[1:].strip()
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
             raise ValueError(f"must be a finite number, got {shown(value)}")

@@ -272,3 +272,48 @@ def test_a_closed_pipe_ends_quietly_with_141(output_format: str) -> None:
     process.stdout.close()  # the reader goes away before the first write
     assert process.wait() == 141
     assert b"Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("--flops", "$1.5B"), "--flops"),
+        (("--params", "$7B"), "--params"),
+        (("--gpu-hours", "$5e5", "--gpu", "H100-SXM"), "--gpu-hours"),
+        (("--flops", "1e22", "--tokens-per-param", "$20"), "--tokens-per-param"),
+    ],
+)
+def test_a_dollar_sign_outside_money_is_refused_naming_the_flag(cli: Cli, args: tuple[str, ...], flag: str) -> None:
+    # '$1.5B' FLOPs once planned 1.5e9 FLOPs: a '$' means the user had money in mind.
+    assert f"{flag}: '$' is only for money" in cli.error("budget", *args)
+
+
+def test_money_flags_take_a_dollar_sign(cli: Cli) -> None:
+    plan = cli.json("budget", "--dollars", "$2M", "--gpu", "H100-SXM", "--price-per-gpu-hour", "$2.50")
+    assert plan["cost_usd"] == pytest.approx(2e6, rel=1e-12) and plan["price_usd_per_gpu_hour"] == 2.5
+
+
+@pytest.mark.parametrize(("name", "preset"), [("H100", "H100-SXM"), ("a100", "A100-SXM"), ("h100_pcie", "H100-PCIe")])
+def test_gpu_aliases_and_any_case_find_the_preset(cli: Cli, name: str, preset: str) -> None:
+    assert cli.json("budget", "--flops", "1e22", "--gpu", name)["gpu"] == preset
+    assert cli.json("budget", "-c", "-", input=f"budget:\n  flops: 1e22\nhardware:\n  gpu: {name}\n")["gpu"] == preset
+
+
+def test_law_presets_in_any_case_from_flags_and_configs(cli: Cli) -> None:
+    assert cli.json("budget", "--flops", "1e22", "--law", "EPOCH-2024")["law"] == "epoch-2024"
+    config = "budget:\n  flops: 1e22\nallocation:\n  law: Chinchilla-2022\n"
+    assert cli.json("budget", "-c", "-", input=config)["law"] == "chinchilla-2022"
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (("--gpu", "H10"), "did you mean 'H100'?"),
+        (("--gpu", "h200x"), "did you mean 'H200'?"),
+        (("--law", "epoch-2025"), "did you mean 'epoch-2024'?"),
+        (("--law", "chinchila"), "did you mean 'chinchilla-2022'?"),
+    ],
+)
+def test_an_unknown_name_suggests_the_closest(cli: Cli, args: tuple[str, ...], suggestion: str) -> None:
+    line = cli.error("budget", "--flops", "1e22", *args)
+    assert args[0] in line and suggestion in line and "choose one of" in line

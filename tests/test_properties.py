@@ -95,8 +95,8 @@ SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 )
 def test_parsing_reads_every_written_form(value: float, suffix: str, dollar: bool, space: str) -> None:
     text = f"{'$' if dollar else ''}{space}{value!r}{suffix}{space}"
-    assert parse_quantity(text) == pytest.approx(value * SUFFIX[suffix], rel=1e-12)
-    assert parse_quantity(text.lower()) == parse_quantity(text)
+    assert parse_quantity(text, money=True) == pytest.approx(value * SUFFIX[suffix], rel=1e-12)
+    assert parse_quantity(text.lower(), money=True) == parse_quantity(text, money=True)
 
 
 # --- through the CLI ------------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ WRONG = {
     "zero GPUs": BUDGET + H100 + "  gpus: 0\n",
     "half a GPU": BUDGET + H100 + "  gpus: 512.5\n",
     "zero price": BUDGET + H100 + "  price_per_gpu_hour: 0\n",
-    "an unknown GPU": BUDGET + "hardware:\n  gpu: H100\n",
+    "an unknown GPU": BUDGET + "hardware:\n  gpu: V100\n",
     "a GPU that is a number": BUDGET + "hardware:\n  gpu: 100\n",
     "half a layer": BUDGET + "blueprint:\n  n_layers: 32.5\n  d_model: 4096\n",
     "a fractional width": BUDGET + "blueprint:\n  n_layers: 32\n  d_model: 4096.7\n",
@@ -80,6 +80,8 @@ WRONG = {
 
 VALID = {
     "a GPU in lower case with an underscore": BUDGET + "hardware:\n  gpu: h100_sxm\n",
+    "a GPU by its alias": BUDGET + "hardware:\n  gpu: a100\n",
+    "a law preset in capitals": BUDGET + "allocation:\n  law: EPOCH-2024\n",
     "FLOPs as text": "budget:\n  flops: '1e24'\n",
     "dollars with a suffix": H100 + "  price_per_gpu_hour: 2.5\nbudget:\n  dollars: $2M\n",
     "a whole number written with a decimal point": BUDGET + "blueprint:\n  n_layers: 32.0\n  d_model: 4096\n",

@@ -27,7 +27,14 @@ from scaling_plan.units import format_count, format_number, format_scientific, f
     ],
 )
 def test_parse_quantity_reads_numbers_and_human_units(text: object, expected: float) -> None:
-    assert parse_quantity(text) == pytest.approx(expected, rel=1e-15)
+    assert parse_quantity(text, money=True) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["$2M", " $ 1.5B", "$0.5"])
+def test_a_dollar_sign_is_only_for_money(text: str) -> None:
+    with pytest.raises(ValueError, match=r"'\$' is only for money"):
+        parse_quantity(text)
+    assert parse_quantity(text, money=True) > 0
 
 
 @pytest.mark.parametrize("bad", ["abc", "", "1e24 FLOPs", "nan", "inf", "-inf", "1,000", True, None, [1], "1e999"])
@@ -51,8 +58,9 @@ positive = st.floats(min_value=1e-3, max_value=1e30, allow_nan=False, allow_infi
 
 @given(positive)
 def test_parse_inverts_every_format_to_three_significant_digits(value: float) -> None:
-    for formatted in (format_count(value), format_scientific(value), format_usd(value), format_number(value)):
+    for formatted in (format_count(value), format_scientific(value), format_number(value)):
         assert math.isclose(parse_quantity(formatted), value, rel_tol=5e-3), formatted
+    assert math.isclose(parse_quantity(format_usd(value), money=True), value, rel_tol=5e-3)
 
 
 @given(

@@ -191,7 +191,8 @@ def plot(
     if extension not in (".png", ".svg"):
         raise UsageError("--output", f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
     check_writable(output, "--output")
-    from ..laws import ParametricLaw
+    from ..errors import unknown_name
+    from ..laws import ParametricLaw, find_law
 
     chosen = resolve_law(Sourced(law, "LAW"))
     if not isinstance(chosen, ParametricLaw):
@@ -199,9 +200,10 @@ def plot(
     others = []
     for name in (presets or "").split(","):
         if name.strip():
-            if name.strip() not in PRESETS:
-                raise UsageError("--presets", f"unknown preset {name.strip()!r}; choose from {', '.join(PRESETS)}")
-            others.append(PRESETS[name.strip()])
+            preset = find_law(name)
+            if preset is None:
+                raise UsageError("--presets", unknown_name("preset", name.strip(), PRESETS))
+            others.append(preset)
     selected = None
     if runs is not None:
         from ..inputs.runs import read_runs, select_runs

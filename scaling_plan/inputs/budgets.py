@@ -39,7 +39,7 @@ def check_sweep_size(n_budgets: int, where: str, table: bool, blueprints: bool) 
 def _budget_number(value: str, flag: str, unit: str) -> float:
     if value.strip().startswith("$") and unit != "dollars":
         raise UsageError(flag, f"{value!r} is an amount of money: add --unit dollars (with --gpu and a price)")
-    return positive_number(value, flag)
+    return positive_number(value, flag, money=unit == "dollars")
 
 
 def sweep_budgets(

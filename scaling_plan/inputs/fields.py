@@ -33,6 +33,7 @@ class Field:
     low_inclusive: bool = False
     high: float | None = None
     whole: bool = False
+    money: bool = False  # US dollars: the only quantities that may be written with a '$'
 
 
 def _f(name: str, flag: str | None, section: str, kind: Any, help: str, description: str, **extra: Any) -> Field:
@@ -45,7 +46,7 @@ FIELDS: tuple[Field, ...] = (
     _f("flops", "--flops", "budget", Q, "Training compute in FLOPs, e.g. 1e24.", "training compute in FLOPs, e.g. 1e24"),
     _f("dollars", "--dollars", "budget", Q,
        "Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.",
-       "money for training, e.g. $2M; needs hardware.gpu and price"),
+       "money for training, e.g. $2M; needs hardware.gpu and price", money=True),
     _f("gpu_hours", "--gpu-hours", "budget", Q, "GPU-hours, e.g. 5e5; needs --gpu.",
        "GPU-hours, e.g. 5e5; needs hardware.gpu"),
     _f("days", "--days", "budget", Q, "Wall-clock days on --gpus GPUs of --gpu.",
@@ -63,7 +64,7 @@ FIELDS: tuple[Field, ...] = (
     _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",
        "number of GPUs, for wall-clock time (and the `days` budget)", low=1.0, low_inclusive=True, whole=True),
     _f("price_per_gpu_hour", "--price-per-gpu-hour", "hardware", Q,
-       "US dollars per GPU-hour (no default: prices vary too much).", "US dollars per GPU-hour"),
+       "US dollars per GPU-hour (no default: prices vary too much).", "US dollars per GPU-hour", money=True),
     _f("method", "--method", "allocation", Method,
        "How N and D are chosen: the D = r·N rule, or the law's own optimum (default tokens-per-param).",
        "how N and D are chosen"),
@@ -85,7 +86,7 @@ FIELDS: tuple[Field, ...] = (
        "model FLOPs utilisation when serving; default the training MFU", key="mfu", high=1.0),
     _f("inference_price_per_gpu_hour", "--inference-price-per-gpu-hour", "inference", Q,
        "US dollars per GPU-hour when serving (default: the training price).",
-       "US dollars per GPU-hour when serving; default the training price", key="price_per_gpu_hour"),
+       "US dollars per GPU-hour when serving; default the training price", key="price_per_gpu_hour", money=True),
     _f("n_params", None, "run", Q, "", "parameters of the intended model, e.g. 70B", required=True, low=1.0, low_inclusive=True),
     _f("n_tokens", None, "run", Q, "", "training tokens of the intended run, e.g. 1.4T", required=True, low=1.0, low_inclusive=True),
     _f("blueprint", "--blueprint", "blueprint", "switch",
@@ -138,7 +139,7 @@ FIELDS: tuple[Field, ...] = (
     _f("max_tokens_per_param", "--max-tokens-per-param", "policy", Q, "Most training tokens per parameter.",
        "most training tokens per parameter", low_inclusive=True),
     _f("max_cost_usd", "--max-cost-usd", "policy", Q, "Most US dollars the run may cost (needs a price).",
-       "most US dollars the run may cost (needs a price)", low_inclusive=True),
+       "most US dollars the run may cost (needs a price)", low_inclusive=True, money=True),
     _f("max_wall_clock_days", "--max-wall-clock-days", "policy", Q, "Most wall-clock days (needs --gpus in the config).",
        "most wall-clock days (needs hardware.gpus)", low_inclusive=True),
     _f("max_epochs", "--max-epochs", "policy", Q,

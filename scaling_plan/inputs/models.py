@@ -5,12 +5,13 @@ Imported only when a YAML file is read (pydantic costs start-up time the flag-on
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
-from ..budget import GPUS, find_gpu
+from ..budget import GPU_ALIASES, GPUS, gpu_problem
 from ..laws import PRESETS
 from ..units import parse_quantity
 from .fields import SECTIONS, range_problem
@@ -43,7 +44,8 @@ def _number_schema(field: InputField) -> dict[str, Any]:
     else:
         number |= {"exclusiveMinimum": field.low, "not": {"maximum": field.low}}
     number["maximum"] = field.high if field.high is not None else _LARGEST
-    text: dict[str, Any] = {"type": "string", "pattern": QUANTITY_PATTERN}
+    pattern = QUANTITY_PATTERN if field.money else QUANTITY_PATTERN.replace(r"\$?\s*", "", 1)
+    text: dict[str, Any] = {"type": "string", "pattern": pattern}
     if not field.low_inclusive and field.low == 0:  # text for a positive quantity is not all zeros
         text["not"] = {"pattern": r"^[\s$+]*[0._]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
     return {"anyOf": [number, text], "description": field.description}
@@ -60,8 +62,9 @@ def _in_range(field: InputField) -> Any:
 
 
 def _known_gpu(name: str) -> str:
-    if find_gpu(name) is None:
-        raise ValueError(f"unknown GPU {name!r}; choose one of {', '.join(GPUS)}")
+    problem = gpu_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     return name
 
 
@@ -74,13 +77,17 @@ def _annotation(field: InputField) -> Any:
     """A field's type, validation and JSON Schema, from its row in the table."""
     if field.kind == "quantity":
         return Annotated[
-            float, BeforeValidator(parse_quantity), _in_range(field), WithJsonSchema(_number_schema(field))
+            float,
+            BeforeValidator(functools.partial(parse_quantity, money=field.money)),
+            _in_range(field),
+            WithJsonSchema(_number_schema(field)),
         ]
     if field.name == "gpu":
-        pattern = r"^\s*(?:" + "|".join(_case_free(name) for name in GPUS) + r")\s*$"
+        pattern = r"^\s*(?:" + "|".join(_case_free(name) for name in [*GPUS, *GPU_ALIASES]) + r")\s*$"
         return Annotated[str, AfterValidator(_known_gpu), WithJsonSchema({"type": "string", "pattern": pattern})]
     if field.name == "law":  # a preset, or a law file (checked when the config is read, relative to it)
-        law_schema = {"anyOf": [{"enum": list(PRESETS)}, {"type": "string", "pattern": r"(?:\.[yY][aA]?[mM][lL]$|/)"}]}
+        presets = r"^\s*(?:" + "|".join(_case_free(name) for name in PRESETS) + r")\s*$"
+        law_schema = {"type": "string", "anyOf": [{"pattern": presets}, {"pattern": r"(?:\.[yY][aA]?[mM][lL]$|/)"}]}
         return Annotated[str, WithJsonSchema(law_schema)]
     if field.kind == "text":
         return str

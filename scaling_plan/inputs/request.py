@@ -11,14 +11,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
-from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu
+from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu, gpu_problem
 from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
-from ..errors import UsageError
-from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw
+from ..errors import UsageError, unknown_name
+from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw, find_law
 from ..plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
-from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
+from .fields import BLUEPRINT_FIELDS, BY_NAME, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
 from .values import Sourced, checked_number, non_negative_number, sourced_choice, sourced_number, sourced_whole
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
         return None
     gpu = find_gpu(str(gpu_item.value))
     if gpu is None:
-        raise UsageError(gpu_item.where, f"unknown GPU {gpu_item.value!r}; choose one of {gpu_names()}")
+        raise UsageError(gpu_item.where, gpu_problem(str(gpu_item.value)) or "")
     if given == "dollars" and price is None:
         raise UsageError(
             values["dollars"].where,
@@ -56,24 +56,21 @@ def gpu_names() -> str:
     return ", ".join(GPUS)
 
 
-def law_names() -> str:
-    return ", ".join(PRESETS)
-
-
 def resolve_law(item: Sourced | None) -> Law:
     """A preset by name, or a law file by path."""
     if item is None:
         return PRESETS[DEFAULT_LAW]
     name = str(item.value)
-    if name in PRESETS:
-        return PRESETS[name]
+    preset = find_law(name)
+    if preset is not None:
+        return preset
     if os.path.isfile(name):
         from .lawfile import load_law_file  # YAML and pydantic only when a law file is given
 
         return load_law_file(name)
     if name.endswith((".yaml", ".yml")) or os.sep in name:
         raise UsageError(item.where, f"law file {name!r} not found")
-    raise UsageError(item.where, f"unknown law {name!r}; choose one of {law_names()}, or give a law file path")
+    raise UsageError(item.where, unknown_name("law", name, PRESETS, ", or a law file path"))
 
 
 def _intended_run(values: Mapping[str, Sourced]) -> IntendedRun | None:
@@ -309,5 +306,5 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
         item = values.get(name)
         if item is None:
             continue
-        limits.append(Limit(rule, non_negative_number(item.value, item.where), item.where))
+        limits.append(Limit(rule, non_negative_number(item.value, item.where, BY_NAME[name].money), item.where))
     return limits

@@ -30,24 +30,30 @@ def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Source
     return merged
 
 
-def _quantity(value: object, where: str) -> float:
+def _quantity(value: object, where: str, money: bool = False) -> float:
     try:
-        return parse_quantity(value)
+        return parse_quantity(value, money)
     except ValueError as error:
         raise UsageError(where, str(error)) from None
 
 
-def positive_number(value: object, where: str) -> float:
-    """A positive finite quantity (1e24, 70B, $2M), or a UsageError naming `where`."""
-    number = _quantity(value, where)
+def _is_money(field: str) -> bool:
+    from .fields import BY_NAME
+
+    return BY_NAME[field].money
+
+
+def positive_number(value: object, where: str, money: bool = False) -> float:
+    """A positive finite quantity (1e24, 70B; $2M for money), or a UsageError naming `where`."""
+    number = _quantity(value, where, money)
     if number <= 0:
         raise UsageError(where, f"must be positive, got {number:g}")
     return number
 
 
-def non_negative_number(value: object, where: str) -> float:
+def non_negative_number(value: object, where: str, money: bool = False) -> float:
     """A finite quantity >= 0 (a limit, inference tokens), or a UsageError naming `where`."""
-    number = _quantity(value, where)
+    number = _quantity(value, where, money)
     if number < 0:
         raise UsageError(where, f"must not be negative, got {number:g}")
     return number
@@ -55,7 +61,7 @@ def non_negative_number(value: object, where: str) -> float:
 
 def sourced_number(values: Mapping[str, Sourced], field: str) -> float | None:
     item = values.get(field)
-    return None if item is None else positive_number(item.value, item.where)
+    return None if item is None else positive_number(item.value, item.where, _is_money(field))
 
 
 def sourced_whole(values: Mapping[str, Sourced], field: str, least: int) -> int | None:
@@ -99,7 +105,7 @@ def checked_number(values: Mapping[str, Sourced], field: str) -> float | None:
     item = values.get(field)
     if item is None:
         return None
-    number = _quantity(item.value, item.where)
+    number = _quantity(item.value, item.where, BY_NAME[field].money)
     problem = range_problem(BY_NAME[field], number)
     if problem is not None:
         raise UsageError(item.where, problem)

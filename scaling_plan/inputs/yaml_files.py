@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError, shown
-from ..laws import PRESETS
+from ..laws import find_law
 from .fields import SECTIONS
 from .files import file_label, read_text
 from .values import Sourced
@@ -272,7 +272,7 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
             if value is None:
                 continue
             where = f"{label}:{lines.get((section, field.key), 1)}: {section}.{field.key}"
-            if field.name == "law" and value not in PRESETS and path != "-":
+            if field.name == "law" and find_law(str(value)) is None and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
             values[field.name] = Sourced(value, where)
         if section in ("run", "blueprint") and block is not None:
