@@ -28,8 +28,8 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def run(self, *args: str, input: str | None = None) -> Any:
-        return self.runner.invoke(app, list(args), input=input)
+    def run(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+        return self.runner.invoke(app, list(args), input=input, env=env)
 
     def json(self, *args: str, input: str | None = None) -> Any:
         result = self.run(*args, "--format", "json", input=input)

@@ -117,8 +117,10 @@ class _Group(TyperGroup):
 
 app = typer.Typer(
     cls=_Group,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion for bash, zsh, fish and PowerShell
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="markdown",  # paragraphs flow to the terminal's width; brackets such as [plot] stay text
     pretty_exceptions_enable=False,
     help="Plan compute-optimal language-model training: parameters, tokens, loss, time and cost from a budget.",
 )

@@ -49,7 +49,8 @@ def compare_configs(
     base_ref: Annotated[
         str | None,
         typer.Option(
-            help="Compare each config with its version at this git ref (e.g. origin/main), read with `git show`."
+            help="Compare each config with its version at this git ref (e.g. origin/main), read with `git show`.",
+            metavar="REF",
         ),
     ] = None,
     output_format: Annotated[

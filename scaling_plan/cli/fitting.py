@@ -10,27 +10,33 @@ from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
 from .app import EXIT_UNCONVERGED, app, fail, warn
-from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, option
+from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, complete_law, option
 
 
 @app.command()
 def fit(
-    runs: Annotated[str, typer.Argument(help="Runs file: CSV, TSV or JSON Lines ('-' for stdin).", show_default=False)],
+    runs: Annotated[
+        str,
+        typer.Argument(help="Runs file: CSV, TSV or JSON Lines ('-' for stdin).", show_default=False, metavar="RUNS"),
+    ],
     params_col: Annotated[
-        str | None, option("Parameters column (n_params, Model Size, params, N).", PANEL_COLUMNS)
+        str | None, option("Parameters column (n_params, Model Size, params, N).", PANEL_COLUMNS, "COLUMN")
     ] = None,
-    tokens_col: Annotated[str | None, option("Tokens column (n_tokens, tokens, D).", PANEL_COLUMNS)] = None,
+    tokens_col: Annotated[str | None, option("Tokens column (n_tokens, tokens, D).", PANEL_COLUMNS, "COLUMN")] = None,
     flops_col: Annotated[
-        str | None, option("Compute column, when tokens are absent: D = C/(6N) (Training FLOP, flops).", PANEL_COLUMNS)
+        str | None,
+        option("Compute column, when tokens are absent: D = C/(6N) (Training FLOP, flops).", PANEL_COLUMNS, "COLUMN"),
     ] = None,
-    loss_col: Annotated[str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS)] = None,
+    loss_col: Annotated[
+        str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS, "COLUMN")
+    ] = None,
     drop_top_loss: Annotated[
         int, typer.Option(min=0, help="Leave out the K highest-loss runs (outliers).", rich_help_panel=PANEL_SELECTION)
     ] = 0,
-    min_flops: Annotated[str | None, option("Leave out runs below this compute.", PANEL_SELECTION)] = None,
-    max_flops: Annotated[str | None, option("Leave out runs above this compute.", PANEL_SELECTION)] = None,
+    min_flops: Annotated[str | None, option("Leave out runs below this compute.", PANEL_SELECTION, "FLOPS")] = None,
+    max_flops: Annotated[str | None, option("Leave out runs above this compute.", PANEL_SELECTION, "FLOPS")] = None,
     huber_delta: Annotated[
-        str | None, option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", PANEL_FIT)
+        str | None, option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", PANEL_FIT, "DELTA")
     ] = None,
     bootstrap: Annotated[
         int,
@@ -56,11 +62,15 @@ def fit(
     output: Annotated[
         str | None,
         typer.Option(
-            "--output", "-o", help="Write the fitted law to this YAML file (for --law).", rich_help_panel=PANEL_OUTPUT
+            "--output",
+            "-o",
+            help="Write the fitted law to this YAML file (for --law).",
+            rich_help_panel=PANEL_OUTPUT,
+            metavar="PATH",
         ),
     ] = None,
     name: Annotated[
-        str | None, option("Name of the law in the written file (default: the file's name).", PANEL_OUTPUT)
+        str | None, option("Name of the law in the written file (default: the file's name).", PANEL_OUTPUT, "NAME")
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
@@ -127,14 +137,24 @@ def fit(
 
 @app.command()
 def experiments(
-    budgets: Annotated[str, typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False)],
+    budgets: Annotated[
+        str,
+        typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False, metavar="FLOPS,..."),
+    ],
     sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.")] = 7,
     spread: Annotated[
         str | None,
-        typer.Option(help="Sizes run from N*/spread to N*·spread around the expected optimum N* (default 4)."),
+        typer.Option(
+            help="Sizes run from N*/spread to N*·spread around the expected optimum N* (default 4).", metavar="FACTOR"
+        ),
     ] = None,
     law: Annotated[
-        str | None, typer.Option(help=f"Law that gives the expected optimum (default {DEFAULT_LAW}); a preset or file.")
+        str | None,
+        typer.Option(
+            help=f"Law that gives the expected optimum (default {DEFAULT_LAW}); a preset or file.",
+            metavar="NAME|PATH",
+            autocompletion=complete_law,
+        ),
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format (csv or json to drive training jobs).")
@@ -172,11 +192,24 @@ def experiments(
 
 @app.command()
 def plot(
-    law: Annotated[str, typer.Argument(help="Law file (e.g. from fit --output) or preset.", show_default=False)],
-    output: Annotated[str, typer.Option("--output", "-o", help="Image to write: .png or .svg.", show_default=False)],
-    runs: Annotated[str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).")] = None,
+    law: Annotated[
+        str,
+        typer.Argument(
+            help="Law file (e.g. from fit --output) or preset.",
+            show_default=False,
+            metavar="LAW",
+            autocompletion=complete_law,
+        ),
+    ],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Image to write: .png or .svg.", show_default=False, metavar="PATH")
+    ],
+    runs: Annotated[
+        str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).", metavar="PATH")
+    ] = None,
     presets: Annotated[
-        str | None, typer.Option(help=f"Published laws to draw on the frontier: e.g. {','.join(PRESETS)}.")
+        str | None,
+        typer.Option(help=f"Published laws to draw on the frontier: e.g. {','.join(PRESETS)}.", metavar="NAME,..."),
     ] = None,
 ) -> None:
     """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.

@@ -35,9 +35,34 @@ FieldValues = dict[str, Any]
 NO_FIELDS: FieldValues = {}
 
 
-def option(help_text: str, panel: str) -> Any:
-    """A plain option in a help panel (its name comes from the parameter)."""
-    return typer.Option(help=help_text, rich_help_panel=panel)
+def complete_gpu(incomplete: str) -> list[str]:
+    """Shell completion of --gpu: the presets and aliases that start with what is typed, in any case (the typed part
+    is kept as typed, since shells offer only words that start with it; any case names the same GPU)."""
+    from ..budget import GPU_ALIASES, GPUS
+
+    names = [*GPUS, *GPU_ALIASES]
+    return [incomplete + name[len(incomplete) :] for name in names if name.lower().startswith(incomplete.lower())]
+
+
+def complete_law(incomplete: str) -> list[str]:
+    """Shell completion of a law: the presets, then law files (and folders on the way to them) by path."""
+    import glob
+    import os
+
+    from ..laws import PRESETS
+
+    presets = [name for name in PRESETS if name.startswith(incomplete.lower())]
+    paths = sorted(glob.glob(glob.escape(incomplete) + "*"))
+    files = [path + (os.sep if os.path.isdir(path) else "") for path in paths]
+    return presets + [path for path in files if path.endswith((".yaml", ".yml", os.sep))]
+
+
+_COMPLETIONS = {"gpu": complete_gpu, "law": complete_law}
+
+
+def option(help_text: str, panel: str, metavar: str | None = None) -> Any:
+    """A plain option in a help panel (its name comes from the parameter); `metavar` names what its value counts."""
+    return typer.Option(help=help_text, rich_help_panel=panel, metavar=metavar)
 
 
 def _parameter(field: Field) -> inspect.Parameter:
@@ -53,7 +78,14 @@ def _parameter(field: Field) -> inspect.Parameter:
         annotation = Annotated[bool | None, option_info]
     else:
         value_type = str if field.kind in ("quantity", "text") else field.kind
-        annotation = Annotated[value_type | None, typer.Option(field.flag, help=field.help, rich_help_panel=panel)]
+        option_info = typer.Option(
+            field.flag,
+            help=field.help,
+            rich_help_panel=panel,
+            metavar=field.metavar,
+            autocompletion=_COMPLETIONS.get(field.name),
+        )
+        annotation = Annotated[value_type | None, option_info]
     return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
 
 
@@ -101,7 +133,13 @@ CompareLawsOption = Annotated[
 ConfigOption = Annotated[
     str | None,
     typer.Option(
-        "--config", "-c", help="YAML config file ('-' for stdin); flags override it.", rich_help_panel=PANEL_OUTPUT
+        "--config",
+        "-c",
+        help="YAML config file ('-' for stdin); flags override it.",
+        rich_help_panel=PANEL_OUTPUT,
+        metavar="PATH",
     ),
 ]
-ConfigsArgument = Annotated[list[str], typer.Argument(help="YAML config files.", show_default=False)]
+ConfigsArgument = Annotated[
+    list[str], typer.Argument(help="YAML config files.", show_default=False, metavar="CONFIG...")
+]

@@ -63,12 +63,15 @@ def budget(
 @with_fields(*fields_of("hardware"), *BLUEPRINT_FIELDS)
 def shape(
     params: Annotated[
-        str | None, typer.Option(help="Size to shape: active parameters, e.g. 7B.", show_default=False)
+        str | None,
+        typer.Option(help="Size to shape: active parameters, e.g. 7B.", show_default=False, metavar="PARAMS"),
     ] = None,
     tokens: Annotated[
         str | None,
         typer.Option(
-            help="Training tokens, for batch size, LR and time (default 20 per parameter).", show_default=False
+            help="Training tokens, for batch size, LR and time (default 20 per parameter).",
+            show_default=False,
+            metavar="TOKENS",
         ),
     ] = None,
     fields: FieldValues = NO_FIELDS,
@@ -94,8 +97,10 @@ def shape(
 @app.command()
 @with_fields("unique_tokens", "law", *fields_of("hardware"))
 def predict(
-    params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False)],
-    tokens: Annotated[str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False)],
+    params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False, metavar="PARAMS")],
+    tokens: Annotated[
+        str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False, metavar="TOKENS")
+    ],
     fields: FieldValues = NO_FIELDS,
     output_format: FormatOption = "table",
 ) -> None:
@@ -126,18 +131,20 @@ def predict(
 @with_fields(*fields_of("hardware", "allocation", "data", "inference"), "blueprint")
 def sweep(
     start: Annotated[
-        str | None, typer.Option("--from", help="Smallest budget, e.g. 1e18.", rich_help_panel=PANEL_SWEEP)
+        str | None,
+        typer.Option("--from", help="Smallest budget, e.g. 1e18.", rich_help_panel=PANEL_SWEEP, metavar="BUDGET"),
     ] = None,
     stop: Annotated[
-        str | None, typer.Option("--to", help="Largest budget, e.g. 1e26.", rich_help_panel=PANEL_SWEEP)
+        str | None,
+        typer.Option("--to", help="Largest budget, e.g. 1e26.", rich_help_panel=PANEL_SWEEP, metavar="BUDGET"),
     ] = None,
     per_decade: Annotated[
         str | None,
-        option("Budgets per factor of ten, evenly spaced in log scale (default 4).", PANEL_SWEEP),
+        option("Budgets per factor of ten, evenly spaced in log scale (default 4).", PANEL_SWEEP, "COUNT"),
     ] = None,
     budgets: Annotated[
         str | None,
-        option("Explicit budgets instead of a range: 1e20,1e21,1e22.", PANEL_SWEEP),
+        option("Explicit budgets instead of a range: 1e20,1e21,1e22.", PANEL_SWEEP, "BUDGET,..."),
     ] = None,
     unit: Annotated[
         BudgetUnit,
