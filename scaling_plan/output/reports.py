@@ -7,7 +7,7 @@ from typing import IO, TYPE_CHECKING
 
 from .fields import TEXT_KEYS, humanise, label, signed
 from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, SCHEMA_VERSION, Record
-from .tables import print_key_values, print_rows, print_table
+from .tables import print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
 if TYPE_CHECKING:
@@ -48,14 +48,7 @@ def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format:
         out.write("\n" + "".join(f"- {note}\n" for note in notes))
 
     def table(out: IO[str]) -> None:
-        from rich.table import Table
-
-        table = Table()
-        for index, header in enumerate(headers):
-            table.add_column(header, justify="left" if index == 0 else "right")
-        for row in rows:
-            table.add_row(*row)
-        print_table(title, table, notes, out)
+        print_grid(title, headers, rows, notes, out)
 
     document = {"schema_version": SCHEMA_VERSION, "configs": list(records)}
     write_report(Report(records, document, table, markdown), output_format, out)

@@ -1,15 +1,23 @@
-"""Rich tables for people (rich is imported only here, and only when a table is printed)."""
+"""Rich tables for people (rich is imported only here, and only when a table is printed).
+
+Tables fit the width they are printed at: no number, header or name is ever cut. A table too wide for the width is
+split into several, each repeating its first column; in a table of three rows or more, a column with the same value
+in every row becomes one line above it. Notes wrap at word boundaries.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Literal
 
 from .fields import NAME_KEYS, TEXT_KEYS, humanise, label
 from .records import Record
 
-if TYPE_CHECKING:
-    pass
+#: A pipe or file without COLUMNS gets lines this long: a table takes only the width it needs.
+PIPE_WIDTH = 400
+#: Rows before a column that never changes is lifted out of the table.
+CONSTANT_ROWS = 3
 
 
 def _console(out: IO[str]) -> Any:
@@ -20,20 +28,24 @@ def _console(out: IO[str]) -> Any:
             raise BrokenPipeError  # rich would exit 1 itself; the CLI gives a closed pipe its own exit code
 
     console = _Console(file=out)
-    if not console.is_terminal:
-        # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and room for wide tables:
-        # a table takes only the width it needs, so wide sweeps are never squeezed into a terminal's width.
-        console.width = 400
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        # A pipe or file gets plain text (rich drops colour itself, and NO_COLOR is honoured) and, unless COLUMNS
+        # says otherwise, room for wide tables, so wide sweeps are never squeezed.
+        console.width = PIPE_WIDTH
     return console
 
 
+def _print_notes(console: Any, notes: Sequence[str]) -> None:
+    for note in notes:
+        console.print(note, highlight=False, markup=False, overflow="fold")  # wrapped at words to the width
+
+
 def print_table(title: str, table: Any, notes: Sequence[str], out: IO[str]) -> None:
-    """A bold title, the table, and its notes (formulas, sources) as plain unwrapped lines."""
+    """A bold title, the table, and its notes (formulas, sources) wrapped to the width."""
     console = _console(out)
     console.print(title, style="bold", highlight=False, markup=False)
     console.print(table)
-    for note in notes:
-        console.print(note, highlight=False, markup=False, soft_wrap=True)
+    _print_notes(console, notes)
 
 
 def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:
@@ -41,8 +53,8 @@ def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Seq
     from rich.table import Table
 
     table = Table(show_header=False)
-    table.add_column("quantity", style="bold")
-    table.add_column("value", justify="right")
+    table.add_column("quantity", style="bold", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
     for key in keys:
         if record.get(key) is not None:
             table.add_row(label(key), humanise(key, record[key]))
@@ -57,15 +69,93 @@ def print_rows(
     out: IO[str],
     labels: dict[str, str] | None = None,
 ) -> None:
-    """Records as rows of one table, with notes beneath; `labels` names columns LABELS does not."""
+    """Records as rows of a table, with notes beneath; `labels` names columns LABELS does not."""
+    shown = [key for key in keys if any(record.get(key) is not None for record in records)]
+    headers = [(labels or {}).get(key) or label(key) for key in shown]
+    rows = [[humanise(key, record.get(key)) for key in shown] for record in records]
+    print_grid(title, headers, rows, notes, out, text=[key in TEXT_KEYS for key in shown],
+               names=[key in NAME_KEYS for key in shown], lift_constant=True)  # fmt: skip
+
+
+def print_grid(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    notes: Sequence[str],
+    out: IO[str],
+    text: Sequence[bool] | None = None,
+    names: Sequence[bool] | None = None,
+    lift_constant: bool = False,
+) -> None:
+    """Cells under headers, as one table or, when that is too wide, as several that each repeat the first column.
+
+    `text` columns are left-aligned and may wrap at words; the others (numbers) are right-aligned and never wrap;
+    `names` columns never wrap either.
+    """
     from rich.table import Table
 
-    table = Table()
-    shown = [key for key in keys if any(record.get(key) is not None for record in records)]
-    for key in shown:
-        text = key in TEXT_KEYS
-        heading = (labels or {}).get(key) or label(key)
-        table.add_column(heading, justify="left" if text else "right", no_wrap=key in NAME_KEYS)
-    for record in records:
-        table.add_row(*(humanise(key, record.get(key)) for key in shown))
-    print_table(title, table, notes, out)
+    console = _console(out)
+    text = list(text) if text is not None else [index == 0 for index in range(len(headers))]
+    names = list(names) if names is not None else [False] * len(headers)
+    columns = list(range(len(headers)))
+    console.print(title, style="bold", highlight=False, markup=False)
+    if lift_constant and len(rows) >= CONSTANT_ROWS:
+        constant = [i for i in columns[1:] if not text[i] and len({row[i] for row in rows}) == 1 and rows[0][i] != "-"]
+        if constant:
+            same = "; ".join(f"{headers[i]} {rows[0][i]}" for i in constant)
+            console.print(f"Every row: {same}.", highlight=False, markup=False)
+            columns = [i for i in columns if i not in constant]
+    least = {i: _least_width(headers[i], [row[i] for row in rows], text[i] and not names[i]) for i in columns}
+    for group in _groups(columns, least, names, console.width):
+        widths = _widths(group, least, headers, rows, console.width)
+        table = Table()
+        for i in group:
+            justify: Literal["left", "right"] = "left" if text[i] else "right"
+            table.add_column(headers[i], justify=justify, width=widths.get(i), overflow="fold")
+        for row in rows:
+            table.add_row(*(row[i] for i in group))
+        console.print(table)
+    _print_notes(console, notes)
+
+
+def _least_width(header: str, cells: Sequence[str], wraps: bool) -> int:
+    """The narrowest a column can be without cutting anything: its longest cell (its longest word, for a column of
+    text), and its header's longest word (headers wrap at spaces)."""
+    words = [word for cell in cells for word in cell.split()] if wraps else list(cells)
+    return max([len(word) for word in header.split()] + [len(word) for word in words] + [1])
+
+
+def _widths(
+    group: list[int], least: dict[int, int], headers: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> dict[int, int]:
+    """Column widths for a table that would be wider than `width` at its natural size: each column its least width,
+    and what is left given to the columns that want more, so that rich neither squeezes a number nor crops a line.
+    Empty when the natural size fits (rich lays it out itself)."""
+    natural = {i: max([len(headers[i]), *(len(row[i]) for row in rows)]) for i in group}
+    if sum(natural[i] + 3 for i in group) + 1 <= width:
+        return {}
+    widths = {i: least[i] for i in group}
+    spare = width - (sum(widths[i] + 3 for i in group) + 1)
+    for i in sorted(group, key=lambda i: natural[i] - least[i]):
+        extra = max(0, min(natural[i] - widths[i], spare))
+        widths[i] += extra
+        spare -= extra
+    return widths
+
+
+def _groups(columns: list[int], least: dict[int, int], names: Sequence[bool], width: int) -> list[list[int]]:
+    """The columns split into tables that each fit `width`, each repeating the leading name columns (what a row is)."""
+    lead = 1
+    while lead < len(columns) - 1 and names[columns[lead - 1]] and names[columns[lead]]:
+        lead += 1
+    key, rest = columns[:lead], columns[lead:]
+    groups: list[list[int]] = []
+    current = list(key)
+    for i in rest:
+        # A rich table with borders takes each column's width plus 3 (padding and a rule), and 1 more at the end.
+        if len(current) > len(key) and sum(least[j] + 3 for j in [*current, i]) + 1 > width:
+            groups.append(current)
+            current = list(key)
+        current.append(i)
+    groups.append(current)
+    return groups

@@ -1,0 +1,60 @@
+"""Tables for people at any terminal width: nothing cut, nothing past the edge."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import CONFIGS, ROOT, Cli
+
+H100 = ("--gpu", "H100-SXM", "--gpus", "1024", "--price-per-gpu-hour", "2.5")
+RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+COMMANDS = {
+    "budget": ("budget", "--flops", "1e24", *H100),
+    "budget --compare-laws": ("budget", "-c", str(CONFIGS / "h100-cluster-30d.yaml"), "--compare-laws"),
+    "budget --blueprint": ("budget", "--flops", "1e24", "--blueprint", *H100),
+    "budget, data and inference": ("budget", "-c", str(CONFIGS / "data-limited-served.yaml"), "--compare-laws"),
+    "budget, intended run": ("budget", "-c", str(CONFIGS / "gopher-280b.yaml")),
+    "sweep --compare-laws": ("sweep", "--from", "1e20", "--to", "1e24", "--per-decade", "1", "--compare-laws", *H100),
+    "sweep --blueprint": ("sweep", "--from", "1e20", "--to", "1e24", "--blueprint", *H100),
+    "sweep, data and inference": ("sweep", "--from", "1e20", "--to", "1e24", "--unique-tokens", "1T",
+                                  "--inference-tokens", "1T"),
+    "sweep in dollars": ("sweep", "--unit", "dollars", "--from", "$1M", "--to", "$100M", *H100),
+    "compare": ("compare", *sorted(str(path) for path in CONFIGS.glob("*.yaml"))),
+    "check": ("check", *sorted(str(path) for path in CONFIGS.glob("*.yaml")), "--min-tokens-per-param", "15"),
+    "fit": ("fit", RUNS, "--max-flops", "3e19", "--bootstrap", "3"),  # few runs: the table, not the fit, is tested
+    "experiments": ("experiments", "--budgets", "1e18,1e19"),
+    "laws": ("laws",),
+    "gpus": ("gpus",),
+    "shape": ("shape", "--params", "7B", "--gpu", "H100-SXM"),
+    "predict": ("predict", "--params", "70B", "--tokens", "1.4T", "--gpu", "A100-SXM"),
+}  # fmt: skip
+#: A table line starts and ends with a border; one cut at the edge ends mid-row.
+BORDER = "│┃┏┓┗┛┡┩└┘┌┐╇╈┣┫"
+#: An ellipsis inside a number or a word: the mark of a squeezed cell.
+SQUEEZED = re.compile(r"\S…|…\S")
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int) -> None:
+    result = cli.run(*COMMANDS[name], env={"COLUMNS": str(width)})
+    assert result.exit_code in (0, 1), result.stderr
+    for line in result.stdout.splitlines():
+        assert len(line) <= width, (width, line)
+        assert "…" not in line and not SQUEEZED.search(line), line
+        if line[:1] in BORDER:
+            assert line.rstrip()[-1:] in BORDER, line  # a row cropped at the edge loses its closing border
+
+
+def test_a_pipe_without_columns_gets_full_width_lines(cli: Cli) -> None:
+    wide = cli.run(*COMMANDS["sweep --compare-laws"]).stdout
+    assert max(len(line) for line in wide.splitlines()) > 120  # one table, not split for a terminal
+    narrow = cli.run(*COMMANDS["sweep --compare-laws"], env={"COLUMNS": "80"}).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+
+
+def test_a_column_the_same_in_every_row_becomes_one_line(cli: Cli) -> None:
+    text = cli.run(*COMMANDS["budget --compare-laws"], env={"COLUMNS": "200"}).stdout
+    assert "Every row: Compute (FLOPs) 9.98e23; GPU-hours 737K; Wall-clock days 30.0; Cost (USD) $1.62M." in text
