@@ -16,6 +16,7 @@ from typing import Any
 
 from .allocate import bisect_in_log, minimise_in_log
 from .laws import FLOPS_PER_PARAM_TOKEN, Law, Num, ParametricLaw
+from .units import format_count
 
 #: R_D* and R_N* fitted by Muennighoff et al. 2023 (published with their code, github.com/huggingface/datablations,
 #: README "Parametric Fit"; the paper rounds them to 15.4 and 5.3). Used for laws that carry none of their own.
@@ -187,13 +188,13 @@ def epoch_warnings(epochs: float, unique_tokens: float, where: str = "") -> list
     prefix = f"{where}: " if where else ""
     if epochs > EPOCHS_WORTHLESS:
         return [
-            f"{prefix}{epochs:.3g} epochs over {unique_tokens:.3g} unique tokens: past ~{EPOCHS_WORTHLESS:g} epochs"
+            f"{prefix}{epochs:.3g} epochs over {format_count(unique_tokens)} unique tokens: past ~{EPOCHS_WORTHLESS:g} epochs"
             " repeated tokens add almost nothing (Muennighoff et al. 2023, R_D* = 15.4); spend the compute on"
             " parameters or find more data"
         ]
     if epochs > EPOCHS_DIMINISHING:
         return [
-            f"{prefix}{epochs:.3g} epochs over {unique_tokens:.3g} unique tokens: past ~{EPOCHS_DIMINISHING:g}"
+            f"{prefix}{epochs:.3g} epochs over {format_count(unique_tokens)} unique tokens: past ~{EPOCHS_DIMINISHING:g}"
             " epochs returns from repeated data fall off quickly (Muennighoff et al. 2023)"
         ]
     return []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .allocate import (
+    SOLVER_RANGE_FLOPS,
     Allocator,
     LawOptimum,
     TokensPerParamRule,
@@ -25,6 +26,7 @@ from .budget import Hardware
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num, ParametricLaw
+from .units import format_scientific
 
 if TYPE_CHECKING:
     from .blueprint import Blueprint, BlueprintRequest  # imported when a request asks for a blueprint
@@ -196,7 +198,26 @@ def _compute_for_given(request: PlanRequest) -> tuple[float, tuple[float, float]
         found = allocation_for_tokens(request.allocator, value)
         if found is not None:
             return found[0], (found[1], value)
-    raise UsageError(request.given_where, f"no training compute up to 1e60 FLOPs gives {kind} = {value:g}")
+    raise UsageError(request.given_where, _out_of_reach(request))
+
+
+def _out_of_reach(request: PlanRequest) -> str:
+    """Why no compute answers an inverse question: the target lies below the smallest plan, or beyond the largest."""
+    kind, value = request.given, request.given_value
+    least_compute, most_compute = SOLVER_RANGE_FLOPS
+    n_params, n_tokens = request.allocator.allocate(least_compute)
+    if kind == "loss":
+        smallest = float(request.law.loss(n_params, n_tokens))
+        if value > smallest:
+            return f"loss {value:g} is above {smallest:.4g}, the loss of the least training planned (1 FLOP): any run reaches it"
+    else:
+        smallest = float(n_params if kind == "params" else n_tokens)
+        if value < smallest:
+            return (
+                f"{kind} = {value:g} is too small to plan: the least training planned (1 FLOP) already has"
+                f" {smallest:.3g} {'parameters' if kind == 'params' else 'tokens'}"
+            )
+    return f"no training compute up to {format_scientific(most_compute, 1)} FLOPs gives {kind} = {value:g}"
 
 
 class Outcome(NamedTuple):
@@ -387,7 +408,8 @@ def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside:
             else f"{n_outside} of the budgets ({min(compute_flops):.3g}-{max(compute_flops):.3g} FLOPs) lie"
         )
         warnings.append(
-            f"{where} outside {low:.3g}-{high:.3g} FLOPs, where {law.name} was fitted: this plan is an extrapolation"
+            f"{where} outside {low:.3g}-{high:.3g} FLOPs, the range {law.name!r} was fitted on: this plan is an"
+            " extrapolation"
         )
     if isinstance(request.allocator, TokensPerParamRule):
         rule_ratio = request.allocator.tokens_per_param

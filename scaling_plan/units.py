@@ -42,6 +42,8 @@ def parse_quantity(value: object, money: bool = False) -> float:
         if shift and len(exponent.lstrip("+-")) <= 6:  # a longer exponent overflows or underflows either way
             exponent, shift = str(int(exponent) + shift), 0
         number = float(f"{match['mantissa']}e{exponent}") * 10.0**shift
+        if number == 0 and match["mantissa"].strip("+-0.") != "":
+            raise ValueError(f"{shown(value)} is too small for a number: it rounds to 0")
     else:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):

@@ -96,7 +96,7 @@ def check_outcome(case: Case, code: int, stdout: str, stderr: str, extra_inputs:
     helping = "--help" in case.args or not case.command
     for line in lines:
         # Bootstrap progress is drawn only on a terminal; anything else on stderr is an error or a warning line.
-        assert line.startswith(("scaling-plan: error: ", "scaling-plan: warning: ")), context
+        assert line.startswith(("scaling-plan: error: ", "scaling-plan: warning: ", "scaling-plan: wrote: ")), context
     if code == 0:
         assert not errors, context
     elif case.command == "check" and code == 2:

@@ -177,3 +177,29 @@ def test_law_file_with_a_reversed_fitted_range(cli: Cli, tmp_path: Path) -> None
 def test_budgets_too_small_for_one_parameter(cli: Cli) -> None:
     assert "too small" in cli.error("budget", "--flops", "1e-300")
     assert "too small" in cli.error("budget", "--params", "0.5")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--tokens", "1", "--method", "law"), "--tokens: tokens = 1 is too small to plan: the least training planned"),
+        (("--params", "1e-3"), "--params: params = 0.001 is too small to plan"),
+        (("--tokens", "1e70"), "--tokens: no training compute up to 1e60 FLOPs gives tokens = 1e+70"),
+        (("--flops", "1e-400"), "--flops: '1e-400' is too small for a number: it rounds to 0"),
+    ],
+)
+def test_a_target_out_of_reach_says_which_way(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    """Were: 'no training compute up to 1e60 FLOPs gives tokens = 1' for a target too small, and 'must be positive,
+    got 0' for 1e-400."""
+    assert message in cli.error("budget", *args)
+
+
+def test_warnings_speak_in_the_units_of_the_tables(cli: Cli) -> None:
+    result = cli.run(
+        "budget", "--flops", "1e22", "--unique-tokens", "25B", "--law", "datablations-2023", "--method", "law"
+    )
+    assert result.exit_code == 0 and "epochs over 25.0B unique tokens" in result.stderr
+
+
+def test_a_sweep_of_one_budget_is_one_budget(cli: Cli) -> None:
+    assert "Sweep of 1 budget, " in cli.run("sweep", "--budgets", "1e22").stdout

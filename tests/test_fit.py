@@ -103,7 +103,7 @@ def test_output_law_file_carries_intervals_into_budget(cli: Cli, tmp_path: Path)
         assert plan[f"{key}_low"] < plan[key] < plan[f"{key}_high"], key
     table = cli.run("budget", "--law", str(law), "--flops", "1e24")
     assert "interval" in table.stdout and "bootstrap refits" in table.stdout
-    assert "where fitted was fitted" in table.stderr  # 1e24 is far beyond the runs' 1.4e18-1.3e22
+    assert "the range 'fitted' was fitted on" in table.stderr  # 1e24 is far beyond the runs' 1.4e18-1.3e22
     assert cli.run("sweep", "--law", str(law), "--budgets", "1e21,1e22").exit_code == 0
 
 
@@ -328,3 +328,13 @@ def test_law_files_written_by_fit_validate_against_the_law_file_schema(cli: Cli,
     schema = json.loads(cli.run("schema", "--law-file").stdout)
     jsonschema.validate(yaml.safe_load(law.read_text()), schema)
     assert math.isfinite(yaml.safe_load(law.read_text())["E"])
+
+
+def test_writers_say_what_they_wrote_on_stderr(cli: Cli, tmp_path: Path) -> None:
+    law = tmp_path / "mine.yaml"
+    result = cli.run("fit", CHINCHILLA_RUNS, "--max-flops", "3e19", "--bootstrap", "3", "-o", str(law), "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["n_runs"] > 0  # stdout is still only the output
+    assert f"scaling-plan: wrote: {law} (law 'mine': E, A, B, alpha, beta, 3 bootstrap samples" in result.stderr
+    figure = tmp_path / "mine.svg"
+    result = cli.run("plot", str(law), "-o", str(figure))
+    assert result.exit_code == 0 and result.stderr == f"scaling-plan: wrote: {figure} (SVG figure of mine)\n"

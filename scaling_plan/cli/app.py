@@ -61,6 +61,11 @@ def warn(message: str) -> None:
     _stderr_line("warning", message)
 
 
+def wrote(path: str, what: str) -> None:
+    """Say on stderr what a command wrote to a file (stdout stays the output's)."""
+    _stderr_line("wrote", f"{path} ({what})")
+
+
 def fail(message: str, code: int) -> NoReturn:
     error_line(message)
     sys.exit(code)

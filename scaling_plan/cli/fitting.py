@@ -9,7 +9,7 @@ import typer
 from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
-from .app import EXIT_UNCONVERGED, app, fail, warn
+from .app import EXIT_UNCONVERGED, app, fail, warn, wrote
 from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, complete_law, option
 
 
@@ -133,6 +133,8 @@ def fit(
         law_name = name or os.path.splitext(os.path.basename(output))[0]
         today = datetime.date.today().isoformat()
         write_yaml(output, law_file_data(selection, result, samples, level, law_name, today))
+        kept = f", {len(samples.samples):,} bootstrap samples" if samples is not None else ""
+        wrote(output, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {output}")
 
 
 @app.command()
@@ -249,3 +251,4 @@ def plot(
             raise
         raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
     plot_law(chosen, selected, others, output)
+    wrote(output, f"{'SVG' if extension == '.svg' else 'PNG'} figure of {chosen.name}")

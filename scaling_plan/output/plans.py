@@ -321,9 +321,10 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
         first = sweep.plan(0).blueprint
         if first is not None:
             notes += blueprint_notes(first)
-        title = f"Sweep of {len(sweep)} budgets, {_title(sweep.plan(0)).removeprefix('Plan for ')} to " + _title(
-            sweep.plan(len(sweep) - 1)
-        ).removeprefix("Plan for ")
+        title = (
+            f"Sweep of {len(sweep)} budget{'s' if len(sweep) != 1 else ''}, {_title(sweep.plan(0)).removeprefix('Plan for ')} to "
+            + _title(sweep.plan(len(sweep) - 1)).removeprefix("Plan for ")
+        )
         print_rows(title, rows, keys, notes, out, labels)
 
     write_report(Report(records, Streamed({"schema_version": SCHEMA_VERSION}, "plans"), table), output_format, out)
