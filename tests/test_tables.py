@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,20 @@ def test_a_pipe_without_columns_gets_full_width_lines(cli: Cli) -> None:
 def test_a_column_the_same_in_every_row_becomes_one_line(cli: Cli) -> None:
     text = cli.run(*COMMANDS["budget --compare-laws"], env={"COLUMNS": "200"}).stdout
     assert "Every row: Compute (FLOPs) 9.98e23; GPU-hours 737K; Wall-clock days 30.0; Cost (USD) $1.62M." in text
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_configs_with_long_paths_fold_their_names_and_keep_numbers_whole(cli: Cli, tmp_path: Path, width: int) -> None:
+    import shutil
+
+    deep = tmp_path / "a" / "team" / "with" / "deeply" / "nested" / "folders" / "of" / "configs"
+    shutil.copytree(CONFIGS, deep)
+    configs = sorted(str(path) for path in deep.glob("*.yaml"))
+    for args in (("check", *configs, "--min-tokens-per-param", "15"), ("compare", *configs)):
+        result = cli.run(*args, env={"COLUMNS": str(width)})
+        assert result.exit_code in (0, 1), result.stderr
+        for line in result.stdout.splitlines():
+            assert len(line) <= width and "…" not in line, line
+            if line[:1] in BORDER:
+                assert line.rstrip()[-1:] in BORDER, line
+        assert "20.0" in result.stdout  # a number, whole, beside the folded paths

@@ -16,6 +16,10 @@ from .records import Record
 
 #: A pipe or file without COLUMNS gets lines this long: a table takes only the width it needs.
 PIPE_WIDTH = 400
+#: At most this many leading name columns say what a row is (an allocation and a law; a config and a rule).
+MAX_LEAD = 2
+#: The narrowest a name column folds to when the names are too long for the width.
+NAME_FOLD_WIDTH = 16
 #: Rows before a column that never changes is lifted out of the table.
 CONSTANT_ROWS = 3
 
@@ -106,8 +110,17 @@ def print_grid(
             console.print(f"Every row: {same}.", highlight=False, markup=False)
             columns = [i for i in columns if i not in constant]
     least = {i: _least_width(headers[i], [row[i] for row in rows], text[i] and not names[i]) for i in columns}
-    for group in _groups(columns, least, names, console.width):
-        widths = _widths(group, least, headers, rows, console.width)
+    lead = _lead(columns, names)
+    others = [least[i] + 3 for i in columns if i not in lead]
+    for i in sorted(lead, key=lambda i: -least[i]):
+        # Names too long to stand whole beside even one other column (deep paths at 60 columns) fold across lines,
+        # the longest first and only as far as needed, every character kept, so the numbers beside them stay whole.
+        excess = sum(least[j] + 3 for j in lead) + min(others, default=0) + 1 - (console.width - 1)
+        if excess > 0:
+            least[i] = max(NAME_FOLD_WIDTH, least[i] - excess)
+    room = console.width - 1  # a column's share of rounding in rich's layout: never fill the last character
+    for group in _groups(columns, least, names, room):
+        widths = _widths(group, least, headers, rows, room)
         table = Table()
         for i in group:
             justify: Literal["left", "right"] = "left" if text[i] else "right"
@@ -143,12 +156,18 @@ def _widths(
     return widths
 
 
+def _lead(columns: list[int], names: Sequence[bool]) -> list[int]:
+    """The columns that say what a row is, repeated in every split table: the first, and the name columns after it."""
+    lead = 1
+    while lead < min(len(columns) - 1, MAX_LEAD) and names[columns[lead - 1]] and names[columns[lead]]:
+        lead += 1
+    return columns[:lead]
+
+
 def _groups(columns: list[int], least: dict[int, int], names: Sequence[bool], width: int) -> list[list[int]]:
     """The columns split into tables that each fit `width`, each repeating the leading name columns (what a row is)."""
-    lead = 1
-    while lead < len(columns) - 1 and names[columns[lead - 1]] and names[columns[lead]]:
-        lead += 1
-    key, rest = columns[:lead], columns[lead:]
+    key = _lead(columns, names)
+    rest = columns[len(key) :]
     groups: list[list[int]] = []
     current = list(key)
     for i in rest:
