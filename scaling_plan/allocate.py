@@ -110,31 +110,25 @@ def _within_solver_range(compute_flops: float) -> bool:
     return low <= compute_flops <= high
 
 
-def allocation_for_params(allocator: Allocator, n_params: float) -> tuple[float, float] | None:
-    """(C, D) at which the allocator chooses a model of exactly n_params: the given N is kept as given, and D and
-    C = 6·N·D follow from it (closed form for the rule, D = r·N), never N round-tripped through the solver."""
+def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[float, float, float] | None:
+    """(C, N, D) at which the allocator chooses exactly `value` parameters (kind "params") or tokens ("tokens").
+
+    The given quantity is kept as given and the other follows from it (closed form for the rule, D = r·N), then
+    C = 6·N·D: never the given one round-tripped through the solver. None when no compute in SOLVER_RANGE_FLOPS does.
+    """
+    given = 0 if kind == "params" else 1
     if isinstance(allocator, TokensPerParamRule):
-        n_tokens = allocator.tokens_per_param * n_params
+        ratio = allocator.tokens_per_param
+        other = value * ratio if given == 0 else value / ratio
     else:
-        compute = compute_for_params(allocator, n_params)
+        compute = solve_compute(lambda c: allocator.allocate(c)[given], value, increasing=True)
         if compute is None:
             return None
-        n_tokens = float(allocator.allocate(compute)[1])
+        other = float(allocator.allocate(compute)[1 - given])
+    n_params, n_tokens = (value, other) if given == 0 else (other, value)
     compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
-    return (compute, n_tokens) if _within_solver_range(compute) else None
-
-
-def allocation_for_tokens(allocator: Allocator, n_tokens: float) -> tuple[float, float] | None:
-    """(C, N) at which the allocator trains on exactly n_tokens (N = D/r for the rule), as allocation_for_params."""
-    if isinstance(allocator, TokensPerParamRule):
-        n_params = n_tokens / allocator.tokens_per_param
-    else:
-        compute = compute_for_tokens(allocator, n_tokens)
-        if compute is None:
-            return None
-        n_params = float(allocator.allocate(compute)[0])
-    compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
-    return (compute, n_params) if _within_solver_range(compute) else None
+    low, high = SOLVER_RANGE_FLOPS
+    return (compute, n_params, n_tokens) if low <= compute <= high else None
 
 
 def compute_for_loss(allocator: Allocator, law: Law, loss_nats: float) -> float | None:

@@ -18,9 +18,8 @@ from .allocate import (
     Allocator,
     LawOptimum,
     TokensPerParamRule,
-    allocation_for_params,
-    allocation_for_tokens,
     compute_for_loss,
+    pinned_allocation,
 )
 from .budget import Hardware
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
@@ -190,14 +189,10 @@ def _compute_for_given(request: PlanRequest) -> tuple[float, tuple[float, float]
         compute = compute_for_loss(request.allocator, law, value)
         if compute is not None:
             return compute, None
-    elif kind == "params":
-        found = allocation_for_params(request.allocator, value)
-        if found is not None:
-            return found[0], (value, found[1])
     else:
-        found = allocation_for_tokens(request.allocator, value)
+        found = pinned_allocation(request.allocator, kind, value)
         if found is not None:
-            return found[0], (found[1], value)
+            return found[0], found[1:]
     raise UsageError(request.given_where, _out_of_reach(request))
 
 

@@ -86,8 +86,12 @@ def test_bootstrap_is_reproducible_with_a_seed() -> None:
     runs = synthetic_runs(0.01)
     _, optima = fit_law(runs)
     first, second = bootstrap_fit(runs, optima, 20, seed=7), bootstrap_fit(runs, optima, 20, seed=7)
-    assert np.array_equal(first.samples, second.samples)
-    assert not np.array_equal(first.samples, bootstrap_fit(runs, optima, 20, seed=8).samples)
+    # The same resamples give the same refits to the optimiser's precision: a threaded BLAS may sum in another order
+    # from one run to the next (numpy 1.24's did, by 1e-7 relative; A and B lie in a flat valley, so allow 1e-3),
+    # which no seed controls.
+    np.testing.assert_allclose(first.samples, second.samples, rtol=1e-3)
+    other = bootstrap_fit(runs, optima, 20, seed=8).samples
+    assert np.max(np.abs(other / first.samples - 1)) > 1e-2  # another seed, other resamples
 
 
 def test_output_law_file_carries_intervals_into_budget(cli: Cli, tmp_path: Path) -> None:
