@@ -1,4 +1,4 @@
-"""Errors the CLI turns into exit codes (see cli.main)."""
+"""Errors the CLI turns into exit codes (see cli/app.py)."""
 
 from __future__ import annotations
 

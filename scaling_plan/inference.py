@@ -114,7 +114,7 @@ def _rates(request: InferenceRequest, training: Hardware | None) -> tuple[float,
     if request.objective != "cost":
         return 1.0, 1.0
     train, serve = _usd_per_flop(training), _usd_per_flop(request.hardware)
-    assert train is not None and serve is not None  # config.build_request checks both prices exist
+    assert train is not None and serve is not None  # inputs.request.build_request checks both prices exist
     return train, serve
 
 

@@ -2,7 +2,7 @@
 
 A run a team intends (N, D) is measured against its law's compute-optimal frontier at the same compute.
 
-Pure domain: no printing, no files. Inputs arrive validated (config.build_request); problems found here, such as
+Pure domain: no printing, no files. Inputs arrive validated (inputs.request.build_request); problems found here, such as
 a loss target no compute reaches, raise UsageError naming the input.
 """
 

@@ -64,7 +64,9 @@ def _significant(value: float, digits: int) -> str:
 
 
 def format_scientific(value: float, digits: int = 3) -> str:
-    """5.88e23 style: no '+' and no leading zeros in the exponent."""
+    """5.88e23 style: no '+' and no leading zeros in the exponent (and 0 as 0, not 0.00e0)."""
+    if value == 0:
+        return "0"
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 

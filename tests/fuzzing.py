@@ -49,7 +49,7 @@ def fuzz_settings(examples: int) -> Any:
 NON_FINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf|infinity)(?![\w])", re.IGNORECASE)
 #: Input that may legitimately be echoed back in an error message as a non-finite number.
 WILD = re.compile(r"nan|inf|e\+?\d{3}", re.IGNORECASE)
-#: Exit codes each command may return (cli.py's docstring): 1 only for a failed check or an unconverged fit.
+#: Exit codes each command may return (cli/app.py's docstring): 1 only for a failed check or an unconverged fit.
 EXIT_CODES = {"check": {0, 1, 2}, "fit": {0, 1, 2}}
 FORMATS = ("json", "jsonl", "csv", "table", "markdown")
 

@@ -72,3 +72,16 @@ def test_a_suffix_shifts_the_decimal_exponent_exactly(mantissa: object, suffix: 
     # '1.4T' is the float nearest 1.4e12, as a user typed it, not 1.4 x 1e12 with its own rounding.
     assert parse_quantity(f"{mantissa}{letter}") == float(f"{mantissa}e{exponent}")
     assert parse_quantity(f"{mantissa}e-2{letter}") == float(f"{mantissa}e{exponent - 2}")
+
+
+def test_small_and_zero_values_are_shown_as_themselves() -> None:
+    from scaling_plan.output.fields import humanise
+
+    assert format_scientific(0) == "0"  # was 0.00e0
+    assert humanise("mfu", 0.001) == "0.001" and humanise("mfu", 0.4) == "0.40"  # was MFU 0.00
+
+
+def test_durations_under_a_day_are_shown_in_hours() -> None:
+    from scaling_plan.output.fields import humanise
+
+    assert humanise("wall_clock_days", 0.0686) == "1.65 h" and humanise("wall_clock_days", 30.0) == "30.0"

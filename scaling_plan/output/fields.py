@@ -155,16 +155,21 @@ LABELS: dict[str, str] = {
 }
 
 
+def format_days(days: float) -> str:
+    """Days, or hours under a day (0.0686 days is 1.65 h)."""
+    return format_number(days) if days >= 1 else f"{format_number(days * 24)} h"
+
+
 FORMATS: dict[str, Callable[[Any], str]] = {
     "compute_flops": format_scientific,
     "n_params": format_count,
     "n_tokens": format_count,
     "tokens_per_param": format_number,
     "loss_nats": lambda x: f"{x:.4f}",
-    "mfu": lambda x: f"{x:.2f}",
+    "mfu": lambda x: f"{x:.2f}" if x >= 0.01 else f"{x:.2g}",  # 0.40, and 0.001 rather than 0.00
     "gpus": lambda x: f"{x:,}",
     "gpu_hours": format_count,
-    "wall_clock_days": format_number,
+    "wall_clock_days": format_days,
     "cost_usd": format_usd,
     "price_usd_per_gpu_hour": lambda x: f"${x:,.2f}",
     "optimal_tokens_per_param_at_1e24_flops": format_number,
@@ -187,7 +192,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     **{key: lambda x: f"{x:,.2f}" for key in BLUEPRINT_GIB_KEYS},
     "full_to_6n_ratio": lambda x: f"{x:.3f}",
     "gpu_hours_full": format_count,
-    "wall_clock_days_full": format_number,
+    "wall_clock_days_full": format_days,
     "cost_usd_full": format_usd,
     "lr_peak": lambda x: f"{x:.3g}",
     "memory_gib": lambda x: f"{x:.1f}",

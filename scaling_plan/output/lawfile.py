@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def law_file_data(
     selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float, name: str, date: str
 ) -> Record:
-    """The law file `fit --output` writes; `budget --law`, `sweep` and `compare` read it back (config.load_law_file)."""
+    """The law file `fit --output` writes; `budget --law`, `sweep` and `compare` read it back (inputs.lawfile.load_law_file)."""
     runs, table = selection.runs, selection.table
     data: Record = {
         "name": name,

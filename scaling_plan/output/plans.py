@@ -219,7 +219,9 @@ def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context:
         shown[key] = None
     shape = blueprint.shape
     kind = "your shape" if blueprint.request.explicit else context
-    title = f"Blueprint: {shape.n_layers} layers x d_model {shape.d_model:,} ({kind})"
+    title = (
+        f"Blueprint: {shape.n_layers} layer{'s' if shape.n_layers != 1 else ''} x d_model {shape.d_model:,} ({kind})"
+    )
     print_key_values(title, shown, BLUEPRINT_KEYS, blueprint_notes(blueprint), out)
 
 

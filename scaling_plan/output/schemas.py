@@ -1,6 +1,6 @@
 """JSON Schemas: of the config file (from its pydantic models) and of every command's JSON output.
 
-The output models describe the records render.py writes; tests validate real output against this schema, so the
+The output models describe the records output/records.py makes; tests validate real output against this schema, so the
 two cannot drift apart silently.
 """
 
