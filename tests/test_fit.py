@@ -136,7 +136,11 @@ def test_csv_tsv_json_lines_and_stdin_read_alike(cli: Cli, tmp_path: Path) -> No
     (tmp_path / "runs.jsonl").write_text("\n".join(lines) + "\n")
     fits = [cli.json("fit", str(tmp_path / name)) for name in ("runs.csv", "runs.tsv", "runs.jsonl")]
     fits.append(cli.json("fit", "-", input=as_table(runs)))
-    assert len({(f["E"], f["alpha"], f["n_runs"]) for f in fits}) == 1
+    # The same runs, read four ways, fit alike (to the last bits a threaded BLAS leaves free: numpy 1.24's varied E
+    # by 1e-16 between runs of the same fit).
+    for fit in fits[1:]:
+        assert fit["n_runs"] == fits[0]["n_runs"]
+        assert (fit["E"], fit["alpha"]) == pytest.approx((fits[0]["E"], fits[0]["alpha"]), rel=1e-9)
     assert fits[0]["tokens_from_compute"] is False
 
 
