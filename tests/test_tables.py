@@ -37,7 +37,11 @@ BORDER = "│┃┏┓┗┛┡┩└┘┌┐╇╈┣┫"
 SQUEEZED = re.compile(r"\S…|…\S")
 
 
-@pytest.mark.parametrize("width", [60, 80, 120, 200])
+#: The everyday loop renders at 80 and 120 columns; the full suite also at the narrowest and the widest.
+WIDTHS = [pytest.param(60, marks=pytest.mark.slow), 80, 120, pytest.param(200, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int) -> None:
     result = cli.run(*COMMANDS[name], env={"COLUMNS": str(width)})
