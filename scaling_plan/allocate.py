@@ -121,7 +121,7 @@ def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[fl
         ratio = allocator.tokens_per_param
         other = value * ratio if given == 0 else value / ratio
     else:
-        compute = solve_compute(lambda c: allocator.allocate(c)[given], value, increasing=True)
+        compute = (compute_for_params if given == 0 else compute_for_tokens)(allocator, value)
         if compute is None:
             return None
         other = float(allocator.allocate(compute)[1 - given])

@@ -9,7 +9,7 @@ from ..choices import ReportFormat
 from ..errors import UsageError
 from ..inputs.fields import fields_of
 from .app import EXIT_POLICY_FAILED, EXIT_USAGE, app, error_line, fail, warn_all
-from .options import NO_FIELDS, PANEL_OUTPUT, ConfigsArgument, FieldValues, plan_flags, with_fields
+from .options import NO_FIELDS, ConfigsArgument, FieldValues, format_option, plan_flags, with_fields
 
 
 def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
@@ -54,7 +54,7 @@ def compare_configs(
         ),
     ] = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Output format (markdown for a pull-request comment).")
+        ReportFormat, format_option("Output format (markdown for a pull-request comment).", panel=None)
     ] = "table",
 ) -> None:
     """Configs side by side: budget, N, D, tokens/param, loss, GPU-hours, days, cost and gap to optimal.
@@ -81,10 +81,7 @@ def check(
     configs: ConfigsArgument,
     fields: FieldValues = NO_FIELDS,
     output_format: Annotated[
-        ReportFormat,
-        typer.Option(
-            "--format", "-f", help="Output format (markdown for a pull-request comment).", rich_help_panel=PANEL_OUTPUT
-        ),
+        ReportFormat, format_option("Output format (markdown for a pull-request comment).")
     ] = "table",
 ) -> None:
     """Check configs against policy limits: one line per config and rule, with the measured value and the limit.

@@ -10,7 +10,7 @@ from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
 from .app import EXIT_UNCONVERGED, app, fail, warn, wrote
-from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, complete_law, option
+from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, complete_law, format_option, option
 
 
 @app.command()
@@ -72,9 +72,7 @@ def fit(
     name: Annotated[
         str | None, option("Name of the law in the written file (default: the file's name).", PANEL_OUTPUT, "NAME")
     ] = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-    ] = "table",
+    output_format: Annotated[OutputFormat, format_option()] = "table",
 ) -> None:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to your own runs, with bootstrap intervals.
 
@@ -159,7 +157,7 @@ def experiments(
         ),
     ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format (csv or json to drive training jobs).")
+        OutputFormat, format_option("Output format (csv or json to drive training jobs).", panel=None)
     ] = "table",
 ) -> None:
     """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.

@@ -10,6 +10,7 @@ from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import PRESETS
 from .app import app
+from .options import format_option
 
 
 @app.command()
@@ -31,7 +32,7 @@ def schema(
 
 @app.command()
 def laws(
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
+    output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:
     """List the loss-law presets with every constant and its source."""
     from ..laws import optimal_tokens_per_param
@@ -45,7 +46,7 @@ def laws(
 
 @app.command()
 def gpus(
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = "table",
+    output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:
     """List the GPU presets with their peak dense BF16 FLOP/s, memory and sources."""
     from ..output.records import gpu_record

@@ -60,6 +60,11 @@ def complete_law(incomplete: str) -> list[str]:
 _COMPLETIONS = {"gpu": complete_gpu, "law": complete_law}
 
 
+def format_option(help_text: str = "Output format.", panel: str | None = PANEL_OUTPUT) -> Any:
+    """Every command's --format/-f (its choices come from the parameter's Literal in choices.py)."""
+    return typer.Option("--format", "-f", help=help_text, rich_help_panel=panel)
+
+
 def option(help_text: str, panel: str, metavar: str | None = None) -> Any:
     """A plain option in a help panel (its name comes from the parameter); `metavar` names what its value counts."""
     return typer.Option(help=help_text, rich_help_panel=panel, metavar=metavar)

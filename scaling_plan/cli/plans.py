@@ -10,11 +10,11 @@ from ..inputs.fields import BLUEPRINT_FIELDS, fields_of
 from .app import app, warn_all
 from .options import (
     NO_FIELDS,
-    PANEL_OUTPUT,
     PANEL_SWEEP,
     CompareLawsOption,
     ConfigOption,
     FieldValues,
+    format_option,
     option,
     plan_flags,
     with_fields,
@@ -22,9 +22,7 @@ from .options import (
 
 #: What a plan is asked with: a budget or target, hardware, allocation, data and inference, and a blueprint.
 PLAN_FIELDS = fields_of("budget", "target", "hardware", "allocation", "data", "inference", "blueprint")
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel=PANEL_OUTPUT)
-]
+FormatOption = Annotated[OutputFormat, format_option()]
 
 
 @app.command()
@@ -157,12 +155,7 @@ def sweep(
     fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
     config: ConfigOption = None,
-    output_format: Annotated[
-        SweepFormat,
-        typer.Option(
-            "--format", "-f", help="Output format (jsonl: one JSON record per line).", rich_help_panel=PANEL_OUTPUT
-        ),
-    ] = "table",
+    output_format: Annotated[SweepFormat, format_option("Output format (jsonl: one JSON record per line).")] = "table",
 ) -> None:
     """Plans across a range of budgets: how N, D, loss, GPU-hours and cost grow with the budget.
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..laws import PUBLISHED_COMPUTE_RANGE_FLOPS, ParametricLaw
 from .yaml_files import read_yaml, validate_model
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Largest exponent a law file may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37).
 MAX_LAW_EXPONENT = 2.0

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..plan import GIVEN_KINDS
 from ..units import parse_quantity
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

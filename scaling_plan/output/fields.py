@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..units import format_count, format_number, format_scientific, format_usd
-
-if TYPE_CHECKING:
-    pass
-
 
 #: A blueprint's fields, by kind: text, whole numbers, flags, and the rest numbers (schemas.py types them).
 BLUEPRINT_TEXT_KEYS = ("ffn", "style", "sharding", "recompute", "memory_dominant", "hyperparameters_source")

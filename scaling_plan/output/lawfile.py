@@ -12,9 +12,6 @@ from typing import TYPE_CHECKING
 
 from .records import Record, value_range
 
-if TYPE_CHECKING:
-    pass
-
 
 def law_file_data(
     selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float, name: str, date: str

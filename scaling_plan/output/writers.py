@@ -5,12 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from .records import Record
-
-if TYPE_CHECKING:
-    pass
 
 
 def _check_finite(value: Any) -> Any:
