@@ -36,7 +36,8 @@ def parse_quantity(value: object, money: bool = False) -> float:
             raise ValueError(f"must be a finite number, got {shown(value)}")
         match = _QUANTITY.match(text)
         if match is None:
-            raise ValueError(f"cannot read {shown(value)} as a number (examples: 1e24, 5.76e23, 70B, 1.4T, $2M)")
+            examples = "1e24, 5.76e23, 70B, 1.4T" + (", $2M" if money else "")  # '$' only where it is accepted
+            raise ValueError(f"cannot read {shown(value)} as a number (examples: {examples})")
         # The suffix shifts the decimal exponent, so '1.4T' is the float nearest 1.4e12, as typed, not 1.4 x 1e12.
         exponent, shift = match["exponent"] or "0", _SUFFIX_EXPONENT.get(match["suffix"].upper(), 0)
         if shift and len(exponent.lstrip("+-")) <= 6:  # a longer exponent overflows or underflows either way

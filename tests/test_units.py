@@ -85,3 +85,10 @@ def test_durations_under_a_day_are_shown_in_hours() -> None:
     from scaling_plan.output.fields import humanise
 
     assert humanise("wall_clock_days", 0.0686) == "1.65 h" and humanise("wall_clock_days", 30.0) == "30.0"
+
+
+def test_the_examples_offer_a_dollar_sign_only_for_money() -> None:
+    with pytest.raises(ValueError, match=r"\(examples: 1e24, 5\.76e23, 70B, 1\.4T\)$"):
+        parse_quantity("lots")
+    with pytest.raises(ValueError, match=r"1\.4T, \$2M\)$"):
+        parse_quantity("lots", money=True)
