@@ -14,6 +14,7 @@ from .allocate import TOKENS_PER_PARAM_DEFAULT
 from .budget import Hardware
 from .choices import FFN_KINDS, STYLES
 from .errors import UsageError
+from .units import format_count, format_scientific
 
 #: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
 SHARDING_ALIASES = {"fsdp": "zero-3"}
@@ -509,7 +510,7 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
     if hyper.extrapolated:
         warnings.append(
             "learning rate and batch size extrapolate DeepSeek LLM's eq. 1 (fitted on about 1e17 to 2e19 FLOPs)"
-            f" to C = M·D = {hyper.compute_flops:.3g} FLOPs"
+            f" to C = M·D = {format_scientific(hyper.compute_flops)} FLOPs"
         )
     run_memory = blueprint.memory
     if run_memory is not None and run_memory.n_gpus < run_memory.min_gpus:
@@ -522,6 +523,6 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
     if error is not None and abs(error) > 100 * PARAMS_TOLERANCE:
         warnings.append(
             f"the nearest hardware-friendly shape has {blueprint.counts.params_active:,} parameters,"
-            f" {error:+.1f}% from the plan's {blueprint.target_params:.3g}"
+            f" {error:+.1f}% from the plan's {format_count(blueprint.target_params)}"
         )
     return warnings

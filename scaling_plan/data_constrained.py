@@ -69,7 +69,7 @@ class DataConstrainedLaw:
     @property
     def formula(self) -> str:
         return (
-            f"{self.base.formula} with N -> N', D -> D' for {self.unique_tokens:.3g} unique tokens"
+            f"{self.base.formula} with N -> N', D -> D' for {format_count(self.unique_tokens)} unique tokens"
             f" (R_D* = {self.rd_star:g}, R_N* = {self.rn_star:g})"
         )
 

@@ -368,12 +368,21 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
     """The same given answered by the rule and by each law's own optimum (see laws_to_compare).
 
     The rule row predicts loss with the request's law; each optimum row with its own law. Rows whose question has no
-    answer under that law (a loss at or below its E) are left out, with a note saying why.
+    answer under that law (a loss at or below its E) are left out, with a note saying why; so is, for a loss target,
+    every law whose loss is on other data: the same number of nats there is a different target.
     """
     rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else TokensPerParamRule()
     candidates: list[PlanRequest] = [replace(request, allocator=rule, run=None)]
-    candidates += [replace(request, allocator=LawOptimum(law), law=law, run=None) for law in laws_to_compare(request)]
-    plans, notes = [], []
+    plans: list[Plan] = []
+    notes: list[str] = []
+    for law in laws_to_compare(request):
+        if request.given == "loss" and law.dataset != request.law.dataset:
+            notes.append(
+                f"{law.name} left out: its loss is on {law.dataset}, not {request.law.dataset}, so loss"
+                f" {request.given_value:g} there is a different target"
+            )
+            continue
+        candidates.append(replace(request, allocator=LawOptimum(law), law=law, run=None))
     if isinstance(request.law, DataConstrainedLaw):
         kept = {law.name for law in laws_to_compare(request)}
         notes += [

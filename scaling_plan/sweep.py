@@ -24,6 +24,7 @@ from .plan import (
     plan_inference,
     warnings_at,
 )
+from .units import format_budget
 
 if TYPE_CHECKING:
     import numpy as np
@@ -114,7 +115,7 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
         epochs = sweep.n_tokens / law.unique_tokens
         worst = int(epochs.argmax())
         warnings += [
-            f"budget {sweep.given_values[worst]:.3g}: {message}"
+            f"budget {format_budget(sweep.request.given, float(sweep.given_values[worst]))}: {message}"
             for message in epoch_warnings(float(epochs[worst]), law.unique_tokens)
         ]
     if sweep.request.blueprint is not None:
@@ -124,5 +125,6 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
         for row in sorted({int(compute.argmin()), int(compute.argmax())}):
             blueprint = sweep.plan(row).blueprint
             assert blueprint is not None
-            warnings += [f"budget {sweep.given_values[row]:.3g}: {m}" for m in blueprint_warnings(blueprint)]
+            budget = format_budget(sweep.request.given, float(sweep.given_values[row]))
+            warnings += [f"budget {budget}: {m}" for m in blueprint_warnings(blueprint)]
     return warnings

@@ -93,3 +93,13 @@ def format_number(value: float, digits: int = 3) -> str:
     if value != 0 and not 1e-3 <= abs(value) < 1e5:
         return format_scientific(value, digits)
     return _significant(value, digits)
+
+
+def format_budget(kind: str, value: float) -> str:
+    """A budget as the tables show it: '1.00e23 FLOPs', '$2.00M', '500K GPU-hours', '30.0 days'."""
+    return {
+        "flops": f"{format_scientific(value)} FLOPs",
+        "dollars": format_usd(value),
+        "gpu_hours": f"{format_count(value)} GPU-hours",
+        "days": f"{format_number(value)} days",
+    }[kind]

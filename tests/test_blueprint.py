@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -402,3 +403,12 @@ def test_no_nan_or_inf_in_blueprint_output(cli: Cli) -> None:
     for value in record.values():
         if isinstance(value, float):
             assert math.isfinite(value)
+
+
+def test_the_off_flag_of_a_config_switch_overrides_the_config(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "tied.yaml"
+    config.write_text("budget: {flops: 1e22}\nblueprint: {tied_embeddings: true}\n")
+    assert cli.json("budget", "-c", str(config))["tied_embeddings"] is True
+    assert cli.json("budget", "-c", str(config), "--untied-embeddings")["tied_embeddings"] is False
+    line = cli.error("budget", "-c", str(config), "--untied-embeddings", "--tied-embeddings")
+    assert "--tied-embeddings/--untied-embeddings" in line

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +67,86 @@ def test_the_completion_script_can_be_shown() -> None:
 
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="scaling-plan")
     assert result.exit_code == 0 and "_SCALING_PLAN_COMPLETE=complete_bash" in result.stdout
+
+
+def _command(name: str) -> Any:
+    import typer
+
+    group = typer.main.get_command(app)
+    return group.commands[name]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_option_names_and_metavars_stand_whole_at_80_columns(cli: Cli, command: str) -> None:
+    text = cli.run(command, "--help", env={"COLUMNS": "80"}).stdout
+    names = [name for param in _command(command).params for name in (*param.opts, *param.secondary_opts)]
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    for name in names:
+        if name.startswith("--"):
+            assert any(re.search(rf"│ +(\* +)?{re.escape(name)}( |,)", row) for row in rows), name
+    assert "…" not in text
+    for line in text.splitlines():
+        assert len(line) <= 80, line
+    # A flag takes no value, so it shows no type; a value shows what it counts, never a Python type.
+    for python_type in ("<bool>", "<str>", "<int>", "<float>", "<list", "<int range>", "<float range>"):
+        assert python_type not in text, python_type
+
+
+def _examples(command: str) -> list[tuple[str, str]]:
+    """A command's examples from its help: what each does, and the command line."""
+    epilog = _command(command).epilog or ""
+    lines = epilog.split("```")[1].strip().splitlines()
+    assert all(
+        what.startswith("# ") and not line.startswith("#") for what, line in zip(lines[::2], lines[1::2], strict=True)
+    )
+    return [(what.removeprefix("# "), line) for what, line in zip(lines[::2], lines[1::2], strict=True)]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_teaches_with_two_to_four_examples(cli: Cli, command: str) -> None:
+    examples = _examples(command)
+    assert 2 <= len(examples) <= 4, examples
+    text = cli.run(command, "--help", env={"COLUMNS": "100"}).stdout
+    assert "Examples" in text
+    for _, example in examples:
+        assert example in text, example  # each on one line at 100 columns, under a comment saying what it does
+        assert len(example) <= 96, example
+
+
+@pytest.mark.slow
+def test_every_example_in_the_help_runs(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each example as a user would paste it, in a repository holding the configs and a runs file, with the
+    configs also committed on origin/main (for the --base-ref examples). Examples run in the order of --help, so
+    fit writes the law file that the examples after it use; one whose comment ends "(exit 1)" must exit 1."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from .conftest import CONFIGS, ROOT
+
+    shutil.copytree(CONFIGS, tmp_path / "configs")
+    shutil.copy(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv", tmp_path / "runs.csv")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    for args in (
+        ["init", "-q"],
+        ["add", "."],
+        ["commit", "-qm", "configs"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+    ):
+        subprocess.run([*git, *args], check=True)
+    monkeypatch.chdir(tmp_path)
+    for command in COMMANDS:
+        for what, example in _examples(command):
+            words = shlex.split(example)
+            target = None
+            if ">" in words:
+                words, target = words[: words.index(">")], words[words.index(">") + 1]
+            assert words[0] == "scaling-plan"
+            result = cli.run(*words[1:], env={"COLUMNS": "80"})
+            expected = 1 if what.endswith("(exit 1)") else 0  # an example may show a policy that fails
+            assert result.exit_code == expected, (example, result.stderr)
+            assert result.stdout or "-o" in words, example
+            if target is not None:
+                Path(target).write_text(result.stdout)
+    for written in ("my-law.yaml", "frontier.png", "fit.svg", "sweep.csv", "runs-grid.csv", "scaling-plan.schema.json"):
+        assert (tmp_path / written).stat().st_size > 0, written

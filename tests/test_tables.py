@@ -80,3 +80,64 @@ def test_configs_with_long_paths_fold_their_names_and_keep_numbers_whole(cli: Cl
             if line[:1] in BORDER:
                 assert line.rstrip()[-1:] in BORDER, line
         assert "20.0" in result.stdout  # a number, whole, beside the folded paths
+
+
+def test_quiet_drops_the_notes_under_tables_and_keeps_the_numbers(cli: Cli) -> None:
+    loud = cli.run("budget", "--flops", "1e24", *H100, env={"COLUMNS": "120"})
+    quiet = cli.run("budget", "--flops", "1e24", *H100, "--quiet", env={"COLUMNS": "120"})
+    assert "Allocation: tokens-per-param rule" in loud.stdout and "Allocation:" not in quiet.stdout
+    assert "Cost = GPU-hours" in loud.stdout and "Cost = GPU-hours" not in quiet.stdout
+    assert [line for line in loud.stdout.splitlines() if line.startswith("│")] == [
+        line for line in quiet.stdout.splitlines() if line.startswith("│")
+    ]
+    for command in (COMMANDS["sweep --compare-laws"], COMMANDS["shape"], COMMANDS["predict"], COMMANDS["fit"]):
+        assert not cli.run(*command).stdout.splitlines()[-1].startswith("└")  # a note
+        assert cli.run(*command, "-q").stdout.splitlines()[-1].startswith("└"), command
+
+
+def test_budget_as_markdown_is_a_titled_table_per_view_with_notes_as_a_list(cli: Cli) -> None:
+    result = cli.run("budget", "--flops", "1e24", "--compare-laws", "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("**Plan for 1.00e24 FLOPs**\n\n| Quantity | Value |\n|:---|---:|\n")
+    assert "| Parameters N | 91.3B |" in text  # sqrt(1e24 / 120) = 9.13e10 under the 20 tokens/param rule
+    assert "**The same question under each allocation**" in text
+    assert "| law | kaplan-2020 |" in text and "- Allocation: tokens-per-param rule" in text
+    assert not any(line.startswith(("┏", "│", "└")) for line in text.splitlines())
+    quiet = cli.run("budget", "--flops", "1e24", "--format", "markdown", "--quiet").stdout
+    assert "| Parameters N | 91.3B |" in quiet and "- " not in quiet
+
+
+def test_comparisons_that_mix_loss_datasets_say_so_beside_the_loss(cli: Cli) -> None:
+    text = cli.run(*COMMANDS["budget --compare-laws"], env={"COLUMNS": "120"}).stdout
+    assert "Loss measured on" in text and "WebText2" in text and "C4" in text
+    assert "Losses are on 3 datasets" in " ".join(text.split())
+    sweep = cli.run(*COMMANDS["sweep --compare-laws"], env={"COLUMNS": "200"}).stdout
+    assert "kaplan-2020 Loss on WebText2" in sweep and "datablations-2023 Loss on C4" in sweep
+    assert "chinchilla-2022 Loss on" not in sweep  # MassiveText, as the plan's own epoch-2024
+    one_dataset = cli.run("budget", "--flops", "1e24", "--compare-laws", "--law", "kaplan-2020", env={"COLUMNS": "200"})
+    assert "Loss measured on" in one_dataset.stdout  # kaplan's WebText2 beside the MassiveText laws
+
+
+def test_a_loss_target_is_never_compared_across_datasets(cli: Cli) -> None:
+    result = cli.run("budget", "--loss", "2.0", "--compare-laws", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    laws = {row["law"] for row in json.loads(result.stdout)["compare_laws"]}
+    assert laws == {"epoch-2024", "chinchilla-2022"}  # both MassiveText: kaplan-2020 (WebText2) and C4 are left out
+    assert "kaplan-2020 left out: its loss is on WebText2 (GPT-2 tokenizer), not MassiveText" in result.stderr
+
+
+def test_sweep_tables_show_the_columns_their_flags_add(cli: Cli) -> None:
+    result = cli.run(*COMMANDS["sweep, data and inference"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    for heading in ("Epochs", "Data penalty", "Inference-aware N", "Inference-aware D", "FLOPs saved"):
+        assert heading in result.stdout, heading
+    assert "Inference-aware: the model with each row's loss" in result.stdout
+    plain = cli.run("sweep", "--from", "1e20", "--to", "1e24", env={"COLUMNS": "200"}).stdout
+    assert "Epochs" not in plain and "Inference-aware" not in plain
+    # Warnings name a budget and a token count as the tables do.
+    repeated = cli.run("sweep", "--from", "1e20", "--to", "1e24", "--unique-tokens", "100B")
+    assert "budget 1.00e24 FLOPs: 18.3 epochs over 100B unique tokens" in repeated.stderr
+    assert "e+" not in repeated.stderr + repeated.stdout

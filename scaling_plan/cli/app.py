@@ -10,12 +10,13 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
 from typer import Abort
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
 from ..errors import OutputError, UsageError
@@ -75,7 +76,41 @@ class _ClosedPipe(Exception):
     """stdout's reader went away; raised past typer, which would otherwise exit 1 for it."""
 
 
+def _draw_help(command: Any, ctx: Any, draw: Callable[[], None]) -> None:
+    """Typer's help, with two changes: a flag shows no `<bool>` type (it takes no value), and option names and
+    metavars are never wrapped or cut (`--inference-price-per-gpu-hour` whole at 80 columns): the help text beside
+    them takes what width is left."""
+    from rich.table import Table
+    from typer import rich_utils
+
+    class WholeNamesTable(Table):
+        def add_row(self, *renderables: Any, **options: Any) -> None:
+            super().add_row(*renderables, **options)
+            for column in self.columns[:-1]:  # every column but the help text
+                column.no_wrap = True
+
+    for param in command.get_params(ctx):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        if param.param_type_name == "argument" and param.metavar is not None:
+            param.display_type_rich = lambda ctx: None  # its metavar (RUNS, CONFIG) says what it is: no `<str>`
+    table = rich_utils.Table  # type: ignore[attr-defined]
+    rich_utils.Table = WholeNamesTable  # type: ignore[attr-defined]
+    try:
+        draw()
+    finally:
+        rich_utils.Table = table  # type: ignore[attr-defined]
+
+
+class _Command(TyperCommand):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _draw_help(self, ctx, lambda: super(_Command, self).format_help(ctx, formatter))
+
+
 class _Group(TyperGroup):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _draw_help(self, ctx, lambda: super(_Group, self).format_help(ctx, formatter))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             result = super().invoke(ctx)
@@ -144,6 +179,22 @@ def _root(
     ] = False,
 ) -> None:
     """Plan compute-optimal language-model training: parameters, tokens, loss, time and cost from a budget."""
+
+
+#: A command's worked examples: what each does, and the command line.
+Examples = Sequence[tuple[str, str]]
+
+
+def examples_text(examples: Examples) -> str:
+    """The examples as the end of a command's help: one block of command lines, each under a comment saying what it
+    does."""
+    lines = "\n".join(f"# {what}\n{line}" for what, line in examples)
+    return f"**Examples**\n\n```\n{lines}\n```"
+
+
+def command(examples: Examples, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a command on the app, with its worked examples at the end of its help."""
+    return app.command(name=name, cls=_Command, epilog=examples_text(examples))
 
 
 def warn_all(messages: list[str], prefix: str = "") -> None:

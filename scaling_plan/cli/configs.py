@@ -8,8 +8,8 @@ import typer
 from ..choices import ReportFormat
 from ..errors import UsageError
 from ..inputs.fields import fields_of
-from .app import EXIT_POLICY_FAILED, EXIT_USAGE, app, error_line, fail, warn_all
-from .options import NO_FIELDS, ConfigsArgument, FieldValues, format_option, plan_flags, with_fields
+from .app import EXIT_POLICY_FAILED, EXIT_USAGE, command, error_line, fail, warn_all
+from .options import NO_FIELDS, ConfigsArgument, FieldValues, QuietOption, format_option, plan_flags, with_fields
 
 
 def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
@@ -43,7 +43,23 @@ def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[
     return entries, baselines, warnings
 
 
-@app.command(name="compare")
+@command(
+    (
+        (
+            "Two configs side by side, deltas against the first",
+            "scaling-plan compare configs/flops-1e24.yaml configs/chinchilla-70b.yaml",
+        ),
+        (
+            "Each config against its version on main, for a pull request",
+            "scaling-plan compare --base-ref origin/main configs/h100-dollars.yaml",
+        ),
+        (
+            "The same as a markdown comment",
+            "scaling-plan compare --base-ref origin/main configs/h100-dollars.yaml -f markdown",
+        ),
+    ),
+    name="compare",
+)
 def compare_configs(
     configs: ConfigsArgument,
     base_ref: Annotated[
@@ -56,6 +72,7 @@ def compare_configs(
     output_format: Annotated[
         ReportFormat, format_option("Output format (markdown for a pull-request comment).", panel=None)
     ] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """Configs side by side: budget, N, D, tokens/param, loss, GPU-hours, days, cost and gap to optimal.
 
@@ -65,6 +82,7 @@ def compare_configs(
     from ..output.plans import gap_notes
     from ..output.records import compare_records
     from ..output.reports import emit_compare
+    from ..output.tables import without_notes
 
     entries, baselines, warnings = _entries(configs, base_ref)
     if len(entries) < 2:
@@ -72,10 +90,20 @@ def compare_configs(
     warn_all(warnings)
     laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
     notes = [note for law in laws.values() for note in gap_notes(law)]
-    emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout)
 
 
-@app.command()
+@command(
+    (
+        ("A config's own policy: section", "scaling-plan check configs/chinchilla-70b.yaml"),
+        (
+            "A limit as a flag: Gopher's 1.07 tokens/param fails it (exit 1)",
+            "scaling-plan check configs/gopher-280b.yaml --min-tokens-per-param 15",
+        ),
+        ("A markdown report for a pull request", "scaling-plan check configs/data-limited-served.yaml -f markdown"),
+    )
+)
 @with_fields(*fields_of("policy"))
 def check(
     configs: ConfigsArgument,

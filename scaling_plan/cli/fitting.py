@@ -9,11 +9,26 @@ import typer
 from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
-from .app import EXIT_UNCONVERGED, app, fail, warn, wrote
-from .options import PANEL_COLUMNS, PANEL_FIT, PANEL_OUTPUT, PANEL_SELECTION, complete_law, format_option, option
+from .app import EXIT_UNCONVERGED, command, fail, warn, wrote
+from .options import (
+    PANEL_COLUMNS,
+    PANEL_FIT,
+    PANEL_OUTPUT,
+    PANEL_SELECTION,
+    QuietOption,
+    complete_law,
+    format_option,
+    option,
+)
 
 
-@app.command()
+@command(
+    (
+        ("Fit a law to your runs", "scaling-plan fit runs.csv"),
+        ("With 90% intervals, written as a law file", "scaling-plan fit runs.csv --bootstrap 100 -o my-law.yaml"),
+        ("Plan with the fitted law", "scaling-plan budget --flops 1e22 --law my-law.yaml --method law"),
+    )
+)
 def fit(
     runs: Annotated[
         str,
@@ -31,7 +46,10 @@ def fit(
         str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS, "COLUMN")
     ] = None,
     drop_top_loss: Annotated[
-        int, typer.Option(min=0, help="Leave out the K highest-loss runs (outliers).", rich_help_panel=PANEL_SELECTION)
+        int,
+        typer.Option(
+            min=0, help="Leave out the K highest-loss runs (outliers).", rich_help_panel=PANEL_SELECTION, metavar="K"
+        ),
     ] = 0,
     min_flops: Annotated[str | None, option("Leave out runs below this compute.", PANEL_SELECTION, "FLOPS")] = None,
     max_flops: Annotated[str | None, option("Leave out runs above this compute.", PANEL_SELECTION, "FLOPS")] = None,
@@ -41,14 +59,24 @@ def fit(
     bootstrap: Annotated[
         int,
         typer.Option(
-            min=0, max=100_000, help="Bootstrap resamples (e.g. 1000); 0 for none.", rich_help_panel=PANEL_FIT
+            min=0,
+            max=100_000,
+            help="Bootstrap resamples (e.g. 1000); 0 for none.",
+            rich_help_panel=PANEL_FIT,
+            metavar="COUNT",
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=PANEL_FIT)] = 42,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=PANEL_FIT, metavar="SEED")
+    ] = 42,
     interval: Annotated[
         float,
         typer.Option(
-            min=1, max=99.9, help="Interval level in percent (90: 5th to 95th percentile).", rich_help_panel=PANEL_FIT
+            min=1,
+            max=99.9,
+            help="Interval level in percent (90: 5th to 95th percentile).",
+            rich_help_panel=PANEL_FIT,
+            metavar="PERCENT",
         ),
     ] = 90.0,
     allow_unconverged: Annotated[
@@ -73,6 +101,7 @@ def fit(
         str | None, option("Name of the law in the written file (default: the file's name).", PANEL_OUTPUT, "NAME")
     ] = None,
     output_format: Annotated[OutputFormat, format_option()] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to your own runs, with bootstrap intervals.
 
@@ -88,6 +117,7 @@ def fit(
     from ..output.lawfile import law_file_data, write_yaml
     from ..output.records import fit_record
     from ..output.reports import emit_fit, fit_notes
+    from ..output.tables import without_notes
 
     delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "--huber-delta")
     low = None if min_flops is None else positive_number(min_flops, "--min-flops")
@@ -119,7 +149,8 @@ def fit(
             warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
             samples = None
     level = interval / 100
-    emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
@@ -135,13 +166,24 @@ def fit(
         wrote(output, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {output}")
 
 
-@app.command()
+@command(
+    (
+        (
+            "An isoFLOP grid of 7 sizes at each of four budgets",
+            "scaling-plan experiments --budgets 1e17,3e17,1e18,3e18",
+        ),
+        (
+            "As a runs file to fill in with losses",
+            "scaling-plan experiments --budgets 1e18,1e19 -f csv > runs-grid.csv",
+        ),
+    )
+)
 def experiments(
     budgets: Annotated[
         str,
         typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False, metavar="FLOPS,..."),
     ],
-    sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.")] = 7,
+    sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.", metavar="COUNT")] = 7,
     spread: Annotated[
         str | None,
         typer.Option(
@@ -159,6 +201,7 @@ def experiments(
     output_format: Annotated[
         OutputFormat, format_option("Output format (csv or json to drive training jobs).", panel=None)
     ] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.
 
@@ -171,6 +214,7 @@ def experiments(
     from ..inputs.values import Sourced, positive_number
     from ..output.records import experiment_records
     from ..output.reports import emit_experiments
+    from ..output.tables import without_notes
 
     values, _ = sweep_budgets(None, None, None, budgets, "flops")
     factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
@@ -187,10 +231,19 @@ def experiments(
         f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
         "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
     ]
-    emit_experiments(experiment_records(grid), notes, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_experiments(experiment_records(grid), notes, output_format, sys.stdout)
 
 
-@app.command()
+@command(
+    (
+        ("A law's isoFLOP curves and frontier", "scaling-plan plot chinchilla-2022 -o frontier.png"),
+        (
+            "Your runs beside your fitted law and two presets",
+            "scaling-plan plot my-law.yaml --runs runs.csv --presets epoch-2024,kaplan-2020 -o fit.svg",
+        ),
+    )
+)
 def plot(
     law: Annotated[
         str,
@@ -209,7 +262,9 @@ def plot(
     ] = None,
     presets: Annotated[
         str | None,
-        typer.Option(help=f"Published laws to draw on the frontier: e.g. {','.join(PRESETS)}.", metavar="NAME,..."),
+        typer.Option(
+            help=f"Published laws to draw on the frontier, comma-separated: {', '.join(PRESETS)}.", metavar="NAME,..."
+        ),
     ] = None,
 ) -> None:
     """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.

@@ -9,11 +9,16 @@ from ..budget import GPUS
 from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import PRESETS
-from .app import app
+from .app import command
 from .options import format_option
 
 
-@app.command()
+@command(
+    (
+        ("The config schema, for an editor's YAML language server", "scaling-plan schema > scaling-plan.schema.json"),
+        ("The schema of every command's JSON output", "scaling-plan schema --output-schema"),
+    )
+)
 def schema(
     output_schema: Annotated[
         bool, typer.Option("--output-schema", help="Print the schema of every command's JSON output instead.")
@@ -30,7 +35,7 @@ def schema(
     write_json(chosen, sys.stdout)
 
 
-@app.command()
+@command((("The presets and their constants", "scaling-plan laws"), ("As JSON", "scaling-plan laws -f json")))
 def laws(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:
@@ -44,7 +49,7 @@ def laws(
     emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format, sys.stdout)
 
 
-@app.command()
+@command((("The presets and their peaks", "scaling-plan gpus"), ("As CSV", "scaling-plan gpus -f csv")))
 def gpus(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:

@@ -70,17 +70,29 @@ def option(help_text: str, panel: str, metavar: str | None = None) -> Any:
     return typer.Option(help=help_text, rich_help_panel=panel, metavar=metavar)
 
 
-def _parameter(field: Field) -> inspect.Parameter:
-    """The command parameter for a field: its flag, type, help and panel, all from the table."""
+#: The name of the parameter for a bool field's off flag (--untied-embeddings).
+_OFF = "{}__off"
+
+
+def _switch(name: str, flag: str, help_text: str, panel: str) -> inspect.Parameter:
+    annotation = Annotated[bool, typer.Option(flag, help=help_text, rich_help_panel=panel)]
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=annotation)
+
+
+def _parameters(field: Field) -> list[inspect.Parameter]:
+    """The command parameters for a field: its flag, type, help and panel, all from the table. A bool with an off
+    flag gets two, each its own line in --help (Typer's `--on/--off` pair takes a column of its own)."""
     assert field.flag is not None
     panel = _PANELS[field.section]
     if field.kind == "switch":
-        annotation: Any = Annotated[bool, typer.Option(field.flag, help=field.help, rich_help_panel=panel)]
-        return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=annotation)
+        return [_switch(field.name, field.flag, field.help, panel)]
     if field.kind == "bool":
-        flags = f"{field.flag}/{field.off_flag}" if field.off_flag else field.flag
-        option_info = typer.Option(flags, help=field.help, rich_help_panel=panel, show_default=False)
-        annotation = Annotated[bool | None, option_info]
+        option_info = typer.Option(field.flag, help=field.help, rich_help_panel=panel, show_default=False)
+        annotation: Any = Annotated[bool | None, option_info]
+        parameter = inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        if field.off_flag is None:
+            return [parameter]
+        return [parameter, _switch(_OFF.format(field.name), field.off_flag, f"The opposite of {field.flag}.", panel)]
     else:
         value_type = str if field.kind in ("quantity", "text") else field.kind
         option_info = typer.Option(
@@ -91,7 +103,20 @@ def _parameter(field: Field) -> inspect.Parameter:
             autocompletion=_COMPLETIONS.get(field.name),
         )
         annotation = Annotated[value_type | None, option_info]
-    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+    return [inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)]
+
+
+def _field_value(field: Field, values: dict[str, Any]) -> Any:
+    """A field's value from its parameters: for a bool with an off flag, True, False or None (neither given)."""
+    value = values.pop(field.name)
+    if field.off_flag is None:
+        return value
+    off = values.pop(_OFF.format(field.name))
+    if value and off:
+        from ..errors import UsageError
+
+        raise UsageError(f"{field.flag}/{field.off_flag}", "give one of the two, not both")
+    return False if off else value
 
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -106,13 +131,14 @@ def with_fields(*names: str) -> Callable[[Command], Command]:
         parameters: list[inspect.Parameter] = []
         for parameter in signature.parameters.values():
             if parameter.name == "fields":
-                parameters += [_parameter(BY_NAME[name]) for name in names]
+                parameters += [each for name in names for each in _parameters(BY_NAME[name])]
             else:
                 parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
         @functools.wraps(command)
         def run(**values: Any) -> Any:
-            return command(fields={name: values.pop(name) for name in names}, **values)
+            fields = {name: _field_value(BY_NAME[name], values) for name in names}
+            return command(fields=fields, **values)
 
         run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
         return run  # type: ignore[return-value]
@@ -121,14 +147,25 @@ def with_fields(*names: str) -> Callable[[Command], Command]:
 
 
 def plan_flags(fields: FieldValues) -> dict[str, Any]:
-    """The fields given as flags (None, or False for a switch, is not given), each remembering its flag."""
+    """The fields given as flags (None, or False for a switch, is not given; False for a bool is its off flag), each
+    remembering its flag."""
     from ..inputs.values import Sourced
 
-    return {
-        name: Sourced(value, FLAGS[name]) for name, value in fields.items() if value is not None and value is not False
-    }
+    def given(name: str, value: Any) -> bool:
+        return value is not None and not (value is False and BY_NAME[name].kind == "switch")
+
+    return {name: Sourced(value, FLAGS[name]) for name, value in fields.items() if given(name, value)}
 
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Leave out the notes under tables (formulas and sources); warnings still go to stderr.",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
 CompareLawsOption = Annotated[
     bool,
     typer.Option(
@@ -146,5 +183,5 @@ ConfigOption = Annotated[
     ),
 ]
 ConfigsArgument = Annotated[
-    list[str], typer.Argument(help="YAML config files.", show_default=False, metavar="CONFIG...")
+    list[str], typer.Argument(help="YAML config files, one or more.", show_default=False, metavar="CONFIG")
 ]

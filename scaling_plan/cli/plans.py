@@ -5,15 +5,16 @@ from typing import Annotated
 
 import typer
 
-from ..choices import BudgetUnit, OutputFormat, SweepFormat
+from ..choices import BudgetUnit, OutputFormat, ReportFormat, SweepFormat
 from ..inputs.fields import BLUEPRINT_FIELDS, fields_of
-from .app import app, warn_all
+from .app import command, warn_all
 from .options import (
     NO_FIELDS,
     PANEL_SWEEP,
     CompareLawsOption,
     ConfigOption,
     FieldValues,
+    QuietOption,
     format_option,
     option,
     plan_flags,
@@ -25,13 +26,26 @@ PLAN_FIELDS = fields_of("budget", "target", "hardware", "allocation", "data", "i
 FormatOption = Annotated[OutputFormat, format_option()]
 
 
-@app.command()
+@command(
+    (
+        ("Tokens and parameters for a budget of FLOPs", "scaling-plan budget --flops 1e24"),
+        (
+            "A cluster for 30 days, with cost",
+            "scaling-plan budget --days 30 --gpus 1024 --gpu H100 --price-per-gpu-hour 2.5",
+        ),
+        ("What each published law would choose instead", "scaling-plan budget --flops 1e24 --compare-laws"),
+        ("A config from the repository, with a model to train", "scaling-plan budget -c configs/blueprint-1e24.yaml"),
+    )
+)
 @with_fields(*PLAN_FIELDS)
 def budget(
     fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
     config: ConfigOption = None,
-    output_format: FormatOption = "table",
+    output_format: Annotated[
+        ReportFormat, format_option("Output format (markdown for a pull request or notebook).")
+    ] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """Compute-optimal N, D and loss for a budget, with GPU-hours, days and cost when hardware is known.
 
@@ -41,6 +55,7 @@ def budget(
     from ..inputs.request import build_request
     from ..inputs.values import config_file_values, merge
     from ..output.plans import emit_budget
+    from ..output.tables import without_notes
     from ..plan import compare_laws as compare
     from ..plan import make_plan, warnings_for
 
@@ -54,10 +69,20 @@ def budget(
         compared, notes = compare(request)
         warnings += notes
     warn_all(warnings)
-    emit_budget(plan, compared, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_budget(plan, compared, output_format, sys.stdout)
 
 
-@app.command()
+@command(
+    (
+        ("A shape near 7B parameters, with its exact counts", "scaling-plan shape --params 7B"),
+        ("Memory per GPU and the fewest GPUs for 70B", "scaling-plan shape --params 70B --gpu H100 --sharding zero-3"),
+        (
+            "Your own shape: 32 layers of width 4096, 8 KV heads",
+            "scaling-plan shape --layers 32 --d-model 4096 --kv-heads 8",
+        ),
+    )
+)
 @with_fields(*fields_of("hardware"), *BLUEPRINT_FIELDS)
 def shape(
     params: Annotated[
@@ -74,6 +99,7 @@ def shape(
     ] = None,
     fields: FieldValues = NO_FIELDS,
     output_format: FormatOption = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """A transformer shape near --params (or your own, with --layers and --d-model) and its exact counts.
 
@@ -83,16 +109,27 @@ def shape(
     from ..blueprint import blueprint_warnings, make_blueprint
     from ..inputs.request import shape_request
     from ..output.plans import emit_shape
+    from ..output.tables import without_notes
 
     given = {"params": params, "tokens": tokens, "blueprint": True}  # shape always makes a blueprint
     values = plan_flags(fields | given)
     question, warnings = shape_request(values)
     blueprint = make_blueprint(question.blueprint, question.target_n_params, question.n_tokens, question.hardware)
     warn_all(warnings + blueprint_warnings(blueprint))
-    emit_shape(blueprint, question.hardware, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_shape(blueprint, question.hardware, output_format, sys.stdout)
 
 
-@app.command()
+@command(
+    (
+        (
+            "Chinchilla's loss, and its gap to the optimum",
+            "scaling-plan predict --params 70B --tokens 1.4T --law chinchilla-2022",
+        ),
+        ("Llama 2 7B's run, with its GPU-hours", "scaling-plan predict --params 7B --tokens 2T --gpu A100"),
+        ("Four epochs over 500B unique tokens", "scaling-plan predict --params 7B --tokens 2T --unique-tokens 500B"),
+    )
+)
 @with_fields("unique_tokens", "law", *fields_of("hardware"))
 def predict(
     params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False, metavar="PARAMS")],
@@ -101,6 +138,7 @@ def predict(
     ],
     fields: FieldValues = NO_FIELDS,
     output_format: FormatOption = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """The predicted loss of one run (N, D), and how far it is from the law's compute-optimal run at its compute.
 
@@ -109,6 +147,7 @@ def predict(
     from ..inputs.request import build_request
     from ..inputs.values import Sourced
     from ..output.plans import emit_prediction
+    from ..output.tables import without_notes
     from ..plan import gap_to_optimal, prediction_warnings
 
     values = plan_flags(fields)
@@ -122,10 +161,30 @@ def predict(
     assert request.run is not None
     gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
     warn_all(warnings + prediction_warnings(request, gap))
-    emit_prediction(gap, request.law, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_prediction(gap, request.law, output_format, sys.stdout)
 
 
-@app.command()
+@command(
+    (
+        (
+            "One budget per decade, under every law",
+            "scaling-plan sweep --from 1e20 --to 1e24 --per-decade 1 --compare-laws",
+        ),
+        (
+            "Budgets in dollars on H100s",
+            "scaling-plan sweep --budgets 1e5,1e6,1e7 --unit dollars --gpu H100 --price-per-gpu-hour 2.5",
+        ),
+        (
+            "With data limited to 1T unique tokens",
+            "scaling-plan sweep --from 1e22 --to 1e25 --per-decade 1 --unique-tokens 1T",
+        ),
+        (
+            "Every budget as a CSV row, for a spreadsheet",
+            "scaling-plan sweep --from 1e18 --to 1e26 --format csv > sweep.csv",
+        ),
+    )
+)
 @with_fields(*fields_of("hardware", "allocation", "data", "inference"), "blueprint")
 def sweep(
     start: Annotated[
@@ -156,6 +215,7 @@ def sweep(
     compare_laws: CompareLawsOption = False,
     config: ConfigOption = None,
     output_format: Annotated[SweepFormat, format_option("Output format (jsonl: one JSON record per line).")] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """Plans across a range of budgets: how N, D, loss, GPU-hours and cost grow with the budget.
 
@@ -166,6 +226,7 @@ def sweep(
     from ..inputs.request import build_request
     from ..inputs.values import Sourced, config_file_values, merge
     from ..output.plans import emit_sweep
+    from ..output.tables import without_notes
     from ..plan import laws_to_compare
     from ..sweep import make_sweep, sweep_under, sweep_warnings
 
@@ -179,4 +240,5 @@ def sweep(
     plans = make_sweep(request, values)
     compared = [sweep_under(plans, other) for other in laws_to_compare(request)] if compare_laws else []
     warn_all(warnings + sweep_warnings(plans))
-    emit_sweep(plans, compared, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_sweep(plans, compared, output_format, sys.stdout)

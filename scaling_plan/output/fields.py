@@ -46,6 +46,7 @@ LABELS: dict[str, str] = {
     "n_tokens": "Training tokens D",
     "tokens_per_param": "Tokens / parameter",
     "loss_nats": "Predicted loss (nats/token)",
+    "loss_dataset": "Loss measured on",
     "method": "Allocation",
     "law": "Loss law",
     "gpu": "GPU",
@@ -142,6 +143,8 @@ LABELS: dict[str, str] = {
     "lifetime_cost_usd": "Lifetime cost (USD)",
     "flops_saved_pct": "Lifetime FLOPs saved (%)",
     "inference_aware_n_params": "Inference-aware N",
+    "inference_aware_n_tokens": "Inference-aware D",
+    "cost_saved_pct": "Lifetime cost saved (%)",
     "config": "Config",
     "rule": "Rule",
     "status": "Result",
@@ -216,6 +219,8 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "lifetime_cost_usd": format_usd,
     "flops_saved_pct": lambda x: f"{x:+.1f}%",
     "inference_aware_n_params": format_count,
+    "inference_aware_n_tokens": format_count,
+    "cost_saved_pct": lambda x: f"{x:+.1f}%",
 }
 
 
@@ -223,7 +228,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model"})
 
 
-TEXT_KEYS = NAME_KEYS | {"formula", "source", "message"}
+TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset"}
 
 
 def field_of(key: str) -> str:

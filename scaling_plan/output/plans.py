@@ -7,7 +7,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..budget import Hardware
 from ..laws import Law
-from ..units import format_count, format_number, format_scientific, format_usd
+from ..units import format_budget, format_count, format_number, format_scientific, format_usd
 from .fields import field_of, humanise, signed
 from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
@@ -35,14 +35,28 @@ COMPARE_KEYS = (
 def _title(plan: Plan) -> str:
     kind, value = plan.request.given, plan.request.given_value
     return {
-        "flops": f"Plan for {format_scientific(value)} FLOPs",
-        "dollars": f"Plan for {format_usd(value)}",
-        "gpu_hours": f"Plan for {format_count(value)} GPU-hours",
-        "days": f"Plan for {format_number(value)} days",
+        **{budget: f"Plan for {format_budget(budget, value)}" for budget in ("flops", "dollars", "gpu_hours", "days")},
         "params": f"Compute that makes a {format_count(value)}-parameter model optimal",
         "tokens": f"Compute that makes {format_count(value)} training tokens optimal",
         "loss": f"Least compute that reaches loss {value:g} nats/token",
     }[kind]
+
+
+def mixed_datasets_note(datasets: Sequence[str]) -> str:
+    return (
+        f"Losses are on {len(datasets)} datasets ({'; '.join(datasets)}): compare a loss only with losses on the"
+        " same data."
+    )
+
+
+def dataset_name(dataset: str) -> str:
+    """A dataset's short name for a column heading: 'WebText2 (GPT-2 tokenizer)' is WebText2."""
+    name = dataset.split(" (")[0]
+    return name if len(name) <= DATASET_NAME_CHARS else "other data"
+
+
+#: The longest dataset name put in a heading; a longer one (a user's law file) is "other data" there.
+DATASET_NAME_CHARS = 16
 
 
 def plan_notes(plan: Plan) -> list[str]:
@@ -261,7 +275,14 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
             print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
         if compared is not None:
             notes = ["Each optimum row predicts loss with its own law; the rule row with the plan's law."]
-            print_rows("The same question under each allocation", compare_records, COMPARE_KEYS, notes, out)
+            keys = list(COMPARE_KEYS)
+            datasets = list(dict.fromkeys(str(row["loss_dataset"]) for row in compare_records))
+            rows = compare_records
+            if len(datasets) > 1:
+                keys.insert(keys.index("loss_nats") + 1, "loss_dataset")
+                notes.append(mixed_datasets_note(datasets))
+                rows = [row | {"loss_dataset": dataset_name(str(row["loss_dataset"]))} for row in rows]
+            print_rows("The same question under each allocation", rows, keys, notes, out)
 
     write_report(Report([record, *compare_records], document, table), output_format, out)
 
@@ -274,6 +295,14 @@ SWEEP_KEYS = (
     "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
     "gpu_hours", "wall_clock_days", "cost_usd",
 )  # fmt: skip
+
+
+#: With --unique-tokens, after the loss: passes over the data and what the cap costs in loss.
+SWEEP_DATA_KEYS = ("epochs", "data_penalty_nats")
+
+
+#: With --inference-tokens, at the end: the inference-aware model and what it saves over the model's life.
+SWEEP_INFERENCE_KEYS = ("inference_aware_n_params", "inference_aware_n_tokens", "flops_saved_pct", "cost_saved_pct")
 
 
 #: With --blueprint, each row's shape and what it needs.
@@ -289,6 +318,8 @@ _SWEEP_LABELS = {
     "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
     "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "wall_clock_days_full": "Days (full)",
     "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch",
+    "epochs": "Epochs", "data_penalty_nats": "Data penalty", "inference_aware_n_params": "Inference-aware N",
+    "inference_aware_n_tokens": "Inference-aware D", "flops_saved_pct": "FLOPs saved", "cost_saved_pct": "Cost saved",
 }  # fmt: skip
 
 
@@ -306,11 +337,20 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
         kind = sweep.request.given
         keys = [key for key in SWEEP_KEYS if key != "given_value" or kind in _BUDGET_COLUMNS]
         keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
+        if sweep.plan(0).data is not None:
+            keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = SWEEP_DATA_KEYS
+        if sweep.request.inference is not None:
+            keys += SWEEP_INFERENCE_KEYS
         if sweep.request.blueprint is not None:
             keys += SWEEP_BLUEPRINT_KEYS
         rows = list(records)
         labels = dict(_SWEEP_LABELS)
         labels.update({key: f"{key.rpartition('.')[0]} {_SWEEP_LABELS[field_of(key)]}" for key in keys if "." in key})
+        own = sweep.request.law.dataset
+        datasets = list(dict.fromkeys([own, *(other.request.law.dataset for other in compared)]))
+        for other in compared:
+            if other.request.law.dataset != own:  # a loss on other data, said beside it
+                labels[f"{other.request.law.name}.loss_nats"] += f" on {dataset_name(other.request.law.dataset)}"
         if kind in _BUDGET_COLUMNS:
             labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
             for row in rows:
@@ -319,6 +359,16 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
         if compared:
             notes.append(
                 "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."
+            )
+            if len(datasets) > 1:
+                notes.append(mixed_datasets_note(datasets))
+        inference = sweep.request.inference
+        if inference is not None:
+            objective = "lifetime cost" if inference.objective == "cost" else "lifetime FLOPs"
+            notes.append(
+                f"Inference-aware: the model with each row's loss and the least {objective} serving"
+                f" {format_count(inference.tokens)} tokens; training 6·N·D, inference 2·N·D_inf FLOPs"
+                " (Sardana et al. 2024, sec. 2)."
             )
         first = sweep.plan(0).blueprint
         if first is not None:

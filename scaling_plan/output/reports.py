@@ -7,7 +7,7 @@ from typing import IO, TYPE_CHECKING
 
 from .fields import TEXT_KEYS, humanise, label, signed
 from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, SCHEMA_VERSION, Record
-from .tables import print_grid, print_key_values, print_rows
+from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format:
     def markdown(out: IO[str]) -> None:
         out.write(f"### scaling-plan compare\n\n{title}.\n\n")
         write_markdown(headers, rows, out)
-        out.write("\n" + "".join(f"- {note}\n" for note in notes))
+        if notes_shown():
+            out.write("\n" + "".join(f"- {note}\n" for note in notes))
 
     def table(out: IO[str]) -> None:
         print_grid(title, headers, rows, notes, out)

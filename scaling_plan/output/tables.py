@@ -3,16 +3,22 @@
 Tables fit the width they are printed at: no number, header or name is ever cut. A table too wide for the width is
 split into several, each repeating its first column; in a table of three rows or more, a column with the same value
 in every row becomes one line above it. Notes wrap at word boundaries.
+
+The same views print as markdown (`as_markdown`: a title, a GitHub table and the notes as a list, for a pull-request
+comment or a notebook) and without their notes (`without_notes`, for --quiet).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import IO, Any, Literal
 
 from .fields import NAME_KEYS, TEXT_KEYS, humanise, label
 from .records import Record
+from .writers import write_markdown
 
 #: A pipe or file without COLUMNS gets lines this long: a table takes only the width it needs.
 PIPE_WIDTH = 400
@@ -22,6 +28,45 @@ MAX_LEAD = 2
 NAME_FOLD_WIDTH = 16
 #: Rows before a column that never changes is lifted out of the table.
 CONSTANT_ROWS = 3
+
+
+#: How the views print, for the output being written: with their notes, and as rich tables or markdown.
+_NOTES: ContextVar[bool] = ContextVar("notes", default=True)
+_MARKDOWN: ContextVar[bool] = ContextVar("markdown", default=False)
+
+
+@contextmanager
+def _setting(setting: ContextVar[bool], value: bool) -> Iterator[None]:
+    token = setting.set(value)
+    try:
+        yield
+    finally:
+        setting.reset(token)
+
+
+def without_notes(quiet: bool = True) -> Any:
+    """While it lasts, tables print without the notes beneath them (--quiet)."""
+    return _setting(_NOTES, not quiet)
+
+
+def notes_shown() -> bool:
+    return _NOTES.get()
+
+
+def as_markdown() -> Any:
+    """While it lasts, tables print as markdown."""
+    return _setting(_MARKDOWN, True)
+
+
+def _markdown(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], text: Sequence[bool], notes: Sequence[str],
+    out: IO[str],
+) -> None:  # fmt: skip
+    out.write(f"**{title}**\n\n")
+    write_markdown(headers, rows, out, frozenset(i for i, is_text in enumerate(text) if is_text))
+    if notes and _NOTES.get():
+        out.write("\n" + "".join(f"- {note}\n" for note in notes))
+    out.write("\n")
 
 
 def _console(out: IO[str]) -> Any:
@@ -40,6 +85,8 @@ def _console(out: IO[str]) -> Any:
 
 
 def _print_notes(console: Any, notes: Sequence[str]) -> None:
+    if not _NOTES.get():
+        return
     for note in notes:
         console.print(note, highlight=False, markup=False, overflow="fold")  # wrapped at words to the width
 
@@ -54,6 +101,10 @@ def print_table(title: str, table: Any, notes: Sequence[str], out: IO[str]) -> N
 
 def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:
     """One record as a two-column table, with notes (formulas, sources) beneath."""
+    if _MARKDOWN.get():
+        rows = [[label(key), humanise(key, record[key])] for key in keys if record.get(key) is not None]
+        _markdown(title, ["Quantity", "Value"], rows, [True, False], notes, out)
+        return
     from rich.table import Table
 
     table = Table(show_header=False)
@@ -96,10 +147,13 @@ def print_grid(
     `text` columns are left-aligned and may wrap at words; the others (numbers) are right-aligned and never wrap;
     `names` columns never wrap either.
     """
+    text = list(text) if text is not None else [index == 0 for index in range(len(headers))]
+    if _MARKDOWN.get():
+        _markdown(title, headers, rows, text, notes, out)
+        return
     from rich.table import Table
 
     console = _console(out)
-    text = list(text) if text is not None else [index == 0 for index in range(len(headers))]
     names = list(names) if names is not None else [False] * len(headers)
     columns = list(range(len(headers)))
     console.print(title, style="bold", highlight=False, markup=False)

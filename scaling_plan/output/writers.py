@@ -118,5 +118,10 @@ def write_report(report: Report, output_format: str, out: IO[str]) -> None:
         write_csv(report.rows, out)
     elif output_format == "markdown" and report.markdown is not None:
         report.markdown(out)
+    elif output_format == "markdown":
+        from .tables import as_markdown
+
+        with as_markdown():
+            report.table(out)
     else:
         report.table(out)
