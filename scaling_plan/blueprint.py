@@ -519,10 +519,10 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
             f" {run_memory.capacity_bytes / GIB:.0f} GiB: at least {run_memory.min_gpus:,} are needed with sharding"
             f" {run_memory.sharding}"
         )
-    error = blueprint.params_vs_target_pct
-    if error is not None and abs(error) > 100 * PARAMS_TOLERANCE:
+    error, target = blueprint.params_vs_target_pct, blueprint.target_params
+    if error is not None and target is not None and abs(error) > 100 * PARAMS_TOLERANCE:
         warnings.append(
             f"the nearest hardware-friendly shape has {blueprint.counts.params_active:,} parameters,"
-            f" {error:+.1f}% from the plan's {format_count(blueprint.target_params)}"
+            f" {error:+.1f}% from the plan's {format_count(target)}"
         )
     return warnings

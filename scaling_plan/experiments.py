@@ -1,7 +1,7 @@
 """The isoFLOP grid of small runs to train before fitting a law (Hoffmann et al. 2022, Approach 2, section 3.2).
 
 For each budget C, model sizes spread evenly in log scale around the size a law expects to be optimal, each trained
-on the tokens that spend exactly C: D = C / (6·N).
+on the whole number of tokens nearest to spending C: D = C / (6·N), rounded (a trainer counts whole tokens).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def isoflop_grid(budgets_flops: Sequence[float], sizes_per_budget: int, law: Law
         for k in range(sizes_per_budget):
             position = 0.0 if sizes_per_budget == 1 else 2.0 * k / (sizes_per_budget - 1) - 1.0  # -1 .. 1
             n_params = float(round(expected * spread**position))
-            n_tokens = budget / (FLOPS_PER_PARAM_TOKEN * n_params) if n_params >= 1 else 0.0
+            n_tokens = float(round(budget / (FLOPS_PER_PARAM_TOKEN * n_params))) if n_params >= 1 else 0.0
             if n_tokens < 1:
                 raise UsageError(
                     "--budgets", f"{budget:g} FLOPs is too small: a run would have fewer than one parameter or token"

@@ -32,7 +32,7 @@ RULES: dict[str, Rule] = {
         Rule("max_tokens_per_param", "tokens_per_param", True, "tokens/param", ""),
         Rule("max_cost_usd", "cost_usd", True, "USD", "hardware.gpu and hardware.price_per_gpu_hour"),
         Rule("max_wall_clock_days", "wall_clock_days", True, "days", "hardware.gpu and hardware.gpus"),
-        Rule("max_epochs", "epochs", True, "epochs", "a unique-token cap (data.unique_tokens or --unique-tokens)"),
+        Rule("max_epochs", "epochs", True, "epochs", "a unique-token cap (data: unique_tokens: in the config)"),
     )
 }
 

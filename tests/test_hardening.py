@@ -137,7 +137,7 @@ def test_a_config_that_asks_for_blueprints_counts_against_the_blueprint_limit(cl
 
 
 def test_an_absurd_experiment_grid_is_refused(cli: Cli) -> None:
-    budgets = ",".join(["1e18"] * 101)
+    budgets = ",".join(f"{1 + k / 100:g}e18" for k in range(101))
     line = cli.error("experiments", "--budgets", budgets, "--sizes-per-budget", "100")
     assert f"101 budgets × 100 sizes; a grid holds at most {MAX_RUNS:,} runs" in line
 

@@ -9,13 +9,17 @@ import typer
 from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
-from .app import EXIT_UNCONVERGED, command, fail, warn, wrote
+from .app import EXIT_UNCONVERGED, command, fail, warn, warn_all, wrote
 from .options import (
-    PANEL_COLUMNS,
     PANEL_FIT,
     PANEL_OUTPUT,
     PANEL_SELECTION,
+    FlopsColOption,
+    LossColOption,
+    ParamsColOption,
     QuietOption,
+    RequireCompleteOption,
+    TokensColOption,
     complete_law,
     format_option,
     option,
@@ -34,17 +38,11 @@ def fit(
         str,
         typer.Argument(help="Runs file: CSV, TSV or JSON Lines ('-' for stdin).", show_default=False, metavar="RUNS"),
     ],
-    params_col: Annotated[
-        str | None, option("Parameters column (n_params, Model Size, params, N).", PANEL_COLUMNS, "COLUMN")
-    ] = None,
-    tokens_col: Annotated[str | None, option("Tokens column (n_tokens, tokens, D).", PANEL_COLUMNS, "COLUMN")] = None,
-    flops_col: Annotated[
-        str | None,
-        option("Compute column, when tokens are absent: D = C/(6N) (Training FLOP, flops).", PANEL_COLUMNS, "COLUMN"),
-    ] = None,
-    loss_col: Annotated[
-        str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS, "COLUMN")
-    ] = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
+    require_complete: RequireCompleteOption = False,
     drop_top_loss: Annotated[
         int,
         typer.Option(
@@ -126,7 +124,8 @@ def fit(
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
         check_writable(output, "--output")
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete)
+    warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
@@ -215,18 +214,25 @@ def experiments(
     from ..output.records import experiment_records
     from ..output.reports import emit_experiments
     from ..output.tables import without_notes
+    from ..units import format_scientific
 
-    values, _ = sweep_budgets(None, None, None, budgets, "flops")
+    values = [float(value) for value in sweep_budgets(None, None, None, budgets, "flops")[0]]
     factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
-    if factor < 1:
-        raise UsageError("--spread", f"must be at least 1, got {factor:g}")
+    if factor <= 1:
+        raise UsageError("--spread", f"must be more than 1 (at 1 every size is the same), got {factor:g}")
+    repeated = sorted({value for value in values if values.count(value) > 1}, key=values.index)
+    if repeated:
+        raise UsageError(
+            "--budgets",
+            f"{format_scientific(repeated[0])} FLOPs is given more than once: each budget is one column of the grid",
+        )
     if len(values) * sizes_per_budget > MAX_RUNS:
         raise UsageError(
             "--budgets",
             f"{len(values):,} budgets × {sizes_per_budget} sizes; a grid holds at most {MAX_RUNS:,} runs, as many as fit reads",
         )
     chosen = resolve_law(None if law is None else Sourced(law, "--law"))
-    grid = isoflop_grid([float(v) for v in values], sizes_per_budget, chosen, factor)
+    grid = isoflop_grid(values, sizes_per_budget, chosen, factor)
     notes = [
         f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
         "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
@@ -260,6 +266,11 @@ def plot(
     runs: Annotated[
         str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).", metavar="PATH")
     ] = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
+    require_complete: RequireCompleteOption = False,
     presets: Annotated[
         str | None,
         typer.Option(
@@ -296,7 +307,9 @@ def plot(
     if runs is not None:
         from ..inputs.runs import read_runs, select_runs
 
-        selected = select_runs(read_runs(runs)).runs
+        table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete)
+        warn_all(table.warnings())
+        selected = select_runs(table).runs
     try:
         from ..output.plot import plot_law
     except ImportError as error:

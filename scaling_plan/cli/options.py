@@ -157,6 +157,26 @@ def plan_flags(fields: FieldValues) -> dict[str, Any]:
     return {name: Sourced(value, FLAGS[name]) for name, value in fields.items() if given(name, value)}
 
 
+#: The columns of a runs file, for every command that reads one (fit, plot).
+ParamsColOption = Annotated[
+    str | None, option("Parameters column (n_params, Model Size, params, N).", PANEL_COLUMNS, "COLUMN")
+]
+TokensColOption = Annotated[str | None, option("Tokens column (n_tokens, tokens, D).", PANEL_COLUMNS, "COLUMN")]
+FlopsColOption = Annotated[
+    str | None,
+    option("Compute column, when tokens are absent: D = C/(6N) (Training FLOP, flops).", PANEL_COLUMNS, "COLUMN"),
+]
+LossColOption = Annotated[
+    str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS, "COLUMN")
+]
+RequireCompleteOption = Annotated[
+    bool,
+    typer.Option(
+        "--require-complete",
+        help="Refuse a runs file with a run whose loss is empty (by default such runs are skipped, with a warning).",
+        rich_help_panel=PANEL_COLUMNS,
+    ),
+]
 QuietOption = Annotated[
     bool,
     typer.Option(

@@ -15,8 +15,8 @@ def file_label(path: str) -> str:
 
 
 def read_text(path: str, max_bytes: int, what: str) -> str:
-    """The UTF-8 text of `path` ('-' for stdin) without a byte-order mark; refused past max_bytes (`what` says
-    what the file should be, for the message)."""
+    """The text of `path` ('-' for stdin): UTF-8, or UTF-16 with a byte-order mark, without the mark; refused past
+    max_bytes (`what` says what the file should be, for the message)."""
     label = file_label(path)
     try:
         if path == "-":
@@ -34,8 +34,11 @@ def read_text(path: str, max_bytes: int, what: str) -> str:
         raise UsageError(label, f"cannot read: {error.strerror}") from None
     if len(data) > max_bytes:
         raise UsageError(label, f"larger than {max_bytes:,} bytes; {what}")
+    # UTF-16 with a byte-order mark is what Excel's "Unicode Text" (tab-separated) export writes.
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise UsageError(label, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise UsageError(label, f"not {name} text ({error.reason} at byte {error.start})") from None
     return text

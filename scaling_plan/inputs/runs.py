@@ -1,4 +1,11 @@
-"""Reading observed runs for `fit`: CSV, TSV or JSON Lines (or stdin), with column mapping and run filters.
+"""Reading observed runs for `fit` and `plot`: CSV, TSV, JSON Lines or a JSON array (or stdin), as spreadsheets and
+trackers write them, with column mapping and run filters.
+
+What spreadsheets write is read as they mean it: a `,`, `;` or tab separator (found from the header line), comment
+lines starting with `#`, blank rows and Excel's all-empty `,,,,` rows skipped, headers trimmed and matched ignoring
+case, and numbers with thousands separators (`"22,821,773"`, `22 821 773`) or a decimal comma (`2,8134`, in a `;`
+file, or a tab file whose numbers use one). A grid being filled in as runs finish is read too: a run without a loss
+is skipped, counted and named in one warning, unless the caller requires every run to have one.
 
 Every value is checked where it is read, so an error names file:line and the column.
 """
@@ -6,6 +13,7 @@ Every value is checked where it is read, so an error names file:line and the col
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,6 +44,15 @@ DEFAULT_COLUMNS = {
 }
 
 
+#: Separators a spreadsheet writes between cells; the header line's most frequent one is the file's.
+SEPARATORS = (",", ";", "\t")
+#: Thousands grouped by commas (US and UK spreadsheets), by dots (with a decimal comma), or by spaces (SI, French).
+_COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?([eE][+-]?\d+)?")
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
+_SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?([eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+
+
 @dataclass(frozen=True)
 class RunsTable:
     label: str
@@ -45,50 +62,135 @@ class RunsTable:
     lines: list[int]  # the file line of each run
     columns: dict[str, str]  # role -> column name used
     tokens_from_compute: bool  # tokens were absent and follow from D = C / (6·N)
+    without_loss: list[int]  # lines of the runs skipped because their loss is not filled in yet
+
+    def warnings(self) -> list[str]:
+        if not self.without_loss:
+            return []
+        count = len(self.without_loss)
+        return [
+            f"{self.label}: {count:,} run{'s' if count != 1 else ''} without a loss skipped (the first at line"
+            f" {self.without_loss[0]}); --require-complete refuses a file with any"
+        ]
 
 
-def _records(text: str, label: str, path: str) -> tuple[list[str], list[tuple[int, dict[str, object]]]]:
-    """Column names and (line, record) pairs, from JSON Lines, TSV or CSV (by extension, else by content)."""
-    import csv
-    import io
+Records = list[tuple[int, dict[str, object]]]
+
+
+def _json_lines(text: str, label: str) -> tuple[list[str], Records]:
     import json
 
-    stripped = text.lstrip()
-    if not stripped:
-        raise UsageError(label, "the file is empty: expected a header row (CSV/TSV) or JSON Lines")
-    if path.endswith((".jsonl", ".ndjson", ".json")) or stripped.startswith("{"):
-        records: list[tuple[int, dict[str, object]]] = []
-        columns: list[str] = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UsageError(f"{label}:{number}", f"not a JSON object: {error.msg}") from None
-            if not isinstance(record, dict):
-                raise UsageError(f"{label}:{number}", f"expected a JSON object per line, got {type(record).__name__}")
-            columns += [key for key in record if key not in columns]
-            records.append((number, record))
-        return columns, records
-    delimiter = "\t" if path.endswith(".tsv") or "\t" in text.splitlines()[0] else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    records: Records = []
+    columns: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{label}:{number}", f"not a JSON object: {error.msg}") from None
+        if not isinstance(record, dict):
+            raise UsageError(f"{label}:{number}", f"expected a JSON object per line, got {type(record).__name__}")
+        columns += [key for key in record if key not in columns]
+        records.append((number, record))
+    return columns, records
+
+
+def _json_array(text: str, label: str) -> tuple[list[str], Records]:
+    """A JSON array of objects (what most tools export as "JSON"), each record with the line it starts on."""
+    import json
+
     try:
-        columns = list(reader.fieldnames or [])
-        rows = [(reader.line_num, dict(row)) for row in reader]
+        items = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{label}:{error.lineno}", f"not a JSON array: {error.msg}") from None
+    decoder = json.JSONDecoder()
+    records: Records = []
+    columns: list[str] = []
+    position = text.index("[") + 1
+    for index, item in enumerate(items):
+        while text[position] in " \t\r\n,":
+            position += 1
+        line = text.count("\n", 0, position) + 1
+        _, position = decoder.raw_decode(text, position)
+        if not isinstance(item, dict):
+            raise UsageError(f"{label}:{line}", f"item {index + 1}: expected a JSON object, got {type(item).__name__}")
+        columns += [key for key in item if key not in columns]
+        records.append((line, item))
+    return columns, records
+
+
+def _count_outside_quotes(line: str, separator: str) -> int:
+    return sum(part.count(separator) for part in line.split('"')[::2])
+
+
+def _is_comment(cells: Sequence[str]) -> bool:
+    return bool(cells) and cells[0].strip().startswith("#")
+
+
+def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bool]:
+    """Column names and (line, record) pairs from CSV or TSV as a spreadsheet writes it, and whether its numbers use
+    a decimal comma."""
+    import csv
+    import io
+
+    lines = text.splitlines()
+    header_line = next(line for line in lines if line.strip() and not _is_comment([line.lstrip('"')]))
+    counts = {separator: _count_outside_quotes(header_line, separator) for separator in SEPARATORS}
+    separator = "\t" if path.endswith(".tsv") else max(SEPARATORS, key=lambda each: counts[each])  # ties: ','
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    columns: list[str] = []
+    records: Records = []
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells) or _is_comment(cells):
+                continue
+            if not columns:
+                columns = [cell.strip() for cell in cells]
+                while columns and not columns[-1]:  # Excel's trailing empty columns
+                    columns.pop()
+                continue
+            extra = [cell for cell in cells[len(columns) :] if cell.strip()]
+            if extra:
+                raise UsageError(
+                    f"{label}:{reader.line_num}", f"{len(cells)} cells under {len(columns)} columns: {extra[0]!r}"
+                )
+            records.append((reader.line_num, dict(zip(columns, cells, strict=False))))
     except csv.Error as error:
         raise UsageError(f"{label}:{reader.line_num}", f"malformed CSV: {error}") from None
-    return columns, rows
+    if separator == ";":
+        decimal_comma = True  # the separator of the locales whose decimal mark is a comma
+    elif separator == "\t":
+        values = [str(cell).strip() for _, record in records for cell in record.values()]
+        decimal_comma = any(_DECIMAL_COMMA.fullmatch(cell) and not _COMMA_GROUPED.fullmatch(cell) for cell in values)
+    else:
+        decimal_comma = False
+    return columns, records, decimal_comma
+
+
+def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool]:
+    """Column names, (line, record) pairs and whether numbers use a decimal comma, from JSON Lines, a JSON array,
+    TSV or CSV (by extension, else by content)."""
+    stripped = text.lstrip()
+    if not stripped or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        raise UsageError(label, "the file is empty: expected a header row (CSV/TSV) or JSON Lines")
+    if stripped.startswith("["):
+        return (*_json_array(text, label), False)
+    if path.endswith((".jsonl", ".ndjson", ".json")) or stripped.startswith("{"):
+        return (*_json_lines(text, label), False)
+    return _delimited(text, label, path)
 
 
 def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, required: bool) -> str | None:
+    """The column for a role: the one a --*-col flag names, else the first of DEFAULT_COLUMNS found (both matched
+    ignoring case and surrounding spaces)."""
     flag = f"--{role}-col"
+    by_name = {column.strip().casefold(): column for column in columns}
     if chosen is not None:
-        if chosen not in columns:
+        if chosen.strip().casefold() not in by_name:
             raise UsageError(flag, f"no column {chosen!r} in {label}; columns found: {', '.join(columns) or 'none'}")
-        return chosen
-    by_lower = {column.lower(): column for column in columns}
-    found = next((by_lower[name.lower()] for name in DEFAULT_COLUMNS[role] if name.lower() in by_lower), None)
+        return by_name[chosen.strip().casefold()]
+    found = next((by_name[name.casefold()] for name in DEFAULT_COLUMNS[role] if name.casefold() in by_name), None)
     if found is None and required:
         tried = ", ".join(DEFAULT_COLUMNS[role])
         raise UsageError(
@@ -97,12 +199,33 @@ def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, r
     return found
 
 
-def _value(record: dict[str, object], column: str, where: str) -> float:
+def plain_number(cell: str, decimal_comma: bool) -> str:
+    """A number as a spreadsheet shows it, written plainly: '22,821,773' and '22 821 773' are 22821773; with a
+    decimal comma, '2,8134' is 2.8134 and '22.821.773,5' is 22821773.5. Anything else is left as it is."""
+    text = cell.strip()
+    if _SPACE_GROUPED.fullmatch(text):
+        text = re.sub("[ \u00a0\u202f]", "", text)
+    if decimal_comma:
+        if _DOT_GROUPED.fullmatch(text) and (text.count(".") > 1 or "," in text):
+            text = text.replace(".", "")
+        if _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")
+    elif _COMMA_GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    return text
+
+
+def _is_empty(record: dict[str, object], column: str) -> bool:
     raw = record.get(column)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _value(record: dict[str, object], column: str, where: str, decimal_comma: bool) -> float:
+    raw = record.get(column)
+    if _is_empty(record, column):
         raise UsageError(where, f"{column}: empty; every run needs a value")
     try:
-        value = parse_quantity(raw)
+        value = parse_quantity(plain_number(raw, decimal_comma) if isinstance(raw, str) else raw)
     except ValueError as error:
         raise UsageError(where, f"{column}: {error}") from None
     if not (math.isfinite(value) and value > 0):
@@ -116,10 +239,13 @@ def read_runs(
     tokens_col: str | None = None,
     flops_col: str | None = None,
     loss_col: str | None = None,
+    require_complete: bool = False,
 ) -> RunsTable:
+    """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
+    `require_complete`."""
     label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run")
-    columns, records = _records(text, label, path)
+    columns, records, decimal_comma = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")
     if len(records) > MAX_RUNS:
@@ -137,17 +263,26 @@ def read_runs(
             f" columns found: {', '.join(columns)}",
         )
     assert params is not None and loss is not None
-    n_params, n_tokens, losses, lines = [], [], [], []
+    n_params, n_tokens, losses, lines, without_loss = [], [], [], [], []
     for line, record in records:
         where = f"{label}:{line}"
-        n = _value(record, params, where)
-        d = _value(record, tokens, where) if tokens is not None else _value(record, flops or "", where) / (6.0 * n)
+        if _is_empty(record, loss) and not require_complete:
+            without_loss.append(line)  # a run of the grid not finished yet
+            continue
+        n = _value(record, params, where, decimal_comma)
+        d = (
+            _value(record, tokens, where, decimal_comma)
+            if tokens is not None
+            else _value(record, flops or "", where, decimal_comma) / (6.0 * n)
+        )
         n_params.append(n)
         n_tokens.append(d)
-        losses.append(_value(record, loss, where))
+        losses.append(_value(record, loss, where, decimal_comma))
         lines.append(line)
+    if not losses:
+        raise UsageError(label, f"no run has a loss yet: fill in the {loss} column as runs finish")
     used = {"params": params, "loss": loss} | ({"tokens": tokens} if tokens else {"flops": flops or ""})
-    return RunsTable(label, n_params, n_tokens, losses, lines, used, tokens is None)
+    return RunsTable(label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss)
 
 
 @dataclass(frozen=True)

@@ -442,8 +442,8 @@ def experiment_records(experiments: Sequence[Experiment]) -> list[Record]:
             "schema_version": SCHEMA_VERSION,
             "run": e.run,
             "budget_flops": e.budget_flops,
-            "n_params": e.n_params,
-            "n_tokens": e.n_tokens,
+            "n_params": int(e.n_params),  # whole, as a trainer's config takes them
+            "n_tokens": int(e.n_tokens),
             "tokens_per_param": e.tokens_per_param,
             "expected_optimal_n_params": e.expected_optimal_n_params,
             "loss_nats": None,
