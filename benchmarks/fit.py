@@ -39,7 +39,7 @@ def scipy_loop_seconds(share: int) -> float | None:
         return None
     import numpy as np
 
-    from scaling_plan.fit import INITIAL_GRID, _Objective
+    from scaling_plan.fitting import INITIAL_GRID, _Objective
     from scaling_plan.inputs.runs import read_runs, select_runs
 
     runs = select_runs(read_runs(str(RUNS)), drop_top_loss=5).runs

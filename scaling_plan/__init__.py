@@ -1,6 +1,61 @@
 """scaling-plan: compute-optimal planning for language-model training.
 
-The domain is importable without the CLI: laws, allocators, budgets and plans are plain functions and dataclasses.
+The command line is `scaling-plan`; from Python, the same questions are functions (see api.py):
+
+    >>> import scaling_plan as sp
+    >>> sp.plan(flops=1e24).tokens_per_param
+    20.0
+
+The domain is importable on its own too: laws, allocators, budgets and plans are plain functions and dataclasses.
 """
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import (
+        CompareResult,
+        Config,
+        Fields,
+        FittedLaw,
+        Options,
+        PlanResult,
+        Quantity,
+        SweepResult,
+        compare,
+        fit,
+        law,
+        load_config,
+        plan,
+        sweep,
+    )
+    from .errors import ScalingPlanError
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "CompareResult",
+    "Config",
+    "Fields",
+    "FittedLaw",
+    "Options",
+    "PlanResult",
+    "Quantity",
+    "ScalingPlanError",
+    "SweepResult",
+    "__version__",
+    "compare",
+    "fit",
+    "law",
+    "load_config",
+    "plan",
+    "sweep",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """The API, imported on first use: the command line, which starts by importing this package, never needs it."""
+    if name in __all__:
+        from . import api, errors
+
+        return getattr(errors if name == "ScalingPlanError" else api, name)
+    raise AttributeError(f"module 'scaling_plan' has no attribute {name!r}")

@@ -35,6 +35,7 @@ RECOMPUTE: tuple[str, ...] = get_args(Recompute)
 
 #: What a sweep's budgets count.
 BudgetUnit = Literal["flops", "dollars", "gpu-hours", "days"]
+BUDGET_UNITS: tuple[str, ...] = get_args(BudgetUnit)
 
 #: Output formats: every command's, a sweep's (jsonl streams a record per line), and the reports' (markdown for a
 #: pull-request comment).

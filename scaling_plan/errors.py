@@ -5,16 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-class UsageError(Exception):
-    """Bad input from a flag or a config file; the CLI exits with code 2.
+class ScalingPlanError(Exception):
+    """The one error the tool raises for what it was given (the Python API's callers catch this).
 
-    `where` names the culprit: a flag such as ``--mfu`` or ``file.yaml:7: hardware.mfu``.
+    `where` names the culprit: a flag such as ``--mfu``, a field such as ``mfu`` (the API), or
+    ``file.yaml:7: hardware.mfu``; `message` says what is wrong with it.
     """
 
     def __init__(self, where: str, message: str) -> None:
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
         self.message = message
+
+    @property
+    def field(self) -> str:
+        """The flag, field or file:line at fault."""
+        return self.where
+
+
+class UsageError(ScalingPlanError):
+    """Bad input from a flag, a field or a config file; the CLI exits with code 2."""
 
 
 class OutputError(UsageError):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .errors import UsageError
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .plans import Plan
 
 
 # NamedTuples rather than dataclasses: config imports this module on every run, and they are quicker to define.
@@ -55,7 +55,7 @@ class Verdict(NamedTuple):
 
 def check_plan(plan: Plan, limits: Sequence[Limit]) -> list[Verdict]:
     """One verdict per limit, in the order given. A limit whose quantity the config cannot give is bad input."""
-    from .plan import assessed
+    from .plans import assessed
 
     run = assessed(plan)
     verdicts = []

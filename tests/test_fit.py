@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from scaling_plan.fit import Runs, bootstrap_fit, fit_law
+from scaling_plan.fitting import Runs, bootstrap_fit, fit_law
 from scaling_plan.output.files import write_atomically
 
 from .conftest import CONFIGS, ROOT, Cli
@@ -162,7 +162,7 @@ def test_column_flags_and_filters(cli: Cli, tmp_path: Path) -> None:
 def test_a_fit_that_does_not_converge_exits_1_unless_allowed(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("scaling_plan.fit.MAX_ITERATIONS", 2)
+    monkeypatch.setattr("scaling_plan.fitting.MAX_ITERATIONS", 2)
     path = tmp_path / "law.yaml"
     failed = cli.run("fit", CHINCHILLA_RUNS, "-o", str(path), "--format", "json")
     assert failed.exit_code == 1

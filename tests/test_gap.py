@@ -4,7 +4,7 @@ import pytest
 
 from scaling_plan.allocate import LawOptimum
 from scaling_plan.laws import PRESETS, ParametricLaw
-from scaling_plan.plan import gap_to_optimal
+from scaling_plan.plans import gap_to_optimal
 
 from .conftest import CONFIGS, Cli
 

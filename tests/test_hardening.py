@@ -288,7 +288,7 @@ def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The runaway guard on its own: whatever data leads there, infinite constants are exit 1 and one line."""
-    from scaling_plan import fit
+    from scaling_plan import fitting as fit
 
     real_fit_law = fit.fit_law
 
@@ -333,7 +333,7 @@ def test_a_runaway_start_overflows_quietly() -> None:
 
     import numpy as np
 
-    from scaling_plan.fit import _constants
+    from scaling_plan.fitting import _constants
 
     theta = np.array([[800.0, 0.3, 5.0, 0.3, 0.5], [6.0, 0.34, 6.0, 0.28, 0.5]])  # log A = 800 overflows
     with warnings.catch_warnings():

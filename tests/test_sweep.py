@@ -8,8 +8,8 @@ import pytest
 
 from scaling_plan.budget import GPUS, Hardware
 from scaling_plan.laws import PRESETS
-from scaling_plan.plan import PlanRequest, make_plan
-from scaling_plan.sweep import make_sweep
+from scaling_plan.plans import PlanRequest, make_plan
+from scaling_plan.sweeps import make_sweep
 
 from .conftest import Cli
 

@@ -1,7 +1,7 @@
 """The commands over config files: compare and check."""
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -10,37 +10,6 @@ from ..errors import UsageError
 from ..inputs.fields import fields_of
 from .app import EXIT_POLICY_FAILED, EXIT_USAGE, command, error_line, fail, warn_all
 from .options import NO_FIELDS, ConfigsArgument, FieldValues, QuietOption, format_option, plan_flags, with_fields
-
-
-def _entries(configs: list[str], base_ref: str | None) -> tuple[list[Any], list[int], list[str]]:
-    """Each config's plan (and, with base_ref, its version at that ref before it); baselines; warnings."""
-    from ..inputs.git import read_from_git
-    from ..inputs.request import build_request
-    from ..inputs.yaml_files import load_config
-    from ..output.records import Entry
-    from ..plan import assessed, make_plan, warnings_for
-
-    entries: list[Entry] = []
-    baselines: list[int] = []
-    warnings: list[str] = []
-
-    def add(path: str, text: str | None = None, label: str | None = None) -> None:
-        values = load_config(path, text, label)
-        request, notes = build_request(values)
-        plan = make_plan(request)
-        name = values["name"].value if "name" in values else None
-        shown = label or path
-        warnings.extend(note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(plan))
-        entries.append(Entry(shown, None if name is None else str(name), plan, assessed(plan)))
-
-    for path in configs:
-        if base_ref is not None:
-            baselines += [len(entries), len(entries)]
-            add(path, read_from_git(base_ref, path), f"{base_ref}:{path}")
-        else:
-            baselines.append(0)
-        add(path)
-    return entries, baselines, warnings
 
 
 @command(
@@ -79,12 +48,13 @@ def compare_configs(
     Deltas (absolute and %) are against the first config, or with --base-ref against each config's base version.
     A config with a run: section is compared by its intended run; one without, by its planned run.
     """
+    from ..answers import compare_entries
     from ..output.plans import gap_notes
     from ..output.records import compare_records
     from ..output.reports import emit_compare
     from ..output.tables import without_notes
 
-    entries, baselines, warnings = _entries(configs, base_ref)
+    entries, baselines, warnings = compare_entries(configs, base_ref)
     if len(entries) < 2:
         raise UsageError("CONFIGS", "give at least two configs to compare, or one with --base-ref")
     warn_all(warnings)
@@ -122,7 +92,7 @@ def check(
     from ..inputs.yaml_files import load_config
     from ..output.records import Entry, error_record, verdict_record
     from ..output.reports import emit_check
-    from ..plan import make_plan
+    from ..plans import make_plan
     from ..policy import check_plan
 
     flag_values = plan_flags(fields)

@@ -108,7 +108,7 @@ def fit(
     """
     import datetime
 
-    from ..fit import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from ..fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
     from ..output.files import check_writable

@@ -52,23 +52,13 @@ def budget(
     Allocation assumes training compute C = 6·N·D (forward 2ND + backward 4ND). A config with a run: section also
     gets the intended run's gap to the compute-optimal run at the same compute.
     """
-    from ..inputs.request import build_request
+    from ..answers import plan_of
     from ..inputs.values import config_file_values, merge
     from ..output.plans import emit_budget
     from ..output.tables import without_notes
-    from ..plan import compare_laws as compare
-    from ..plan import make_plan, warnings_for
 
-    flag_values = plan_flags(fields)
-    config_values = config_file_values(config)
-    request, warnings = build_request(merge(config_values, flag_values))
-    plan = make_plan(request)
-    warnings += warnings_for(plan)
-    compared = None
-    if compare_laws:
-        compared, notes = compare(request)
-        warnings += notes
-    warn_all(warnings)
+    plan, compared, warnings = plan_of(merge(config_file_values(config), plan_flags(fields)), compare_laws)
+    warn_all(list(warnings))
     with without_notes(quiet):
         emit_budget(plan, compared, output_format, sys.stdout)
 
@@ -148,7 +138,7 @@ def predict(
     from ..inputs.values import Sourced
     from ..output.plans import emit_prediction
     from ..output.tables import without_notes
-    from ..plan import gap_to_optimal, prediction_warnings
+    from ..plans import gap_to_optimal, prediction_warnings
 
     values = plan_flags(fields)
     values |= {
@@ -222,23 +212,16 @@ def sweep(
     Every budget goes through the allocator, the law and the hardware in one vectorised pass. A config supplies
     hardware and allocation; its own budget is replaced by the sweep's.
     """
-    from ..inputs.budgets import check_sweep_size, sweep_budgets
-    from ..inputs.request import build_request
-    from ..inputs.values import Sourced, config_file_values, merge
+    from ..answers import sweep_of
+    from ..inputs.budgets import sweep_budgets
+    from ..inputs.values import config_file_values, merge
     from ..output.plans import emit_sweep
     from ..output.tables import without_notes
-    from ..plan import laws_to_compare
-    from ..sweep import make_sweep, sweep_under, sweep_warnings
 
     kind = unit.replace("-", "_")
     values, where = sweep_budgets(start, stop, per_decade, budgets, kind)
-    flag_values = plan_flags(fields)
-    flag_values[kind] = Sourced(float(values[0]), where)
-    config_values = config_file_values(config)
-    request, warnings = build_request(merge(config_values, flag_values))
-    check_sweep_size(len(values), where, output_format == "table", request.blueprint is not None)
-    plans = make_sweep(request, values)
-    compared = [sweep_under(plans, other) for other in laws_to_compare(request)] if compare_laws else []
-    warn_all(warnings + sweep_warnings(plans))
+    given = merge(config_file_values(config), plan_flags(fields))
+    plans, compared, warnings = sweep_of(given, values, where, kind, compare_laws, output_format == "table")
+    warn_all(list(warnings))
     with without_notes(quiet):
         emit_sweep(plans, compared, output_format, sys.stdout)

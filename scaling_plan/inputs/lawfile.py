@@ -56,14 +56,14 @@ def load_law_file(path: str) -> ParametricLaw:
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=_usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
+        samples=usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
     )
 
 
-def _usable_samples(
+def usable_samples(
     samples: list[tuple[float, float, float, float, float]],
 ) -> tuple[tuple[float, float, float, float, float], ...]:
     """Bootstrap rows that make a valid law (a degenerate refit, e.g. an exponent at 0, is left out)."""

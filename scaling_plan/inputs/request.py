@@ -15,8 +15,8 @@ from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu, gpu_problem
 from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, unknown_name
-from ..laws import DEFAULT_LAW, PRESETS, Law, ParametricLaw, find_law
-from ..plan import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
+from ..laws import DEFAULT_LAW, PRESETS, KaplanLaw, Law, ParametricLaw, find_law
+from ..plans import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from .fields import BLUEPRINT_FIELDS, BY_NAME, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
 from .values import Sourced, checked_number, non_negative_number, sourced_choice, sourced_number, sourced_whole
@@ -57,10 +57,12 @@ def gpu_names() -> str:
 
 
 def resolve_law(item: Sourced | None) -> Law:
-    """A preset by name, or a law file by path."""
+    """A preset by name, a law file by path, or (from the Python API) a law object itself."""
     if item is None:
         return PRESETS[DEFAULT_LAW]
-    name = str(item.value)
+    if isinstance(item.value, (ParametricLaw, KaplanLaw)):
+        return item.value
+    name = os.fspath(item.value) if isinstance(item.value, os.PathLike) else str(item.value)
     preset = find_law(name)
     if preset is not None:
         return preset

@@ -23,7 +23,7 @@ from ..units import parse_quantity
 from .files import file_label, read_text
 
 if TYPE_CHECKING:
-    from ..fit import Runs
+    from ..fitting import Runs
 
 
 #: Largest runs file read, in bytes: far above any real sweep of training runs, small enough to refuse junk at once.
@@ -301,7 +301,7 @@ def select_runs(
     determine five constants."""
     import numpy as np
 
-    from ..fit import MIN_RUNS, Runs
+    from ..fitting import MIN_RUNS, Runs
 
     n_params, n_tokens, loss = (np.array(v) for v in (table.n_params, table.n_tokens, table.loss_nats))
     with np.errstate(over="ignore"):

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from ..plan import GIVEN_KINDS
+from ..plans import GIVEN_KINDS
 from ..units import parse_quantity
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..fit import Bootstrap, Fit
+    from ..fitting import Bootstrap, Fit
     from ..inputs.runs import Selection
 from typing import TYPE_CHECKING
 

@@ -16,8 +16,8 @@ from .writers import Report, Streamed, write_report
 if TYPE_CHECKING:
     from ..blueprint import Blueprint
     from ..inference import InferencePlan
-    from ..plan import Gap, Plan
-    from ..sweep import Sweep
+    from ..plans import Gap, Plan
+    from ..sweeps import Sweep
 
 
 PLAN_KEYS = (
@@ -248,12 +248,18 @@ def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: s
     write_report(Report([record], record, table), output_format, out)
 
 
-def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
-    record = plan_record(plan)
-    compare_records = [plan_record(other, "compare") for other in compared or ()]
-    document: Record = dict(record)
+def budget_document(plan: Plan, compared: Sequence[Plan] | None) -> Record:
+    """`budget`'s JSON: the plan's record, and with --compare-laws a record per allocation compared."""
+    document = plan_record(plan)
     if compared is not None:
-        document["compare_laws"] = compare_records
+        document["compare_laws"] = [plan_record(other, "compare") for other in compared]
+    return document
+
+
+def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str, out: IO[str]) -> None:
+    document = budget_document(plan, compared)
+    record = {key: value for key, value in document.items() if key != "compare_laws"}
+    compare_records: list[Record] = document.get("compare_laws", [])
 
     def table(out: IO[str]) -> None:
         shown = dict(record)

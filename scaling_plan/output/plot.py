@@ -12,7 +12,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 
-from ..fit import Runs
+from ..fitting import Runs
 from ..laws import Law, ParametricLaw
 from .files import write_atomically
 

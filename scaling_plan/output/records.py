@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
     from ..experiments import Experiment
-    from ..fit import Bootstrap, Fit
+    from ..fitting import Bootstrap, Fit
     from ..inference import InferencePlan
     from ..inputs.runs import Selection
-    from ..plan import Gap, Plan
+    from ..plans import Gap, Plan
     from ..policy import Verdict
-    from ..sweep import Sweep
+    from ..sweeps import Sweep
 
 
 #: Bumped when a field is renamed or removed (adding fields keeps the version).

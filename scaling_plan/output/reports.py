@@ -11,7 +11,7 @@ from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
 if TYPE_CHECKING:
-    from ..fit import Fit
+    from ..fitting import Fit
     from ..inputs.runs import Selection
 
 

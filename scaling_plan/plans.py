@@ -296,7 +296,8 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
         rows.append((n_params, n_tokens, refit.loss(n_params, n_tokens)))
     tail = 100 * (1 - law.interval_level) / 2
     low, high = np.percentile(np.array(rows), [tail, 100 - tail], axis=0)
-    return Intervals(law.interval_level, (low[0], high[0]), (low[1], high[1]), (low[2], high[2]))
+    pairs = [(float(low[i]), float(high[i])) for i in range(3)]  # plain floats, as the annotations say
+    return Intervals(law.interval_level, pairs[0], pairs[1], pairs[2])
 
 
 def plan_inference(
@@ -407,12 +408,14 @@ def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside:
     low, high = law.compute_range_flops
     if n_outside:
         where = (
-            f"{compute_flops[0]:.3g} FLOPs lies"
+            f"{format_scientific(compute_flops[0])} FLOPs lies"
             if len(compute_flops) == 1
-            else f"{n_outside} of the budgets ({min(compute_flops):.3g}-{max(compute_flops):.3g} FLOPs) lie"
+            else f"{n_outside} of the budgets ({format_scientific(min(compute_flops))}-"
+            f"{format_scientific(max(compute_flops))} FLOPs) lie"
         )
         warnings.append(
-            f"{where} outside {low:.3g}-{high:.3g} FLOPs, the range {law.name!r} was fitted on: this plan is an"
+            f"{where} outside {format_scientific(low)}-{format_scientific(high)} FLOPs, the range {law.name!r} was"
+            " fitted on: this plan is an"
             " extrapolation"
         )
     if isinstance(request.allocator, TokensPerParamRule):

@@ -13,7 +13,7 @@ from .allocate import LawOptimum
 from .data_constrained import DataConstrainedLaw, data_use, epoch_warnings
 from .inference import least_lifetime_params
 from .laws import Law
-from .plan import (
+from .plans import (
     BUDGET_KINDS,
     Plan,
     PlanRequest,

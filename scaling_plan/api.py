@@ -1,0 +1,392 @@
+"""The Python API, for notebooks and scripts: the command line's questions as functions with typed results.
+
+    >>> import scaling_plan as sp
+    >>> result = sp.plan(flops=1e24, gpu="H100-SXM", price_per_gpu_hour=2.5)
+    >>> f"{result.n_params:.3g} parameters on {result.n_tokens:.3g} tokens"
+    '9.13e+10 parameters on 1.83e+12 tokens'
+
+Every function takes the CLI's fields by their names (`flops`, `gpu`, `tokens_per_param`, `unique_tokens`, ...; the
+config file's keys, listed in inputs/fields.py), as numbers or as the CLI writes them ("70B", "$2M"). Each result's
+`to_dict()` is exactly the JSON record the matching command prints with `--format json`, and its `warnings` are the
+lines the command would print on stderr. Bad input raises ScalingPlanError, which names the field.
+
+The API sits beside the command line as a second front door: it reads its arguments through the inputs wing, asks the
+domain, and builds its records with the output wing, as the CLI does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+
+from .laws import KaplanLaw, ParametricLaw
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .fitting import Bootstrap, Fit
+    from .inputs.runs import Selection
+    from .inputs.values import Sourced
+    from .laws import Law
+    from .output.records import Entry, Record
+    from .plans import Plan
+    from .sweeps import Sweep
+
+# The results are NamedTuples (cheap to define: `budget` and `sweep` import this module at every start); FittedLaw
+# is a dataclass, as the law it extends.
+
+#: A number as the CLI takes it: 1e24, or text such as "70B", "1.4T" or, for money, "$2M".
+Quantity = float | int | str
+#: A law: a preset's name, a law file's path, or a law object (a preset from PRESETS, or what fit returns).
+LawLike = str | os.PathLike[str] | ParametricLaw | KaplanLaw
+
+
+class Options(TypedDict, total=False):
+    """What every plan may add to its budget: hardware, allocation and law, data and inference, and a blueprint
+    (the config file's sections; see `scaling-plan schema`)."""
+
+    gpu: str
+    mfu: Quantity
+    gpus: Quantity
+    price_per_gpu_hour: Quantity
+    method: str
+    tokens_per_param: Quantity
+    law: LawLike
+    unique_tokens: Quantity
+    inference_tokens: Quantity
+    inference_objective: str
+    inference_mfu: Quantity
+    inference_price_per_gpu_hour: Quantity
+    blueprint: bool
+    n_layers: Quantity
+    d_model: Quantity
+    n_heads: Quantity
+    d_ff: Quantity
+    n_kv_heads: Quantity
+    vocab_size: Quantity
+    seq_len: Quantity
+    ffn: str
+    tied_embeddings: bool
+    style: str
+    experts: Quantity
+    active_experts: Quantity
+    shared_experts: Quantity
+    causal_attention: bool
+    sharding: str
+    recompute: str
+    micro_batch: Quantity
+
+
+class Fields(Options, total=False):
+    """A plan's fields: one budget (flops, dollars, gpu_hours or days) or one inverse target (params, tokens or
+    loss), and any Options."""
+
+    flops: Quantity
+    dollars: Quantity
+    gpu_hours: Quantity
+    days: Quantity
+    params: Quantity
+    tokens: Quantity
+    loss: Quantity
+
+
+def _as_json(payload: Any) -> dict[str, Any]:
+    """`payload` exactly as the CLI's JSON gives it (the same writer, read back)."""
+    import io
+    import json
+
+    from .output.writers import write_json
+
+    text = io.StringIO()
+    write_json(payload, text)
+    result: dict[str, Any] = json.loads(text.getvalue())
+    return result
+
+
+class Config(NamedTuple):
+    """A plan config file, read and checked: give it to plan(config=...), sweep(config=...) or compare()."""
+
+    path: str
+    values: Mapping[str, Sourced]
+
+    def __repr__(self) -> str:
+        return f"Config(path={self.path!r})"
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and check a config file (the same checks as the CLI; errors name file:line and the field)."""
+    from .inputs.yaml_files import load_config as load
+
+    return Config(os.fspath(path), load(os.fspath(path)))
+
+
+def _values(fields: Mapping[str, Any], config: Config | str | os.PathLike[str] | None) -> dict[str, Sourced]:
+    """The config's values, then the keyword fields over them, each sourced by its name (for messages)."""
+    from .inputs.values import Sourced, merge
+
+    known = Fields.__optional_keys__
+    unknown = [name for name in fields if name not in known]
+    if unknown:
+        from .errors import UsageError, unknown_name
+
+        raise UsageError(unknown[0], unknown_name("field", unknown[0], sorted(known)))
+    given = {name: Sourced(value, name) for name, value in fields.items() if value is not None and value is not False}
+    if config is None:
+        return given
+    loaded = config if isinstance(config, Config) else load_config(config)
+    return merge(loaded.values, given)
+
+
+class PlanResult(NamedTuple):
+    """A plan: the allocation, its loss, and what it takes (`budget`'s answer). `plan` holds every detail: intervals,
+    data use, the inference-aware model, the blueprint, the intended run's gap."""
+
+    plan: Plan
+    compared: tuple[Plan, ...] | None  # with compare_laws: the same question under each law's own optimum
+    warnings: tuple[str, ...]
+
+    @property
+    def n_params(self) -> float:
+        return self.plan.n_params
+
+    @property
+    def n_tokens(self) -> float:
+        return self.plan.n_tokens
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.plan.tokens_per_param
+
+    @property
+    def compute_flops(self) -> float:
+        return self.plan.compute_flops
+
+    @property
+    def loss_nats(self) -> float:
+        return self.plan.loss_nats
+
+    @property
+    def gpu_hours(self) -> float | None:
+        return self.plan.gpu_hours
+
+    @property
+    def wall_clock_days(self) -> float | None:
+        return self.plan.wall_clock_days
+
+    @property
+    def cost_usd(self) -> float | None:
+        return self.plan.cost_usd
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly `scaling-plan budget --format json` for the same question."""
+        from .output.plans import budget_document
+
+        return _as_json(budget_document(self.plan, self.compared))
+
+
+def plan(
+    *, config: Config | str | os.PathLike[str] | None = None, compare_laws: bool = False, **fields: Unpack[Fields]
+) -> PlanResult:
+    """Compute-optimal N, D and loss for a budget (or an inverse target), as `scaling-plan budget` answers it.
+
+    >>> plan(flops=1e24).loss_nats > plan(flops=1e25).loss_nats
+    True
+    """
+    from .answers import plan_of
+
+    return PlanResult(*plan_of(_values(fields, config), compare_laws))
+
+
+class SweepResult(NamedTuple):
+    """Plans across budgets (`sweep`'s answer): a record per budget, and the domain sweep with its arrays."""
+
+    sweep: Sweep
+    compared: tuple[Sweep, ...]
+    warnings: tuple[str, ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        """A record per budget, as each line of `scaling-plan sweep --format jsonl`."""
+        return list(self.to_dict()["plans"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly `scaling-plan sweep --format json` for the same budgets."""
+        from .output.records import SCHEMA_VERSION, sweep_records
+
+        return _as_json({"schema_version": SCHEMA_VERSION, "plans": list(sweep_records(self.sweep, self.compared))})
+
+
+def sweep(
+    budgets: Sequence[Quantity] | None = None,
+    *,
+    start: Quantity | None = None,
+    stop: Quantity | None = None,
+    per_decade: Quantity | None = None,
+    unit: str = "flops",
+    config: Config | str | os.PathLike[str] | None = None,
+    compare_laws: bool = False,
+    **options: Unpack[Options],
+) -> SweepResult:
+    """Plans for many budgets in one vectorised pass, as `scaling-plan sweep`: explicit `budgets`, or `start` to
+    `stop` with `per_decade` points (default 4) evenly spaced in log scale. `unit` is flops, dollars, gpu-hours or
+    days."""
+    from .choices import BUDGET_UNITS
+    from .errors import UsageError
+    from .inputs.budgets import sweep_budgets
+
+    if unit not in BUDGET_UNITS:
+        raise UsageError("unit", f"unknown unit {unit!r}; choose one of {', '.join(BUDGET_UNITS)}")
+    kind = unit.replace("-", "_")
+    text = None if budgets is None else ",".join(str(budget) for budget in budgets)
+    given = [None if value is None else str(value) for value in (start, stop, per_decade)]
+    values, where = sweep_budgets(given[0], given[1], given[2], text, kind)
+    from .answers import sweep_of
+
+    return SweepResult(*sweep_of(_values(dict(options), config), values, where, kind, compare_laws))
+
+
+@dataclass(frozen=True)
+class FittedLaw(ParametricLaw):
+    """A law fitted to your runs (`fit`'s answer): a ParametricLaw, so plan(law=fitted) and sweep(law=fitted) use it
+    directly, with its bootstrap refits for intervals."""
+
+    record: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    problem: str | None = None  # why the fit is not to be trusted (it did not converge), or None
+    fit_warnings: tuple[str, ...] = ()
+
+    @property
+    def converged(self) -> bool:
+        return self.problem is None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.fit_warnings
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly `scaling-plan fit RUNS --format json` for the same runs and options."""
+        return _as_json(self.record)
+
+
+def fit(
+    runs: str | os.PathLike[str],
+    *,
+    params_col: str | None = None,
+    tokens_col: str | None = None,
+    flops_col: str | None = None,
+    loss_col: str | None = None,
+    require_complete: bool = False,
+    drop_top_loss: int = 0,
+    min_flops: Quantity | None = None,
+    max_flops: Quantity | None = None,
+    huber_delta: Quantity | None = None,
+    bootstrap: int = 0,
+    seed: int = 42,
+    interval: float = 90.0,
+    name: str | None = None,
+) -> FittedLaw:
+    """Fit L(N, D) = E + A/N^alpha + B/D^beta to a runs file, as `scaling-plan fit` (Hoffmann et al. 2022,
+    appendix D.2), with `bootstrap` refits for intervals. A fit that did not converge is returned with its `problem`
+    said (the CLI exits 1 for it); one that runs away to infinite constants raises ScalingPlanError."""
+    from .errors import UsageError
+    from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from .inputs.runs import read_runs, select_runs
+    from .inputs.values import positive_number
+    from .output.records import fit_record
+
+    path = os.fspath(runs)
+    delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "huber_delta")
+    low = None if min_flops is None else positive_number(min_flops, "min_flops")
+    high = None if max_flops is None else positive_number(max_flops, "max_flops")
+    if not 1 <= interval <= 99.9:
+        raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
+    if bootstrap < 0 or drop_top_loss < 0:
+        raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
+    table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete)
+    selection = select_runs(table, drop_top_loss, low, high)
+    result, optima = fit_law(selection.runs, delta)
+    if not result.finite:
+        raise UsageError(path, "no law fits: the best fit runs away to infinite constants")
+    warnings = table.warnings()
+    samples = None
+    if bootstrap and result.problem is None:
+        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta)
+        if len(samples.samples) == 0:
+            warnings.append(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
+            samples = None
+    level = interval / 100
+    return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
+                       fit_record(selection, result, samples, level), tuple(warnings))  # fmt: skip
+
+
+def _fitted_law(
+    selection: Selection,
+    result: Fit,
+    samples: Bootstrap | None,
+    level: float,
+    name: str,
+    record: Record,
+    warnings: tuple[str, ...],
+) -> FittedLaw:
+    """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
+    be read back (inputs.lawfile.load_law_file)."""
+    from .inputs.lawfile import usable_samples
+    from .output.lawfile import law_file_data
+
+    data = law_file_data(selection, result, samples, level, name, "")
+    low, high = data["fitted_range"]["compute_flops"]
+    return FittedLaw(
+        name=name,
+        E=result.E,
+        A=result.A,
+        B=result.B,
+        alpha=result.alpha,
+        beta=result.beta,
+        source=str(data["source"]),
+        dataset=str(data["dataset"]),
+        compute_range_flops=(low, high),
+        samples=() if samples is None else usable_samples(data["bootstrap"]["samples"]),
+        interval_level=level,
+        record=record,
+        problem=result.problem,
+        fit_warnings=warnings,
+    )
+
+
+class CompareResult(NamedTuple):
+    """Configs side by side (`compare`'s answer): a record per config with deltas against its baseline."""
+
+    entries: tuple[Entry, ...]
+    baselines: tuple[int, ...]
+    warnings: tuple[str, ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        return list(self.to_dict()["configs"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly `scaling-plan compare CONFIG... --format json` for the same configs."""
+        from .output.records import SCHEMA_VERSION, compare_records
+
+        return _as_json({"schema_version": SCHEMA_VERSION, "configs": compare_records(self.entries, self.baselines)})
+
+
+def compare(configs: Sequence[str | os.PathLike[str] | Config], *, base_ref: str | None = None) -> CompareResult:
+    """Configs side by side, deltas against the first (or, with base_ref, each against its version at that git ref),
+    as `scaling-plan compare`."""
+    from .answers import compare_entries
+    from .errors import UsageError
+
+    paths = [config.path if isinstance(config, Config) else os.fspath(config) for config in configs]
+    loaded = {config.path: config.values for config in configs if isinstance(config, Config)}
+    entries, baselines, warnings = compare_entries(paths, base_ref, loaded)
+    if len(entries) < 2:
+        raise UsageError("configs", "give at least two configs to compare, or one with base_ref")
+    return CompareResult(tuple(entries), tuple(baselines), tuple(warnings))
+
+
+def law(name: str) -> Law:
+    """A law preset by name (any case), or a law file by path: what plan(law=...) resolves."""
+    from .inputs.request import resolve_law
+    from .inputs.values import Sourced
+
+    return resolve_law(Sourced(name, "law"))
