@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .errors import UsageError
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -59,11 +61,39 @@ def sweep_of(
     return plans, compared, tuple(warnings + sweep_warnings(plans))
 
 
+def config_paths(paths: Sequence[str], base_ref: str | None) -> list[str]:
+    """The config files `paths` name: a file as itself; a folder as its YAML configs (not those of folders inside it,
+    such as configs/laws/), or with base_ref only those that differ from that ref (changed, new or deleted)."""
+    import glob
+    import os
+
+    from .inputs.git import changed_configs
+
+    files: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+        elif base_ref is not None:
+            files += changed_configs(base_ref, path)
+        else:
+            pattern = os.path.join(glob.escape(path), "*.y*ml")
+            files += sorted(name for name in glob.glob(pattern) if name.endswith((".yaml", ".yml")))
+    return list(dict.fromkeys(files))
+
+
 def compare_entries(
     paths: Sequence[str], base_ref: str | None = None, loaded: Mapping[str, Mapping[str, Sourced]] | None = None
-) -> tuple[list[Entry], list[int], list[str]]:
+) -> tuple[list[Entry], list[int], list[str], list[UsageError]]:
     """Each config's plan (and, with base_ref, its version at that git ref before it), the index of each one's
-    baseline, and warnings: what compare() and `compare` compare. `loaded` holds configs already read, by path."""
+    baseline, warnings, and errors: what compare() and `compare` compare. `loaded` holds configs already read, by
+    path. A config that cannot be read or planned is left out with its error, and the others are still compared.
+
+    With base_ref each entry says how the config changed: a config with a base version is "changed" or "unchanged"
+    against it (the base version itself is "base"); one missing at the ref is "new", its own baseline; one missing
+    here but present at the ref is "deleted", shown by its base version.
+    """
+    import os
+
     from .inputs.git import read_from_git
     from .inputs.request import build_request
     from .inputs.yaml_files import load_config as load
@@ -73,20 +103,43 @@ def compare_entries(
     entries: list[Entry] = []
     baselines: list[int] = []
     warnings: list[str] = []
+    errors: list[UsageError] = []
 
-    def add(values: Mapping[str, Sourced], shown: str) -> None:
+    def entry(values: Mapping[str, Sourced], shown: str, change: str | None) -> tuple[Entry, list[str]]:
         request, notes = build_request(values)
         made = make_plan(request)
         name = values["name"].value if "name" in values else None
-        warnings.extend(note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(made))
-        entries.append(Entry(shown, None if name is None else str(name), made, assessed(made)))
+        said = [note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(made)]
+        return Entry(shown, None if name is None else str(name), made, assessed(made), change), said
 
-    for path in paths:
-        if base_ref is not None:
-            baselines += [len(entries), len(entries)]
-            label = f"{base_ref}:{path}"
-            add(load(path, read_from_git(base_ref, path), label), label)
-        else:
-            baselines.append(0)
-        add(loaded[path] if loaded and path in loaded else load(path), path)
-    return entries, baselines, warnings
+    def versions(path: str) -> list[tuple[Entry, list[str]]]:
+        """The config's entries: its base version (with base_ref) and itself, as far as each exists."""
+        here = loaded[path] if loaded and path in loaded else None
+        if base_ref is None:
+            return [entry(here or load(path), path, None)]
+        base_text = read_from_git(base_ref, path)
+        exists = here is not None or os.path.isfile(path)
+        if base_text is None and not exists:
+            raise UsageError(path, f"no such file, here or at {base_ref}")
+        if base_text is None:
+            return [entry(here or load(path), path, "new")]
+        label = f"{base_ref}:{path}"
+        base = entry(load(path, base_text, label), label, "base" if exists else "deleted")
+        if not exists:
+            return [base]
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            same = handle.read() == base_text
+        return [base, entry(here or load(path), path, "unchanged" if same else "changed")]
+
+    for path in config_paths(paths, base_ref):
+        try:
+            found = versions(path)
+        except UsageError as error:
+            errors.append(error)
+            continue
+        first = len(entries) if base_ref is not None else 0  # with base_ref each is against its own base version
+        for made, said in found:
+            baselines.append(first)
+            entries.append(made)
+            warnings += said
+    return entries, baselines, warnings, errors

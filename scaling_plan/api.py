@@ -378,7 +378,9 @@ def compare(configs: Sequence[str | os.PathLike[str] | Config], *, base_ref: str
 
     paths = [config.path if isinstance(config, Config) else os.fspath(config) for config in configs]
     loaded = {config.path: config.values for config in configs if isinstance(config, Config)}
-    entries, baselines, warnings = compare_entries(paths, base_ref, loaded)
+    entries, baselines, warnings, errors = compare_entries(paths, base_ref, loaded)
+    if errors:
+        raise errors[0]
     if len(entries) < 2:
         raise UsageError("configs", "give at least two configs to compare, or one with base_ref")
     return CompareResult(tuple(entries), tuple(baselines), tuple(warnings))

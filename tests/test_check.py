@@ -34,7 +34,7 @@ def test_a_malformed_config_exits_2_naming_it_and_the_rest_are_still_reported(cl
     assert statuses[("gopher-280b.yaml", "min_tokens_per_param")] == "fail"
     assert statuses[("bad.yaml", None)] == "error"
     assert statuses[("chinchilla-70b.yaml", "min_tokens_per_param")] == "pass"
-    assert report["summary"] == {"pass": 4, "fail": 1, "error": 1}
+    assert report["summary"] == {"pass": 4, "fail": 1, "error": 1, "skipped": 0}
 
 
 def check_error(cli: Cli, *args: str) -> str:
@@ -98,8 +98,28 @@ def test_rules_that_need_hardware_say_so(cli: Cli, tmp_path: Path) -> None:
     assert "--max-cost-usd: max_cost_usd needs hardware.gpu and hardware.price_per_gpu_hour" in line
 
 
-def test_a_config_without_a_policy_is_bad_input(cli: Cli) -> None:
-    assert "no policy" in check_error(cli, str(CONFIGS / "flops-1e24.yaml"))
+def test_a_config_without_a_policy_is_skipped_or_with_require_policy_bad_input(cli: Cli) -> None:
+    result = cli.run("check", CHINCHILLA, str(CONFIGS / "flops-1e24.yaml"), "--format", "json")
+    assert result.exit_code == 0, result.stderr  # the policy that exists passes; the config without one is said
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"pass": 4, "fail": 0, "error": 0, "skipped": 1}
+    skipped = [row for row in report["results"] if row["status"] == "skipped"]
+    assert [row["config"] for row in skipped] == [str(CONFIGS / "flops-1e24.yaml")]
+    assert skipped[0]["message"].startswith("no policy: give limits as flags")
+    assert "no policy" in check_error(cli, str(CONFIGS / "flops-1e24.yaml"), "--require-policy")
+
+
+def test_a_config_s_own_error_comes_before_its_missing_policy(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("budget: {flops: 1e24}\nhardware: {gpu: H900}\n")
+    line = check_error(cli, str(bad))
+    assert "bad.yaml:2: hardware.gpu: unknown GPU 'H900'" in line and "no policy" not in line
+
+
+def test_a_folder_names_its_own_configs(cli: Cli) -> None:
+    rows = json.loads(cli.run("check", str(CONFIGS), "--format", "json").stdout)["results"]
+    checked = sorted({Path(row["config"]).name for row in rows})
+    assert checked == sorted(path.name for path in CONFIGS.glob("*.yaml"))  # not configs/laws/*.yaml
 
 
 def test_a_bad_limit_flag_is_reported_once(cli: Cli) -> None:

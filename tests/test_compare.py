@@ -86,7 +86,10 @@ def test_base_ref_errors_are_clear(cli: Cli, repo: Path, tmp_path_factory: pytes
     assert "unknown git ref 'no-such-branch'" in cli.error("compare", "--base-ref", "no-such-branch", config)
     new = repo / "configs" / "new.yaml"
     new.write_text(Path(GOPHER).read_text())
-    assert f"{new} does not exist at main" in cli.error("compare", "--base-ref", "main", str(new))
+    records = cli.json("compare", "--base-ref", "main", str(new))["configs"]
+    assert [(row["config"], row["change"], row["baseline"]) for row in records] == [(str(new), "new", str(new))]
+    gone = repo / "configs" / "gone.yaml"
+    assert f"{gone}: no such file, here or at main" in cli.error("compare", "--base-ref", "main", str(gone))
     outside = tmp_path_factory.mktemp("not-a-repo") / "run.yaml"
     outside.write_text(Path(CHINCHILLA).read_text())
     assert "is not in a git repository" in cli.error("compare", "--base-ref", "main", str(outside))
@@ -101,3 +104,16 @@ def test_base_ref_errors_are_clear(cli: Cli, repo: Path, tmp_path_factory: pytes
 def test_compare_needs_two_configs_or_a_base_ref(cli: Cli) -> None:
     assert "at least two configs" in cli.error("compare", CHINCHILLA)
     assert "no such file" in cli.error("compare", CHINCHILLA, "missing.yaml")
+
+
+def test_a_folder_with_no_change_against_the_base_says_so(cli: Cli, repo: Path) -> None:
+    folder = str(repo / "configs")
+    result = cli.run("compare", "--base-ref", "main", folder, "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"### scaling-plan compare\n\nNo config in {folder} differs from main.\n"
+    assert cli.json("compare", "--base-ref", "main", folder)["configs"] == []
+    (repo / "configs" / "run.yaml").write_text(Path(GOPHER).read_text())  # uncommitted: still a change
+    (repo / "configs" / "draft.yaml").write_text(Path(CHINCHILLA).read_text())  # untracked: new
+    changes = [(row["config"], row["change"]) for row in cli.json("compare", "--base-ref", "main", folder)["configs"]]
+    assert changes == [(f"{folder}/draft.yaml", "new"), (f"main:{folder}/run.yaml", "base"),
+                       (f"{folder}/run.yaml", "changed")]  # fmt: skip

@@ -321,7 +321,7 @@ def test_a_failed_check_ends_with_one_line_naming_configs_and_rules(cli: Cli) ->
     gopher, flops = str(ROOT / "configs" / "gopher-280b.yaml"), str(ROOT / "configs" / "flops-1e24.yaml")
     result = cli.run("check", gopher, flops, "--min-tokens-per-param", "15", "--max-loss-gap", "0.01", "-f", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["summary"] == {"pass": 2, "fail": 2, "error": 0}
+    assert json.loads(result.stdout)["summary"] == {"pass": 2, "fail": 2, "error": 0, "skipped": 0}
     assert result.stderr.splitlines() == [
         f"scaling-plan: error: policy failed: {gopher}: max_loss_gap, min_tokens_per_param"
     ]

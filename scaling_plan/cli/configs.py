@@ -9,7 +9,16 @@ from ..choices import ReportFormat
 from ..errors import UsageError
 from ..inputs.fields import fields_of
 from .app import EXIT_POLICY_FAILED, EXIT_USAGE, command, error_line, fail, warn_all
-from .options import NO_FIELDS, ConfigsArgument, FieldValues, QuietOption, format_option, plan_flags, with_fields
+from .options import (
+    NO_FIELDS,
+    PANEL_POLICY,
+    ConfigsArgument,
+    FieldValues,
+    QuietOption,
+    format_option,
+    plan_flags,
+    with_fields,
+)
 
 
 @command(
@@ -34,7 +43,8 @@ def compare_configs(
     base_ref: Annotated[
         str | None,
         typer.Option(
-            help="Compare each config with its version at this git ref (e.g. origin/main), read with `git show`.",
+            help="Compare each config with its version at this git ref (e.g. origin/main), read with `git show`;"
+            " a folder names its configs that differ from the ref (changed, new or deleted).",
             metavar="REF",
         ),
     ] = None,
@@ -51,17 +61,25 @@ def compare_configs(
     from ..answers import compare_entries
     from ..output.plans import gap_notes
     from ..output.records import compare_records
-    from ..output.reports import emit_compare
+    from ..output.reports import emit_compare, emit_unchanged
     from ..output.tables import without_notes
 
-    entries, baselines, warnings = compare_entries(configs, base_ref)
-    if len(entries) < 2:
-        raise UsageError("CONFIGS", "give at least two configs to compare, or one with --base-ref")
+    entries, baselines, warnings, errors = compare_entries(configs, base_ref)
+    if base_ref is None and len(entries) + len(errors) < 2:
+        raise UsageError("CONFIG", "give at least two configs to compare, or one with --base-ref")
     warn_all(warnings)
-    laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
-    notes = [note for law in laws.values() for note in gap_notes(law)]
-    with without_notes(quiet):
-        emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout)
+    for error in errors:  # each config that cannot be read is said, and the others are still compared
+        error_line(str(error))
+    if entries and (base_ref is not None or len(entries) >= 2):
+        laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
+        notes = [note for law in laws.values() for note in gap_notes(law)]
+        failed = [str(error) for error in errors]
+        with without_notes(quiet):
+            emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout, failed)
+    elif not errors:  # folders none of whose configs differs from the base: nothing to compare, and so said
+        emit_unchanged(configs, base_ref or "", output_format, sys.stdout)
+    if errors:
+        raise typer.Exit(EXIT_USAGE)
 
 
 @command(
@@ -78,15 +96,27 @@ def compare_configs(
 def check(
     configs: ConfigsArgument,
     fields: FieldValues = NO_FIELDS,
+    require_policy: Annotated[
+        bool,
+        typer.Option(
+            "--require-policy",
+            help="A config without a policy (no policy: section, no limit flags) is an error (exit 2); by default"
+            " it is reported as skipped.",
+            rich_help_panel=PANEL_POLICY,
+        ),
+    ] = False,
     output_format: Annotated[
         ReportFormat, format_option("Output format (markdown for a pull-request comment).")
     ] = "table",
 ) -> None:
     """Check configs against policy limits: one line per config and rule, with the measured value and the limit.
 
-    The intended run (run: section) is checked, or the planned run when a config has none. Every config is reported.
-    Exit codes: 0 all rules pass; 1 a rule failed; 2 bad input (a config or flag that cannot be checked).
+    The intended run (run: section) is checked, or the planned run when a config has none. Every config is reported:
+    one that cannot be planned as its error, one without a policy as skipped. Exit codes: 0 every rule checked
+    passes; 1 a rule failed; 2 bad input (a config or flag that cannot be checked, or with --require-policy a
+    config without a policy).
     """
+    from ..answers import config_paths
     from ..inputs.request import build_request, policy_limits
     from ..inputs.values import merge
     from ..inputs.yaml_files import load_config
@@ -98,17 +128,19 @@ def check(
     flag_values = plan_flags(fields)
     policy_limits(flag_values)  # a bad flag is bad for every config: say so once, before reading any
     records = []
-    for path in configs:
+    for path in config_paths(configs, None):
         try:
             values = merge(load_config(path), flag_values)
-            limits = policy_limits(values)
-            if not limits:
-                raise UsageError(
-                    path, "no policy: give limits as flags (e.g. --min-tokens-per-param 15) or in a policy: section"
-                )
-            request, _ = build_request(values)
+            request, _ = build_request(values)  # a config's own error first, whatever its policy
             plan = make_plan(request)
             name = str(values["name"].value) if "name" in values else None
+            limits = policy_limits(values)
+            if not limits:
+                why = "no policy: give limits as flags (e.g. --min-tokens-per-param 15) or in a policy: section"
+                if require_policy:
+                    raise UsageError(path, why)
+                records.append(error_record(path, why, "skipped", name))
+                continue
             records += [verdict_record(Entry(path, name, plan), verdict) for verdict in check_plan(plan, limits)]
         except UsageError as error:
             error_line(str(error))

@@ -203,5 +203,10 @@ ConfigOption = Annotated[
     ),
 ]
 ConfigsArgument = Annotated[
-    list[str], typer.Argument(help="YAML config files, one or more.", show_default=False, metavar="CONFIG")
+    list[str],
+    typer.Argument(
+        help="YAML config files, or folders of them (their own *.yaml and *.yml), one or more.",
+        show_default=False,
+        metavar="CONFIG",
+    ),
 ]

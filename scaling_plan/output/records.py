@@ -267,6 +267,7 @@ class Entry:
     name: str | None
     plan: Plan
     assessed: Gap | None = None  # for compare: what the config stands for (plan.assessed), measured before output
+    change: str | None = None  # for compare --base-ref: new, deleted, changed, unchanged, or base (the base version)
 
 
 def _compared_values(entry: Entry) -> Record:
@@ -289,6 +290,7 @@ def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[
             "config": entry.label,
             "name": entry.name,
             "baseline": entries[base_index].label,
+            "change": entry.change,
             "subject": "intended run" if plan.run is not None else "planned run",
             "given": plan.request.given,
             "given_value": plan.request.given_value,
@@ -334,16 +336,17 @@ def verdict_record(entry: Entry, verdict: Verdict) -> Record:
     }
 
 
-def error_record(config: str, message: str) -> Record:
-    """A config that could not be checked (bad input): it stays in the report, so every config is accounted for."""
+def error_record(config: str, message: str, status: str = "error", name: str | None = None) -> Record:
+    """A config that could not be checked (bad input), or that was not (status "skipped": it has no policy): it stays
+    in the report, so every config is accounted for."""
     return {
         "schema_version": SCHEMA_VERSION,
         "config": config,
-        "name": None,
+        "name": name,
         "rule": None,
         "quantity": None,
         "unit": None,
-        "status": "error",
+        "status": status,
         "measured": None,
         "limit": None,
         "message": message,

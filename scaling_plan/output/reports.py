@@ -22,6 +22,8 @@ def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]
         ["Compared", *(record["subject"] for record in records)],
         ["Allocation / law", *(f"{record['method']} / {record['law']}" for record in records)],
     ]
+    if any(record["change"] is not None for record in records):
+        rows.insert(1, ["Change", *(record["change"] or "-" for record in records)])
     for key in COMPARED_KEYS:
         if all(record[key] is None for record in records):
             continue
@@ -37,13 +39,19 @@ def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]
     return headers, rows
 
 
-def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+def emit_compare(
+    records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str], failed: Sequence[str] = ()
+) -> None:
+    """The configs side by side; `failed` are the configs that could not be compared, each with its error (said
+    in the markdown whatever --quiet says: a pull request's reader must see them)."""
     headers, rows = _compare_grid(records)
     bases = sorted({record["baseline"] for record in records}, key=[r["config"] for r in records].index)
     title = "Configs compared; deltas (absolute, %) against " + ", ".join(bases)
 
     def markdown(out: IO[str]) -> None:
         out.write(f"### scaling-plan compare\n\n{title}.\n\n")
+        if failed:
+            out.write("**Not compared:**\n\n" + "".join(f"- {error}\n" for error in failed) + "\n")
         write_markdown(headers, rows, out)
         if notes_shown():
             out.write("\n" + "".join(f"- {note}\n" for note in notes))
@@ -55,18 +63,35 @@ def emit_compare(records: Sequence[Record], notes: Sequence[str], output_format:
     write_report(Report(records, document, table, markdown), output_format, out)
 
 
+def emit_unchanged(paths: Sequence[str], base_ref: str, output_format: str, out: IO[str]) -> None:
+    """`compare --base-ref` over folders in which no config differs from the base: said, not an error."""
+    message = f"No config in {', '.join(paths)} differs from {base_ref}."
+
+    def markdown(out: IO[str]) -> None:
+        out.write(f"### scaling-plan compare\n\n{message}\n")
+
+    def table(out: IO[str]) -> None:
+        out.write(message + "\n")
+
+    document = {"schema_version": SCHEMA_VERSION, "configs": []}
+    write_report(Report([], document, table, markdown), output_format, out)
+
+
 CHECK_KEYS = ("config", "rule", "status", "measured", "limit", "message")
 
 
 def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> None:
-    counts = {status: sum(record["status"] == status for record in records) for status in ("pass", "fail", "error")}
-    summary = f"{counts['fail']} failed, {counts['pass']} passed" + (
-        f", {counts['error']} could not be checked" if counts["error"] else ""
+    statuses = ("pass", "fail", "error", "skipped")
+    counts = {status: sum(record["status"] == status for record in records) for status in statuses}
+    summary = (
+        f"{counts['fail']} failed, {counts['pass']} passed"
+        + (f", {counts['error']} could not be checked" if counts["error"] else "")
+        + (f", {counts['skipped']} without a policy" if counts["skipped"] else "")
     )
 
     def markdown(out: IO[str]) -> None:
         out.write(f"### scaling-plan check: {summary}\n\n")
-        marks = {"pass": "pass", "fail": "**FAIL**", "error": "**ERROR**"}
+        marks = {"pass": "pass", "fail": "**FAIL**", "error": "**ERROR**", "skipped": "skipped"}
         rows = [
             [record["config"], record["rule"] or "-", marks[record["status"]], humanise("measured", record["measured"]),
              humanise("limit", record["limit"]), record["message"]]

@@ -166,6 +166,10 @@ CompareRecord = create_model(  # type: ignore[call-overload]
     config=(str, ...),
     name=(str | None, ...),
     baseline=(str, Field(description="the config the deltas are against")),
+    change=(
+        str | None,
+        Field(description="with --base-ref: new, deleted, changed, unchanged, or base (the base version); else null"),
+    ),
     subject=(str, Field(description="'intended run' (run: section) or 'planned run'")),
     given=(str, ...),
     given_value=(float, ...),
@@ -190,7 +194,7 @@ class CheckRecord(_Record):
     rule: str | None = Field(description="the policy rule; null when the config could not be checked")
     quantity: str | None
     unit: str | None
-    status: str = Field(description="pass, fail or error")
+    status: str = Field(description="pass, fail, error, or skipped (a config without a policy)")
     measured: float | None
     limit: float | None
     message: str
@@ -202,6 +206,7 @@ class CheckSummary(BaseModel):
     pass_: int = Field(alias="pass")
     fail: int
     error: int
+    skipped: int = Field(description="configs without a policy, not checked (an error with --require-policy)")
 
 
 class CheckOutput(_Record):
