@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .laws import FLOPS_PER_PARAM_TOKEN, Law, Num
+from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, Law, Num
 
 #: The Chinchilla rule of thumb: about 20 training tokens per parameter (Hoffmann et al. 2022, Table 3 lists
 #: D/N between 20 and 22 for its Approach-1 projections; Chinchilla itself is 70B parameters on 1.4T tokens).
@@ -60,6 +60,8 @@ class LawOptimum:
 
     @property
     def description(self) -> str:
+        if isinstance(self.law, FrontierLaw):
+            return f"along {self.law.name}'s fitted frontier (Hoffmann et al. 2022 Approach 2): {self.law.formula}"
         return f"optimum of {self.law.name}: {self.law.formula}, minimised at fixed C = 6·N·D"
 
     def allocate(self, compute_flops: Num) -> tuple[Num, Num]:

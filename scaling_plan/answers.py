@@ -78,7 +78,7 @@ def config_paths(paths: Sequence[str], base_ref: str | None) -> list[str]:
         else:
             pattern = os.path.join(glob.escape(path), "*.y*ml")
             files += sorted(name for name in glob.glob(pattern) if name.endswith((".yaml", ".yml")))
-    return list(dict.fromkeys(files))
+    return files
 
 
 def compare_entries(
@@ -135,6 +135,8 @@ def compare_entries(
         try:
             found = versions(path)
         except UsageError as error:
+            if error.where.startswith("--base-ref"):
+                raise  # the ref itself (unknown, or not a repository): one error for every config
             errors.append(error)
             continue
         first = len(entries) if base_ref is not None else 0  # with base_ref each is against its own base version

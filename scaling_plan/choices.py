@@ -33,6 +33,10 @@ SHARDING_CHOICES: tuple[str, ...] = get_args(Sharding)
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE: tuple[str, ...] = get_args(Recompute)
 
+#: How `fit` fits: Approach 3 of Hoffmann et al. 2022 (the parametric L(N, D)) or Approach 2 (isoFLOP profiles and
+#: the frontier through their minima).
+Approach = Literal["parametric", "isoflop"]
+
 #: What a sweep's budgets count.
 BudgetUnit = Literal["flops", "dollars", "gpu-hours", "days"]
 BUDGET_UNITS: tuple[str, ...] = get_args(BudgetUnit)

@@ -16,6 +16,11 @@ from .laws import FLOPS_PER_PARAM_TOKEN, Law
 #: (Figure 3) span roughly this, enough to see the valley's both sides.
 SPREAD_DEFAULT = 4.0
 
+#: Reading a grid back without its budget column (fit --approach isoflop), runs whose compute lies within this
+#: relative distance of a bucket's smallest compute share a budget: a grid's runs spend the same C up to rounding,
+#: and 10% keeps budgets spaced by 3x or more (as Hoffmann et al. 2022's isoFLOP budgets are) apart.
+BUDGET_RTOL_DEFAULT = 0.1
+
 
 @dataclass(frozen=True)
 class Experiment:

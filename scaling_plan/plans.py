@@ -24,7 +24,7 @@ from .allocate import (
 from .budget import Hardware
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
 from .errors import UsageError
-from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, Law, Num, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, Law, Num, ParametricLaw
 from .units import format_scientific
 
 if TYPE_CHECKING:
@@ -283,7 +283,7 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
     predicted loss varies.
     """
     law = unconstrained(request.law)
-    if not isinstance(law, ParametricLaw) or not law.samples:
+    if not isinstance(law, (ParametricLaw, FrontierLaw)) or not law.samples:
         return None
     import numpy as np
 

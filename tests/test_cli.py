@@ -142,6 +142,7 @@ def test_compare_laws_lists_the_rule_and_every_preset(cli: Cli) -> None:
         ("tokens-per-param", "epoch-2024"),
         ("law", "epoch-2024"),
         ("law", "chinchilla-2022"),
+        ("law", "chinchilla-2022-unrounded"),
         ("law", "kaplan-2020"),
         ("law", "datablations-2023"),
     }
@@ -170,7 +171,7 @@ def test_csv_has_the_same_fields_as_json(cli: Cli) -> None:
         elif value is None:
             assert rows[0][key] == ""
     compared = cli.csv("budget", "--flops", "1e24", "--compare-laws")
-    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 5
+    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 6
 
 
 def test_table_humanises_and_shows_the_formulas(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from scaling_plan.laws import PRESETS, KaplanLaw, ParametricLaw
 
+from .conftest import Cli
+
 CHINCHILLA = PRESETS["chinchilla-2022"]
 EPOCH = PRESETS["epoch-2024"]
 
@@ -91,3 +93,16 @@ def test_optimal_loss_falls_and_sizes_rise_with_compute(c1: float, c2: float) ->
         n_high, d_high = law.optimum(high)
         assert n_low <= n_high * (1 + 1e-12) and d_low <= d_high * (1 + 1e-12)  # up to float rounding
         assert law.loss(n_high, d_high) <= law.loss(n_low, d_low) + 1e-12
+
+
+def test_the_unrounded_chinchilla_constants_put_chinchilla_s_optimum_near_40b(cli: Cli) -> None:
+    """Hoffmann et al. 2022's Approach 3 at the precision of its LaTeX source: at Chinchilla's 5.76e23 FLOPs the
+    optimum is about 40B parameters, where the rounded eq. 10 constants give about 32B (closed form, eq. 4)."""
+    unrounded = cli.json("budget", "--flops", "5.76e23", "--law", "chinchilla-2022-unrounded", "--method", "law")
+    rounded = cli.json("budget", "--flops", "5.76e23", "--law", "chinchilla-2022", "--method", "law")
+    assert unrounded["n_params"] == pytest.approx(40e9, rel=0.02) and rounded["n_params"] == pytest.approx(
+        32e9, rel=0.02
+    )
+    A, B, alpha, beta = 406.401018, 410.722827, 0.33917084, 0.2849083  # E does not move the optimum
+    g = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    assert unrounded["n_params"] == pytest.approx(g * (5.76e23 / 6) ** (beta / (alpha + beta)), rel=1e-12)

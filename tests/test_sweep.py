@@ -88,7 +88,7 @@ def test_compare_laws_adds_a_column_group_per_preset_equal_to_each_law_optimum(c
             assert float(row[f"{law}.n_params"]) == pytest.approx(optimum["n_params"], rel=1e-12)
             assert float(row[f"{law}.n_tokens"]) == pytest.approx(optimum["n_tokens"], rel=1e-12)
             assert float(row[f"{law}.loss_nats"]) == pytest.approx(optimum["loss_nats"], rel=1e-12)
-    table = cli.run("sweep", "--budgets", "1e21,1e24", "--compare-laws")
+    table = cli.run("sweep", "--budgets", "1e21,1e24", "--compare-laws", env={"COLUMNS": "1000"})
     assert "chinchilla-2022 D/N" in table.stdout and "Sweep of 2 budgets" in table.stdout
 
 

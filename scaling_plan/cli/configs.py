@@ -65,15 +65,15 @@ def compare_configs(
     from ..output.tables import without_notes
 
     entries, baselines, warnings, errors = compare_entries(configs, base_ref)
-    if base_ref is None and len(entries) + len(errors) < 2:
+    if base_ref is None and len(entries) + len(errors) < 2 and not errors:
         raise UsageError("CONFIG", "give at least two configs to compare, or one with --base-ref")
     warn_all(warnings)
-    for error in errors:  # each config that cannot be read is said, and the others are still compared
-        error_line(str(error))
+    for message in dict.fromkeys(str(error) for error in errors):  # each once (a file may be given twice)
+        error_line(message)  # a config that cannot be read is said, and the others are still compared
     if entries and (base_ref is not None or len(entries) >= 2):
         laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
         notes = [note for law in laws.values() for note in gap_notes(law)]
-        failed = [str(error) for error in errors]
+        failed = list(dict.fromkeys(str(error) for error in errors))
         with without_notes(quiet):
             emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout, failed)
     elif not errors:  # folders none of whose configs differs from the base: nothing to compare, and so said

@@ -2,15 +2,17 @@
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ..choices import OutputFormat
+from ..choices import Approach, OutputFormat
 from ..errors import UsageError
+from ..experiments import BUDGET_RTOL_DEFAULT
 from ..laws import DEFAULT_LAW, PRESETS
 from .app import EXIT_UNCONVERGED, command, fail, warn, warn_all, wrote
 from .options import (
+    PANEL_COLUMNS,
     PANEL_FIT,
     PANEL_OUTPUT,
     PANEL_SELECTION,
@@ -43,6 +45,31 @@ def fit(
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
     require_complete: RequireCompleteOption = False,
+    budget_col: Annotated[
+        str | None,
+        option(
+            "IsoFLOP budget column (budget_flops, budget); without one, budgets come from compute.",
+            PANEL_COLUMNS,
+            "COLUMN",
+        ),
+    ] = None,
+    approach: Annotated[
+        Approach,
+        option(
+            "parametric: L(N, D) = E + A/N^alpha + B/D^beta (Approach 3); isoflop: a parabola per budget and the"
+            " frontier through the minima (Approach 2).",
+            PANEL_FIT,
+        ),
+    ] = "parametric",
+    budget_rtol: Annotated[
+        str | None,
+        option(
+            "isoflop without a budget column: runs within this relative compute of a bucket's smallest share a"
+            f" budget (default {BUDGET_RTOL_DEFAULT:g}).",
+            PANEL_FIT,
+            "FRACTION",
+        ),
+    ] = None,
     drop_top_loss: Annotated[
         int,
         typer.Option(
@@ -124,9 +151,13 @@ def fit(
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
         check_writable(output, "--output")
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete)
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
     warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
+    if approach == "isoflop":
+        rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
+        _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, output, name, output_format, quiet)
+        return
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
         columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
@@ -163,6 +194,46 @@ def fit(
         write_yaml(output, law_file_data(selection, result, samples, level, law_name, today))
         kept = f", {len(samples.samples):,} bootstrap samples" if samples is not None else ""
         wrote(output, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {output}")
+
+
+def _fit_isoflop(
+    selection: Any,
+    rtol: float,
+    resamples: int,
+    seed: int,
+    level: float,
+    output: str | None,
+    name: str | None,
+    output_format: str,
+    quiet: bool,
+) -> None:
+    """fit --approach isoflop: the profiles and the frontier, each left-out budget named, and the frontier file."""
+    import datetime
+
+    from ..isoflop import fit_isoflop
+    from ..output.lawfile import frontier_file_data, write_yaml
+    from ..output.records import isoflop_record
+    from ..output.reports import emit_isoflop, isoflop_notes
+    from ..output.tables import without_notes
+    from ..units import format_scientific
+
+    runs = selection.runs
+    result = fit_isoflop(runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, rtol, resamples,
+                         seed)  # fmt: skip
+    for profile in result.profiles:
+        if profile.left_out is not None:
+            warn(f"budget {format_scientific(profile.budget_flops)} FLOPs left out: {profile.left_out}")
+    if resamples and len(result.samples) < resamples:
+        warn(f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit")
+    record = isoflop_record(selection, result, level)
+    with without_notes(quiet):
+        emit_isoflop(record, isoflop_notes(record), output_format, sys.stdout)
+    if output is not None:
+        law_name = name or os.path.splitext(os.path.basename(output))[0]
+        data = frontier_file_data(selection, result, level, law_name, datetime.date.today().isoformat())
+        write_yaml(output, data)
+        kept = f", {len(result.samples):,} bootstrap samples" if result.samples else ""
+        wrote(output, f"frontier {law_name!r}: k_n, a, E, A, gamma{kept}; plan with --law {output} --method law")
 
 
 @command(

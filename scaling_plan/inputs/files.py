@@ -14,9 +14,10 @@ def file_label(path: str) -> str:
     return path if path and path.isprintable() and path == path.strip() else repr(path)
 
 
-def read_text(path: str, max_bytes: int, what: str) -> str:
+def read_text(path: str, max_bytes: int, what: str, utf16: bool = False) -> str:
     """The text of `path` ('-' for stdin): UTF-8, or UTF-16 with a byte-order mark, without the mark; refused past
-    max_bytes (`what` says what the file should be, for the message)."""
+    max_bytes (`what` says what the file should be, for the message). UTF-16 is read only where `utf16` says so
+    (runs files, which spreadsheets export so; configs and law files are UTF-8, as YAML files in repositories are)."""
     label = file_label(path)
     try:
         if path == "-":
@@ -35,7 +36,7 @@ def read_text(path: str, max_bytes: int, what: str) -> str:
     if len(data) > max_bytes:
         raise UsageError(label, f"larger than {max_bytes:,} bytes; {what}")
     # UTF-16 with a byte-order mark is what Excel's "Unicode Text" (tab-separated) export writes.
-    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    encoding = "utf-16" if utf16 and data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any
 
 from ..errors import UsageError
-from ..laws import PUBLISHED_COMPUTE_RANGE_FLOPS, ParametricLaw
+from ..laws import PUBLISHED_COMPUTE_RANGE_FLOPS, FrontierLaw, ParametricLaw
 from .yaml_files import read_yaml, validate_model
 
 #: Largest exponent a law file may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37).
@@ -17,14 +18,16 @@ MAX_LAW_EXPONENT = 2.0
 MAX_LAW_FILE_BYTES = 20_000_000
 
 
-def load_law_file(path: str) -> ParametricLaw:
+def load_law_file(path: str) -> ParametricLaw | FrontierLaw:
     """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range, rd_star and rn_star, bootstrap)
-    -> ParametricLaw."""
+    -> ParametricLaw; a frontier file (kind: frontier) -> FrontierLaw."""
     from .models import LawFile
 
     data, lines, label = read_yaml(
         path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples"
     )
+    if isinstance(data, dict) and data.get("kind") == "frontier":
+        return _frontier(path, data, lines, label)
     law_file = validate_model(LawFile, data, lines, label)
     for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
         value = getattr(law_file, field)
@@ -68,3 +71,32 @@ def usable_samples(
 ) -> tuple[tuple[float, float, float, float, float], ...]:
     """Bootstrap rows that make a valid law (a degenerate refit, e.g. an exponent at 0, is left out)."""
     return tuple(row for row in samples if all(math.isfinite(v) and v > 0 for v in row))
+
+
+def _frontier(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> FrontierLaw:
+    from .models import FrontierLawFile
+
+    law_file = validate_model(FrontierLawFile, data, lines, label)
+    for field in ("k_n", "a", "A", "gamma"):
+        value = getattr(law_file, field)
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
+    if law_file.a >= 1:
+        raise UsageError(
+            f"{label}:{lines.get(('a',), 1)}", f"a: must be below 1 (D_opt grows as C^(1-a)), got {law_file.a:g}"
+        )
+    compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
+    rows = law_file.bootstrap.samples if law_file.bootstrap else []
+    return FrontierLaw(
+        name=law_file.name or os.path.basename(path),
+        k_n=law_file.k_n,
+        a=law_file.a,
+        E=law_file.E,
+        A=law_file.A,
+        gamma=law_file.gamma,
+        source=law_file.source or f"frontier file {path}",
+        dataset=law_file.dataset or "the data the law was fitted on",
+        compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
+        samples=tuple(row for row in rows if all(math.isfinite(v) for v in row) and row[0] > 0 and row[3] > 0),
+        interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
@@ -187,6 +187,7 @@ class BootstrapSummary(_Section):
 class LawFile(_Section):
     """L(N, D) = E + A/N^alpha + B/D^beta, in nats per token."""
 
+    kind: Literal["parametric"] = "parametric"
     name: str | None = None
     source: str | None = None
     dataset: str | None = None
@@ -205,3 +206,34 @@ class LawFile(_Section):
     fitted_range: FittedRange | None = None
     procedure: FitProcedure | None = None
     bootstrap: BootstrapSummary | None = None
+
+
+class FrontierBootstrap(_Section):
+    """Refits on runs resampled within each budget: the samples let `budget` give intervals on N, D and loss."""
+
+    resamples: int
+    seed: int
+    kept: int = Field(description="resamples that still had enough budgets to fit a frontier")
+    level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
+    intervals: dict[str, tuple[float, float]]
+    samples: list[tuple[float, float, float, float, float]] = Field(description="rows of k_n, a, E, A, gamma")
+
+
+class FrontierLawFile(_Section):
+    """A compute-optimal frontier, from isoFLOP profiles (Hoffmann et al. 2022 Approach 2; `fit --approach isoflop`):
+    N_opt = k_n·C^a, D_opt = C/(6·N_opt) = k_d·C^(1-a), and L_opt = E + A·C^-gamma in nats per token. It allocates
+    along the frontier (--method law) and predicts the loss of runs on it only."""
+
+    kind: Literal["frontier"]
+    name: str | None = None
+    source: str | None = None
+    dataset: str | None = None
+    date: str | None = None
+    k_n: Quantity = Field(description="N_opt = k_n·C^a, C in FLOPs")
+    a: Quantity
+    E: float = Field(ge=0, description="the frontier's irreducible loss")
+    A: Quantity
+    gamma: Quantity
+    fitted_range: FittedRange | None = None
+    procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
+    bootstrap: FrontierBootstrap | None = None

@@ -41,6 +41,7 @@ DEFAULT_COLUMNS = {
     "tokens": ("n_tokens", "tokens", "Training Tokens", "D"),
     "flops": ("compute_flops", "Training FLOP", "flops", "C"),
     "loss": ("loss_nats", "loss", "Loss"),
+    "budget": ("budget_flops", "budget"),  # an isoFLOP grid's budget per run (experiments writes it)
 }
 
 
@@ -63,6 +64,7 @@ class RunsTable:
     columns: dict[str, str]  # role -> column name used
     tokens_from_compute: bool  # tokens were absent and follow from D = C / (6·N)
     without_loss: list[int]  # lines of the runs skipped because their loss is not filled in yet
+    budget_flops: list[float] | None = None  # each run's isoFLOP budget, when the file has a budget column
 
     def warnings(self) -> list[str]:
         if not self.without_loss:
@@ -240,11 +242,12 @@ def read_runs(
     flops_col: str | None = None,
     loss_col: str | None = None,
     require_complete: bool = False,
+    budget_col: str | None = None,
 ) -> RunsTable:
     """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
     `require_complete`."""
     label = file_label(path)
-    text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run")
+    text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True)
     columns, records, decimal_comma = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")
@@ -256,6 +259,7 @@ def read_runs(
         None if flops_col is not None and tokens_col is None else _column("tokens", tokens_col, columns, label, False)
     )
     flops = None if tokens is not None else _column("flops", flops_col, columns, label, False)
+    budget = _column("budget", budget_col, columns, label, False)
     if tokens is None and flops is None:
         raise UsageError(
             label,
@@ -263,7 +267,7 @@ def read_runs(
             f" columns found: {', '.join(columns)}",
         )
     assert params is not None and loss is not None
-    n_params, n_tokens, losses, lines, without_loss = [], [], [], [], []
+    n_params, n_tokens, losses, lines, without_loss, budgets = [], [], [], [], [], []
     for line, record in records:
         where = f"{label}:{line}"
         if _is_empty(record, loss) and not require_complete:
@@ -279,10 +283,15 @@ def read_runs(
         n_tokens.append(d)
         losses.append(_value(record, loss, where, decimal_comma))
         lines.append(line)
+        if budget is not None:
+            budgets.append(_value(record, budget, where, decimal_comma))
     if not losses:
         raise UsageError(label, f"no run has a loss yet: fill in the {loss} column as runs finish")
     used = {"params": params, "loss": loss} | ({"tokens": tokens} if tokens else {"flops": flops or ""})
-    return RunsTable(label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss)
+    used |= {"budget": budget} if budget is not None else {}
+    return RunsTable(
+        label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None
+    )
 
 
 @dataclass(frozen=True)
@@ -292,6 +301,7 @@ class Selection:
     table: RunsTable
     runs: Runs
     n_dropped: int
+    budget_flops: list[float] | None = None  # the kept runs' budgets, when the file has a budget column
 
 
 def select_runs(
@@ -331,4 +341,5 @@ def select_runs(
                 where, f"every selected run has the same {name} ({values[0]:g}): the law cannot separate N and D"
             )
     runs = Runs(n_params[keep], n_tokens[keep], loss[keep])
-    return Selection(table, runs, len(loss) - n_kept)
+    budgets = None if table.budget_flops is None else [b for b, k in zip(table.budget_flops, keep, strict=True) if k]
+    return Selection(table, runs, len(loss) - n_kept, budgets)

@@ -128,8 +128,37 @@ LABELS: dict[str, str] = {
     "memory_gib": "Memory (GiB)",
     **{
         f"{key}_interval": "  interval"
-        for key in ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "frontier_exponent")
+        for key in (
+            "n_params",
+            "n_tokens",
+            "loss_nats",
+            "E",
+            "A",
+            "B",
+            "alpha",
+            "beta",
+            "frontier_exponent",
+            "k_n",
+            "a",
+            "k_d",
+            "b",
+            "gamma",
+        )
     },
+    "k_n": "k_n in N_opt = k_n·C^a",
+    "a": "a",
+    "k_d": "k_d in D_opt = k_d·C^b",
+    "b": "b",
+    "gamma": "gamma in L_opt = E + A·C^-gamma",
+    "n_sizes": "Sizes",
+    "curvature": "Curvature",
+    "left_out": "Left out because",
+    "n_budgets": "Budgets found",
+    "min_budget_flops": "Smallest budget used (FLOPs)",
+    "max_budget_flops": "Largest budget used (FLOPs)",
+    "n_budgets_used": "Budgets used",
+    "residual_rmse_log_n": "RMSE of ln N_opt",
+    "residual_rmse_loss": "RMSE of minimum loss",
     "unique_tokens": "Unique tokens U",
     "epochs": "Epochs over the unique data",
     "effective_tokens": "Effective tokens D'",
@@ -197,6 +226,16 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "memory_gib": lambda x: f"{x:.1f}",
     "batch_tokens_optimal": format_count,
     "E": lambda x: f"{x:.4f}",
+    "k_n": lambda x: f"{x:.4g}",
+    "k_d": lambda x: f"{x:.4g}",
+    "a": lambda x: f"{x:.4f}",
+    "b": lambda x: f"{x:.4f}",
+    "gamma": lambda x: f"{x:.4f}",
+    "curvature": lambda x: f"{x:.4g}",
+    "min_budget_flops": format_scientific,
+    "max_budget_flops": format_scientific,
+    "residual_rmse_log_n": lambda x: f"{x:.4g}",
+    "residual_rmse_loss": lambda x: f"{x:.4g}",
     "A": lambda x: f"{x:.5g}",
     "B": lambda x: f"{x:.5g}",
     "alpha": lambda x: f"{x:.4f}",
@@ -228,7 +267,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model"})
 
 
-TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset"}
+TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset", "left_out"}
 
 
 def field_of(key: str) -> str:

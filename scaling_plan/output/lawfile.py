@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .records import Record, value_range
+
 if TYPE_CHECKING:
     from ..fitting import Bootstrap, Fit
     from ..inputs.runs import Selection
-from typing import TYPE_CHECKING
-
-from .records import Record, value_range
+    from ..isoflop import IsoflopFit
 
 
 def law_file_data(
@@ -56,6 +56,51 @@ def law_file_data(
             "intervals": {k: list(v) for k, v in bootstrap.intervals(level).items()},
             "standard_errors": bootstrap.standard_errors(),
             "samples": [[float(v) for v in row] for row in bootstrap.samples],
+        }
+    return data
+
+
+def frontier_file_data(selection: Selection, fit: IsoflopFit, level: float, name: str, date: str) -> Record:
+    """The frontier file `fit --approach isoflop --output` writes; `--law` reads it back (kind: frontier)."""
+    from .records import isoflop_record
+
+    record = isoflop_record(selection, fit, level)
+    frontier, table = fit.frontier, selection.table
+    data: Record = {
+        "kind": "frontier",
+        "name": name,
+        "source": f"scaling-plan isoFLOP fit of {table.label} (Hoffmann et al. 2022 Approach 2)",
+        "dataset": f"the data the runs in {table.label} were trained and evaluated on",
+        "date": date,
+        "k_n": frontier.k_n,
+        "a": frontier.a,
+        "E": frontier.E,
+        "A": frontier.A,
+        "gamma": frontier.gamma,
+        "fitted_range": {
+            "compute_flops": list(fit.compute_range_flops),
+            "n_params": value_range(selection.runs.n_params),
+            "n_tokens": value_range(selection.runs.n_tokens),
+        },
+        "procedure": {
+            "method": "a parabola of loss in ln N per budget; power law through the minima; L_opt = E + A·C^-gamma",
+            "runs_file": table.label,
+            "runs": len(selection.runs),
+            "budgets": record["n_budgets"],
+            "budgets_used": record["n_budgets_used"],
+            "budget_rtol": fit.budget_rtol,
+            "residual_rmse_log_n": fit.residual_rmse_log_n,
+            "residual_rmse_loss": fit.residual_rmse_loss,
+        },
+    }
+    if fit.samples:
+        data["bootstrap"] = {
+            "resamples": fit.n_resamples,
+            "seed": fit.seed,
+            "kept": len(fit.samples),
+            "level": level,
+            "intervals": {k: [record[f"{k}_low"], record[f"{k}_high"]] for k in ("k_n", "a", "E", "A", "gamma")},
+            "samples": [[float(v) for v in row] for row in fit.samples],
         }
     return data
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..fitting import Bootstrap, Fit
     from ..inference import InferencePlan
     from ..inputs.runs import Selection
+    from ..isoflop import IsoflopFit, Profile
     from ..plans import Gap, Plan
     from ..policy import Verdict
     from ..sweeps import Sweep
@@ -453,3 +454,61 @@ def experiment_records(experiments: Sequence[Experiment]) -> list[Record]:
         }
         for e in experiments
     ]
+
+
+#: A frontier's constants, as isoFLOP fits and frontier law files name them.
+FRONTIER_CONSTANTS = ("k_n", "a", "k_d", "b", "E", "A", "gamma")
+
+
+def _frontier_constants(k_n: float, a: float, e: float, big_a: float, gamma: float) -> dict[str, float]:
+    return {"k_n": k_n, "a": a, "k_d": 1.0 / (6.0 * k_n), "b": 1.0 - a, "E": e, "A": big_a, "gamma": gamma}
+
+
+def profile_record(profile: Profile) -> Record:
+    """One budget of an isoFLOP fit: its parabola's minimum, or why it was left out."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "budget_flops": profile.budget_flops,
+        "n_runs": profile.n_runs,
+        "n_sizes": profile.n_sizes,
+        "min_n_params": profile.min_n_params,
+        "max_n_params": profile.max_n_params,
+        "optimal_n_params": profile.optimal_n_params,
+        "optimal_n_tokens": profile.optimal_n_tokens,
+        "optimal_loss_nats": profile.optimal_loss_nats,
+        "curvature": profile.curvature,
+        "used": profile.left_out is None,
+        "left_out": profile.left_out,
+    }
+
+
+def isoflop_record(selection: Selection, fit: IsoflopFit, level: float) -> Record:
+    """An isoFLOP fit: the frontier's constants (with bootstrap intervals), its residuals, and each budget."""
+    import numpy as np
+
+    frontier = fit.frontier
+    record: Record = {
+        "schema_version": SCHEMA_VERSION,
+        "approach": "isoflop",
+        "runs_file": selection.table.label,
+        "n_runs": len(selection.runs),
+        "n_runs_dropped": selection.n_dropped,
+        "budgets_from": "column" if fit.budget_rtol is None else "compute",
+        "budget_rtol": fit.budget_rtol,
+        "n_budgets": len(fit.profiles),
+        "n_budgets_used": len(fit.kept),
+        **_frontier_constants(frontier.k_n, frontier.a, frontier.E, frontier.A, frontier.gamma),
+        "residual_rmse_log_n": fit.residual_rmse_log_n,
+        "residual_rmse_loss": fit.residual_rmse_loss,
+        "min_budget_flops": fit.compute_range_flops[0],
+        "max_budget_flops": fit.compute_range_flops[1],
+    }
+    if fit.samples:
+        tail = 100 * (1 - level) / 2
+        rows = [_frontier_constants(*sample) for sample in fit.samples]
+        record |= {"bootstrap_resamples": fit.n_resamples, "bootstrap_kept": len(fit.samples), "interval_level": level}
+        for name in FRONTIER_CONSTANTS:
+            low, high = np.percentile([row[name] for row in rows], [tail, 100 - tail])
+            record |= {f"{name}_low": float(low), f"{name}_high": float(high)}
+    record["budgets"] = [profile_record(profile) for profile in fit.profiles]
+    return record

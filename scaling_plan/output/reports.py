@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from .fields import TEXT_KEYS, humanise, label, signed
-from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, SCHEMA_VERSION, Record
+from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION, Record
 from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
@@ -156,3 +156,48 @@ def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_for
         print_rows(f"IsoFLOP grid: {len(records)} runs to train", records, EXPERIMENT_KEYS, notes, out)
 
     write_report(Report(records, {"schema_version": SCHEMA_VERSION, "runs": list(records)}, table), output_format, out)
+
+
+#: The budgets of an isoFLOP fit, as its table shows them.
+PROFILE_KEYS = ("budget_flops", "n_runs", "n_sizes", "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats",
+                "curvature", "left_out")  # fmt: skip
+
+
+def isoflop_notes(record: Record) -> list[str]:
+    grouped = (
+        "from its budget_flops column"
+        if record["budgets_from"] == "column"
+        else f"by compute: runs within {record['budget_rtol']:.0%} of a bucket's smallest compute share a budget"
+        " (--budget-rtol)"
+    )
+    return [
+        f"Runs: {record['n_runs']:,} from {record['runs_file']}; each run's budget {grouped}.",
+        "Per budget: a parabola of loss in ln N, its vertex the budget's optimum (Hoffmann et al. 2022, Approach 2);"
+        " a budget is used when the parabola opens upward with its vertex inside the sizes trained.",
+        "Frontier: least squares of ln N_opt on ln C; D_opt = C/(6·N_opt), so b = 1 - a and k_d = 1/(6·k_n);"
+        " L_opt = E + A·C^-gamma through the budgets' minimum losses (E kept at or above 0).",
+    ]
+
+
+def emit_isoflop(record: Record, notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    budgets = list(record["budgets"])
+
+    def table(out: IO[str]) -> None:
+        shown = dict(record)
+        keys = []
+        for name in FRONTIER_CONSTANTS:
+            keys.append(name)
+            if f"{name}_low" in record:
+                shown[f"{name}_interval"] = f"{record[name + '_low']:.4g} - {record[name + '_high']:.4g}"
+                keys.append(f"{name}_interval")
+        keys += ["n_budgets", "n_budgets_used", "residual_rmse_log_n", "residual_rmse_loss"]
+        keys += ["min_budget_flops", "max_budget_flops"]
+        title = "Fitted frontier: N_opt = k_n·C^a, D_opt = k_d·C^b, L_opt = E + A·C^-gamma"
+        if "interval_level" in record:
+            title += f" ({record['interval_level']:.0%} intervals from {record['bootstrap_kept']} bootstrap refits)"
+        print_key_values(title, shown, keys, [], out)
+        labels = {"n_runs": "Runs", "optimal_n_params": "N_opt", "optimal_n_tokens": "D_opt",
+                  "optimal_loss_nats": "Minimum loss"}  # fmt: skip
+        print_rows("IsoFLOP profiles, one per budget", budgets, PROFILE_KEYS, notes, out, labels)
+
+    write_report(Report(budgets, record, table), output_format, out)

@@ -41,7 +41,13 @@ def _without_null(schema: Any) -> Any:
 
 
 def law_file_schema() -> dict[str, Any]:
-    return {"$schema": JSON_SCHEMA_DIALECT, **LawFile.model_json_schema(), "title": "scaling-plan law file"}
+    """A law file is either kind: a parametric law (the default kind) or a compute-optimal frontier."""
+    from pydantic import TypeAdapter
+
+    from ..inputs.models import FrontierLawFile
+
+    both = TypeAdapter(LawFile | FrontierLawFile).json_schema()
+    return {"$schema": JSON_SCHEMA_DIALECT, **both, "title": "scaling-plan law file"}
 
 
 class _Record(BaseModel):
