@@ -158,3 +158,10 @@ def test_on_chinchilla_s_runs_approach_2_gives_a_near_their_table_2(cli: Cli) ->
     fit = json.loads(result.stdout)
     assert 0.462 <= fit["a"] <= 0.534 and 0.483 <= fit["b"] <= 0.529
     assert fit["a_low"] < 0.49 < fit["a_high"]
+
+
+def test_the_help_states_the_default_budget_tolerance(cli: Cli) -> None:
+    from scaling_plan.experiments import BUDGET_RTOL_DEFAULT
+
+    text = " ".join(cli.run("fit", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert f"(default {BUDGET_RTOL_DEFAULT:g})" in text
