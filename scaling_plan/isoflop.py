@@ -132,7 +132,7 @@ def group_budgets(compute_flops: Array, budget_flops: Array | None, rtol: float)
     return budgets
 
 
-def _profile(budget: float, n_params: Array, loss: Array) -> Profile:
+def isoflop_profile(budget: float, n_params: Array, loss: Array) -> Profile:
     sizes = np.unique(n_params)
 
     def made(n_opt: float | None, loss_opt: float | None, curvature: float | None, why: str | None) -> Profile:
@@ -185,7 +185,8 @@ def _frontier_loss(compute: Array, loss: Array) -> tuple[float, float, float]:
 
 def _fit(budgets: Array, n_params: Array, loss: Array) -> tuple[tuple[Profile, ...], Frontier | None, float, float]:
     profiles = tuple(
-        _profile(float(budget), n_params[budgets == budget], loss[budgets == budget]) for budget in np.unique(budgets)
+        isoflop_profile(float(budget), n_params[budgets == budget], loss[budgets == budget])
+        for budget in np.unique(budgets)
     )
     kept = [profile for profile in profiles if profile.left_out is None]
     if len(kept) < MIN_BUDGETS:

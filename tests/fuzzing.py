@@ -314,6 +314,7 @@ def seeds(name: str, files: Files) -> list[list[str]]:
         "compare": [[config, other], [*files.configs[:3]]],
         "check": [[config, "--min-tokens-per-param", "10"], [other, "--max-loss-gap", "0.05"]],
         "fit": [[path] for path in files.runs],
+        "backtest": [[path, "--holdout-top", "2"] for path in files.runs],
         "experiments": [["--budgets", "1e18,1e19"], ["--budgets", "3e17", "--law", files.laws[0]]],
         "plot": [[files.laws[0], "--output", out], ["chinchilla-2022", "--output", out.replace(".png", ".svg")]],
     }.get(name, [[]])  # fmt: skip

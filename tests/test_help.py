@@ -13,7 +13,7 @@ from scaling_plan.cli import app
 
 from .conftest import Cli
 
-COMMANDS = ["budget", "shape", "predict", "sweep", "compare", "check", "fit", "experiments", "plot", "schema", "laws",
+COMMANDS = ["budget", "shape", "predict", "sweep", "compare", "check", "fit", "backtest", "experiments", "plot", "schema", "laws",
             "gpus"]  # fmt: skip
 
 

@@ -26,6 +26,8 @@ COMMANDS = {
     "check": ("check", *sorted(str(path) for path in CONFIGS.glob("*.yaml")), "--min-tokens-per-param", "15"),
     "fit": ("fit", RUNS, "--max-flops", "3e19", "--bootstrap", "3"),  # few runs: the table, not the fit, is tested
     "fit --approach isoflop": ("fit", RUNS, "--approach", "isoflop", "--budget-rtol", "0.2", "--bootstrap", "5"),
+    "backtest": ("backtest", RUNS, "--holdout-above", "1e21", "--approach", "both", "--budget-rtol", "0.2",
+                 "--law", "epoch-2024"),
     "experiments": ("experiments", "--budgets", "1e18,1e19"),
     "laws": ("laws",),
     "gpus": ("gpus",),

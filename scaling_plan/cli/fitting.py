@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..choices import Approach, OutputFormat
+from ..choices import Approach, BacktestApproach, OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
 from .app import EXIT_UNCONVERGED, command, fail, warn, warn_all, wrote
@@ -235,6 +235,97 @@ def _fit_isoflop(
         write_yaml(output, data)
         kept = f", {len(result.samples):,} bootstrap samples" if result.samples else ""
         wrote(output, f"frontier {law_name!r}: k_n, a, E, A, gamma{kept}; plan with --law {output} --method law")
+
+
+@command(
+    (
+        ("Fit on the runs up to 1e21 FLOPs, predict the larger ones", "scaling-plan backtest runs.csv --holdout-above 1e21"),
+        ("Both approaches and a published law on the same held-out runs",
+         "scaling-plan backtest runs.csv --holdout-top 20 --approach both --law epoch-2024"),
+        ("Each decade of compute as the cutoff in turn", "scaling-plan backtest runs.csv --rolling -f csv"),
+    )
+)  # fmt: skip
+def backtest(
+    runs: Annotated[
+        str,
+        typer.Argument(help="Runs file, as fit reads it.", show_default=False, metavar="RUNS"),
+    ],
+    holdout_above: Annotated[
+        str | None, option("Hold out the runs above this compute.", PANEL_SELECTION, "FLOPS")
+    ] = None,
+    holdout_params_above: Annotated[
+        str | None, option("Hold out the models above this size, whatever their tokens.", PANEL_SELECTION, "PARAMS")
+    ] = None,
+    holdout_top: Annotated[int | None, option("Hold out the K largest runs by compute.", PANEL_SELECTION, "K")] = None,
+    rolling: Annotated[
+        bool,
+        typer.Option(
+            "--rolling",
+            help="Each power of ten of compute as the cutoff in turn: fit on every run below, score the decade above.",
+            rich_help_panel=PANEL_SELECTION,
+        ),
+    ] = False,
+    approach: Annotated[
+        BacktestApproach,
+        option("Fitted predictions to score: parametric (Approach 3), isoflop (Approach 2) or both.", PANEL_FIT),
+    ] = "parametric",
+    law: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--law",
+            help="Also score a published law (or law file) on the held-out runs; repeat for several.",
+            rich_help_panel=PANEL_FIT,
+            metavar="NAME|PATH",
+            autocompletion=complete_law,
+        ),
+    ] = None,
+    budget_rtol: Annotated[
+        str | None,
+        option(
+            "isoflop without a budget column: the budget tolerance, as fit takes it (default 0.1).",
+            PANEL_FIT,
+            "FRACTION",
+        ),
+    ] = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
+    output_format: Annotated[OutputFormat, format_option()] = "table",
+    quiet: QuietOption = False,
+) -> None:
+    """Fit on the smaller runs, predict the larger ones, and report the errors: how far an extrapolation holds.
+
+    Per held-out run the observed and predicted loss and the relative error; per fit the mean absolute and signed
+    error, the largest error, and how far (in compute) the held-out runs reach beyond the training runs.
+    """
+    from ..backtest import backtest as run_backtest
+    from ..backtest import splits
+    from ..experiments import BUDGET_RTOL_DEFAULT
+    from ..inputs.request import resolve_law
+    from ..inputs.runs import read_runs, select_runs
+    from ..inputs.values import Sourced, positive_number
+    from ..output.records import score_record
+    from ..output.reports import emit_backtest
+    from ..output.tables import without_notes
+
+    above = None if holdout_above is None else positive_number(holdout_above, "--holdout-above")
+    params_above = (
+        None if holdout_params_above is None else positive_number(holdout_params_above, "--holdout-params-above")
+    )
+    rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
+    laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    warn_all(table.warnings())
+    selection = select_runs(table)
+    chosen = splits(selection.runs, above, params_above, holdout_top, rolling)
+    approaches = ["parametric", "isoflop"] if approach == "both" else [approach]
+    scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol)
+    for score in scores:
+        if score.note is not None:
+            warn(f"{score.split}, {score.method}: {score.note}")
+    with without_notes(quiet):
+        emit_backtest([score_record(score) for score in scores], table.label, output_format, sys.stdout)
 
 
 @command(

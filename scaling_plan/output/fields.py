@@ -232,6 +232,12 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "b": lambda x: f"{x:.4f}",
     "gamma": lambda x: f"{x:.4f}",
     "curvature": lambda x: f"{x:.4g}",
+    "predicted_loss_nats": lambda x: f"{x:.4f}",
+    "relative_error_pct": lambda x: f"{x:+.2f}",
+    "mean_signed_error_pct": lambda x: f"{x:+.2f}",
+    "mean_abs_error_pct": lambda x: f"{x:.2f}",
+    "max_abs_error_pct": lambda x: f"{x:.2f}",
+    "compute_ratio": format_number,
     "min_budget_flops": format_scientific,
     "max_budget_flops": format_scientific,
     "residual_rmse_log_n": lambda x: f"{x:.4g}",
@@ -264,7 +270,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 
 
 #: Columns of names never wrap; columns of text are left-aligned, numbers right-aligned.
-NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model"})
+NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model", "split"})
 
 
 TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset", "left_out"}

@@ -15,6 +15,7 @@ from ..units import format_number
 from .fields import humanise, label
 
 if TYPE_CHECKING:
+    from ..backtest import Score
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
     from ..experiments import Experiment
@@ -512,3 +513,51 @@ def isoflop_record(selection: Selection, fit: IsoflopFit, level: float) -> Recor
             record |= {f"{name}_low": float(low), f"{name}_high": float(high)}
     record["budgets"] = [profile_record(profile) for profile in fit.profiles]
     return record
+
+
+#: A backtest's summary of one way of predicting on one split.
+BACKTEST_KEYS = (
+    "split",
+    "method",
+    "n_train",
+    "n_held_out",
+    "compute_ratio",
+    "mean_abs_error_pct",
+    "mean_signed_error_pct",
+    "max_abs_error_pct",
+)  # fmt: skip (a score's note goes to stderr)
+#: One held-out run (or budget minimum) and its prediction.
+PREDICTION_KEYS = ("split", "method", "n_params", "n_tokens", "compute_flops", "loss_nats", "predicted_loss_nats",
+                   "relative_error_pct")  # fmt: skip
+
+
+def prediction_records(score: Score) -> list[Record]:
+    return [
+        {
+            "schema_version": SCHEMA_VERSION, "split": score.split, "method": score.method,
+            "n_params": p.n_params, "n_tokens": p.n_tokens, "compute_flops": p.compute_flops, "loss_nats": p.loss_nats,
+            "predicted_loss_nats": p.predicted_loss_nats, "relative_error_pct": p.relative_error_pct,
+        }
+        for p in score.predictions
+    ]  # fmt: skip
+
+
+def score_record(score: Score) -> Record:
+    """A backtest score: the split, what was fitted, the errors, and each prediction."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "split": score.split,
+        "method": score.method,
+        "n_train": score.n_train,
+        "n_held_out": score.n_held_out,
+        "max_train_flops": score.max_train_flops,
+        "max_held_out_flops": score.max_held_out_flops,
+        "compute_ratio": score.compute_ratio,
+        "n_predictions": len(score.predictions),
+        "mean_abs_error_pct": score.mean_abs_error_pct,
+        "mean_signed_error_pct": score.mean_signed_error_pct,
+        "max_abs_error_pct": score.max_abs_error_pct,
+        "note": score.note,
+        "constants": dict(score.constants),
+        "predictions": prediction_records(score),
+    }

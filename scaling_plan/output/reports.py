@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from .fields import TEXT_KEYS, humanise, label, signed
-from .records import COMPARED_KEYS, EXPERIMENT_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION, Record
+from .records import (
+    BACKTEST_KEYS,
+    COMPARED_KEYS,
+    EXPERIMENT_KEYS,
+    FIT_CONSTANTS,
+    FRONTIER_CONSTANTS,
+    PREDICTION_KEYS,
+    SCHEMA_VERSION,
+    Record,
+)
 from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
@@ -201,3 +210,27 @@ def emit_isoflop(record: Record, notes: Sequence[str], output_format: str, out: 
         print_rows("IsoFLOP profiles, one per budget", budgets, PROFILE_KEYS, notes, out, labels)
 
     write_report(Report(budgets, record, table), output_format, out)
+
+
+def emit_backtest(records: Sequence[Record], runs_file: str, output_format: str, out: IO[str]) -> None:
+    """The summary per split and method; for one split, each held-out prediction too (all of them in JSON and CSV)."""
+    predictions = [row for record in records for row in record["predictions"]]
+    splits = list(dict.fromkeys(record["split"] for record in records))
+    labels = {"n_train": "Trained on", "n_held_out": "Held out", "compute_ratio": "Reach (x compute)",
+              "mean_abs_error_pct": "Mean |error| %", "mean_signed_error_pct": "Mean error %",
+              "max_abs_error_pct": "Largest |error| %", "note": "Note", "method": "Predicted by",
+              "split": "Split", "predicted_loss_nats": "Predicted", "loss_nats": "Observed",
+              "relative_error_pct": "Error %"}  # fmt: skip
+    notes = [
+        "Error % = 100·(predicted - observed)/observed loss. Reach: largest held-out compute over largest training"
+        " compute. isoflop predicts each held-out budget's minimum loss (its own parabola), not single runs.",
+    ]
+
+    def table(out: IO[str]) -> None:
+        title = f"Backtest of {runs_file}: fitted on the smaller runs, scored on the held-out larger ones"
+        print_rows(title, records, BACKTEST_KEYS, [] if len(splits) == 1 else notes, out, labels)
+        if len(splits) == 1:
+            print_rows("Held-out predictions", predictions, PREDICTION_KEYS[1:], notes, out, labels)
+
+    document = {"schema_version": SCHEMA_VERSION, "runs_file": runs_file, "scores": list(records)}
+    write_report(Report(predictions, document, table), output_format, out)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from ..inputs.models import LawFile, PlanConfig
 from .fields import BLUEPRINT_BOOL_KEYS, BLUEPRINT_FLOAT_KEYS, BLUEPRINT_INT_KEYS, BLUEPRINT_TEXT_KEYS
 from .plans import DATA_KEYS, GAP_KEYS, SWEEP_GROUP_KEYS
-from .records import COMPARED_KEYS, FIT_CONSTANTS, SCHEMA_VERSION
+from .records import COMPARED_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -320,9 +320,85 @@ PredictOutput = create_model(  # type: ignore[call-overload]
 )
 
 
+class ProfileRecord(_Record):
+    budget_flops: float
+    n_runs: int
+    n_sizes: int
+    min_n_params: float
+    max_n_params: float
+    optimal_n_params: float | None
+    optimal_n_tokens: float | None
+    optimal_loss_nats: float | None
+    curvature: float | None = Field(description="the parabola's coefficient of (ln N)^2")
+    used: bool
+    left_out: str | None = Field(description="why the budget is not used, else null")
+
+
+IsoflopFitOutput = create_model(  # type: ignore[call-overload]
+    "IsoflopFitOutput",
+    __base__=_Record,
+    __doc__="`fit --approach isoflop --format json`: the frontier through the isoFLOP minima, and each budget.",
+    approach=(str, Field(description="isoflop")),
+    runs_file=(str, ...),
+    n_runs=(int, ...),
+    n_runs_dropped=(int, ...),
+    budgets_from=(str, Field(description="column (a budget column) or compute (bucketed by --budget-rtol)")),
+    budget_rtol=(float | None, ...),
+    n_budgets=(int, ...),
+    n_budgets_used=(int, ...),
+    **{name: (float, ...) for name in FRONTIER_CONSTANTS},
+    residual_rmse_log_n=(float, ...),
+    residual_rmse_loss=(float, ...),
+    min_budget_flops=(float, ...),
+    max_budget_flops=(float, ...),
+    bootstrap_resamples=(int | None, None),
+    bootstrap_kept=(int | None, None),
+    interval_level=(float | None, None),
+    **{f"{name}_{end}": (float | None, None) for name in FRONTIER_CONSTANTS for end in ("low", "high")},
+    budgets=(list[ProfileRecord], ...),
+)
+
+
+class PredictionRecord(_Record):
+    split: str
+    method: str = Field(description="parametric, isoflop, or the preset scored")
+    n_params: float
+    n_tokens: float
+    compute_flops: float
+    loss_nats: float = Field(description="observed (isoflop: the held-out budget's own isoFLOP minimum)")
+    predicted_loss_nats: float
+    relative_error_pct: float = Field(description="100·(predicted - observed)/observed")
+
+
+class ScoreRecord(_Record):
+    split: str
+    method: str
+    n_train: int
+    n_held_out: int
+    max_train_flops: float
+    max_held_out_flops: float
+    compute_ratio: float = Field(description="largest held-out compute over largest training compute")
+    n_predictions: int
+    mean_abs_error_pct: float | None
+    mean_signed_error_pct: float | None
+    max_abs_error_pct: float | None
+    note: str | None = Field(description="why there are no predictions (or the fit's problem), else null")
+    constants: dict[str, float] = Field(description="what was fitted on the training runs; empty for a preset")
+    predictions: list[PredictionRecord]
+
+
+class BacktestOutput(_Record):
+    """`backtest --format json`."""
+
+    runs_file: str
+    scores: list[ScoreRecord]
+
+
 OUTPUTS: dict[str, type[BaseModel]] = {
+    "backtest": BacktestOutput,
     "predict": PredictOutput,
     "fit": FitOutput,
+    "fit-isoflop": IsoflopFitOutput,
     "experiments": ExperimentsOutput,
     "budget": BudgetOutput,
     "shape": ShapeOutput,

@@ -1,0 +1,208 @@
+"""Backtests: fit on the small runs, predict the large ones, and measure the error (how far to trust an extrapolation).
+
+A split holds out the runs above a compute cutoff (or above a size, or the K largest); each way of predicting is
+fitted on the rest and scored on the held-out runs:
+- parametric: Approach 3, L(N, D) fitted to the training runs (fitting.py), predicting each held-out run's loss;
+- isoflop: Approach 2 (isoflop.py), whose frontier predicts each held-out budget's minimum loss, compared with the
+  minimum of that budget's own isoFLOP profile (a frontier has no loss for a run off it);
+- a published law (a preset), which is not fitted: it predicts every held-out run as it stands.
+The rolling backtest takes each power of ten of compute as the cutoff in turn, trains on every run below it (an
+expanding window) and holds out the decade above it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import UsageError
+from .fitting import MIN_RUNS, Runs, fit_law
+from .isoflop import fit_isoflop, group_budgets, isoflop_profile
+from .laws import Law
+from .units import format_count, format_scientific
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One held-out run (or, for isoflop, one held-out budget's minimum) and what the fit predicted for it."""
+
+    n_params: float
+    n_tokens: float
+    compute_flops: float
+    loss_nats: float
+    predicted_loss_nats: float
+
+    @property
+    def relative_error_pct(self) -> float:
+        return 100.0 * (self.predicted_loss_nats - self.loss_nats) / self.loss_nats
+
+
+@dataclass(frozen=True)
+class Score:
+    """How one way of predicting did on one split."""
+
+    split: str  # e.g. "compute > 1e21 FLOPs"
+    method: str  # parametric, isoflop, or a preset's name
+    n_train: int
+    n_held_out: int
+    max_train_flops: float
+    max_held_out_flops: float
+    predictions: tuple[Prediction, ...]
+    constants: dict[str, float]  # what was fitted (empty for a preset)
+    note: str | None = None  # why there are no predictions, when there are none
+
+    def _errors(self) -> list[float]:
+        return [p.relative_error_pct for p in self.predictions]
+
+    @property
+    def mean_abs_error_pct(self) -> float | None:
+        errors = self._errors()
+        return float(np.mean(np.abs(errors))) if errors else None
+
+    @property
+    def mean_signed_error_pct(self) -> float | None:
+        errors = self._errors()
+        return float(np.mean(errors)) if errors else None
+
+    @property
+    def max_abs_error_pct(self) -> float | None:
+        errors = self._errors()
+        return float(np.max(np.abs(errors))) if errors else None
+
+    @property
+    def compute_ratio(self) -> float:
+        """How far the held-out runs reach beyond the training runs: largest held-out over largest training compute."""
+        return self.max_held_out_flops / self.max_train_flops
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    train: np.ndarray
+    held_out: np.ndarray
+
+
+def splits(
+    runs: Runs,
+    above_flops: float | None = None,
+    params_above: float | None = None,
+    top: int | None = None,
+    rolling: bool = False,
+) -> list[Split]:
+    """The train/held-out splits asked for (exactly one way)."""
+    compute, n_params = runs.compute_flops, runs.n_params
+    if sum(x is not None and x is not False for x in (above_flops, params_above, top, rolling or None)) != 1:
+        raise UsageError(
+            "--holdout-above", "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"
+        )
+    if above_flops is not None:
+        name = f"compute > {format_scientific(above_flops)} FLOPs"
+        return [Split(name, compute <= above_flops, compute > above_flops)]
+    if params_above is not None:
+        return [Split(f"N > {format_count(params_above)}", n_params <= params_above, n_params > params_above)]
+    if top is not None:
+        if not 0 < top < len(compute):
+            raise UsageError("--holdout-top", f"must be from 1 to {len(compute) - 1} (the runs number {len(compute)})")
+        held = np.zeros(len(compute), bool)
+        held[np.argsort(compute)[-top:]] = True
+        return [Split(f"the {top} largest by compute", ~held, held)]
+    found = []
+    for exponent in range(math.floor(math.log10(compute.min())) + 1, math.ceil(math.log10(compute.max()))):
+        cutoff = 10.0**exponent
+        train, held = compute <= cutoff, (compute > cutoff) & (compute <= cutoff * 10)
+        if train.sum() >= MIN_RUNS and held.any():
+            found.append(Split(f"1e{exponent} < compute <= 1e{exponent + 1} FLOPs", train, held))
+    if not found:
+        raise UsageError(
+            "--rolling", f"no power of ten of compute leaves {MIN_RUNS} training runs below it and runs above"
+        )
+    return found
+
+
+def _subset(runs: Runs, mask: np.ndarray) -> Runs:
+    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask])
+
+
+def _predictions(law: Law, runs: Runs) -> tuple[Prediction, ...]:
+    predicted = law.loss(runs.n_params, runs.n_tokens)
+    return tuple(
+        Prediction(float(n), float(d), float(6.0 * n * d), float(loss), float(p))
+        for n, d, loss, p in zip(runs.n_params, runs.n_tokens, runs.loss_nats, predicted, strict=True)
+    )
+
+
+def score_parametric(split: Split, runs: Runs) -> Score:
+    from .laws import ParametricLaw
+
+    train, held = _subset(runs, split.train), _subset(runs, split.held_out)
+    base = (split.name, "parametric", len(train), len(held), float(train.compute_flops.max()),
+            float(held.compute_flops.max()))  # fmt: skip
+    if len(train) < MIN_RUNS:
+        return Score(*base, (), {}, f"{len(train)} training runs; a fit needs {MIN_RUNS}")
+    fit, _ = fit_law(train)
+    if not fit.finite:
+        return Score(*base, (), {}, "no law fits the training runs (the fit runs away to infinite constants)")
+    law = ParametricLaw("backtest", fit.E, fit.A, fit.B, fit.alpha, fit.beta, source="backtest fit")
+    constants = dict(zip(("E", "A", "B", "alpha", "beta"), fit.constants, strict=True))
+    return Score(*base, _predictions(law, held), constants, fit.problem)
+
+
+def score_isoflop(split: Split, runs: Runs, budgets: np.ndarray | None, rtol: float) -> Score:
+    """The frontier fitted on the training runs, against each held-out budget's own isoFLOP minimum."""
+    compute = runs.compute_flops
+    all_budgets = group_budgets(compute, budgets, rtol)
+    base = (split.name, "isoflop", int(split.train.sum()), int(split.held_out.sum()),
+            float(compute[split.train].max()), float(compute[split.held_out].max()))  # fmt: skip
+    try:
+        fit = fit_isoflop(runs.n_params[split.train], compute[split.train], runs.loss_nats[split.train],
+                          all_budgets[split.train], rtol)  # fmt: skip
+    except UsageError as error:
+        return Score(*base, (), {}, error.message)
+    frontier = fit.frontier
+    predictions = []
+    for budget in np.unique(all_budgets[split.held_out]):
+        members = split.held_out & (all_budgets == budget)
+        profile = isoflop_profile(float(budget), runs.n_params[members], runs.loss_nats[members])
+        if profile.optimal_n_params is None or profile.optimal_loss_nats is None:
+            continue
+        n_opt = profile.optimal_n_params
+        predictions.append(Prediction(n_opt, float(budget) / (6.0 * n_opt), float(budget), profile.optimal_loss_nats,
+                                      frontier.loss(float(budget))))  # fmt: skip
+    constants = {"k_n": frontier.k_n, "a": frontier.a, "E": frontier.E, "A": frontier.A, "gamma": frontier.gamma}
+    note = None if predictions else "no held-out budget has a usable isoFLOP profile to compare its minimum with"
+    return Score(*base, tuple(predictions), constants, note)
+
+
+def score_law(split: Split, runs: Runs, law: Law) -> Score:
+    train, held = _subset(runs, split.train), _subset(runs, split.held_out)
+    return Score(split.name, law.name, len(train), len(held), float(train.compute_flops.max()),
+                 float(held.compute_flops.max()), _predictions(law, held), {})  # fmt: skip
+
+
+def backtest(
+    runs: Runs,
+    chosen: Sequence[Split],
+    approaches: Sequence[str],
+    laws: Sequence[Law] = (),
+    budgets: Sequence[float] | None = None,
+    rtol: float = 0.1,
+) -> list[Score]:
+    """Every split scored by every approach asked for, then by every law."""
+    budget_array = None if budgets is None else np.asarray(budgets, dtype=float)
+    scores = []
+    for split in chosen:
+        if not split.train.any() or not split.held_out.any():
+            raise UsageError(
+                "--holdout-above",
+                f"{split.name}: leaves {'no runs to fit' if not split.train.any() else 'no runs to hold out'}",
+            )
+        for approach in approaches:
+            if approach == "parametric":
+                scores.append(score_parametric(split, runs))
+            else:
+                scores.append(score_isoflop(split, runs, budget_array, rtol))
+        scores += [score_law(split, runs, law) for law in laws]
+    return scores

@@ -1,0 +1,89 @@
+"""backtest: fit on the smaller runs, score the held-out larger ones; every error recomputed here independently."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from scaling_plan.laws import PRESETS
+
+from .conftest import ROOT, Cli
+
+RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+
+
+def _observed() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    with open(RUNS) as handle:
+        rows = list(csv.DictReader(handle))
+    n = np.array([float(r["Model Size"]) for r in rows])
+    c = np.array([float(r["Training FLOP"]) for r in rows])
+    return n, c / (6 * n), np.array([float(r["loss"]) for r in rows])
+
+
+def _scores(cli: Cli, *args: str) -> dict[tuple[str, str], dict]:
+    result = cli.run("backtest", RUNS, *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return {(s["split"], s["method"]): s for s in json.loads(result.stdout)["scores"]}
+
+
+def test_holding_out_above_1e21_scores_each_held_out_run(cli: Cli) -> None:
+    scores = _scores(cli, "--holdout-above", "1e21", "--approach", "both", "--budget-rtol", "0.2",
+                     "--law", "chinchilla-2022")  # fmt: skip
+    n, d, loss = _observed()
+    held = 6 * n * d > 1e21
+    parametric = scores[("compute > 1.00e21 FLOPs", "parametric")]
+    assert parametric["n_train"] == int((~held).sum()) and parametric["n_held_out"] == int(held.sum())
+    assert parametric["compute_ratio"] == pytest.approx((6 * n * d)[held].max() / (6 * n * d)[~held].max())
+    # The errors, recomputed from the fitted constants the record reports and the observed losses in the file.
+    k = parametric["constants"]
+    predicted = k["E"] + k["A"] / n[held] ** k["alpha"] + k["B"] / d[held] ** k["beta"]
+    errors = 100 * (predicted - loss[held]) / loss[held]
+    rows = sorted(parametric["predictions"], key=lambda row: row["compute_flops"])
+    order = np.argsort((6 * n * d)[held])
+    assert [row["relative_error_pct"] for row in rows] == pytest.approx(errors[order], rel=1e-9)
+    assert parametric["mean_abs_error_pct"] == pytest.approx(np.mean(np.abs(errors)), rel=1e-9)
+    assert parametric["mean_signed_error_pct"] == pytest.approx(np.mean(errors), rel=1e-9)
+    assert parametric["max_abs_error_pct"] == pytest.approx(np.max(np.abs(errors)), rel=1e-9)
+    assert parametric["mean_abs_error_pct"] < 5  # Approach 3 extrapolates 13x in compute to within a few percent
+    # A preset is scored as it stands: its own constants, not fitted.
+    preset = scores[("compute > 1.00e21 FLOPs", "chinchilla-2022")]
+    law = PRESETS["chinchilla-2022"]
+    errors = 100 * (law.loss(n[held], d[held]) - loss[held]) / loss[held]
+    assert preset["constants"] == {} and preset["mean_abs_error_pct"] == pytest.approx(np.mean(np.abs(errors)))
+    # isoflop: the frontier's L_opt at each held-out budget against that budget's own minimum.
+    isoflop = scores[("compute > 1.00e21 FLOPs", "isoflop")]
+    for row in isoflop["predictions"]:
+        k = isoflop["constants"]
+        assert row["predicted_loss_nats"] == pytest.approx(k["E"] + k["A"] * row["compute_flops"] ** -k["gamma"])
+
+
+def test_the_other_splits(cli: Cli) -> None:
+    n, d, _ = _observed()
+    by_size = _scores(cli, "--holdout-params-above", "10B")
+    (score,) = by_size.values()
+    assert score["split"] == "N > 10.0B" and score["n_held_out"] == int((n > 1e10).sum())
+    (top,) = _scores(cli, "--holdout-top", "20").values()
+    assert top["n_held_out"] == 20 and top["max_held_out_flops"] == pytest.approx((6 * n * d).max())
+    rolling = _scores(cli, "--rolling")
+    assert [split for split, _ in rolling] == [f"1e{k} < compute <= 1e{k + 1} FLOPs" for k in (19, 20, 21, 22)]
+    for (split, _), score in rolling.items():
+        low = float(split.split(" < ")[0])
+        assert score["max_train_flops"] <= low < score["max_held_out_flops"] <= 10 * low
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"),
+        (("--holdout-above", "1e21", "--rolling"), "give one of"),
+        (("--holdout-top", "0"), "--holdout-top: must be from 1 to 244"),
+        (("--holdout-above", "1e30"), "leaves no runs to hold out"),
+        (("--holdout-above", "-1"), "--holdout-above: must be positive"),
+        (("--holdout-above", "1e21", "--law", "epoch-2025"), "did you mean 'epoch-2024'"),
+    ],
+)
+def test_bad_backtests_are_refused_in_one_line(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    assert message in cli.error("backtest", RUNS, *args)
