@@ -68,6 +68,81 @@ class LawOptimum:
         return self.law.optimum(compute_flops)
 
 
+@dataclass(frozen=True)
+class PublishedFrontier:
+    """A lab's published compute-optimal frontier, as an allocator: it chooses N and D for a budget. The papers
+    print no loss law beside it, so the plan's loss law (--law) predicts the loss of what it chooses.
+
+    D_opt = k_D·C^b tokens. N follows from C = 6·N·D, or (DeepSeek's convention) from M_opt = k_M·C^a, the
+    non-embedding FLOPs per token, with C = M·D: N is the size whose blueprint shape (blueprint.py's default
+    llama-style shape) has that M by the blueprint's own count, so 6·N·D is not exactly C there.
+    """
+
+    method: str
+    source: str
+    convention: str
+    k_d: float
+    b: float
+    k_m: float | None = None
+    a: float | None = None
+
+    @property
+    def description(self) -> str:
+        return f"{self.method} frontier: {self.convention} ({self.source})"
+
+    def allocate(self, compute_flops: Num) -> tuple[Num, Num]:
+        import numpy as np
+
+        n_tokens: Num = self.k_d * compute_flops**self.b
+        if self.k_m is None or self.a is None:
+            n_params: Num = compute_flops / (FLOPS_PER_PARAM_TOKEN * n_tokens)
+            return n_params, n_tokens
+        from .blueprint import params_for_flops_per_token
+
+        per_token = self.k_m * np.asarray(compute_flops, dtype=float) ** self.a
+        sizes = np.array([params_for_flops_per_token(float(m)) for m in per_token.ravel()]).reshape(per_token.shape)
+        return (sizes if sizes.ndim else float(sizes)), n_tokens  # type: ignore[return-value]
+
+    def compute_for(self, kind: str, value: float) -> float:
+        """The budget at which the frontier chooses `value` parameters (kind "params") or tokens, in closed form."""
+        if kind == "tokens":
+            return float((value / self.k_d) ** (1 / self.b))
+        if self.k_m is None or self.a is None:  # N = C / (6·k_D·C^b), so C^(1-b) = 6·k_D·N
+            return float((FLOPS_PER_PARAM_TOKEN * self.k_d * value) ** (1 / (1 - self.b)))
+        from .blueprint import flops_per_token_for_params
+
+        return float((flops_per_token_for_params(value) / self.k_m) ** (1 / self.a))
+
+
+#: Published frontiers, each as its paper prints it (see PublishedFrontier).
+FRONTIERS: dict[str, PublishedFrontier] = {
+    # Dubey et al. 2024, "The Llama 3 Herd of Models", sec. 3.2.1: N*(C) = A·C^alpha training tokens with
+    # (alpha, A) = (0.53, 0.29). Their headline, 402B parameters on 16.55T tokens at 3.8e25 FLOPs, is not what these
+    # printed (rounded) constants give: at 3.8e25 they give about 10.5T tokens and, by C = 6·N·D, about 605B.
+    "llama3-2024": PublishedFrontier(
+        method="llama3-2024",
+        source="Dubey et al. 2024, 'The Llama 3 Herd of Models', sec. 3.2.1",
+        convention="D_opt = 0.29·C^0.53 tokens as printed, N = C/(6·D); the paper's own 402B on 16.55T at 3.8e25"
+        " FLOPs is not reproduced by the printed rounding (it gives about 605B on 10.5T)",
+        k_d=0.29,
+        b=0.53,
+    ),
+    # Bi et al. 2024, "DeepSeek LLM: Scaling Open-Source Language Models with Longtermism", eq. 4:
+    # M_opt = M_base·C^a and D_opt = D_base·C^b with M_base = 0.1715, a = 0.5243, D_base = 5.8316, b = 0.4757, where
+    # M is non-embedding FLOPs per token (their eq. 2: 72·n_layer·d_model² + 12·n_layer·d_model·l_seq) and C = M·D.
+    "deepseek-llm-2024": PublishedFrontier(
+        method="deepseek-llm-2024",
+        source="Bi et al. 2024, 'DeepSeek LLM', eq. 4",
+        convention="M_opt = 0.1715·C^0.5243 non-embedding FLOPs/token and D_opt = 5.8316·C^0.4757 with C = M·D;"
+        " N is the size whose blueprint shape has M = M_opt",
+        k_d=5.8316,
+        b=0.4757,
+        k_m=0.1715,
+        a=0.5243,
+    ),
+}
+
+
 #: Compute the inverse solver searches over, in FLOPs: far past any budget, still far from float overflow.
 SOLVER_RANGE_FLOPS = (1.0, 1e60)
 
@@ -122,6 +197,8 @@ def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[fl
     if isinstance(allocator, TokensPerParamRule):
         ratio = allocator.tokens_per_param
         other = value * ratio if given == 0 else value / ratio
+    elif isinstance(allocator, PublishedFrontier):
+        other = float(allocator.allocate(allocator.compute_for(kind, value))[1 - given])
     else:
         compute = (compute_for_params if given == 0 else compute_for_tokens)(allocator, value)
         if compute is None:

@@ -7,6 +7,7 @@ caller can say which flag or config key is wrong.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -445,6 +446,34 @@ class Blueprint:
         if self.target_params is None:
             return None
         return 100.0 * (self.counts.params_active / self.target_params - 1.0)
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of its inputs, and each call is a few shape searches
+def params_for_flops_per_token(flops_per_token: float, template: Shape | None = None) -> float:
+    """The parameters of the default shape (or the template's) whose DeepSeek M (non-embedding FLOPs per token, as
+    count() gives it) is `flops_per_token`: M grows about as 6·N, so N ← N·(M_target/M(N)) settles in a few steps
+    (the shape search rounds widths to 128, so it stops when a step no longer changes the shape)."""
+    shape_template = template or Shape(n_layers=1, d_model=128, n_heads=1, d_ff=default_d_ff(128, "swiglu"))
+    n_params = flops_per_token / 6.0
+    counts = count(shape_for_params(n_params, shape_template))
+    for _ in range(MAX_SIZE_STEPS):
+        previous = counts
+        n_params *= flops_per_token / counts.flops_per_token_deepseek
+        n_params = min(max(n_params, 1e3), MAX_SHAPE_PARAMS)
+        counts = count(shape_for_params(n_params, shape_template))
+        if counts == previous or abs(counts.flops_per_token_deepseek / flops_per_token - 1) < 1e-3:
+            break
+    return float(counts.params_total)
+
+
+def flops_per_token_for_params(n_params: float, template: Shape | None = None) -> float:
+    """DeepSeek's M (non-embedding FLOPs per token) of the default shape (or the template's) near n_params."""
+    shape_template = template or Shape(n_layers=1, d_model=128, n_heads=1, d_ff=default_d_ff(128, "swiglu"))
+    return float(count(shape_for_params(n_params, shape_template)).flops_per_token_deepseek)
+
+
+#: Steps of params_for_flops_per_token's fixed-point search (it settles in 3 to 6).
+MAX_SIZE_STEPS = 12
 
 
 def make_blueprint(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-#: How N and D are chosen: the D = r·N rule, or the law's own compute optimum.
-Method = Literal["tokens-per-param", "law"]
+#: How N and D are chosen: the D = r·N rule, the law's own compute optimum, or a lab's published frontier
+#: (allocate.FRONTIERS; the loss is then the law's prediction for what it chooses).
+Method = Literal["tokens-per-param", "law", "llama3-2024", "deepseek-llm-2024"]
 METHODS: tuple[str, ...] = get_args(Method)
 
 #: What an inference-aware plan minimises over the model's life.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .allocate import (
+    FRONTIERS,
     SOLVER_RANGE_FLOPS,
     Allocator,
     LawOptimum,
@@ -384,6 +385,13 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
             )
             continue
         candidates.append(replace(request, allocator=LawOptimum(law), law=law, run=None))
+    # Published frontiers allocate; the plan's own law predicts the loss of what they choose. A loss target along
+    # DeepSeek's would convert M to parameters by a shape search at every step of the search: left out, and said.
+    for frontier in FRONTIERS.values():
+        if request.given == "loss" and frontier.k_m is not None:
+            notes.append(f"{frontier.method} left out: a loss target along its frontier is not supported")
+            continue
+        candidates.append(replace(request, allocator=frontier, run=None))
     if isinstance(request.law, DataConstrainedLaw):
         kept = {law.name for law in laws_to_compare(request)}
         notes += [

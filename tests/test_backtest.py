@@ -60,6 +60,7 @@ def test_holding_out_above_1e21_scores_each_held_out_run(cli: Cli) -> None:
         assert row["predicted_loss_nats"] == pytest.approx(k["E"] + k["A"] * row["compute_flops"] ** -k["gamma"])
 
 
+@pytest.mark.slow  # six full-grid fits
 def test_the_other_splits(cli: Cli) -> None:
     n, d, _ = _observed()
     by_size = _scores(cli, "--holdout-params-above", "10B")

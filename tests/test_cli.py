@@ -145,6 +145,8 @@ def test_compare_laws_lists_the_rule_and_every_preset(cli: Cli) -> None:
         ("law", "chinchilla-2022-unrounded"),
         ("law", "kaplan-2020"),
         ("law", "datablations-2023"),
+        ("llama3-2024", "epoch-2024"),  # a published frontier allocates; the plan's law predicts
+        ("deepseek-llm-2024", "epoch-2024"),
     }
     for (method, law), row in rows.items():
         assert row["compute_flops"] == 1e24 and row["role"] == "compare"
@@ -171,7 +173,7 @@ def test_csv_has_the_same_fields_as_json(cli: Cli) -> None:
         elif value is None:
             assert rows[0][key] == ""
     compared = cli.csv("budget", "--flops", "1e24", "--compare-laws")
-    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 6
+    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 8
 
 
 def test_table_humanises_and_shows_the_formulas(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

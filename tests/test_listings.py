@@ -13,7 +13,8 @@ from .conftest import Cli
 def test_laws_json_carries_every_published_constant(cli: Cli) -> None:
     listing = cli.json("laws")
     laws = {law["name"]: law for law in listing["laws"]}
-    assert list(laws) == list(PRESETS)
+    assert list(laws) == [*PRESETS, "llama3-2024", "deepseek-llm-2024"]  # the published frontiers after the laws
+    assert laws["llama3-2024"]["irreducible_loss_nats"] is None and "no loss law" in laws["llama3-2024"]["predicts"]
     # Besiroglu et al. 2024; Hoffmann et al. 2022 eq. 10; Kaplan et al. 2020 Tables 2 and 6.
     epoch = laws["epoch-2024"]
     assert (epoch["E"], epoch["A"], epoch["B"], epoch["alpha"], epoch["beta"]) == (

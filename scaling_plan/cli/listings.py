@@ -39,14 +39,17 @@ def schema(
 def laws(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:
-    """List the loss-law presets with every constant and its source."""
+    """List the loss-law presets with every constant and its source, and the published frontiers (allocation only)."""
+    from ..allocate import FRONTIERS
     from ..laws import optimal_tokens_per_param
-    from ..output.records import law_record
+    from ..output.records import frontier_record, law_record
     from ..output.reports import emit_listing
 
     records = [law_record(law, optimal_tokens_per_param(law, 1e24)) for law in PRESETS.values()]
-    keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "source")
-    emit_listing("Loss-law presets (--law)", "laws", records, keys, output_format, sys.stdout)
+    records += [frontier_record(frontier) for frontier in FRONTIERS.values()]
+    keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "predicts", "source")
+    emit_listing("Loss-law presets (--law) and published frontiers (--method)", "laws", records, keys, output_format,
+                 sys.stdout)  # fmt: skip
 
 
 @command((("The presets and their peaks", "scaling-plan gpus"), ("As CSV", "scaling-plan gpus -f csv")))

@@ -67,8 +67,9 @@ FIELDS: tuple[Field, ...] = (
     _f("price_per_gpu_hour", "--price-per-gpu-hour", "hardware", Q,
        "US dollars per GPU-hour (no default: prices vary too much).", "US dollars per GPU-hour", money=True, metavar="USD"),
     _f("method", "--method", "allocation", Method,
-       "How N and D are chosen: tokens-per-param (D = r·N) or law (the law's own optimum); default"
-       " tokens-per-param.", "how N and D are chosen", metavar="RULE"),
+       "How N and D are chosen: tokens-per-param (D = r·N), law (the law's own optimum), or a published"
+       " frontier, llama3-2024 or deepseek-llm-2024 (loss from --law); default tokens-per-param.",
+       "how N and D are chosen", metavar="RULE"),
     _f("tokens_per_param", "--tokens-per-param", "allocation", Q,
        "r in D = r·N for the tokens-per-param rule (default 20).", "r in D = r·N for the tokens-per-param rule", metavar="RATIO"),
     _f("law", "--law", "allocation", "text",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ..allocate import TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
+from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu, gpu_problem
 from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
@@ -119,10 +119,19 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         )
     tokens_per_param = sourced_number(values, "tokens_per_param")
     allocator: Allocator
+    if method != "tokens-per-param" and tokens_per_param is not None:
+        warnings.append(f"{values['tokens_per_param'].where} is unused with --method {method}")
     if method == "law":
-        if tokens_per_param is not None:
-            warnings.append(f"{values['tokens_per_param'].where} is unused with --method law")
         allocator = LawOptimum(law)
+    elif method in FRONTIERS:
+        allocator = FRONTIERS[method]
+        if given == "loss" and allocator.k_m is not None:
+            # Each step of the search along this frontier converts M to parameters through a blueprint shape search.
+            raise UsageError(
+                given_where,
+                f"a loss target along {method}'s frontier is not supported (its N comes from a shape search for each"
+                " budget tried); give --flops, --params or --tokens",
+            )
     else:
         allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
     inference = _inference(values, hardware, law, warnings)

@@ -58,6 +58,7 @@ LABELS: dict[str, str] = {
     "price_usd_per_gpu_hour": "Price (USD/GPU-hour)",
     "name": "Name",
     "formula": "Formula",
+    "predicts": "Predicts",
     "source": "Source",
     "optimal_tokens_per_param_at_1e24_flops": "Optimal tokens/param at 1e24",
     "peak_flops_per_second": "Peak dense BF16 FLOP/s",
@@ -273,7 +274,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model", "split"})
 
 
-TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset", "left_out"}
+TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset", "left_out", "predicts"}
 
 
 def field_of(key: str) -> str:

@@ -15,6 +15,7 @@ from ..units import format_number
 from .fields import humanise, label
 
 if TYPE_CHECKING:
+    from ..allocate import PublishedFrontier
     from ..backtest import Score
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
@@ -373,9 +374,27 @@ def law_record(law: Law, optimal_tokens_per_param_at_1e24_flops: float) -> Recor
             "loss_dataset": law.dataset,
             "formula": law.formula,
             "source": law.source,
+            "predicts": f"loss L(N, D) and its own optimum (--law {law.name})",
         }
     )
     return record
+
+
+def frontier_record(frontier: PublishedFrontier) -> Record:
+    """A published frontier in the laws listing: it allocates, and predicts no loss."""
+    n_params, n_tokens = frontier.allocate(1e24)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": frontier.method,
+        **{constant: None for constant in LAW_CONSTANTS},
+        "irreducible_loss_nats": None,
+        "optimal_tokens_per_param_at_1e24_flops": float(n_tokens / n_params),
+        "n_params_kind": "total",
+        "loss_dataset": None,
+        "formula": frontier.convention,
+        "source": frontier.source,
+        "predicts": f"N and D only, no loss law (--method {frontier.method}; the loss comes from --law)",
+    }
 
 
 def gpu_record(gpu: Gpu) -> Record:

@@ -237,12 +237,13 @@ class LawRecord(_Record):
     frontier_n_exponent: float | None
     rd_star: float | None = Field(description="R_D* of a law fitted with repeated data (Muennighoff et al. 2023)")
     rn_star: float | None = Field(description="R_N* of a law fitted with repeated data (Muennighoff et al. 2023)")
-    irreducible_loss_nats: float
+    irreducible_loss_nats: float | None = Field(description="null for a published frontier: it has no loss law")
     optimal_tokens_per_param_at_1e24_flops: float
     n_params_kind: str
-    loss_dataset: str
+    loss_dataset: str | None
     formula: str
     source: str
+    predicts: str = Field(description="what it can be used for: a loss law (--law), or an allocation only (--method)")
 
 
 class LawsOutput(_Record):
