@@ -280,7 +280,9 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
             title = "Intended run against compute-optimal at the same compute"
             print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)
         if compared is not None:
-            notes = ["Each optimum row predicts loss with its own law; the rule row with the plan's law."]
+            notes = [
+                "Each law row predicts loss with its own law; the rule and published-frontier rows with the plan's law."
+            ]
             keys = list(COMPARE_KEYS)
             datasets = list(dict.fromkeys(str(row["loss_dataset"]) for row in compare_records))
             rows = compare_records
