@@ -145,6 +145,8 @@ def score_parametric(split: Split, runs: Runs) -> Score:
     fit, _ = fit_law(train)
     if not fit.finite:
         return Score(*base, (), {}, "no law fits the training runs (the fit runs away to infinite constants)")
+    if not all(value > 0 for value in fit.constants):
+        return Score(*base, (), {}, fit.problem or "the best fit is degenerate (a constant is not positive)")
     law = ParametricLaw("backtest", fit.E, fit.A, fit.B, fit.alpha, fit.beta, source="backtest fit")
     constants = dict(zip(("E", "A", "B", "alpha", "beta"), fit.constants, strict=True))
     return Score(*base, _predictions(law, held), constants, fit.problem)

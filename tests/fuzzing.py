@@ -52,6 +52,9 @@ WILD = re.compile(r"nan|inf|e\+?\d{3}", re.IGNORECASE)
 #: Exit codes each command may return (cli/app.py's docstring): 1 only for a failed check or an unconverged fit.
 EXIT_CODES = {"check": {0, 1, 2}, "fit": {0, 1, 2}}
 FORMATS = ("json", "jsonl", "csv", "table", "markdown")
+#: Commands that report every config they can read and exit 2 for the ones they cannot (a pull request's report
+#: must still show the good configs when one is broken).
+REPORTS_EVERY_CONFIG = ("check", "compare")
 
 
 @dataclass
@@ -99,8 +102,8 @@ def check_outcome(case: Case, code: int, stdout: str, stderr: str, extra_inputs:
         assert line.startswith(("scaling-plan: error: ", "scaling-plan: warning: ", "scaling-plan: wrote: ")), context
     if code == 0:
         assert not errors, context
-    elif case.command == "check" and code == 2:
-        assert errors, context  # one line per config that could not be checked
+    elif case.command in REPORTS_EVERY_CONFIG and code == 2:
+        assert errors, context  # one line per config that could not be checked or compared
     else:
         assert len(errors) == 1, context
     if code != 0:
@@ -143,9 +146,9 @@ def _check_format(case: Case, code: int, stdout: str, context: str) -> None:
     chosen = case.output_format
     if not stdout.strip() or code not in (0, 1, 2):
         return
-    if code == 2 and case.command != "check":
-        assert stdout == "", context  # bad input writes nothing on stdout (check reports every config, then exits 2)
-        return
+    if code == 2 and case.command not in REPORTS_EVERY_CONFIG:
+        assert stdout == "", context  # bad input writes nothing on stdout (check and compare report the configs they
+        return  # could read, then exit 2)
     if chosen == "json":
         json.loads(stdout, parse_constant=_reject_constant)
     elif chosen == "jsonl" and case.command == "sweep":

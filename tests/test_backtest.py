@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,3 +89,16 @@ def test_the_other_splits(cli: Cli) -> None:
 )
 def test_bad_backtests_are_refused_in_one_line(cli: Cli, args: tuple[str, ...], message: str) -> None:
     assert message in cli.error("backtest", RUNS, *args)
+
+
+def test_a_degenerate_fit_is_said_and_scores_nothing(cli: Cli, tmp_path: Path) -> None:
+    """Tokens read from the parameters column: the best fit has a negative exponent, so it predicts nothing."""
+    from .fuzzing import chinchilla_runs
+
+    runs = tmp_path / "runs.csv"
+    runs.write_text(chinchilla_runs(12, 1))
+    result = cli.run("backtest", str(runs), "--holdout-top", "2", "--tokens-col", "n_params", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (score,) = json.loads(result.stdout)["scores"]
+    assert score["predictions"] == [] and score["mean_abs_error_pct"] is None and "degenerate" in score["note"]
+    assert "the 2 largest by compute, parametric: the best fit is degenerate" in result.stderr

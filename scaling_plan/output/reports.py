@@ -229,7 +229,7 @@ def emit_backtest(records: Sequence[Record], runs_file: str, output_format: str,
     def table(out: IO[str]) -> None:
         title = f"Backtest of {runs_file}: fitted on the smaller runs, scored on the held-out larger ones"
         print_rows(title, records, BACKTEST_KEYS, [] if len(splits) == 1 else notes, out, labels)
-        if len(splits) == 1:
+        if len(splits) == 1 and predictions:
             print_rows("Held-out predictions", predictions, PREDICTION_KEYS[1:], notes, out, labels)
 
     document = {"schema_version": SCHEMA_VERSION, "runs_file": runs_file, "scores": list(records)}
