@@ -94,7 +94,7 @@ def splits(
 ) -> list[Split]:
     """The train/held-out splits asked for (exactly one way)."""
     compute, n_params = runs.compute_flops, runs.n_params
-    if sum(x is not None and x is not False for x in (above_flops, params_above, top, rolling or None)) != 1:
+    if sum(x is not None for x in (above_flops, params_above, top)) + rolling != 1:
         raise UsageError(
             "--holdout-above", "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"
         )
