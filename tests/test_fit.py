@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from scaling_plan.fitting import Runs, bootstrap_fit, fit_law
+from scaling_plan.fitting import HUBER_DELTA_DEFAULT, INITIAL_GRID, Runs, _minimise, _Objective, bootstrap_fit, fit_law
 from scaling_plan.output.files import write_atomically
 
 from .conftest import CONFIGS, ROOT, Cli
@@ -80,6 +80,17 @@ def test_runs_with_one_percent_noise_give_the_constants_within_stated_tolerances
     true_exponent = TRUE["beta"] / (TRUE["alpha"] + TRUE["beta"])
     assert intervals["frontier_exponent"][0] <= true_exponent <= intervals["frontier_exponent"][1]
     assert boot.n_converged == 300 and boot.samples.shape == (300, 5)
+
+
+@pytest.mark.parametrize("noise", [0.005, 0.01])
+def test_starts_that_meet_and_go_on_as_one_find_the_optimum_each_start_finds_alone(noise: float) -> None:
+    runs = synthetic_runs(noise)
+    merged, _ = fit_law(runs)
+    _, alone, _, _ = _minimise(_Objective(runs, HUBER_DELTA_DEFAULT), INITIAL_GRID)  # no merging
+    best = float(np.min(alone[np.isfinite(alone)]))
+    assert merged.objective == pytest.approx(best, rel=1e-9, abs=1e-15)
+    reached_alone = int(np.sum(alone <= best * (1 + 1e-5)))  # as the fit counts them
+    assert merged.n_starts_at_best == pytest.approx(reached_alone, rel=0.15)
 
 
 def test_bootstrap_is_reproducible_with_a_seed() -> None:
