@@ -452,18 +452,22 @@ class Blueprint:
 def params_for_flops_per_token(flops_per_token: float, template: Shape | None = None) -> float:
     """The parameters of the default shape (or the template's) whose DeepSeek M (non-embedding FLOPs per token, as
     count() gives it) is `flops_per_token`: M grows about as 6·N, so N ← N·(M_target/M(N)) settles in a few steps
-    (the shape search rounds widths to 128, so it stops when a step no longer changes the shape)."""
+    (the shape search rounds widths to 128, so it stops when a step comes back to a shape it has seen)."""
     shape_template = template or Shape(n_layers=1, d_model=128, n_heads=1, d_ff=default_d_ff(128, "swiglu"))
     n_params = flops_per_token / 6.0
     counts = count(shape_for_params(n_params, shape_template))
+    seen = [counts]
     for _ in range(MAX_SIZE_STEPS):
-        previous = counts
+        if abs(counts.flops_per_token_deepseek / flops_per_token - 1) < 1e-3:
+            break
         n_params *= flops_per_token / counts.flops_per_token_deepseek
         n_params = min(max(n_params, 1e3), MAX_SHAPE_PARAMS)
         counts = count(shape_for_params(n_params, shape_template))
-        if counts == previous or abs(counts.flops_per_token_deepseek / flops_per_token - 1) < 1e-3:
+        if counts in seen:  # the rounding of widths sends it back and forth between shapes: take the nearest
             break
-    return float(counts.params_total)
+        seen.append(counts)
+    nearest = min(seen, key=lambda c: abs(c.flops_per_token_deepseek / flops_per_token - 1))
+    return float(nearest.params_total)
 
 
 def flops_per_token_for_params(n_params: float, template: Shape | None = None) -> float:
