@@ -102,3 +102,23 @@ def test_a_degenerate_fit_is_said_and_scores_nothing(cli: Cli, tmp_path: Path) -
     (score,) = json.loads(result.stdout)["scores"]
     assert score["predictions"] == [] and score["mean_abs_error_pct"] is None and "degenerate" in score["note"]
     assert "the 2 largest by compute, parametric: the best fit is degenerate" in result.stderr
+
+
+def test_plot_draws_the_backtest_and_a_bad_path_is_refused_before_any_fit(cli: Cli, tmp_path: Path) -> None:
+    from .test_fit import png_size
+
+    png = tmp_path / "backtest.png"
+    result = cli.run("backtest", RUNS, "--holdout-above", "1e21", "--approach", "both", "--plot", str(png))
+    assert result.exit_code == 0, result.stderr
+    assert png_size(png) == (1560, 600)  # two 6.5 x 5 inch panels at 120 dpi
+    assert f"wrote: {png} (PNG figure of the backtest)" in result.stderr
+    svg = tmp_path / "backtest.svg"
+    assert cli.run("backtest", RUNS, "--rolling", "--plot", str(svg), "-f", "json").exit_code == 0
+    assert svg.read_text().lstrip().startswith("<?xml") and "relative error (%)" in svg.read_text()
+    for path, message in (
+        (tmp_path / "backtest.pdf", "--plot: write a .png or .svg file, not '.pdf'"),
+        (tmp_path / "missing" / "b.png", "--plot: cannot write in"),
+    ):
+        refused = cli.run("backtest", RUNS, "--holdout-above", "1e21", "--plot", str(path))
+        assert refused.exit_code == 2 and message in refused.stderr and refused.stdout == ""
+        assert not path.exists()

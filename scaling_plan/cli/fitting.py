@@ -243,6 +243,8 @@ def _fit_isoflop(
         ("Both approaches and a published law on the same held-out runs",
          "scaling-plan backtest runs.csv --holdout-top 20 --approach both --law epoch-2024"),
         ("Each decade of compute as the cutoff in turn", "scaling-plan backtest runs.csv --rolling -f csv"),
+        ("The same, drawn: predicted against observed, and the error against compute",
+         "scaling-plan backtest runs.csv --rolling --plot backtest.png"),
     )
 )  # fmt: skip
 def backtest(
@@ -291,6 +293,15 @@ def backtest(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
+    plot_path: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            help="Also draw predicted against observed loss, and the error against compute, to a .png or .svg "
+            "(the plot extra).",
+            metavar="PATH",
+        ),
+    ] = None,
     output_format: Annotated[OutputFormat, format_option()] = "table",
     quiet: QuietOption = False,
 ) -> None:
@@ -314,6 +325,8 @@ def backtest(
         None if holdout_params_above is None else positive_number(holdout_params_above, "--holdout-params-above")
     )
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
+    extension = None if plot_path is None else _image_path(plot_path, "--plot")
+    drawing = None if plot_path is None else _plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
     warn_all(table.warnings())
@@ -326,6 +339,31 @@ def backtest(
             warn(f"{score.split}, {score.method}: {score.note}")
     with without_notes(quiet):
         emit_backtest([score_record(score) for score in scores], table.label, output_format, sys.stdout)
+    if drawing is not None and plot_path is not None:
+        drawing.plot_backtest(scores, plot_path)
+        wrote(plot_path, f"{'SVG' if extension == '.svg' else 'PNG'} figure of the backtest")
+
+
+def _image_path(path: str, where: str) -> str:
+    """The extension of an image to write (.png or .svg), refused before any work when it cannot be written."""
+    from ..output.files import check_writable
+
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in (".png", ".svg"):
+        raise UsageError(where, f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
+    check_writable(path, where)
+    return extension
+
+
+def _plotting() -> Any:
+    """The drawing module, or one clear line when the plot extra is not installed."""
+    try:
+        from ..output import plot as drawing
+    except ImportError as error:
+        if error.name != "matplotlib":
+            raise
+        raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
+    return drawing
 
 
 @command(
@@ -447,12 +485,8 @@ def plot(
     """
     from ..inputs.request import resolve_law
     from ..inputs.values import Sourced
-    from ..output.files import check_writable
 
-    extension = os.path.splitext(output)[1].lower()
-    if extension not in (".png", ".svg"):
-        raise UsageError("--output", f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
-    check_writable(output, "--output")
+    extension = _image_path(output, "--output")
     from ..errors import unknown_name
     from ..laws import ParametricLaw, find_law
 
@@ -473,11 +507,5 @@ def plot(
         table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete)
         warn_all(table.warnings())
         selected = select_runs(table).runs
-    try:
-        from ..output.plot import plot_law
-    except ImportError as error:
-        if error.name != "matplotlib":
-            raise
-        raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
-    plot_law(chosen, selected, others, output)
+    _plotting().plot_law(chosen, selected, others, output)
     wrote(output, f"{'SVG' if extension == '.svg' else 'PNG'} figure of {chosen.name}")

@@ -1,7 +1,13 @@
-"""Pictures of a fitted law (matplotlib, the optional `plot` extra; imported only by `scaling-plan plot`).
+"""Pictures (matplotlib, the optional `plot` extra; imported only by the commands that draw).
 
-(a) the runs' loss against compute, coloured by model size, with the law's loss curve for each size and its
-    compute-optimal frontier; (b) the frontier N_opt(C) and D_opt(C) with the bootstrap band and chosen presets.
+A fitted law (`scaling-plan plot`): (a) the runs' loss against compute, coloured by model size, with the law's
+loss curve for each size and its compute-optimal frontier; (b) the frontier N_opt(C) and D_opt(C) with the
+bootstrap band and chosen presets.
+
+A backtest (`scaling-plan backtest --plot`): (a) predicted against observed loss for every held-out run, one marker
+per split and method, with the line where they agree; (b) the relative error against the held-out run's compute,
+with each split's largest training run marked, so that the error can be read against the reach of the
+extrapolation.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 
+from ..backtest import Score
 from ..fitting import Runs
 from ..laws import Law, ParametricLaw
 from .files import write_atomically
@@ -74,6 +81,44 @@ def plot_law(law: ParametricLaw, runs: Runs | None, presets: Sequence[Law], outp
     ax.set_title("(b) compute-optimal frontier")
     ax.legend(loc="upper left", fontsize="small")
 
+    try:
+        write_atomically(output, lambda temporary: figure.savefig(temporary, dpi=120))
+    finally:
+        plt.close(figure)
+
+
+def plot_backtest(scores: Sequence[Score], output: str) -> None:
+    """Draw the backtest's predictions (scores without predictions are left out) and write `output` whole."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (agree, reach) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
+    drawn = [score for score in scores if score.predictions]
+    observed_all = [p.loss_nats for score in drawn for p in score.predictions]
+    predicted_all = [p.predicted_loss_nats for score in drawn for p in score.predictions]
+    cutoffs = sorted({score.max_train_flops for score in drawn})
+    for i, score in enumerate(drawn):
+        style = {"marker": markers[i % len(markers)], "color": f"C{i % 10}", "label": f"{score.method}, {score.split}"}
+        observed = [p.loss_nats for p in score.predictions]
+        agree.scatter(observed, [p.predicted_loss_nats for p in score.predictions], s=18, **style)
+        reach.scatter(
+            [p.compute_flops for p in score.predictions],
+            [p.relative_error_pct for p in score.predictions],
+            s=18,
+            **style,
+        )
+    if observed_all:
+        low, high = min(observed_all + predicted_all), max(observed_all + predicted_all)
+        agree.plot([low, high], [low, high], color="black", lw=1, ls="--", label="predicted = observed")
+    for cutoff in cutoffs:
+        reach.axvline(cutoff, color="grey", lw=0.8, ls=":")
+    reach.axhline(0.0, color="black", lw=1)
+    agree.set(xlabel="observed loss (nats/token)", ylabel="predicted loss (nats/token)")
+    agree.set_title("(a) held-out runs: predicted against observed")
+    reach.set(xscale="log", xlabel="held-out run's compute C (FLOPs)", ylabel="relative error (%)")
+    reach.set_title("(b) error against compute (dotted: largest training run)")
+    agree.legend(loc="upper left", fontsize="small")
     try:
         write_atomically(output, lambda temporary: figure.savefig(temporary, dpi=120))
     finally:
