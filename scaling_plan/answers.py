@@ -5,7 +5,7 @@ objects and the warnings to show; each door shows them its own way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from .downstream import DownstreamFit
+    from .inputs.runs import RunsTable
     from .inputs.values import Sourced
     from .output.records import Entry
     from .plans import Plan
@@ -82,11 +84,15 @@ def config_paths(paths: Sequence[str], base_ref: str | None) -> list[str]:
 
 
 def compare_entries(
-    paths: Sequence[str], base_ref: str | None = None, loaded: Mapping[str, Mapping[str, Sourced]] | None = None
+    paths: Sequence[str],
+    base_ref: str | None = None,
+    loaded: Mapping[str, Mapping[str, Sourced]] | None = None,
+    extra: Mapping[str, Sourced] | None = None,
 ) -> tuple[list[Entry], list[int], list[str], list[UsageError]]:
     """Each config's plan (and, with base_ref, its version at that git ref before it), the index of each one's
     baseline, warnings, and errors: what compare() and `compare` compare. `loaded` holds configs already read, by
-    path. A config that cannot be read or planned is left out with its error, and the others are still compared.
+    path; `extra` values apply to every config (the downstream files to predict with). A config that cannot be read
+    or planned is left out with its error, and the others are still compared.
 
     With base_ref each entry says how the config changed: a config with a base version is "changed" or "unchanged"
     against it (the base version itself is "base"); one missing at the ref is "new", its own baseline; one missing
@@ -98,7 +104,7 @@ def compare_entries(
     from .inputs.request import build_request
     from .inputs.yaml_files import load_config as load
     from .output.records import Entry
-    from .plans import assessed, make_plan, warnings_for
+    from .plans import assessed, make_plan, predict_downstream, warnings_for
 
     entries: list[Entry] = []
     baselines: list[int] = []
@@ -106,11 +112,13 @@ def compare_entries(
     errors: list[UsageError] = []
 
     def entry(values: Mapping[str, Sourced], shown: str, change: str | None) -> tuple[Entry, list[str]]:
-        request, notes = build_request(values)
+        request, notes = build_request({**values, **(extra or {})})
         made = make_plan(request)
         name = values["name"].value if "name" in values else None
+        subject = assessed(made)
+        metrics = predict_downstream(request, subject.loss_nats)  # at the compared run's loss
         said = [note if note.startswith(shown) else f"{shown}: {note}" for note in notes + warnings_for(made)]
-        return Entry(shown, None if name is None else str(name), made, assessed(made), change), said
+        return Entry(shown, None if name is None else str(name), made, subject, change, metrics), said
 
     def versions(path: str) -> list[tuple[Entry, list[str]]]:
         """The config's entries: its base version (with base_ref) and itself, as far as each exists."""
@@ -145,3 +153,78 @@ def compare_entries(
             entries.append(made)
             warnings += said
     return entries, baselines, warnings, errors
+
+
+def downstream_fit_of(
+    runs: str,
+    metric: str,
+    form: str,
+    options: Mapping[str, object],
+    flag: Callable[[str], str],
+) -> tuple[RunsTable, DownstreamFit, str, str]:
+    """A metric fitted against loss, for fit_downstream() and `fit-downstream`: the runs read, the fit, its short
+    name and the dataset its loss is on. `options` hold chance, chance_margin, floor, ceiling, the runs' columns,
+    require_complete, bootstrap, seed, name and dataset as either door takes them; `flag` names an option in
+    messages as that door spells it."""
+    import re
+
+    import numpy as np
+
+    from .choices import DOWNSTREAM_FORMS
+    from .downstream import CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
+    from .inputs.runs import read_runs
+    from .inputs.values import finite_number, positive_number
+
+    def number(name: str, read: Callable[[object, str], float], default: float | None) -> float | None:
+        value = options.get(name)
+        return default if value is None else read(value, flag(name))
+
+    def column(name: str) -> str | None:
+        value = options.get(name)
+        return None if value is None else str(value)
+
+    if form not in DOWNSTREAM_FORMS:
+        raise UsageError(flag("form"), f"unknown form {form!r}; choose one of {', '.join(DOWNSTREAM_FORMS)}")
+    margin = number("chance_margin", positive_number, CHANCE_MARGIN_DEFAULT)
+    floor, ceiling = number("floor", finite_number, None), number("ceiling", finite_number, 1.0)
+    if form == "exponential" and (options.get("floor") is not None or options.get("ceiling") is not None):
+        raise UsageError(
+            flag("floor" if options.get("floor") is not None else "ceiling"), "applies to the sigmoid form only"
+        )
+    name = str(options.get("name") or re.sub(r"[^a-z0-9]+", "_", metric.lower()).strip("_") or "metric")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise UsageError(
+            flag("name"), f"use lower-case letters, digits and _ (it names the output fields), not {name!r}"
+        )
+    bootstrap, seed = options.get("bootstrap", 0), options.get("seed", 42)
+    if not (isinstance(bootstrap, int) and 0 <= bootstrap <= 100_000):
+        raise UsageError(flag("bootstrap"), f"must be a whole number from 0 to 100,000, got {bootstrap!r}")
+    if not isinstance(seed, int):
+        raise UsageError(flag("seed"), f"must be a whole number, got {seed!r}")
+    table = read_runs(
+        runs, column("params_col"), column("tokens_col"), column("flops_col"), column("loss_col"),
+        bool(options.get("require_complete")), None, (metric,),
+    )  # fmt: skip
+    assert table.metrics is not None and margin is not None and ceiling is not None
+    scores = table.metrics[table.columns["metric"]]
+    chance = number("chance", finite_number, known_chance(metric))
+    if chance is None:
+        raise UsageError(
+            flag("chance"), f"the chance level of {metric!r} is not known: give it (0.25 for four choices, 0.5 for two)"
+        )
+    if not -1 <= chance < 1:
+        raise UsageError(flag("chance"), f"must be from -1 to below 1, got {chance:g}")
+    below = [i for i, score in enumerate(scores) if score < 0]
+    if chance != 0 and below:  # only a score centred on chance goes below 0
+        score = scores[below[0]]
+        raise UsageError(
+            f"{table.label}:{table.lines[below[0]]}",
+            f"{table.columns['metric']}: {score:g} is below 0 (a score centred on chance, where 0 is chance, may go"
+            f" down to -1: give {flag('chance')} 0)",
+        )
+    fitted = fit_downstream(
+        MetricRuns(np.array(table.loss_nats), np.array(scores)), form, chance,  # type: ignore[arg-type]
+        f"{flag('metric')} {metric}", floor, ceiling, margin, bootstrap, seed,
+    )  # fmt: skip
+    dataset = str(options.get("dataset") or f"the data the runs in {table.label} were trained and evaluated on")
+    return table, fitted, name, dataset

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
+from .downstream import DownstreamMapping
 from .laws import KaplanLaw, ParametricLaw
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Options(TypedDict, total=False):
     sharding: str
     recompute: str
     micro_batch: Quantity
+    downstream: Sequence[str | os.PathLike[str] | DownstreamMapping]
 
 
 class Fields(Options, total=False):
@@ -353,6 +355,79 @@ def _fitted_law(
     )
 
 
+@dataclass(frozen=True)
+class FittedMapping(DownstreamMapping):
+    """A downstream metric fitted against loss (`fit-downstream`'s answer): a DownstreamMapping, so
+    plan(downstream=[fitted]) predicts the metric from a plan's loss, with the refits for its interval."""
+
+    record: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    fit_warnings: tuple[str, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.fit_warnings
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly `scaling-plan fit-downstream RUNS --metric ... --format json` for the same runs and options."""
+        return _as_json(self.record)
+
+
+def fit_downstream(
+    runs: str | os.PathLike[str],
+    *,
+    metric: str,
+    form: str = "exponential",
+    chance: Quantity | None = None,
+    chance_margin: Quantity | None = None,
+    floor: Quantity | None = None,
+    ceiling: Quantity | None = None,
+    params_col: str | None = None,
+    tokens_col: str | None = None,
+    flops_col: str | None = None,
+    loss_col: str | None = None,
+    require_complete: bool = False,
+    bootstrap: int = 0,
+    seed: int = 42,
+    interval: float = 90.0,
+    dataset: str | None = None,
+    name: str | None = None,
+) -> FittedMapping:
+    """Fit a downstream metric against loss, as `scaling-plan fit-downstream` (exponential, Gadre et al. 2024; or
+    sigmoid), with `bootstrap` refits for intervals. A metric at chance in nearly every run raises
+    ScalingPlanError, as the command exits 2 for it."""
+    from .answers import downstream_fit_of
+    from .errors import UsageError
+    from .output.lawfile import downstream_file_data
+    from .output.records import downstream_fit_record
+
+    if not 1 <= interval <= 99.9:
+        raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
+    options = {
+        "chance": chance, "chance_margin": chance_margin, "floor": floor, "ceiling": ceiling,
+        "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
+        "require_complete": require_complete, "bootstrap": bootstrap, "seed": seed, "name": name, "dataset": dataset,
+    }  # fmt: skip
+    table, fitted, short, measured_on = downstream_fit_of(os.fspath(runs), metric, form, options, lambda option: option)
+    level = interval / 100
+    data = downstream_file_data(table, short, fitted, level, measured_on, "")
+    return FittedMapping(
+        name=short,
+        metric=str(data["metric"]),
+        form=fitted.form,
+        constants=fitted.constants,
+        chance=fitted.chance,
+        floor=fitted.floor,
+        ceiling=fitted.ceiling,
+        loss_range_nats=fitted.loss_range_nats,
+        dataset=measured_on,
+        source=str(data["source"]),
+        samples=() if fitted.samples is None else tuple(tuple(float(v) for v in row) for row in fitted.samples),
+        interval_level=level,
+        record=downstream_fit_record(table, short, fitted, level, measured_on),
+        fit_warnings=tuple(table.warnings()),
+    )
+
+
 class CompareResult(NamedTuple):
     """Configs side by side (`compare`'s answer): a record per config with deltas against its baseline."""
 
@@ -370,15 +445,22 @@ class CompareResult(NamedTuple):
         return _as_json({"schema_version": SCHEMA_VERSION, "configs": compare_records(self.entries, self.baselines)})
 
 
-def compare(configs: Sequence[str | os.PathLike[str] | Config], *, base_ref: str | None = None) -> CompareResult:
+def compare(
+    configs: Sequence[str | os.PathLike[str] | Config],
+    *,
+    base_ref: str | None = None,
+    downstream: Sequence[str | os.PathLike[str] | DownstreamMapping] = (),
+) -> CompareResult:
     """Configs side by side, deltas against the first (or, with base_ref, each against its version at that git ref),
-    as `scaling-plan compare`."""
+    as `scaling-plan compare`; with `downstream` mappings, each metric predicted at each config's loss."""
     from .answers import compare_entries
     from .errors import UsageError
+    from .inputs.values import Sourced
 
     paths = [config.path if isinstance(config, Config) else os.fspath(config) for config in configs]
     loaded = {config.path: config.values for config in configs if isinstance(config, Config)}
-    entries, baselines, warnings, errors = compare_entries(paths, base_ref, loaded)
+    extra = {"downstream": Sourced(tuple(downstream), "downstream")} if downstream else None
+    entries, baselines, warnings, errors = compare_entries(paths, base_ref, loaded, extra)
     if errors:
         raise errors[0]
     if len(entries) < 2:

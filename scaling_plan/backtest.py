@@ -8,13 +8,18 @@ fitted on the rest and scored on the held-out runs:
 - a published law (a preset), which is not fitted: it predicts every held-out run as it stands.
 The rolling backtest takes each power of ten of compute as the cutoff in turn, trains on every run below it (an
 expanding window) and holds out the decade above it.
+
+A downstream mapping (downstream.py) is backtested the same way: its form is refitted to the training runs' loss and
+metric, then predicts each held-out run's metric twice, from the run's observed loss (the second step alone) and from
+the loss each fitted way of predicting gave it (both steps, as a plan would).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +28,9 @@ from .fitting import MIN_RUNS, Runs, fit_law
 from .isoflop import fit_isoflop, group_budgets, isoflop_profile
 from .laws import Law
 from .units import format_count, format_scientific
+
+if TYPE_CHECKING:
+    from .downstream import DownstreamMapping
 
 
 @dataclass(frozen=True)
@@ -208,3 +216,89 @@ def backtest(
                 scores.append(score_isoflop(split, runs, budget_array, rtol))
         scores += [score_law(split, runs, law) for law in laws]
     return scores
+
+
+@dataclass(frozen=True)
+class MetricPredictionRow:
+    """One held-out run's metric and what the refitted mapping predicted for it, from `from_loss_nats`."""
+
+    n_params: float
+    n_tokens: float
+    compute_flops: float
+    loss_nats: float  # the run's observed loss
+    from_loss_nats: float  # the loss the metric was predicted from: the observed one, or a fit's prediction of it
+    metric: float
+    predicted_metric: float
+
+    @property
+    def error(self) -> float:
+        """Predicted minus observed, in the metric's own units (points of accuracy, not percent of it)."""
+        return self.predicted_metric - self.metric
+
+
+@dataclass(frozen=True)
+class DownstreamScore:
+    """How a downstream mapping, refitted on one split's training runs, predicted the held-out runs' metric."""
+
+    split: str
+    name: str  # the mapping's short name
+    metric: str  # its column
+    loss_from: str  # "observed" (the run's loss), or the method whose predicted loss it started from
+    n_train: int
+    n_held_out: int
+    predictions: tuple[MetricPredictionRow, ...]
+    constants: dict[str, float]
+    note: str | None = None
+
+    def _errors(self) -> list[float]:
+        return [p.error for p in self.predictions]
+
+    @property
+    def mean_abs_error(self) -> float | None:
+        return float(np.mean(np.abs(self._errors()))) if self.predictions else None
+
+    @property
+    def mean_signed_error(self) -> float | None:
+        return float(np.mean(self._errors())) if self.predictions else None
+
+    @property
+    def max_abs_error(self) -> float | None:
+        return float(np.max(np.abs(self._errors()))) if self.predictions else None
+
+
+def score_downstream(
+    split: Split, runs: Runs, metric: np.ndarray, mapping: DownstreamMapping, scores: Sequence[Score]
+) -> list[DownstreamScore]:
+    """The mapping's form refitted on the split's training runs, scored on its held-out runs from their observed
+    loss and from each run-by-run loss prediction among `scores` (the isoflop frontier predicts budgets' minima,
+    not runs, and is left out)."""
+    from .downstream import CONSTANT_NAMES, MetricRuns, fit_downstream
+
+    held = _subset(runs, split.held_out)
+    held_metric = metric[split.held_out]
+    base = (split.name, mapping.name, mapping.metric)
+    counts = (int(split.train.sum()), int(split.held_out.sum()))
+    try:
+        fitted = fit_downstream(
+            MetricRuns(runs.loss_nats[split.train], metric[split.train]), mapping.form, mapping.chance,
+            mapping.name, mapping.floor, mapping.ceiling,
+        )  # fmt: skip
+    except UsageError as error:
+        return [DownstreamScore(*base, "observed", *counts, (), {}, error.message)]
+    refitted = replace(mapping, constants=fitted.constants, samples=(), loss_range_nats=fitted.loss_range_nats)
+    constants = dict(zip(CONSTANT_NAMES[mapping.form], fitted.constants, strict=True))
+
+    def rows(losses: Sequence[float]) -> tuple[MetricPredictionRow, ...]:
+        predicted = refitted.metric_at(np.asarray(losses, dtype=float))
+        columns = (held.n_params, held.n_tokens, held.loss_nats, losses, held_metric, predicted)
+        return tuple(
+            MetricPredictionRow(float(n), float(d), float(6.0 * n * d), float(loss), float(start), float(m), float(p))
+            for n, d, loss, start, m, p in zip(*columns, strict=True)
+        )
+
+    found = [DownstreamScore(*base, "observed", *counts, rows(list(held.loss_nats)), constants)]
+    for score in scores:
+        if score.split == split.name and score.method != "isoflop" and len(score.predictions) == len(held):
+            losses = [p.predicted_loss_nats for p in score.predictions]
+            found.append(DownstreamScore(*base, score.method, *counts, rows(losses), constants))
+    return found

@@ -40,6 +40,10 @@ Approach = Literal["parametric", "isoflop"]
 #: What a backtest scores: one approach or both.
 BacktestApproach = Literal["parametric", "isoflop", "both"]
 
+#: How fit-downstream maps loss to a metric: Gadre et al. 2024's exponential, or a sigmoid (as Llama 3's Figure 4).
+DownstreamForm = Literal["exponential", "sigmoid"]
+DOWNSTREAM_FORMS: tuple[str, ...] = get_args(DownstreamForm)
+
 #: What a sweep's budgets count.
 BudgetUnit = Literal["flops", "dollars", "gpu-hours", "days"]
 BUDGET_UNITS: tuple[str, ...] = get_args(BudgetUnit)

@@ -346,6 +346,14 @@ BOOTSTRAP_STARTS = 4
 BOOTSTRAP_BATCH = 1000
 
 
+def resample_weights(rng: np.random.Generator, n_runs: int, count: int) -> Array:
+    """`count` resamples of `n_runs` runs drawn with replacement, each as weights: how many times each run was
+    drawn (a refit on the weights is a refit on the resample)."""
+    draws = np.stack([np.bincount(rng.integers(0, n_runs, n_runs), minlength=n_runs) for _ in range(count)])
+    weights: Array = draws.astype(np.float64)
+    return weights
+
+
 def bootstrap_fit(
     runs: Runs,
     optima: Array,
@@ -361,9 +369,7 @@ def bootstrap_fit(
     samples, n_converged = [], 0
     for first in range(0, resamples, BOOTSTRAP_BATCH):
         count = min(BOOTSTRAP_BATCH, resamples - first)
-        # A resample as weights: how many times each run was drawn.
-        draws = np.stack([np.bincount(rng.integers(0, n_runs, n_runs), minlength=n_runs) for _ in range(count)])
-        weights: Array = np.repeat(draws.astype(np.float64), len(starts), axis=0)
+        weights: Array = np.repeat(resample_weights(rng, n_runs, count), len(starts), axis=0)
         resample = np.repeat(np.arange(count), len(starts))
         theta, f, converged, _ = _minimise(
             _Objective(runs, huber_delta, weights), np.tile(starts, (count, 1)), resample

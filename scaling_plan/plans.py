@@ -30,6 +30,7 @@ from .units import format_scientific
 
 if TYPE_CHECKING:
     from .blueprint import Blueprint, BlueprintRequest  # imported when a request asks for a blueprint
+    from .downstream import DownstreamMapping, MetricPrediction  # imported when a request has downstream mappings
     from .inference import InferencePlan, InferenceRequest  # imported when a request has inference tokens
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
@@ -68,6 +69,7 @@ class PlanRequest:
     run: IntendedRun | None = None
     inference: InferenceRequest | None = None
     blueprint: BlueprintRequest | None = None
+    downstream: tuple[DownstreamMapping, ...] = ()  # metrics to predict from the plan's loss
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Plan:
     data: DataUse | None = None  # under a unique-token cap: epochs, effective tokens, the cap's loss penalty
     inference: InferencePlan | None = None  # with inference tokens: the model with the least lifetime cost
     blueprint: Blueprint | None = None  # when asked for: shape, exact counts, memory, GPUs, batch size and LR
+    downstream: tuple[MetricPrediction, ...] = ()  # each downstream mapping's metric at the plan's loss
 
     @property
     def tokens_per_param(self) -> float:
@@ -277,8 +280,8 @@ def gap_to_optimal(
     )  # fmt: skip
 
 
-def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None:
-    """N, D and loss across the law's bootstrap refits at this compute; None for a law without them.
+def refit_outcomes(request: PlanRequest, compute_flops: float) -> Any:
+    """Rows of (N, D, loss) at this compute, one per bootstrap refit of the law; None for a law without them.
 
     Under the law's own optimum each refit chooses its own N and D; under the rule N and D are fixed and only the
     predicted loss varies.
@@ -295,10 +298,33 @@ def intervals_at(request: PlanRequest, compute_flops: float) -> Intervals | None
         allocator = LawOptimum(refit) if isinstance(request.allocator, LawOptimum) else request.allocator
         n_params, n_tokens = allocator.allocate(compute_flops)
         rows.append((n_params, n_tokens, refit.loss(n_params, n_tokens)))
-    tail = 100 * (1 - law.interval_level) / 2
-    low, high = np.percentile(np.array(rows), [tail, 100 - tail], axis=0)
+    return np.array(rows)
+
+
+def intervals_of(request: PlanRequest, rows: Any) -> Intervals | None:
+    """N, D and loss across the refits' outcomes (refit_outcomes), each holding the law's interval level of them."""
+    if rows is None:
+        return None
+    import numpy as np
+
+    law = unconstrained(request.law)
+    assert isinstance(law, (ParametricLaw, FrontierLaw))  # only they have refits
+    level = law.interval_level
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(rows, [tail, 100 - tail], axis=0)
     pairs = [(float(low[i]), float(high[i])) for i in range(3)]  # plain floats, as the annotations say
-    return Intervals(law.interval_level, pairs[0], pairs[1], pairs[2])
+    return Intervals(level, pairs[0], pairs[1], pairs[2])
+
+
+def predict_downstream(
+    request: PlanRequest, loss_nats: float, refit_losses: Sequence[float] = ()
+) -> tuple[MetricPrediction, ...]:
+    """Each of the request's downstream metrics at this loss, its interval spanning the law's refits' losses too."""
+    if not request.downstream:
+        return ()
+    from .downstream import predict_metric
+
+    return tuple(predict_metric(mapping, loss_nats, refit_losses) for mapping in request.downstream)
 
 
 def plan_inference(
@@ -324,11 +350,13 @@ def make_plan(request: PlanRequest) -> Plan:
     n_params, n_tokens, loss_nats = numbers.n_params, numbers.n_tokens, numbers.loss_nats
     run = request.run
     gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
+    refits = refit_outcomes(request, compute_flops)
     return Plan(
-        request, *numbers, run=gap, intervals=intervals_at(request, compute_flops),
+        request, *numbers, run=gap, intervals=intervals_of(request, refits),
         data=data_use(request.law, n_params, n_tokens),
         inference=plan_inference(request, n_params, n_tokens, loss_nats),
         blueprint=plan_blueprint(request, n_params, n_tokens),
+        downstream=predict_downstream(request, loss_nats, () if refits is None else tuple(refits[:, 2])),
     )  # fmt: skip
 
 
@@ -465,6 +493,11 @@ def warnings_for(plan: Plan) -> list[str]:
         warnings += blueprint_warnings(plan.blueprint)
     if plan.run is not None and plan.run.data is not None and plan.request.run is not None:
         warnings += epoch_warnings(plan.run.data.epochs, plan.run.data.unique_tokens, plan.request.run.where)
+    if plan.downstream:
+        from .downstream import prediction_warnings
+
+        for prediction in plan.downstream:
+            warnings += prediction_warnings(prediction, plan.request.law.dataset)
     run = plan.request.run
     if (
         run is not None

@@ -22,6 +22,7 @@ from .plans import (
     outcome,
     plan_blueprint,
     plan_inference,
+    predict_downstream,
     warnings_at,
 )
 from .units import format_budget
@@ -70,6 +71,7 @@ class Sweep:
             data=data_use(request.law, n_params, n_tokens),
             inference=plan_inference(request, n_params, n_tokens, loss, at(self.inference_n_params)),
             blueprint=plan_blueprint(request, n_params, n_tokens),
+            downstream=predict_downstream(request, loss),
         )  # fmt: skip
 
     def plans(self) -> Iterator[Plan]:
@@ -118,6 +120,18 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
             f"budget {format_budget(sweep.request.given, float(sweep.given_values[worst]))}: {message}"
             for message in epoch_warnings(float(epochs[worst]), law.unique_tokens)
         ]
+    if sweep.request.downstream:
+        from .downstream import dataset_warning, extrapolation_warning
+
+        # The lowest and highest losses bound what a row can extrapolate; the dataset is the same for every row.
+        for row in sorted({int(sweep.loss_nats.argmin()), int(sweep.loss_nats.argmax())}):
+            budget = format_budget(sweep.request.given, float(sweep.given_values[row]))
+            for prediction in sweep.plan(row).downstream:
+                said = extrapolation_warning(prediction)
+                warnings += [] if said is None else [f"budget {budget}: {said}"]
+        for mapping in sweep.request.downstream:
+            said = dataset_warning(mapping, law.dataset)
+            warnings += [] if said is None else [said]
     if sweep.request.blueprint is not None:
         from .blueprint import blueprint_warnings
 

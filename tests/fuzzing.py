@@ -223,6 +223,8 @@ class Files:
     runs: list[str]  # good runs files
     hostile: list[str]  # adversarial files (bomb, deep, huge, binary, BOM, UTF-16, ...)
     scratch: str  # a directory for outputs and generated files
+    scored: str = ""  # a runs file with downstream scores (the Sardana runs)
+    downstream: tuple[str, ...] = ()  # good downstream files
 
 
 def option_values(files: Files) -> dict[str, Any]:
@@ -292,6 +294,15 @@ def option_values(files: Files) -> dict[str, Any]:
         "--spread": number(1, 20),
         "--sizes-per-budget": st.sampled_from(["1", "3", "7", "0", "101", "x"]),
         "--runs": st.sampled_from([*files.runs, *files.hostile, "missing.csv"]),
+        "--metric": st.sampled_from(
+            ["eval_gauntlet/core_average", "EVAL_GAUNTLET/CORE_AVERAGE", "mmlu_5_shot_avg", "Parameters", "nope", ""]
+        ),
+        "--chance": st.one_of(number(1e-3, 0.9), st.sampled_from(["0", "-0.5", "1", "-2"])),
+        "--chance-margin": number(1e-4, 0.5),
+        "--floor": st.one_of(number(1e-3, 0.9), st.sampled_from(["0", "-0.5", "1"])),
+        "--ceiling": st.one_of(number(0.1, 1), st.sampled_from(["0", "-0.5", "1", "2"])),
+        "--dataset": st.text(max_size=12),
+        "--downstream": st.sampled_from([*files.downstream, *files.laws[:1], *files.hostile, "missing.yaml"]),
     }
 
 
@@ -320,6 +331,8 @@ def seeds(name: str, files: Files) -> list[list[str]]:
         "backtest": [[path, "--holdout-top", "2"] for path in files.runs],
         "experiments": [["--budgets", "1e18,1e19"], ["--budgets", "3e17", "--law", files.laws[0]]],
         "plot": [[files.laws[0], "--output", out], ["chinchilla-2022", "--output", out.replace(".png", ".svg")]],
+        "fit-downstream": [[files.scored, "--metric", "eval_gauntlet/core_average"],
+                           [files.scored, "--metric", "eval_gauntlet/core_average", "--form", "sigmoid"]],
     }.get(name, [[]])  # fmt: skip
 
 

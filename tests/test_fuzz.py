@@ -100,12 +100,20 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     assert result.exit_code == 0, result.stderr
     scratch = folder / "scratch"
     scratch.mkdir()
+    scored = str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv")
+    core = folder / "core.yaml"
+    made = CliRunner().invoke(
+        app, ["fit-downstream", scored, "--metric", "eval_gauntlet/core_average", "--bootstrap", "20", "-o", str(core)]
+    )
+    assert made.exit_code == 0, made.stderr
     return Files(
         configs=sorted(glob.glob(str(ROOT / "configs" / "*.yaml"))),
         laws=[str(law), *sorted(glob.glob(str(ROOT / "configs" / "laws" / "*.yaml")))],
         runs=[str(runs), str(folder / "runs.jsonl")],
         hostile=hostile,
         scratch=str(scratch),
+        scored=scored,
+        downstream=(str(core),),
     )
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.main import get_command
 
 from scaling_plan.cli import app
 
 from .conftest import Cli
 
-COMMANDS = ["budget", "shape", "predict", "sweep", "compare", "check", "fit", "backtest", "experiments", "plot", "schema", "laws",
-            "gpus"]  # fmt: skip
+COMMANDS = list(get_command(app).commands)  # type: ignore[attr-defined]  # every command, a new one too
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -126,6 +126,7 @@ def test_every_example_in_the_help_runs(cli: Cli, tmp_path: Path, monkeypatch: p
 
     shutil.copytree(CONFIGS, tmp_path / "configs")
     shutil.copy(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv", tmp_path / "runs.csv")
+    shutil.copy(ROOT / "tests" / "data" / "sardana2024_training_runs.csv", tmp_path / "scores.csv")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
     for args in (
         ["init", "-q"],
@@ -148,5 +149,6 @@ def test_every_example_in_the_help_runs(cli: Cli, tmp_path: Path, monkeypatch: p
             assert result.stdout or "-o" in words, example
             if target is not None:
                 Path(target).write_text(result.stdout)
-    for written in ("my-law.yaml", "frontier.png", "fit.svg", "sweep.csv", "runs-grid.csv", "scaling-plan.schema.json"):
+    for written in ("my-law.yaml", "frontier.png", "fit.svg", "sweep.csv", "runs-grid.csv", "scaling-plan.schema.json",
+                    "core.yaml", "backtest.png"):  # fmt: skip
         assert (tmp_path / written).stat().st_size > 0, written

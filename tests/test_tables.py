@@ -11,6 +11,8 @@ from .conftest import CONFIGS, ROOT, Cli
 
 H100 = ("--gpu", "H100-SXM", "--gpus", "1024", "--price-per-gpu-hour", "2.5")
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+SCORED = str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv")
+CORE = "{core}"  # a downstream file, written once for the module (core_file)
 COMMANDS = {
     "budget": ("budget", "--flops", "1e24", *H100),
     "budget --compare-laws": ("budget", "-c", str(CONFIGS / "h100-cluster-30d.yaml"), "--compare-laws"),
@@ -28,6 +30,12 @@ COMMANDS = {
     "fit --approach isoflop": ("fit", RUNS, "--approach", "isoflop", "--budget-rtol", "0.2", "--bootstrap", "5"),
     "backtest": ("backtest", RUNS, "--holdout-above", "1e21", "--approach", "both", "--budget-rtol", "0.2",
                  "--law", "epoch-2024"),
+    "fit-downstream": ("fit-downstream", SCORED, "--metric", "eval_gauntlet/core_average", "--bootstrap", "20"),
+    "budget --downstream": ("budget", "--flops", "1e22", "--downstream", CORE, *H100),
+    "sweep --downstream": ("sweep", "--from", "1e20", "--to", "1e24", "--downstream", CORE, *H100),
+    "compare --downstream": ("compare", str(CONFIGS / "chinchilla-70b.yaml"), str(CONFIGS / "gopher-280b.yaml"),
+                             "--downstream", CORE),
+    "backtest --downstream": ("backtest", SCORED, "--holdout-params-above", "3e9", "--downstream", CORE),
     "experiments": ("experiments", "--budgets", "1e18,1e19"),
     "laws": ("laws",),
     "gpus": ("gpus",),
@@ -44,10 +52,19 @@ SQUEEZED = re.compile(r"\S…|…\S")
 WIDTHS = [pytest.param(60, marks=pytest.mark.slow), 80, 120, pytest.param(200, marks=pytest.mark.slow)]
 
 
+@pytest.fixture(scope="module")
+def core_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("tables") / "core.yaml"
+    made = Cli().run("fit-downstream", SCORED, "--metric", "eval_gauntlet/core_average", "--bootstrap", "20", "-o",
+                     str(path))  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    return str(path)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int) -> None:
-    result = cli.run(*COMMANDS[name], env={"COLUMNS": str(width)})
+def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int, core_file: str) -> None:
+    result = cli.run(*(arg.replace(CORE, core_file) for arg in COMMANDS[name]), env={"COLUMNS": str(width)})
     assert result.exit_code in (0, 1), result.stderr
     for line in result.stdout.splitlines():
         assert len(line) <= width, (width, line)

@@ -13,8 +13,10 @@ from .options import (
     NO_FIELDS,
     PANEL_POLICY,
     ConfigsArgument,
+    DownstreamOption,
     FieldValues,
     QuietOption,
+    downstream_flag,
     format_option,
     plan_flags,
     with_fields,
@@ -48,6 +50,7 @@ def compare_configs(
             metavar="REF",
         ),
     ] = None,
+    downstream: DownstreamOption = None,
     output_format: Annotated[
         ReportFormat, format_option("Output format (markdown for a pull-request comment).", panel=None)
     ] = "table",
@@ -64,7 +67,7 @@ def compare_configs(
     from ..output.reports import emit_compare, emit_unchanged
     from ..output.tables import without_notes
 
-    entries, baselines, warnings, errors = compare_entries(configs, base_ref)
+    entries, baselines, warnings, errors = compare_entries(configs, base_ref, None, downstream_flag(downstream))
     if base_ref is None and len(entries) + len(errors) < 2 and not errors:
         raise UsageError("CONFIG", "give at least two configs to compare, or one with --base-ref")
     warn_all(warnings)

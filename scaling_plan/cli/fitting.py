@@ -15,11 +15,14 @@ from .options import (
     PANEL_FIT,
     PANEL_OUTPUT,
     PANEL_SELECTION,
+    BootstrapOption,
     FlopsColOption,
+    IntervalOption,
     LossColOption,
     ParamsColOption,
     QuietOption,
     RequireCompleteOption,
+    SeedOption,
     TokensColOption,
     complete_law,
     format_option,
@@ -80,29 +83,9 @@ def fit(
     huber_delta: Annotated[
         str | None, option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", PANEL_FIT, "DELTA")
     ] = None,
-    bootstrap: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            max=100_000,
-            help="Bootstrap resamples (e.g. 1000); 0 for none.",
-            rich_help_panel=PANEL_FIT,
-            metavar="COUNT",
-        ),
-    ] = 0,
-    seed: Annotated[
-        int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=PANEL_FIT, metavar="SEED")
-    ] = 42,
-    interval: Annotated[
-        float,
-        typer.Option(
-            min=1,
-            max=99.9,
-            help="Interval level in percent (90: 5th to 95th percentile).",
-            rich_help_panel=PANEL_FIT,
-            metavar="PERCENT",
-        ),
-    ] = 90.0,
+    bootstrap: BootstrapOption = 0,
+    seed: SeedOption = 42,
+    interval: IntervalOption = 90.0,
     allow_unconverged: Annotated[
         bool,
         typer.Option(
@@ -293,6 +276,16 @@ def backtest(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
+    downstream: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--downstream",
+            help="A downstream file: refit its metric on the training runs and score the held-out runs' metric, from"
+            " their own loss and from each fit's predicted loss; repeat for more.",
+            rich_help_panel=PANEL_FIT,
+            metavar="PATH",
+        ),
+    ] = None,
     plot_path: Annotated[
         str | None,
         typer.Option(
@@ -310,13 +303,16 @@ def backtest(
     Per held-out run the observed and predicted loss and the relative error; per fit the mean absolute and signed
     error, the largest error, and how far (in compute) the held-out runs reach beyond the training runs.
     """
+    import numpy as np
+
     from ..backtest import backtest as run_backtest
-    from ..backtest import splits
+    from ..backtest import score_downstream, splits
     from ..experiments import BUDGET_RTOL_DEFAULT
+    from ..inputs.downstream_file import load_downstream_file
     from ..inputs.request import resolve_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import Sourced, positive_number
-    from ..output.records import score_record
+    from ..output.records import downstream_score_record, score_record
     from ..output.reports import emit_backtest
     from ..output.tables import without_notes
 
@@ -328,20 +324,36 @@ def backtest(
     extension = None if plot_path is None else _image_path(plot_path, "--plot")
     drawing = None if plot_path is None else _plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    mappings = [load_downstream_file(path) for path in downstream or []]
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings])
     warn_all(table.warnings())
     selection = select_runs(table)
     chosen = splits(selection.runs, above, params_above, holdout_top, rolling)
     approaches = ["parametric", "isoflop"] if approach == "both" else [approach]
     scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol)
+    metric_scores = []
+    for mapping in mappings:
+        assert table.metrics is not None
+        observed = np.array(table.metrics[_column_of(mapping.metric, table.metrics)])
+        for split in chosen:
+            metric_scores += score_downstream(split, selection.runs, observed, mapping, scores)
     for score in scores:
         if score.note is not None:
             warn(f"{score.split}, {score.method}: {score.note}")
+    for metric_score in metric_scores:
+        if metric_score.note is not None:
+            warn(f"{metric_score.split}, {metric_score.name}: {metric_score.note}")
     with without_notes(quiet):
-        emit_backtest([score_record(score) for score in scores], table.label, output_format, sys.stdout)
+        emit_backtest([score_record(score) for score in scores], table.label, output_format, sys.stdout,
+                      [downstream_score_record(score) for score in metric_scores])  # fmt: skip
     if drawing is not None and plot_path is not None:
         drawing.plot_backtest(scores, plot_path)
         wrote(plot_path, f"{'SVG' if extension == '.svg' else 'PNG'} figure of the backtest")
+
+
+def _column_of(name: str, columns: dict[str, list[float]]) -> str:
+    """The column a downstream file names, as the runs file spells it (matched ignoring case)."""
+    return next(column for column in columns if column.strip().casefold() == name.strip().casefold())
 
 
 def _image_path(path: str, where: str) -> str:
@@ -357,8 +369,10 @@ def _image_path(path: str, where: str) -> str:
 
 def _plotting() -> Any:
     """The drawing module, or one clear line when the plot extra is not installed."""
-    try:
-        from ..output import plot as drawing
+    import importlib
+
+    try:  # by name, so that a module left out of sys.modules is looked for again, as a fresh start would
+        drawing = importlib.import_module("..output.plot", __package__)
     except ImportError as error:
         if error.name != "matplotlib":
             raise

@@ -24,14 +24,26 @@ def schema(
         bool, typer.Option("--output-schema", help="Print the schema of every command's JSON output instead.")
     ] = False,
     law_file: Annotated[bool, typer.Option("--law-file", help="Print the schema of a law file instead.")] = False,
+    downstream_file: Annotated[
+        bool, typer.Option("--downstream-file", help="Print the schema of a downstream file instead.")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of the config file (for editors' YAML language servers), generated from its models."""
-    from ..output.schemas import config_schema, law_file_schema, output_json_schema
+    from ..output.schemas import config_schema, downstream_file_schema, law_file_schema, output_json_schema
     from ..output.writers import write_json
 
-    if output_schema and law_file:
-        raise UsageError("--law-file", "give --output-schema or --law-file, not both")
-    chosen = output_json_schema() if output_schema else law_file_schema() if law_file else config_schema()
+    asked = [flag for flag, on in (("--output-schema", output_schema), ("--law-file", law_file),
+                                   ("--downstream-file", downstream_file)) if on]  # fmt: skip
+    if len(asked) > 1:
+        raise UsageError(
+            asked[1], f"give one of --output-schema, --law-file or --downstream-file, not {' and '.join(asked)}"
+        )
+    chosen = (
+        output_json_schema() if output_schema
+        else law_file_schema() if law_file
+        else downstream_file_schema() if downstream_file
+        else config_schema()
+    )  # fmt: skip
     write_json(chosen, sys.stdout)
 
 

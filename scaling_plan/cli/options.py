@@ -177,6 +177,49 @@ RequireCompleteOption = Annotated[
         rich_help_panel=PANEL_COLUMNS,
     ),
 ]
+#: The bootstrap of every fitting command (fit, fit-downstream).
+BootstrapOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=100_000,
+        help="Bootstrap resamples (e.g. 1000); 0 for none.",
+        rich_help_panel=PANEL_FIT,
+        metavar="COUNT",
+    ),
+]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=PANEL_FIT, metavar="SEED")
+]
+IntervalOption = Annotated[
+    float,
+    typer.Option(
+        min=1,
+        max=99.9,
+        help="Interval level in percent (90: 5th to 95th percentile).",
+        rich_help_panel=PANEL_FIT,
+        metavar="PERCENT",
+    ),
+]
+#: Downstream files for the commands that plan (budget, sweep, compare) and backtest.
+DownstreamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--downstream",
+        help="A downstream file (from fit-downstream -o): also predict that metric from the loss; repeat for more.",
+        rich_help_panel=PANEL_ALLOCATION,
+        metavar="PATH",
+    ),
+]
+
+
+def downstream_flag(paths: list[str] | None) -> dict[str, Any]:
+    """--downstream's files as a request value (none given: nothing)."""
+    from ..inputs.values import Sourced
+
+    return {} if not paths else {"downstream": Sourced(tuple(paths), "--downstream")}
+
+
 QuietOption = Annotated[
     bool,
     typer.Option(

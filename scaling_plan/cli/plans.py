@@ -13,8 +13,10 @@ from .options import (
     PANEL_SWEEP,
     CompareLawsOption,
     ConfigOption,
+    DownstreamOption,
     FieldValues,
     QuietOption,
+    downstream_flag,
     format_option,
     option,
     plan_flags,
@@ -41,6 +43,7 @@ FormatOption = Annotated[OutputFormat, format_option()]
 def budget(
     fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
+    downstream: DownstreamOption = None,
     config: ConfigOption = None,
     output_format: Annotated[
         ReportFormat, format_option("Output format (markdown for a pull request or notebook).")
@@ -57,7 +60,8 @@ def budget(
     from ..output.plans import emit_budget
     from ..output.tables import without_notes
 
-    plan, compared, warnings = plan_of(merge(config_file_values(config), plan_flags(fields)), compare_laws)
+    values = merge(config_file_values(config), plan_flags(fields) | downstream_flag(downstream))
+    plan, compared, warnings = plan_of(values, compare_laws)
     warn_all(list(warnings))
     with without_notes(quiet):
         emit_budget(plan, compared, output_format, sys.stdout)
@@ -203,6 +207,7 @@ def sweep(
     ] = "flops",
     fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
+    downstream: DownstreamOption = None,
     config: ConfigOption = None,
     output_format: Annotated[SweepFormat, format_option("Output format (jsonl: one JSON record per line).")] = "table",
     quiet: QuietOption = False,
@@ -220,7 +225,7 @@ def sweep(
 
     kind = unit.replace("-", "_")
     values, where = sweep_budgets(start, stop, per_decade, budgets, kind)
-    given = merge(config_file_values(config), plan_flags(fields))
+    given = merge(config_file_values(config), plan_flags(fields) | downstream_flag(downstream))
     plans, compared, warnings = sweep_of(given, values, where, kind, compare_laws, output_format == "table")
     warn_all(list(warnings))
     with without_notes(quiet):

@@ -237,3 +237,39 @@ class FrontierLawFile(_Section):
     fitted_range: FittedRange | None = None
     procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
     bootstrap: FrontierBootstrap | None = None
+
+
+class DownstreamRange(_Section):
+    loss_nats: tuple[float, float] = Field(description="the lowest and highest loss of the runs fitted on")
+
+
+class DownstreamBootstrap(_Section):
+    """Refits on resampled runs: the samples give the predicted metric its interval."""
+
+    resamples: int
+    seed: int
+    kept: int = Field(description="refits with finite constants")
+    level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
+    intervals: dict[str, tuple[float, float]]
+    samples: list[list[float]] = Field(description="rows of the form's constants, in the order of `constants`")
+
+
+class DownstreamFile(_Section):
+    """A mapping from loss (nats/token) to a downstream metric (1 is perfect), from `scaling-plan fit-downstream`:
+    exponential, metric = 1 - epsilon + k·exp(-gamma·L) (Gadre et al. 2024); sigmoid, metric = floor + (ceiling -
+    floor)·σ(-(L - l0)/scale). `budget`, `sweep`, `compare` and `backtest` read it with --downstream."""
+
+    kind: Literal["downstream"]
+    name: str = Field(pattern=r"^[a-z0-9_]+$", description="short name: the output fields are downstream_<name>")
+    metric: str = Field(description="the column the mapping was fitted to")
+    form: Literal["exponential", "sigmoid"]
+    source: str | None = None
+    dataset: str | None = Field(None, description="the data the loss was measured on")
+    date: str | None = None
+    constants: dict[str, float] = Field(description="exponential: epsilon, k, gamma; sigmoid: l0, scale")
+    chance: float = Field(ge=-1, le=1, description="the metric's score at chance")
+    floor: float = Field(ge=-1, le=1, description="the sigmoid's lower asymptote (chance unless set)")
+    ceiling: float = Field(gt=-1, le=1, description="the highest score the mapping predicts")
+    fitted_range: DownstreamRange
+    procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
+    bootstrap: DownstreamBootstrap | None = None

@@ -14,7 +14,7 @@ from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimu
 from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu, gpu_problem
 from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
-from ..errors import UsageError, unknown_name
+from ..errors import UsageError, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, KaplanLaw, Law, ParametricLaw, find_law
 from ..plans import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
@@ -23,6 +23,7 @@ from .values import Sourced, checked_number, non_negative_number, sourced_choice
 
 if TYPE_CHECKING:
     from ..blueprint import BlueprintRequest
+    from ..downstream import DownstreamMapping
     from ..inference import InferenceRequest
 
 
@@ -136,8 +137,37 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
     inference = _inference(values, hardware, law, warnings)
     blueprint = blueprint_request(values, warnings)
-    request = PlanRequest(given, given_value, given_where, allocator, law, hardware, run, inference, blueprint)
+    downstream = _downstream(values.get("downstream"))
+    request = PlanRequest(
+        given, given_value, given_where, allocator, law, hardware, run, inference, blueprint, downstream
+    )
     return request, warnings
+
+
+def _downstream(item: Sourced | None) -> tuple[DownstreamMapping, ...]:
+    """The downstream mappings a request names (--downstream, several allowed): files, read and checked, or mappings
+    already made (the API's fit_downstream); each name once."""
+    if item is None or not item.value:
+        return ()
+    from ..downstream import DownstreamMapping
+    from .downstream_file import load_downstream_file
+
+    value = item.value
+    given: list[object] = list(value) if isinstance(value, (list, tuple)) else [value]
+    mappings: list[DownstreamMapping] = []
+    for each in given:
+        if isinstance(each, DownstreamMapping):
+            mapping = each
+        elif isinstance(each, (str, os.PathLike)):
+            mapping = load_downstream_file(os.fspath(each))
+        else:
+            raise UsageError(item.where, f"expected the path of a downstream file, got {shown(each)}")
+        if any(other.name == mapping.name for other in mappings):
+            raise UsageError(
+                item.where, f"two downstream files name their metric {mapping.name!r}: its output fields would clash"
+            )
+        mappings.append(mapping)
+    return tuple(mappings)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ DEFAULT_COLUMNS = {
     "params": ("n_params", "Model Size", "params", "parameters", "N"),
     "tokens": ("n_tokens", "tokens", "Training Tokens", "D"),
     "flops": ("compute_flops", "Training FLOP", "flops", "C"),
-    "loss": ("loss_nats", "loss", "Loss"),
+    "loss": ("loss_nats", "loss", "Loss", "Smoothed Loss"),  # the last as MosaicML's trainer logs it
     "budget": ("budget_flops", "budget"),  # an isoFLOP grid's budget per run (experiments writes it)
 }
 
@@ -65,15 +65,20 @@ class RunsTable:
     tokens_from_compute: bool  # tokens were absent and follow from D = C / (6·N)
     without_loss: list[int]  # lines of the runs skipped because their loss is not filled in yet
     budget_flops: list[float] | None = None  # each run's isoFLOP budget, when the file has a budget column
+    metrics: dict[str, list[float]] | None = None  # by column: each run's score on the metrics asked for
+    without_metric: tuple[int, ...] = ()  # lines of the runs skipped because a metric is not filled in yet
 
     def warnings(self) -> list[str]:
-        if not self.without_loss:
-            return []
-        count = len(self.without_loss)
-        return [
-            f"{self.label}: {count:,} run{'s' if count != 1 else ''} without a loss skipped (the first at line"
-            f" {self.without_loss[0]}); --require-complete refuses a file with any"
-        ]
+        said = []
+        names = " or ".join(self.metrics or ())
+        for lines, what in ((self.without_loss, "a loss"), (self.without_metric, f"a score for {names}")):
+            if lines:
+                count = len(lines)
+                said.append(
+                    f"{self.label}: {count:,} run{'s' if count != 1 else ''} without {what} skipped (the first at"
+                    f" line {lines[0]}); --require-complete refuses a file with any"
+                )
+        return said
 
 
 Records = list[tuple[int, dict[str, object]]]
@@ -187,11 +192,9 @@ def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, r
     """The column for a role: the one a --*-col flag names, else the first of DEFAULT_COLUMNS found (both matched
     ignoring case and surrounding spaces)."""
     flag = f"--{role}-col"
-    by_name = {column.strip().casefold(): column for column in columns}
     if chosen is not None:
-        if chosen.strip().casefold() not in by_name:
-            raise UsageError(flag, f"no column {chosen!r} in {label}; columns found: {', '.join(columns) or 'none'}")
-        return by_name[chosen.strip().casefold()]
+        return _named_column(chosen, flag, columns, label)
+    by_name = {column.strip().casefold(): column for column in columns}
     found = next((by_name[name.casefold()] for name in DEFAULT_COLUMNS[role] if name.casefold() in by_name), None)
     if found is None and required:
         tried = ", ".join(DEFAULT_COLUMNS[role])
@@ -199,6 +202,14 @@ def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, r
             label, f"no {role} column (tried {tried}; name it with {flag}); columns found: {', '.join(columns)}"
         )
     return found
+
+
+def _named_column(chosen: str, flag: str, columns: Sequence[str], label: str) -> str:
+    """A column a flag names (matched ignoring case and surrounding spaces)."""
+    by_name = {column.strip().casefold(): column for column in columns}
+    if chosen.strip().casefold() not in by_name:
+        raise UsageError(flag, f"no column {chosen!r} in {label}; columns found: {', '.join(columns) or 'none'}")
+    return by_name[chosen.strip().casefold()]
 
 
 def plain_number(cell: str, decimal_comma: bool) -> str:
@@ -235,6 +246,22 @@ def _value(record: dict[str, object], column: str, where: str, decimal_comma: bo
     return value
 
 
+def _metric_value(record: dict[str, object], column: str, where: str, decimal_comma: bool) -> float:
+    """A score where 1 is perfect, from -1 (a score centred on chance may be below it) to 1."""
+    raw = record.get(column)
+    try:
+        value = parse_quantity(plain_number(raw, decimal_comma) if isinstance(raw, str) else raw)
+    except ValueError as error:
+        raise UsageError(where, f"{column}: {error}") from None
+    if not math.isfinite(value):
+        raise UsageError(where, f"{column}: must be a finite number, got {value:g}")
+    if value > 1:
+        raise UsageError(where, f"{column}: {value:g} is above 1; give scores as fractions (0.253), not percentages")
+    if value < -1:
+        raise UsageError(where, f"{column}: {value:g} is below -1; a score runs from 0 (or -1, centred on chance) to 1")
+    return value
+
+
 def read_runs(
     path: str,
     params_col: str | None = None,
@@ -243,9 +270,11 @@ def read_runs(
     loss_col: str | None = None,
     require_complete: bool = False,
     budget_col: str | None = None,
+    metric_cols: Sequence[str] = (),
 ) -> RunsTable:
     """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
-    `require_complete`."""
+    `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
+    skipped the same way)."""
     label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True)
     columns, records, decimal_comma = _records(text, label, path)
@@ -260,6 +289,7 @@ def read_runs(
     )
     flops = None if tokens is not None else _column("flops", flops_col, columns, label, False)
     budget = _column("budget", budget_col, columns, label, False)
+    metric_columns = [_named_column(chosen, "--metric", columns, label) for chosen in metric_cols]
     if tokens is None and flops is None:
         raise UsageError(
             label,
@@ -268,11 +298,21 @@ def read_runs(
         )
     assert params is not None and loss is not None
     n_params, n_tokens, losses, lines, without_loss, budgets = [], [], [], [], [], []
+    scores: dict[str, list[float]] = {column: [] for column in metric_columns}
+    without_metric: list[int] = []
     for line, record in records:
         where = f"{label}:{line}"
         if _is_empty(record, loss) and not require_complete:
             without_loss.append(line)  # a run of the grid not finished yet
             continue
+        empty = [column for column in metric_columns if _is_empty(record, column)]
+        if empty:
+            if require_complete:
+                raise UsageError(where, f"{empty[0]}: empty; every run needs a value")
+            without_metric.append(line)  # a run not evaluated yet
+            continue
+        for column in metric_columns:
+            scores[column].append(_metric_value(record, column, where, decimal_comma))
         n = _value(record, params, where, decimal_comma)
         d = (
             _value(record, tokens, where, decimal_comma)
@@ -289,9 +329,11 @@ def read_runs(
         raise UsageError(label, f"no run has a loss yet: fill in the {loss} column as runs finish")
     used = {"params": params, "loss": loss} | ({"tokens": tokens} if tokens else {"flops": flops or ""})
     used |= {"budget": budget} if budget is not None else {}
+    used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
     return RunsTable(
-        label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None
-    )
+        label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
+        scores if metric_columns else None, tuple(without_metric),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ def positive_number(value: object, where: str, money: bool = False) -> float:
     return number
 
 
+def finite_number(value: object, where: str) -> float:
+    """Any finite number, negative too (a score centred on chance), or a UsageError naming `where`."""
+    return _quantity(value, where)
+
+
 def non_negative_number(value: object, where: str, money: bool = False) -> float:
     """A finite quantity >= 0 (a limit, inference tokens), or a UsageError naming `where`."""
     number = _quantity(value, where, money)

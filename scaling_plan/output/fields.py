@@ -175,6 +175,21 @@ LABELS: dict[str, str] = {
     "inference_aware_n_params": "Inference-aware N",
     "inference_aware_n_tokens": "Inference-aware D",
     "cost_saved_pct": "Lifetime cost saved (%)",
+    "metric": "Metric",
+    "form": "Form",
+    "epsilon": "epsilon in Err = epsilon - k·exp(-gamma·L)",
+    "k": "k",
+    "metric_gamma": "gamma",
+    "l0": "L0, the loss at the midpoint",
+    "scale": "s, the loss over which it rises",
+    **{f"{key}_interval": "  interval" for key in ("epsilon", "k", "metric_gamma", "l0", "scale")},
+    "chance": "Chance level",
+    "floor": "Floor",
+    "ceiling": "Ceiling",
+    "n_at_chance": "Runs within the margin of chance",
+    "residual_rmse": "RMSE of the metric",
+    "min_loss_nats": "Lowest loss fitted (nats/token)",
+    "max_loss_nats": "Highest loss fitted (nats/token)",
     "config": "Config",
     "rule": "Rule",
     "status": "Result",
@@ -267,6 +282,20 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "inference_aware_n_params": format_count,
     "inference_aware_n_tokens": format_count,
     "cost_saved_pct": lambda x: f"{x:+.1f}%",
+    "epsilon": lambda x: f"{x:.4f}",
+    "k": lambda x: f"{x:.4g}",
+    "metric_gamma": lambda x: f"{x:.4f}",
+    "l0": lambda x: f"{x:.4f}",
+    "scale": lambda x: f"{x:.4f}",
+    "chance": lambda x: f"{x:.4g}",
+    "floor": lambda x: f"{x:.4g}",
+    "ceiling": lambda x: f"{x:.4g}",
+    "residual_rmse": lambda x: f"{x:.4f}",
+    "min_loss_nats": lambda x: f"{x:.4f}",
+    "max_loss_nats": lambda x: f"{x:.4f}",
+    "mean_abs_error": lambda x: f"{x:.4f}",
+    "mean_signed_error": lambda x: f"{x:+.4f}",
+    "max_abs_error": lambda x: f"{x:.4f}",
 }
 
 
@@ -274,7 +303,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 NAME_KEYS = frozenset({"method", "law", "gpu", "name", "config", "rule", "status", "model", "split"})
 
 
-TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset", "left_out", "predicts"}
+TEXT_KEYS = NAME_KEYS | {"formula", "source", "message", "loss_dataset", "left_out", "predicts", "metric", "form"}
 
 
 def field_of(key: str) -> str:
@@ -282,16 +311,31 @@ def field_of(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
+#: A downstream metric's fields are named for it: downstream_<name>, and its _low, _high and _extrapolated.
+DOWNSTREAM_PREFIX = "downstream_"
+
+
+def _downstream_label(field: str) -> str:
+    name = field.removeprefix(DOWNSTREAM_PREFIX)
+    for suffix, text in (("_interval", "  interval"), ("_extrapolated", "  extrapolated")):
+        if name.endswith(suffix):
+            return text
+    return f"{name} (predicted)"
+
+
 def label(key: str) -> str:
     group, _, field = key.rpartition(".")
-    text = LABELS.get(field, field)
+    text = _downstream_label(field) if field.startswith(DOWNSTREAM_PREFIX) else LABELS.get(field, field)
     return f"{group}: {text}" if group else text
 
 
 def humanise(key: str, value: Any) -> str:
     if value is None:
         return "-"
-    return FORMATS.get(field_of(key), str)(value)
+    field = field_of(key)
+    if field.startswith(DOWNSTREAM_PREFIX) and not isinstance(value, str):
+        return ("yes" if value else "no") if isinstance(value, bool) else f"{value:.4f}"
+    return FORMATS.get(field, str)(value)
 
 
 def signed(key: str, value: float) -> str:

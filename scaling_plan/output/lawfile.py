@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from .records import Record, value_range
 
 if TYPE_CHECKING:
+    from ..downstream import DownstreamFit
     from ..fitting import Bootstrap, Fit
-    from ..inputs.runs import Selection
+    from ..inputs.runs import RunsTable, Selection
     from ..isoflop import IsoflopFit
 
 
@@ -100,6 +101,48 @@ def frontier_file_data(selection: Selection, fit: IsoflopFit, level: float, name
             "kept": len(fit.samples),
             "level": level,
             "intervals": {k: [record[f"{k}_low"], record[f"{k}_high"]] for k in ("k_n", "a", "E", "A", "gamma")},
+            "samples": [[float(v) for v in row] for row in fit.samples],
+        }
+    return data
+
+
+def downstream_file_data(
+    table: RunsTable, name: str, fit: DownstreamFit, level: float, dataset: str, date: str
+) -> Record:
+    """The downstream file `fit-downstream --output` writes; --downstream reads it back (inputs.downstream_file)."""
+    from ..downstream import CONSTANT_NAMES
+    from .records import DOWNSTREAM_FORMULAS
+
+    data: Record = {
+        "kind": "downstream",
+        "name": name,
+        "metric": table.columns["metric"],
+        "form": fit.form,
+        "source": f"scaling-plan fit-downstream of {table.label}: {DOWNSTREAM_FORMULAS[fit.form]}",
+        "dataset": dataset,
+        "date": date,
+        "constants": dict(zip(CONSTANT_NAMES[fit.form], fit.constants, strict=True)),
+        "chance": fit.chance,
+        "floor": fit.floor,
+        "ceiling": fit.ceiling,
+        "fitted_range": {"loss_nats": list(fit.loss_range_nats)},
+        "procedure": {
+            "method": "least squares on the metric, Levenberg-Marquardt from a grid start",
+            "runs_file": table.label,
+            "loss_column": table.columns["loss"],
+            "runs": fit.n_runs,
+            "chance_margin": fit.margin,
+            "runs_at_chance": fit.n_at_chance,
+            "residual_rmse": fit.residual_rmse,
+        },
+    }
+    if fit.samples is not None and len(fit.samples):
+        data["bootstrap"] = {
+            "resamples": fit.resamples,
+            "seed": fit.seed,
+            "kept": len(fit.samples),
+            "level": level,
+            "intervals": {k: list(v) for k, v in fit.intervals(level).items()},
             "samples": [[float(v) for v in row] for row in fit.samples],
         }
     return data

@@ -83,7 +83,7 @@ def plan_notes(plan: Plan) -> list[str]:
             notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h).")
         if hardware.price_usd_per_gpu_hour is not None:
             notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
-    return notes
+    return notes + downstream_notes(plan)
 
 
 #: Under a unique-token cap, shown after the loss.
@@ -248,6 +248,35 @@ def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: s
     write_report(Report([record], record, table), output_format, out)
 
 
+def downstream_keys(plan: Plan, shown: Record) -> list[str]:
+    """The rows of each predicted metric, after the loss: its value and interval (written into `shown`)."""
+    keys = []
+    for prediction in plan.downstream:
+        key = f"downstream_{prediction.mapping.name}"
+        keys.append(key)
+        if prediction.interval is not None:
+            low, high = prediction.interval
+            shown[f"{key}_interval"] = f"{low:.4f} - {high:.4f}"
+            keys.append(f"{key}_interval")
+    return keys
+
+
+def downstream_notes(plan: Plan) -> list[str]:
+    """Where each predicted metric comes from, and what its interval spans."""
+    notes = []
+    for prediction in plan.downstream:
+        mapping = prediction.mapping
+        spans = [f"{len(mapping.samples):,} refits of the mapping"] if mapping.samples else []
+        spans += [f"the law's {prediction.n_loss_samples:,} refits"] if prediction.n_loss_samples else []
+        interval = f"; interval over {' and '.join(spans)}" if spans and prediction.interval is not None else ""
+        extrapolated = " Its loss is outside the mapping's: an extrapolation." if prediction.extrapolated else ""
+        notes.append(
+            f"{mapping.name}: {mapping.metric} predicted from the loss, {mapping.form} form ({mapping.source}){interval}."
+            + extrapolated
+        )
+    return notes
+
+
 def budget_document(plan: Plan, compared: Sequence[Plan] | None) -> Record:
     """`budget`'s JSON: the plan's record, and with --compare-laws a record per allocation compared."""
     document = plan_record(plan)
@@ -271,6 +300,8 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
                 keys.insert(keys.index(key) + 1, interval_key)
         if plan.data is not None:
             keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = DATA_KEYS
+        after = keys.index("loss_nats_interval" if plan.intervals is not None else "loss_nats") + 1
+        keys[after:after] = downstream_keys(plan, shown)
         print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
         if plan.inference is not None:
             print_inference(plan.inference, out)
@@ -347,12 +378,14 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
         keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
         if sweep.plan(0).data is not None:
             keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = SWEEP_DATA_KEYS
+        metrics = [f"downstream_{mapping.name}" for mapping in sweep.request.downstream]
+        keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = metrics
         if sweep.request.inference is not None:
             keys += SWEEP_INFERENCE_KEYS
         if sweep.request.blueprint is not None:
             keys += SWEEP_BLUEPRINT_KEYS
         rows = list(records)
-        labels = dict(_SWEEP_LABELS)
+        labels = dict(_SWEEP_LABELS) | {key: key.removeprefix("downstream_") for key in metrics}
         labels.update({key: f"{key.rpartition('.')[0]} {_SWEEP_LABELS[field_of(key)]}" for key in keys if "." in key})
         own = sweep.request.law.dataset
         datasets = list(dict.fromkeys([own, *(other.request.law.dataset for other in compared)]))

@@ -16,13 +16,14 @@ from .fields import humanise, label
 
 if TYPE_CHECKING:
     from ..allocate import PublishedFrontier
-    from ..backtest import Score
+    from ..backtest import DownstreamScore, Score
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
+    from ..downstream import DownstreamFit, MetricPrediction
     from ..experiments import Experiment
     from ..fitting import Bootstrap, Fit
     from ..inference import InferencePlan
-    from ..inputs.runs import Selection
+    from ..inputs.runs import RunsTable, Selection
     from ..isoflop import IsoflopFit, Profile
     from ..plans import Gap, Plan
     from ..policy import Verdict
@@ -68,6 +69,7 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
             "cost_usd": plan.cost_usd,
         }
         | _interval_fields(plan)
+        | downstream_fields(plan.downstream)
         | _data_fields(plan.data)
         | _inference_fields(plan.inference)
         | blueprint_fields(plan.blueprint)
@@ -271,6 +273,7 @@ class Entry:
     plan: Plan
     assessed: Gap | None = None  # for compare: what the config stands for (plan.assessed), measured before output
     change: str | None = None  # for compare --base-ref: new, deleted, changed, unchanged, or base (the base version)
+    downstream: tuple[MetricPrediction, ...] = ()  # each downstream metric at the compared run's loss
 
 
 def _compared_values(entry: Entry) -> Record:
@@ -281,11 +284,18 @@ def _compared_values(entry: Entry) -> Record:
     return values | {"budget_flops": entry.plan.compute_flops}
 
 
+def downstream_compared_keys(entries: Sequence[Entry]) -> list[str]:
+    """The downstream metrics compare shows, in the order the configs first predict them."""
+    return list(dict.fromkeys(f"downstream_{p.mapping.name}" for entry in entries for p in entry.downstream))
+
+
 def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[Record]:
     """A record per config: what it stands for (its intended run, else its plan) and deltas against its baseline."""
     values = [_compared_values(entry) for entry in entries]
+    metrics = downstream_compared_keys(entries)
+    predicted = [{key: None for key in metrics} | downstream_fields(entry.downstream) for entry in entries]
     records = []
-    for entry, own, base_index in zip(entries, values, baselines, strict=True):
+    for entry, own, base_index, metric_values in zip(entries, values, baselines, predicted, strict=True):
         base = values[base_index]
         plan = entry.plan
         record: Record = {
@@ -307,6 +317,10 @@ def compare_records(entries: Sequence[Entry], baselines: Sequence[int]) -> list[
             relative = delta is not None and base[key] and key not in _GAP_KEYS
             record[f"delta_{key}"] = delta
             record[f"delta_{key}_pct"] = 100.0 * delta / abs(base[key]) if relative and delta is not None else None
+        record.update(metric_values)
+        for key in metrics:  # a score's change in points; its % of a score near 0 would say little
+            own_metric, base_metric = metric_values[key], predicted[base_index][key]
+            record[f"delta_{key}"] = None if own_metric is None or base_metric is None else own_metric - base_metric
         records.append(record)
     return records
 
@@ -456,6 +470,60 @@ def fit_record(selection: Selection, fit: Fit, bootstrap: Bootstrap | None, leve
     return record
 
 
+#: The formula of each downstream form, as tables and files say it.
+DOWNSTREAM_FORMULAS = {
+    "exponential": "metric = 1 - epsilon + k·exp(-gamma·L) (Gadre et al. 2024: Err = epsilon - k·exp(-gamma·L))",
+    "sigmoid": "metric = floor + (ceiling - floor)·sigmoid(-(L - L0)/s)",
+}
+
+
+def downstream_fit_record(table: RunsTable, name: str, fit: DownstreamFit, level: float, dataset: str) -> Record:
+    """A downstream fit: the metric and form, its constants (with intervals from the refits), and how the runs sat
+    against chance."""
+    from ..downstream import CONSTANT_NAMES
+
+    record: Record = {
+        "schema_version": SCHEMA_VERSION,
+        "runs_file": table.label,
+        "metric": table.columns["metric"],
+        "name": name,
+        "form": fit.form,
+        "formula": DOWNSTREAM_FORMULAS[fit.form],
+        "loss_column": table.columns["loss"],
+        "loss_dataset": dataset,
+        "n_runs": fit.n_runs,
+        "n_runs_skipped": len(table.without_loss) + len(table.without_metric),
+        "chance": fit.chance,
+        "floor": fit.floor if fit.form == "sigmoid" else None,
+        "ceiling": fit.ceiling,
+        "chance_margin": fit.margin,
+        "n_at_chance": fit.n_at_chance,
+        "min_loss_nats": fit.loss_range_nats[0],
+        "max_loss_nats": fit.loss_range_nats[1],
+        "residual_rmse": fit.residual_rmse,
+    }
+    record |= dict(zip(CONSTANT_NAMES[fit.form], fit.constants, strict=True))
+    intervals = fit.intervals(level)
+    if intervals:
+        assert fit.samples is not None
+        record |= {"bootstrap_resamples": fit.resamples, "bootstrap_seed": fit.seed,
+                   "bootstrap_kept": len(fit.samples), "interval_level": level}  # fmt: skip
+        for constant, (low, high) in intervals.items():
+            record[f"{constant}_low"], record[f"{constant}_high"] = low, high
+    return record
+
+
+def downstream_fields(predictions: Sequence[MetricPrediction]) -> Record:
+    """Each predicted metric beside the plan's loss: downstream_<name>, its interval, whether it extrapolates."""
+    fields: Record = {}
+    for prediction in predictions:
+        key = f"downstream_{prediction.mapping.name}"
+        low, high = prediction.interval if prediction.interval is not None else (None, None)
+        fields |= {key: prediction.value, f"{key}_low": low, f"{key}_high": high,
+                   f"{key}_extrapolated": prediction.extrapolated}  # fmt: skip
+    return fields
+
+
 EXPERIMENT_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "expected_optimal_n_params")
 
 
@@ -559,6 +627,41 @@ def prediction_records(score: Score) -> list[Record]:
         }
         for p in score.predictions
     ]  # fmt: skip
+
+
+#: A downstream backtest's summary per split, metric and starting loss, as its table shows it.
+DOWNSTREAM_BACKTEST_KEYS = (
+    "split", "metric", "loss_from", "n_train", "n_held_out", "mean_abs_error", "mean_signed_error", "max_abs_error",
+    "note",
+)  # fmt: skip
+
+
+def downstream_score_record(score: DownstreamScore) -> Record:
+    """A downstream backtest score: the metric refitted on the training runs, and its errors on the held-out runs."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "split": score.split,
+        "name": score.name,
+        "metric": score.metric,
+        "loss_from": score.loss_from,
+        "n_train": score.n_train,
+        "n_held_out": score.n_held_out,
+        "n_predictions": len(score.predictions),
+        "mean_abs_error": score.mean_abs_error,
+        "mean_signed_error": score.mean_signed_error,
+        "max_abs_error": score.max_abs_error,
+        "note": score.note,
+        "constants": dict(score.constants),
+        "predictions": [
+            {
+                "schema_version": SCHEMA_VERSION, "split": score.split, "method": f"{score.name} from {score.loss_from}",
+                "n_params": p.n_params, "n_tokens": p.n_tokens, "compute_flops": p.compute_flops,
+                "loss_nats": p.loss_nats, "from_loss_nats": p.from_loss_nats, "observed_metric": p.metric,
+                "predicted_metric": p.predicted_metric, "metric_error": p.error,
+            }
+            for p in score.predictions
+        ],
+    }  # fmt: skip
 
 
 def score_record(score: Score) -> Record:

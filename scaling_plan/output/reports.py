@@ -9,6 +9,7 @@ from .fields import TEXT_KEYS, humanise, label, signed
 from .records import (
     BACKTEST_KEYS,
     COMPARED_KEYS,
+    DOWNSTREAM_BACKTEST_KEYS,
     EXPERIMENT_KEYS,
     FIT_CONSTANTS,
     FRONTIER_CONSTANTS,
@@ -33,13 +34,14 @@ def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]
     ]
     if any(record["change"] is not None for record in records):
         rows.insert(1, ["Change", *(record["change"] or "-" for record in records)])
-    for key in COMPARED_KEYS:
+    metrics = [key for key in records[0] if key.startswith("downstream_") and f"delta_{key}" in records[0]]
+    for key in [*COMPARED_KEYS, *metrics]:
         if all(record[key] is None for record in records):
             continue
         cells = [label(key)]
         for record in records:
             cell = humanise(key, record[key])
-            delta, pct = record[f"delta_{key}"], record[f"delta_{key}_pct"]
+            delta, pct = record[f"delta_{key}"], record.get(f"delta_{key}_pct")
             if record["baseline"] != record["config"] and delta is not None:
                 change = "same" if delta == 0 else signed(key, delta) + ("" if pct is None else f", {pct:+.1f}%")
                 cell += f" ({change})"
@@ -160,6 +162,43 @@ def emit_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[s
     write_report(Report([record], record, table), output_format, out)
 
 
+def emit_downstream_fit(record: Record, output_format: str, out: IO[str]) -> None:
+    from ..downstream import CONSTANT_NAMES
+
+    names = CONSTANT_NAMES[str(record["form"])]
+    shown_as = {"gamma": "metric_gamma"}  # the frontier's gamma is another quantity with its own label
+
+    def table(out: IO[str]) -> None:
+        shown = dict(record)
+        keys = ["metric", "form"]
+        for name in names:
+            key = shown_as.get(name, name)
+            shown[key] = record[name]
+            keys.append(key)
+            if "interval_level" in record:
+                shown[f"{key}_interval"] = (
+                    f"{humanise(key, record[name + '_low'])} - {humanise(key, record[name + '_high'])}"
+                )
+                keys.append(f"{key}_interval")
+        keys += ["chance", "floor", "ceiling", "n_at_chance", "residual_rmse", "n_runs", "min_loss_nats",
+                 "max_loss_nats"]  # fmt: skip
+        title = f"Fitted {record['name']}, {record['form']} form"
+        if "interval_level" in record:
+            title += f" ({record['interval_level']:.0%} intervals from {record['bootstrap_kept']} bootstrap refits)"
+        notes = [
+            f"Form: {record['formula']}.",
+            f"Runs: {record['n_runs']:,} from {record['runs_file']}, loss from its {record['loss_column']} column"
+            f" ({record['loss_dataset']}).",
+            f"Chance: {record['chance']:g}; {record['n_at_chance']} of {record['n_runs']} runs score within"
+            f" {record['chance_margin']:g} of it.",
+            f"A loss outside {record['min_loss_nats']:.4g} to {record['max_loss_nats']:.4g} (the runs' own) is an"
+            " extrapolation, and predictions from it say so.",
+        ]
+        print_key_values(title, shown, keys, notes, out)
+
+    write_report(Report([record], record, table), output_format, out)
+
+
 def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
     def table(out: IO[str]) -> None:
         print_rows(f"IsoFLOP grid: {len(records)} runs to train", records, EXPERIMENT_KEYS, notes, out)
@@ -212,9 +251,20 @@ def emit_isoflop(record: Record, notes: Sequence[str], output_format: str, out: 
     write_report(Report(budgets, record, table), output_format, out)
 
 
-def emit_backtest(records: Sequence[Record], runs_file: str, output_format: str, out: IO[str]) -> None:
-    """The summary per split and method; for one split, each held-out prediction too (all of them in JSON and CSV)."""
+def emit_backtest(
+    records: Sequence[Record],
+    runs_file: str,
+    output_format: str,
+    out: IO[str],
+    downstream: Sequence[Record] = (),
+) -> None:
+    """The summary per split and method; for one split, each held-out prediction too (all of them in JSON and CSV).
+    With downstream scores, their summary too; in CSV their predictions follow the loss's, in the same columns."""
     predictions = [row for record in records for row in record["predictions"]]
+    metric_rows = [row for record in downstream for row in record["predictions"]]
+    if metric_rows:  # one CSV: every row has every column, empty where it does not apply
+        columns = list(dict.fromkeys(key for row in [*predictions, *metric_rows] for key in row))
+        predictions = [{key: row.get(key) for key in columns} for row in [*predictions, *metric_rows]]
     splits = list(dict.fromkeys(record["split"] for record in records))
     labels = {"n_train": "Trained on", "n_held_out": "Held out", "compute_ratio": "Reach (x compute)",
               "mean_abs_error_pct": "Mean |error| %", "mean_signed_error_pct": "Mean error %",
@@ -229,8 +279,22 @@ def emit_backtest(records: Sequence[Record], runs_file: str, output_format: str,
     def table(out: IO[str]) -> None:
         title = f"Backtest of {runs_file}: fitted on the smaller runs, scored on the held-out larger ones"
         print_rows(title, records, BACKTEST_KEYS, [] if len(splits) == 1 else notes, out, labels)
-        if len(splits) == 1 and predictions:
-            print_rows("Held-out predictions", predictions, PREDICTION_KEYS[1:], notes, out, labels)
+        loss_rows = [row for row in predictions if row.get("relative_error_pct") is not None]
+        if len(splits) == 1 and loss_rows:
+            print_rows("Held-out predictions", loss_rows, PREDICTION_KEYS[1:], notes, out, labels)
+        if downstream:
+            metric_labels = labels | {"metric": "Metric", "loss_from": "From the loss", "mean_abs_error": "Mean |error|",
+                                      "mean_signed_error": "Mean error", "max_abs_error": "Largest |error|"}  # fmt: skip
+            rows = [record | {"metric": record["name"]} for record in downstream]
+            print_rows("Downstream metrics: refitted on the training runs, scored on the held-out ones", rows,
+                       DOWNSTREAM_BACKTEST_KEYS, downstream_notes, out, metric_labels)  # fmt: skip
 
+    downstream_notes = [
+        "Errors are predicted minus observed, in the metric's own units (0.01 is one point of accuracy). From the"
+        " loss: observed, the run's own loss (the second step alone); else the loss that fit predicted for the run"
+        " (both steps, as a plan makes them).",
+    ]
     document = {"schema_version": SCHEMA_VERSION, "runs_file": runs_file, "scores": list(records)}
+    if downstream:
+        document["downstream_scores"] = list(downstream)
     write_report(Report(predictions, document, table), output_format, out)

@@ -40,6 +40,16 @@ def _without_null(schema: Any) -> Any:
     return cleaned
 
 
+def downstream_file_schema() -> dict[str, Any]:
+    from ..inputs.models import DownstreamFile
+
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        **DownstreamFile.model_json_schema(),
+        "title": "scaling-plan downstream file",
+    }
+
+
 def law_file_schema() -> dict[str, Any]:
     """A law file is either kind: a parametric law (the default kind) or a compute-optimal frontier."""
     from pydantic import TypeAdapter
@@ -66,7 +76,18 @@ _INFERENCE_FIELDS = (
 )  # fmt: skip
 
 
+#: A downstream metric predicted beside the loss (`--downstream`): downstream_<name> and its _low and _high (numbers,
+#: null without refits) and _extrapolated (whether the loss lies outside the mapping's).
+_DOWNSTREAM_PATTERNS: dict[str, Any] = {
+    r"^downstream_[a-z0-9_]+$": {"type": ["number", "boolean", "null"]},
+}
+
+
 class _PlanFields(_Record):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"patternProperties": _DOWNSTREAM_PATTERNS, "additionalProperties": False}
+    )
+
     role: str = Field(description="'plan', or 'compare' for a --compare-laws row")
     given: str = Field(description="the kind of budget or inverse target: flops, dollars, gpu_hours, days, ...")
     given_value: float
@@ -156,7 +177,10 @@ class SweepRecord(PlanRecord):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"patternProperties": {_GROUP_PATTERN: {"type": "number"}}, "additionalProperties": False},
+        json_schema_extra={
+            "patternProperties": {_GROUP_PATTERN: {"type": "number"}, **_DOWNSTREAM_PATTERNS},
+            "additionalProperties": False,
+        },
     )
 
 
@@ -166,9 +190,22 @@ class SweepOutput(_Record):
     plans: list[SweepRecord]
 
 
+class _CompareFields(_Record):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "patternProperties": {
+                **_DOWNSTREAM_PATTERNS,
+                r"^delta_downstream_[a-z0-9_]+$": {"type": ["number", "null"]},
+            },
+            "additionalProperties": False,
+        },
+    )
+
+
 CompareRecord = create_model(  # type: ignore[call-overload]
     "CompareRecord",
-    __base__=_Record,
+    __base__=_CompareFields,
     config=(str, ...),
     name=(str | None, ...),
     baseline=(str, Field(description="the config the deltas are against")),
@@ -292,6 +329,41 @@ FitOutput = create_model(  # type: ignore[call-overload]
 )
 
 
+class DownstreamFitOutput(_Record):
+    """`fit-downstream --format json`: the form's constants (exponential: epsilon, k, gamma; sigmoid: l0, scale),
+    with <constant>_low and _high from the bootstrap refits."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "patternProperties": {r"^(epsilon|k|gamma|l0|scale)(_low|_high)?$": {"type": "number"}},
+            "additionalProperties": False,
+        },
+    )
+
+    runs_file: str
+    metric: str = Field(description="the column fitted")
+    name: str = Field(description="short name: --downstream's fields are downstream_<name>")
+    form: str = Field(description="exponential or sigmoid")
+    formula: str
+    loss_column: str
+    loss_dataset: str
+    n_runs: int
+    n_runs_skipped: int = Field(description="runs without a loss or a metric yet")
+    chance: float
+    floor: float | None = Field(description="the sigmoid's lower asymptote; null for the exponential")
+    ceiling: float
+    chance_margin: float
+    n_at_chance: int = Field(description="runs within chance_margin of chance")
+    min_loss_nats: float
+    max_loss_nats: float
+    residual_rmse: float = Field(description="root mean square error of the metric")
+    bootstrap_resamples: int | None = None
+    bootstrap_seed: int | None = None
+    bootstrap_kept: int | None = None
+    interval_level: float | None = None
+
+
 class ExperimentRecord(_Record):
     run: int
     budget_flops: float
@@ -400,6 +472,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "predict": PredictOutput,
     "fit": FitOutput,
     "fit-isoflop": IsoflopFitOutput,
+    "fit-downstream": DownstreamFitOutput,
     "experiments": ExperimentsOutput,
     "budget": BudgetOutput,
     "shape": ShapeOutput,

@@ -1,0 +1,67 @@
+"""A downstream file (`fit-downstream --output`) -> downstream.Mapping, checked where it is read."""
+
+from __future__ import annotations
+
+import math
+
+from ..downstream import CONSTANT_NAMES, DownstreamMapping
+from ..errors import UsageError
+from .yaml_files import read_yaml, validate_model
+
+#: Largest downstream file read, in bytes: 100,000 bootstrap rows of three constants are about 6 MB.
+MAX_DOWNSTREAM_FILE_BYTES = 20_000_000
+
+
+def load_downstream_file(path: str) -> DownstreamMapping:
+    """The mapping a downstream file holds; every problem is one line naming file:line and the field."""
+    from .models import DownstreamFile
+
+    data, lines, label = read_yaml(
+        path, max_bytes=MAX_DOWNSTREAM_FILE_BYTES, what="a downstream file holds a few constants and bootstrap rows"
+    )
+    if not (isinstance(data, dict) and data.get("kind") == "downstream"):
+        raise UsageError(label, "not a downstream file (kind: downstream), as fit-downstream --output writes")
+    model = validate_model(DownstreamFile, data, lines, label)
+    names = CONSTANT_NAMES[model.form]
+    if set(model.constants) != set(names):
+        raise UsageError(
+            f"{label}:{lines.get(('constants',), 1)}",
+            f"constants: a {model.form} mapping has {', '.join(names)}, got {', '.join(model.constants) or 'none'}",
+        )
+    for name in names:
+        value = model.constants[name]
+        positive = name in ("k", "gamma", "scale")
+        if not math.isfinite(value) or (positive and value <= 0):
+            raise UsageError(
+                f"{label}:{lines.get(('constants', name), 1)}",
+                f"constants.{name}: must be {'positive' if positive else 'finite'}, got {value:g}",
+            )
+    if model.form == "sigmoid" and not model.floor < model.ceiling:
+        raise UsageError(f"{label}:{lines.get(('ceiling',), 1)}", "ceiling: must be above the floor")
+    low, high = model.fitted_range.loss_nats
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= high):
+        raise UsageError(
+            f"{label}:{lines.get(('fitted_range', 'loss_nats'), 1)}",
+            f"fitted_range.loss_nats: expected [lowest, highest] with 0 < lowest <= highest, got {[low, high]}",
+        )
+    rows = model.bootstrap.samples if model.bootstrap else []
+    for index, row in enumerate(rows):
+        if len(row) != len(names):
+            raise UsageError(
+                f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}",
+                f"bootstrap.samples[{index}]: expected {len(names)} values ({', '.join(names)}), got {len(row)}",
+            )
+    return DownstreamMapping(
+        name=model.name,
+        metric=model.metric,
+        form=model.form,
+        constants=tuple(model.constants[name] for name in names),
+        chance=model.chance,
+        floor=model.floor,
+        ceiling=model.ceiling,
+        loss_range_nats=(low, high),
+        dataset=model.dataset or "the data the mapping was fitted on",
+        source=model.source or f"downstream file {path}",
+        samples=tuple(tuple(row) for row in rows if all(math.isfinite(v) for v in row)),
+        interval_level=model.bootstrap.level if model.bootstrap else 0.9,
+    )
