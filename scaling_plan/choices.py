@@ -44,6 +44,10 @@ BacktestApproach = Literal["parametric", "isoflop", "both"]
 DownstreamForm = Literal["exponential", "sigmoid"]
 DOWNSTREAM_FORMS: tuple[str, ...] = get_args(DownstreamForm)
 
+#: What suggest's next runs should pin down at the target budget: the optimal size, or the optimal loss.
+SuggestObjective = Literal["n-opt", "loss"]
+SUGGEST_OBJECTIVES: tuple[str, ...] = get_args(SuggestObjective)
+
 #: What a sweep's budgets count.
 BudgetUnit = Literal["flops", "dollars", "gpu-hours", "days"]
 BUDGET_UNITS: tuple[str, ...] = get_args(BudgetUnit)

@@ -50,7 +50,7 @@ NON_FINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf|infinity)(?![\w])", re.IGNOREC
 #: Input that may legitimately be echoed back in an error message as a non-finite number.
 WILD = re.compile(r"nan|inf|e\+?\d{3}", re.IGNORECASE)
 #: Exit codes each command may return (cli/app.py's docstring): 1 only for a failed check or an unconverged fit.
-EXIT_CODES = {"check": {0, 1, 2}, "fit": {0, 1, 2}}
+EXIT_CODES = {"check": {0, 1, 2}, "fit": {0, 1, 2}, "suggest": {0, 1, 2}}
 FORMATS = ("json", "jsonl", "csv", "table", "markdown")
 #: Commands that report every config they can read and exit 2 for the ones they cannot (a pull request's report
 #: must still show the good configs when one is broken).
@@ -303,6 +303,11 @@ def option_values(files: Files) -> dict[str, Any]:
         "--ceiling": st.one_of(number(0.1, 1), st.sampled_from(["0", "-0.5", "1", "2"])),
         "--dataset": st.text(max_size=12),
         "--downstream": st.sampled_from([*files.downstream, *files.laws[:1], *files.hostile, "missing.yaml"]),
+        "--target": number(1e15, 1e30),
+        "--max-run-flops": number(1e15, 1e25),
+        "--budget-flops": number(1e15, 1e25),
+        "--max-relative-width": number(1e-3, 100),
+        "-n": st.sampled_from(["1", "5", "0", "101", "x"]),
     }
 
 
@@ -331,6 +336,8 @@ def seeds(name: str, files: Files) -> list[list[str]]:
         "backtest": [[path, "--holdout-top", "2"] for path in files.runs],
         "experiments": [["--budgets", "1e18,1e19"], ["--budgets", "3e17", "--law", files.laws[0]]],
         "plot": [[files.laws[0], "--output", out], ["chinchilla-2022", "--output", out.replace(".png", ".svg")]],
+        "suggest": [[files.runs[0], "--law", files.laws[0], "--target", "1e24"],
+                    [files.runs[0], "--law", files.laws[0], "--target", "1e23", "--max-relative-width", "0.5"]],
         "fit-downstream": [[files.scored, "--metric", "eval_gauntlet/core_average"],
                            [files.scored, "--metric", "eval_gauntlet/core_average", "--form", "sigmoid"]],
     }.get(name, [[]])  # fmt: skip

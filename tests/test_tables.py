@@ -37,6 +37,7 @@ COMMANDS = {
                              "--downstream", CORE),
     "backtest --downstream": ("backtest", SCORED, "--holdout-params-above", "3e9", "--downstream", CORE),
     "experiments": ("experiments", "--budgets", "1e18,1e19"),
+    "suggest": ("suggest", RUNS, "--law", "{law}", "--target", "1e24", "--gpu", "H100"),
     "laws": ("laws",),
     "gpus": ("gpus",),
     "shape": ("shape", "--params", "7B", "--gpu", "H100-SXM"),
@@ -53,18 +54,22 @@ WIDTHS = [pytest.param(60, marks=pytest.mark.slow), 80, 120, pytest.param(200, m
 
 
 @pytest.fixture(scope="module")
-def core_file(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("tables") / "core.yaml"
+def made_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A downstream file and a law with refits, for the commands that read them."""
+    folder = tmp_path_factory.mktemp("tables")
+    core, law = folder / "core.yaml", folder / "law.yaml"
     made = Cli().run("fit-downstream", SCORED, "--metric", "eval_gauntlet/core_average", "--bootstrap", "20", "-o",
-                     str(path))  # fmt: skip
+                     str(core))  # fmt: skip
     assert made.exit_code == 0, made.stderr
-    return str(path)
+    assert Cli().run("fit", RUNS, "--bootstrap", "20", "-o", str(law)).exit_code == 0
+    return {CORE: str(core), "{law}": str(law)}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int, core_file: str) -> None:
-    result = cli.run(*(arg.replace(CORE, core_file) for arg in COMMANDS[name]), env={"COLUMNS": str(width)})
+def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int, made_files: dict[str, str]) -> None:
+    args = [made_files.get(arg, arg) for arg in COMMANDS[name]]
+    result = cli.run(*args, env={"COLUMNS": str(width)})
     assert result.exit_code in (0, 1), result.stderr
     for line in result.stdout.splitlines():
         assert len(line) <= width, (width, line)

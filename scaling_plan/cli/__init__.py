@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # Each module registers its commands on the app; --help lists them in this order.
 # isort: off
-from . import plans, configs, fitting, downstream, listings  # noqa: F401
+from . import plans, configs, fitting, downstream, suggest, listings  # noqa: F401
 
 # isort: on
 from .app import app, main

@@ -1,7 +1,7 @@
 """The Typer app and the single place where errors become exit codes.
 
-Exit codes: 0 success; 1 a policy rule failed (`check`) or a fit did not converge (`fit`); 2 bad input (usage, flags,
-config or law files); 3 an internal error (a bug: please report); 74 an output could not be written (a full disk, a
+Exit codes: 0 success; 1 a policy rule failed (`check`), a fit did not converge (`fit`) or an interval is still wider
+than asked (`suggest --max-relative-width`); 2 bad input (usage, flags, config, law or downstream files, runs files); 3 an internal error (a bug: please report); 74 an output could not be written (a full disk, a
 closed stdout); 141 the reader closed stdout early (`| head`).
 """
 

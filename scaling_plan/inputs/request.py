@@ -53,6 +53,11 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
     return Hardware(gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price)
 
 
+def hardware_of(values: Mapping[str, Sourced], warnings: list[str]) -> Hardware | None:
+    """The hardware the values name (--gpu, --mfu, --gpus, --price-per-gpu-hour), for commands without a budget."""
+    return _hardware(values, "flops", warnings)
+
+
 def gpu_names() -> str:
     return ", ".join(GPUS)
 

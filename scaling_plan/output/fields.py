@@ -293,6 +293,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "residual_rmse": lambda x: f"{x:.4f}",
     "min_loss_nats": lambda x: f"{x:.4f}",
     "max_loss_nats": lambda x: f"{x:.4f}",
+    "expected_relative_width": lambda x: f"{x:.3g}",
     "mean_abs_error": lambda x: f"{x:.4f}",
     "mean_signed_error": lambda x: f"{x:+.4f}",
     "max_abs_error": lambda x: f"{x:.4f}",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..isoflop import IsoflopFit, Profile
     from ..plans import Gap, Plan
     from ..policy import Verdict
+    from ..suggest import Suggestion
     from ..sweeps import Sweep
 
 
@@ -542,6 +543,53 @@ def experiment_records(experiments: Sequence[Experiment]) -> list[Record]:
         }
         for e in experiments
     ]
+
+
+#: A suggested run, as suggest's table shows it.
+SUGGESTED_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "gpu_hours",
+                  "expected_relative_width")  # fmt: skip
+
+
+def suggestion_document(suggestion: Suggestion, runs_file: str, law: str, hardware: Hardware | None,
+                        max_relative_width: float | None) -> Record:  # fmt: skip
+    """suggest's JSON: the quantity at the target, its interval now and expected after the runs, and the runs (each
+    an experiments row, with its GPU-hours and the width expected once it is added)."""
+    from ..experiments import Experiment
+
+    runs = experiment_records(
+        [
+            Experiment(r.run, r.budget_flops, r.n_params, r.n_tokens, r.expected_optimal_n_params)
+            for r in suggestion.runs
+        ]
+    )
+    for record, run in zip(runs, suggestion.runs, strict=True):
+        record["gpu_hours"] = None if hardware is None else hardware.gpu_hours(run.budget_flops)
+        record["expected_relative_width"] = run.expected_relative_width
+    low, high = suggestion.interval
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "runs_file": runs_file,
+        "law": law,
+        "objective": suggestion.objective,
+        "target_flops": suggestion.target_flops,
+        "value": suggestion.value,
+        "value_low": low,
+        "value_high": high,
+        "interval_level": suggestion.level,
+        "relative_width": suggestion.relative_width,
+        "expected_relative_width": suggestion.expected_relative_width,
+        "max_relative_width": max_relative_width,
+        "narrow_enough": None if max_relative_width is None else suggestion.relative_width <= max_relative_width,
+        "n_runs": len(suggestion.runs),
+        "total_flops": suggestion.total_flops,
+        "total_gpu_hours": None if hardware is None else hardware.gpu_hours(suggestion.total_flops),
+        "max_run_flops": suggestion.max_run_flops,
+        "budget_flops": suggestion.budget_flops,
+        "noise_log_loss": suggestion.noise_log_loss,
+        "n_candidates": suggestion.n_candidates,
+        "gpu": None if hardware is None else hardware.gpu.name,
+        "runs": runs,
+    }
 
 
 #: A frontier's constants, as isoFLOP fits and frontier law files name them.

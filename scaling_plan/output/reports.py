@@ -15,6 +15,7 @@ from .records import (
     FRONTIER_CONSTANTS,
     PREDICTION_KEYS,
     SCHEMA_VERSION,
+    SUGGESTED_KEYS,
     Record,
 )
 from .tables import notes_shown, print_grid, print_key_values, print_rows
@@ -197,6 +198,42 @@ def emit_downstream_fit(record: Record, output_format: str, out: IO[str]) -> Non
         print_key_values(title, shown, keys, notes, out)
 
     write_report(Report([record], record, table), output_format, out)
+
+
+def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
+    """The runs to train next, with what each is expected to do to the interval at the target."""
+    from ..units import format_scientific
+
+    runs = document["runs"]
+    quantity = "N_opt" if document["objective"] == "n-opt" else "L_opt"
+    key = "n_params" if document["objective"] == "n-opt" else "loss_nats"
+    labels = {"run": "Run", "budget_flops": "Budget (FLOPs)", "n_params": "N", "n_tokens": "D",
+              "tokens_per_param": "D/N", "gpu_hours": "GPU-hours", "expected_relative_width": "Width after"}  # fmt: skip
+
+    def table(out: IO[str]) -> None:
+        value = humanise(key, document["value"])
+        interval = f"{humanise(key, document['value_low'])} - {humanise(key, document['value_high'])}"
+        title = (
+            f"Next {document['n_runs']} runs for {document['law']}: {quantity} at"
+            f" {format_scientific(document['target_flops'])} FLOPs is {value} ({interval},"
+            f" {document['interval_level']:.0%}), relative width {document['relative_width']:.3g} now,"
+            f" {document['expected_relative_width']:.3g} expected after them"
+        )
+        keys = [k for k in SUGGESTED_KEYS if k != "gpu_hours" or document["gpu"] is not None]
+        budget = "none" if document["budget_flops"] is None else format_scientific(document["budget_flops"])
+        notes = [
+            "Width = (high - low) / value of the bootstrap interval at the target; 'Width after' is what adding the"
+            " runs down to that row is expected to leave (a linearised optimal design: each run's information"
+            f" J·J^T/sigma^2 with sigma = {document['noise_log_loss']:.3g}, the runs' RMS residual of log loss).",
+            f"Chosen one at a time from {document['n_candidates']:,} candidates (sizes N*/4 to 4·N* at budgets up to"
+            f" the per-run cap of {format_scientific(document['max_run_flops'])} FLOPs; total cap {budget});"
+            f" {format_scientific(document['total_flops'])} FLOPs in all.",
+            "Train them, fill in loss_nats (-o writes them as a runs file, as experiments does), refit, and suggest"
+            " again until the width is small enough (--max-relative-width exits 1 until it is).",
+        ]
+        print_rows(title, runs, keys, notes, out, labels)
+
+    write_report(Report(runs, document, table), output_format, out)
 
 
 def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:

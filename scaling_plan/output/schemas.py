@@ -380,6 +380,40 @@ class ExperimentsOutput(_Record):
     runs: list[ExperimentRecord]
 
 
+class SuggestedRecord(ExperimentRecord):
+    gpu_hours: float | None = Field(description="with --gpu: the run's GPU-hours")
+    expected_relative_width: float = Field(
+        description="the width expected at the target once this run and those before it are added"
+    )
+
+
+class SuggestOutput(_Record):
+    """`suggest --format json`: the quantity at the target (N_opt in parameters, or L_opt in nats/token), its
+    bootstrap interval now, and the runs that most narrow it."""
+
+    runs_file: str
+    law: str
+    objective: str = Field(description="n-opt or loss")
+    target_flops: float
+    value: float
+    value_low: float
+    value_high: float
+    interval_level: float
+    relative_width: float = Field(description="(value_high - value_low) / value, now")
+    expected_relative_width: float = Field(description="what the suggested runs are expected to leave")
+    max_relative_width: float | None = Field(description="--max-relative-width, or null")
+    narrow_enough: bool | None = Field(description="relative_width <= max_relative_width; null without it")
+    n_runs: int
+    total_flops: float
+    total_gpu_hours: float | None
+    max_run_flops: float
+    budget_flops: float | None
+    noise_log_loss: float = Field(description="the runs' RMS residual of log loss about the law")
+    n_candidates: int
+    gpu: str | None
+    runs: list[SuggestedRecord]
+
+
 PredictOutput = create_model(  # type: ignore[call-overload]
     "PredictOutput",
     __base__=_Record,
@@ -474,6 +508,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "fit-isoflop": IsoflopFitOutput,
     "fit-downstream": DownstreamFitOutput,
     "experiments": ExperimentsOutput,
+    "suggest": SuggestOutput,
     "budget": BudgetOutput,
     "shape": ShapeOutput,
     "sweep": SweepOutput,

@@ -1,0 +1,163 @@
+"""Which runs to train next: suggest."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..choices import OutputFormat, SuggestObjective
+from ..errors import UsageError
+from ..inputs.fields import fields_of
+from .app import EXIT_POLICY_FAILED, command, fail, warn_all, wrote
+from .options import (
+    NO_FIELDS,
+    PANEL_FIT,
+    PANEL_OUTPUT,
+    FieldValues,
+    FlopsColOption,
+    LossColOption,
+    ParamsColOption,
+    QuietOption,
+    TokensColOption,
+    complete_law,
+    format_option,
+    option,
+    plan_flags,
+    with_fields,
+)
+
+
+@command(
+    (
+        ("Five runs that most narrow N_opt at 1e24, none above 1e21 FLOPs",
+         "scaling-plan suggest runs.csv --law my-law.yaml --target 1e24 --max-run-flops 1e21"),
+        ("As a runs file to fill in and append to runs.csv",
+         "scaling-plan suggest runs.csv --law my-law.yaml --target 1e24 -o next.csv"),
+        ("A stopping rule for CI: fail while the interval is wider than half of N_opt (exit 1)",
+         "scaling-plan suggest runs.csv --law my-law.yaml --target 1e24 --max-relative-width 0.5"),
+    )
+)  # fmt: skip
+@with_fields(*fields_of("hardware"))
+def suggest(
+    runs: Annotated[
+        str,
+        typer.Argument(
+            help="The runs so far, as fit reads them (those the law was fitted on).", show_default=False, metavar="RUNS"
+        ),
+    ],
+    law: Annotated[
+        str,
+        typer.Option(
+            help="The law fitted to RUNS with bootstrap refits (fit --bootstrap 200 -o my-law.yaml).",
+            show_default=False,
+            metavar="PATH",
+            autocompletion=complete_law,
+        ),
+    ],
+    target: Annotated[
+        str, typer.Option(help="The compute of the big run to predict, in FLOPs.", show_default=False, metavar="FLOPS")
+    ],
+    count: Annotated[int, typer.Option("-n", "--count", min=1, max=100, help="Runs to suggest.", metavar="COUNT")] = 5,
+    max_run_flops: Annotated[
+        str | None,
+        option("Most compute one run may spend (default 10x the largest run so far).", PANEL_FIT, "FLOPS"),
+    ] = None,
+    budget_flops: Annotated[
+        str | None, option("Most compute the suggested runs may spend together (default: no cap).", PANEL_FIT, "FLOPS")
+    ] = None,
+    objective: Annotated[
+        SuggestObjective,
+        typer.Option(
+            help="What to pin down at the target: n-opt (the optimal size) or loss (the optimal loss).",
+            rich_help_panel=PANEL_FIT,
+            metavar="WHAT",
+        ),
+    ] = "n-opt",
+    max_relative_width: Annotated[
+        str | None,
+        option(
+            "Exit 1 while the interval at the target is wider than this fraction of its value, 0 once it is not.",
+            PANEL_FIT,
+            "FRACTION",
+        ),
+    ] = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
+    fields: FieldValues = NO_FIELDS,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the suggested runs as a runs file to fill in (CSV, as experiments writes).",
+            rich_help_panel=PANEL_OUTPUT,
+            metavar="PATH",
+        ),
+    ] = None,
+    output_format: Annotated[OutputFormat, format_option()] = "table",
+    quiet: QuietOption = False,
+) -> None:
+    """The next runs to train: those that most narrow the interval on N_opt (or the loss) at the target budget.
+
+    A linearised optimal design over the law's bootstrap refits (see the README). Exit codes: 0 done (or, with
+    --max-relative-width, narrow enough); 1 the interval is still wider than --max-relative-width; 2 bad input.
+    """
+    from ..experiments import Experiment
+    from ..inputs.request import hardware_of, resolve_law
+    from ..inputs.runs import read_runs, select_runs
+    from ..inputs.values import Sourced, positive_number
+    from ..laws import ParametricLaw
+    from ..output.files import check_writable, write_atomically
+    from ..output.records import experiment_records, suggestion_document
+    from ..output.reports import emit_suggestion
+    from ..output.tables import without_notes
+    from ..output.writers import write_csv
+    from ..suggest import suggest_runs
+    from ..units import format_scientific
+
+    target_flops = positive_number(target, "--target")
+    cap = None if max_run_flops is None else positive_number(max_run_flops, "--max-run-flops")
+    total = None if budget_flops is None else positive_number(budget_flops, "--budget-flops")
+    width = None if max_relative_width is None else positive_number(max_relative_width, "--max-relative-width")
+    if output is not None:
+        check_writable(output, "--output")
+    warnings: list[str] = []
+    hardware = hardware_of(plan_flags(fields), warnings)
+    chosen = resolve_law(Sourced(law, "--law"))
+    if not isinstance(chosen, ParametricLaw):
+        raise UsageError(
+            "--law",
+            f"{chosen.name} is not a parametric law: suggest refits L(N, D) = E + A/N^alpha + B/D^beta (fit's default"
+            " approach); for a frontier's next budgets, lay out a grid with experiments",
+        )
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    warn_all(table.warnings() + warnings)
+    selection = select_runs(table)
+    suggestion = suggest_runs(chosen, selection.runs, target_flops, count, cap, total, objective)
+    if len(suggestion.runs) < count:
+        warn_all([f"only {len(suggestion.runs)} of {count} runs fit under --budget-flops"])
+    document = suggestion_document(suggestion, table.label, chosen.name, hardware, width)
+    with without_notes(quiet):
+        emit_suggestion(document, output_format, sys.stdout)
+    if output is not None:
+        rows = experiment_records(
+            [Experiment(r.run, r.budget_flops, r.n_params, r.n_tokens, r.expected_optimal_n_params)
+             for r in suggestion.runs]
+        )  # fmt: skip
+
+        def write(temporary: str) -> None:
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                write_csv(rows, handle)
+
+        write_atomically(output, write)
+        wrote(output, f"{len(rows)} runs to train; fill in loss_nats and append them to {runs}")
+    if width is not None and suggestion.relative_width > width:
+        sys.stdout.flush()
+        fail(
+            f"the interval on {objective} at {format_scientific(target_flops)} FLOPs is {suggestion.relative_width:.3g}"
+            " of its value,"
+            f" wider than --max-relative-width {width:g}: train the runs above and refit",
+            EXIT_POLICY_FAILED,
+        )

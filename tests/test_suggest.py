@@ -1,0 +1,205 @@
+"""suggest: the next runs to train, chosen to narrow the interval at the target; the loop, simulated end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scaling_plan.laws import ParametricLaw
+
+from .conftest import Cli
+
+#: The law the simulated lab's runs follow: Hoffmann et al. 2022's fitted Approach 3 (eq. 10), with 1% noise.
+TRUE = ParametricLaw("true", 1.69, 406.4, 410.7, 0.34, 0.28, source="Hoffmann et al. 2022, eq. 10")
+TARGET = 1e24
+NOISE = 0.01
+
+
+def observed(n_params: np.ndarray, n_tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return TRUE.loss(n_params, n_tokens) * np.exp(rng.normal(0.0, NOISE, len(n_params)))
+
+
+def write_runs(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["n_params", "n_tokens", "loss_nats"])
+        writer.writeheader()
+        writer.writerows({key: row[key] for key in ("n_params", "n_tokens", "loss_nats")} for row in rows)
+
+
+def filled(grid_csv: str, rng: np.random.Generator) -> list[dict[str, str]]:
+    """A grid (experiments' or suggest's runs file) with each run's loss, as the lab's trainer would fill it in."""
+    rows = list(csv.DictReader(io.StringIO(grid_csv)))
+    n = np.array([float(r["n_params"]) for r in rows])
+    d = np.array([float(r["n_tokens"]) for r in rows])
+    for row, loss in zip(rows, observed(n, d, rng), strict=True):
+        row["loss_nats"] = repr(float(loss))
+    return rows
+
+
+def n_opt_width(law_file: Path) -> float:
+    """The 90% bootstrap interval on N_opt at the target over its value, recomputed here from the refits."""
+    import yaml
+
+    data = yaml.safe_load(law_file.read_text())
+    rows = np.array(data["bootstrap"]["samples"])
+    rows = rows[np.all(rows > 0, axis=1)]
+
+    def n_opt(E: float, A: float, B: float, alpha: float, beta: float) -> float:  # Hoffmann et al. 2022, eq. 4
+        g = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+        return g * (TARGET / 6) ** (beta / (alpha + beta))
+
+    values = np.array([n_opt(*row) for row in rows])
+    low, high = np.percentile(values, [5, 95])
+    return float((high - low) / n_opt(data["E"], data["A"], data["B"], data["alpha"], data["beta"]))
+
+
+def fit(cli: Cli, runs: Path, law: Path, seed: int) -> float:
+    result = cli.run("fit", str(runs), "--bootstrap", "200", "--seed", str(seed), "-o", str(law), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    return n_opt_width(law)
+
+
+@pytest.mark.slow
+def test_three_rounds_of_suggested_runs_narrow_n_opt_more_than_a_plain_grid_at_the_same_compute(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """From a sparse grid (two budgets, five sizes each), three rounds of suggest -> train (simulated) -> refit,
+    beside three rounds of a plain experiments grid (five sizes at one budget) that spends the same compute."""
+    rng = np.random.default_rng(0)
+    start = filled(cli.run("experiments", "--budgets", "1e17,1e18", "--sizes-per-budget", "5", "--law",
+                           "chinchilla-2022", "-f", "csv").stdout, rng)  # fmt: skip
+    runs, plain_runs = tmp_path / "runs.csv", tmp_path / "plain.csv"
+    write_runs(runs, start)
+    write_runs(plain_runs, start)
+    law, plain_law = tmp_path / "law.yaml", tmp_path / "plain.yaml"
+    widths = [fit(cli, runs, law, 0)]
+    plain = [fit(cli, plain_runs, plain_law, 0)]
+    rows, plain_rows = list(start), list(start)
+    for round_ in (1, 2, 3):
+        suggested = cli.run("suggest", str(runs), "--law", str(law), "--target", "1e24", "-n", "5",
+                            "--max-run-flops", "1e20", "-o", str(tmp_path / "next.csv"), "-f", "json")  # fmt: skip
+        assert suggested.exit_code == 0, suggested.stderr
+        document = json.loads(suggested.stdout)
+        assert document["relative_width"] == pytest.approx(widths[-1], rel=1e-9)  # the same interval, recomputed
+        assert all(run["budget_flops"] <= 1e20 for run in document["runs"]) and len(document["runs"]) == 5
+        rows += filled((tmp_path / "next.csv").read_text(), rng)
+        write_runs(runs, rows)
+        widths.append(fit(cli, runs, law, round_))
+        # The plain grid: an isoFLOP profile of five sizes around the current law's optimum, same compute.
+        budget = document["total_flops"] / 5
+        grid = cli.run("experiments", "--budgets", repr(budget), "--sizes-per-budget", "5", "--law", str(plain_law),
+                       "-f", "csv")  # fmt: skip
+        assert grid.exit_code == 0, grid.stderr
+        plain_rows += filled(grid.stdout, rng)
+        write_runs(plain_runs, plain_rows)
+        plain.append(fit(cli, plain_runs, plain_law, round_))
+    print(f"suggested: {[f'{w:.3g}' for w in widths]}; plain grid: {[f'{w:.3g}' for w in plain]}")
+    assert all(later < earlier for earlier, later in itertools.pairwise(widths)), widths
+    assert widths[-1] < plain[-1], (widths, plain)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A sparse grid's runs and the law fitted to them with refits."""
+    folder = tmp_path_factory.mktemp("suggest")
+    cli = Cli()
+    grid = cli.run("experiments", "--budgets", "1e17,1e18", "--sizes-per-budget", "5", "--law", "chinchilla-2022",
+                   "-f", "csv").stdout  # fmt: skip
+    runs, law = folder / "runs.csv", folder / "law.yaml"
+    write_runs(runs, filled(grid, np.random.default_rng(1)))
+    assert cli.run("fit", str(runs), "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    return runs, law
+
+
+def test_suggested_runs_respect_the_caps_and_read_back_as_a_grid(cli: Cli, study: tuple[Path, Path]) -> None:
+    runs, law = study
+    args = ("suggest", str(runs), "--law", str(law), "--target", "1e24")
+    document = cli.json(*args, "-n", "4", "--max-run-flops", "1e19", "--budget-flops", "2e19", "--gpu", "H100")
+    assert len(document["runs"]) == 4 and document["total_flops"] <= 2e19
+    for run in document["runs"]:
+        assert run["budget_flops"] <= 1e19
+        assert run["n_params"] * run["n_tokens"] * 6 == pytest.approx(run["budget_flops"], rel=1e-6)
+        assert run["gpu_hours"] == pytest.approx(run["budget_flops"] / (989e12 * 0.40) / 3600, rel=1e-9)
+    widths = [run["expected_relative_width"] for run in document["runs"]]
+    assert widths == sorted(widths, reverse=True) and widths[0] <= document["relative_width"]
+    assert document["expected_relative_width"] == widths[-1]
+    default = cli.json(*args)
+    assert default["max_run_flops"] == pytest.approx(10 * 1e18, rel=0.01)  # 10x the largest run so far
+    loss = cli.json(*args, "--objective", "loss")
+    assert 1.69 < loss["value"] < 2.5 and loss["objective"] == "loss"
+    written = runs.parent / "next.csv"
+    result = cli.run(*args, "-o", str(written))
+    assert result.exit_code == 0 and f"wrote: {written}" in result.stderr
+    header = written.read_text().splitlines()[0]
+    assert (
+        header
+        == "schema_version,run,budget_flops,n_params,n_tokens,tokens_per_param,expected_optimal_n_params,loss_nats"
+    )
+    refused = cli.run("fit", str(written), "--require-complete")
+    assert refused.exit_code == 2 and "loss_nats: empty" in refused.stderr  # a grid still to train
+
+
+def test_the_stopping_rule_exits_1_while_the_interval_is_too_wide(cli: Cli, study: tuple[Path, Path]) -> None:
+    runs, law = study
+    args = ("suggest", str(runs), "--law", str(law), "--target", "1e24", "-f", "json", "--max-relative-width")
+    wide = cli.run(*args, "0.01")
+    document = json.loads(wide.stdout)
+    assert wide.exit_code == 1 and document["narrow_enough"] is False
+    assert "wider than --max-relative-width 0.01: train the runs above and refit" in wide.stderr
+    narrow = cli.run(*args, repr(document["relative_width"] * 1.01))
+    assert narrow.exit_code == 0 and json.loads(narrow.stdout)["narrow_enough"] is True
+
+
+def test_bad_input_is_one_line_and_exit_2(cli: Cli, study: tuple[Path, Path]) -> None:
+    runs, law = study
+    base = ("suggest", str(runs), "--law", str(law))
+    assert "--law: chinchilla-2022 has no bootstrap refits: fit it with --bootstrap" in cli.error(
+        "suggest", str(runs), "--law", "chinchilla-2022", "--target", "1e24"
+    )
+    assert "--target: 1.00e17 FLOPs is not above the largest run so far (1.00e18 FLOPs)" in cli.error(
+        *base, "--target", "1e17"
+    )
+    assert "--max-run-flops: 1.00e15 FLOPs is below the smallest run so far" in cli.error(
+        *base, "--target", "1e24", "--max-run-flops", "1e15"
+    )
+    assert "--budget-flops: 1.00e10 FLOPs affords no run" in cli.error(
+        *base, "--target", "1e24", "--budget-flops", "1e10"
+    )
+    assert "--law: " in cli.error("suggest", str(runs), "--law", "llama3-2024", "--target", "1e24")
+    assert "--objective" in cli.error(*base, "--target", "1e24", "--objective", "width")
+
+
+def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study: tuple[Path, Path]) -> None:
+    """Recomputed here by brute force: the first suggested run is the candidate whose added information lowers
+    gᵀ(Σ⁻¹ + J·Jᵀ/σ²)⁻¹g most."""
+    from scaling_plan.inputs.lawfile import load_law_file
+    from scaling_plan.inputs.runs import read_runs, select_runs
+    from scaling_plan.suggest import _candidates, _jacobian, _quantity, _theta, suggest_runs
+
+    runs_path, law_path = study
+    law = load_law_file(str(law_path))
+    assert isinstance(law, ParametricLaw)
+    runs = select_runs(read_runs(str(runs_path))).runs
+    chosen = suggest_runs(law, runs, TARGET, 1, 1e20).runs[0]
+    theta = _theta(law)
+    sigma = math.sqrt(np.mean((np.log(law.loss(runs.n_params, runs.n_tokens)) - np.log(runs.loss_nats)) ** 2))
+    measured = _jacobian(theta, np.log(runs.n_params), np.log(runs.n_tokens))
+    information = measured.T @ measured / sigma**2
+    step = 1e-6 * np.maximum(np.abs(theta), 1.0)
+    gradient = np.array([(_quantity("n-opt", theta + step[i] * np.eye(5)[i], TARGET)
+                          - _quantity("n-opt", theta - step[i] * np.eye(5)[i], TARGET)) / (2 * step[i])
+                         for i in range(5)])  # fmt: skip
+    candidates = _candidates(law, float(runs.compute_flops.min()), 1e20)
+    variances = []
+    for _, n_params, n_tokens, _ in candidates:
+        j = _jacobian(theta, np.log([n_params]), np.log([n_tokens]))[0]
+        variances.append(gradient @ np.linalg.pinv(information + np.outer(j, j) / sigma**2) @ gradient)
+    best = candidates[int(np.argmin(variances))]
+    assert (chosen.budget_flops, chosen.n_params, chosen.n_tokens) == (best[0], best[1], best[2])
