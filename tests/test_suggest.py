@@ -203,3 +203,36 @@ def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study
         variances.append(gradient @ np.linalg.pinv(information + np.outer(j, j) / sigma**2) @ gradient)
     best = candidates[int(np.argmin(variances))]
     assert (chosen.budget_flops, chosen.n_params, chosen.n_tokens) == (best[0], best[1], best[2])
+
+
+def test_a_frontier_law_gets_whole_isoflop_profiles_nearest_the_target_first(cli: Cli, tmp_path: Path) -> None:
+    """Approach 2 learns N_opt from each budget's minimum, a point on the line ln N_opt = ln k_n + a·ln C: the point
+    that narrows its extrapolation to the target most is the budget nearest it, so the cap comes first. One round of
+    the profiles it suggests, trained (simulated) and refitted, narrows the interval."""
+    rng = np.random.default_rng(3)
+    grid = cli.run("experiments", "--budgets", "1e17,3e17,1e18,3e18", "--sizes-per-budget", "5", "--law",
+                   "chinchilla-2022", "-f", "csv").stdout  # fmt: skip
+    rows = filled(grid, rng)
+    runs, law = tmp_path / "runs.csv", tmp_path / "frontier.yaml"
+    with runs.open("w", newline="") as handle:  # with the budget column, as experiments writes it
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    made = cli.run("fit", str(runs), "--approach", "isoflop", "--bootstrap", "300", "-o", str(law))
+    assert made.exit_code == 0, made.stderr
+    document = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e24", "-n", "2",
+                        "--max-run-flops", "1e20", "-o", str(tmp_path / "next.csv"))  # fmt: skip
+    assert document["design"] == "isoflop profiles" and len(document["runs"]) == 10
+    budgets = [run["budget_flops"] for run in document["runs"]]
+    assert budgets[:5] == [1e20] * 5 and len(set(budgets[5:])) == 1 and budgets[5] < 1e20
+    for run in document["runs"]:
+        assert 6 * run["n_params"] * run["n_tokens"] == pytest.approx(run["budget_flops"], rel=1e-6)
+    more = filled((tmp_path / "next.csv").read_text(), rng)
+    with runs.open("a", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(rows[0])).writerows(more)
+    refit = cli.run("fit", str(runs), "--approach", "isoflop", "--bootstrap", "300", "-o", str(law))
+    assert refit.exit_code == 0, refit.stderr
+    after = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e24", "-n", "1")
+    print(f"frontier: width {document['relative_width']:.3g} -> {after['relative_width']:.3g}"
+          f" (expected {document['expected_relative_width']:.3g})")  # fmt: skip
+    assert after["relative_width"] < document["relative_width"]

@@ -48,7 +48,8 @@ def suggest(
     law: Annotated[
         str,
         typer.Option(
-            help="The law fitted to RUNS with bootstrap refits (fit --bootstrap 200 -o my-law.yaml).",
+            help="The law fitted to RUNS with bootstrap refits (fit --bootstrap 200 -o my-law.yaml), or a frontier"
+            " (fit --approach isoflop --bootstrap 200 -o frontier.yaml).",
             show_default=False,
             metavar="PATH",
             autocompletion=complete_law,
@@ -101,20 +102,21 @@ def suggest(
 ) -> None:
     """The next runs to train: those that most narrow the interval on N_opt (or the loss) at the target budget.
 
-    A linearised optimal design over the law's bootstrap refits (see the README). Exit codes: 0 done (or, with
+    A linearised optimal design over the runs' information (see the README); with a frontier law, whole isoFLOP
+    profiles at new budgets. Exit codes: 0 done (or, with
     --max-relative-width, narrow enough); 1 the interval is still wider than --max-relative-width; 2 bad input.
     """
     from ..experiments import Experiment
     from ..inputs.request import hardware_of, resolve_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import Sourced, positive_number
-    from ..laws import ParametricLaw
+    from ..laws import FrontierLaw, ParametricLaw
     from ..output.files import check_writable, write_atomically
     from ..output.records import experiment_records, suggestion_document
     from ..output.reports import emit_suggestion
     from ..output.tables import without_notes
     from ..output.writers import write_csv
-    from ..suggest import suggest_runs
+    from ..suggest import PROFILE_SIZES, suggest_budgets, suggest_runs
     from ..units import format_scientific
 
     target_flops = positive_number(target, "--target")
@@ -126,18 +128,28 @@ def suggest(
     warnings: list[str] = []
     hardware = hardware_of(plan_flags(fields), warnings)
     chosen = resolve_law(Sourced(law, "--law"))
-    if not isinstance(chosen, ParametricLaw):
+    if not isinstance(chosen, (ParametricLaw, FrontierLaw)):
         raise UsageError(
-            "--law",
-            f"{chosen.name} is not a parametric law: suggest refits L(N, D) = E + A/N^alpha + B/D^beta (fit's default"
-            " approach); for a frontier's next budgets, lay out a grid with experiments",
-        )
+            "--law", f"{chosen.name} is neither a law fitted by fit (parametric) nor a frontier fitted by fit --approach"
+            " isoflop: there are no refits to narrow",
+        )  # fmt: skip
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
     warn_all(table.warnings() + warnings)
     selection = select_runs(table)
-    suggestion = suggest_runs(chosen, selection.runs, target_flops, count, cap, total, objective)
-    if len(suggestion.runs) < count:
-        warn_all([f"only {len(suggestion.runs)} of {count} runs fit under --budget-flops"])
+    if isinstance(chosen, FrontierLaw):
+        import numpy as np
+
+        from ..experiments import BUDGET_RTOL_DEFAULT
+        from ..isoflop import group_budgets
+
+        given = None if selection.budget_flops is None else np.array(selection.budget_flops)
+        budgets = group_budgets(selection.runs.compute_flops, given, BUDGET_RTOL_DEFAULT)
+        suggestion = suggest_budgets(chosen, selection.runs, budgets, target_flops, count, cap, total, objective)
+    else:
+        suggestion = suggest_runs(chosen, selection.runs, target_flops, count, cap, total, objective)
+    asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)
+    if len(suggestion.runs) < asked:
+        warn_all([f"only {len(suggestion.runs)} of {asked} runs fit under --budget-flops"])
     document = suggestion_document(suggestion, table.label, chosen.name, hardware, width)
     with without_notes(quiet):
         emit_suggestion(document, output_format, sys.stdout)

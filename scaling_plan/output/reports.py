@@ -221,12 +221,19 @@ def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
         )
         keys = [k for k in SUGGESTED_KEYS if k != "gpu_hours" or document["gpu"] is not None]
         budget = "none" if document["budget_flops"] is None else format_scientific(document["budget_flops"])
+        profiles = document["design"] == "isoflop profiles"
+        candidates = (
+            f"{document['n_candidates']:,} budgets, each an isoFLOP profile of 5 sizes from N*/4 to 4·N*,"
+            if profiles
+            else f"{document['n_candidates']:,} candidates (sizes N*/4 to 4·N* at budgets"
+        )
         notes = [
             "Width = (high - low) / value of the bootstrap interval at the target; 'Width after' is what adding the"
-            " runs down to that row is expected to leave (a linearised optimal design: each run's information"
-            f" J·J^T/sigma^2 with sigma = {document['noise_log_loss']:.3g}, the runs' RMS residual of log loss).",
-            f"Chosen one at a time from {document['n_candidates']:,} candidates (sizes N*/4 to 4·N* at budgets up to"
-            f" the per-run cap of {format_scientific(document['max_run_flops'])} FLOPs; total cap {budget});"
+            f" {'profiles' if profiles else 'runs'} down to that row is expected to leave (a linearised optimal"
+            f" design: each new measurement's information J·J^T/sigma^2, sigma = {document['noise']:.3g}, the RMS"
+            f" residual of {document['noise_of']} about the fit).",
+            f"Chosen one at a time from {candidates} up to the per-run cap of"
+            f" {format_scientific(document['max_run_flops'])} FLOPs{'' if profiles else ')'}; total cap {budget};"
             f" {format_scientific(document['total_flops'])} FLOPs in all.",
             "Train them, fill in loss_nats (-o writes them as a runs file, as experiments does), refit, and suggest"
             " again until the width is small enough (--max-relative-width exits 1 until it is).",

@@ -408,7 +408,9 @@ class SuggestOutput(_Record):
     total_gpu_hours: float | None
     max_run_flops: float
     budget_flops: float | None
-    noise_log_loss: float = Field(description="the runs' RMS residual of log loss about the law")
+    design: str = Field(description="runs (a parametric law) or isoflop profiles (a frontier law: a budget each)")
+    noise: float = Field(description="sigma: the RMS residual about the fit of what a new run (or profile) measures")
+    noise_of: str = Field(description="what that is: the runs' log loss, or the profiles' ln N_opt or minimum loss")
     n_candidates: int
     gpu: str | None
     runs: list[SuggestedRecord]
