@@ -83,8 +83,9 @@ def make_sweep(request: PlanRequest, given_values: NDArray[np.float64]) -> Sweep
     import numpy as np
 
     assert request.given in BUDGET_KINDS
-    compute_flops = budget_compute(request, given_values)
-    numbers = outcome(request, compute_flops)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, in the single plan's words
+        compute_flops = budget_compute(request, given_values)
+        numbers = outcome(request, compute_flops)
     with np.errstate(invalid="ignore"):
         plannable = np.ones(len(given_values), dtype=bool)
         for values in numbers:

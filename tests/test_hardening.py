@@ -444,3 +444,14 @@ def test_a_law_file_with_runaway_exponents_is_refused(cli: Cli, tmp_path: Path) 
     path.write_text("E: 1.0\nA: 1.0\nB: 1.0\nalpha: 100.0\nbeta: 100.0\nrd_star: 1.0\nrn_star: 1.0\n")
     line = cli.error("budget", "--flops", "1e23", "--law", str(path), "--method", "law")
     assert line.endswith(f"{path}:4: alpha: must be at most 2, got 100")
+
+
+def test_a_sweep_whose_gpu_hours_overflow_is_refused_in_one_line(cli: Cli) -> None:
+    """Was: numpy's overflow warning on stderr before the error line (made an error here, so that it cannot hide in
+    pytest's own record of warnings)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        line = cli.error("sweep", "--from", "1e28", "--to", "1e30", "--gpu", "H100", "--mfu", "1e-300")
+    assert "is beyond what floating point can plan" in line
