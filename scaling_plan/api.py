@@ -52,6 +52,9 @@ class Options(TypedDict, total=False):
     mfu: Quantity
     gpus: Quantity
     price_per_gpu_hour: Quantity
+    pue: Quantity
+    grid_gco2_per_kwh: Quantity
+    goodput: Quantity
     method: str
     tokens_per_param: Quantity
     law: LawLike

@@ -1,8 +1,15 @@
-"""Money, GPU-hours and cluster-days <-> training FLOPs, and the hardware presets behind them.
+"""Money, GPU-hours and cluster-days <-> training FLOPs, the energy and emissions of a run, and the hardware presets.
 
 GPU-hours = C / (peak FLOP/s per GPU x MFU x 3600 s/h)
-wall-clock days = GPU-hours / (GPUs x 24 h/day)
-cost = GPU-hours x price per GPU-hour
+wall-clock days = GPU-hours / (GPUs x 24 h/day x goodput)
+cost = GPU-hours / goodput x price per GPU-hour
+energy (MWh) = GPU-hours x GPU power (W) x PUE / 1e6
+emissions (tCO2e) = energy (MWh) x grid intensity (gCO2e/kWh) / 1,000
+
+Goodput is the share of the cluster's wall-clock time spent training (restarts after failures take the rest:
+Llama 3 405B had 466 interruptions in 54 days and above 90% effective training time, Dubey et al. 2024 §3.3.4), so
+it stretches days and cost, which pay for the whole time. Energy counts the training GPU-hours at the GPU's rated
+power (TDP): an upper bound on what the GPUs draw while training, before the facility's overhead (PUE).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ class Gpu:
     peak_flops_per_second: float  # dense BF16 (no structured sparsity), per accelerator
     memory_bytes: float  # on-package memory as the datasheet gives it (decimal GB)
     source: str
+    power_watts: float | None = None  # rated board power (TDP) from the datasheet; None where none is published
 
 
 GPUS: dict[str, Gpu] = {
@@ -35,45 +43,53 @@ GPUS: dict[str, Gpu] = {
             "A100-SXM",
             312e12,
             80e9,
-            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB)",
+            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB); max TDP 400 W",
+            400.0,
         ),
         Gpu(
             "H100-SXM",
             989e12,
             80e9,
-            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; 80GB HBM3",
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; 80GB HBM3;"
+            " max TDP up to 700 W",
+            700.0,
         ),
         Gpu(
             "H100-PCIe",
             756e12,
             80e9,
-            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; 80GB HBM2e",
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; 80GB HBM2e;"
+            " max TDP 300-350 W",
+            350.0,
         ),
         Gpu(
             "H200",
             989e12,
             141e9,
             "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense;"
-            " 141GB HBM3e",
+            " 141GB HBM3e; max TDP up to 700 W",
+            700.0,
         ),
         Gpu(
             "B200",
             2.25e15,
             180e9,
             "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs; BF16 2.25 PFLOPS dense per GPU;"
-            " 1,440GB GPU memory per 8 GPUs",
+            " 1,440GB GPU memory per 8 GPUs; 1,000 W per GPU as HGX B200 configures it",
+            1000.0,
         ),
         Gpu(
             "MI300X",
             1.307e15,
             192e9,
-            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; 192GB HBM3",
+            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; 192GB HBM3; 750 W peak board power",
+            750.0,
         ),
         Gpu(
             "TPU-v5p",
             459e12,
             95e9,
-            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip",
+            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip; no power published",
         ),
     )
 }
@@ -98,12 +114,21 @@ def gpu_problem(name: str) -> str | None:
     return unknown_name("GPU", name, GPUS, f"; or {aliases}", aliases=GPU_ALIASES)
 
 
+#: Power usage effectiveness when none is given: the facility's energy over the IT equipment's. Hyperscale AI
+#: datacentres report about 1.1 (Google's fleet 1.10 in its 2024 Environmental Report), the industry's average about
+#: 1.58 (Uptime Institute Global Data Center Survey 2023); 1.2 is a modern dedicated training cluster. Always shown.
+DEFAULT_PUE = 1.2
+
+
 @dataclass(frozen=True)
 class Hardware:
     gpu: Gpu
     mfu: float = DEFAULT_MFU
     n_gpus: int | None = None
     price_usd_per_gpu_hour: float | None = None
+    pue: float = DEFAULT_PUE
+    grid_gco2_per_kwh: float | None = None  # no default: grids range from ~20 (hydro, nuclear) to ~800 (coal)
+    goodput: float = 1.0  # the share of wall-clock time spent training
 
     @property
     def effective_flops_per_gpu_hour(self) -> float:
@@ -117,14 +142,52 @@ class Hardware:
         return gpu_hours * self.effective_flops_per_gpu_hour
 
     def wall_clock_days(self, gpu_hours: Num) -> Num | None:
-        return None if self.n_gpus is None else gpu_hours / (self.n_gpus * HOURS_PER_DAY)
+        return None if self.n_gpus is None else gpu_hours / (self.n_gpus * HOURS_PER_DAY * self.goodput)
 
     def cost_usd(self, gpu_hours: Num) -> Num | None:
-        return None if self.price_usd_per_gpu_hour is None else gpu_hours * self.price_usd_per_gpu_hour
+        return None if self.price_usd_per_gpu_hour is None else gpu_hours / self.goodput * self.price_usd_per_gpu_hour
+
+    def gpu_hours_for_days(self, days: Num) -> Num:
+        """The training GPU-hours `days` of the cluster give (the inverse of wall_clock_days)."""
+        assert self.n_gpus is not None
+        return days * HOURS_PER_DAY * self.n_gpus * self.goodput
+
+    def gpu_hours_for_cost(self, cost_usd: Num) -> Num:
+        """The training GPU-hours a budget in dollars buys (the inverse of cost_usd)."""
+        assert self.price_usd_per_gpu_hour is not None
+        return cost_usd / self.price_usd_per_gpu_hour * self.goodput
+
+    def energy_mwh(self, gpu_hours: Num) -> Num | None:
+        """Training GPU-hours at the GPU's rated power, with the facility's overhead; None without a rated power."""
+        if self.gpu.power_watts is None:
+            return None
+        return gpu_hours * self.gpu.power_watts * self.pue / 1e6
+
+    def emissions_tco2e(self, gpu_hours: Num) -> Num | None:
+        """Tonnes of CO2-equivalent for that energy on the grid given; None without a grid intensity."""
+        energy = self.energy_mwh(gpu_hours)
+        if energy is None or self.grid_gco2_per_kwh is None:
+            return None
+        return energy * self.grid_gco2_per_kwh / 1000.0  # MWh x g/kWh = kg; / 1000 = t
 
     @property
     def formula(self) -> str:
         return (
             f"GPU-hours = C / ({self.gpu.peak_flops_per_second / 1e12:g} TFLOP/s peak x MFU {self.mfu:g} x 3600 s/h)"
             " on " + self.gpu.name
+        )
+
+    @property
+    def energy_formula(self) -> str | None:
+        """How energy and emissions follow from GPU-hours, for the note under a table; None without a rated power."""
+        if self.gpu.power_watts is None:
+            return None
+        emissions = (
+            "; emissions = energy x "
+            + (f"{self.grid_gco2_per_kwh:g} gCO2e/kWh" if self.grid_gco2_per_kwh is not None else "grid intensity")
+            + (" / 1,000 (tCO2e)" if self.grid_gco2_per_kwh is not None else " (give --grid-gco2-per-kwh)")
+        )
+        return (
+            f"Energy = GPU-hours x {self.gpu.power_watts:g} W ({self.gpu.name} TDP) x PUE {self.pue:g} / 1e6 (MWh)"
+            + emissions
         )

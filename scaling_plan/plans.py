@@ -161,11 +161,9 @@ def budget_compute(request: PlanRequest, value: Num) -> Num:
         return value
     assert hardware is not None  # build_request guarantees hardware (and price or GPU count) for these kinds
     if kind == "dollars":
-        assert hardware.price_usd_per_gpu_hour is not None
-        return hardware.compute_flops(value / hardware.price_usd_per_gpu_hour)
+        return hardware.compute_flops(hardware.gpu_hours_for_cost(value))
     if kind == "days":
-        assert hardware.n_gpus is not None
-        return hardware.compute_flops(value * 24.0 * hardware.n_gpus)
+        return hardware.compute_flops(hardware.gpu_hours_for_days(value))
     return hardware.compute_flops(value)
 
 

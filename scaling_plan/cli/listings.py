@@ -68,10 +68,10 @@ def laws(
 def gpus(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:
-    """List the GPU presets with their peak dense BF16 FLOP/s, memory and sources."""
+    """List the GPU presets with their peak dense BF16 FLOP/s, memory, rated power and sources."""
     from ..output.records import gpu_record
     from ..output.reports import emit_listing
 
     records = [gpu_record(gpu) for gpu in GPUS.values()]
-    keys = ("name", "peak_flops_per_second", "memory_gib", "source")
+    keys = ("name", "peak_flops_per_second", "memory_gib", "power_watts", "source")
     emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)

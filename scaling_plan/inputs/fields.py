@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..budget import DEFAULT_MFU, GPUS
+from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
 from ..choices import FfnKind, Method, Objective, Recompute, Sharding, Style
 from ..laws import DEFAULT_LAW, PRESETS
 
@@ -66,6 +66,14 @@ FIELDS: tuple[Field, ...] = (
        "number of GPUs, for wall-clock time (and the `days` budget)", low=1.0, low_inclusive=True, whole=True, metavar="COUNT"),
     _f("price_per_gpu_hour", "--price-per-gpu-hour", "hardware", Q,
        "US dollars per GPU-hour (no default: prices vary too much).", "US dollars per GPU-hour", money=True, metavar="USD"),
+    _f("pue", "--pue", "hardware", Q, f"Power usage effectiveness of the facility, at least 1 (default {DEFAULT_PUE:g}).",
+       f"facility energy over IT energy, at least 1; default {DEFAULT_PUE:g}", low=1.0, low_inclusive=True, metavar="RATIO"),
+    _f("grid_gco2_per_kwh", "--grid-gco2-per-kwh", "hardware", Q,
+       "Carbon intensity of the grid, gCO2e per kWh, for the run's emissions (no default: grids differ 40x).",
+       "grid carbon intensity in gCO2e/kWh (no default)", low_inclusive=True, metavar="G_PER_KWH"),
+    _f("goodput", "--goodput", "hardware", Q,
+       "Share of wall-clock time spent training, in (0, 1]; restarts stretch days and cost (default 1).",
+       "share of wall-clock time spent training, in (0, 1]; default 1", high=1.0, metavar="FRACTION"),
     _f("method", "--method", "allocation", Method,
        "How N and D are chosen: tokens-per-param (D = r·N), law (the law's own optimum), or a published"
        " frontier, llama3-2024 or deepseek-llm-2024 (loss from --law); default tokens-per-param.",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
-from ..budget import DEFAULT_MFU, GPUS, Hardware, find_gpu, gpu_problem
+from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS, Hardware, find_gpu, gpu_problem
 from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, shown, unknown_name
@@ -30,13 +30,16 @@ if TYPE_CHECKING:
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
     mfu, n_gpus = checked_number(values, "mfu"), checked_number(values, "gpus")
     price = sourced_number(values, "price_per_gpu_hour")
+    pue, grid = checked_number(values, "pue"), checked_number(values, "grid_gco2_per_kwh")
+    goodput = checked_number(values, "goodput")
     gpu_item = values.get("gpu")
     if gpu_item is None:
         if given in BUDGET_KINDS and given != "flops":
             raise UsageError(
                 values[given].where, f"a {FLAGS[given]} budget needs --gpu to convert it to FLOPs ({gpu_names()})"
             )
-        unused = [values[f].where for f in ("mfu", "gpus", "price_per_gpu_hour") if f in values]
+        hardware_fields = ("mfu", "gpus", "price_per_gpu_hour", "pue", "grid_gco2_per_kwh", "goodput")
+        unused = [values[f].where for f in hardware_fields if f in values]
         if unused:
             warnings.append(f"{', '.join(unused)} unused without --gpu (hardware.gpu)")
         return None
@@ -50,7 +53,13 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
         )
     if given == "days" and n_gpus is None:
         raise UsageError(values["days"].where, "a --days budget needs --gpus (hardware.gpus), the size of the cluster")
-    return Hardware(gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price)
+    if gpu.power_watts is None and (pue is not None or grid is not None):
+        where = values["pue" if pue is not None else "grid_gco2_per_kwh"].where
+        warnings.append(f"{where} unused: {gpu.name} has no published power, so the run's energy is not estimated")
+    return Hardware(
+        gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price,
+        DEFAULT_PUE if pue is None else pue, grid, 1.0 if goodput is None else goodput,
+    )  # fmt: skip
 
 
 def hardware_of(values: Mapping[str, Sourced], warnings: list[str]) -> Hardware | None:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 PLAN_KEYS = (
     "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
-    "gpu", "mfu", "gpus", "gpu_hours", "wall_clock_days", "price_usd_per_gpu_hour", "cost_usd",
+    "gpu", "mfu", "gpus", "gpu_hours", "goodput", "wall_clock_days", "price_usd_per_gpu_hour", "cost_usd",
+    "energy_mwh", "emissions_tco2e",
 )  # fmt: skip
 
 
@@ -79,10 +80,14 @@ def plan_notes(plan: Plan) -> list[str]:
         )
     if hardware is not None:
         notes.append(hardware.formula + ".")
+        goodput = "" if hardware.goodput == 1 else f" x goodput {hardware.goodput:g}"
         if hardware.n_gpus is not None:
-            notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h).")
+            notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h{goodput}).")
         if hardware.price_usd_per_gpu_hour is not None:
-            notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
+            divided = "" if hardware.goodput == 1 else f" / goodput {hardware.goodput:g}"
+            notes.append(f"Cost = GPU-hours{divided} x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
+        if hardware.energy_formula is not None:
+            notes.append(hardware.energy_formula + ".")
     return notes + downstream_notes(plan)
 
 
@@ -292,7 +297,7 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
 
     def table(out: IO[str]) -> None:
         shown = dict(record)
-        keys = list(PLAN_KEYS)
+        keys = [key for key in PLAN_KEYS if key != "goodput" or record["goodput"] not in (None, 1.0)]
         if plan.intervals is not None:
             for key in ("n_params", "n_tokens", "loss_nats"):
                 interval_key = f"{key}_interval"
@@ -332,7 +337,7 @@ SWEEP_GROUP_KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss_nats")
 
 SWEEP_KEYS = (
     "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
-    "gpu_hours", "wall_clock_days", "cost_usd",
+    "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "emissions_tco2e",
 )  # fmt: skip
 
 
@@ -357,7 +362,7 @@ _SWEEP_LABELS = {
     "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
     "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "wall_clock_days_full": "Days (full)",
     "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch",
-    "epochs": "Epochs", "data_penalty_nats": "Data penalty", "inference_aware_n_params": "Inference-aware N",
+    "epochs": "Epochs", "data_penalty_nats": "Data penalty", "energy_mwh": "MWh", "emissions_tco2e": "tCO2e", "inference_aware_n_params": "Inference-aware N",
     "inference_aware_n_tokens": "Inference-aware D", "flops_saved_pct": "FLOPs saved", "cost_saved_pct": "Cost saved",
 }  # fmt: skip
 

@@ -69,6 +69,7 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
             "wall_clock_days": plan.wall_clock_days,
             "cost_usd": plan.cost_usd,
         }
+        | energy_fields(hardware, plan.gpu_hours)
         | _interval_fields(plan)
         | downstream_fields(plan.downstream)
         | _data_fields(plan.data)
@@ -76,6 +77,20 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         | blueprint_fields(plan.blueprint)
         | ({} if plan.run is None else {f"run_{key}": v for key, v in gap_record(plan.run).items()})
     )
+
+
+def energy_fields(hardware: Hardware | None, gpu_hours: float | None) -> Record:
+    """What the run draws and emits: the facility's PUE, the goodput, the GPU's rated power, MWh and tCO2e (None
+    where unknown: no hardware, no published power, no grid intensity)."""
+    known = hardware is not None and gpu_hours is not None
+    return {
+        "goodput": hardware.goodput if hardware else None,
+        "pue": hardware.pue if hardware else None,
+        "gpu_power_watts": hardware.gpu.power_watts if hardware else None,
+        "grid_gco2_per_kwh": hardware.grid_gco2_per_kwh if hardware else None,
+        "energy_mwh": hardware.energy_mwh(gpu_hours) if known else None,  # type: ignore[union-attr]
+        "emissions_tco2e": hardware.emissions_tco2e(gpu_hours) if known else None,  # type: ignore[union-attr]
+    }
 
 
 def _data_fields(data: DataUse | None) -> Record:
@@ -418,6 +433,7 @@ def gpu_record(gpu: Gpu) -> Record:
         "name": gpu.name,
         "peak_flops_per_second": gpu.peak_flops_per_second,
         "memory_gib": gpu.memory_bytes / 2**30,
+        "power_watts": gpu.power_watts,
         "source": gpu.source,
     }
 

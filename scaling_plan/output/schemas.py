@@ -109,8 +109,14 @@ class _PlanFields(_Record):
     gpus: int | None
     price_usd_per_gpu_hour: float | None
     gpu_hours: float | None
-    wall_clock_days: float | None
-    cost_usd: float | None
+    wall_clock_days: float | None = Field(description="GPU-hours / (GPUs x 24 h x goodput)")
+    cost_usd: float | None = Field(description="GPU-hours / goodput x price")
+    goodput: float | None = Field(description="share of wall-clock time spent training")
+    pue: float | None = Field(description="power usage effectiveness of the facility")
+    gpu_power_watts: float | None = Field(description="the GPU's rated power (TDP); null where none is published")
+    grid_gco2_per_kwh: float | None
+    energy_mwh: float | None = Field(description="GPU-hours x GPU power x PUE / 1e6")
+    emissions_tco2e: float | None = Field(description="energy_mwh x grid_gco2_per_kwh / 1000")
 
 
 #: A blueprint's fields (`--blueprint`, `shape`), each with its JSON type.
@@ -293,6 +299,7 @@ class GpuRecord(_Record):
     name: str
     peak_flops_per_second: float
     memory_gib: float = Field(description="memory per GPU as the datasheet gives it (decimal GB), in GiB")
+    power_watts: float | None = Field(description="rated board power (TDP); null where none is published")
     source: str
 
 

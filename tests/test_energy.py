@@ -1,0 +1,103 @@
+"""Energy, emissions and goodput: what a run draws from the grid and how restarts stretch it."""
+
+from __future__ import annotations
+
+import pytest
+
+from scaling_plan.budget import DEFAULT_PUE, GPUS
+
+from .conftest import Cli
+
+LLAMA_31 = ("budget", "--flops", "3.8e25", "--gpu", "H100-SXM", "--mfu", "0.346", "--pue", "1.0",
+            "--grid-gco2-per-kwh", "414")  # fmt: skip
+
+
+def test_llama_31_405b_gpu_hours_energy_and_emissions(cli: Cli) -> None:
+    """Dubey et al. 2024 (Llama 3) report 3.8e25 FLOPs and 30.84M H100-hours for the 405B model; at the H100 SXM's
+    700 W TDP and a PUE of 1.0 that is about 21,600 MWh, and at 414 gCO2e/kWh (Meta's 11,390 tCO2e location-based
+    for 39.3M GPU-hours of the Llama 3.1 family at 700 W) about 8,900 tCO2e."""
+    plan = cli.json(*LLAMA_31)
+    assert plan["gpu_hours"] == pytest.approx(30.84e6, rel=0.002)
+    gpu_hours = 3.8e25 / (989e12 * 0.346 * 3600)  # recomputed: the datasheet's peak at the reported MFU
+    assert plan["gpu_hours"] == pytest.approx(gpu_hours, rel=1e-12)
+    assert plan["energy_mwh"] == pytest.approx(gpu_hours * 700 / 1e6, rel=1e-12)
+    assert plan["energy_mwh"] == pytest.approx(21_600, rel=0.005)
+    assert plan["emissions_tco2e"] == pytest.approx(plan["energy_mwh"] * 414 / 1000, rel=1e-12)
+    assert plan["emissions_tco2e"] == pytest.approx(8_900, rel=0.01)
+    assert (plan["gpu_power_watts"], plan["pue"], plan["grid_gco2_per_kwh"]) == (700.0, 1.0, 414.0)
+    text = cli.run(*LLAMA_31, env={"COLUMNS": "120"}).stdout
+    assert "Energy (MWh)" in text and "Emissions (tCO2e)" in text
+    assert "Energy = GPU-hours x 700 W (H100-SXM TDP) x PUE 1 / 1e6 (MWh); emissions = energy x 414 gCO2e/kWh" in text
+
+
+def test_pue_has_a_stated_default_and_emissions_need_a_grid_intensity(cli: Cli) -> None:
+    plan = cli.json("budget", "--flops", "1e24", "--gpu", "A100")
+    assert plan["pue"] == DEFAULT_PUE == 1.2 and plan["grid_gco2_per_kwh"] is None and plan["emissions_tco2e"] is None
+    assert plan["energy_mwh"] == pytest.approx(plan["gpu_hours"] * 400 * 1.2 / 1e6, rel=1e-12)
+    assert "(give --grid-gco2-per-kwh)" in cli.run("budget", "--flops", "1e24", "--gpu", "A100").stdout
+    assert cli.json("budget", "--flops", "1e24")["energy_mwh"] is None  # no hardware, no energy
+
+
+def test_a_gpu_without_published_power_says_its_energy_is_not_estimated(cli: Cli) -> None:
+    assert GPUS["TPU-v5p"].power_watts is None
+    result = cli.run("budget", "--flops", "1e24", "--gpu", "TPU-v5p", "--grid-gco2-per-kwh", "100", "-f", "json")
+    assert result.exit_code == 0
+    assert "--grid-gco2-per-kwh unused: TPU-v5p has no published power" in result.stderr
+    assert '"energy_mwh": null' in result.stdout
+
+
+def test_goodput_stretches_days_and_cost_not_gpu_hours(cli: Cli) -> None:
+    hardware = ("--gpu", "H100", "--gpus", "1024", "--price-per-gpu-hour", "2.5")
+    full = cli.json("budget", "--flops", "1e24", *hardware)
+    stretched = cli.json("budget", "--flops", "1e24", *hardware, "--goodput", "0.9")
+    assert stretched["gpu_hours"] == full["gpu_hours"]
+    assert stretched["wall_clock_days"] == pytest.approx(full["wall_clock_days"] / 0.9, rel=1e-12)
+    assert stretched["cost_usd"] == pytest.approx(full["cost_usd"] / 0.9, rel=1e-12)
+    assert stretched["energy_mwh"] == full["energy_mwh"]  # the training GPU-hours at TDP
+    # Budgets in days and dollars buy the training that fits: 90% of the time trains.
+    days = cli.json("budget", "--days", "30", *hardware, "--goodput", "0.9")
+    assert days["wall_clock_days"] == pytest.approx(30, rel=1e-12)
+    assert days["gpu_hours"] == pytest.approx(30 * 24 * 1024 * 0.9, rel=1e-12)
+    dollars = cli.json("budget", "--dollars", "$2M", *hardware, "--goodput", "0.9")
+    assert dollars["cost_usd"] == pytest.approx(2e6, rel=1e-12)
+    assert dollars["gpu_hours"] == pytest.approx(2e6 / 2.5 * 0.9, rel=1e-12)
+
+
+def test_the_fields_are_in_configs_and_sweeps(cli: Cli, tmp_path: object) -> None:
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "run.yaml"
+    config.write_text(
+        "budget:\n  flops: 3.8e25\nhardware:\n  gpu: H100-SXM\n  mfu: 0.346\n  pue: 1.0\n  grid_gco2_per_kwh: 414\n"
+        "  goodput: 0.95\n"
+    )
+    plan = cli.json("budget", "-c", str(config))
+    assert plan["energy_mwh"] == pytest.approx(21_600, rel=0.005) and plan["goodput"] == 0.95
+    rows = cli.csv("sweep", "--from", "1e22", "--to", "1e24", "--per-decade", "1", "--gpu", "H100", "--pue", "1.1",
+                   "--grid-gco2-per-kwh", "400")  # fmt: skip
+    for row in rows:
+        assert float(row["energy_mwh"]) == pytest.approx(float(row["gpu_hours"]) * 700 * 1.1 / 1e6, rel=1e-9)
+        assert float(row["emissions_tco2e"]) == pytest.approx(float(row["energy_mwh"]) * 0.4, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--pue", "0.9"), "--pue: must be at least 1, got 0.9"),
+        (("--goodput", "0"), "--goodput: must be in (0, 1], got 0"),
+        (("--goodput", "1.5"), "--goodput: must be in (0, 1], got 1.5"),
+        (("--grid-gco2-per-kwh", "-5"), "--grid-gco2-per-kwh: must not be negative, got -5"),
+        (("--grid-gco2-per-kwh", "$400"), "--grid-gco2-per-kwh: '$' is only for money"),
+    ],
+)
+def test_bad_energy_flags_are_one_line(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    assert message in cli.error("budget", "--flops", "1e24", "--gpu", "H100", *args)
+
+
+def test_a_bad_energy_field_in_a_config_names_its_line(cli: Cli, tmp_path: object) -> None:
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "bad.yaml"
+    config.write_text("budget:\n  flops: 1e24\nhardware:\n  gpu: H100\n  goodput: 2\n")
+    line = cli.error("budget", "-c", str(config))
+    assert "bad.yaml:5" in line and "goodput" in line
