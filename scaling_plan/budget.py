@@ -31,9 +31,18 @@ DEFAULT_MFU = 0.40
 class Gpu:
     name: str
     peak_flops_per_second: float  # dense BF16 (no structured sparsity), per accelerator
-    memory_bytes: float  # on-package memory as the datasheet gives it (decimal GB)
+    memory_bytes: float  # on-package memory as the device reports it (MEMORY_AS_REPORTED)
     source: str
     power_watts: float | None = None  # rated board power (TDP) from the datasheet; None where none is published
+
+
+#: Datasheets' "80GB" is binary: HBM comes in stacks of 16 or 24 GiB, so an 80 GB H100 holds about 80 GiB, and
+#: nvidia-smi reports 81,559 MiB for an H100 80GB and 81,920 MiB for an A100 80GB (modal-labs/modal-client pull
+#: request 2797 lists both; NVIDIA/nccl issue 1264 shows the H100's). Reading them as decimal gigabytes (74.5 GiB)
+#: made every memory check about 7% too strict. H200 and B200 are as nvidia-smi reports them (143,771 and 183,359
+#: MiB); MI300X and TPU v5p their vendors' capacities, in GiB (8 stacks of 24 GiB; 95 GiB per chip).
+MIB = 2**20
+GIB = 2**30
 
 
 GPUS: dict[str, Gpu] = {
@@ -42,14 +51,14 @@ GPUS: dict[str, Gpu] = {
         Gpu(
             "A100-SXM",
             312e12,
-            80e9,
+            81920 * MIB,
             "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB); max TDP 400 W",
             400.0,
         ),
         Gpu(
             "H100-SXM",
             989e12,
-            80e9,
+            81559 * MIB,
             "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; 80GB HBM3;"
             " max TDP up to 700 W",
             700.0,
@@ -57,7 +66,7 @@ GPUS: dict[str, Gpu] = {
         Gpu(
             "H100-PCIe",
             756e12,
-            80e9,
+            81559 * MIB,
             "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; 80GB HBM2e;"
             " max TDP 300-350 W",
             350.0,
@@ -65,7 +74,7 @@ GPUS: dict[str, Gpu] = {
         Gpu(
             "H200",
             989e12,
-            141e9,
+            143771 * MIB,
             "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense;"
             " 141GB HBM3e; max TDP up to 700 W",
             700.0,
@@ -73,7 +82,7 @@ GPUS: dict[str, Gpu] = {
         Gpu(
             "B200",
             2.25e15,
-            180e9,
+            183359 * MIB,
             "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs; BF16 2.25 PFLOPS dense per GPU;"
             " 1,440GB GPU memory per 8 GPUs; 1,000 W per GPU as HGX B200 configures it",
             1000.0,
@@ -81,14 +90,14 @@ GPUS: dict[str, Gpu] = {
         Gpu(
             "MI300X",
             1.307e15,
-            192e9,
+            192 * GIB,
             "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; 192GB HBM3; 750 W peak board power",
             750.0,
         ),
         Gpu(
             "TPU-v5p",
             459e12,
-            95e9,
+            95 * GIB,
             "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip; no power published",
         ),
     )

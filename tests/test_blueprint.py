@@ -375,7 +375,7 @@ def test_compare_shows_blueprint_rows(cli: Cli) -> None:
         ),
         (
             ("shape", "--params", "70B", "--gpu", "A100-SXM", "--sharding", "zero-3", "--recompute", "none"),
-            "--recompute: 69,811,848,960 parameters fit on no number of A100-SXM GPUs (74.5 GiB each) with sharding"
+            "--recompute: 69,811,848,960 parameters fit on no number of A100-SXM GPUs (80.0 GiB each) with sharding"
             " zero-3 and no recomputation",
         ),
     ],
@@ -412,3 +412,12 @@ def test_the_off_flag_of_a_config_switch_overrides_the_config(cli: Cli, tmp_path
     assert cli.json("budget", "-c", str(config), "--untied-embeddings")["tied_embeddings"] is False
     line = cli.error("budget", "-c", str(config), "--untied-embeddings", "--tied-embeddings")
     assert "--tied-embeddings/--untied-embeddings" in line
+
+
+def test_gpu_memory_is_what_the_device_reports(cli: Cli) -> None:
+    """nvidia-smi's totals: 81,559 MiB for an H100 80GB and 81,920 MiB for an A100 80GB (binary: HBM stacks), not the
+    74.5 GiB that 80e9 bytes would be."""
+    listed = {gpu["name"]: gpu["memory_gib"] for gpu in cli.json("gpus")["gpus"]}
+    assert listed["H100-SXM"] == pytest.approx(81559 / 1024, rel=1e-12)
+    assert listed["A100-SXM"] == 80.0
+    assert all(value > 79 for name, value in listed.items() if name != "TPU-v5p")

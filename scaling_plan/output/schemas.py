@@ -298,7 +298,7 @@ class LawsOutput(_Record):
 class GpuRecord(_Record):
     name: str
     peak_flops_per_second: float
-    memory_gib: float = Field(description="memory per GPU as the datasheet gives it (decimal GB), in GiB")
+    memory_gib: float = Field(description="memory per GPU as the device reports it, in GiB")
     power_watts: float | None = Field(description="rated board power (TDP); null where none is published")
     source: str
 
