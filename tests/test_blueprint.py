@@ -28,6 +28,28 @@ PUBLISHED = [
 ]
 
 
+#: Exact totals, as the released checkpoints count them (the sum of every tensor's elements in their Hugging Face
+#: configs' shapes): LLaMA-2-7B (Touvron et al. 2023: 32 x 4096, 32 heads, FFN 11,008, vocabulary 32,000),
+#: Llama-3-8B and Llama-3-70B (Dubey et al. 2024: vocabulary 128,256, 8 key/value heads, FFN 14,336 and 28,672);
+#: all SwiGLU, RMSNorm, untied embeddings.
+EXACT = [
+    ("LLaMA-2-7B", ("--layers", "32", "--d-model", "4096", "--heads", "32", "--d-ff", "11008", "--vocab-size", "32000"),
+     6_738_415_616),
+    ("Llama-3-8B", ("--layers", "32", "--d-model", "4096", "--heads", "32", "--kv-heads", "8", "--d-ff", "14336",
+                    "--vocab-size", "128256"), 8_030_261_248),
+    ("Llama-3-70B", ("--layers", "80", "--d-model", "8192", "--heads", "64", "--kv-heads", "8", "--d-ff", "28672",
+                     "--vocab-size", "128256"), 70_553_706_496),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "args", "published"), EXACT, ids=[e[0] for e in EXACT])
+def test_explicit_shapes_of_released_models_count_exactly(
+    cli: Cli, name: str, args: tuple[str, ...], published: int
+) -> None:
+    shape = cli.json("shape", *args, "--untied-embeddings")
+    assert shape["params_total"] == published, name
+
+
 @pytest.mark.parametrize(("name", "shape", "published"), PUBLISHED, ids=[p[0] for p in PUBLISHED])
 def test_parameter_totals_match_published_models_within_1_percent(name: str, shape: Shape, published: float) -> None:
     counts = count(shape)
