@@ -44,6 +44,11 @@ ASPECT_RATIO = 128.0
 ASPECT_SPAN = 2.0
 #: Among shapes this close to the target size (relative), the one nearest the aspect ratio wins.
 PARAMS_TOLERANCE = 0.02
+#: A sized shape further than this from its target is no shape of that size: refused (the nearest one is named). Between
+#: PARAMS_TOLERANCE and this, it is used with a warning.
+PARAMS_REFUSAL = 0.10
+#: Embeddings above this share of the parameters leave blocks too small to stand for the model planned: said.
+EMBEDDING_SHARE_WARNING = 0.5
 #: Heads of 128 channels from this width up (Llama 3, DeepSeek LLM), 64 below it (GPT-3's small models).
 WIDE_HEAD_FROM_D_MODEL = 1024
 
@@ -481,15 +486,30 @@ MAX_SIZE_STEPS = 12
 
 
 def make_blueprint(
-    request: BlueprintRequest, target_params: float | None, n_tokens: float | None, hardware: Hardware | None
+    request: BlueprintRequest,
+    target_params: float | None,
+    n_tokens: float | None,
+    hardware: Hardware | None,
+    where: str = "--params",
 ) -> Blueprint:
     """The shape (the request's own, or one sized to target_params), its counts, memory, hyperparameters and the
-    run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per active parameter."""
+    run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per active parameter. A target
+    no shape comes within PARAMS_REFUSAL of is refused, naming `where`."""
     if request.explicit or target_params is None:
         shape = request.template
     else:
         shape = shape_for_params(target_params, request.template)
     counts = count(shape, request.causal_attention)
+    if target_params is not None and not request.explicit:
+        off = counts.params_active / target_params - 1.0
+        if abs(off) > PARAMS_REFUSAL:
+            raise UsageError(
+                where,
+                f"no shape comes within {PARAMS_REFUSAL:.0%} of {format_count(target_params)} parameters: the nearest,"
+                f" {shape.n_layers:,} x {shape.d_model:,} with a vocabulary of {shape.vocab_size:,}, has"
+                f" {counts.params_active:,} ({off:+.0%}); give a larger size or an explicit shape (--layers,"
+                " --d-model)",
+            )
     if n_tokens is None:
         n_tokens = TOKENS_PER_PARAM_DEFAULT * counts.params_active
     run_memory = None
@@ -551,6 +571,14 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
             f"{run_memory.n_gpus:,} GPUs hold {run_memory.total_bytes / GIB:,.1f} GiB each, over their"
             f" {run_memory.capacity_bytes / GIB:.0f} GiB: at least {run_memory.min_gpus:,} are needed with sharding"
             f" {run_memory.sharding}"
+        )
+    share = blueprint.counts.params_embedding / blueprint.counts.params_total
+    if share > EMBEDDING_SHARE_WARNING:
+        shape = blueprint.shape
+        warnings.append(
+            f"embeddings are {share:.0%} of the {format_count(blueprint.counts.params_total)} parameters (vocabulary"
+            f" {shape.vocab_size:,} x d_model {shape.d_model:,}): the blocks are too small to stand for the model"
+            " planned; a smaller --vocab-size (or --tied-embeddings) makes it truer"
         )
     error, target = blueprint.params_vs_target_pct, blueprint.target_params
     if error is not None and target is not None and abs(error) > 100 * PARAMS_TOLERANCE:

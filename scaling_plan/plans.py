@@ -370,7 +370,7 @@ def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Bl
             f"N = {n_params:.3g} parameters: a blueprint shapes models of at most {MAX_SHAPE_PARAMS:.0e}; lower the"
             " budget, or give an explicit shape",
         )
-    return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware)
+    return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware, "--blueprint")
 
 
 def assessed(plan: Plan) -> Gap:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -421,7 +422,7 @@ def test_shape_flags_without_blueprint_warn(cli: Cli) -> None:
 
 
 def test_no_nan_or_inf_in_blueprint_output(cli: Cli) -> None:
-    record = cli.json("shape", "--params", "1e5", "--vocab-size", "256", "--gpu", "H100-SXM")
+    record = cli.json("shape", "--params", "1e6", "--vocab-size", "256", "--gpu", "H100-SXM")
     for value in record.values():
         if isinstance(value, float):
             assert math.isfinite(value)
@@ -443,3 +444,32 @@ def test_gpu_memory_is_what_the_device_reports(cli: Cli) -> None:
     assert listed["H100-SXM"] == pytest.approx(81559 / 1024, rel=1e-12)
     assert listed["A100-SXM"] == 80.0
     assert all(value > 79 for name, value in listed.items() if name != "TPU-v5p")
+
+
+def test_a_size_no_shape_comes_near_is_refused_naming_the_nearest(cli: Cli) -> None:
+    """Was: --params 10 gave a 33M model, +329813660%, and exit 0."""
+    line = cli.error("shape", "--params", "10")
+    assert "--params: no shape comes within 10% of 10.0 parameters: the nearest, 1 x 128" in line
+    assert cli.error("budget", "--flops", "1e6", "--blueprint").startswith("scaling-plan: error: --blueprint: no shape")
+    near = cli.run("shape", "--params", "7B", "-f", "json")  # a size shapes reach: no refusal, no warning
+    assert near.exit_code == 0 and "no shape" not in near.stderr
+
+
+def test_embeddings_that_dwarf_the_blocks_are_said(cli: Cli) -> None:
+    small = cli.run("shape", "--params", "100M", "-f", "json")
+    record = json.loads(small.stdout)
+    share = record["params_embedding"] / record["params_total"]
+    assert share > 0.5 and f"embeddings are {share:.0%} of the" in small.stderr
+    sized = cli.run("shape", "--params", "100M", "--vocab-size", "32000", "-f", "json")
+    assert sized.exit_code == 0 and "embeddings are" not in sized.stderr
+
+
+def test_mixtral_8x7b_counts_its_published_total_and_active_parameters(cli: Cli) -> None:
+    """Jiang et al. 2024 (Mixtral of Experts): 32 layers of 4,096, 32 heads with 8 key/value heads, 8 experts of
+    SwiGLU width 14,336 with 2 used per token, vocabulary 32,000; 46.7B parameters, 12.9B active (Mistral's model
+    card; the paper rounds them to 47B and 13B)."""
+    shape = cli.json("shape", "--layers", "32", "--d-model", "4096", "--heads", "32", "--kv-heads", "8",
+                     "--d-ff", "14336", "--vocab-size", "32000", "--experts", "8", "--active-experts", "2",
+                     "--untied-embeddings")  # fmt: skip
+    assert shape["params_total"] == pytest.approx(46.7e9, abs=0.05e9)
+    assert shape["params_active"] == pytest.approx(12.9e9, abs=0.05e9)
