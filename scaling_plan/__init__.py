@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         Options,
         PlanResult,
         Quantity,
+        SuggestResult,
         SweepResult,
         compare,
         fit,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         law,
         load_config,
         plan,
+        suggest,
         sweep,
     )
     from .errors import ScalingPlanError
@@ -44,6 +46,7 @@ __all__ = [
     "PlanResult",
     "Quantity",
     "ScalingPlanError",
+    "SuggestResult",
     "SweepResult",
     "__version__",
     "compare",
@@ -52,6 +55,7 @@ __all__ = [
     "law",
     "load_config",
     "plan",
+    "suggest",
     "sweep",
 ]
 

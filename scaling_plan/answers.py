@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from .design import Suggestion
     from .downstream import DownstreamFit
     from .inputs.runs import RunsTable
     from .inputs.values import Sourced
+    from .laws import Law
     from .output.records import Entry
     from .plans import Plan
     from .sweeps import Sweep
@@ -228,3 +230,45 @@ def downstream_fit_of(
     )  # fmt: skip
     dataset = str(options.get("dataset") or f"the data the runs in {table.label} were trained and evaluated on")
     return table, fitted, name, dataset
+
+
+def suggestion_of(
+    runs: str,
+    law: object,
+    target_flops: float,
+    count: int,
+    max_run_flops: float | None,
+    budget_flops: float | None,
+    objective: str,
+    columns: Sequence[str | None],
+    flag: Callable[[str], str],
+) -> tuple[Suggestion, Law, RunsTable]:
+    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` with refits."""
+    from .design import suggest_budgets, suggest_runs
+    from .inputs.request import resolve_law
+    from .inputs.runs import read_runs, select_runs
+    from .inputs.values import Sourced
+    from .laws import FrontierLaw, ParametricLaw
+
+    chosen = resolve_law(Sourced(law, flag("law")))
+    if not isinstance(chosen, (ParametricLaw, FrontierLaw)):
+        raise UsageError(
+            flag("law"), f"{chosen.name} is neither a law fitted by fit (parametric) nor a frontier fitted by fit"
+            " --approach isoflop: there are no refits to narrow",
+        )  # fmt: skip
+    params_col, tokens_col, flops_col, loss_col = columns
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    selection = select_runs(table)
+    if isinstance(chosen, FrontierLaw):
+        import numpy as np
+
+        from .experiments import BUDGET_RTOL_DEFAULT
+        from .isoflop import group_budgets
+
+        given = None if selection.budget_flops is None else np.array(selection.budget_flops)
+        budgets = group_budgets(selection.runs.compute_flops, given, BUDGET_RTOL_DEFAULT)
+        made = suggest_budgets(chosen, selection.runs, budgets, target_flops, count, max_run_flops, budget_flops,
+                               objective)  # fmt: skip
+    else:
+        made = suggest_runs(chosen, selection.runs, target_flops, count, max_run_flops, budget_flops, objective)
+    return made, chosen, table

@@ -27,6 +27,7 @@ from .laws import KaplanLaw, ParametricLaw
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .design import Suggestion
     from .fitting import Bootstrap, Fit
     from .inputs.runs import Selection
     from .inputs.values import Sourced
@@ -429,6 +430,79 @@ def fit_downstream(
         record=downstream_fit_record(table, short, fitted, level, measured_on),
         fit_warnings=tuple(table.warnings()),
     )
+
+
+class SuggestResult(NamedTuple):
+    """The next runs to train (`suggest`'s answer): the domain's suggestion and the JSON document `to_dict()` gives."""
+
+    suggestion: Suggestion
+    document: Mapping[str, Any]
+    warnings: tuple[str, ...]
+
+    @property
+    def relative_width(self) -> float:
+        """The interval's width over the value at the target, now."""
+        return self.suggestion.relative_width
+
+    @property
+    def expected_relative_width(self) -> float:
+        return self.suggestion.expected_relative_width
+
+    @property
+    def narrow_enough(self) -> bool | None:
+        """With max_relative_width: whether the interval is already that narrow (the command's exit 0)."""
+        value = self.document["narrow_enough"]
+        return None if value is None else bool(value)
+
+    def records(self) -> list[dict[str, Any]]:
+        """A record per suggested run, as `suggest --format csv` rows."""
+        return list(self.to_dict()["runs"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly `scaling-plan suggest --format json` for the same runs and options."""
+        return _as_json(self.document)
+
+
+def suggest(
+    runs: str | os.PathLike[str],
+    *,
+    law: LawLike,
+    target: Quantity,
+    count: int = 5,
+    max_run_flops: Quantity | None = None,
+    budget_flops: Quantity | None = None,
+    objective: str = "n-opt",
+    max_relative_width: Quantity | None = None,
+    gpu: str | None = None,
+    mfu: Quantity | None = None,
+    params_col: str | None = None,
+    tokens_col: str | None = None,
+    flops_col: str | None = None,
+    loss_col: str | None = None,
+) -> SuggestResult:
+    """The next runs that most narrow N_opt (or the loss) at `target`, as `scaling-plan suggest`: `law` fitted to
+    `runs` with bootstrap refits (fit(..., bootstrap=200), or a law file). `narrow_enough` is the stopping rule."""
+    from .answers import suggestion_of
+    from .errors import UsageError
+    from .inputs.request import hardware_of
+    from .inputs.values import Sourced, positive_number
+    from .output.records import suggestion_document
+
+    if not (isinstance(count, int) and 1 <= count <= 100):
+        raise UsageError("count", f"must be a whole number from 1 to 100, got {count!r}")
+    target_flops = positive_number(target, "target")
+    cap = None if max_run_flops is None else positive_number(max_run_flops, "max_run_flops")
+    total = None if budget_flops is None else positive_number(budget_flops, "budget_flops")
+    width = None if max_relative_width is None else positive_number(max_relative_width, "max_relative_width")
+    warnings: list[str] = []
+    given = {name: Sourced(value, name) for name, value in (("gpu", gpu), ("mfu", mfu)) if value is not None}
+    hardware = hardware_of(given, warnings)
+    made, chosen, table = suggestion_of(
+        os.fspath(runs), law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
+        lambda option: option,
+    )  # fmt: skip
+    document = suggestion_document(made, table.label, chosen.name, hardware, width)
+    return SuggestResult(made, document, tuple(table.warnings() + warnings))
 
 
 class CompareResult(NamedTuple):

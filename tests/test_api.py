@@ -156,3 +156,17 @@ def test_the_typed_example_script_runs(monkeypatch: pytest.MonkeyPatch, capsys: 
     out = capsys.readouterr().out
     assert "$1,000,000: 68.9B parameters in 16.3 days" in out  # sqrt-rule allocation of 1e6/2.5 GPU-hours
     assert "refused: mfu: must be in (0, 1], got 1.5" in out
+
+
+def test_no_module_of_the_package_shadows_a_function_of_the_api() -> None:
+    """A domain module named like an API function (suggest.py beside suggest()) would replace it on the package once
+    imported: sp.suggest would be the module."""
+    import importlib
+    import pkgutil
+    import types
+
+    for module in pkgutil.walk_packages(sp.__path__, "scaling_plan."):
+        if not module.name.endswith((".plot", ".__main__")):  # matplotlib may be absent; __main__ runs the CLI
+            importlib.import_module(module.name)
+    shadowed = [name for name in sp.__all__ if isinstance(getattr(sp, name), types.ModuleType)]
+    assert shadowed == []

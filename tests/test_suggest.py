@@ -179,9 +179,9 @@ def test_bad_input_is_one_line_and_exit_2(cli: Cli, study: tuple[Path, Path]) ->
 def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study: tuple[Path, Path]) -> None:
     """Recomputed here by brute force: the first suggested run is the candidate whose added information lowers
     gᵀ(Σ⁻¹ + J·Jᵀ/σ²)⁻¹g most."""
+    from scaling_plan.design import _candidates, _jacobian, _quantity, _theta, suggest_runs
     from scaling_plan.inputs.lawfile import load_law_file
     from scaling_plan.inputs.runs import read_runs, select_runs
-    from scaling_plan.suggest import _candidates, _jacobian, _quantity, _theta, suggest_runs
 
     runs_path, law_path = study
     law = load_law_file(str(law_path))
@@ -236,3 +236,19 @@ def test_a_frontier_law_gets_whole_isoflop_profiles_nearest_the_target_first(cli
     print(f"frontier: width {document['relative_width']:.3g} -> {after['relative_width']:.3g}"
           f" (expected {document['expected_relative_width']:.3g})")  # fmt: skip
     assert after["relative_width"] < document["relative_width"]
+
+
+def test_the_api_suggests_as_the_command_does(cli: Cli, study: tuple[Path, Path]) -> None:
+    import scaling_plan as sp
+
+    runs, law = study
+    result = sp.suggest(runs, law=law, target=1e24, count=3, max_run_flops="1e19", gpu="H100", max_relative_width=0.5)
+    command = cli.run("suggest", str(runs), "--law", str(law), "--target", "1e24", "-n", "3", "--max-run-flops",
+                      "1e19", "--gpu", "H100", "--max-relative-width", "0.5", "-f", "json")  # fmt: skip
+    assert command.exit_code == 1  # the stopping rule: still too wide
+    document = json.loads(command.stdout)
+    assert result.to_dict() == document
+    assert result.narrow_enough is False and result.relative_width == document["relative_width"]
+    assert len(result.records()) == 3
+    with pytest.raises(sp.ScalingPlanError, match="not above the largest run"):
+        sp.suggest(runs, law=law, target=1e17)

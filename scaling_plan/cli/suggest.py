@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 
 from ..choices import OutputFormat, SuggestObjective
-from ..errors import UsageError
 from ..inputs.fields import fields_of
 from .app import EXIT_POLICY_FAILED, command, fail, warn_all, wrote
 from .options import (
@@ -106,17 +105,17 @@ def suggest(
     profiles at new budgets. Exit codes: 0 done (or, with
     --max-relative-width, narrow enough); 1 the interval is still wider than --max-relative-width; 2 bad input.
     """
+    from ..answers import suggestion_of
+    from ..design import PROFILE_SIZES
     from ..experiments import Experiment
-    from ..inputs.request import hardware_of, resolve_law
-    from ..inputs.runs import read_runs, select_runs
-    from ..inputs.values import Sourced, positive_number
-    from ..laws import FrontierLaw, ParametricLaw
+    from ..inputs.request import hardware_of
+    from ..inputs.values import positive_number
+    from ..laws import FrontierLaw
     from ..output.files import check_writable, write_atomically
     from ..output.records import experiment_records, suggestion_document
     from ..output.reports import emit_suggestion
     from ..output.tables import without_notes
     from ..output.writers import write_csv
-    from ..suggest import PROFILE_SIZES, suggest_budgets, suggest_runs
     from ..units import format_scientific
 
     target_flops = positive_number(target, "--target")
@@ -127,26 +126,11 @@ def suggest(
         check_writable(output, "--output")
     warnings: list[str] = []
     hardware = hardware_of(plan_flags(fields), warnings)
-    chosen = resolve_law(Sourced(law, "--law"))
-    if not isinstance(chosen, (ParametricLaw, FrontierLaw)):
-        raise UsageError(
-            "--law", f"{chosen.name} is neither a law fitted by fit (parametric) nor a frontier fitted by fit --approach"
-            " isoflop: there are no refits to narrow",
-        )  # fmt: skip
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    suggestion, chosen, table = suggestion_of(
+        runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
+        lambda option: "--" + option.replace("_", "-"),
+    )  # fmt: skip
     warn_all(table.warnings() + warnings)
-    selection = select_runs(table)
-    if isinstance(chosen, FrontierLaw):
-        import numpy as np
-
-        from ..experiments import BUDGET_RTOL_DEFAULT
-        from ..isoflop import group_budgets
-
-        given = None if selection.budget_flops is None else np.array(selection.budget_flops)
-        budgets = group_budgets(selection.runs.compute_flops, given, BUDGET_RTOL_DEFAULT)
-        suggestion = suggest_budgets(chosen, selection.runs, budgets, target_flops, count, cap, total, objective)
-    else:
-        suggestion = suggest_runs(chosen, selection.runs, target_flops, count, cap, total, objective)
     asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)
     if len(suggestion.runs) < asked:
         warn_all([f"only {len(suggestion.runs)} of {asked} runs fit under --budget-flops"])

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..backtest import DownstreamScore, Score
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
+    from ..design import Suggestion
     from ..downstream import DownstreamFit, MetricPrediction
     from ..experiments import Experiment
     from ..fitting import Bootstrap, Fit
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from ..isoflop import IsoflopFit, Profile
     from ..plans import Gap, Plan
     from ..policy import Verdict
-    from ..suggest import Suggestion
     from ..sweeps import Sweep
 
 
