@@ -158,6 +158,24 @@ def _run(number: int, row: Sequence[float], width: float) -> SuggestedRun:
     return SuggestedRun(number, budget, n_params, n_tokens, optimal, width)
 
 
+def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float | None, objective: str) -> float:
+    """The most one next run may spend (default 10x the largest so far, never past the target), once the question
+    is checked: an objective known, a law with refits, a target above the runs."""
+    if objective not in OBJECTIVES:
+        raise UsageError("--objective", f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    if not getattr(law, "samples", ()):
+        raise UsageError("--law", f"{law.name} has no bootstrap refits: fit it with --bootstrap (e.g. 200) first")
+    largest = float(runs.compute_flops.max())
+    if target_flops <= largest:
+        raise UsageError(
+            "--target",
+            f"{format_scientific(target_flops)} FLOPs is not above the largest run so far ({format_scientific(largest)}"
+            " FLOPs): nothing to extrapolate to",
+        )
+    cap = MAX_RUN_FACTOR_DEFAULT * largest if max_run_flops is None else max_run_flops
+    return min(cap, target_flops)  # a next run is a small run: never past the target itself
+
+
 def suggest_runs(
     law: ParametricLaw,
     runs: Runs,
@@ -170,19 +188,7 @@ def suggest_runs(
     """The next `count` runs for `law` (with bootstrap refits) fitted to `runs`, to narrow `objective` at
     `target_flops`; each run at most `max_run_flops` (default 10x the largest run), all of them at most
     `budget_flops` together. Refuses, naming the flag, what cannot be planned."""
-    if objective not in OBJECTIVES:
-        raise UsageError("--objective", f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
-    if not law.samples:
-        raise UsageError("--law", f"{law.name} has no bootstrap refits: fit it with --bootstrap (e.g. 200) first")
-    largest = float(runs.compute_flops.max())
-    if target_flops <= largest:
-        raise UsageError(
-            "--target",
-            f"{format_scientific(target_flops)} FLOPs is not above the largest run so far ({format_scientific(largest)}"
-            " FLOPs): nothing to extrapolate to",
-        )
-    cap = MAX_RUN_FACTOR_DEFAULT * largest if max_run_flops is None else max_run_flops
-    cap = min(cap, target_flops)  # a next run is a small run: never past the target itself
+    cap = _per_run_cap(law, runs, target_flops, max_run_flops, objective)
     smallest = float(runs.compute_flops.min())
     if cap < smallest:
         raise UsageError(
@@ -281,18 +287,7 @@ def suggest_budgets(
     an isoFLOP profile of PROFILE_SIZES sizes, that most narrow `objective` at `target_flops`."""
     from .isoflop import isoflop_profile
 
-    if objective not in OBJECTIVES:
-        raise UsageError("--objective", f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
-    if not law.samples:
-        raise UsageError("--law", f"{law.name} has no bootstrap refits: fit it with --bootstrap (e.g. 200) first")
-    largest = float(runs.compute_flops.max())
-    if target_flops <= largest:
-        raise UsageError(
-            "--target",
-            f"{format_scientific(target_flops)} FLOPs is not above the largest run so far ({format_scientific(largest)}"
-            " FLOPs): nothing to extrapolate to",
-        )
-    cap = min(MAX_RUN_FACTOR_DEFAULT * largest if max_run_flops is None else max_run_flops, target_flops)
+    cap = _per_run_cap(law, runs, target_flops, max_run_flops, objective)
     minima = []
     for budget in np.unique(budgets):
         members = budgets == budget
