@@ -78,6 +78,7 @@ class Options(TypedDict, total=False):
     experts: Quantity
     active_experts: Quantity
     shared_experts: Quantity
+    expert_d_ff: Quantity
     causal_attention: bool
     sharding: str
     recompute: str

@@ -68,8 +68,11 @@ HYPER_SOURCE = "DeepSeek-AI 2024, DeepSeek LLM, eq. 1 (fitted on 1e17 to 2e19 FL
 
 @dataclass(frozen=True)
 class Shape:
-    """A decoder-only transformer. Mixture-of-experts when `experts` > 0: each token uses `active_experts` of the
-    routed experts plus every shared expert, each an FFN of width d_ff."""
+    """A decoder-only transformer. Mixture-of-experts when `experts` > 0: every FFN is an expert, and each token
+    uses `active_experts` of the routed experts plus every shared expert, each an FFN of width `expert_d_ff` (d_ff
+    unless given: narrower experts make a fine-grained MoE, as DeepSeekMoE and Qwen-MoE; a wider shared expert is
+    that many shared experts of the routed width). The router is one d_model x experts matrix per layer, without
+    bias; norms and biases follow the style."""
 
     n_layers: int
     d_model: int
@@ -84,6 +87,12 @@ class Shape:
     experts: int = 0
     active_experts: int = 0
     shared_experts: int = 0
+    expert_d_ff: int | None = None
+
+    @property
+    def ffn_width(self) -> int:
+        """The width of each FFN: an expert's in a mixture of experts, else d_ff."""
+        return self.expert_d_ff if self.experts and self.expert_d_ff is not None else self.d_ff
 
     @property
     def head_dim(self) -> int:
@@ -127,9 +136,13 @@ def shape_problems(shape: Shape, sized: bool = True) -> list[tuple[str, str]]:
         problems.append(
             ("active_experts", f"must be between 1 and {shape.experts} experts, got {shape.active_experts}")
         )
-    elif not shape.experts and (shape.active_experts or shape.shared_experts):
-        field = "active_experts" if shape.active_experts else "shared_experts"
-        problems.append((field, "active or shared experts need routed experts (experts)"))
+    elif not shape.experts and (shape.active_experts or shape.shared_experts or shape.expert_d_ff is not None):
+        field = (
+            "active_experts" if shape.active_experts else "shared_experts" if shape.shared_experts else "expert_d_ff"
+        )
+        problems.append((field, "active or shared experts, and an expert width, need routed experts (experts)"))
+    elif shape.expert_d_ff is not None and shape.expert_d_ff < 1:
+        problems.append(("expert_d_ff", f"must be at least 1, got {shape.expert_d_ff}"))
     return problems
 
 
@@ -159,8 +172,8 @@ class Counts:
 
 def _ffn_params(shape: Shape) -> tuple[int, int]:
     """Weights and biases of one FFN (one expert)."""
-    weights = shape.ffn_matrices * shape.d_model * shape.d_ff
-    biases = (shape.ffn_matrices - 1) * shape.d_ff + shape.d_model if shape.style == "gpt" else 0
+    weights = shape.ffn_matrices * shape.d_model * shape.ffn_width
+    biases = (shape.ffn_matrices - 1) * shape.ffn_width + shape.d_model if shape.style == "gpt" else 0
     return weights, biases
 
 
@@ -346,7 +359,7 @@ def activation_bytes(shape: Shape, micro_batch: int, recompute: str) -> float:
     """
     s, b, h, a = shape.seq_len, micro_batch, shape.d_model, shape.n_heads
     ffns = shape.active_experts + shape.shared_experts if shape.experts else 1
-    mlp = 3 + (6 if shape.ffn == "swiglu" else 4) * shape.d_ff / h
+    mlp = 3 + (6 if shape.ffn == "swiglu" else 4) * shape.ffn_width / h
     attention = 7 + 4 * shape.kv_heads / a
     linear = s * b * h * (attention + ffns * mlp + 4)
     scores = 5.0 * a * s * s * b

@@ -388,7 +388,10 @@ def test_compare_shows_blueprint_rows(cli: Cli) -> None:
         (("shape",), "give --params"),
         (("shape", "--params", "7B", "--layers", "2", "--d-model", "256"), "--params: give --params or"),
         (("shape", "--params", "7B", "--heads", "8"), "--heads: is part of an explicit shape"),
-        (("shape", "--params", "7B", "--active-experts", "2"), "--active-experts: active or shared experts need"),
+        (
+            ("shape", "--params", "7B", "--active-experts", "2"),
+            "--active-experts: active or shared experts, and an expert width, need",
+        ),
         (("shape", "--params", "7B", "--experts", "8", "--active-experts", "9"), "--active-experts: must be"),
         (("shape", "--params", "7B", "--seq-len", "2.5"), "--seq-len: must be a whole number"),
         (("shape", "--params", "7B", "--vocab-size", "nan"), "--vocab-size: must be a finite number"),
@@ -473,3 +476,17 @@ def test_mixtral_8x7b_counts_its_published_total_and_active_parameters(cli: Cli)
                      "--untied-embeddings")  # fmt: skip
     assert shape["params_total"] == pytest.approx(46.7e9, abs=0.05e9)
     assert shape["params_active"] == pytest.approx(12.9e9, abs=0.05e9)
+
+
+def test_a_fine_grained_moe_counts_qwen_moe_a2_7b(cli: Cli) -> None:
+    """Qwen1.5-MoE-A2.7B (Qwen team, 2024): 24 layers of 2,048, 16 heads, 60 routed experts of SwiGLU width 1,408
+    with 4 used per token, and a shared expert of width 5,632 (four experts' worth: --shared-experts 4), vocabulary
+    151,936; 14.3B parameters, 2.7B activated (its biases on Q, K and V, 6,144 per layer, are left out)."""
+    shape = cli.json("shape", "--layers", "24", "--d-model", "2048", "--heads", "16", "--experts", "60",
+                     "--active-experts", "4", "--shared-experts", "4", "--expert-d-ff", "1408", "--vocab-size",
+                     "151936", "--untied-embeddings")  # fmt: skip
+    assert shape["params_total"] == pytest.approx(14.3e9, abs=0.05e9)
+    assert shape["params_active"] == pytest.approx(2.7e9, abs=0.05e9)
+    assert shape["expert_d_ff"] == 1408
+    assert "--expert-d-ff: is part of an explicit shape" in cli.error("shape", "--params", "7B", "--expert-d-ff", "128")
+    assert "need routed experts" in cli.error("shape", "--layers", "2", "--d-model", "256", "--expert-d-ff", "128")

@@ -244,7 +244,7 @@ def blueprint_request(
         present = "d_model" if missing == "n_layers" else "n_layers"
         raise UsageError(values[present].where, f"an explicit shape needs {FLAGS[missing]} too")
     if not explicit:
-        for field in ("n_heads", "d_ff"):
+        for field in ("n_heads", "d_ff", "expert_d_ff"):
             if field in values:
                 raise UsageError(values[field].where, "is part of an explicit shape: give --layers and --d-model too")
     ffn = sourced_choice(values, "ffn", FFN_KINDS, "swiglu")
@@ -264,6 +264,7 @@ def blueprint_request(
         experts=experts,
         active_experts=numbers["active_experts"] if numbers["active_experts"] is not None else min(experts, 1),
         shared_experts=numbers["shared_experts"] or 0,
+        expert_d_ff=numbers["expert_d_ff"],
     )
     for field, message in shape_problems(shape, sized=explicit):
         # A derived head count or FFN width is wrong because of the width it came from.

@@ -13,7 +13,7 @@ BLUEPRINT_TEXT_KEYS = ("ffn", "style", "sharding", "recompute", "memory_dominant
 
 BLUEPRINT_INT_KEYS = (
     "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size", "seq_len",
-    "experts", "active_experts", "shared_experts",
+    "experts", "active_experts", "shared_experts", "expert_d_ff",
     "params_total", "params_active", "params_embedding", "params_non_embedding",
     "micro_batch_sequences", "memory_gpus", "min_gpus", "batch_sequences", "batch_tokens", "train_steps",
 )  # fmt: skip
@@ -94,6 +94,7 @@ LABELS: dict[str, str] = {
     "experts": "Routed experts",
     "active_experts": "Active experts per token",
     "shared_experts": "Shared experts",
+    "expert_d_ff": "Expert FFN width",
     "params_total": "Parameters (total, exact)",
     "params_active": "Parameters active per token",
     "params_embedding": "Embedding parameters",

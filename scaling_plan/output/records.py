@@ -159,6 +159,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         "experts": shape.experts,
         "active_experts": shape.active_experts,
         "shared_experts": shape.shared_experts,
+        "expert_d_ff": shape.ffn_width if shape.experts else None,
         "params_total": counts.params_total,
         "params_active": counts.params_active,
         "params_embedding": counts.params_embedding,
