@@ -11,7 +11,9 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
-from scaling_plan.cli.app import app
+from scaling_plan.cli.app import app, load_commands
+
+load_commands()  # every command, as a bare `scaling-plan` registers them
 
 # Property tests draw the same examples on every run (a green CI stays green until the code changes);
 # SCALING_PLAN_FUZZ=long draws fresh ones, as the fuzz suite's long profile does.

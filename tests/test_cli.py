@@ -320,3 +320,15 @@ def test_law_presets_in_any_case_from_flags_and_configs(cli: Cli) -> None:
 def test_an_unknown_name_suggests_the_closest(cli: Cli, args: tuple[str, ...], suggestion: str) -> None:
     line = cli.error("budget", "--flops", "1e22", *args)
     assert args[0] in line and suggestion in line and "choose one of" in line
+
+
+def test_every_command_is_registered_by_the_module_the_start_imports_for_it() -> None:
+    """main() imports only the module of the command asked for: the table that says which must be right."""
+    from typer.main import get_command
+
+    from scaling_plan.cli.app import COMMAND_MODULES, app
+
+    registered = get_command(app).commands  # type: ignore[attr-defined]
+    assert list(registered) == list(COMMAND_MODULES)  # every command, in --help's order
+    for name, module in COMMAND_MODULES.items():
+        assert registered[name].callback.__module__ == f"scaling_plan.cli.{module}", name

@@ -7,11 +7,8 @@ start, and as objects they are built once instead of parsed from strings twice (
 
 from __future__ import annotations
 
-# Each module registers its commands on the app; --help lists them in this order.
-# isort: off
-from . import plans, configs, fitting, downstream, suggest, listings  # noqa: F401
+# Each command module registers its commands on the app when imported: main() imports the one a command line runs
+# (or all of them, for help), and load_commands() all of them, in the order --help lists them (app.COMMAND_MODULES).
+from .app import app, load_commands, main
 
-# isort: on
-from .app import app, main
-
-__all__ = ["app", "main"]
+__all__ = ["app", "load_commands", "main"]

@@ -208,5 +208,35 @@ EXIT_POLICY_FAILED = 1
 EXIT_UNCONVERGED = 1
 
 
+#: Each command and the module of cli/ that defines it, in the order --help lists them.
+COMMAND_MODULES: dict[str, str] = {
+    "budget": "plans", "shape": "plans", "predict": "plans", "sweep": "plans",
+    "compare": "configs", "check": "configs",
+    "fit": "fitting", "backtest": "fitting", "experiments": "fitting", "plot": "fitting",
+    "fit-downstream": "downstream", "suggest": "suggest",
+    "schema": "listings", "laws": "listings", "gpus": "listings",
+}  # fmt: skip
+
+
+def load_commands(name: str | None = None) -> None:
+    """Register the command `name` (importing the module that defines it), or, for any other name, every command.
+    A run of one command pays for building that command's options only: Typer builds every registered command's
+    at each start, and start-up is felt in every CI run."""
+    import importlib
+
+    modules = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"{__package__}.{module}")
+
+
+def _command_asked(argv: Sequence[str]) -> str | None:
+    """The command a command line runs: its first word that is not an option; None for help, completion, a bare
+    `scaling-plan` or `--version` (they need every command)."""
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return None
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main() -> None:
+    load_commands(_command_asked(sys.argv[1:]))
     app(prog_name=PROG)
