@@ -117,10 +117,11 @@ class MetricPrediction:
 
 
 def predict_metric(
-    mapping: DownstreamMapping, loss_nats: float, loss_samples: Sequence[float] = ()
+    mapping: DownstreamMapping, loss_nats: float, loss_samples: Sequence[float] = (), loss_level: float | None = None
 ) -> MetricPrediction:
     """The metric at `loss_nats`, with an interval over the mapping's refits paired with the law's refits' losses
-    (`loss_samples`, one per law refit) when either has any: refit i of each, cycling the shorter."""
+    (`loss_samples`, one per law refit, whose intervals hold `loss_level`) when either has any: refit i of each,
+    cycling the shorter. The interval holds the mapping's level, or the law's when only the law has refits."""
     value = float(mapping.metric_at(loss_nats)[0])
     interval, level = None, None
     refits = mapping.samples or (mapping.constants,)
@@ -132,7 +133,7 @@ def predict_metric(
         values = np.minimum(_metric(mapping.form, constants, at[:, None], mapping.floor, mapping.ceiling)[:, 0],
                             mapping.ceiling)  # fmt: skip
         values = values[np.isfinite(values)]
-        level = mapping.interval_level
+        level = mapping.interval_level if mapping.samples or loss_level is None else loss_level
         tail = 100 * (1 - level) / 2
         if len(values):
             low, high = np.percentile(values, [tail, 100 - tail])

@@ -322,7 +322,9 @@ def predict_downstream(
         return ()
     from .downstream import predict_metric
 
-    return tuple(predict_metric(mapping, loss_nats, refit_losses) for mapping in request.downstream)
+    law = unconstrained(request.law)
+    level = law.interval_level if isinstance(law, (ParametricLaw, FrontierLaw)) else None
+    return tuple(predict_metric(mapping, loss_nats, refit_losses, level) for mapping in request.downstream)
 
 
 def plan_inference(
