@@ -57,7 +57,17 @@ def suggest(
     target: Annotated[
         str, typer.Option(help="The compute of the big run to predict, in FLOPs.", show_default=False, metavar="FLOPS")
     ],
-    count: Annotated[int, typer.Option("-n", "--count", min=1, max=100, help="Runs to suggest.", metavar="COUNT")] = 5,
+    count: Annotated[
+        int,
+        typer.Option(
+            "-n",
+            "--count",
+            min=1,
+            max=100,
+            metavar="COUNT",
+            help="Runs to suggest; with a frontier law, budgets, each a profile of 5 sizes.",
+        ),
+    ] = 5,
     max_run_flops: Annotated[
         str | None,
         option("Most compute one run may spend (default 10x the largest run so far).", PANEL_FIT, "FLOPS"),
