@@ -5,8 +5,9 @@ Labs predict a benchmark in two steps, the loss from compute (a scaling law) and
 over-training and on downstream tasks", §2). Two forms of the second step, both fitted by least squares on the
 metric:
 
-- exponential (Gadre et al. 2024, eq. 5): the error Err(L) = ε − k·exp(−γ·L), so the metric 1 − Err is
-  1 − ε + k·exp(−γ·L). As the loss grows the metric falls to 1 − ε (near chance); as it falls the metric rises.
+- exponential (Gadre et al. 2024, §2, their law for downstream error): the error Err(L) = ε − k·exp(−γ·L), so the
+  metric 1 − Err is 1 − ε + k·exp(−γ·L). As the loss grows the metric falls to 1 − ε (near chance); as it falls the
+  metric rises.
 - sigmoid (the shape of Dubey et al. 2024's Figure 4): metric = floor + (ceiling − floor)·σ(−(L − L0)/s), with the
   floor at the metric's chance level and the ceiling at 1 unless given; L0 is the loss at the midpoint and s how
   sharply the metric rises around it. Llama 3 fits accuracy against the normalised NLL of the correct answers; here
