@@ -81,6 +81,7 @@ class Suggestion:
     interval: tuple[float, float]  # the current bootstrap interval on it
     level: float
     runs: tuple[SuggestedRun, ...]
+    design: str  # "runs" (a parametric law), or "isoflop profiles" (a frontier law: a budget each)
     noise: float  # σ: the RMS residual, about the fit, of what each new measurement measures
     noise_of: str  # what that is: each run's log loss, or each isoFLOP minimum's ln N_opt or loss
     n_candidates: int  # runs (a parametric law) or budgets (a frontier) to choose from
@@ -237,7 +238,8 @@ def suggest_runs(
         for index, (pick, variance) in enumerate(picks)
     ]
     return Suggestion(
-        objective, target_flops, value, (low, high), law.interval_level, tuple(chosen), noise, "the runs' log loss",
+        objective, target_flops, value, (low, high), law.interval_level, tuple(chosen), "runs", noise,
+        "the runs' log loss",
         len(candidates), cap, budget_flops,
     )  # fmt: skip
 
@@ -356,6 +358,6 @@ def suggest_budgets(
             chosen.append(_run(len(chosen) + 1, row, width))
     measured = "ln N_opt" if objective == "n-opt" else "minimum loss"
     return Suggestion(
-        objective, target_flops, float(value), (low, high), law.interval_level, tuple(chosen), noise,
-        f"the isoFLOP profiles' {measured}", len(offered), cap, budget_flops,
+        objective, target_flops, float(value), (low, high), law.interval_level, tuple(chosen), "isoflop profiles",
+        noise, f"the isoFLOP profiles' {measured}", len(offered), cap, budget_flops,
     )  # fmt: skip

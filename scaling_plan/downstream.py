@@ -111,8 +111,7 @@ class MetricPrediction:
     mapping: DownstreamMapping
     loss_nats: float
     value: float
-    interval: tuple[float, float] | None
-    level: float | None
+    interval: tuple[float, float] | None  # holding the mapping's interval level (the law's without mapping refits)
     extrapolated: bool  # the loss lies outside the losses the mapping was fitted on
     n_loss_samples: int = 0  # the law's refits whose losses the interval spans too
 
@@ -124,7 +123,7 @@ def predict_metric(
     (`loss_samples`, one per law refit, whose intervals hold `loss_level`) when either has any: refit i of each,
     cycling the shorter. The interval holds the mapping's level, or the law's when only the law has refits."""
     value = float(mapping.metric_at(loss_nats)[0])
-    interval, level = None, None
+    interval = None
     refits = mapping.samples or (mapping.constants,)
     losses = tuple(loss_samples) or (loss_nats,)
     if mapping.samples or loss_samples:
@@ -139,9 +138,7 @@ def predict_metric(
         if len(values):
             low, high = np.percentile(values, [tail, 100 - tail])
             interval = (float(low), float(high))
-    return MetricPrediction(
-        mapping, loss_nats, value, interval, level, mapping.extrapolated(loss_nats), len(loss_samples)
-    )
+    return MetricPrediction(mapping, loss_nats, value, interval, mapping.extrapolated(loss_nats), len(loss_samples))
 
 
 def extrapolation_warning(prediction: MetricPrediction) -> str | None:

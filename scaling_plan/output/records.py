@@ -602,7 +602,7 @@ def suggestion_document(suggestion: Suggestion, runs_file: str, law: str, hardwa
         "total_gpu_hours": None if hardware is None else hardware.gpu_hours(suggestion.total_flops),
         "max_run_flops": suggestion.max_run_flops,
         "budget_flops": suggestion.budget_flops,
-        "design": "runs" if suggestion.noise_of == "the runs' log loss" else "isoflop profiles",
+        "design": suggestion.design,
         "noise": suggestion.noise,
         "noise_of": suggestion.noise_of,
         "n_candidates": suggestion.n_candidates,
