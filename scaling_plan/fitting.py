@@ -162,8 +162,6 @@ class _Objective:
         self.log_n = np.log(runs.n_params)
         self.log_d = np.log(runs.n_tokens)
         self.log_loss = np.log(runs.loss_nats)
-        self.ones_log_n = np.column_stack([np.ones_like(self.log_n), self.log_n])
-        self.ones_log_d = np.column_stack([np.ones_like(self.log_d), self.log_d])
         self.delta = delta
         self.weights = weights  # one row of run weights per problem, or None for all runs once
         # Work arrays reused by every chunk: fresh ones each call would be paged in by the kernel every time
@@ -203,11 +201,14 @@ class _Objective:
             huber *= weights
             slope *= weights
         slope /= predicted  # d/dθ log L̂ = (dL̂/dθ) / L̂
-        by_n = np.multiply(slope, n_term, out=n_term) @ self.ones_log_n
-        by_d = np.multiply(slope, d_term, out=d_term) @ self.ones_log_d
-        gradient = np.column_stack(
-            [by_n[:, 0], -by_n[:, 1], by_d[:, 0], -by_d[:, 1], slope.sum(axis=1) * irreducible[:, 0]]
-        )
+        # Sums over runs by numpy's reductions rather than a BLAS product, which may sum in another order from one
+        # call to the next on a threaded BLAS (and is no faster for two columns).
+        np.multiply(slope, n_term, out=n_term)
+        np.multiply(slope, d_term, out=d_term)
+        by_n, by_d = n_term.sum(axis=1), d_term.sum(axis=1)
+        by_log_n = np.multiply(n_term, self.log_n, out=n_term).sum(axis=1)
+        by_log_d = np.multiply(d_term, self.log_d, out=d_term).sum(axis=1)
+        gradient = np.column_stack([by_n, -by_log_n, by_d, -by_log_d, slope.sum(axis=1) * irreducible[:, 0]])
         return huber.sum(axis=1), gradient
 
 
@@ -376,10 +377,10 @@ def bootstrap_fit(
     for first in range(0, resamples, BOOTSTRAP_BATCH):
         count = min(BOOTSTRAP_BATCH, resamples - first)
         weights: Array = np.repeat(resample_weights(rng, n_runs, count), len(starts), axis=0)
-        resample = np.repeat(np.arange(count), len(starts))
-        theta, f, converged, _ = _minimise(
-            _Objective(runs, huber_delta, weights), np.tile(starts, (count, 1)), resample
-        )
+        # No merging here: a resample's few warm starts gain little from it, and a merge is a yes-or-no decision that
+        # a last-bit difference can flip, sending a refit to a neighbouring optimum: the same starts and seed give
+        # the same refits.
+        theta, f, converged, _ = _minimise(_Objective(runs, huber_delta, weights), np.tile(starts, (count, 1)))
         f = np.where(np.isfinite(f), f, np.inf).reshape(count, len(starts))
         best = np.argmin(f, axis=1) + np.arange(count) * len(starts)
         constants = _constants(theta[best])

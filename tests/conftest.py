@@ -66,3 +66,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if TALLY:
         codes = ", ".join(f"{count:,} exit {code}" for code, count in sorted(TALLY.items()))
         terminalreporter.write_line(f"fuzz: {sum(TALLY.values()):,} CLI runs checked ({codes})")
+
+
+def assert_alike(first: Any, second: Any, rel: float = 1e-9, where: str = "") -> None:
+    """Two JSON documents equal but for floats, which agree to `rel`: two runs of one computation may differ in the
+    last bits a threaded BLAS leaves free."""
+    if isinstance(first, dict):
+        assert isinstance(second, dict) and set(first) == set(second), where
+        for key in first:
+            assert_alike(first[key], second[key], rel, f"{where}.{key}")
+    elif isinstance(first, list):
+        assert isinstance(second, list) and len(first) == len(second), where
+        for index, (a, b) in enumerate(zip(first, second, strict=True)):
+            assert_alike(a, b, rel, f"{where}[{index}]")
+    elif isinstance(first, float) and not isinstance(second, bool):
+        assert first == pytest.approx(second, rel=rel, abs=1e-15), where
+    else:
+        assert first == second, where

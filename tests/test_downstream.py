@@ -15,7 +15,7 @@ import scaling_plan as sp
 from scaling_plan.downstream import MetricRuns, fit_downstream
 from scaling_plan.errors import UsageError
 
-from .conftest import CONFIGS, ROOT, Cli
+from .conftest import CONFIGS, ROOT, Cli, assert_alike
 
 SARDANA = str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv")
 CORE, MMLU = "eval_gauntlet/core_average", "mmlu_5_shot_avg"
@@ -211,13 +211,15 @@ def test_sweep_and_compare_carry_the_metric(cli: Cli, files: dict[str, Path]) ->
 
 def test_the_api_fits_a_mapping_and_plans_with_it_as_the_command_does(cli: Cli, files: dict[str, Path]) -> None:
     mapping = sp.fit_downstream(SARDANA, metric=CORE, bootstrap=400, name="core")
-    assert mapping.to_dict() == cli.json("fit-downstream", SARDANA, "--metric", CORE, "--bootstrap", "400",
-                                         "--name", "core")  # fmt: skip
+    assert_alike(mapping.to_dict(), cli.json("fit-downstream", SARDANA, "--metric", CORE, "--bootstrap", "400",
+                                             "--name", "core"))  # fmt: skip
     law = sp.fit(SARDANA, bootstrap=100)
     from_api = sp.plan(flops=1e22, law=law, downstream=[mapping]).to_dict()
     from_file = sp.plan(flops=1e22, law=str(files["law"]), downstream=[str(files["core"])]).to_dict()
     for key in ("downstream_core", "downstream_core_low", "downstream_core_high"):
-        assert from_api[key] == pytest.approx(from_file[key], rel=1e-6)
+        # Two fits of the law: the value alike to the optimiser's precision, the intervals to their refits'
+        # (test_api's fitted-law test says why those are looser).
+        assert from_api[key] == pytest.approx(from_file[key], rel=1e-6 if key == "downstream_core" else 1e-2), key
     with pytest.raises(sp.ScalingPlanError, match="has not emerged"):
         sp.fit_downstream(SARDANA, metric=MMLU)
 
