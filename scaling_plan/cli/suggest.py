@@ -117,12 +117,11 @@ def suggest(
     """
     from ..answers import suggestion_of
     from ..design import PROFILE_SIZES
-    from ..experiments import Experiment
     from ..inputs.request import hardware_of
     from ..inputs.values import positive_number
     from ..laws import FrontierLaw
     from ..output.files import check_writable, write_atomically
-    from ..output.records import experiment_records, suggestion_document
+    from ..output.records import suggested_runs_file, suggestion_document
     from ..output.reports import emit_suggestion
     from ..output.tables import without_notes
     from ..output.writers import write_csv
@@ -148,10 +147,7 @@ def suggest(
     with without_notes(quiet):
         emit_suggestion(document, output_format, sys.stdout)
     if output is not None:
-        rows = experiment_records(
-            [Experiment(r.run, r.budget_flops, r.n_params, r.n_tokens, r.expected_optimal_n_params)
-             for r in suggestion.runs]
-        )  # fmt: skip
+        rows = suggested_runs_file(suggestion)
 
         def write(temporary: str) -> None:
             with open(temporary, "w", encoding="utf-8", newline="") as handle:

@@ -567,18 +567,24 @@ SUGGESTED_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_par
                   "expected_relative_width")  # fmt: skip
 
 
-def suggestion_document(suggestion: Suggestion, runs_file: str, law: str, hardware: Hardware | None,
-                        max_relative_width: float | None) -> Record:  # fmt: skip
-    """suggest's JSON: the quantity at the target, its interval now and expected after the runs, and the runs (each
-    an experiments row, with its GPU-hours and the width expected once it is added)."""
+def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
+    """The suggested runs as the rows of a runs file to fill in: exactly the rows experiments writes."""
     from ..experiments import Experiment
 
-    runs = experiment_records(
+    return experiment_records(
         [
             Experiment(r.run, r.budget_flops, r.n_params, r.n_tokens, r.expected_optimal_n_params)
             for r in suggestion.runs
         ]
     )
+
+
+def suggestion_document(suggestion: Suggestion, runs_file: str, law: str, hardware: Hardware | None,
+                        max_relative_width: float | None) -> Record:  # fmt: skip
+    """suggest's JSON: the quantity at the target, its interval now and expected after the runs, and the runs (each
+    an experiments row, with its GPU-hours and the width expected once it is added)."""
+
+    runs = suggested_runs_file(suggestion)
     for record, run in zip(runs, suggestion.runs, strict=True):
         record["gpu_hours"] = None if hardware is None else hardware.gpu_hours(run.budget_flops)
         record["expected_relative_width"] = run.expected_relative_width
