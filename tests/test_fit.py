@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 import yaml
 
-from scaling_plan.fitting import HUBER_DELTA_DEFAULT, INITIAL_GRID, Runs, _minimise, _Objective, bootstrap_fit, fit_law
+from scaling_plan.fitting import (
+    HUBER_DELTA_DEFAULT,
+    INITIAL_GRID,
+    Runs,
+    _first_of_same_row,
+    _minimise,
+    _Objective,
+    bootstrap_fit,
+    fit_law,
+)
 from scaling_plan.output.files import write_atomically
 
 from .conftest import CONFIGS, ROOT, Cli
@@ -91,6 +100,14 @@ def test_starts_that_meet_and_go_on_as_one_find_the_optimum_each_start_finds_alo
     assert merged.objective == pytest.approx(best, rel=1e-9, abs=1e-15)
     reached_alone = int(np.sum(alone <= best * (1 + 1e-5)))  # as the fit counts them
     assert merged.n_starts_at_best == pytest.approx(reached_alone, rel=0.15)
+
+
+def test_the_first_of_equal_rows_is_the_first_numpy_unique_finds() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        rows = rng.integers(-2, 2, size=(int(rng.integers(1, 80)), 6)).astype(float)
+        _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        assert np.array_equal(_first_of_same_row(rows), first[inverse.reshape(-1)])
 
 
 def test_bootstrap_is_reproducible_with_a_seed() -> None:
