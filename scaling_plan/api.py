@@ -83,6 +83,11 @@ class Options(TypedDict, total=False):
     sharding: str
     recompute: str
     micro_batch: Quantity
+    tp: Quantity
+    pp: Quantity
+    cp: Quantity
+    flash_attention: bool
+    gpus_per_node: Quantity
     downstream: Sequence[str | os.PathLike[str] | DownstreamMapping]
 
 

@@ -7,6 +7,7 @@ caller can say which flag or config key is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, replace
@@ -15,18 +16,8 @@ from .allocate import TOKENS_PER_PARAM_DEFAULT
 from .budget import Hardware
 from .choices import FFN_KINDS, STYLES
 from .errors import UsageError
+from .parallel import GIB, Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
 from .units import format_count, format_scientific
-
-#: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
-SHARDING_ALIASES = {"fsdp": "zero-3"}
-#: The training states each sharding divides over the GPUs (Rajbhandari et al. 2020, Fig. 1: P_os, P_os+g, P_os+g+p).
-SHARDED_STATES: dict[str, tuple[str, ...]] = {
-    "none": (),
-    "zero-1": ("optimizer",),
-    "zero-2": ("optimizer", "gradients"),
-    "zero-3": ("optimizer", "gradients", "weights"),
-}
-SHARDINGS = tuple(SHARDED_STATES)
 
 #: Vocabulary and context when none is given: Llama 3's 128,000-token vocabulary (Dubey et al. 2024, Table 3) and
 #: the 4,096-token sequences DeepSeek LLM's scaling study used (DeepSeek-AI 2024, Table 3).
@@ -42,21 +33,23 @@ ASPECT_RATIO = 128.0
 #: Shapes are searched with d_model / n_layers within this factor of ASPECT_RATIO (64 to 256; Llama 3 70B has 102,
 #: Gopher 205; Rae et al. 2021, Table 1).
 ASPECT_SPAN = 2.0
+#: Among shapes near the target, those whose heads split over 8 tensor-parallel GPUs (a node of 8) and whose layers
+#: split into 4 pipeline stages are preferred, as teams size them (Llama 3 8B and 70B: 32 and 64 heads, 32 and 80
+#: layers; Dubey et al. 2024, Table 3).
+PARALLEL_SPLIT = 8
+PIPELINE_SPLIT = 4
 #: Among shapes this close to the target size (relative), the one nearest the aspect ratio wins.
 PARAMS_TOLERANCE = 0.02
 #: A sized shape further than this from its target is no shape of that size: refused (the nearest one is named). Between
 #: PARAMS_TOLERANCE and this, it is used with a warning.
 PARAMS_REFUSAL = 0.10
+#: A launchable batch further than this from the batch-size law's (relative) is said: too many data-parallel ranks
+#: for the batch, or a micro-batch too large.
+LAUNCHABLE_BATCH_WARNING = 0.25
 #: Embeddings above this share of the parameters leave blocks too small to stand for the model planned: said.
 EMBEDDING_SHARE_WARNING = 0.5
 #: Heads of 128 channels from this width up (Llama 3, DeepSeek LLM), 64 below it (GPT-3's small models).
 WIDE_HEAD_FROM_D_MODEL = 1024
-
-#: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
-WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
-GRADIENT_BYTES = 2  # BF16/FP16 gradients
-OPTIMIZER_BYTES = 12  # FP32 master weights 4 + Adam momentum 4 + variance 4
-GIB = 2**30
 
 #: DeepSeek LLM's near-optimal hyperparameters (DeepSeek-AI 2024, eq. 1), with C = M·D in their convention:
 #: eta_opt = 0.3118 · C^-0.1250, B_opt = 0.2920 · C^0.3271 tokens; fitted on budgets of about 1e17 to 2e19 FLOPs.
@@ -272,126 +265,79 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
     outside 64-256 to come within 2%.)
     """
 
-    # Widths step by 128, or by 128 x the key/value heads so that the heads always group evenly.
+    # Widths step by 128, or by 128 x the key/value heads so that the heads always group evenly; the widths whose
+    # heads split over a node's tensor-parallel GPUs step by 8 heads.
     step = SIZE_MULTIPLE * (template.n_kv_heads or 1)
+    parallel_step = math.lcm(step, SIZE_MULTIPLE * PARALLEL_SPLIT)
+
+    # Active parameters are linear in the layers (per-layer blocks, plus embeddings and the final norm), so two
+    # counts per width give every depth: the search probes the same widths at many depths.
+    per_width: dict[int, tuple[int, int]] = {}
 
     def params(n_layers: int, d_model: int) -> int:
-        return count(_sized(template, n_layers, d_model)).params_active
+        if d_model not in per_width:
+            one, two = (count(_sized(template, layers, d_model)).params_active for layers in (1, 2))
+            per_width[d_model] = (one - (two - one), two - one)
+        fixed, per_layer = per_width[d_model]
+        return fixed + n_layers * per_layer
 
     # Width at the aspect ratio if only the blocks counted (about 12·L·d² parameters): where to look.
     guess_d = (target_params * ASPECT_RATIO / 12.0) ** (1.0 / 3.0)
     # Layers over twice the span, so that coarse width steps still find a shape of the right size.
     low_layers = max(1, math.floor(guess_d / ASPECT_RATIO / ASPECT_SPAN**2))
     high_layers = max(low_layers, math.ceil(guess_d / ASPECT_RATIO * ASPECT_SPAN**2))
-    candidates: list[tuple[bool, float, float, int, int]] = []
+    candidates: list[tuple[bool, bool, int, float, int, int]] = []
     for n_layers in range(low_layers, high_layers + 1):
-        # The widest step under the target, by bisection (parameters grow with d_model), and the next.
-        low, high = 1, 1
-        while params(n_layers, high * step) < target_params and high < 2**16:
-            low, high = high, high * 2
-        while high - low > 1:
-            middle = (low + high) // 2
-            if params(n_layers, middle * step) < target_params:
-                low = middle
-            else:
-                high = middle
-        for units in {low, high}:
-            d_model = units * step
-            error = abs(math.log(params(n_layers, d_model) / target_params))
-            aspect = abs(math.log(d_model / n_layers / ASPECT_RATIO))
-            close = error <= math.log1p(PARAMS_TOLERANCE)
-            in_span = aspect <= math.log(ASPECT_SPAN) + 1e-9
-            candidates.append((not close, close and not in_span, aspect if close else error, n_layers, d_model))
+        for width_step in {step, parallel_step}:
+            # The widest step under the target, by bisection (parameters grow with d_model), and the next.
+            low, high = 1, 1
+            while params(n_layers, high * width_step) < target_params and high < 2**16:
+                low, high = high, high * 2
+            while high - low > 1:
+                middle = (low + high) // 2
+                if params(n_layers, middle * width_step) < target_params:
+                    low = middle
+                else:
+                    high = middle
+            for units in {low, high}:
+                d_model = units * width_step
+                error = abs(math.log(params(n_layers, d_model) / target_params))
+                aspect = abs(math.log(d_model / n_layers / ASPECT_RATIO))
+                close = error <= math.log1p(PARAMS_TOLERANCE)
+                in_span = aspect <= math.log(ASPECT_SPAN) + 1e-9
+                awkward = _awkward(_sized(template, n_layers, d_model)) if close else 0
+                candidates.append(
+                    (not close, close and not in_span, awkward, aspect if close else error, n_layers, d_model)
+                )
     *_, n_layers, d_model = min(candidates)
     return _sized(template, n_layers, d_model)
+
+
+def _awkward(shape: Shape) -> int:
+    """The splits teams make that the shape refuses: heads (and key/value groups) over 8 tensor-parallel GPUs
+    counts 2 (nothing else splits a layer within a node), layers over 4 pipeline stages 1 (stages may be uneven).
+    0 for a shape like Llama 3 8B's (32 layers, 32 heads, 8 groups)."""
+    heads = shape.n_heads % PARALLEL_SPLIT != 0 or shape.kv_heads % min(PARALLEL_SPLIT, shape.kv_heads) != 0
+    return 2 * int(heads) + int(shape.n_layers % PIPELINE_SPLIT != 0)
 
 
 # --- memory ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Memory:
-    """Bytes per GPU for data-parallel training with mixed-precision Adam, on `n_gpus` GPUs.
-
-    States: weights 2, gradients 2 and optimiser 12 bytes per parameter (all parameters, every expert), each
-    divided over the GPUs as the sharding says (Rajbhandari et al. 2020, Fig. 1): ZeRO-1 the optimiser states,
-    ZeRO-2 also the gradients, ZeRO-3 (FSDP) also the weights. Activations are per micro-batch and not sharded.
-    Tensor and pipeline parallelism are not modelled.
-    """
-
-    sharding: str
-    recompute: str
-    micro_batch: int
-    n_gpus: int
-    weights_bytes: float
-    gradients_bytes: float
-    optimizer_bytes: float
-    activations_bytes: float
-    activations_no_recompute_bytes: float
-    activations_full_recompute_bytes: float
-    capacity_bytes: float
-    min_gpus: int
-
-    @property
-    def total_bytes(self) -> float:
-        return self.weights_bytes + self.gradients_bytes + self.optimizer_bytes + self.activations_bytes
-
-    @property
-    def dominant(self) -> str:
-        parts = {
-            "weights": self.weights_bytes,
-            "gradients": self.gradients_bytes,
-            "optimizer": self.optimizer_bytes,
-            "activations": self.activations_bytes,
-        }
-        return max(parts, key=lambda name: parts[name])
-
-
-def activation_bytes(shape: Shape, micro_batch: int, recompute: str) -> float:
-    """Activation memory of one micro-batch on one GPU (no tensor or sequence parallelism), 16-bit activations.
-
-    Korthikanti et al. 2022, sec. 4: per layer s·b·h·(34 + 5·a·s/h) bytes, of which 5·a·s²·b are the attention
-    scores that selective recomputation drops; with full recomputation a layer keeps only its 2·s·b·h input, and
-    one layer's activations exist at a time while it is recomputed. Plus 4·s·b·h·(1 + v/h) for the embedding,
-    final norm and logits (sec. 4.3). The 34 is 11 for attention, 19 for a 4h 2-matrix MLP and 4 for the norms;
-    here the MLP's part follows d_ff (3 + 4·d_ff/h; SwiGLU 3 + 6·d_ff/h), attention's follows the key/value heads
-    (7 + 4·kv/heads), and an MoE layer holds the MLP activations of each expert a token uses.
-    """
-    s, b, h, a = shape.seq_len, micro_batch, shape.d_model, shape.n_heads
+def model_size(shape: Shape, counts: Counts) -> ModelSize:
+    """What the parallel layout's memory model needs of a shape: its sizes, counts, and activation bytes per token
+    per layer in units of d_model besides attention scores (Korthikanti et al. 2022, sec. 4.1: 34 = 11 attention +
+    19 for a 4h 2-matrix MLP + 4 norms; here the MLP's part follows d_ff, 3 + 4·d_ff/h, SwiGLU 3 + 6·d_ff/h,
+    attention's follows the key/value heads, 7 + 4·kv/heads, and an MoE layer holds the MLP activations of each
+    expert a token uses)."""
     ffns = shape.active_experts + shape.shared_experts if shape.experts else 1
-    mlp = 3 + (6 if shape.ffn == "swiglu" else 4) * shape.ffn_width / h
-    attention = 7 + 4 * shape.kv_heads / a
-    linear = s * b * h * (attention + ffns * mlp + 4)
-    scores = 5.0 * a * s * s * b
-    full_layer = linear + scores
-    per_layer = {"none": full_layer, "selective": linear, "full": 2.0 * s * b * h}[recompute]
-    rebuilt = full_layer if recompute == "full" else 0.0
-    return shape.n_layers * per_layer + rebuilt + 4.0 * s * b * h * (1 + shape.vocab_size / h)
-
-
-def memory(
-    shape: Shape, params_total: int, capacity_bytes: float, sharding: str, recompute: str, micro_batch: int,
-    n_gpus: int | None,
-) -> Memory:  # fmt: skip
-    """Memory per GPU on n_gpus GPUs (the least that fit when None); min_gpus is 0 when no count fits."""
-    states = {"weights": WEIGHT_BYTES, "gradients": GRADIENT_BYTES, "optimizer": OPTIMIZER_BYTES}
-    sharded = SHARDED_STATES[sharding]
-    activations = activation_bytes(shape, micro_batch, recompute)
-    fixed = activations + sum(states[s] * params_total for s in states if s not in sharded)
-    split = sum(states[s] * params_total for s in sharded)
-    room = capacity_bytes - fixed
-    if room <= 0:
-        least = 0
-    elif split == 0:
-        least = 1
-    else:
-        least = max(1, math.ceil(split / room))
-    gpus = n_gpus if n_gpus is not None else max(least, 1)
-    per_gpu = {s: states[s] * params_total / (gpus if s in sharded else 1) for s in states}
-    return Memory(
-        sharding, recompute, micro_batch, gpus, per_gpu["weights"], per_gpu["gradients"], per_gpu["optimizer"],
-        activations, activation_bytes(shape, micro_batch, "none"), activation_bytes(shape, micro_batch, "full"),
-        capacity_bytes, least,
+    mlp = 3 + (6 if shape.ffn == "swiglu" else 4) * shape.ffn_width / shape.d_model
+    attention = 7 + 4 * shape.kv_heads / shape.n_heads
+    return ModelSize(
+        n_layers=shape.n_layers, d_model=shape.d_model, n_heads=shape.n_heads, n_kv_heads=shape.kv_heads,
+        seq_len=shape.seq_len, vocab_size=shape.vocab_size, params_total=counts.params_total,
+        params_embedding=counts.params_embedding, tied_embeddings=shape.tied_embeddings,
+        linear_units=attention + ffns * mlp + 4,
     )  # fmt: skip
 
 
@@ -403,7 +349,8 @@ class Hyperparameters:
     compute_flops: float  # C = M·D, DeepSeek's convention
     lr_peak: float
     batch_tokens_optimal: float
-    batch_sequences: int
+    batch_sequences_optimal: int  # the law's batch in whole sequences
+    batch_sequences: int  # launchable: data-parallel size x micro-batch x accumulation steps, when laid out
     batch_tokens: int
     train_steps: int
 
@@ -413,15 +360,18 @@ class Hyperparameters:
         return not low <= self.compute_flops <= high
 
 
-def hyperparameters(counts: Counts, seq_len: int, n_tokens: float) -> Hyperparameters:
-    """DeepSeek LLM's eq. 1 at C = M·D, with the batch rounded to whole sequences."""
+def hyperparameters(counts: Counts, seq_len: int, n_tokens: float, layout: Layout | None = None) -> Hyperparameters:
+    """DeepSeek LLM's eq. 1 at C = M·D, with the batch rounded to whole sequences, and then to the layout's
+    launchable batch (a whole number of micro-batches on every data-parallel rank) when there is one."""
     compute = counts.flops_per_token_deepseek * n_tokens
     batch_optimal = BATCH_COEFFICIENT * compute**BATCH_EXPONENT
-    sequences = max(1, round(batch_optimal / seq_len))
+    optimal_sequences = max(1, round(batch_optimal / seq_len))
+    sequences = layout.global_batch_sequences if layout is not None else optimal_sequences
     return Hyperparameters(
         compute_flops=compute,
         lr_peak=LR_COEFFICIENT * compute**LR_EXPONENT,
         batch_tokens_optimal=batch_optimal,
+        batch_sequences_optimal=optimal_sequences,
         batch_sequences=sequences,
         batch_tokens=sequences * seq_len,
         train_steps=max(1, math.ceil(n_tokens / (sequences * seq_len))),
@@ -433,16 +383,13 @@ def hyperparameters(counts: Counts, seq_len: int, n_tokens: float) -> Hyperparam
 
 @dataclass(frozen=True)
 class BlueprintRequest:
-    """How to make a blueprint: a template shape (sized to the plan unless `explicit`), and how it is trained."""
+    """How to make a blueprint: a template shape (sized to the plan unless `explicit`), and how it is trained (the
+    parallel layout's fixed degrees and settings; the rest are searched)."""
 
     template: Shape
     explicit: bool = False  # the template is the user's own shape, counted as it is
     causal_attention: bool = False
-    sharding: str = "zero-3"
-    recompute: str = "full"  # without tensor parallelism, large models' activations only fit recomputed
-    micro_batch: int = 1
-    sharding_where: str = "--sharding"
-    recompute_where: str = "--recompute"
+    layout: LayoutRequest = dataclasses.field(default_factory=LayoutRequest)
 
 
 @dataclass(frozen=True)
@@ -452,7 +399,7 @@ class Blueprint:
     n_tokens: float
     shape: Shape
     counts: Counts
-    memory: Memory | None  # with a GPU preset
+    layout: LayoutChoice | None  # with a GPU
     hyper: Hyperparameters
     training_flops_full: float
     gpu_hours_full: float | None
@@ -505,9 +452,9 @@ def make_blueprint(
     hardware: Hardware | None,
     where: str = "--params",
 ) -> Blueprint:
-    """The shape (the request's own, or one sized to target_params), its counts, memory, hyperparameters and the
-    run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per active parameter. A target
-    no shape comes within PARAMS_REFUSAL of is refused, naming `where`."""
+    """The shape (the request's own, or one sized to target_params), its counts, parallel layout and memory,
+    hyperparameters and the run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per
+    active parameter. A target no shape comes within PARAMS_REFUSAL of is refused, naming `where`."""
     if request.explicit or target_params is None:
         shape = request.template
     else:
@@ -525,49 +472,55 @@ def make_blueprint(
             )
     if n_tokens is None:
         n_tokens = TOKENS_PER_PARAM_DEFAULT * counts.params_active
-    run_memory = None
+    choice = None
     if hardware is not None:
-        capacity = hardware.gpu.memory_bytes
-        run_memory = memory(
-            shape, counts.params_total, capacity, request.sharding, request.recompute, request.micro_batch,
-            hardware.n_gpus,
-        )  # fmt: skip
-        if run_memory.min_gpus == 0:
-            fixed = "activations" if request.sharding == "zero-3" else "unsharded states and activations"
-            remedies = [
-                *(["shard the states (--sharding zero-3)"] if request.sharding != "zero-3" else []),
-                *(["recompute activations (--recompute full)"] if request.recompute != "full" else []),
-                "use a GPU with more memory",
-            ]
-            # The culprit: sharding that leaves states whole, else activations kept for the backward pass.
-            where = request.sharding_where if request.sharding != "zero-3" else request.recompute_where
-            recompute = "no" if request.recompute == "none" else request.recompute
-            raise UsageError(
-                where,
-                f"{counts.params_total:,} parameters fit on no number of {hardware.gpu.name} GPUs"
-                f" ({capacity / GIB:.1f} GiB each) with sharding {request.sharding} and {recompute}"
-                f" recomputation: the {fixed} alone need"
-                f" {(run_memory.total_bytes - _sharded_bytes(run_memory)) / GIB:,.1f} GiB per GPU; "
-                + " or ".join(remedies),
-            )
+        law_batch = hyperparameters(counts, shape.seq_len, n_tokens).batch_sequences_optimal
+        model = model_size(shape, counts)
+        choice = choose_layout(model, request.layout, hardware.gpu.memory_bytes, hardware.n_gpus, law_batch)
+        if choice.min_gpus == 0:
+            raise UsageError(_culprit(request.layout), _fits_nowhere(counts, hardware, choice))
     training_flops = counts.flops_per_token_full * n_tokens
     gpu_hours = hardware.gpu_hours(training_flops) if hardware else None
     return Blueprint(
-        request, target_params, n_tokens, shape, counts, run_memory,
-        hyperparameters(counts, shape.seq_len, n_tokens), training_flops, gpu_hours,
-        None if hardware is None or gpu_hours is None else hardware.wall_clock_days(gpu_hours),
+        request, target_params, n_tokens, shape, counts, choice,
+        hyperparameters(counts, shape.seq_len, n_tokens, choice.layout if choice else None), training_flops,
+        gpu_hours, None if hardware is None or gpu_hours is None else hardware.wall_clock_days(gpu_hours),
         None if hardware is None or gpu_hours is None else hardware.cost_usd(gpu_hours),
     )  # fmt: skip
 
 
-def _sharded_bytes(run_memory: Memory) -> float:
-    """The part of the per-GPU memory that more GPUs would divide."""
-    per_state = {
-        "weights": run_memory.weights_bytes,
-        "gradients": run_memory.gradients_bytes,
-        "optimizer": run_memory.optimizer_bytes,
+def _culprit(request: LayoutRequest) -> str:
+    """The flag to blame when no number of GPUs holds the model: the first fixed setting that saves less memory
+    than the search could (activations first: they are what no GPU count divides), else the GPU."""
+    saves_less = {
+        "recompute": request.recompute not in (None, "full"),
+        "flash_attention": not request.flash_attention,
+        "tp": request.tp is not None,
+        "pp": request.pp is not None,
+        "cp": request.cp is not None,
+        "sharding": request.sharding not in (None, "zero-3"),
+        "micro_batch": request.micro_batch > 1,
     }
-    return sum(per_state[state] for state in SHARDED_STATES[run_memory.sharding])
+    return next((request.flag(name) for name, fixed in saves_less.items() if fixed), request.flag("gpu"))
+
+
+def _fits_nowhere(counts: Counts, hardware: Hardware, choice: LayoutChoice) -> str:
+    layout = choice.layout
+    return (
+        f"{counts.params_total:,} parameters fit on no number of {hardware.gpu.name} GPUs"
+        f" ({hardware.gpu.memory_bytes / GIB:.1f} GiB each) with the settings given: the least memory found is"
+        f" {layout.total_bytes / GIB:,.1f} GiB per GPU ({describe(layout)}); leave the layout to the search, or"
+        " use a GPU with more memory"
+    )
+
+
+def describe(layout: Layout) -> str:
+    """tp 8 x pp 4 x cp 1 x dp 32, zero-1, no recomputation: the layout in a phrase."""
+    recompute = "no" if layout.recompute == "none" else layout.recompute
+    return (
+        f"tp {layout.tp} x pp {layout.pp} x cp {layout.cp} x dp {layout.dp}, {layout.sharding}, {recompute}"
+        " recomputation"
+    )
 
 
 def blueprint_warnings(blueprint: Blueprint) -> list[str]:
@@ -578,13 +531,22 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
             "learning rate and batch size extrapolate DeepSeek LLM's eq. 1 (fitted on about 1e17 to 2e19 FLOPs)"
             f" to C = M·D = {format_scientific(hyper.compute_flops)} FLOPs"
         )
-    run_memory = blueprint.memory
-    if run_memory is not None and run_memory.n_gpus < run_memory.min_gpus:
+    choice = blueprint.layout
+    if choice is not None and not choice.layout.fits:
+        layout = choice.layout
         warnings.append(
-            f"{run_memory.n_gpus:,} GPUs hold {run_memory.total_bytes / GIB:,.1f} GiB each, over their"
-            f" {run_memory.capacity_bytes / GIB:.0f} GiB: at least {run_memory.min_gpus:,} are needed with sharding"
-            f" {run_memory.sharding}"
+            f"{layout.n_gpus:,} GPUs hold {layout.total_bytes / GIB:,.1f} GiB each at best ({describe(layout)}),"
+            f" over their {layout.capacity_bytes / GIB:.1f} GiB: at least {choice.min_gpus:,} are needed"
         )
+    if choice is not None and choice.layout.fits:
+        off = hyper.batch_sequences / hyper.batch_sequences_optimal - 1
+        if abs(off) > LAUNCHABLE_BATCH_WARNING:
+            layout = choice.layout
+            warnings.append(
+                f"the launchable batch of {hyper.batch_sequences:,} sequences (dp {layout.dp:,} x micro-batch"
+                f" {layout.micro_batch} x {layout.accumulation} steps) is {off:+.0%} from the batch-size law's"
+                f" {hyper.batch_sequences_optimal:,}"
+            )
     share = blueprint.counts.params_embedding / blueprint.counts.params_total
     if share > EMBEDDING_SHARE_WARNING:
         shape = blueprint.shape

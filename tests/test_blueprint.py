@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaling_plan.blueprint import Shape, activation_bytes, count, hyperparameters, memory, shape_for_params
+from scaling_plan.blueprint import Shape, count, hyperparameters, shape_for_params
 
 from .conftest import CONFIGS, Cli
 
@@ -203,50 +203,6 @@ def test_moe_flops_scale_with_active_experts_not_total() -> None:
     assert shared.flops_per_token_full - many.flops_per_token_full == pytest.approx(6 * 4 * ffn)
 
 
-def test_moe_memory_counts_every_expert() -> None:
-    shape = Shape(4, 512, 8, 1408, vocab_size=1000, seq_len=1024, experts=64, active_experts=2)
-    counts = count(shape)
-    used = memory(shape, counts.params_total, 80e9, "none", "full", 1, 1)
-    assert used.weights_bytes == 2 * counts.params_total
-    assert counts.params_total > 10 * (counts.params_active - counts.params_embedding)
-
-
-# --- memory -----------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("sharding", "published_gb"), [("none", 120), ("zero-1", 31.4), ("zero-2", 16.6), ("zero-3", 1.9)]
-)
-def test_zero_states_match_rajbhandari_figure_1(sharding: str, published_gb: float) -> None:
-    """Rajbhandari et al. 2020, Fig. 1: 7.5B parameters, 64-way data parallel, K = 12: 120, 31.4, 16.6, 1.9 GB."""
-    shape = Shape(1, 128, 1, 128, vocab_size=1, seq_len=1)
-    used = memory(shape, 7_500_000_000, 1e15, sharding, "full", 1, 64)
-    states = used.weights_bytes + used.gradients_bytes + used.optimizer_bytes
-    assert states / 1e9 == pytest.approx(published_gb, abs=0.05)
-
-
-def test_activations_reduce_to_korthikanti_for_a_gpt_block() -> None:
-    """Korthikanti et al. 2022, eq. 1: s·b·h·(34 + 5·a·s/h) per layer; selective drops 5·a·s²·b; full keeps 2·s·b·h."""
-    s, b, h, a, layers, v = 2048, 2, 4096, 32, 10, 51200
-    shape = Shape(layers, h, a, 4 * h, vocab_size=v, seq_len=s, ffn="gelu")
-    outside = 4 * s * b * h * (1 + v / h)
-    assert activation_bytes(shape, b, "none") == pytest.approx(layers * s * b * h * (34 + 5 * a * s / h) + outside)
-    assert activation_bytes(shape, b, "selective") == pytest.approx(layers * 34 * s * b * h + outside)
-    one_layer = s * b * h * (34 + 5 * a * s / h)
-    assert activation_bytes(shape, b, "full") == pytest.approx(layers * 2 * s * b * h + one_layer + outside)
-
-
-def test_min_gpus_is_the_least_that_fit() -> None:
-    shape = Shape(80, 8192, 64, 28672, n_kv_heads=8)
-    counts = count(shape)
-    least = memory(shape, counts.params_total, 80e9, "zero-3", "full", 1, None)
-    assert least.n_gpus == least.min_gpus
-    assert least.total_bytes <= 80e9
-    one_fewer = memory(shape, counts.params_total, 80e9, "zero-3", "full", 1, least.min_gpus - 1)
-    assert one_fewer.total_bytes > 80e9
-    assert memory(shape, counts.params_total, 80e9, "none", "full", 1, None).min_gpus == 0  # 16 bytes x 70B
-
-
 # --- hyperparameters ------------------------------------------------------------------------------------------------
 
 
@@ -356,8 +312,8 @@ def test_blueprint_from_yaml_matches_flags(cli: Cli) -> None:
     from_file = cli.json("budget", "-c", str(CONFIGS / "blueprint-1e24.yaml"))
     from_flags = cli.json(
         "budget", "--flops", "1e24", "--gpu", "H100-SXM", "--gpus", "1024", "--blueprint", "--vocab-size", "128000",
-        "--seq-len", "8192", "--ffn", "swiglu", "--kv-heads", "8", "--causal-attention", "--sharding", "zero-3",
-        "--recompute", "full",
+        "--seq-len", "8192", "--ffn", "swiglu", "--kv-heads", "8", "--causal-attention", "--tp", "8",
+        "--flash-attention",
     )  # fmt: skip
     assert from_file == from_flags
     assert from_file["n_kv_heads"] == 8 and from_file["causal_attention"] is True
@@ -396,14 +352,33 @@ def test_compare_shows_blueprint_rows(cli: Cli) -> None:
         (("shape", "--params", "7B", "--seq-len", "2.5"), "--seq-len: must be a whole number"),
         (("shape", "--params", "7B", "--vocab-size", "nan"), "--vocab-size: must be a finite number"),
         (
-            ("budget", "--flops", "1e24", "--blueprint", "--gpu", "H100-SXM", "--sharding", "none"),
-            "--sharding: 92,185,563,008 parameters fit on no number of H100-SXM GPUs",
+            (
+                "budget",
+                "--flops",
+                "1e24",
+                "--blueprint",
+                "--gpu",
+                "H100-SXM",
+                "--sharding",
+                "none",
+                "--tp",
+                "1",
+                "--pp",
+                "1",
+            ),
+            "--tp: 92,051,923,968 parameters fit on no number of H100-SXM GPUs (79.6 GiB each) with the settings given",
         ),
+        (("shape", "--params", "70B", "--gpu", "H100", "--gpus", "64", "--tp", "3"), "--tp: 3 must divide the 64"),
+        (("shape", "--params", "70B", "--gpu", "H100", "--tp", "16"), "--tp: tensor parallelism stays within a node"),
+        (("shape", "--params", "70B", "--gpu", "H100", "--pp", "5"), "--pp: 5 must divide the 84 layers"),
+        (("shape", "--params", "70B", "--gpu", "H100", "--gpus", "60", "--tp", "8"), "--gpus: 60 GPUs do not divide"),
+        (("shape", "--params", "70B", "--gpu", "H100", "--cp", "3"), "--cp: 2 x 3 must divide the sequence length"),
         (
-            ("shape", "--params", "70B", "--gpu", "A100-SXM", "--sharding", "zero-3", "--recompute", "none"),
-            "--recompute: 69,811,848,960 parameters fit on no number of A100-SXM GPUs (80.0 GiB each) with sharding"
-            " zero-3 and no recomputation",
+            ("shape", "--params", "70B", "--gpu", "H100", "--pp", "4", "--sharding", "zero-3"),
+            "--sharding: zero-3 does not combine with pipeline parallelism",
         ),
+        (("shape", "--params", "70B", "--gpu", "H100", "--tp", "0"), "--tp: must be a whole number of at least 1"),
+        (("shape", "--params", "70B", "--gpu", "H100", "--gpus-per-node", "2.5"), "--gpus-per-node: must be a whole"),
     ],
 )
 def test_impossible_shapes_and_memory_are_one_line_errors(cli: Cli, args: tuple[str, ...], culprit: str) -> None:

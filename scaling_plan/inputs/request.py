@@ -228,13 +228,13 @@ def blueprint_request(
     from ..blueprint import (
         DEFAULT_SEQ_LEN,
         DEFAULT_VOCAB_SIZE,
-        SHARDINGS,
         BlueprintRequest,
         Shape,
         default_d_ff,
         default_heads,
         shape_problems,
     )
+    from ..parallel import SHARDINGS
 
     numbers = {field: sourced_whole(values, field, 1) for field in SHAPE_INTEGERS}
     numbers |= {field: sourced_whole(values, field, 0) for field in EXPERT_INTEGERS}
@@ -270,15 +270,25 @@ def blueprint_request(
         # A derived head count or FFN width is wrong because of the width it came from.
         item = values.get(field) or values.get({"n_heads": "d_model", "d_ff": "d_model"}.get(field, "experts"))
         raise UsageError(item.where if item else FLAGS[field], message)
+    from ..parallel import DEFAULT_GPUS_PER_NODE, LayoutRequest
+
+    layout_fields = ("sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "gpus", "gpu")
+    layout = LayoutRequest(
+        tp=numbers["tp"],
+        pp=numbers["pp"],
+        cp=numbers["cp"],
+        sharding=sourced_choice(values, "sharding", SHARDINGS, "") or None,
+        recompute=sourced_choice(values, "recompute", RECOMPUTE, "") or None,
+        micro_batch=numbers["micro_batch"] or 1,
+        flash_attention=bool(values["flash_attention"].value) if "flash_attention" in values else True,
+        gpus_per_node=numbers["gpus_per_node"] or DEFAULT_GPUS_PER_NODE,
+        where={field: values[field].where for field in layout_fields if field in values},
+    )
     return BlueprintRequest(
         template=shape,
         explicit=explicit,
         causal_attention=bool(values["causal_attention"].value) if "causal_attention" in values else False,
-        sharding=sourced_choice(values, "sharding", SHARDINGS, BlueprintRequest.sharding),
-        recompute=sourced_choice(values, "recompute", RECOMPUTE, BlueprintRequest.recompute),
-        micro_batch=numbers["micro_batch"] or 1,
-        sharding_where=values["sharding"].where if "sharding" in values else "--sharding",
-        recompute_where=values["recompute"].where if "recompute" in values else "--recompute",
+        layout=layout,
     )
 
 

@@ -79,7 +79,7 @@ def sourced_choice(values: Mapping[str, Sourced], field: str, choices: Sequence[
     item = values.get(field)
     if item is None:
         return default
-    from ..blueprint import SHARDING_ALIASES
+    from ..parallel import SHARDING_ALIASES
 
     value = str(item.value).strip().lower()
     value = SHARDING_ALIASES.get(value, value) if field == "sharding" else value

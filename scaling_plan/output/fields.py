@@ -8,18 +8,22 @@ from typing import Any
 from ..units import format_count, format_number, format_scientific, format_usd
 
 #: A blueprint's fields, by kind: text, whole numbers, flags, and the rest numbers (schemas.py types them).
-BLUEPRINT_TEXT_KEYS = ("ffn", "style", "sharding", "recompute", "memory_dominant", "hyperparameters_source")
+BLUEPRINT_TEXT_KEYS = (
+    "ffn", "style", "sharding", "recompute", "layout_reason", "memory_dominant", "hyperparameters_source",
+)  # fmt: skip
 
 
 BLUEPRINT_INT_KEYS = (
     "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size", "seq_len",
     "experts", "active_experts", "shared_experts", "expert_d_ff",
     "params_total", "params_active", "params_embedding", "params_non_embedding",
-    "micro_batch_sequences", "memory_gpus", "min_gpus", "batch_sequences", "batch_tokens", "train_steps",
+    "tp", "pp", "cp", "dp", "micro_batch_sequences", "gradient_accumulation_steps", "gpus_per_node",
+    "layouts_searched", "layouts_fitting", "memory_gpus", "min_gpus", "batch_sequences_optimal", "batch_sequences",
+    "batch_tokens", "train_steps",
 )  # fmt: skip
 
 
-BLUEPRINT_BOOL_KEYS = ("tied_embeddings", "causal_attention", "hyperparameters_extrapolated")
+BLUEPRINT_BOOL_KEYS = ("tied_embeddings", "causal_attention", "flash_attention", "hyperparameters_extrapolated")
 
 
 BLUEPRINT_FLOPS_KEYS = (
@@ -36,7 +40,7 @@ BLUEPRINT_GIB_KEYS = (
 
 BLUEPRINT_FLOAT_KEYS = (
     *BLUEPRINT_FLOPS_KEYS, *BLUEPRINT_GIB_KEYS, "params_vs_target_pct", "full_to_6n_ratio", "gpu_hours_full",
-    "wall_clock_days_full", "cost_usd_full", "lr_peak", "batch_tokens_optimal",
+    "wall_clock_days_full", "cost_usd_full", "pipeline_bubble_pct", "lr_peak", "batch_tokens_optimal",
 )  # fmt: skip
 
 
@@ -109,9 +113,20 @@ LABELS: dict[str, str] = {
     "gpu_hours_full": "GPU-hours (full count)",
     "wall_clock_days_full": "Training days (full count)",
     "cost_usd_full": "Cost (full count)",
-    "sharding": "Sharding",
+    "gpus_per_node": "GPUs per node",
+    "tp": "Tensor parallel (tp)",
+    "pp": "Pipeline stages (pp)",
+    "cp": "Context parallel (cp)",
+    "dp": "Data parallel (dp)",
+    "sharding": "ZeRO sharding (over dp x cp)",
     "recompute": "Activation recomputation",
+    "flash_attention": "FlashAttention-style kernels",
     "micro_batch_sequences": "Micro-batch (sequences)",
+    "gradient_accumulation_steps": "Accumulation steps",
+    "pipeline_bubble_pct": "Pipeline bubble (%)",
+    "layouts_searched": "Layouts searched",
+    "layouts_fitting": "Layouts that fit",
+    "layout_reason": "Why this layout",
     "memory_gpus": "Memory on GPUs",
     "weights_gib_per_gpu": "Weights (GiB/GPU)",
     "gradients_gib_per_gpu": "Gradients (GiB/GPU)",
@@ -124,7 +139,8 @@ LABELS: dict[str, str] = {
     "memory_dominant": "Largest part",
     "min_gpus": "Minimum GPUs",
     "lr_peak": "Peak learning rate",
-    "batch_sequences": "Batch (sequences)",
+    "batch_sequences_optimal": "Batch from the law (sequences)",
+    "batch_sequences": "Batch, launchable (sequences)",
     "batch_tokens": "Batch (tokens)",
     "train_steps": "Training steps",
     "memory_gib": "Memory (GiB)",
@@ -238,6 +254,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     **{key: lambda x: f"{x:,}" for key in BLUEPRINT_INT_KEYS},
     **{key: lambda x: "yes" if x else "no" for key in BLUEPRINT_BOOL_KEYS},
     "params_vs_target_pct": lambda x: f"{x:+.2f}%",
+    "pipeline_bubble_pct": lambda x: f"{x:.1f}",
     **{key: format_scientific for key in BLUEPRINT_FLOPS_KEYS},
     **{key: lambda x: f"{x:,.2f}" for key in BLUEPRINT_GIB_KEYS},
     "full_to_6n_ratio": lambda x: f"{x:.3f}",

@@ -188,10 +188,11 @@ BLUEPRINT_KEYS = (
     "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
     "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
     "full_to_6n_ratio", "training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full",
-    "sharding", "recompute", "micro_batch_sequences", "memory_gpus", "weights_gib_per_gpu", "gradients_gib_per_gpu",
+    "memory_gpus", "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "micro_batch_sequences",
+    "gradient_accumulation_steps", "pipeline_bubble_pct", "weights_gib_per_gpu", "gradients_gib_per_gpu",
     "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
     "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib", "memory_dominant", "min_gpus",
-    "lr_peak", "batch_sequences", "batch_tokens", "train_steps",
+    "lr_peak", "batch_sequences_optimal", "batch_sequences", "batch_tokens", "train_steps",
 )  # fmt: skip
 
 
@@ -199,7 +200,10 @@ _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
 
 
 #: How memory is counted: shown only when there is a GPU to count it on.
-_MEMORY_SETTINGS = ("sharding", "recompute", "micro_batch_sequences")
+_MEMORY_SETTINGS = (
+    "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "micro_batch_sequences",
+    "gradient_accumulation_steps", "pipeline_bubble_pct",
+)  # fmt: skip
 
 
 def blueprint_notes(blueprint: Blueprint) -> list[str]:
@@ -218,22 +222,33 @@ def blueprint_notes(blueprint: Blueprint) -> list[str]:
     ]
     if blueprint.gpu_hours_full is not None:
         notes.append("Training time and cost use the full count x training tokens.")
-    if blueprint.memory is not None:
+    choice = blueprint.layout
+    if choice is not None:
+        from ..blueprint import describe
+
+        layout = choice.layout
+        notes.append(f"Layout: {describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
         notes.append(
-            "Memory: mixed-precision Adam, 2 + 2 + 12 bytes/parameter (BF16 weights and gradients; FP32 master"
-            " weights, momentum and variance; Rajbhandari et al. 2020), sharded over the GPUs by ZeRO stage;"
-            " activations per Korthikanti et al. 2022 for one micro-batch; data parallelism only."
+            "Memory per GPU: mixed-precision Adam, 2 + 2 + 12 bytes per parameter the GPU's pipeline stage and"
+            " tensor rank hold (BF16 weights and gradients; FP32 master weights, momentum and variance;"
+            " Rajbhandari et al. 2020), the ZeRO stage dividing them over dp x cp; activations per Korthikanti et"
+            " al. 2022 with sequence parallelism under tp, the first stage holding min(pp, accumulation steps)"
+            " micro-batches (1F1B)"
+            + ("; FlashAttention-style kernels keep no score tensor" if layout.flash_attention else "")
+            + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); time and MFU are as"
+            " given, not lowered by the bubble or recomputation."
         )
     notes.append(
         "Learning rate and batch: DeepSeek LLM 2024 eq. 1, eta = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens,"
-        " at C = M·D, batch rounded to whole sequences."
+        " at C = M·D, batch rounded to whole sequences"
+        + (", then to dp x micro-batch x accumulation steps (launchable)." if choice is not None else ".")
     )
     return notes
 
 
 def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context: str = "sized to the plan") -> None:
     shown = dict(record)
-    hidden = (_MOE_KEYS if not blueprint.shape.experts else ()) + (_MEMORY_SETTINGS if blueprint.memory is None else ())
+    hidden = (_MOE_KEYS if not blueprint.shape.experts else ()) + (_MEMORY_SETTINGS if blueprint.layout is None else ())
     for key in hidden:
         shown[key] = None
     shape = blueprint.shape

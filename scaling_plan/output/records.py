@@ -139,7 +139,9 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         return {}
     from ..blueprint import HYPER_SOURCE
 
-    shape, counts, memory, hyper = blueprint.shape, blueprint.counts, blueprint.memory, blueprint.hyper
+    shape, counts, hyper = blueprint.shape, blueprint.counts, blueprint.hyper
+    choice, fixed = blueprint.layout, blueprint.request.layout
+    memory = choice.layout if choice else None
 
     def gib(value: float | None) -> float | None:
         return None if value is None else value / 2**30
@@ -175,9 +177,20 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         "gpu_hours_full": blueprint.gpu_hours_full,
         "wall_clock_days_full": blueprint.wall_clock_days_full,
         "cost_usd_full": blueprint.cost_usd_full,
-        "sharding": blueprint.request.sharding,
-        "recompute": blueprint.request.recompute,
-        "micro_batch_sequences": blueprint.request.micro_batch,
+        "tp": memory.tp if memory else fixed.tp,
+        "pp": memory.pp if memory else fixed.pp,
+        "cp": memory.cp if memory else fixed.cp,
+        "dp": memory.dp if memory else None,
+        "sharding": memory.sharding if memory else fixed.sharding,
+        "recompute": memory.recompute if memory else fixed.recompute,
+        "flash_attention": fixed.flash_attention,
+        "micro_batch_sequences": fixed.micro_batch,
+        "gradient_accumulation_steps": memory.accumulation if memory else None,
+        "pipeline_bubble_pct": 100 * memory.bubble_fraction if memory else None,
+        "gpus_per_node": fixed.gpus_per_node,
+        "layouts_searched": choice.n_searched if choice else None,
+        "layouts_fitting": choice.n_fitting if choice else None,
+        "layout_reason": choice.reason if choice else None,
         "memory_gpus": memory.n_gpus if memory else None,
         "weights_gib_per_gpu": gib(memory.weights_bytes) if memory else None,
         "gradients_gib_per_gpu": gib(memory.gradients_bytes) if memory else None,
@@ -188,9 +201,10 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         "memory_gib_per_gpu": gib(memory.total_bytes) if memory else None,
         "gpu_memory_gib": gib(memory.capacity_bytes) if memory else None,
         "memory_dominant": memory.dominant if memory else None,
-        "min_gpus": memory.min_gpus if memory else None,
+        "min_gpus": choice.min_gpus if choice else None,
         "lr_peak": hyper.lr_peak,
         "batch_tokens_optimal": hyper.batch_tokens_optimal,
+        "batch_sequences_optimal": hyper.batch_sequences_optimal,
         "batch_sequences": hyper.batch_sequences,
         "batch_tokens": hyper.batch_tokens,
         "train_steps": hyper.train_steps,

@@ -1,0 +1,357 @@
+"""How a model is split over GPUs, and what each GPU holds: tensor parallelism (with sequence parallelism) inside a
+node, pipeline stages, context parallelism and data parallelism with a ZeRO stage; the pipeline bubble; and the
+launchable global batch = data-parallel size x micro-batch x gradient-accumulation steps.
+
+Memory per GPU, mixed-precision Adam and 16-bit activations:
+- States: 2 + 2 + 12 bytes per parameter the GPU's pipeline stage and tensor rank hold (Rajbhandari et al. 2020,
+  sec. 3.1), the ZeRO stage dividing optimiser states, then gradients, then weights over the dp x cp ranks that hold
+  the same shard (their Fig. 1; Megatron-LM's distributed optimiser shards over data- and context-parallel ranks).
+  A stage holds its L/pp blocks and, when pp > 1, one vocabulary matrix (the first stage the input embedding, the
+  last the output layer or, tied, a copy of the embedding); tensor parallelism divides all of it, norms included.
+  Experts are split by tensor parallelism like dense FFNs (expert parallelism is not modelled).
+- Activations: Korthikanti et al. 2022, Table 2, with sequence parallelism whenever tp > 1 (as Megatron-LM runs
+  tensor parallelism): per layer s·b·h/t·(34 + 5·a·s/h) bytes; selective recomputation drops the 5·a·s²·b/t of
+  attention scores, full recomputation keeps 2·s·b·h/t per layer plus one layer rebuilt at a time. FlashAttention-style
+  kernels keep no s x s score tensor (Dao et al. 2022), so with them selective recomputation saves nothing more.
+  Context parallelism gives each GPU s/cp of the sequence. The pipeline's first stage holds min(pp, m) micro-batches
+  of its L/pp layers under the 1F1B schedule (Narayanan et al. 2021, sec. 2.2), m the accumulation steps.
+- The pipeline bubble is (pp - 1)/m of the ideal step time (Narayanan et al. 2021, sec. 2.2.1, 1F1B).
+
+Pure domain: the search (`choose_layout`) raises UsageError naming the flag of a degree that cannot be used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import UsageError
+
+#: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
+WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
+GRADIENT_BYTES = 2  # BF16/FP16 gradients
+OPTIMIZER_BYTES = 12  # FP32 master weights 4 + Adam momentum 4 + variance 4
+GIB = 2**30
+
+#: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
+SHARDING_ALIASES = {"fsdp": "zero-3"}
+#: The training states each sharding divides over the GPUs (Rajbhandari et al. 2020, Fig. 1: P_os, P_os+g, P_os+g+p).
+SHARDED_STATES: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "zero-1": ("optimizer",),
+    "zero-2": ("optimizer", "gradients"),
+    "zero-3": ("optimizer", "gradients", "weights"),
+}
+SHARDINGS = tuple(SHARDED_STATES)
+#: ZeRO-2 and -3 shard gradients or weights that pipeline stages exchange every micro-batch; DeepSpeed does not
+#: combine them with pipeline parallelism (DeepSpeed docs, "Pipeline Parallelism": ZeRO stages 2 and 3 are
+#: incompatible with it), and Megatron-LM's distributed optimiser is ZeRO-1.
+PIPELINE_SHARDINGS = ("none", "zero-1")
+#: ZeRO-3 moves 1.5x the data-parallel traffic of the others (Rajbhandari et al. 2020, sec. 7): chosen only to fit.
+COSTLY_SHARDING = "zero-3"
+
+RECOMPUTE_ORDER = ("none", "selective", "full")
+
+#: GPUs per node when none is given: HGX/DGX H100, A100 and B200 boards hold 8 (NVIDIA DGX datasheets).
+DEFAULT_GPUS_PER_NODE = 8
+#: Context parallelism splits sequences of at least this many tokens per GPU (shorter ones gain little).
+MIN_TOKENS_PER_CONTEXT_RANK = 1024
+#: The most pipeline stages searched (Llama 3 405B used 16; Dubey et al. 2024, Table 4).
+MAX_PIPELINE_STAGES = 128
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """What the memory model needs of a shape and its counts."""
+
+    n_layers: int
+    d_model: int
+    n_heads: int
+    n_kv_heads: int
+    seq_len: int
+    vocab_size: int
+    params_total: int
+    params_embedding: int  # token embedding, the output matrix when untied, learned positions
+    tied_embeddings: bool
+    #: Bytes of activations per token per layer, in units of d_model, besides attention scores (34 for a GPT block;
+    #: Korthikanti et al. 2022, sec. 4.1).
+    linear_units: float
+
+    def stage_params(self, pp: int) -> float:
+        """Parameters of the heaviest pipeline stage."""
+        if pp == 1:
+            return float(self.params_total)
+        blocks = self.params_total - self.params_embedding
+        one_matrix = self.params_embedding if self.tied_embeddings else self.params_embedding / 2
+        return blocks / pp + one_matrix
+
+
+@dataclass(frozen=True)
+class LayoutRequest:
+    """Degrees and settings the user fixed (None: searched), and what the search needs to know."""
+
+    tp: int | None = None
+    pp: int | None = None
+    cp: int | None = None
+    sharding: str | None = None
+    recompute: str | None = None
+    micro_batch: int = 1
+    flash_attention: bool = True
+    gpus_per_node: int = DEFAULT_GPUS_PER_NODE
+    where: Mapping[str, str] = field(default_factory=dict)  # each fixed setting's flag or file:line, for messages
+
+    def flag(self, name: str) -> str:
+        return self.where.get(name, "--" + name.replace("_", "-"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    tp: int
+    pp: int
+    cp: int
+    dp: int
+    sharding: str
+    recompute: str
+    micro_batch: int
+    accumulation: int  # micro-batches per pipeline per step (gradient-accumulation steps)
+    flash_attention: bool
+    weights_bytes: float
+    gradients_bytes: float
+    optimizer_bytes: float
+    activations_bytes: float
+    activations_no_recompute_bytes: float
+    activations_full_recompute_bytes: float
+    capacity_bytes: float
+
+    @property
+    def n_gpus(self) -> int:
+        return self.tp * self.pp * self.cp * self.dp
+
+    @property
+    def global_batch_sequences(self) -> int:
+        return self.dp * self.micro_batch * self.accumulation
+
+    @property
+    def bubble_fraction(self) -> float:
+        """Idle pipeline time over the ideal step time, (pp - 1)/m (Narayanan et al. 2021, 1F1B)."""
+        return (self.pp - 1) / self.accumulation
+
+    @property
+    def total_bytes(self) -> float:
+        return self.weights_bytes + self.gradients_bytes + self.optimizer_bytes + self.activations_bytes
+
+    @property
+    def fits(self) -> bool:
+        return self.total_bytes <= self.capacity_bytes
+
+    @property
+    def dominant(self) -> str:
+        parts = {
+            "weights": self.weights_bytes,
+            "gradients": self.gradients_bytes,
+            "optimizer": self.optimizer_bytes,
+            "activations": self.activations_bytes,
+        }
+        return max(parts, key=lambda name: parts[name])
+
+    def _rank(self) -> tuple[int, float, bool, int, int, float]:
+        """Lower is better: least recomputation, then bubble, then no ZeRO-3, the fewest GPUs per model replica
+        (less traffic inside a replica), tensor before context parallelism, then the least memory."""
+        return (
+            RECOMPUTE_ORDER.index(self.recompute),
+            round(self.bubble_fraction, 9),
+            self.sharding == COSTLY_SHARDING,
+            self.tp * self.pp * self.cp,
+            self.cp,
+            self.total_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class LayoutChoice:
+    layout: Layout  # the best that fits; when none fits, the one needing the least memory
+    n_searched: int
+    n_fitting: int
+    min_gpus: int  # the fewest GPUs any layout fits on with the fixed settings; 0 when none does
+
+    @property
+    def reason(self) -> str:
+        layout = self.layout
+        if not layout.fits:
+            return (
+                f"none of {self.n_searched:,} layouts fits in {layout.capacity_bytes / GIB:.1f} GiB; this one needs"
+                " the least memory"
+            )
+        bubble = f"a {100 * layout.bubble_fraction:.1f}% pipeline bubble" if layout.pp > 1 else "no pipeline bubble"
+        return (
+            f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), the one with the least"
+            f" recomputation ({layout.recompute}) and {bubble}, then the fewest GPUs per model replica"
+        )
+
+
+def activation_bytes(
+    model: ModelSize, micro_batch: int, recompute: str, tp: int = 1, cp: int = 1, pp: int = 1,
+    in_flight: int = 1, flash_attention: bool = False,
+) -> float:  # fmt: skip
+    """Activations one GPU holds (Korthikanti et al. 2022, Table 2 with sequence parallelism when tp > 1): the
+    stage's L/pp layers for `in_flight` micro-batches, one layer rebuilt under full recomputation, and
+    4·s·b·h·(1 + v/h)/t for the embedding, final norm and logits (sec. 4.3)."""
+    s, b, h, a = model.seq_len / cp, micro_batch, model.d_model, model.n_heads
+    linear = s * b * h * model.linear_units / tp
+    scores = 0.0 if flash_attention else 5.0 * a * s * model.seq_len * b / tp  # local queries x all keys
+    full_layer = linear + scores
+    per_layer = {"none": full_layer, "selective": linear, "full": 2.0 * s * b * h / tp}[recompute]
+    rebuilt = full_layer if recompute == "full" else 0.0
+    layers = model.n_layers / pp * in_flight
+    return layers * per_layer + rebuilt + 4.0 * s * b * h * (1 + model.vocab_size / h) / tp
+
+
+def layout_memory(
+    model: ModelSize, capacity_bytes: float, tp: int, pp: int, cp: int, dp: int, sharding: str, recompute: str,
+    micro_batch: int, accumulation: int, flash_attention: bool,
+) -> Layout:  # fmt: skip
+    held = model.stage_params(pp) / tp
+    sharded = SHARDED_STATES[sharding]
+    replicas = dp * cp  # ranks holding the same shard of the model, over which ZeRO divides
+    per_state = {
+        state: bytes_per_param * held / (replicas if state in sharded else 1)
+        for state, bytes_per_param in (
+            ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES), ("optimizer", OPTIMIZER_BYTES),
+        )
+    }  # fmt: skip
+    in_flight = min(pp, accumulation)
+
+    def activations(mode: str) -> float:
+        return activation_bytes(model, micro_batch, mode, tp, cp, pp, in_flight, flash_attention)
+
+    return Layout(
+        tp, pp, cp, dp, sharding, recompute, micro_batch, accumulation, flash_attention,
+        per_state["weights"], per_state["gradients"], per_state["optimizer"], activations(recompute),
+        activations("none"), activations("full"), capacity_bytes,
+    )  # fmt: skip
+
+
+def _powers_of_two(up_to: int) -> list[int]:
+    return [2**k for k in range(int(math.log2(max(up_to, 1))) + 1)]
+
+
+def _divisors(n: int, up_to: int) -> list[int]:
+    return [d for d in range(1, min(n, up_to) + 1) if n % d == 0]
+
+
+def check_request(model: ModelSize, request: LayoutRequest, n_gpus: int | None) -> None:
+    """Refuse a fixed degree the model or the cluster cannot take, naming its flag."""
+    tp, pp, cp = request.tp, request.pp, request.cp
+    if tp is not None:
+        if tp > request.gpus_per_node:
+            raise UsageError(
+                request.flag("tp"),
+                f"tensor parallelism stays within a node: {tp} is more than its {request.gpus_per_node} GPUs"
+                " (--gpus-per-node)",
+            )
+        for count, what in ((model.n_heads, "attention heads"), (model.n_kv_heads, "key/value heads")):
+            if count % tp:
+                raise UsageError(request.flag("tp"), f"{tp} must divide the {count:,} {what}")
+    if pp is not None and model.n_layers % pp:
+        raise UsageError(request.flag("pp"), f"{pp} must divide the {model.n_layers:,} layers")
+    if cp is not None and model.seq_len % (2 * cp) and cp > 1:
+        # Load-balanced causal context parallelism cuts each sequence into 2·cp chunks (Megatron-LM, Dubey et al.
+        # 2024 sec. 3.3.2).
+        raise UsageError(request.flag("cp"), f"2 x {cp} must divide the sequence length {model.seq_len:,}")
+    if request.sharding is not None and request.sharding not in PIPELINE_SHARDINGS and (pp or 1) > 1:
+        raise UsageError(
+            request.flag("sharding"),
+            f"{request.sharding} does not combine with pipeline parallelism (--pp {pp}): use none or zero-1",
+        )
+    if n_gpus is not None:
+        fixed = (tp or 1) * (pp or 1) * (cp or 1)
+        if n_gpus % fixed:
+            degrees = " x ".join(
+                f"{name} {value}" for name, value in (("tp", tp), ("pp", pp), ("cp", cp)) if value is not None
+            )
+            raise UsageError(request.flag("gpus"), f"{n_gpus:,} GPUs do not divide into {degrees} ({fixed:,})")
+
+
+def _candidates(
+    model: ModelSize, request: LayoutRequest, n_gpus: int, batch_sequences: float, capacity_bytes: float
+) -> Iterable[Layout]:
+    tps = [request.tp] if request.tp else [
+        t for t in _powers_of_two(request.gpus_per_node)
+        if model.n_heads % t == 0 and model.n_kv_heads % t == 0
+    ]  # fmt: skip
+    pps = [request.pp] if request.pp else _divisors(model.n_layers, MAX_PIPELINE_STAGES)
+    cps = [request.cp] if request.cp else [
+        c for c in _powers_of_two(n_gpus)
+        if c == 1 or (model.seq_len % (2 * c) == 0 and model.seq_len / c >= MIN_TOKENS_PER_CONTEXT_RANK)
+    ]  # fmt: skip
+    recomputes = [request.recompute] if request.recompute else ["none", "full"] if request.flash_attention else [
+        "none", "selective", "full"
+    ]  # fmt: skip
+    for tp in tps:
+        for pp in pps:
+            for cp in cps:
+                if n_gpus % (tp * pp * cp):
+                    continue
+                dp = n_gpus // (tp * pp * cp)
+                shardings = [request.sharding] if request.sharding else (
+                    list(PIPELINE_SHARDINGS) if pp > 1 else list(SHARDINGS)
+                )  # fmt: skip
+                accumulation = max(1, round(batch_sequences / (dp * request.micro_batch)))
+                for sharding in shardings:
+                    for recompute in recomputes:
+                        yield layout_memory(
+                            model, capacity_bytes, tp, pp, cp, dp, sharding, recompute, request.micro_batch,
+                            accumulation, request.flash_attention,
+                        )  # fmt: skip
+
+
+def _search(
+    model: ModelSize, request: LayoutRequest, n_gpus: int, batch_sequences: float, capacity_bytes: float
+) -> tuple[Layout | None, Layout | None, int, int]:
+    """(best fitting, least memory, searched, fitting)."""
+    best: Layout | None = None
+    smallest: Layout | None = None
+    searched = fitting = 0
+    for layout in _candidates(model, request, n_gpus, batch_sequences, capacity_bytes):
+        searched += 1
+        if smallest is None or layout.total_bytes < smallest.total_bytes:
+            smallest = layout
+        if layout.fits:
+            fitting += 1
+            if best is None or layout._rank() < best._rank():
+                best = layout
+    return best, smallest, searched, fitting
+
+
+#: Counts tried when looking for the fewest GPUs: 1, 2, 4, then whole nodes, at most this many counts.
+MAX_GPU_COUNTS_TRIED = 400
+
+
+def fewest_gpus(model: ModelSize, request: LayoutRequest, batch_sequences: float, capacity_bytes: float) -> int:
+    """The fewest GPUs (1, 2, 4, or whole nodes) any layout fits on with the request's fixed settings; 0 if none."""
+    states = (WEIGHT_BYTES + GRADIENT_BYTES + OPTIMIZER_BYTES) * model.params_total
+    floor = max(1, math.ceil(states / capacity_bytes))  # every state fully divided: no fewer can hold them
+    node = request.gpus_per_node
+    fixed = (request.tp or 1) * (request.pp or 1) * (request.cp or 1)
+    counts = [c for c in (1, 2, 4) if c < node] + [node * k for k in range(1, MAX_GPU_COUNTS_TRIED)]
+    for n in counts:
+        if n < floor or n % fixed:
+            continue
+        if _search(model, request, n, batch_sequences, capacity_bytes)[0] is not None:
+            return n
+    return 0
+
+
+def choose_layout(
+    model: ModelSize, request: LayoutRequest, capacity_bytes: float, n_gpus: int | None, batch_sequences: float
+) -> LayoutChoice:
+    """The best layout on n_gpus GPUs (on the fewest that fit when None) for a global batch near batch_sequences."""
+    check_request(model, request, n_gpus)
+    least = fewest_gpus(model, request, batch_sequences, capacity_bytes)
+    fixed = (request.tp or 1) * (request.pp or 1) * (request.cp or 1)
+    gpus = n_gpus if n_gpus is not None else (least or fixed)
+    best, smallest, searched, fitting = _search(model, request, gpus, batch_sequences, capacity_bytes)
+    chosen = best or smallest
+    assert chosen is not None  # tp = pp = cp = 1 is a candidate unless fixed, and fixed degrees divide the GPUs
+    return LayoutChoice(chosen, searched, fitting, least)
