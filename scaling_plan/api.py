@@ -49,7 +49,10 @@ class Options(TypedDict, total=False):
     """What every plan may add to its budget: hardware, allocation and law, data and inference, and a blueprint
     (the config file's sections; see `scaling-plan schema`)."""
 
-    gpu: str
+    gpu: str | os.PathLike[str]
+    precision: str
+    peak_flops: Quantity
+    gpu_memory_gib: Quantity
     mfu: Quantity
     gpus: Quantity
     price_per_gpu_hour: Quantity

@@ -476,6 +476,11 @@ def make_blueprint(
     if hardware is not None:
         law_batch = hyperparameters(counts, shape.seq_len, n_tokens).batch_sequences_optimal
         model = model_size(shape, counts)
+        if hardware.gpu.memory_bytes is None:
+            raise UsageError(
+                request.layout.flag("gpu_memory_gib"),
+                f"a blueprint lays the model out in GPU memory: give the {hardware.gpu.name} GPU's memory in GiB",
+            )
         choice = choose_layout(model, request.layout, hardware.gpu.memory_bytes, hardware.n_gpus, law_batch)
         if choice.min_gpus == 0:
             raise UsageError(_culprit(request.layout), _fits_nowhere(counts, hardware, choice))
@@ -508,7 +513,7 @@ def _fits_nowhere(counts: Counts, hardware: Hardware, choice: LayoutChoice) -> s
     layout = choice.layout
     return (
         f"{counts.params_total:,} parameters fit on no number of {hardware.gpu.name} GPUs"
-        f" ({hardware.gpu.memory_bytes / GIB:.1f} GiB each) with the settings given: the least memory found is"
+        f" ({(hardware.gpu.memory_bytes or 0) / GIB:.1f} GiB each) with the settings given: the least memory found is"
         f" {layout.total_bytes / GIB:,.1f} GiB per GPU ({describe(layout)}); leave the layout to the search, or"
         " use a GPU with more memory"
     )

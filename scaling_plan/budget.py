@@ -31,9 +31,14 @@ DEFAULT_MFU = 0.40
 class Gpu:
     name: str
     peak_flops_per_second: float  # dense BF16 (no structured sparsity), per accelerator
-    memory_bytes: float  # on-package memory as the device reports it (MEMORY_AS_REPORTED)
+    memory_bytes: float | None  # on-package memory as the device reports it; None for a custom GPU not given one
     source: str
     power_watts: float | None = None  # rated board power (TDP) from the datasheet; None where none is published
+    peak_fp8_flops_per_second: float | None = None  # dense FP8; None without FP8 tensor cores (or none published)
+
+    def peak(self, precision: str) -> float | None:
+        """Dense peak FLOP/s per accelerator in `precision` (bf16 or fp8); None where there is none."""
+        return self.peak_fp8_flops_per_second if precision == "fp8" else self.peak_flops_per_second
 
 
 #: Datasheets' "80GB" is binary: HBM comes in stacks of 16 or 24 GiB, so an 80 GB H100 holds about 80 GiB, and
@@ -52,53 +57,61 @@ GPUS: dict[str, Gpu] = {
             "A100-SXM",
             312e12,
             81920 * MIB,
-            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB); max TDP 400 W",
+            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB); max TDP 400 W;"
+            " no FP8",
             400.0,
         ),
         Gpu(
             "H100-SXM",
             989e12,
             81559 * MIB,
-            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; 80GB HBM3;"
-            " max TDP up to 700 W",
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; FP8 3,958 with"
+            " sparsity, 1,979 dense; 80GB HBM3; max TDP up to 700 W",
             700.0,
+            1979e12,
         ),
         Gpu(
             "H100-PCIe",
             756e12,
             81559 * MIB,
-            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; 80GB HBM2e;"
-            " max TDP 300-350 W",
+            "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; FP8 3,026 with"
+            " sparsity, 1,513 dense; 80GB HBM2e; max TDP 300-350 W",
             350.0,
+            1513e12,
         ),
         Gpu(
             "H200",
             989e12,
             143771 * MIB,
-            "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense;"
-            " 141GB HBM3e; max TDP up to 700 W",
+            "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense; FP8 3,958"
+            " with sparsity, 1,979 dense; 141GB HBM3e; max TDP up to 700 W",
             700.0,
+            1979e12,
         ),
         Gpu(
             "B200",
             2.25e15,
             183359 * MIB,
-            "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs; BF16 2.25 PFLOPS dense per GPU;"
-            " 1,440GB GPU memory per 8 GPUs; 1,000 W per GPU as HGX B200 configures it",
+            "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs with sparsity, so 4.5 dense per GPU;"
+            " BF16 2.25 PFLOPS dense per GPU; 1,440GB GPU memory per 8 GPUs; 1,000 W per GPU as HGX B200 configures it",
             1000.0,
+            4.5e15,
         ),
         Gpu(
             "MI300X",
             1.307e15,
             192 * GIB,
-            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; 192GB HBM3; 750 W peak board power",
+            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; FP8 2,614.9 dense; 192GB HBM3; 750 W"
+            " peak board power",
             750.0,
+            2.6149e15,
         ),
         Gpu(
             "TPU-v5p",
             459e12,
             95 * GIB,
-            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip; no power published",
+            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip; no FP8 (INT8 918"
+            " TOPS); no power published",
         ),
     )
 }
@@ -138,10 +151,17 @@ class Hardware:
     pue: float = DEFAULT_PUE
     grid_gco2_per_kwh: float | None = None  # no default: grids range from ~20 (hydro, nuclear) to ~800 (coal)
     goodput: float = 1.0  # the share of wall-clock time spent training
+    precision: str = "bf16"  # the matrix multiplies' number format: bf16 or fp8 (the GPU must have that peak)
+
+    @property
+    def peak_flops_per_second(self) -> float:
+        peak = self.gpu.peak(self.precision)
+        assert peak is not None, "inputs check that the GPU has a peak in the precision asked for"
+        return peak
 
     @property
     def effective_flops_per_gpu_hour(self) -> float:
-        return self.gpu.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
+        return self.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
 
     # Each conversion takes a float or a numpy array alike (a sweep converts all its budgets in one call).
     def gpu_hours(self, compute_flops: Num) -> Num:
@@ -182,8 +202,8 @@ class Hardware:
     @property
     def formula(self) -> str:
         return (
-            f"GPU-hours = C / ({self.gpu.peak_flops_per_second / 1e12:g} TFLOP/s peak x MFU {self.mfu:g} x 3600 s/h)"
-            " on " + self.gpu.name
+            f"GPU-hours = C / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
+            f" {self.mfu:g} x 3600 s/h) on " + self.gpu.name
         )
 
     @property

@@ -30,6 +30,10 @@ STYLES: tuple[str, ...] = get_args(Style)
 Sharding = Literal["none", "zero-1", "zero-2", "zero-3", "fsdp"]
 SHARDING_CHOICES: tuple[str, ...] = get_args(Sharding)
 
+#: The number format the matrix multiplies run in, which sets the GPU's peak (FP8 training: DeepSeek-V3).
+Precision = Literal["bf16", "fp8"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
 #: Activation recomputation (Korthikanti et al. 2022).
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE: tuple[str, ...] = get_args(Recompute)

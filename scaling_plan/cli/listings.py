@@ -27,21 +27,32 @@ def schema(
     downstream_file: Annotated[
         bool, typer.Option("--downstream-file", help="Print the schema of a downstream file instead.")
     ] = False,
+    hardware_file: Annotated[
+        bool, typer.Option("--hardware-file", help="Print the schema of a hardware file (a custom GPU) instead.")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of the config file (for editors' YAML language servers), generated from its models."""
-    from ..output.schemas import config_schema, downstream_file_schema, law_file_schema, output_json_schema
+    from ..output.schemas import (
+        config_schema,
+        downstream_file_schema,
+        hardware_file_schema,
+        law_file_schema,
+        output_json_schema,
+    )
     from ..output.writers import write_json
 
     asked = [flag for flag, on in (("--output-schema", output_schema), ("--law-file", law_file),
-                                   ("--downstream-file", downstream_file)) if on]  # fmt: skip
+                                   ("--downstream-file", downstream_file), ("--hardware-file", hardware_file)) if on]  # fmt: skip
     if len(asked) > 1:
         raise UsageError(
-            asked[1], f"give one of --output-schema, --law-file or --downstream-file, not {' and '.join(asked)}"
+            asked[1],
+            f"give one of --output-schema, --law-file, --downstream-file or --hardware-file, not {' and '.join(asked)}",
         )
     chosen = (
         output_json_schema() if output_schema
         else law_file_schema() if law_file
         else downstream_file_schema() if downstream_file
+        else hardware_file_schema() if hardware_file
         else config_schema()
     )  # fmt: skip
     write_json(chosen, sys.stdout)
@@ -68,10 +79,10 @@ def laws(
 def gpus(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
 ) -> None:
-    """List the GPU presets with their peak dense BF16 FLOP/s, memory, rated power and sources."""
+    """List the GPU presets with their peak dense BF16 and FP8 FLOP/s, memory, rated power and sources."""
     from ..output.records import gpu_record
     from ..output.reports import emit_listing
 
     records = [gpu_record(gpu) for gpu in GPUS.values()]
-    keys = ("name", "peak_flops_per_second", "memory_gib", "power_watts", "source")
+    keys = ("name", "peak_flops_per_second", "peak_fp8_flops_per_second", "memory_gib", "power_watts", "source")
     emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)

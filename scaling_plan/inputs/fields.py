@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
-from ..choices import FfnKind, Method, Objective, Recompute, Sharding, Style
+from ..choices import FfnKind, Method, Objective, Precision, Recompute, Sharding, Style
 from ..laws import DEFAULT_LAW, PRESETS
 
 
@@ -58,8 +58,18 @@ FIELDS: tuple[Field, ...] = (
        "training tokens to make compute-optimal, e.g. 15T", metavar="TOKENS"),
     _f("loss", "--loss", "target", Q, "Inverse: the least compute that reaches this loss (nats/token).",
        "loss in nats/token to reach with the least compute", metavar="NATS"),
-    _f("gpu", "--gpu", "hardware", "text", f"GPU preset: {', '.join(GPUS)}.",
-       "GPU preset, e.g. H100-SXM (see `scaling-plan budget --help`)", metavar="NAME"),
+    _f("gpu", "--gpu", "hardware", "text", f"GPU preset ({', '.join(GPUS)}) or a hardware YAML file.",
+       "GPU preset, e.g. H100-SXM (see `scaling-plan gpus`), or a hardware file path (relative to this config)",
+       metavar="NAME|PATH"),
+    _f("precision", "--precision", "hardware", Precision,
+       "Number format of the matrix multiplies, for the GPU's peak: bf16 (default) or fp8.",
+       "number format of the matmuls, for the GPU's peak: bf16 or fp8; default bf16", metavar="FORMAT"),
+    _f("peak_flops", "--peak-flops", "hardware", Q,
+       "Dense peak FLOP/s per GPU at --precision: overrides the preset, or without --gpu makes a custom GPU.",
+       "dense peak FLOP/s per GPU at the precision; overrides the preset, or alone makes a custom GPU",
+       metavar="FLOPS"),
+    _f("gpu_memory_gib", "--gpu-memory-gib", "hardware", Q, "Memory per GPU in GiB, for blueprints: overrides the preset.",
+       "memory per GPU in GiB (as the device reports it); overrides the preset", metavar="GIB"),
     _f("mfu", "--mfu", "hardware", Q, f"Model FLOPs utilisation in (0, 1] (default {DEFAULT_MFU:.2f}).",
        "model FLOPs utilisation in (0, 1]; default 0.40", high=1.0, metavar="FRACTION"),
     _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",

@@ -62,9 +62,11 @@ def _in_range(field: InputField) -> Any:
 
 
 def _known_gpu(name: str) -> str:
-    problem = gpu_problem(name)
+    from .hardware_file import looks_like_file
+
+    problem = None if looks_like_file(name) else gpu_problem(name)
     if problem is not None:
-        raise ValueError(problem)
+        raise ValueError(problem + ", or a hardware file path")
     return name
 
 
@@ -82,9 +84,10 @@ def _annotation(field: InputField) -> Any:
             _in_range(field),
             WithJsonSchema(_number_schema(field)),
         ]
-    if field.name == "gpu":
+    if field.name == "gpu":  # a preset, or a hardware file (read when the plan is made, relative to the config)
         pattern = r"^\s*(?:" + "|".join(_case_free(name) for name in [*GPUS, *GPU_ALIASES]) + r")\s*$"
-        return Annotated[str, AfterValidator(_known_gpu), WithJsonSchema({"type": "string", "pattern": pattern})]
+        gpu_schema = {"type": "string", "anyOf": [{"pattern": pattern}, {"pattern": r"(?:\.[yY][aA]?[mM][lL]$|/)"}]}
+        return Annotated[str, AfterValidator(_known_gpu), WithJsonSchema(gpu_schema)]
     if field.name == "law":  # a preset, or a law file (checked when the config is read, relative to it)
         presets = r"^\s*(?:" + "|".join(_case_free(name) for name in PRESETS) + r")\s*$"
         law_schema = {"type": "string", "anyOf": [{"pattern": presets}, {"pattern": r"(?:\.[yY][aA]?[mM][lL]$|/)"}]}
@@ -273,3 +276,16 @@ class DownstreamFile(_Section):
     fitted_range: DownstreamRange
     procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
     bootstrap: DownstreamBootstrap | None = None
+
+
+class HardwareFile(_Section):
+    """A GPU that is not a preset, with the fields the presets have (`scaling-plan gpus`): `--gpu FILE` (or
+    `hardware.gpu: FILE` in a config) reads it."""
+
+    kind: Literal["hardware"]
+    name: str = Field(min_length=1, description="what the output calls the GPU")
+    peak_flops_per_second: float = Field(gt=0, description="dense (no sparsity) BF16 peak FLOP/s per GPU")
+    peak_fp8_flops_per_second: float | None = Field(None, gt=0, description="dense FP8 peak FLOP/s per GPU, if any")
+    memory_gib: float | None = Field(None, gt=0, description="memory per GPU in GiB, as the device reports it")
+    power_watts: float | None = Field(None, gt=0, description="rated board power (TDP) in watts, for energy")
+    source: str | None = Field(None, description="where the figures come from (a datasheet)")

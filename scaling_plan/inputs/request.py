@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
-from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS, Hardware, find_gpu, gpu_problem
-from ..choices import FFN_KINDS, METHODS, OBJECTIVES, RECOMPUTE, STYLES
+from ..budget import DEFAULT_MFU, DEFAULT_PUE, GIB, GPUS, Gpu, Hardware, find_gpu, gpu_problem
+from ..choices import FFN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, KaplanLaw, Law, ParametricLaw, find_law
@@ -32,20 +32,26 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
     price = sourced_number(values, "price_per_gpu_hour")
     pue, grid = checked_number(values, "pue"), checked_number(values, "grid_gco2_per_kwh")
     goodput = checked_number(values, "goodput")
-    gpu_item = values.get("gpu")
-    if gpu_item is None:
+    gpu = _gpu(values)
+    if gpu is None:
         if given in BUDGET_KINDS and given != "flops":
             raise UsageError(
                 values[given].where, f"a {FLAGS[given]} budget needs --gpu to convert it to FLOPs ({gpu_names()})"
             )
-        hardware_fields = ("mfu", "gpus", "price_per_gpu_hour", "pue", "grid_gco2_per_kwh", "goodput")
+        hardware_fields = (
+            "mfu", "gpus", "price_per_gpu_hour", "pue", "grid_gco2_per_kwh", "goodput", "precision", "gpu_memory_gib",
+        )  # fmt: skip
         unused = [values[f].where for f in hardware_fields if f in values]
         if unused:
             warnings.append(f"{', '.join(unused)} unused without --gpu (hardware.gpu)")
         return None
-    gpu = find_gpu(str(gpu_item.value))
-    if gpu is None:
-        raise UsageError(gpu_item.where, gpu_problem(str(gpu_item.value)) or "")
+    precision = sourced_choice(values, "precision", PRECISIONS, "bf16")
+    if gpu.peak(precision) is None:
+        raise UsageError(
+            values["precision"].where,
+            f"{gpu.name} has no published {precision.upper()} peak (no {precision.upper()} tensor cores): give its"
+            " dense peak with --peak-flops, or use bf16",
+        )
     if given == "dollars" and price is None:
         raise UsageError(
             values["dollars"].where,
@@ -58,8 +64,42 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
         warnings.append(f"{where} unused: {gpu.name} has no published power, so the run's energy is not estimated")
     return Hardware(
         gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price,
-        DEFAULT_PUE if pue is None else pue, grid, 1.0 if goodput is None else goodput,
+        DEFAULT_PUE if pue is None else pue, grid, 1.0 if goodput is None else goodput, precision,
     )  # fmt: skip
+
+
+def _gpu(values: Mapping[str, Sourced]) -> Gpu | None:
+    """The GPU the values name: a preset or a hardware file (--gpu), with --peak-flops (at --precision) and
+    --gpu-memory-gib over it; a custom GPU from --peak-flops alone; None when neither is given."""
+    gpu_item, peak = values.get("gpu"), checked_number(values, "peak_flops")
+    memory_gib = checked_number(values, "gpu_memory_gib")
+    precision = sourced_choice(values, "precision", PRECISIONS, "bf16")
+    if gpu_item is None:
+        if peak is None:
+            return None
+        # Its one peak is the precision's: a custom GPU planned in FP8 is given no BF16 peak of its own.
+        gpu = Gpu(
+            "custom", peak, None, f"--peak-flops {peak:g} ({precision})", None, peak if precision == "fp8" else None
+        )
+    else:
+        name = os.fspath(gpu_item.value) if isinstance(gpu_item.value, os.PathLike) else str(gpu_item.value)
+        from .hardware_file import load_hardware_file, looks_like_file
+
+        preset = find_gpu(name)
+        if preset is not None:
+            gpu = preset
+        elif looks_like_file(name) or os.path.isfile(name):
+            gpu = load_hardware_file(name, gpu_item.where)
+        else:
+            raise UsageError(gpu_item.where, (gpu_problem(name) or "") + ", or a hardware file path")
+        if peak is not None:
+            if precision == "fp8":
+                gpu = replace(gpu, peak_fp8_flops_per_second=peak)
+            else:
+                gpu = replace(gpu, peak_flops_per_second=peak)
+    if memory_gib is not None:
+        gpu = replace(gpu, memory_bytes=memory_gib * GIB)
+    return gpu
 
 
 def hardware_of(values: Mapping[str, Sourced], warnings: list[str]) -> Hardware | None:

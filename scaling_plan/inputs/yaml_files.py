@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..budget import find_gpu
 from ..errors import UsageError, shown
 from ..laws import find_law
 from .fields import SECTIONS
@@ -274,6 +275,8 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
             where = f"{label}:{lines.get((section, field.key), 1)}: {section}.{field.key}"
             if field.name == "law" and find_law(str(value)) is None and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
+            if field.name == "gpu" and find_gpu(str(value)) is None and path != "-":
+                value = os.path.join(os.path.dirname(path), value)  # and so are hardware files
             values[field.name] = Sourced(value, where)
         if section in ("run", "blueprint") and block is not None:
             values[section] = Sourced(None, f"{label}:{lines.get((section,), 1)}: {section}")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 PLAN_KEYS = (
     "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
-    "gpu", "mfu", "gpus", "gpu_hours", "goodput", "wall_clock_days", "price_usd_per_gpu_hour", "cost_usd",
+    "gpu", "precision", "mfu", "gpus", "gpu_hours", "goodput", "wall_clock_days", "price_usd_per_gpu_hour", "cost_usd",
     "energy_mwh", "emissions_tco2e",
 )  # fmt: skip
 

@@ -6,7 +6,7 @@ two cannot drift apart silently.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -48,6 +48,12 @@ def downstream_file_schema() -> dict[str, Any]:
         **DownstreamFile.model_json_schema(),
         "title": "scaling-plan downstream file",
     }
+
+
+def hardware_file_schema() -> dict[str, Any]:
+    from ..inputs.models import HardwareFile
+
+    return {"$schema": JSON_SCHEMA_DIALECT, **HardwareFile.model_json_schema(), "title": "scaling-plan hardware file"}
 
 
 def law_file_schema() -> dict[str, Any]:
@@ -104,7 +110,8 @@ class _PlanFields(_Record):
     loss_dataset: str
     extrapolated: bool
     gpu: str | None
-    gpu_peak_flops: float | None
+    gpu_peak_flops: float | None = Field(description="the dense peak FLOP/s per GPU at the precision planned")
+    precision: Literal["bf16", "fp8"] | None
     mfu: float | None
     gpus: int | None
     price_usd_per_gpu_hour: float | None
@@ -298,6 +305,7 @@ class LawsOutput(_Record):
 class GpuRecord(_Record):
     name: str
     peak_flops_per_second: float
+    peak_fp8_flops_per_second: float | None = Field(description="dense FP8 peak; null without FP8 tensor cores")
     memory_gib: float = Field(description="memory per GPU as the device reports it, in GiB")
     power_watts: float | None = Field(description="rated board power (TDP); null where none is published")
     source: str
