@@ -68,6 +68,7 @@ class Options(TypedDict, total=False):
     inference_mfu: Quantity
     inference_price_per_gpu_hour: Quantity
     blueprint: bool
+    family: str
     n_layers: Quantity
     d_model: Quantity
     n_heads: Quantity

@@ -81,6 +81,9 @@ class Shape:
     active_experts: int = 0
     shared_experts: int = 0
     expert_d_ff: int | None = None
+    #: How a sized shape's d_ff follows d_model: ratio x d_model rounded up to a multiple (a family's rule), or
+    #: None for default_d_ff's. Explicit shapes carry their own d_ff.
+    d_ff_rule: tuple[float, int] | None = None
 
     @property
     def ffn_width(self) -> int:
@@ -227,12 +230,57 @@ def count(shape: Shape, causal_attention: bool = False) -> Counts:
     )
 
 
+# --- families: the conventions of a model series ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Family:
+    """What a model series fixes besides its sizes (`--family`); flags given beside it override it."""
+
+    name: str
+    vocab_size: int
+    seq_len: int
+    ffn: str
+    d_ff_rule: tuple[float, int]  # d_ff = ratio x d_model, rounded up to the multiple
+    n_kv_heads: int | None  # None: multi-head attention
+    tied_embeddings: bool
+    style: str
+    source: str
+
+
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        Family(
+            "llama2", 32000, 4096, "swiglu", (8 / 3, 256), None, False, "llama",
+            "Touvron et al. 2023, Llama 2: vocabulary 32,000, 4,096-token context, SwiGLU with d_ff = 8/3·d rounded"
+            " up to 256 (11,008 at 4,096), multi-head attention as the 7B and 13B, untied, RMSNorm",
+        ),
+        Family(
+            "llama3", 128256, 8192, "swiglu", (3.5, 1024), 8, False, "llama",
+            "Dubey et al. 2024, Llama 3, Table 3: vocabulary 128,256 as released, 8,192-token context, SwiGLU with"
+            " d_ff = 3.5·d in multiples of 1,024 (14,336 and 28,672 at 4,096 and 8,192; the 405B's 53,248 is"
+            " 3.25·d), 8 key/value heads, untied, RMSNorm",
+        ),
+        Family(
+            "gpt3", 50257, 2048, "gelu", (4.0, 128), None, True, "gpt",
+            "Brown et al. 2020, GPT-3, Table 2.1 and sec. 2.1: vocabulary 50,257, 2,048-token context, d_ff = 4·d,"
+            " multi-head attention, tied embeddings, LayerNorm, biases, learned positions",
+        ),
+    )
+}  # fmt: skip
+
+
 # --- finding a shape near a size ------------------------------------------------------------------------------------
 
 
-def default_d_ff(d_model: int, ffn: str) -> int:
+def default_d_ff(d_model: int, ffn: str, rule: tuple[float, int] | None = None) -> int:
     """4·d_model for a 2-matrix FFN; 8/3·d_model for SwiGLU, which keeps its three matrices at the parameters of
-    the 2-matrix FFN (Shazeer 2020; Touvron et al. 2023), rounded to a multiple of 128."""
+    the 2-matrix FFN (Shazeer 2020; Touvron et al. 2023), rounded to a multiple of 128; or a family's rule, ratio x
+    d_model rounded up to its multiple."""
+    if rule is not None:
+        ratio, multiple = rule
+        return multiple * math.ceil(ratio * d_model / multiple - 1e-9)
     if ffn == "swiglu":
         return max(SIZE_MULTIPLE, round(8 * d_model / 3 / SIZE_MULTIPLE) * SIZE_MULTIPLE)
     return 4 * d_model
@@ -246,7 +294,7 @@ def default_heads(d_model: int) -> int:
 def _sized(template: Shape, n_layers: int, d_model: int) -> Shape:
     return replace(
         template, n_layers=n_layers, d_model=d_model, n_heads=default_heads(d_model),
-        d_ff=default_d_ff(d_model, template.ffn),
+        d_ff=default_d_ff(d_model, template.ffn, template.d_ff_rule),
     )  # fmt: skip
 
 
@@ -389,6 +437,7 @@ class BlueprintRequest:
     template: Shape
     explicit: bool = False  # the template is the user's own shape, counted as it is
     causal_attention: bool = False
+    family: str | None = None  # the model series whose conventions the template follows
     layout: LayoutRequest = dataclasses.field(default_factory=LayoutRequest)
 
 

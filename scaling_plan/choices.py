@@ -30,6 +30,10 @@ STYLES: tuple[str, ...] = get_args(Style)
 Sharding = Literal["none", "zero-1", "zero-2", "zero-3", "fsdp"]
 SHARDING_CHOICES: tuple[str, ...] = get_args(Sharding)
 
+#: Model series whose conventions a blueprint can follow (blueprint.FAMILIES).
+Family = Literal["llama2", "llama3", "gpt3"]
+FAMILY_NAMES: tuple[str, ...] = get_args(Family)
+
 #: The number format the matrix multiplies run in, which sets the GPU's peak (FP8 training: DeepSeek-V3).
 Precision = Literal["bf16", "fp8"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)

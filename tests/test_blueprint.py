@@ -465,3 +465,49 @@ def test_a_fine_grained_moe_counts_qwen_moe_a2_7b(cli: Cli) -> None:
     assert shape["expert_d_ff"] == 1408
     assert "--expert-d-ff: is part of an explicit shape" in cli.error("shape", "--params", "7B", "--expert-d-ff", "128")
     assert "need routed experts" in cli.error("shape", "--layers", "2", "--d-model", "256", "--expert-d-ff", "128")
+
+
+# --- families ---------------------------------------------------------------------------------------------------------
+
+#: Sizes a family's rule lands on its own released models exactly (the totals of EXACT above; Llama 2 13B's
+#: 13,015,864,320 as its checkpoint counts it: 40 x 5,120, FFN 13,824, vocabulary 32,000), and GPT-3's shapes
+#: (Brown et al. 2020, Table 2.1).
+FAMILY_SHAPES = [
+    ("8B", "llama3", (32, 4096, 32, 8, 14336), 8_030_261_248),
+    ("70B", "llama3", (80, 8192, 64, 8, 28672), 70_553_706_496),
+    ("6.7B", "llama2", (32, 4096, 32, 32, 11008), 6_738_415_616),
+    ("13B", "llama2", (40, 5120, 40, 40, 13824), 13_015_864_320),
+    ("175B", "gpt3", (96, 12288, 96, 96, 49152), None),
+    ("6.7B", "gpt3", (32, 4096, 32, 32, 16384), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("params", "family", "shape", "total"), FAMILY_SHAPES, ids=[f"{f[1]}-{f[0]}" for f in FAMILY_SHAPES]
+)
+def test_a_family_lands_on_its_released_shapes(
+    cli: Cli, params: str, family: str, shape: tuple[int, ...], total: int | None
+) -> None:
+    record = cli.json("shape", "--params", params, "--family", family)
+    assert (record["n_layers"], record["d_model"], record["n_heads"], record["n_kv_heads"], record["d_ff"]) == shape
+    assert record["family"] == family
+    if total is not None:
+        assert record["params_total"] == total
+
+
+def test_flags_beside_a_family_win(cli: Cli) -> None:
+    record = cli.json("shape", "--params", "8B", "--family", "llama3", "--vocab-size", "32000", "--kv-heads", "4")
+    assert record["vocab_size"] == 32000 and record["n_kv_heads"] == 4 and record["seq_len"] == 8192
+    gelu = cli.json("shape", "--params", "8B", "--family", "llama3", "--ffn", "gelu")
+    assert gelu["d_ff"] == 4 * gelu["d_model"]  # the family's SwiGLU rule does not carry over to another FFN
+    text = cli.run("shape", "--params", "8B", "--family", "llama3", env={"COLUMNS": "120"}).stdout
+    assert "Family llama3: Dubey et al. 2024" in " ".join(text.split())
+
+
+def test_an_unknown_family_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    error = cli.error("shape", "--params", "8B", "--family", "llama4")
+    assert "--family" in error and "llama4" in error
+    config = tmp_path / "plan.yaml"
+    config.write_text("budget:\n  flops: 1e24\nblueprint:\n  family: llama4\n")
+    error = cli.error("budget", "--config", str(config))
+    assert f"{config}:4" in error and "family" in error

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
-from ..choices import FfnKind, Method, Objective, Precision, Recompute, Sharding, Style
+from ..choices import Family, FfnKind, Method, Objective, Precision, Recompute, Sharding, Style
 from ..laws import DEFAULT_LAW, PRESETS
 
 
@@ -113,6 +113,10 @@ FIELDS: tuple[Field, ...] = (
     _f("blueprint", "--blueprint", "blueprint", "switch",
        "Also size a concrete transformer for N: exact counts, memory per GPU, GPUs, batch size and LR.",
        "(the section's presence asks for a blueprint)"),
+    _f("family", "--family", "blueprint", Family,
+       "Follow a model series' conventions: llama2, llama3 or gpt3 (vocabulary, context, FFN rule, key/value"
+       " heads, embeddings, blocks); flags given beside it win.", "a model series' conventions; flags beside it win",
+       metavar="NAME"),
     _f("n_layers", "--layers", "blueprint", Q, "Explicit shape: layers.", "explicit shape: layers (with d_model)", low=1.0, low_inclusive=True, whole=True, metavar="COUNT"),
     _f("d_model", "--d-model", "blueprint", Q, "Explicit shape: model width.",
        "explicit shape: model width (with n_layers)", low=1.0, low_inclusive=True, whole=True, metavar="WIDTH"),

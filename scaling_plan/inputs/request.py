@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GIB, GPUS, Gpu, Hardware, find_gpu, gpu_problem
-from ..choices import FFN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES
+from ..choices import FAMILY_NAMES, FFN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, KaplanLaw, Law, ParametricLaw, find_law
@@ -268,6 +268,7 @@ def blueprint_request(
     from ..blueprint import (
         DEFAULT_SEQ_LEN,
         DEFAULT_VOCAB_SIZE,
+        FAMILIES,
         BlueprintRequest,
         Shape,
         default_d_ff,
@@ -287,24 +288,30 @@ def blueprint_request(
         for field in ("n_heads", "d_ff", "expert_d_ff"):
             if field in values:
                 raise UsageError(values[field].where, "is part of an explicit shape: give --layers and --d-model too")
-    ffn = sourced_choice(values, "ffn", FFN_KINDS, "swiglu")
+    family_name = sourced_choice(values, "family", FAMILY_NAMES, "")
+    family = FAMILIES[family_name] if family_name else None
+    ffn = sourced_choice(values, "ffn", FFN_KINDS, family.ffn if family else "swiglu")
+    # A family's d_ff rule holds for its own FFN kind; a different --ffn takes that kind's default.
+    d_ff_rule = family.d_ff_rule if family and ffn == family.ffn else None
     d_model = numbers["d_model"] or 128
     experts = numbers["experts"] or 0
+    tied_default = family.tied_embeddings if family else False
     shape = Shape(
         n_layers=numbers["n_layers"] or 1,
         d_model=d_model,
         n_heads=numbers["n_heads"] or default_heads(d_model),
-        d_ff=numbers["d_ff"] or default_d_ff(d_model, ffn),
-        vocab_size=numbers["vocab_size"] or DEFAULT_VOCAB_SIZE,
-        seq_len=numbers["seq_len"] or DEFAULT_SEQ_LEN,
+        d_ff=numbers["d_ff"] or default_d_ff(d_model, ffn, d_ff_rule),
+        vocab_size=numbers["vocab_size"] or (family.vocab_size if family else DEFAULT_VOCAB_SIZE),
+        seq_len=numbers["seq_len"] or (family.seq_len if family else DEFAULT_SEQ_LEN),
         ffn=ffn,
-        tied_embeddings=bool(values["tied_embeddings"].value) if "tied_embeddings" in values else False,
-        n_kv_heads=numbers["n_kv_heads"],
-        style=sourced_choice(values, "style", STYLES, "llama"),
+        tied_embeddings=bool(values["tied_embeddings"].value) if "tied_embeddings" in values else tied_default,
+        n_kv_heads=numbers["n_kv_heads"] if "n_kv_heads" in values else (family.n_kv_heads if family else None),
+        style=sourced_choice(values, "style", STYLES, family.style if family else "llama"),
         experts=experts,
         active_experts=numbers["active_experts"] if numbers["active_experts"] is not None else min(experts, 1),
         shared_experts=numbers["shared_experts"] or 0,
         expert_d_ff=numbers["expert_d_ff"],
+        d_ff_rule=d_ff_rule,
     )
     for field, message in shape_problems(shape, sized=explicit):
         # A derived head count or FFN width is wrong because of the width it came from.
@@ -328,6 +335,7 @@ def blueprint_request(
         template=shape,
         explicit=explicit,
         causal_attention=bool(values["causal_attention"].value) if "causal_attention" in values else False,
+        family=family_name or None,
         layout=layout,
     )
 

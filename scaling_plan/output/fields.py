@@ -9,7 +9,7 @@ from ..units import format_count, format_number, format_scientific, format_usd
 
 #: A blueprint's fields, by kind: text, whole numbers, flags, and the rest numbers (schemas.py types them).
 BLUEPRINT_TEXT_KEYS = (
-    "ffn", "style", "sharding", "recompute", "layout_reason", "memory_dominant", "hyperparameters_source",
+    "family", "ffn", "style", "sharding", "recompute", "layout_reason", "memory_dominant", "hyperparameters_source",
 )  # fmt: skip
 
 
@@ -100,6 +100,7 @@ LABELS: dict[str, str] = {
     "experts": "Routed experts",
     "active_experts": "Active experts per token",
     "shared_experts": "Shared experts",
+    "family": "Family",
     "expert_d_ff": "Expert FFN width",
     "params_total": "Parameters (total, exact)",
     "params_active": "Parameters active per token",

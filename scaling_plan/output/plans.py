@@ -183,7 +183,7 @@ def emit_prediction(gap: Gap, law: Law, output_format: str, out: IO[str]) -> Non
 
 #: A blueprint's table, in reading order: shape, counts, FLOPs per token, the run, memory, hyperparameters.
 BLUEPRINT_KEYS = (
-    "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "ffn", "vocab_size", "seq_len",
+    "family", "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "ffn", "vocab_size", "seq_len",
     "tied_embeddings", "experts", "active_experts", "shared_experts",
     "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
     "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
@@ -208,13 +208,17 @@ _MEMORY_SETTINGS = (
 
 def blueprint_notes(blueprint: Blueprint) -> list[str]:
     """How each number of a blueprint is counted, with sources."""
+    from ..blueprint import FAMILIES
+
     shape = blueprint.shape
+    family = FAMILIES[blueprint.request.family] if blueprint.request.family else None
     attention = "halved for causal masking" if blueprint.counts.causal_attention else "not halved for causal masking"
     notes = [
         f"Shape: {shape.style} blocks ("
         + ("RMSNorm, no biases, rotary positions" if shape.style == "llama" else "LayerNorm, biases, learned positions")
         + ("" if blueprint.request.explicit else "; d_model/layers near 128, widths multiples of 128")
-        + ").",
+        + ")."
+        + (f" Family {family.name}: {family.source}." if family else ""),
         "FLOPs/token (training): 6N on all parameters used per token; Kaplan et al. 2020 6N + 6·L·ctx·d_attn"
         " (N non-embedding); DeepSeek LLM 2024 M = 6 x block matmul weights + 12·L·d_attn·seq (their"
         " 72·L·d² + 12·L·d·seq); full = Hoffmann et al. 2022 appendix F, every matmul, softmax, embeddings and"
@@ -366,7 +370,7 @@ SWEEP_INFERENCE_KEYS = ("inference_aware_n_params", "inference_aware_n_tokens", 
 
 #: With --blueprint, each row's shape and what it needs.
 SWEEP_BLUEPRINT_KEYS = (
-    "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak",
+    "family", "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak",
     "batch_tokens",
 )  # fmt: skip
 

@@ -148,6 +148,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         return None if value is None else value / 2**30
 
     return {
+        "family": blueprint.request.family,
         "n_layers": shape.n_layers,
         "d_model": shape.d_model,
         "n_heads": shape.n_heads,
