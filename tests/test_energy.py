@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scaling_plan.budget import DEFAULT_PUE, GPUS
@@ -101,3 +103,14 @@ def test_a_bad_energy_field_in_a_config_names_its_line(cli: Cli, tmp_path: objec
     config.write_text("budget:\n  flops: 1e24\nhardware:\n  gpu: H100\n  goodput: 2\n")
     line = cli.error("budget", "-c", str(config))
     assert "bad.yaml:5" in line and "goodput" in line
+
+
+def test_compare_shows_each_runs_energy_and_its_change(cli: Cli, tmp_path: Path) -> None:
+    base, other = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    base.write_text("budget:\n  flops: 1e24\nhardware:\n  gpu: H100\n  grid_gco2_per_kwh: 400\n")
+    other.write_text("budget:\n  flops: 2e24\nhardware:\n  gpu: H100\n  grid_gco2_per_kwh: 400\n")
+    first, second = cli.json("compare", str(base), str(other))["configs"]
+    assert first["energy_mwh"] == pytest.approx(first["gpu_hours"] * 700 * 1.2 / 1e6, rel=1e-12)
+    assert second["delta_energy_mwh"] == pytest.approx(second["energy_mwh"] - first["energy_mwh"], rel=1e-12)
+    assert second["delta_emissions_tco2e_pct"] == pytest.approx(100.0, rel=1e-9)  # twice the compute, twice the CO2
+    assert "Energy (MWh)" in cli.run("compare", str(base), str(other), env={"COLUMNS": "120"}).stdout

@@ -109,3 +109,21 @@ def test_the_gpus_listing_and_schema_show_fp8_and_hardware_files(cli: Cli) -> No
     assert result.exit_code == 0, result.stderr
     schema = json.loads(result.stdout)
     assert schema["title"] == "scaling-plan hardware file" and "peak_flops_per_second" in schema["required"]
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "field"),
+    [
+        ("hardware:\n  gpu: H100\n  precision: fp16\n", 6, "precision"),
+        ("hardware:\n  gpu: H100\n  peak_flops: -3\n", 6, "peak_flops"),
+        ("hardware:\n  gpu: H100\n  gpu_memory_gib: lots\n", 6, "gpu_memory_gib"),
+        ("hardware:\n  gpu: H100\nblueprint:\n  flash_attention: maybe\n", 7, "flash_attention"),
+        ("hardware:\n  gpu: H100\nblueprint:\n  gpus_per_node: 0\n", 7, "gpus_per_node"),
+        ("hardware:\n  gpu: H100\nblueprint:\n  cp: 1.5\n", 7, "cp"),
+    ],
+)
+def test_new_config_fields_name_their_line(cli: Cli, tmp_path: Path, section: str, line: int, field: str) -> None:
+    config = tmp_path / "plan.yaml"
+    config.write_text("name: x\nbudget:\n  flops: 1e24\n" + section)
+    error = cli.error("budget", "--config", str(config))
+    assert error.startswith(f"scaling-plan: error: {config}:{line}") and field in error

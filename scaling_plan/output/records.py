@@ -281,7 +281,7 @@ def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:
 #: The rows of `compare`, each with its delta against the baseline column.
 COMPARED_KEYS = (
     "budget_flops", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
-    "gpu_hours", "wall_clock_days", "cost_usd", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
+    "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "emissions_tco2e", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
     "unique_tokens", "epochs", "data_penalty_nats", "lifetime_flops", "inference_aware_n_params", "flops_saved_pct",
     "n_layers", "d_model", "params_total", "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu",
     "min_gpus", "lr_peak", "batch_tokens",
@@ -312,6 +312,7 @@ class Entry:
 def _compared_values(entry: Entry) -> Record:
     assert entry.assessed is not None, "compare's entries come assessed"
     run = gap_record(entry.assessed)
+    run |= energy_fields(entry.plan.request.hardware, run["gpu_hours"])  # of the run compared, like its GPU-hours
     planned = _inference_fields(entry.plan.inference) | blueprint_fields(entry.plan.blueprint)
     values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
     return values | {"budget_flops": entry.plan.compute_flops}
