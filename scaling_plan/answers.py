@@ -16,12 +16,37 @@ if TYPE_CHECKING:
 
     from .design import Suggestion
     from .downstream import DownstreamFit
-    from .inputs.runs import RunsTable
+    from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
+    from .isoflop import IsoflopFit
     from .laws import Law
     from .output.records import Entry
     from .plans import Plan
     from .sweeps import Sweep
+
+
+def isoflop_fit_of(
+    selection: Selection, budget_rtol: float, resamples: int, seed: int
+) -> tuple[IsoflopFit, tuple[str, ...]]:
+    """Approach 2 on the selected runs, for `fit --approach isoflop` and fit(approach="isoflop"): the fit, and a
+    warning for each budget left out and for resamples too thin to refit."""
+    from .isoflop import fit_isoflop
+    from .units import format_scientific
+
+    runs = selection.runs
+    result = fit_isoflop(
+        runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, budget_rtol, resamples, seed
+    )
+    warnings = [
+        f"budget {format_scientific(profile.budget_flops)} FLOPs left out: {profile.left_out}"
+        for profile in result.profiles
+        if profile.left_out is not None
+    ]
+    if resamples and len(result.samples) < resamples:
+        warnings.append(
+            f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
+        )
+    return result, tuple(warnings)
 
 
 def plan_of(

@@ -21,8 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
+from .choices import APPROACHES
 from .downstream import DownstreamMapping
-from .laws import KaplanLaw, ParametricLaw
+from .laws import FrontierLaw, KaplanLaw, ParametricLaw
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 #: A number as the CLI takes it: 1e24, or text such as "70B", "1.4T" or, for money, "$2M".
 Quantity = float | int | str
 #: A law: a preset's name, a law file's path, or a law object (a preset from PRESETS, or what fit returns).
-LawLike = str | os.PathLike[str] | ParametricLaw | KaplanLaw
+LawLike = str | os.PathLike[str] | ParametricLaw | KaplanLaw | FrontierLaw
 
 
 class Options(TypedDict, total=False):
@@ -263,30 +264,47 @@ def sweep(
 
 
 @dataclass(frozen=True)
-class FittedLaw(ParametricLaw):
-    """A law fitted to your runs (`fit`'s answer): a ParametricLaw, so plan(law=fitted) and sweep(law=fitted) use it
-    directly, with its bootstrap refits for intervals."""
+class _Fitted:
+    """What every fit returns besides its law or mapping: the command's record and the warnings it would print."""
 
     record: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    problem: str | None = None  # why the fit is not to be trusted (it did not converge), or None
     fit_warnings: tuple[str, ...] = ()
-
-    @property
-    def converged(self) -> bool:
-        return self.problem is None
 
     @property
     def warnings(self) -> tuple[str, ...]:
         return self.fit_warnings
 
     def to_dict(self) -> dict[str, Any]:
-        """Exactly `scaling-plan fit RUNS --format json` for the same runs and options."""
+        """Exactly the JSON of the command that makes the same fit (`fit`, `fit --approach isoflop`,
+        `fit-downstream`) for the same runs and options."""
         return _as_json(self.record)
+
+
+@dataclass(frozen=True)
+class FittedLaw(_Fitted, ParametricLaw):
+    """A law fitted to your runs (`fit`'s answer): a ParametricLaw, so plan(law=fitted) and sweep(law=fitted) use it
+    directly, with its bootstrap refits for intervals."""
+
+    problem: str | None = None  # why the fit is not to be trusted (it did not converge), or None
+
+    @property
+    def converged(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class FittedFrontier(_Fitted, FrontierLaw):
+    """A frontier fitted to your runs' isoFLOP profiles (`fit(approach="isoflop")`, Approach 2 of Hoffmann et al.
+    2022): a FrontierLaw, so plan(law=fitted, method="law") allocates along it and predicts L_opt, with its
+    bootstrap refits for intervals."""
 
 
 def fit(
     runs: str | os.PathLike[str],
     *,
+    approach: str = "parametric",
+    budget_col: str | None = None,
+    budget_rtol: Quantity | None = None,
     params_col: str | None = None,
     tokens_col: str | None = None,
     flops_col: str | None = None,
@@ -300,16 +318,22 @@ def fit(
     seed: int = 42,
     interval: float = 90.0,
     name: str | None = None,
-) -> FittedLaw:
+) -> FittedLaw | FittedFrontier:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to a runs file, as `scaling-plan fit` (Hoffmann et al. 2022,
     appendix D.2), with `bootstrap` refits for intervals. A fit that did not converge is returned with its `problem`
-    said (the CLI exits 1 for it); one that runs away to infinite constants raises ScalingPlanError."""
+    said (the CLI exits 1 for it); one that runs away to infinite constants raises ScalingPlanError.
+
+    approach="isoflop" fits Approach 2 instead (a parabola per compute budget, power laws through the minima, and
+    L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
+    the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets."""
     from .errors import UsageError
     from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import positive_number
     from .output.records import fit_record
 
+    if approach not in APPROACHES:
+        raise UsageError("approach", f"unknown approach {approach!r}; choose one of {', '.join(APPROACHES)}")
     path = os.fspath(runs)
     delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "huber_delta")
     low = None if min_flops is None else positive_number(min_flops, "min_flops")
@@ -318,8 +342,12 @@ def fit(
         raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
     if bootstrap < 0 or drop_top_loss < 0:
         raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
-    table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete)
+    table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
     selection = select_runs(table, drop_top_loss, low, high)
+    if approach == "isoflop":
+        return _fitted_frontier(
+            selection, budget_rtol, bootstrap, seed, interval / 100, name or os.path.splitext(os.path.basename(path))[0]
+        )
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
         raise UsageError(path, "no law fits: the best fit runs away to infinite constants")
@@ -333,6 +361,28 @@ def fit(
     level = interval / 100
     return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
                        fit_record(selection, result, samples, level), tuple(warnings))  # fmt: skip
+
+
+def _fitted_frontier(
+    selection: Selection, budget_rtol: Quantity | None, resamples: int, seed: int, level: float, name: str
+) -> FittedFrontier:
+    """The isoFLOP frontier as its frontier file would be read back (inputs.lawfile), with the fit's record."""
+    import dataclasses
+
+    from .answers import isoflop_fit_of
+    from .experiments import BUDGET_RTOL_DEFAULT
+    from .inputs.lawfile import frontier_law
+    from .inputs.values import positive_number
+    from .output.lawfile import frontier_file_data
+    from .output.records import isoflop_record
+
+    rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
+    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
+    law = frontier_law(name, frontier_file_data(selection, result, level, name, ""), {}, name)
+    fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(FrontierLaw)}
+    return FittedFrontier(
+        **fields, record=isoflop_record(selection, result, level), fit_warnings=(*selection.table.warnings(), *warnings)
+    )
 
 
 def _fitted_law(
@@ -370,20 +420,9 @@ def _fitted_law(
 
 
 @dataclass(frozen=True)
-class FittedMapping(DownstreamMapping):
+class FittedMapping(_Fitted, DownstreamMapping):
     """A downstream metric fitted against loss (`fit-downstream`'s answer): a DownstreamMapping, so
     plan(downstream=[fitted]) predicts the metric from a plan's loss, with the refits for its interval."""
-
-    record: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    fit_warnings: tuple[str, ...] = ()
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        return self.fit_warnings
-
-    def to_dict(self) -> dict[str, Any]:
-        """Exactly `scaling-plan fit-downstream RUNS --metric ... --format json` for the same runs and options."""
-        return _as_json(self.record)
 
 
 def fit_downstream(

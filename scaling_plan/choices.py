@@ -45,6 +45,7 @@ RECOMPUTE: tuple[str, ...] = get_args(Recompute)
 #: How `fit` fits: Approach 3 of Hoffmann et al. 2022 (the parametric L(N, D)) or Approach 2 (isoFLOP profiles and
 #: the frontier through their minima).
 Approach = Literal["parametric", "isoflop"]
+APPROACHES: tuple[str, ...] = get_args(Approach)
 #: What a backtest scores: one approach or both.
 BacktestApproach = Literal["parametric", "isoflop", "both"]
 

@@ -16,7 +16,6 @@ Bootstrap intervals resample runs with replacement within each budget and refit 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ from .experiments import BUDGET_RTOL_DEFAULT
 from .laws import FLOPS_PER_PARAM_TOKEN
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
+    from numpy.typing import ArrayLike, NDArray
 
     Array = NDArray[np.float64]
 
@@ -140,7 +139,8 @@ def isoflop_profile(budget: float, n_params: Array, loss: Array) -> Profile:
                        curvature, why)  # fmt: skip
 
     if len(sizes) < MIN_SIZES_PER_BUDGET:
-        return made(None, None, None, f"{len(sizes)} model sizes; a parabola needs {MIN_SIZES_PER_BUDGET}")
+        sized = f"{len(sizes)} model size{'s' if len(sizes) != 1 else ''}"
+        return made(None, None, None, f"{sized}; a parabola needs {MIN_SIZES_PER_BUDGET}")
     x = np.log(n_params)
     centre = float(np.mean(x))
     c2, c1, c0 = (float(c) for c in np.polyfit(x - centre, loss, 2))
@@ -204,10 +204,10 @@ def _fit(budgets: Array, n_params: Array, loss: Array) -> tuple[tuple[Profile, .
 
 
 def fit_isoflop(
-    n_params: Sequence[float],
-    compute_flops: Sequence[float],
-    loss_nats: Sequence[float],
-    budget_flops: Sequence[float] | None = None,
+    n_params: ArrayLike,
+    compute_flops: ArrayLike,
+    loss_nats: ArrayLike,
+    budget_flops: ArrayLike | None = None,
     budget_rtol: float = BUDGET_RTOL_DEFAULT,
     resamples: int = 0,
     seed: int = 42,

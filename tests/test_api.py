@@ -95,6 +95,23 @@ def test_a_fitted_law_is_fits_json_and_plans_as_its_law_file_does(cli: Cli, tmp_
     assert planned["law"] == "chinchilla_approach3_points" and from_file["law"] == "fitted"
 
 
+def test_an_isoflop_fit_is_fits_json_and_plans_as_its_frontier_file_does(cli: Cli, tmp_path: Path) -> None:
+    fitted = sp.fit(RUNS, approach="isoflop", bootstrap=50, seed=3)
+    assert isinstance(fitted, sp.FittedFrontier)
+    assert fitted.to_dict() == _cli_json(cli, "fit", RUNS, "--approach", "isoflop", "--bootstrap", "50", "--seed", "3")
+    assert any("left out" in warning for warning in fitted.warnings)  # the budgets with too few sizes, as the CLI says
+    frontier = tmp_path / "frontier.yaml"
+    args = ("fit", RUNS, "--approach", "isoflop", "--bootstrap", "50", "--seed", "3", "-o", str(frontier))
+    assert cli.run(*args).exit_code == 0
+    from_file = _cli_json(cli, "budget", "--flops", "1e23", "--law", str(frontier), "--method", "law")
+    planned = sp.plan(flops=1e23, law=fitted, method="law").to_dict()
+    for key in ("n_params", "n_tokens", "loss_nats", "n_params_low", "n_params_high", "loss_nats_low"):
+        assert planned[key] == pytest.approx(from_file[key], rel=1e-12), key
+    with pytest.raises(sp.ScalingPlanError) as error:
+        sp.fit(RUNS, approach="isoflops")
+    assert error.value.field == "approach"
+
+
 def test_compare_is_exactly_the_compare_commands_json(cli: Cli) -> None:
     paths = [str(CONFIGS / name) for name in ("flops-1e24.yaml", "chinchilla-70b.yaml", "gopher-280b.yaml")]
     result = sp.compare([paths[0], sp.load_config(paths[1]), Path(paths[2])])

@@ -197,7 +197,7 @@ def command(examples: Examples, name: str | None = None) -> Callable[[Callable[.
     return app.command(name=name, cls=_Command, epilog=examples_text(examples))
 
 
-def warn_all(messages: list[str], prefix: str = "") -> None:
+def warn_all(messages: Sequence[str], prefix: str = "") -> None:
     for message in messages:
         warn(prefix + message)
 

@@ -194,21 +194,14 @@ def _fit_isoflop(
     """fit --approach isoflop: the profiles and the frontier, each left-out budget named, and the frontier file."""
     import datetime
 
-    from ..isoflop import fit_isoflop
+    from ..answers import isoflop_fit_of
     from ..output.lawfile import frontier_file_data, write_yaml
     from ..output.records import isoflop_record
     from ..output.reports import emit_isoflop, isoflop_notes
     from ..output.tables import without_notes
-    from ..units import format_scientific
 
-    runs = selection.runs
-    result = fit_isoflop(runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, rtol, resamples,
-                         seed)  # fmt: skip
-    for profile in result.profiles:
-        if profile.left_out is not None:
-            warn(f"budget {format_scientific(profile.budget_flops)} FLOPs left out: {profile.left_out}")
-    if resamples and len(result.samples) < resamples:
-        warn(f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit")
+    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
+    warn_all(warnings)
     record = isoflop_record(selection, result, level)
     with without_notes(quiet):
         emit_isoflop(record, isoflop_notes(record), output_format, sys.stdout)

@@ -27,7 +27,7 @@ def load_law_file(path: str) -> ParametricLaw | FrontierLaw:
         path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples"
     )
     if isinstance(data, dict) and data.get("kind") == "frontier":
-        return _frontier(path, data, lines, label)
+        return frontier_law(path, data, lines, label)
     law_file = validate_model(LawFile, data, lines, label)
     for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
         value = getattr(law_file, field)
@@ -73,7 +73,8 @@ def usable_samples(
     return tuple(row for row in samples if all(math.isfinite(v) and v > 0 for v in row))
 
 
-def _frontier(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> FrontierLaw:
+def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> FrontierLaw:
+    """A frontier file's data (read from `path`, or made by a fit) -> FrontierLaw, checked as a file is."""
     from .models import FrontierLawFile
 
     law_file = validate_model(FrontierLawFile, data, lines, label)

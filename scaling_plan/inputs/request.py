@@ -15,7 +15,7 @@ from ..budget import DEFAULT_MFU, DEFAULT_PUE, GIB, GPUS, Gpu, Hardware, find_gp
 from ..choices import FAMILY_NAMES, FFN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, shown, unknown_name
-from ..laws import DEFAULT_LAW, PRESETS, KaplanLaw, Law, ParametricLaw, find_law
+from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, ParametricLaw, find_law
 from ..plans import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from .fields import BLUEPRINT_FIELDS, BY_NAME, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
@@ -115,7 +115,7 @@ def resolve_law(item: Sourced | None) -> Law:
     """A preset by name, a law file by path, or (from the Python API) a law object itself."""
     if item is None:
         return PRESETS[DEFAULT_LAW]
-    if isinstance(item.value, (ParametricLaw, KaplanLaw)):
+    if isinstance(item.value, (ParametricLaw, KaplanLaw, FrontierLaw)):
         return item.value
     name = os.fspath(item.value) if isinstance(item.value, os.PathLike) else str(item.value)
     preset = find_law(name)
