@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from ..plans import GIVEN_KINDS
 from ..units import parse_quantity
 
 
@@ -18,6 +17,8 @@ class Sourced:
 
 def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Sourced]) -> dict[str, Sourced]:
     """Flags override the config; a given (budget or target) by flag replaces the config's given."""
+    from ..plans import GIVEN_KINDS  # here: the commands that read only runs files never need the planner
+
     merged = dict(config_values)
     if any(kind in flag_values for kind in GIVEN_KINDS):
         for kind in GIVEN_KINDS:

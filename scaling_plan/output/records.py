@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..allocate import TokensPerParamRule
 from ..budget import Gpu, Hardware
 from ..laws import Law
 from ..units import format_number
@@ -41,6 +40,8 @@ Record = dict[str, Any]
 def plan_record(plan: Plan, role: str = "plan") -> Record:
     """The fields of one plan, in output order. Unknown values are None (null in JSON, empty in CSV)."""
     request, hardware = plan.request, plan.request.hardware
+    from ..allocate import TokensPerParamRule  # here: fit's records do not need the allocators
+
     rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else None
     return (
         {
