@@ -586,6 +586,11 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
             f" to C = M·D = {format_scientific(hyper.compute_flops)} FLOPs"
         )
     choice = blueprint.layout
+    fixed = blueprint.request.layout
+    settings = ("tp", "pp", "cp", "sharding", "recompute", "micro_batch", "gpus_per_node", "flash_attention")
+    unused = [fixed.where[name] for name in settings if name in fixed.where]
+    if choice is None and unused:
+        warnings.append(f"{', '.join(unused)} unused without --gpu: a layout needs a GPU to lay the model out on")
     if choice is not None and not choice.layout.fits:
         layout = choice.layout
         warnings.append(

@@ -228,3 +228,9 @@ def test_layout_settings_from_yaml_match_flags(cli: Cli, tmp_path: Path) -> None
     result = cli.run("budget", "--config", str(bad))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and f"{bad}:6" in result.stderr and "tp" in result.stderr
+
+
+def test_layout_settings_without_a_gpu_are_said_unused(cli: Cli) -> None:
+    result = cli.run("shape", "--params", "7B", "--tp", "8", "--no-flash-attention")
+    assert result.exit_code == 0
+    assert "--tp, --no-flash-attention unused without --gpu" in result.stderr

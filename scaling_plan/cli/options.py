@@ -154,7 +154,11 @@ def plan_flags(fields: FieldValues) -> dict[str, Any]:
     def given(name: str, value: Any) -> bool:
         return value is not None and not (value is False and BY_NAME[name].kind == "switch")
 
-    return {name: Sourced(value, FLAGS[name]) for name, value in fields.items() if given(name, value)}
+    def flag(name: str, value: Any) -> str:  # a bool given False came by its off flag
+        off_flag = BY_NAME[name].off_flag
+        return off_flag if value is False and off_flag is not None else FLAGS[name]
+
+    return {name: Sourced(value, flag(name, value)) for name, value in fields.items() if given(name, value)}
 
 
 #: The columns of a runs file, for every command that reads one (fit, plot).

@@ -319,7 +319,10 @@ def blueprint_request(
         raise UsageError(item.where if item else FLAGS[field], message)
     from ..parallel import DEFAULT_GPUS_PER_NODE, LayoutRequest
 
-    layout_fields = ("sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "gpus", "gpu")
+    layout_fields = (
+        "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "flash_attention", "gpus", "gpu",
+        "gpu_memory_gib",
+    )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
         pp=numbers["pp"],
