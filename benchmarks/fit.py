@@ -3,8 +3,10 @@
     python benchmarks/fit.py [--repeats 3] [--other-python PATH]
 
 Prints the median wall time of (1) the full-grid fit (4,500 starts) and (2) the same with a 1,000-resample bootstrap,
-each a fresh `python -m scaling_plan` process. If scipy is installed it also times scipy.optimize.minimize
-(L-BFGS-B, same objective and gradient) over a tenth of the grid, and scales it to 4,500.
+each a fresh `python -m scaling_plan` process. Run it with the interpreter of an environment that has the package
+installed as users install it (`pip install .`): an editable install adds its import hook to every start. If scipy
+is installed it also times scipy.optimize.minimize (L-BFGS-B, same objective and gradient) over a tenth of the grid,
+and scales it to 4,500.
 
 With --other-python, an interpreter that has the PyPI packages `chinchilla` and `simple-scaling-laws` (the latter
 needs Python 3.12 or later; keep them out of this project's environment), it also times, in the same run:
