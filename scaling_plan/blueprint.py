@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass, replace
 
 from .allocate import TOKENS_PER_PARAM_DEFAULT
-from .budget import Hardware
+from .budget import GIB, Hardware
 from .choices import FFN_KINDS, STYLES
 from .errors import UsageError
-from .parallel import GIB, Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
+from .parallel import Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
 from .units import format_count, format_scientific
 
 #: Vocabulary and context when none is given: Llama 3's 128,000-token vocabulary (Dubey et al. 2024, Table 3) and
@@ -362,9 +362,10 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
 
 
 def _awkward(shape: Shape) -> int:
-    """The splits teams make that the shape refuses: heads (and key/value groups) over 8 tensor-parallel GPUs
-    counts 2 (nothing else splits a layer within a node), layers over 4 pipeline stages 1 (stages may be uneven).
-    0 for a shape like Llama 3 8B's (32 layers, 32 heads, 8 groups)."""
+    """The splits teams make that the shape refuses: heads (and key/value groups, when there are more than 8) over
+    8 tensor-parallel GPUs counts 2 (nothing else splits a layer within a node), layers over 4 pipeline stages 1
+    (another number of stages may still divide them). 0 for a shape like Llama 3 8B's (32 layers, 32 heads, 8
+    groups)."""
     heads = shape.n_heads % PARALLEL_SPLIT != 0 or shape.kv_heads % min(PARALLEL_SPLIT, shape.kv_heads) != 0
     return 2 * int(heads) + int(shape.n_layers % PIPELINE_SPLIT != 0)
 

@@ -26,13 +26,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .budget import GIB
 from .errors import UsageError
 
 #: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
 WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
 GRADIENT_BYTES = 2  # BF16/FP16 gradients
 OPTIMIZER_BYTES = 12  # FP32 master weights 4 + Adam momentum 4 + variance 4
-GIB = 2**30
 
 #: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
 SHARDING_ALIASES = {"fsdp": "zero-3"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from scaling_plan.blueprint import Shape, count, model_size
+from scaling_plan.budget import GIB
 from scaling_plan.parallel import (
-    GIB,
     LayoutRequest,
     ModelSize,
     activation_bytes,
