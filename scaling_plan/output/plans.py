@@ -370,8 +370,8 @@ SWEEP_INFERENCE_KEYS = ("inference_aware_n_params", "inference_aware_n_tokens", 
 
 #: With --blueprint, each row's shape and what it needs.
 SWEEP_BLUEPRINT_KEYS = (
-    "family", "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak",
-    "batch_tokens",
+    "family", "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "tp", "pp", "cp", "dp",
+    "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
 )  # fmt: skip
 
 
@@ -380,7 +380,8 @@ _SWEEP_LABELS = {
     "compute_flops": "FLOPs", "n_params": "N", "n_tokens": "D", "tokens_per_param": "D/N", "loss_nats": "Loss",
     "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
     "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "wall_clock_days_full": "Days (full)",
-    "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch",
+    "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch", "tp": "TP",
+    "pp": "PP", "cp": "CP", "dp": "DP",
     "epochs": "Epochs", "data_penalty_nats": "Data penalty", "energy_mwh": "MWh", "emissions_tco2e": "tCO2e", "inference_aware_n_params": "Inference-aware N",
     "inference_aware_n_tokens": "Inference-aware D", "flops_saved_pct": "FLOPs saved", "cost_saved_pct": "Cost saved",
 }  # fmt: skip
