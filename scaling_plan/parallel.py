@@ -53,6 +53,11 @@ COSTLY_SHARDING = "zero-3"
 
 RECOMPUTE_ORDER = ("none", "selective", "full")
 
+#: Bubbles this close (a share of the step time) count alike when layouts are ranked, so that a layout does not take
+#: on more model parallelism (context parallelism's traffic, more pipeline stages) to shave a bubble of a few percent
+#: to less; past it, the smaller bubble wins. It is a judgement, not a measured cost.
+BUBBLE_BAND = 0.05
+
 #: GPUs per node when none is given: HGX/DGX H100, A100 and B200 boards hold 8 (NVIDIA DGX datasheets).
 DEFAULT_GPUS_PER_NODE = 8
 #: Context parallelism splits sequences of at least this many tokens per GPU (shorter ones gain little).
@@ -155,14 +160,16 @@ class Layout:
         }
         return max(parts, key=lambda name: parts[name])
 
-    def _rank(self) -> tuple[int, float, bool, int, int, float]:
-        """Lower is better: least recomputation, then bubble, then no ZeRO-3, the fewest GPUs per model replica
-        (less traffic inside a replica), tensor before context parallelism, then the least memory."""
+    def _rank(self) -> tuple[int, int, bool, int, float, int, float]:
+        """Lower is better: least recomputation, then bubble (in bands of BUBBLE_BAND), then no ZeRO-3, the fewest
+        GPUs per model replica (less traffic inside a replica), the least bubble, tensor before context parallelism,
+        then the least memory."""
         return (
             RECOMPUTE_ORDER.index(self.recompute),
-            round(self.bubble_fraction, 9),
+            math.ceil(round(self.bubble_fraction / BUBBLE_BAND, 9)),
             self.sharding == COSTLY_SHARDING,
             self.tp * self.pp * self.cp,
+            round(self.bubble_fraction, 9),
             self.cp,
             self.total_bytes,
         )
@@ -186,7 +193,8 @@ class LayoutChoice:
         bubble = f"a {100 * layout.bubble_fraction:.1f}% pipeline bubble" if layout.pp > 1 else "no pipeline bubble"
         return (
             f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), the one with the least"
-            f" recomputation ({layout.recompute}) and {bubble}, then the fewest GPUs per model replica"
+            f" recomputation ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike),"
+            " then the fewest GPUs per model replica"
         )
 
 

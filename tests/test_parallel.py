@@ -153,6 +153,15 @@ def test_fixed_degrees_are_kept_and_the_rest_searched() -> None:
     assert layout.bubble_fraction == pytest.approx(3 / layout.accumulation)
 
 
+def test_a_large_bubble_loses_and_a_small_one_is_not_chased() -> None:
+    # A small batch on many GPUs: few micro-batches per step, so any pipeline idles a large share of it.
+    small_batch = choose_layout(llama_70b(), LayoutRequest(), H100_BYTES, 256, 64).layout
+    assert small_batch.fits and small_batch.pp == 1
+    # With tp 8 x pp 4 fixed, context parallelism would shrink a 1.9% bubble to 0.5%: not worth its traffic.
+    fixed = choose_layout(llama_70b(), LayoutRequest(tp=8, pp=4), H100_BYTES, 1024, 5141).layout
+    assert fixed.cp == 1 and fixed.dp == 32 and 0 < fixed.bubble_fraction < 0.05
+
+
 def test_the_launchable_batch_is_a_whole_number_of_micro_batches_per_rank() -> None:
     for gpus in (64, 256, 1024):
         layout = choose_layout(llama_70b(), LayoutRequest(micro_batch=2), H100_BYTES, gpus, 2000).layout
