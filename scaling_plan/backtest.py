@@ -91,6 +91,7 @@ class Split:
     name: str
     train: np.ndarray
     held_out: np.ndarray
+    flag: str  # the option that asked for it, for messages
 
 
 def splits(
@@ -108,21 +109,22 @@ def splits(
         )
     if above_flops is not None:
         name = f"compute > {format_scientific(above_flops)} FLOPs"
-        return [Split(name, compute <= above_flops, compute > above_flops)]
+        return [Split(name, compute <= above_flops, compute > above_flops, "--holdout-above")]
     if params_above is not None:
-        return [Split(f"N > {format_count(params_above)}", n_params <= params_above, n_params > params_above)]
+        name = f"N > {format_count(params_above)}"
+        return [Split(name, n_params <= params_above, n_params > params_above, "--holdout-params-above")]
     if top is not None:
         if not 0 < top < len(compute):
             raise UsageError("--holdout-top", f"must be from 1 to {len(compute) - 1} (the runs number {len(compute)})")
         held = np.zeros(len(compute), bool)
         held[np.argsort(compute)[-top:]] = True
-        return [Split(f"the {top} largest by compute", ~held, held)]
+        return [Split(f"the {top} largest by compute", ~held, held, "--holdout-top")]
     found = []
     for exponent in range(math.floor(math.log10(compute.min())) + 1, math.ceil(math.log10(compute.max()))):
         cutoff = 10.0**exponent
         train, held = compute <= cutoff, (compute > cutoff) & (compute <= cutoff * 10)
         if train.sum() >= MIN_RUNS and held.any():
-            found.append(Split(f"1e{exponent} < compute <= 1e{exponent + 1} FLOPs", train, held))
+            found.append(Split(f"1e{exponent} < compute <= 1e{exponent + 1} FLOPs", train, held, "--rolling"))
     if not found:
         raise UsageError(
             "--rolling", f"no power of ten of compute leaves {MIN_RUNS} training runs below it and runs above"
@@ -206,7 +208,7 @@ def backtest(
     for split in chosen:
         if not split.train.any() or not split.held_out.any():
             raise UsageError(
-                "--holdout-above",
+                split.flag,
                 f"{split.name}: leaves {'no runs to fit' if not split.train.any() else 'no runs to hold out'}",
             )
         for approach in approaches:
