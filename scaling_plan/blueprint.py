@@ -594,9 +594,10 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
         warnings.append(f"{', '.join(unused)} unused without --gpu: a layout needs a GPU to lay the model out on")
     if choice is not None and not choice.layout.fits:
         layout = choice.layout
+        gpus = f"{layout.n_gpus:,} GPUs hold" if layout.n_gpus != 1 else "1 GPU holds"
         warnings.append(
-            f"{layout.n_gpus:,} GPUs hold {layout.total_bytes / GIB:,.1f} GiB each at best ({describe(layout)}),"
-            f" over their {layout.capacity_bytes / GIB:.1f} GiB: at least {choice.min_gpus:,} are needed"
+            f"{gpus} {layout.total_bytes / GIB:,.1f} GiB each at best ({describe(layout)}), over the"
+            f" {layout.capacity_bytes / GIB:.1f} GiB of one: at least {choice.min_gpus:,} are needed"
         )
     if choice is not None and choice.layout.fits:
         off = hyper.batch_sequences / hyper.batch_sequences_optimal - 1
