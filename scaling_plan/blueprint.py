@@ -303,6 +303,7 @@ def _sized(template: Shape, n_layers: int, d_model: int) -> Shape:
 MAX_SHAPE_PARAMS = 1e15
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of its inputs; a plan under a hard budget asks for a size twice
 def shape_for_params(target_params: float, template: Shape) -> Shape:
     """A shape whose active parameters are near `target_params`, with the template's vocabulary, sequence length,
     FFN kind, embeddings, key/value heads, style and experts.
@@ -495,6 +496,19 @@ def flops_per_token_for_params(n_params: float, template: Shape | None = None) -
 MAX_SIZE_STEPS = 12
 
 
+def _shape_for(request: BlueprintRequest, target_params: float | None) -> Shape:
+    """The request's own shape, or the one sized to target_params."""
+    if request.explicit or target_params is None:
+        return request.template
+    return shape_for_params(target_params, request.template)
+
+
+def full_training_flops(request: BlueprintRequest, target_params: float, n_tokens: float) -> float:
+    """The full count of training FLOPs (Counts.flops_per_token_full x tokens) of the shape make_blueprint makes for
+    target_params, without laying it out on GPUs."""
+    return count(_shape_for(request, target_params), request.causal_attention).flops_per_token_full * n_tokens
+
+
 def make_blueprint(
     request: BlueprintRequest,
     target_params: float | None,
@@ -505,10 +519,7 @@ def make_blueprint(
     """The shape (the request's own, or one sized to target_params), its counts, parallel layout and memory,
     hyperparameters and the run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per
     active parameter. A target no shape comes within PARAMS_REFUSAL of is refused, naming `where`."""
-    if request.explicit or target_params is None:
-        shape = request.template
-    else:
-        shape = shape_for_params(target_params, request.template)
+    shape = _shape_for(request, target_params)
     counts = count(shape, request.causal_attention)
     if target_params is not None and not request.explicit:
         off = counts.params_active / target_params - 1.0
@@ -535,12 +546,10 @@ def make_blueprint(
         if choice.min_gpus == 0:
             raise UsageError(_culprit(request.layout), _fits_nowhere(counts, hardware, choice))
     training_flops = counts.flops_per_token_full * n_tokens
-    gpu_hours = hardware.gpu_hours(training_flops) if hardware else None
     return Blueprint(
         request, target_params, n_tokens, shape, counts, choice,
         hyperparameters(counts, shape.seq_len, n_tokens, choice.layout if choice else None), training_flops,
-        gpu_hours, None if hardware is None or gpu_hours is None else hardware.wall_clock_days(gpu_hours),
-        None if hardware is None or gpu_hours is None else hardware.cost_usd(gpu_hours),
+        *(hardware.time_and_cost(training_flops) if hardware else (None, None, None)),
     )  # fmt: skip
 
 

@@ -1,15 +1,17 @@
 """Money, GPU-hours and cluster-days <-> training FLOPs, the energy and emissions of a run, and the hardware presets.
 
-GPU-hours = C / (peak FLOP/s per GPU x MFU x 3600 s/h)
-wall-clock days = GPU-hours / (GPUs x 24 h/day x goodput)
-cost = GPU-hours / goodput x price per GPU-hour
-energy (MWh) = GPU-hours x GPU power (W) x PUE / 1e6
+GPU-hours = C / (peak FLOP/s per GPU x MFU x goodput x 3600 s/h)
+wall-clock days = GPU-hours / (GPUs x 24 h/day)
+cost = GPU-hours x price per GPU-hour
+energy (MWh) = GPU-hours x goodput x GPU power (W) x PUE / 1e6
 emissions (tCO2e) = energy (MWh) x grid intensity (gCO2e/kWh) / 1,000
 
 Goodput is the share of the cluster's wall-clock time spent training (restarts after failures take the rest:
-Llama 3 405B had 466 interruptions in 54 days and above 90% effective training time, Dubey et al. 2024 §3.3.4), so
-it stretches days and cost, which pay for the whole time. Energy counts the training GPU-hours at the GPU's rated
-power (TDP): an upper bound on what the GPUs draw while training, before the facility's overhead (PUE).
+Llama 3 405B had 466 interruptions in 54 days and above 90% effective training time, Dubey et al. 2024 §3.3.4).
+GPU-hours are the hours the GPUs are held, restarts included, so GPU-hours, days and cost always agree (days x GPUs
+x 24 = GPU-hours; GPU-hours x price = cost), and a budget in any of them buys goodput x its hours of training.
+Energy counts the training share of those hours at the GPU's rated power (TDP): an upper bound on what the GPUs draw
+while training, before the facility's overhead (PUE).
 """
 
 from __future__ import annotations
@@ -161,36 +163,45 @@ class Hardware:
 
     @property
     def effective_flops_per_gpu_hour(self) -> float:
-        return self.peak_flops_per_second * self.mfu * SECONDS_PER_HOUR
+        """Model FLOPs per GPU-hour held: the peak at the MFU, over the share of the hours spent training."""
+        return self.peak_flops_per_second * self.mfu * self.goodput * SECONDS_PER_HOUR
 
     # Each conversion takes a float or a numpy array alike (a sweep converts all its budgets in one call).
     def gpu_hours(self, compute_flops: Num) -> Num:
+        """GPU-hours held (restarts included) to train `compute_flops`."""
         return compute_flops / self.effective_flops_per_gpu_hour
 
     def compute_flops(self, gpu_hours: Num) -> Num:
         return gpu_hours * self.effective_flops_per_gpu_hour
 
     def wall_clock_days(self, gpu_hours: Num) -> Num | None:
-        return None if self.n_gpus is None else gpu_hours / (self.n_gpus * HOURS_PER_DAY * self.goodput)
+        return None if self.n_gpus is None else gpu_hours / (self.n_gpus * HOURS_PER_DAY)
 
     def cost_usd(self, gpu_hours: Num) -> Num | None:
-        return None if self.price_usd_per_gpu_hour is None else gpu_hours / self.goodput * self.price_usd_per_gpu_hour
+        return None if self.price_usd_per_gpu_hour is None else gpu_hours * self.price_usd_per_gpu_hour
+
+    def time_and_cost(self, compute_flops: Num) -> tuple[Num, Num | None, Num | None]:
+        """GPU-hours, wall-clock days (None without a GPU count) and cost (None without a price) of training
+        `compute_flops`: the one place a count of FLOPs becomes time and money."""
+        gpu_hours = self.gpu_hours(compute_flops)
+        return gpu_hours, self.wall_clock_days(gpu_hours), self.cost_usd(gpu_hours)
 
     def gpu_hours_for_days(self, days: Num) -> Num:
-        """The training GPU-hours `days` of the cluster give (the inverse of wall_clock_days)."""
+        """The GPU-hours `days` of the cluster hold (the inverse of wall_clock_days)."""
         assert self.n_gpus is not None
-        return days * HOURS_PER_DAY * self.n_gpus * self.goodput
+        return days * HOURS_PER_DAY * self.n_gpus
 
     def gpu_hours_for_cost(self, cost_usd: Num) -> Num:
-        """The training GPU-hours a budget in dollars buys (the inverse of cost_usd)."""
+        """The GPU-hours a budget in dollars buys (the inverse of cost_usd)."""
         assert self.price_usd_per_gpu_hour is not None
-        return cost_usd / self.price_usd_per_gpu_hour * self.goodput
+        return cost_usd / self.price_usd_per_gpu_hour
 
     def energy_mwh(self, gpu_hours: Num) -> Num | None:
-        """Training GPU-hours at the GPU's rated power, with the facility's overhead; None without a rated power."""
+        """The training share (goodput) of the GPU-hours at the GPU's rated power, with the facility's overhead;
+        None without a rated power."""
         if self.gpu.power_watts is None:
             return None
-        return gpu_hours * self.gpu.power_watts * self.pue / 1e6
+        return gpu_hours * self.goodput * self.gpu.power_watts * self.pue / 1e6
 
     def emissions_tco2e(self, gpu_hours: Num) -> Num | None:
         """Tonnes of CO2-equivalent for that energy on the grid given; None without a grid intensity."""
@@ -199,11 +210,12 @@ class Hardware:
             return None
         return energy * self.grid_gco2_per_kwh / 1000.0  # MWh x g/kWh = kg; / 1000 = t
 
-    @property
-    def formula(self) -> str:
+    def formula(self, flops: str = "C") -> str:
+        """How GPU-hours follow from a count of training FLOPs named `flops`, for the note under a table."""
+        goodput = "" if self.goodput == 1 else f" x goodput {self.goodput:g}"
         return (
-            f"GPU-hours = C / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
-            f" {self.mfu:g} x 3600 s/h) on " + self.gpu.name
+            f"GPU-hours = {flops} / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
+            f" {self.mfu:g}{goodput} x 3600 s/h) on " + self.gpu.name
         )
 
     @property
@@ -216,7 +228,8 @@ class Hardware:
             + (f"{self.grid_gco2_per_kwh:g} gCO2e/kWh" if self.grid_gco2_per_kwh is not None else "grid intensity")
             + (" / 1,000 (tCO2e)" if self.grid_gco2_per_kwh is not None else " (give --grid-gco2-per-kwh)")
         )
+        goodput = "" if self.goodput == 1 else f" x goodput {self.goodput:g}"
         return (
-            f"Energy = GPU-hours x {self.gpu.power_watts:g} W ({self.gpu.name} TDP) x PUE {self.pue:g} / 1e6 (MWh)"
+            f"Energy = GPU-hours{goodput} x {self.gpu.power_watts:g} W ({self.gpu.name} TDP) x PUE {self.pue:g} / 1e6 (MWh)"
             + emissions
         )

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 #: Inference FLOPs per parameter per token: a forward pass (Kaplan et al. 2020, sec. 2.1; Sardana et al. 2024 eq. 2).
 INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
 
+#: A training run is within its budget up to floating-point rounding of the budget's conversions.
+BUDGET_SLACK = 1.0 + 1e-9
+
 #: The search spans this factor below its upper bound in N. The iso-loss curve ends (D -> inf) well inside it: for
 #: E + A/N^α + B/D^β at N_min = (A/(L-E))^(1/α), which is (β/(α+β))^(1/α) ~ 0.1 of the compute-optimal N.
 SEARCH_SPAN = 1e3
@@ -74,6 +77,27 @@ class InferencePlan:
     chosen: Lifetime
     reference_cost_usd: float | None
     chosen_cost_usd: float | None
+    training: Hardware | None = None  # the training hardware, for the chosen model's own days and cost
+    count_per_6nd: float = 1.0  # the plan's count of training FLOPs over 6·N·D (a blueprint's full count, say)
+    budget_flops: float | None = None  # a hard budget the plan keeps within, under that count
+
+    @property
+    def chosen_training_flops(self) -> float:
+        """The inference-aware model's training FLOPs under the plan's own count."""
+        return self.chosen.training_flops * self.count_per_6nd
+
+    def time_and_cost(self, model: Lifetime) -> tuple[float | None, float | None, float | None]:
+        """A model's training GPU-hours, days and cost, counted as the plan's own are; None where unknown."""
+        if self.training is None:
+            return None, None, None
+        return self.training.time_and_cost(model.training_flops * self.count_per_6nd)
+
+    @property
+    def over_budget_pct(self) -> float | None:
+        """How far the inference-aware model's training exceeds the hard budget, in %; None within it (or none)."""
+        if self.budget_flops is None or self.chosen_training_flops <= self.budget_flops * BUDGET_SLACK:
+            return None
+        return 100.0 * (self.chosen_training_flops / self.budget_flops - 1.0)
 
     @property
     def flops_saved(self) -> float:
@@ -151,9 +175,12 @@ def inference_aware(
     training: Hardware | None,
     reference_is_law_optimum: bool,
     n_params: float | None = None,
+    count_per_6nd: float = 1.0,
+    budget_flops: float | None = None,
 ) -> InferencePlan:
     """The plan's model beside the one on the law's iso-loss curve that minimises the objective (its N already
-    found, when a sweep solved all rows at once).
+    found, when a sweep solved all rows at once), its training counted as the plan's (`count_per_6nd` times its
+    6·N·D) beside the plan's hard budget, if any.
 
     With no inference tokens the FLOPs objective reduces to training compute alone: the reference itself when it is
     the law's own optimum (returned exactly), else the law's compute-optimal model for that loss.
@@ -172,4 +199,7 @@ def inference_aware(
         chosen,
         lifetime_cost_usd(reference, training, serving),
         lifetime_cost_usd(chosen, training, serving),
+        training,
+        count_per_6nd,
+        budget_flops,
     )

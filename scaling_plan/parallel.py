@@ -175,6 +175,13 @@ class Layout:
         )
 
 
+#: How choose_layout ranks the layouts that fit, in words (LayoutChoice.reason says it of one choice).
+RANKING = (
+    f"the least recomputation, then the least pipeline bubble (bubbles within {BUBBLE_BAND:.0%} counting alike), then"
+    " the fewest GPUs per model replica"
+)
+
+
 @dataclass(frozen=True)
 class LayoutChoice:
     layout: Layout  # the best that fits; when none fits, the one needing the least memory
@@ -191,6 +198,7 @@ class LayoutChoice:
                 " the least memory"
             )
         bubble = f"a {100 * layout.bubble_fraction:.1f}% pipeline bubble" if layout.pp > 1 else "no pipeline bubble"
+        # The ranking of choose_layout, said of this layout (RANKING says it of any).
         return (
             f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), the one with the least"
             f" recomputation ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike),"

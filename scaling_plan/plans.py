@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
 BUDGET_KINDS = ("flops", "dollars", "gpu_hours", "days")
+#: Budgets a user cannot exceed (money, GPU-hours, a cluster's days): every run a plan recommends trains within them
+#: under the count of FLOPs the plan reports, or says that it does not. A FLOP budget counts 6·N·D, as the laws do.
+HARD_BUDGET_KINDS = ("dollars", "gpu_hours", "days")
 TARGET_KINDS = ("params", "tokens", "loss")
 GIVEN_KINDS = BUDGET_KINDS + TARGET_KINDS
 
@@ -143,6 +146,7 @@ class Plan:
     inference: InferencePlan | None = None  # with inference tokens: the model with the least lifetime cost
     blueprint: Blueprint | None = None  # when asked for: shape, exact counts, memory, GPUs, batch size and LR
     downstream: tuple[MetricPrediction, ...] = ()  # each downstream mapping's metric at the plan's loss
+    tokens_trimmed_pct: float | None = None  # under a hard budget with a blueprint: tokens trimmed to fit (fill_budget)
 
     @property
     def tokens_per_param(self) -> float:
@@ -152,6 +156,22 @@ class Plan:
     def extrapolated(self) -> bool:
         low, high = self.request.law.compute_range_flops
         return not low <= self.compute_flops <= high
+
+    @property
+    def training_flops(self) -> float:
+        """The training FLOPs the plan's GPU-hours, days and cost count: its blueprint's full count (every matrix
+        multiply, attention and the logits), else compute_flops."""
+        return self.compute_flops if self.blueprint is None else self.blueprint.training_flops_full
+
+    @property
+    def budget_flops(self) -> float | None:
+        """A hard budget (HARD_BUDGET_KINDS) in training FLOPs, the limit training_flops keeps within; else None."""
+        return hard_budget_flops(self.request)
+
+
+def hard_budget_flops(request: PlanRequest) -> float | None:
+    """The training FLOPs a hard budget buys (HARD_BUDGET_KINDS); None for a FLOP budget or an inverse target."""
+    return float(budget_compute(request, request.given_value)) if request.given in HARD_BUDGET_KINDS else None
 
 
 def budget_compute(request: PlanRequest, value: Num) -> Num:
@@ -240,9 +260,7 @@ def outcome(request: PlanRequest, compute_flops: Num, allocation: tuple[Num, Num
     hardware = request.hardware
     if hardware is None:
         return Outcome(compute_flops, n_params, n_tokens, loss_nats, None, None, None)
-    gpu_hours = hardware.gpu_hours(compute_flops)
-    days, cost = hardware.wall_clock_days(gpu_hours), hardware.cost_usd(gpu_hours)
-    return Outcome(compute_flops, n_params, n_tokens, loss_nats, gpu_hours, days, cost)
+    return Outcome(compute_flops, n_params, n_tokens, loss_nats, *hardware.time_and_cost(compute_flops))
 
 
 def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
@@ -269,9 +287,7 @@ def gap_to_optimal(
     same_loss_compute = compute_for_loss(optimum, law, loss_nats)
     if same_loss_compute is None:  # the loss lies beyond what 1..1e60 FLOPs reach on the frontier
         raise UsageError(where, f"the run's predicted loss {loss_nats:g} is out of {law.name}'s reach")
-    gpu_hours = hardware.gpu_hours(compute_flops) if hardware else None
-    days = hardware.wall_clock_days(gpu_hours) if hardware and gpu_hours is not None else None
-    cost = hardware.cost_usd(gpu_hours) if hardware and gpu_hours is not None else None
+    gpu_hours, days, cost = hardware.time_and_cost(compute_flops) if hardware else (None, None, None)
     return Gap(
         n_params, n_tokens, loss_nats, optimal_n, optimal_d, law.loss(optimal_n, optimal_d), same_loss_compute,
         gpu_hours, days, cost, data_use(law, n_params, n_tokens),
@@ -328,16 +344,27 @@ def predict_downstream(
 
 
 def plan_inference(
-    request: PlanRequest, n_params: float, n_tokens: float, loss_nats: float, chosen_n_params: float | None = None
+    request: PlanRequest,
+    n_params: float,
+    n_tokens: float,
+    loss_nats: float,
+    chosen_n_params: float | None = None,
+    training_flops: float | None = None,
 ) -> InferencePlan | None:
-    """With inference tokens: the plan's model as the quality target, beside the least-lifetime-cost model."""
+    """With inference tokens: the plan's model as the quality target, beside the least-lifetime-cost model. The
+    latter's training is counted as the plan's `training_flops` count its own 6·N·D (a blueprint's full count, say)
+    and held to a hard budget."""
     if request.inference is None:
         return None
     from .inference import Lifetime, inference_aware
 
     reference = Lifetime(n_params, n_tokens, loss_nats, request.inference.tokens)
     is_optimum = isinstance(request.allocator, LawOptimum)
-    return inference_aware(request.law, reference, request.inference, request.hardware, is_optimum, chosen_n_params)
+    count_per_6nd = 1.0 if training_flops is None else training_flops / reference.training_flops
+    return inference_aware(
+        request.law, reference, request.inference, request.hardware, is_optimum, chosen_n_params, count_per_6nd,
+        hard_budget_flops(request),
+    )  # fmt: skip
 
 
 def make_plan(request: PlanRequest) -> Plan:
@@ -347,17 +374,95 @@ def make_plan(request: PlanRequest) -> Plan:
     if request.given == "loss":  # the solver meets the target to the last bits; the plan reports the loss asked for
         numbers = numbers._replace(loss_nats=request.given_value)
     _require_plannable(request, numbers)
+    numbers, blueprint, trimmed_pct = with_blueprint(request, numbers)
     n_params, n_tokens, loss_nats = numbers.n_params, numbers.n_tokens, numbers.loss_nats
     run = request.run
     gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
-    refits = refit_outcomes(request, compute_flops)
+    refits = refit_outcomes(request, numbers.compute_flops)
     return Plan(
         request, *numbers, run=gap, intervals=intervals_of(request, refits),
         data=data_use(request.law, n_params, n_tokens),
-        inference=plan_inference(request, n_params, n_tokens, loss_nats),
-        blueprint=plan_blueprint(request, n_params, n_tokens),
+        inference=plan_inference(
+            request, n_params, n_tokens, loss_nats,
+            training_flops=numbers.compute_flops if blueprint is None else blueprint.training_flops_full,
+        ),
+        blueprint=blueprint, tokens_trimmed_pct=trimmed_pct,
         downstream=predict_downstream(request, loss_nats, () if refits is None else tuple(refits[:, 2])),
     )  # fmt: skip
+
+
+#: Steps of the search that sizes a blueprint's run to fill a hard budget under its full count. For one shape the
+#: count grows as D, so a step lands on the budget's edge; where the shape search flips between two shapes across
+#: that edge, the steps bisect between them.
+FILL_STEPS = 12
+#: A blueprint's run under a hard budget fills at least this share of it where the shapes allow (never more than it);
+#: the steps aim halfway between this share and the whole budget.
+FILL_SHARE = 0.999
+FILL_AIM = (1.0 + FILL_SHARE) / 2
+
+
+def with_blueprint(request: PlanRequest, numbers: Outcome) -> tuple[Outcome, Blueprint | None, float | None]:
+    """The plan's numbers with its blueprint, when one is asked for, and the % of tokens trimmed to fit a hard budget
+    (None without one). GPU-hours, days and cost count the blueprint's full FLOPs, not 6·N·D; under a hard budget N
+    and D are chosen so that that count fills the budget without exceeding it (fill_budget)."""
+    if request.blueprint is None:
+        return numbers, None, None
+    budget, trimmed_pct = hard_budget_flops(request), None
+    if budget is not None:
+        numbers, trimmed_pct = fill_budget(request, numbers, budget)
+    blueprint = plan_blueprint(request, numbers.n_params, numbers.n_tokens)
+    assert blueprint is not None
+    if request.hardware is not None:
+        gpu_hours, days, cost = request.hardware.time_and_cost(blueprint.training_flops_full)
+        numbers = numbers._replace(gpu_hours=gpu_hours, wall_clock_days=days, cost_usd=cost)
+    return numbers, blueprint, trimmed_pct
+
+
+def fill_budget(request: PlanRequest, numbers: Outcome, budget_flops: float) -> tuple[Outcome, float]:
+    """N and D whose blueprint's full count of training FLOPs fills the budget without exceeding it, and the % of
+    the allocation's tokens trimmed to get there.
+
+    The steps seek the compute whose allocation's full count fills the budget. The shape search rounds widths, so the
+    full count jumps where the shape changes: near the budget's edge there may be only a shape just under it (its
+    allocation kept whole, part of the budget unspent) and one just over it (its tokens trimmed to fit). Of the
+    candidates, the one that departs least from the question is chosen: the least share of the budget left unspent,
+    or of the allocation's tokens trimmed.
+    """
+    from .blueprint import full_training_flops
+
+    assert request.blueprint is not None
+    fits_below, over_above = 0.0, math.inf  # compute known to fit, and known not to
+    candidates: list[tuple[float, Outcome, float]] = []  # (departure, numbers, tokens trimmed %)
+    exponent = _tokens_exponent(request.allocator, numbers.compute_flops)
+    for _ in range(FILL_STEPS):
+        compute = numbers.compute_flops
+        full = full_training_flops(request.blueprint, numbers.n_params, numbers.n_tokens)
+        if full <= budget_flops:
+            candidates.append((1.0 - full / budget_flops, numbers, 0.0))
+            fits_below = max(fits_below, compute)
+            if full >= budget_flops * FILL_SHARE:
+                break
+        else:
+            trim = budget_flops / full
+            allocation = (numbers.n_params, numbers.n_tokens * trim)
+            candidates.append((1.0 - trim, outcome(request, compute * trim, allocation), 100.0 * (1.0 - trim)))
+            over_above = min(over_above, compute)
+        if over_above <= fits_below * (1.0 + 1e-6):  # the full count jumps across the edge here: no closer step
+            break
+        step = compute * (budget_flops * FILL_AIM / full) ** (1.0 / exponent)
+        if not fits_below < step < over_above:
+            step = math.sqrt(fits_below * over_above)
+        numbers = outcome(request, step)
+        _require_plannable(request, numbers)
+    _, numbers, trimmed_pct = min(candidates, key=lambda candidate: candidate[0])
+    return numbers, trimmed_pct
+
+
+def _tokens_exponent(allocator: Allocator, compute_flops: float) -> float:
+    """d ln D / d ln C along the allocator (0.5 for the rule), measured over 1%; 0.5 where it is not positive."""
+    ratio = float(allocator.allocate(compute_flops * 1.01)[1]) / float(allocator.allocate(compute_flops)[1])
+    exponent = math.log(ratio) / math.log(1.01)
+    return exponent if math.isfinite(exponent) and exponent > 0.05 else 0.5
 
 
 def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Blueprint | None:
@@ -498,6 +603,8 @@ def warnings_for(plan: Plan) -> list[str]:
 
         for prediction in plan.downstream:
             warnings += prediction_warnings(prediction, plan.request.law.dataset)
+    if plan.inference is not None:
+        warnings += over_budget_warnings(plan.request, plan.inference)
     run = plan.request.run
     if (
         run is not None
@@ -509,3 +616,24 @@ def warnings_for(plan: Plan) -> list[str]:
             f" {run.compute_flops / plan.compute_flops - 1:.0%} more than the budget's {plan.compute_flops:.3g}"
         )
     return warnings
+
+
+def over_budget_warnings(request: PlanRequest, inference: InferencePlan) -> list[str]:
+    """The inference-aware model trains on more than the hard budget buys (it reaches the plan's loss with a smaller
+    model, so it needs more training compute than the plan, which fills the budget): its own time and cost."""
+    over = inference.over_budget_pct
+    if over is None:
+        return []
+    from .units import format_budget, format_count
+
+    chosen = inference.chosen
+    gpu_hours, days, cost = inference.time_and_cost(chosen)
+    takes = [format_budget(kind, value) for kind, value in (("gpu_hours", gpu_hours), ("days", days), ("dollars", cost))
+             if value is not None]  # fmt: skip
+    return [
+        f"the inference-aware model ({format_count(chosen.n_params)} parameters on {format_count(chosen.n_tokens)}"
+        f" tokens) needs {format_scientific(inference.chosen_training_flops)} training FLOPs, {over:.0f}% more than"
+        f" the {format_budget(request.given, request.given_value)} budget buys"
+        + (f": it takes {', '.join(takes)}" if takes else "")
+        + "; it exceeds the budget"
+    ]

@@ -268,7 +268,7 @@ def test_budget_blueprint_prints_shape_counts_memory_gpus_batch_lr_and_days(cli:
     result = cli.run(*args)
     assert result.exit_code == 0, result.stderr
     for text in ("Layers", "d_model", "Non-embedding parameters", "FLOPs/token: full count", "Memory per GPU",
-                 "Minimum GPUs", "Batch (tokens)", "Peak learning rate", "Training days (full count)"):  # fmt: skip
+                 "Minimum GPUs", "Batch (tokens)", "Peak learning rate", "Training FLOPs, full count", "Wall-clock days"):  # fmt: skip
         assert text in result.stdout
     assert "extrapolate DeepSeek LLM's eq. 1" in result.stderr
     record = cli.json(*args)

@@ -48,21 +48,29 @@ def test_a_gpu_without_published_power_says_its_energy_is_not_estimated(cli: Cli
     assert '"energy_mwh": null' in result.stdout
 
 
-def test_goodput_stretches_days_and_cost_not_gpu_hours(cli: Cli) -> None:
+def test_goodput_stretches_gpu_hours_days_and_cost_alike(cli: Cli) -> None:
+    """GPU-hours are the hours the GPUs are held, restarts included: days x GPUs x 24 and cost / price are the same
+    number, with or without goodput; energy counts the training share."""
     hardware = ("--gpu", "H100", "--gpus", "1024", "--price-per-gpu-hour", "2.5")
     full = cli.json("budget", "--flops", "1e24", *hardware)
     stretched = cli.json("budget", "--flops", "1e24", *hardware, "--goodput", "0.9")
-    assert stretched["gpu_hours"] == full["gpu_hours"]
+    assert stretched["gpu_hours"] == pytest.approx(full["gpu_hours"] / 0.9, rel=1e-12)
     assert stretched["wall_clock_days"] == pytest.approx(full["wall_clock_days"] / 0.9, rel=1e-12)
     assert stretched["cost_usd"] == pytest.approx(full["cost_usd"] / 0.9, rel=1e-12)
-    assert stretched["energy_mwh"] == full["energy_mwh"]  # the training GPU-hours at TDP
-    # Budgets in days and dollars buy the training that fits: 90% of the time trains.
+    for plan in (full, stretched):
+        assert plan["wall_clock_days"] * 1024 * 24 == pytest.approx(plan["gpu_hours"], rel=1e-12)
+        assert plan["cost_usd"] == pytest.approx(plan["gpu_hours"] * 2.5, rel=1e-12)
+    assert stretched["energy_mwh"] == pytest.approx(full["energy_mwh"], rel=1e-12)  # the training GPU-hours at TDP
+    # Budgets in days, dollars and GPU-hours hold the GPUs that long and buy the training that fits: 90% of the time.
     days = cli.json("budget", "--days", "30", *hardware, "--goodput", "0.9")
     assert days["wall_clock_days"] == pytest.approx(30, rel=1e-12)
-    assert days["gpu_hours"] == pytest.approx(30 * 24 * 1024 * 0.9, rel=1e-12)
+    assert days["gpu_hours"] == pytest.approx(30 * 24 * 1024, rel=1e-12)
     dollars = cli.json("budget", "--dollars", "$2M", *hardware, "--goodput", "0.9")
     assert dollars["cost_usd"] == pytest.approx(2e6, rel=1e-12)
-    assert dollars["gpu_hours"] == pytest.approx(2e6 / 2.5 * 0.9, rel=1e-12)
+    assert dollars["gpu_hours"] == pytest.approx(2e6 / 2.5, rel=1e-12)
+    hours = cli.json("budget", "--gpu-hours", "5e5", *hardware, "--goodput", "0.9")
+    assert hours["gpu_hours"] == pytest.approx(5e5, rel=1e-12)
+    assert hours["compute_flops"] == pytest.approx(5e5 * 0.9 * 989e12 * 0.4 * 3600, rel=1e-12)
 
 
 def test_the_fields_are_in_configs_and_sweeps(cli: Cli, tmp_path: object) -> None:

@@ -129,7 +129,16 @@ def test_config_inference_section_and_table(cli: Cli) -> None:
     result = cli.run("budget", "-c", str(CONFIGS / "data-limited-served.yaml"))
     assert result.exit_code == 0
     assert "Serving 1.00T inference tokens" in result.stdout
-    assert "inference-aware" in result.stdout and "Saved:" in result.stdout
+    assert "inference-aware" in result.stdout and "Lifetime FLOPs saved (%)" in result.stdout
+
+
+def test_quiet_keeps_the_saving_a_result_not_a_note(cli: Cli) -> None:
+    """-q leaves out notes only: what the inference-aware model saves is a result, shown in its row."""
+    saved = cli.json("budget", "-c", str(CONFIGS / "data-limited-served.yaml"))["flops_saved_pct"]
+    quiet = cli.run("budget", "-c", str(CONFIGS / "data-limited-served.yaml"), "-q", env={"COLUMNS": "200"})
+    assert quiet.exit_code == 0
+    assert "saved" in quiet.stdout and f"+{saved:.1f}%" in quiet.stdout
+    assert "Objective:" not in quiet.stdout  # the note goes
 
 
 def test_sweep_rows_equal_single_plans_with_inference(cli: Cli) -> None:

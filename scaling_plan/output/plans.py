@@ -8,12 +8,13 @@ from typing import IO, TYPE_CHECKING, Any
 from ..budget import Hardware
 from ..laws import Law
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
-from .fields import field_of, humanise, signed
+from .fields import field_of, humanise
 from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
 from .writers import Report, Streamed, write_report
 
 if TYPE_CHECKING:
+    from ..allocate import Allocator
     from ..blueprint import Blueprint
     from ..inference import InferencePlan
     from ..plans import Gap, Plan
@@ -34,13 +35,32 @@ COMPARE_KEYS = (
 
 
 def _title(plan: Plan) -> str:
+    """What the table answers; an inverse target's answer depends on the allocation, so its title names it."""
     kind, value = plan.request.given, plan.request.given_value
+    if kind in ("flops", "dollars", "gpu_hours", "days"):
+        return f"Plan for {format_budget(kind, value)}"
+    from ..allocate import LawOptimum
+
+    allocator = plan.request.allocator
+    by = allocation_phrase(allocator)
+    # Only the law's own optimum reaches a loss with the least compute; a rule or frontier reaches it along its path.
+    least = "Least compute" if isinstance(allocator, LawOptimum) else "Compute"
     return {
-        **{budget: f"Plan for {format_budget(budget, value)}" for budget in ("flops", "dollars", "gpu_hours", "days")},
-        "params": f"Compute that makes a {format_count(value)}-parameter model optimal",
-        "tokens": f"Compute that makes {format_count(value)} training tokens optimal",
-        "loss": f"Least compute that reaches loss {value:g} nats/token",
+        "params": f"Compute that makes a {format_count(value)}-parameter model optimal {by}",
+        "tokens": f"Compute that makes {format_count(value)} training tokens optimal {by}",
+        "loss": f"{least} that reaches loss {value:g} nats/token {by}",
     }[kind]
+
+
+def allocation_phrase(allocator: Allocator) -> str:
+    """The allocation in a few words, for a title: 'at 20 tokens/param', "at epoch-2024's optimum"."""
+    from ..allocate import LawOptimum, TokensPerParamRule
+
+    if isinstance(allocator, TokensPerParamRule):
+        return f"at {allocator.tokens_per_param:g} tokens/param"
+    if isinstance(allocator, LawOptimum):
+        return f"at {allocator.law.name}'s optimum"
+    return f"along the {allocator.method} frontier"
 
 
 def mixed_datasets_note(datasets: Sequence[str]) -> str:
@@ -60,8 +80,9 @@ def dataset_name(dataset: str) -> str:
 DATASET_NAME_CHARS = 16
 
 
-def plan_notes(plan: Plan) -> list[str]:
-    """The formulas and sources behind a plan's numbers, printed under its table."""
+def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
+    """The formulas and sources behind a plan's numbers, printed under its table; with one_plan False, behind every
+    row of a sweep that `plan` is one row of (nothing said of its numbers alone)."""
     request = plan.request
     law, hardware = request.law, request.hardware
     notes = [
@@ -69,6 +90,42 @@ def plan_notes(plan: Plan) -> list[str]:
         f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
         "Compute: C = 6·N·D training FLOPs (forward 2·N·D + backward 4·N·D).",
     ]
+    if plan.blueprint is not None and not one_plan:
+        notes.append(
+            "Full count: each row's blueprint's training FLOPs, every matrix multiply, attention and the logits"
+            " (its Full FLOPs column); GPU-hours, days and cost count it"
+            + (
+                ". Each budget buys its FLOPs, and each row's N and D are allocated at the C whose full count fills it"
+                " (see budget for one row's details)."
+                if plan.budget_flops is not None
+                else "; each budget is C."
+            )
+        )
+    if plan.blueprint is not None and one_plan:
+        counted = (
+            f"Full count: the blueprint's training FLOPs, every matrix multiply, attention and the logits"
+            f" ({format_scientific(plan.training_flops)}, {plan.training_flops / plan.compute_flops:.3f} x C);"
+            " GPU-hours, days and cost count it"
+        )
+        budget = format_budget(request.given, request.given_value)
+        if plan.budget_flops is not None:
+            from ..plans import FILL_SHARE
+
+            fill = plan.training_flops / plan.budget_flops
+            counted += (
+                f". The {budget} budget buys {format_scientific(plan.budget_flops)} FLOPs: N and D are allocated at"
+                f" the C = {format_scientific(plan.compute_flops)} whose full count fills it"
+            )
+            if plan.tokens_trimmed_pct:
+                counted += (
+                    f", D trimmed {plan.tokens_trimmed_pct:.2g}% below the allocation's for this N (the shape's full count"
+                    " steps over the budget's edge; the next smaller shape would leave more of it unspent)"
+                )
+            elif fill < FILL_SHARE:
+                counted += f" as far as the shapes allow: {fill:.1%} of it (the next larger shape would exceed it)"
+        elif request.given == "flops":
+            counted += f"; the {budget} budget is C"
+        notes.append(counted + ".")
     if law.n_params_kind != "total":
         notes.append(f"N counts {law.n_params_kind} parameters under {law.name}.")
     if plan.intervals is not None:
@@ -79,13 +136,11 @@ def plan_notes(plan: Plan) -> list[str]:
             f" ({tail:g}th to {100 - tail:g}th percentile)."
         )
     if hardware is not None:
-        notes.append(hardware.formula + ".")
-        goodput = "" if hardware.goodput == 1 else f" x goodput {hardware.goodput:g}"
+        notes.append(hardware.formula("C" if plan.blueprint is None else "the full count") + ".")
         if hardware.n_gpus is not None:
-            notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h{goodput}).")
+            notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h).")
         if hardware.price_usd_per_gpu_hour is not None:
-            divided = "" if hardware.goodput == 1 else f" / goodput {hardware.goodput:g}"
-            notes.append(f"Cost = GPU-hours{divided} x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
+            notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
         if hardware.energy_formula is not None:
             notes.append(hardware.energy_formula + ".")
     return notes + downstream_notes(plan)
@@ -103,42 +158,52 @@ DATA_KEYS = (
 
 
 INFERENCE_KEYS = (
-    "model", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
-    "training_flops", "inference_flops", "lifetime_flops", "lifetime_cost_usd",
+    "model", "n_params", "n_tokens", "tokens_per_param", "loss_nats", "training_flops", "wall_clock_days", "cost_usd",
+    "over_budget_pct", "inference_flops", "lifetime_flops", "lifetime_cost_usd", "flops_saved_pct", "cost_saved_pct",
 )  # fmt: skip
 
 
+#: Inference rows' training time and cost are the model's training alone, not its life's.
+INFERENCE_LABELS = {
+    "training_flops": "Training FLOPs, 6·N·D",
+    "wall_clock_days": "Training days",
+    "cost_usd": "Training cost (USD)",
+}
+
+
 def print_inference(inference: InferencePlan, out: IO[str]) -> None:
-    """The plan's model and the inference-aware model side by side, with the saving."""
+    """The plan's model and the inference-aware model side by side: their training (time and cost counted as the
+    plan's are, against its budget) and their lifetimes, with what the latter saves."""
     rows = []
-    for name, model, cost in (
-        ("compute-optimal (the plan)", inference.reference, inference.reference_cost_usd),
-        ("inference-aware", inference.chosen, inference.chosen_cost_usd),
-    ):
+    for name, model, cost, saved in (
+        ("compute-optimal (the plan)", inference.reference, inference.reference_cost_usd, (None, None, None)),
+        ("inference-aware", inference.chosen, inference.chosen_cost_usd,
+         (inference.over_budget_pct, inference.flops_saved_pct, inference.cost_saved_pct)),
+    ):  # fmt: skip
+        _, days, training_cost = inference.time_and_cost(model)
         rows.append(
             {
                 "model": name, "n_params": model.n_params, "n_tokens": model.n_tokens,
                 "tokens_per_param": model.tokens_per_param, "loss_nats": model.loss_nats,
-                "training_flops": model.training_flops, "inference_flops": model.inference_flops,
+                "training_flops": model.training_flops, "wall_clock_days": days, "cost_usd": training_cost,
+                "over_budget_pct": saved[0], "inference_flops": model.inference_flops,
                 "lifetime_flops": model.lifetime_flops, "lifetime_cost_usd": cost,
+                "flops_saved_pct": saved[1], "cost_saved_pct": saved[2],
             }
         )  # fmt: skip
     objective = "lifetime cost" if inference.request.objective == "cost" else "lifetime FLOPs"
     notes = [
-        f"Saved: {format_scientific(inference.flops_saved)} FLOPs ({inference.flops_saved_pct:.1f}% of lifetime FLOPs)"
-        + (
-            ""
-            if inference.cost_saved_usd is None
-            else f", {signed('cost_usd', inference.cost_saved_usd).lstrip('+')} ({inference.cost_saved_pct:.1f}% of lifetime cost)"
-        )
-        + ".",
         f"Objective: least {objective} at the plan's loss; training 6·N·D, inference 2·N·D_inf FLOPs"
         " (Sardana et al. 2024, sec. 2).",
     ]
+    if inference.count_per_6nd != 1.0:
+        notes.append(
+            f"Training days and cost count {inference.count_per_6nd:.3f} x 6·N·D, as the plan's own are counted."
+        )
     title = (
         f"Serving {format_count(inference.request.tokens)} inference tokens: the same loss for the least {objective}"
     )
-    print_rows(title, rows, INFERENCE_KEYS, notes, out)
+    print_rows(title, rows, INFERENCE_KEYS, notes, out, INFERENCE_LABELS)
 
 
 #: The intended run beside the optimal run at the same compute.
@@ -206,8 +271,8 @@ _MEMORY_SETTINGS = (
 )  # fmt: skip
 
 
-def blueprint_notes(blueprint: Blueprint) -> list[str]:
-    """How each number of a blueprint is counted, with sources."""
+def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> list[str]:
+    """How each number of a blueprint is counted, with sources; for a sweep's rows, of `blueprint` and `others`."""
     from ..blueprint import FAMILIES
 
     shape = blueprint.shape
@@ -231,7 +296,17 @@ def blueprint_notes(blueprint: Blueprint) -> list[str]:
         from ..blueprint import describe
 
         layout = choice.layout
-        notes.append(f"Layout: {describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
+        layouts = {describe(other.layout.layout) for other in others if other.layout is not None}
+        if layouts - {describe(layout)}:
+            from ..parallel import RANKING
+
+            notes.append(
+                f"Layouts: each row's tp, pp, cp and dp on {layout.n_gpus:,} GPUs are in its columns ({len(layouts)}"
+                f" layouts in all); each is, of the layouts that fit its model, the one with {RANKING}."
+            )
+        else:
+            every = "every row: " if others else ""
+            notes.append(f"Layout: {every}{describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
         notes.append(
             "Memory per GPU: mixed-precision Adam, 2 + 2 + 12 bytes per parameter the GPU's pipeline stage and"
             " tensor rank hold (BF16 weights and gradients; FP32 master weights, momentum and variance;"
@@ -250,13 +325,19 @@ def blueprint_notes(blueprint: Blueprint) -> list[str]:
     return notes
 
 
-def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context: str = "sized to the plan") -> None:
+#: A blueprint's run under its full count, which the plan's own table shows when the blueprint is a plan's.
+_RUN_FULL_KEYS = ("training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full")
+
+
+def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context: str | None = None) -> None:
+    """A blueprint's table: a plan's (`context` None), or one on its own (`shape`), said in the title."""
     shown = dict(record)
     hidden = (_MOE_KEYS if not blueprint.shape.experts else ()) + (_MEMORY_SETTINGS if blueprint.layout is None else ())
+    hidden += _RUN_FULL_KEYS if context is None else ()
     for key in hidden:
         shown[key] = None
     shape = blueprint.shape
-    kind = "your shape" if blueprint.request.explicit else context
+    kind = "your shape" if blueprint.request.explicit else context or "sized to the plan"
     title = (
         f"Blueprint: {shape.n_layers} layer{'s' if shape.n_layers != 1 else ''} x d_model {shape.d_model:,} ({kind})"
     )
@@ -317,6 +398,8 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
     def table(out: IO[str]) -> None:
         shown = dict(record)
         keys = [key for key in PLAN_KEYS if key != "goodput" or record["goodput"] not in (None, 1.0)]
+        if plan.blueprint is not None:
+            keys.insert(keys.index("compute_flops") + 1, "training_flops")
         if plan.intervals is not None:
             for key in ("n_params", "n_tokens", "loss_nats"):
                 interval_key = f"{key}_interval"
@@ -370,7 +453,7 @@ SWEEP_INFERENCE_KEYS = ("inference_aware_n_params", "inference_aware_n_tokens", 
 
 #: With --blueprint, each row's shape and what it needs.
 SWEEP_BLUEPRINT_KEYS = (
-    "family", "n_layers", "d_model", "full_to_6n_ratio", "wall_clock_days_full", "tp", "pp", "cp", "dp",
+    "family", "n_layers", "d_model", "training_flops", "full_to_6n_ratio", "tp", "pp", "cp", "dp",
     "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
 )  # fmt: skip
 
@@ -379,7 +462,7 @@ SWEEP_BLUEPRINT_KEYS = (
 _SWEEP_LABELS = {
     "compute_flops": "FLOPs", "n_params": "N", "n_tokens": "D", "tokens_per_param": "D/N", "loss_nats": "Loss",
     "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
-    "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "wall_clock_days_full": "Days (full)",
+    "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "training_flops": "Full FLOPs",
     "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch", "tp": "TP",
     "pp": "PP", "cp": "CP", "dp": "DP",
     "epochs": "Epochs", "data_penalty_nats": "Data penalty", "energy_mwh": "MWh", "emissions_tco2e": "tCO2e", "inference_aware_n_params": "Inference-aware N",
@@ -421,7 +504,7 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
             labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
             for row in rows:
                 row["given_value"] = formatter(row["given_value"])
-        notes = plan_notes(sweep.plan(0))
+        notes = plan_notes(sweep.plan(0), one_plan=False)
         if compared:
             notes.append(
                 "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."
@@ -436,9 +519,8 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
                 f" {format_count(inference.tokens)} tokens; training 6·N·D, inference 2·N·D_inf FLOPs"
                 " (Sardana et al. 2024, sec. 2)."
             )
-        first = sweep.plan(0).blueprint
-        if first is not None:
-            notes += blueprint_notes(first)
+        if sweep.blueprints is not None:
+            notes += blueprint_notes(sweep.blueprints[0], sweep.blueprints)
         title = (
             f"Sweep of {len(sweep)} budget{'s' if len(sweep) != 1 else ''}, {_title(sweep.plan(0)).removeprefix('Plan for ')} to "
             + _title(sweep.plan(len(sweep) - 1)).removeprefix("Plan for ")

@@ -50,6 +50,8 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
             "given": request.given,
             "given_value": request.given_value,
             "compute_flops": plan.compute_flops,
+            "training_flops": plan.training_flops,
+            "tokens_trimmed_pct": plan.tokens_trimmed_pct,
             "n_params": plan.n_params,
             "n_tokens": plan.n_tokens,
             "tokens_per_param": plan.tokens_per_param,
@@ -109,6 +111,12 @@ def _data_fields(data: DataUse | None) -> Record:
     }
 
 
+#: The inference-aware model's training time and cost, counted as the plan's own are.
+INFERENCE_TRAINING_KEYS = (
+    "inference_aware_training_gpu_hours", "inference_aware_training_days", "inference_aware_training_cost_usd",
+)  # fmt: skip
+
+
 def _inference_fields(inference: InferencePlan | None) -> Record:
     """The plan's model over its life, beside the model with the least lifetime compute (or cost)."""
     if inference is None:
@@ -128,6 +136,8 @@ def _inference_fields(inference: InferencePlan | None) -> Record:
         "inference_aware_inference_flops": chosen.inference_flops,
         "inference_aware_lifetime_flops": chosen.lifetime_flops,
         "inference_aware_lifetime_cost_usd": inference.chosen_cost_usd,
+        **dict(zip(INFERENCE_TRAINING_KEYS, inference.time_and_cost(chosen), strict=True)),
+        "inference_aware_over_budget_pct": inference.over_budget_pct,
         "flops_saved": inference.flops_saved,
         "flops_saved_pct": inference.flops_saved_pct,
         "cost_saved_usd": inference.cost_saved_usd,

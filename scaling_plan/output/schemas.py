@@ -78,6 +78,8 @@ _INFERENCE_FIELDS = (
     "inference_aware_n_params", "inference_aware_n_tokens", "inference_aware_tokens_per_param",
     "inference_aware_loss_nats", "inference_aware_training_flops", "inference_aware_inference_flops",
     "inference_aware_lifetime_flops", "inference_aware_lifetime_cost_usd",
+    "inference_aware_training_gpu_hours", "inference_aware_training_days", "inference_aware_training_cost_usd",
+    "inference_aware_over_budget_pct",
     "flops_saved", "flops_saved_pct", "cost_saved_usd", "cost_saved_pct",
 )  # fmt: skip
 
@@ -97,7 +99,17 @@ class _PlanFields(_Record):
     role: str = Field(description="'plan', or 'compare' for a --compare-laws row")
     given: str = Field(description="the kind of budget or inverse target: flops, dollars, gpu_hours, days, ...")
     given_value: float
-    compute_flops: float = Field(description="training compute C = 6·N·D, FLOPs")
+    compute_flops: float = Field(
+        description="training compute C = 6·N·D, FLOPs (C = M·D along DeepSeek LLM's frontier), as the laws count it"
+    )
+    training_flops: float = Field(
+        description="the training FLOPs GPU-hours, days and cost count: a blueprint's full count, else compute_flops;"
+        " under a dollars, GPU-hours or days budget it never exceeds the budget"
+    )
+    tokens_trimmed_pct: float | None = Field(
+        description="with a blueprint under a dollars, GPU-hours or days budget: the % of the allocation's tokens"
+        " trimmed so that the shape's full count fits the budget (0 when none); null otherwise"
+    )
     n_params: float
     n_tokens: float
     tokens_per_param: float
@@ -115,14 +127,16 @@ class _PlanFields(_Record):
     mfu: float | None
     gpus: int | None
     price_usd_per_gpu_hour: float | None
-    gpu_hours: float | None
-    wall_clock_days: float | None = Field(description="GPU-hours / (GPUs x 24 h x goodput)")
-    cost_usd: float | None = Field(description="GPU-hours / goodput x price")
+    gpu_hours: float | None = Field(
+        description="GPU-hours held, restarts included: the count of training FLOPs / (peak x MFU x goodput x 3600)"
+    )
+    wall_clock_days: float | None = Field(description="GPU-hours / (GPUs x 24 h)")
+    cost_usd: float | None = Field(description="GPU-hours x price")
     goodput: float | None = Field(description="share of wall-clock time spent training")
     pue: float | None = Field(description="power usage effectiveness of the facility")
     gpu_power_watts: float | None = Field(description="the GPU's rated power (TDP); null where none is published")
     grid_gco2_per_kwh: float | None
-    energy_mwh: float | None = Field(description="GPU-hours x GPU power x PUE / 1e6")
+    energy_mwh: float | None = Field(description="GPU-hours x goodput x GPU power x PUE / 1e6")
     emissions_tco2e: float | None = Field(description="energy_mwh x grid_gco2_per_kwh / 1000")
 
 
