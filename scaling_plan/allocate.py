@@ -103,6 +103,16 @@ class PublishedFrontier:
         sizes = np.array([params_for_flops_per_token(float(m)) for m in per_token.ravel()]).reshape(per_token.shape)
         return (sizes if sizes.ndim else float(sizes)), n_tokens  # type: ignore[return-value]
 
+    @property
+    def max_compute_flops(self) -> float:
+        """The largest budget the frontier allocates: with M_opt, N comes from a shape search, bounded (as
+        `shape --params` is) at blueprint.MAX_SHAPE_PARAMS parameters, whose M is about 6 x that; past it, none."""
+        if self.k_m is None or self.a is None:
+            return math.inf
+        from .blueprint import MAX_SHAPE_PARAMS
+
+        return float((FLOPS_PER_PARAM_TOKEN * MAX_SHAPE_PARAMS / self.k_m) ** (1 / self.a))
+
     def compute_for(self, kind: str, value: float) -> float:
         """The budget at which the frontier chooses `value` parameters (kind "params") or tokens, in closed form."""
         if kind == "tokens":

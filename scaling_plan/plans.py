@@ -253,14 +253,33 @@ class Outcome(NamedTuple):
 def outcome(request: PlanRequest, compute_flops: Num, allocation: tuple[Num, Num] | None = None) -> Outcome:
     """N, D, loss, GPU-hours, days and cost at the given compute: the one place a plan's numbers are made.
 
-    `allocation` is an (N, D) already fixed by the question (an inverse target); else the allocator chooses it.
+    `allocation` is an (N, D) already fixed by the question (an inverse target); else the allocator chooses it,
+    within its bound (require_allocatable).
     """
+    if allocation is None:
+        require_allocatable(request, compute_flops)
     n_params, n_tokens = request.allocator.allocate(compute_flops) if allocation is None else allocation
     loss_nats = request.law.loss(n_params, n_tokens)
     hardware = request.hardware
     if hardware is None:
         return Outcome(compute_flops, n_params, n_tokens, loss_nats, None, None, None)
     return Outcome(compute_flops, n_params, n_tokens, loss_nats, *hardware.time_and_cost(compute_flops))
+
+
+def require_allocatable(request: PlanRequest, compute_flops: Num) -> None:
+    """Refuse, before any search, a budget past the allocator's bound: a frontier that sizes N by a shape search
+    (DeepSeek LLM's) searches no further than `shape --params` does."""
+    bound = getattr(request.allocator, "max_compute_flops", math.inf)
+    largest = float(max(compute_flops)) if hasattr(compute_flops, "__len__") else float(compute_flops)
+    if largest > bound:
+        from .blueprint import MAX_SHAPE_PARAMS
+
+        raise UsageError(
+            request.given_where,
+            f"{format_scientific(largest)} FLOPs is past what {request.allocator.method} allocates"
+            f" ({format_scientific(bound)} FLOPs): its N comes from a shape search, which sizes models of at most"
+            f" {MAX_SHAPE_PARAMS:.0e} parameters",
+        )
 
 
 def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:

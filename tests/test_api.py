@@ -35,6 +35,9 @@ def _cli_json(cli: Cli, *args: str) -> Any:
         ({"flops": 1e23, "unique_tokens": "100B", "inference_tokens": "2T", "blueprint": True, "gpu": "H100-SXM"},
          ("--flops", "1e23", "--unique-tokens", "100B", "--inference-tokens", "2T", "--blueprint", "--gpu",
           "H100-SXM")),
+        ({"days": 45, "gpus": 512, "gpu": "H100", "price_per_gpu_hour": 2.1, "blueprint": True, "inference_tokens": "10T"},
+         ("--days", "45", "--gpus", "512", "--gpu", "H100", "--price-per-gpu-hour", "2.1", "--blueprint",
+          "--inference-tokens", "10T")),
     ],
 )  # fmt: skip
 def test_a_plan_is_exactly_the_budget_commands_json(cli: Cli, fields: Any, flags: tuple[str, ...]) -> None:

@@ -1,5 +1,6 @@
 """Laws against the papers: closed forms, published constants and published values."""
 
+import json
 import math
 
 import pytest
@@ -138,4 +139,30 @@ def test_deepseek_s_frontier_takes_m_and_d_from_eq_4_and_n_from_the_blueprint(cl
     assert target["n_params"] == 70e9
     assert "--loss: a loss target along deepseek-llm-2024's frontier is not supported" in cli.error(
         "budget", "--loss", "2.0", "--method", "deepseek-llm-2024"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("budget", "--flops", "1e50", "--method", "deepseek-llm-2024"),
+        ("sweep", "--budgets", "1e20,1e40", "--method", "deepseek-llm-2024"),
+    ],
+)
+def test_deepseek_s_frontier_sizes_no_model_past_the_shape_search_s_bound(cli: Cli, args: tuple[str, ...]) -> None:
+    """Its N comes from a shape search, bounded as `shape --params` is (1e15 parameters): M_opt = 0.1715·C^0.5243 is
+    6e15 FLOPs per token at C = (6e15 / 0.1715)^(1/0.5243), about 3.6e31 FLOPs; past it the budget is refused before
+    any search (it ran for minutes)."""
+    line = cli.error(*args)
+    assert "is past what deepseek-llm-2024 allocates (3.58e31 FLOPs)" in line
+    assert line.split(": ")[2] in ("--flops", "--budgets")
+
+
+def test_compare_laws_leaves_deepseek_out_past_its_bound_and_answers_the_rest(cli: Cli) -> None:
+    result = cli.run("budget", "--flops", "1e40", "--compare-laws", "--format", "json")
+    assert result.exit_code == 0
+    methods = {row["method"] for row in json.loads(result.stdout)["compare_laws"]}
+    assert "deepseek-llm-2024" not in methods and "llama3-2024" in methods
+    assert "deepseek-llm-2024 / epoch-2024 left out: 1.00e40 FLOPs is past what deepseek-llm-2024 allocates" in (
+        result.stderr
     )
