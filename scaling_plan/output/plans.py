@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..budget import Hardware
 from ..laws import Law
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
-from .fields import field_of, humanise, signed
+from .fields import downstream_cell, field_of, humanise, signed
 from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
 from .writers import Report, Streamed, write_report
@@ -273,10 +273,12 @@ def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: s
 
 
 def downstream_keys(plan: Plan, shown: Record) -> list[str]:
-    """The rows of each predicted metric, after the loss: its value and interval (written into `shown`)."""
+    """The rows of each predicted metric, after the loss: its value, marked where it is held at a bound, and its
+    interval (written into `shown`)."""
     keys = []
     for prediction in plan.downstream:
         key = f"downstream_{prediction.mapping.name}"
+        shown[key] = downstream_cell(shown, key)
         keys.append(key)
         if prediction.interval is not None:
             low, high = prediction.interval
@@ -286,7 +288,9 @@ def downstream_keys(plan: Plan, shown: Record) -> list[str]:
 
 
 def downstream_notes(plan: Plan) -> list[str]:
-    """Where each predicted metric comes from, and what its interval spans."""
+    """Where each predicted metric comes from, what its interval spans, and whether it is held at a bound."""
+    from ..downstream import bound_value, clamped_interval
+
     notes = []
     for prediction in plan.downstream:
         mapping = prediction.mapping
@@ -294,9 +298,16 @@ def downstream_notes(plan: Plan) -> list[str]:
         spans += [f"the law's {prediction.n_loss_samples:,} refits"] if prediction.n_loss_samples else []
         interval = f"; interval over {' and '.join(spans)}" if spans and prediction.interval is not None else ""
         extrapolated = " Its loss is outside the mapping's: an extrapolation." if prediction.extrapolated else ""
+        clamped = (
+            f" At the {prediction.clamped} ({bound_value(prediction):g}): the form reaches it at this loss and the"
+            f" metric is held there, a bound rather than a prediction; {clamped_interval(prediction)}."
+            if prediction.clamped is not None
+            else ""
+        )
         notes.append(
             f"{mapping.name}: {mapping.metric} predicted from the loss, {mapping.form} form ({mapping.source}){interval}."
             + extrapolated
+            + clamped
         )
     return notes
 
@@ -421,7 +432,16 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
             labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
             for row in rows:
                 row["given_value"] = formatter(row["given_value"])
+        held = sorted({row[f"{key}_clamped"] for row in rows for key in metrics if row[f"{key}_clamped"]})
+        for row in rows:
+            row.update({key: downstream_cell(row, key) for key in metrics})
         notes = plan_notes(sweep.plan(0))
+        if held:
+            notes.append(
+                f"A metric marked ({') or ('.join(held)}) is held at its mapping's {' or '.join(held)}, which the"
+                " form reaches at that row's loss: a bound rather than a prediction (its _low and _high in JSON and"
+                " CSV are the refits' spread, or empty where every refit is held there too)."
+            )
         if compared:
             notes.append(
                 "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."

@@ -551,13 +551,14 @@ def downstream_fit_record(table: RunsTable, name: str, fit: DownstreamFit, level
 
 
 def downstream_fields(predictions: Sequence[MetricPrediction]) -> Record:
-    """Each predicted metric beside the plan's loss: downstream_<name>, its interval, whether it extrapolates."""
+    """Each predicted metric beside the plan's loss: downstream_<name>, its interval, whether it extrapolates, and
+    the bound ("floor" or "ceiling") it is held at, if any."""
     fields: Record = {}
     for prediction in predictions:
         key = f"downstream_{prediction.mapping.name}"
         low, high = prediction.interval if prediction.interval is not None else (None, None)
         fields |= {key: prediction.value, f"{key}_low": low, f"{key}_high": high,
-                   f"{key}_extrapolated": prediction.extrapolated}  # fmt: skip
+                   f"{key}_extrapolated": prediction.extrapolated, f"{key}_clamped": prediction.clamped}  # fmt: skip
     return fields
 
 
