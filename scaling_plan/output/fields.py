@@ -23,7 +23,9 @@ BLUEPRINT_INT_KEYS = (
 )  # fmt: skip
 
 
-BLUEPRINT_BOOL_KEYS = ("tied_embeddings", "causal_attention", "flash_attention", "hyperparameters_extrapolated")
+BLUEPRINT_BOOL_KEYS = (
+    "tied_embeddings", "causal_attention", "flash_attention", "dropout", "hyperparameters_extrapolated",
+)  # fmt: skip
 
 
 BLUEPRINT_FLOPS_KEYS = (
@@ -124,6 +126,7 @@ LABELS: dict[str, str] = {
     "sharding": "ZeRO sharding (over dp x cp)",
     "recompute": "Activation recomputation",
     "flash_attention": "FlashAttention-style kernels",
+    "dropout": "Dropout (masks kept)",
     "micro_batch_sequences": "Micro-batch (sequences)",
     "gradient_accumulation_steps": "Accumulation steps",
     "pipeline_bubble_pct": "Pipeline bubble (%)",

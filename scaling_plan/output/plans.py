@@ -188,9 +188,9 @@ BLUEPRINT_KEYS = (
     "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
     "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
     "full_to_6n_ratio", "training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full",
-    "memory_gpus", "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "micro_batch_sequences",
-    "gradient_accumulation_steps", "pipeline_bubble_pct", "weights_gib_per_gpu", "gradients_gib_per_gpu",
-    "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
+    "memory_gpus", "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "dropout",
+    "micro_batch_sequences", "gradient_accumulation_steps", "pipeline_bubble_pct", "weights_gib_per_gpu",
+    "gradients_gib_per_gpu", "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
     "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib", "memory_dominant", "min_gpus",
     "lr_peak", "batch_sequences_optimal", "batch_sequences", "batch_tokens", "train_steps",
 )  # fmt: skip
@@ -201,7 +201,7 @@ _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
 
 #: How memory is counted: shown only when there is a GPU to count it on.
 _MEMORY_SETTINGS = (
-    "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "micro_batch_sequences",
+    "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "dropout", "micro_batch_sequences",
     "gradient_accumulation_steps", "pipeline_bubble_pct",
 )  # fmt: skip
 
@@ -238,6 +238,12 @@ def blueprint_notes(blueprint: Blueprint) -> list[str]:
             " Rajbhandari et al. 2020), the ZeRO stage dividing them over dp x cp; activations per Korthikanti et"
             " al. 2022 with sequence parallelism under tp, the first stage holding min(pp, accumulation steps)"
             " micro-batches (1F1B)"
+            + (
+                "; blocks with dropout keep its masks (s·b·h·(34 + 5·a·s/h) bytes per layer for their GPT block)"
+                if blueprint.dropout
+                else "; blocks without dropout keep no dropout masks (s·b·h·(32 + 2·a·s/h) bytes per layer for their"
+                " GPT block, not 34 + 5·a·s/h)"
+            )
             + ("; FlashAttention-style kernels keep no score tensor" if layout.flash_attention else "")
             + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); time and MFU are as"
             " given, not lowered by the bubble or recomputation."

@@ -187,6 +187,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         "sharding": memory.sharding if memory else fixed.sharding,
         "recompute": memory.recompute if memory else fixed.recompute,
         "flash_attention": fixed.flash_attention,
+        "dropout": blueprint.dropout,
         "micro_batch_sequences": fixed.micro_batch,
         "gradient_accumulation_steps": memory.accumulation if memory else None,
         "pipeline_bubble_pct": 100 * memory.bubble_fraction if memory else None,
