@@ -92,6 +92,7 @@ class Options(TypedDict, total=False):
     pp: Quantity
     cp: Quantity
     flash_attention: bool
+    dropout: bool
     gpus_per_node: Quantity
     downstream: Sequence[str | os.PathLike[str] | DownstreamMapping]
 

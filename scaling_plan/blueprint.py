@@ -374,20 +374,44 @@ def _awkward(shape: Shape) -> int:
 # --- memory ---------------------------------------------------------------------------------------------------------
 
 
-def model_size(shape: Shape, counts: Counts) -> ModelSize:
+#: Whether blocks have dropout when nothing says: the gpt style's do, as the GPT block Korthikanti et al. 2022 count
+#: (sec. 4.1: dropout on the attention probabilities and after attention and the MLP; GPT-1 used 0.1 on residuals
+#: and attention, Radford et al. 2018, sec. 4.1); the llama style's do not (Meta's released Llama code, Touvron et
+#: al. 2023, has no dropout in its blocks).
+DROPOUT_STYLES = ("gpt",)
+
+
+def default_dropout(style: str) -> bool:
+    return style in DROPOUT_STYLES
+
+
+def model_size(shape: Shape, counts: Counts, dropout: bool | None = None) -> ModelSize:
     """What the parallel layout's memory model needs of a shape: its sizes, counts, and activation bytes per token
-    per layer in units of d_model besides attention scores (Korthikanti et al. 2022, sec. 4.1: 34 = 11 attention +
-    19 for a 4h 2-matrix MLP + 4 norms; here the MLP's part follows d_ff, 3 + 4·d_ff/h, SwiGLU 3 + 6·d_ff/h,
-    attention's follows the key/value heads, 7 + 4·kv/heads, and an MoE layer holds the MLP activations of each
-    expert a token uses)."""
+    per layer in units of d_model, besides and for the attention scores. `dropout` None follows the style.
+
+    Korthikanti et al. 2022, sec. 4.1, 16-bit activations (2 bytes an element) and 1-byte dropout masks, per layer:
+      attention  11·s·b·h + 5·a·s²·b: the QKV input 2sbh, Q and K 4sbh, V 2sbh, the output projection's input 2sbh
+                 and the dropout mask after attention sbh; the softmax output 2as²b, its dropout mask as²b and the
+                 dropout's output 2as²b that attention over V reads;
+      MLP        19·s·b·h for 4h and two matrices: the first matrix's input 2sbh, GeLU's input 8sbh, the second
+                 matrix's input 8sbh and the dropout mask after the MLP sbh;
+      norms      4·s·b·h: each of the two norms' input 2sbh;
+    in all s·b·h·(34 + 5·a·s/h). Here K and V follow the key/value heads (4·kv/heads), the MLP follows d_ff (2 +
+    4·d_ff/h; SwiGLU keeps its gate and up outputs and the down matrix's input, 2 + 6·d_ff/h), and an MoE layer
+    holds the MLP activations of each expert a token uses. Blocks without dropout keep neither mask of s·b·h nor,
+    of the scores, the mask and the dropout's output: 32 + 2·a·s/h for the paper's block."""
+    dropout = default_dropout(shape.style) if dropout is None else dropout
     ffns = shape.active_experts + shape.shared_experts if shape.experts else 1
-    mlp = 3 + (6 if shape.ffn == "swiglu" else 4) * shape.ffn_width / shape.d_model
-    attention = 7 + 4 * shape.kv_heads / shape.n_heads
+    attention = 6 + 4 * shape.kv_heads / shape.n_heads  # QKV input 2, Q 2, K and V 4·kv/heads, output input 2
+    mlp = 2 + (6 if shape.ffn == "swiglu" else 4) * shape.ffn_width / shape.d_model  # per FFN (expert) a token uses
+    norms = 4
+    masks = 2 if dropout else 0  # 1 byte each, after attention and after the MLP
     return ModelSize(
         n_layers=shape.n_layers, d_model=shape.d_model, n_heads=shape.n_heads, n_kv_heads=shape.kv_heads,
         seq_len=shape.seq_len, vocab_size=shape.vocab_size, params_total=counts.params_total,
         params_embedding=counts.params_embedding, tied_embeddings=shape.tied_embeddings,
-        linear_units=attention + ffns * mlp + 4,
+        linear_units=attention + ffns * mlp + norms + masks,
+        score_units=5 if dropout else 2,  # softmax output 2 (+ its dropout mask 1 and the dropout's output 2)
     )  # fmt: skip
 
 
@@ -440,6 +464,7 @@ class BlueprintRequest:
     explicit: bool = False  # the template is the user's own shape, counted as it is
     causal_attention: bool = False
     family: str | None = None  # the model series whose conventions the template follows
+    dropout: bool | None = None  # blocks with dropout, whose masks activations keep; None follows the style
     layout: LayoutRequest = dataclasses.field(default_factory=LayoutRequest)
 
 
@@ -456,6 +481,11 @@ class Blueprint:
     gpu_hours_full: float | None
     wall_clock_days_full: float | None
     cost_usd_full: float | None
+
+    @property
+    def dropout(self) -> bool:
+        """Whether the blocks have dropout (the request's, else the style's default)."""
+        return default_dropout(self.shape.style) if self.request.dropout is None else self.request.dropout
 
     @property
     def params_vs_target_pct(self) -> float | None:
@@ -536,7 +566,7 @@ def make_blueprint(
     choice = None
     if hardware is not None:
         law_batch = hyperparameters(counts, shape.seq_len, n_tokens).batch_sequences_optimal
-        model = model_size(shape, counts)
+        model = model_size(shape, counts, request.dropout)
         if hardware.gpu.memory_bytes is None:
             raise UsageError(
                 request.layout.flag("gpu_memory_gib"),
@@ -597,7 +627,9 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
         )
     choice = blueprint.layout
     fixed = blueprint.request.layout
-    settings = ("tp", "pp", "cp", "sharding", "recompute", "micro_batch", "gpus_per_node", "flash_attention")
+    settings = (
+        "tp", "pp", "cp", "sharding", "recompute", "micro_batch", "gpus_per_node", "flash_attention", "dropout",
+    )  # fmt: skip
     unused = [fixed.where[name] for name in settings if name in fixed.where]
     if choice is None and unused:
         warnings.append(f"{', '.join(unused)} unused without --gpu: a layout needs a GPU to lay the model out on")

@@ -16,6 +16,12 @@ metric:
 A metric that sits at chance across the runs carries no signal about the loss: it is refused, not fitted (a curve
 through noise would predict an emergence that nothing measured). Bootstrap refits on resampled runs give intervals;
 a prediction whose loss lies outside the losses fitted on is an extrapolation, and says so.
+
+Every prediction is held between the mapping's floor and ceiling. The exponential passes its ceiling at a low enough
+loss (and, with ε > 1 − chance, its floor at a high one); the sigmoid reaches either only where it saturates to the
+precision of a float. A prediction held there is a bound, not an estimate: it says so (`clamped`), and its interval
+is the spread of the refits, each held within the same bounds; where every refit is held at the bound as well,
+there is no interval, since a zero-width one would claim a certainty that nothing measured.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -38,6 +44,9 @@ if TYPE_CHECKING:
 
 #: The constants of each form, in the order they are stored.
 CONSTANT_NAMES: dict[str, tuple[str, ...]] = {"exponential": ("epsilon", "k", "gamma"), "sigmoid": ("l0", "scale")}
+
+#: Which of the mapping's bounds a prediction is held at.
+Bound = Literal["floor", "ceiling"]
 
 #: Runs within this distance of chance count as "at chance" (2 points of accuracy, a few standard errors of a
 #: benchmark of a thousand questions).
@@ -84,8 +93,8 @@ class DownstreamMapping:
     form: Form
     constants: tuple[float, ...]  # CONSTANT_NAMES[form]
     chance: float
-    floor: float  # the sigmoid's lower asymptote (chance unless given); the exponential's is 1 − ε
-    ceiling: float  # the sigmoid's upper asymptote; every prediction is held at or below it
+    floor: float  # the sigmoid's lower asymptote (chance unless given); the exponential's own is 1 − ε, held at chance
+    ceiling: float  # the sigmoid's upper asymptote; every prediction is held between the floor and the ceiling
     loss_range_nats: tuple[float, float]  # the losses of the runs it was fitted on
     dataset: str  # the data the loss was measured on
     source: str
@@ -93,11 +102,22 @@ class DownstreamMapping:
     interval_level: float = 0.9
 
     def metric_at(self, loss_nats: Array | float, constants: Sequence[float] | None = None) -> Array:
-        """The metric at each loss, with these constants (default the fitted ones), held at or below the ceiling."""
-        values = _metric(self.form, np.asarray(constants if constants is not None else self.constants)[None, :],
-                         np.atleast_1d(np.asarray(loss_nats, dtype=np.float64)), self.floor, self.ceiling)[0]  # fmt: skip
-        held: Array = np.minimum(values, self.ceiling)
+        """The metric at each loss, with these constants (default the fitted ones), held between the floor and the
+        ceiling."""
+        held: Array = np.clip(self._form_at(loss_nats, constants), self.floor, self.ceiling)
         return held
+
+    def bound_at(self, loss_nats: float) -> Bound | None:
+        """The bound the fitted form reaches at this loss (and the prediction is held at), or None inside them."""
+        value = float(self._form_at(loss_nats)[0])
+        return "ceiling" if value >= self.ceiling else "floor" if value <= self.floor else None
+
+    def _form_at(self, loss_nats: Array | float, constants: Sequence[float] | None = None) -> Array:
+        """The form's own value, not held."""
+        rows = np.asarray(constants if constants is not None else self.constants)[None, :]
+        losses = np.atleast_1d(np.asarray(loss_nats, dtype=np.float64))
+        values: Array = _metric(self.form, rows, losses, self.floor, self.ceiling)[0]
+        return values
 
     def extrapolated(self, loss_nats: float) -> bool:
         low, high = self.loss_range_nats
@@ -110,10 +130,12 @@ class MetricPrediction:
 
     mapping: DownstreamMapping
     loss_nats: float
-    value: float
-    interval: tuple[float, float] | None  # holding the mapping's interval level (the law's without mapping refits)
+    value: float  # held between the mapping's floor and ceiling
+    interval: tuple[float, float] | None  # holding the mapping's interval level (the law's without mapping refits);
+    # None without refits, or where every refit is held at the same bound (a zero-width interval claims certainty)
     extrapolated: bool  # the loss lies outside the losses the mapping was fitted on
     n_loss_samples: int = 0  # the law's refits whose losses the interval spans too
+    clamped: Bound | None = None  # the form reaches this bound at the loss: the value is the bound, not an estimate
 
 
 def predict_metric(
@@ -121,7 +143,8 @@ def predict_metric(
 ) -> MetricPrediction:
     """The metric at `loss_nats`, with an interval over the mapping's refits paired with the law's refits' losses
     (`loss_samples`, one per law refit, whose intervals hold `loss_level`) when either has any: refit i of each,
-    cycling the shorter. The interval holds the mapping's level, or the law's when only the law has refits."""
+    cycling the shorter. The interval holds the mapping's level, or the law's when only the law has refits; an
+    interval of zero width (every refit held at a bound) is none."""
     value = float(mapping.metric_at(loss_nats)[0])
     interval = None
     refits = mapping.samples or (mapping.constants,)
@@ -130,15 +153,15 @@ def predict_metric(
         count = max(len(refits), len(losses))
         constants = np.array([refits[i % len(refits)] for i in range(count)])
         at = np.array([losses[i % len(losses)] for i in range(count)])
-        values = np.minimum(_metric(mapping.form, constants, at[:, None], mapping.floor, mapping.ceiling)[:, 0],
-                            mapping.ceiling)  # fmt: skip
-        values = values[np.isfinite(values)]
+        values = _metric(mapping.form, constants, at[:, None], mapping.floor, mapping.ceiling)[:, 0]
+        values = np.clip(values[np.isfinite(values)], mapping.floor, mapping.ceiling)
         level = mapping.interval_level if mapping.samples or loss_level is None else loss_level
         tail = 100 * (1 - level) / 2
         if len(values):
             low, high = np.percentile(values, [tail, 100 - tail])
-            interval = (float(low), float(high))
-    return MetricPrediction(mapping, loss_nats, value, interval, mapping.extrapolated(loss_nats), len(loss_samples))
+            interval = (float(low), float(high)) if high > low else None
+    return MetricPrediction(mapping, loss_nats, value, interval, mapping.extrapolated(loss_nats), len(loss_samples),
+                            mapping.bound_at(loss_nats))  # fmt: skip
 
 
 def extrapolation_warning(prediction: MetricPrediction) -> str | None:
@@ -154,6 +177,32 @@ def extrapolation_warning(prediction: MetricPrediction) -> str | None:
     return f"{mapping.name}: the loss {prediction.loss_nats:.4g} is {side}: the metric is an extrapolation"
 
 
+def clamp_warning(prediction: MetricPrediction) -> str | None:
+    """Said when the form reaches the mapping's floor or ceiling at the loss, and the metric is held there."""
+    if prediction.clamped is None:
+        return None
+    mapping = prediction.mapping
+    return (
+        f"{mapping.name}: at the loss {prediction.loss_nats:.4g} the {mapping.form} form reaches the mapping's"
+        f" {prediction.clamped} ({bound_value(prediction):g}): the metric is held there, a bound rather than a"
+        f" prediction; {clamped_interval(prediction)}"
+    )
+
+
+def bound_value(prediction: MetricPrediction) -> float:
+    """The floor or ceiling a clamped prediction is held at."""
+    return prediction.mapping.ceiling if prediction.clamped == "ceiling" else prediction.mapping.floor
+
+
+def clamped_interval(prediction: MetricPrediction) -> str:
+    """What the interval of a prediction held at a bound is, or why it has none."""
+    if prediction.interval is not None:
+        return "its interval is the refits' spread, each held within the bounds"
+    if prediction.mapping.samples or prediction.n_loss_samples:
+        return "no interval: every refit is held there too (a zero-width one would claim certainty)"
+    return "no interval (no refits)"
+
+
 def dataset_warning(mapping: DownstreamMapping, law_dataset: str) -> str | None:
     """Said when the law's loss is measured on other data than the mapping's."""
     if mapping.dataset == law_dataset:
@@ -165,7 +214,11 @@ def dataset_warning(mapping: DownstreamMapping, law_dataset: str) -> str | None:
 
 
 def prediction_warnings(prediction: MetricPrediction, law_dataset: str) -> list[str]:
-    said = (extrapolation_warning(prediction), dataset_warning(prediction.mapping, law_dataset))
+    said = (
+        extrapolation_warning(prediction),
+        clamp_warning(prediction),
+        dataset_warning(prediction.mapping, law_dataset),
+    )
     return [warning for warning in said if warning is not None]
 
 

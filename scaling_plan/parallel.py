@@ -10,9 +10,11 @@ Memory per GPU, mixed-precision Adam and 16-bit activations:
   last the output layer or, tied, a copy of the embedding); tensor parallelism divides all of it, norms included.
   Experts are split by tensor parallelism like dense FFNs (expert parallelism is not modelled).
 - Activations: Korthikanti et al. 2022, Table 2, with sequence parallelism whenever tp > 1 (as Megatron-LM runs
-  tensor parallelism): per layer s·b·h/t·(34 + 5·a·s/h) bytes; selective recomputation drops the 5·a·s²·b/t of
-  attention scores, full recomputation keeps 2·s·b·h/t per layer plus one layer rebuilt at a time. FlashAttention-style
-  kernels keep no s x s score tensor (Dao et al. 2022), so with them selective recomputation saves nothing more.
+  tensor parallelism): per layer s·b·h/t·(34 + 5·a·s/h) bytes for their GPT block, whose 34 and 5 count dropout
+  masks and the scores' dropout output; a block without dropout keeps s·b·h/t·(32 + 2·a·s/h) (blueprint.model_size
+  breaks the terms down). Selective recomputation drops the attention scores, full recomputation keeps 2·s·b·h/t
+  per layer plus one layer rebuilt at a time. FlashAttention-style kernels keep no s x s score tensor (Dao et al.
+  2022), so with them selective recomputation saves nothing more.
   Context parallelism gives each GPU s/cp of the sequence. The pipeline's first stage holds min(pp, m) micro-batches
   of its L/pp layers under the 1F1B schedule (Narayanan et al. 2021, sec. 2.2), m the accumulation steps.
 - The pipeline bubble is (pp - 1)/m of the ideal step time (Narayanan et al. 2021, sec. 2.2.1, 1F1B).
@@ -79,9 +81,12 @@ class ModelSize:
     params_total: int
     params_embedding: int  # token embedding, the output matrix when untied, learned positions
     tied_embeddings: bool
-    #: Bytes of activations per token per layer, in units of d_model, besides attention scores (34 for a GPT block;
-    #: Korthikanti et al. 2022, sec. 4.1).
+    #: Bytes of activations per token per layer, in units of d_model, besides attention scores (34 for a GPT block
+    #: with dropout, 32 without; Korthikanti et al. 2022, sec. 4.1).
     linear_units: float
+    #: Bytes of attention scores per query per key per head (5 with dropout: the softmax output 2, its dropout mask 1
+    #: and the dropout's output 2; 2 without, the softmax output; Korthikanti et al. 2022, sec. 4.1).
+    score_units: float = 5.0
 
     def stage_params(self, pp: int) -> float:
         """Parameters of the heaviest pipeline stage."""
@@ -215,7 +220,7 @@ def activation_bytes(
     4·s·b·h·(1 + v/h)/t for the embedding, final norm and logits (sec. 4.3)."""
     s, b, h, a = model.seq_len / cp, micro_batch, model.d_model, model.n_heads
     linear = s * b * h * model.linear_units / tp
-    scores = 0.0 if flash_attention else 5.0 * a * s * model.seq_len * b / tp  # local queries x all keys
+    scores = 0.0 if flash_attention else model.score_units * a * s * model.seq_len * b / tp  # local queries x keys
     full_layer = linear + scores
     per_layer = {"none": full_layer, "selective": linear, "full": 2.0 * s * b * h / tp}[recompute]
     rebuilt = full_layer if recompute == "full" else 0.0

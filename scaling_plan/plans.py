@@ -270,7 +270,11 @@ def require_allocatable(request: PlanRequest, compute_flops: Num) -> None:
     """Refuse, before any search, a budget past the allocator's bound: a frontier that sizes N by a shape search
     (DeepSeek LLM's) searches no further than `shape --params` does."""
     bound = getattr(request.allocator, "max_compute_flops", math.inf)
-    largest = float(max(compute_flops)) if hasattr(compute_flops, "__len__") else float(compute_flops)
+    if bound == math.inf:
+        return
+    import numpy as np
+
+    largest = float(np.max(compute_flops))
     if largest > bound:
         from .blueprint import MAX_SHAPE_PARAMS
 

@@ -145,14 +145,15 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
             for message in epoch_warnings(float(epochs[worst]), law.unique_tokens)
         ]
     if sweep.request.downstream:
-        from .downstream import dataset_warning, extrapolation_warning
+        from .downstream import clamp_warning, dataset_warning, extrapolation_warning
 
-        # The lowest and highest losses bound what a row can extrapolate; the dataset is the same for every row.
+        # The lowest and highest losses bound what a row can extrapolate, and where a metric can reach its mapping's
+        # ceiling or floor; the dataset is the same for every row.
         for row in sorted({int(sweep.loss_nats.argmin()), int(sweep.loss_nats.argmax())}):
             budget = format_budget(sweep.request.given, float(sweep.given_values[row]))
             for prediction in sweep.plan(row).downstream:
-                said = extrapolation_warning(prediction)
-                warnings += [] if said is None else [f"budget {budget}: {said}"]
+                at_row = (extrapolation_warning(prediction), clamp_warning(prediction))
+                warnings += [f"budget {budget}: {each}" for each in at_row if each is not None]
         for mapping in sweep.request.downstream:
             said = dataset_warning(mapping, law.dataset)
             warnings += [] if said is None else [said]

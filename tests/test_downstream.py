@@ -39,14 +39,16 @@ def sigmoid(loss: np.ndarray, l0: float, scale: float, floor: float, ceiling: fl
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A law fitted to the Sardana runs, and the core average mapped from their loss (both with bootstrap)."""
+    """A law fitted to the Sardana runs, and the core average mapped from their loss (both with bootstrap); the same
+    law without bootstrap ("plain"), so an interval spans the mapping's refits alone."""
     folder = tmp_path_factory.mktemp("downstream")
     cli = Cli()
-    law, core = folder / "law.yaml", folder / "core.yaml"
+    law, plain, core = folder / "law.yaml", folder / "plain.yaml", folder / "core.yaml"
     assert cli.run("fit", SARDANA, "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    assert cli.run("fit", SARDANA, "-o", str(plain)).exit_code == 0
     made = cli.run("fit-downstream", SARDANA, "--metric", CORE, "--bootstrap", "400", "--name", "core", "-o", str(core))
     assert made.exit_code == 0, made.stderr
-    return {"law": law, "core": core}
+    return {"law": law, "plain": plain, "core": core}
 
 
 # Synthetic recovery: runs drawn from a known mapping with noise; the fit's 90% intervals hold the truth.
@@ -196,6 +198,115 @@ def test_a_loss_outside_the_fitted_losses_and_a_law_of_other_data_are_said(cli: 
     assert other.exit_code == 0
     assert "core: fitted on the loss of the data the runs in" in other.stderr
     assert "used with a law of MassiveText" in other.stderr
+
+
+# At the mapping's bounds: the exponential passes the ceiling of 1 at a low enough loss (and its floor at a high one
+# when epsilon > 1 - chance); a metric held there says so, and never has a zero-width interval.
+
+
+def refits_at(mapping: dict, loss: float) -> np.ndarray:
+    """Each bootstrap refit's exponential at this loss, not held within the bounds."""
+    samples = np.array(mapping["bootstrap"]["samples"])
+    return exponential(np.array(loss), samples[:, 0], samples[:, 1], samples[:, 2])
+
+
+def test_a_metric_past_the_ceiling_is_marked_and_has_no_zero_width_interval(cli: Cli, files: dict[str, Path]) -> None:
+    mapping = yaml.safe_load(files["core"].read_text())
+    args = ("budget", "--loss", "1.47", "--law", str(files["plain"]), "--downstream", str(files["core"]))
+    result = cli.run(*args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    # At this loss the fitted form and every one of its refits pass the ceiling (recomputed here).
+    assert exponential(np.array(plan["loss_nats"]), **mapping["constants"]) > mapping["ceiling"] == 1.0
+    assert np.all(refits_at(mapping, plan["loss_nats"]) > 1.0)
+    assert plan["downstream_core"] == 1.0 and plan["downstream_core_clamped"] == "ceiling"
+    assert plan["downstream_core_low"] is None and plan["downstream_core_high"] is None  # not 1.0 - 1.0
+    said = " ".join(result.stderr.split())
+    assert (
+        "core: at the loss 1.47 the exponential form reaches the mapping's ceiling (1): the metric is held there"
+        in said
+    )
+    assert "no interval: every refit is held there too" in said
+    row = cli.csv(*args)[0]
+    assert (row["downstream_core_clamped"], row["downstream_core_low"], row["downstream_core_high"]) == (
+        "ceiling",
+        "",
+        "",
+    )
+    table = cli.run(*args)
+    assert "1.0000 (ceiling)" in table.stdout and "1.0000 - 1.0000" not in table.stdout
+    notes = " ".join(table.stdout.split())
+    assert "At the ceiling (1): the form reaches it at this loss and the metric is held there" in notes
+    jsonschema_validate(cli, plan, "BudgetOutput")
+
+
+def test_a_metric_at_the_ceiling_keeps_the_refits_spread_below_it(cli: Cli, files: dict[str, Path]) -> None:
+    mapping = yaml.safe_load(files["core"].read_text())
+    epsilon, k, gamma = (mapping["constants"][name] for name in ("epsilon", "k", "gamma"))
+    # Each refit reaches 1 where k·exp(-gamma·L) = epsilon; a loss between its 20th percentile and the fitted
+    # form's own has the fitted form held at 1, about a fifth of the refits below it.
+    samples = np.array(mapping["bootstrap"]["samples"])
+    reach = np.log(samples[:, 1] / samples[:, 0]) / samples[:, 2]
+    loss = float(np.percentile(reach, 20))
+    assert loss < math.log(k / epsilon) / gamma
+    plan = cli.json("budget", "--loss", repr(loss), "--law", str(files["plain"]), "--downstream", str(files["core"]))
+    assert plan["downstream_core"] == 1.0 and plan["downstream_core_clamped"] == "ceiling"
+    held = np.clip(refits_at(mapping, plan["loss_nats"]), 0.0, 1.0)
+    low, high = np.percentile(held, [5, 95])
+    assert (plan["downstream_core_low"], plan["downstream_core_high"]) == pytest.approx((low, high), rel=1e-12)
+    assert plan["downstream_core_low"] < 0.999 and plan["downstream_core_high"] == 1.0
+
+
+def test_a_metric_below_the_floor_is_held_at_chance(cli: Cli, files: dict[str, Path], tmp_path: Path) -> None:
+    data = yaml.safe_load(files["core"].read_text())
+    del data["bootstrap"]
+    constants = {"epsilon": 1.05, "k": 16.0, "gamma": 1.7}  # 1 - epsilon < 0: below chance (0) at a high loss
+    path = tmp_path / "below.yaml"
+    path.write_text(yaml.safe_dump({**data, "constants": constants}, sort_keys=False))
+    result = cli.run("budget", "--loss", "3.6", "--law", str(files["plain"]), "--downstream", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert exponential(np.array(plan["loss_nats"]), **constants) < data["floor"] == data["chance"] == 0.0
+    assert plan["downstream_core"] == 0.0 and plan["downstream_core_clamped"] == "floor"
+    assert plan["downstream_core_low"] is None
+    assert "reaches the mapping's floor (0): the metric is held there" in result.stderr
+    assert "no interval (no refits)" in result.stderr
+
+
+def test_a_sigmoid_saturated_to_a_float_is_at_its_bound_and_one_inside_is_not() -> None:
+    from scaling_plan.downstream import DownstreamMapping, predict_metric
+
+    mapping = DownstreamMapping("m", "m", "sigmoid", (2.5, 0.01), 0.25, 0.25, 1.0, (2.2, 3.0), "d", "s")
+    assert predict_metric(mapping, 1.0).clamped == "ceiling"  # 1/(1 + exp(-150)) is 1.0 in a float
+    assert predict_metric(mapping, 4.0).clamped == "floor"  # exp(150) swamps the span
+    inside = predict_metric(mapping, 2.55)
+    assert inside.clamped is None and 0.25 < inside.value < 1.0
+
+
+def test_sweep_and_the_api_mark_the_rows_at_the_ceiling(cli: Cli, files: dict[str, Path]) -> None:
+    args = ("sweep", "--from", "1e22", "--to", "1e30", "--per-decade", "1", "--law", str(files["plain"]),
+            "--downstream", str(files["core"]))  # fmt: skip
+    rows = cli.json(*args)["plans"]
+    mapping = yaml.safe_load(files["core"].read_text())
+    past = [bool(exponential(np.array(row["loss_nats"]), **mapping["constants"]) >= 1.0) for row in rows]
+    assert any(past) and not all(past)  # both kinds of row, recomputed here
+    assert [row["downstream_core_clamped"] for row in rows] == ["ceiling" if p else None for p in past]
+    assert all(row["downstream_core"] == 1.0 for row, p in zip(rows, past, strict=True) if p)
+    jsonschema_validate(cli, {"schema_version": 1, "plans": rows}, "SweepOutput")
+    table = cli.run(*args)
+    assert table.stdout.count("1.0000 (ceiling)") == sum(past)
+    assert "A metric marked (ceiling) is held at its mapping's ceiling" in " ".join(table.stdout.split())
+    assert "budget 1.00e30 FLOPs: core: at the loss" in table.stderr
+    result = sp.plan(loss=1.5, law=str(files["plain"]), downstream=[str(files["core"])])
+    assert result.to_dict()["downstream_core_clamped"] == "ceiling"
+    assert any("reaches the mapping's ceiling" in warning for warning in result.warnings)
+
+
+def jsonschema_validate(cli: Cli, document: dict, definition: str) -> None:
+    import jsonschema
+
+    schema = json.loads(cli.run("schema", "--output-schema").stdout)
+    jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{definition}", "anyOf": [{}]}).validate(document)
 
 
 def test_sweep_and_compare_carry_the_metric(cli: Cli, files: dict[str, Path]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -372,20 +373,45 @@ def _process(args: list[str], **redirects: object) -> subprocess.CompletedProces
 
 
 @pytest.mark.slow  # real processes
-def test_a_full_disk_or_a_closed_stdout_is_exit_74_with_one_line() -> None:
-    """Were internal errors (exit 3): OSError ENOSPC writing to a full disk, AttributeError with stdout closed."""
+def test_a_full_disk_or_a_closed_stdout_is_exit_74_with_one_line(tmp_path: Path) -> None:
+    """Were internal errors (exit 3): OSError ENOSPC writing to a full disk, AttributeError with stdout closed.
+
+    The full disk is the test's own: stdout is a file in tmp_path that a file-size limit of 0 bytes (RLIMIT_FSIZE,
+    set in the child) keeps from growing, so the kernel refuses the first write with EFBIG as a full disk refuses it
+    with ENOSPC; the CLI takes the two alike (the test after this one gives it ENOSPC itself). Not /dev/full: that
+    device is shared by everything on the machine, and once a run as root had renamed a regular file over it, so
+    writes to it succeeded and this test saw exit 0. A private device node (os.mknod) or a small tmpfs needs root
+    (or user namespaces, which containers often forbid), and a pipe whose reader has gone is EPIPE, the closed
+    reader's exit 141, not a full disk. The limit needs neither root nor a device, and binds root too."""
     for output_format in ("table", "json", "csv"):
-        with open("/dev/full", "w") as full:
-            done = _process(["budget", "--flops", "1e24", "-f", output_format], stdout=full, stderr=subprocess.PIPE)
-        assert done.returncode == 74
-        # One line naming stdout; the reason after it is the system's own wording (strerror).
-        assert done.stderr.startswith("scaling-plan: error: stdout: cannot write the output: ")
-        assert done.stderr.count("\n") == 1
+        refusing = tmp_path / f"stdout-{output_format}"
+        with open(refusing, "w") as full:
+            done = _process(["budget", "--flops", "1e24", "-f", output_format], stdout=full, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)))  # fmt: skip
+        assert refusing.stat().st_size == 0  # the precondition: not a byte got through
+        assert (done.returncode, done.stderr) == (
+            74,
+            f"scaling-plan: error: stdout: cannot write the output: {os.strerror(errno.EFBIG)}\n",
+        )
     closed = _process(["budget", "--flops", "1e24"], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
     assert (closed.returncode, closed.stderr) == (
         74,
         "scaling-plan: error: stdout is closed: nowhere to write the output\n",
     )
+
+
+def test_a_full_disk_is_exit_74_naming_stdout(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC itself, raised where the output is written, as a full disk raises it: exit 74 and one line, with the
+    system's wording (strerror), not an internal error (exit 3)."""
+    from scaling_plan.output import writers
+
+    def full_disk(payload: object, out: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(writers, "write_json", full_disk)
+    result = cli.run("budget", "--flops", "1e24", "-f", "json")
+    assert (result.exit_code, result.stdout) == (74, "")
+    assert result.stderr == f"scaling-plan: error: stdout: cannot write the output: {os.strerror(errno.ENOSPC)}\n"
 
 
 @pytest.mark.slow  # real processes

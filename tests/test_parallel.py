@@ -24,9 +24,10 @@ H100_BYTES = 81559 * 2**20  # as nvidia-smi reports an H100 80GB
 
 
 def gpt_block(layers: int, h: int, a: int, s: int, v: int) -> ModelSize:
-    """A GPT block as Korthikanti et al. 2022 count it: multi-head attention and a 4h two-matrix MLP."""
+    """A GPT block as Korthikanti et al. 2022 count it: multi-head attention, a 4h two-matrix MLP, and dropout (on
+    the attention probabilities, after attention and after the MLP), whose masks their 34 and 5·a·s/h count."""
     shape = Shape(layers, h, a, 4 * h, vocab_size=v, seq_len=s, ffn="gelu", style="gpt")
-    return model_size(shape, count(shape))
+    return model_size(shape, count(shape), dropout=True)
 
 
 # --- activations: Korthikanti et al. 2022 --------------------------------------------------------------------------
@@ -45,6 +46,43 @@ def test_tensor_and_sequence_parallel_activations_are_korthikanti_table_2(t: int
     assert activation_bytes(model, b, "none", tp=t) == pytest.approx(layers * layer + outside)
     assert activation_bytes(model, b, "selective", tp=t) == pytest.approx(layers * s * b * h * 34 / t + outside)
     assert activation_bytes(model, b, "full", tp=t) == pytest.approx(layers * 2 * s * b * h / t + layer + outside)
+
+
+def test_a_llama_2_7b_block_keeps_no_dropout_masks() -> None:
+    """LLaMA-2-7B (32 layers, h 4,096, 32 heads, SwiGLU d_ff 11,008, vocabulary 32,000) at s 4,096, b 1, t 1 has no
+    dropout. Korthikanti et al. 2022's terms (sec. 4.1), in bytes per s·b·h, without the two masks of 1 byte:
+      attention  QKV input 2 + Q 2 + K 2 + V 2 + output projection input 2              = 10
+      MLP        input 2 + gate and up outputs 2·2·11008/4096 + down input 2·11008/4096  = 2 + 16.125 = 18.125
+      norms      2 + 2                                                                    = 4
+    so 32.125 (34.125 with the masks, 6.2% more). Selective recomputation keeps
+    32 x 4096·4096·32.125 = 17,246,978,048 bytes, plus 4·s·h·(1 + v/h) = 67,108,864 x 8.8125 = 591,396,864 for the
+    embedding, final norm and logits (sec. 4.3): 17,838,374,912 bytes, 16.61328125 GiB."""
+    shape = Shape(32, 4096, 32, 11008, vocab_size=32000, seq_len=4096, ffn="swiglu", style="llama")
+    model = model_size(shape, count(shape))
+    assert model.linear_units == 32.125 and model.score_units == 2
+    assert activation_bytes(model, 1, "selective") == 17_838_374_912
+    masked = model_size(shape, count(shape), dropout=True)
+    assert activation_bytes(masked, 1, "selective") - 17_838_374_912 == 32 * 2 * 4096 * 4096  # two masks a layer
+    # Without recomputation or FlashAttention the scores keep the softmax output alone, 2·a·s² bytes, not 5·a·s².
+    kept = activation_bytes(model, 1, "none") - activation_bytes(model, 1, "none", flash_attention=True)
+    assert kept == 32 * 2 * 32 * 4096 * 4096
+
+
+@pytest.mark.parametrize(
+    ("shape", "high_pct"),
+    [
+        (Shape(32, 4096, 32, 11008, vocab_size=32000, seq_len=4096), 6.23),  # LLaMA-2-7B: 34.125 / 32.125
+        (Shape(32, 4096, 32, 14336, vocab_size=128256, seq_len=8192, n_kv_heads=8), 5.88),  # Llama-3-8B: 36 / 34
+        (Shape(80, 8192, 64, 28672, vocab_size=128256, seq_len=8192, n_kv_heads=8), 5.97),  # Llama-3-70B: 35.5 / 33.5
+    ],
+    ids=["llama-2-7b", "llama-3-8b", "llama-3-70b"],
+)
+def test_llama_blocks_default_to_no_dropout_and_masks_would_add_about_6_percent(shape: Shape, high_pct: float) -> None:
+    plain, masked = model_size(shape, count(shape)), model_size(shape, count(shape), dropout=True)
+    assert masked.linear_units - plain.linear_units == 2  # the masks after attention and after the MLP
+    assert 100 * (masked.linear_units / plain.linear_units - 1) == pytest.approx(high_pct, abs=0.01)
+    gpt = Shape(32, 4096, 32, 16384, ffn="gelu", style="gpt")
+    assert model_size(gpt, count(gpt)).linear_units == 34  # the gpt style has dropout unless told
 
 
 def test_flash_attention_keeps_no_score_tensor() -> None:
@@ -211,14 +249,37 @@ def test_a_batch_far_from_the_law_is_said(cli: Cli) -> None:
     assert "the launchable batch of 8,192 sequences" in result.stderr
 
 
-def test_flash_attention_off_holds_the_scores(cli: Cli) -> None:
+@pytest.mark.parametrize(("dropout", "units"), [((), 2), (("--dropout",), 5)])
+def test_flash_attention_off_holds_the_scores(cli: Cli, dropout: tuple[str, ...], units: int) -> None:
+    """The scores keep the softmax output (2 bytes), and with dropout its mask (1) and output (2) too."""
     args = ("shape", "--params", "1B", "--gpu", "H100", "--gpus", "8", "--tp", "1", "--pp", "1", "--cp", "1",
-            "--recompute", "none", "--sharding", "zero-3")  # fmt: skip
+            "--recompute", "none", "--sharding", "zero-3", *dropout)  # fmt: skip
     flash, kept = cli.json(*args), cli.json(*args, "--no-flash-attention")
     assert flash["flash_attention"] is True and kept["flash_attention"] is False
+    assert flash["dropout"] is bool(dropout)
     s, a, layers = flash["seq_len"], flash["n_heads"], flash["n_layers"]
     gained = (kept["activations_gib_per_gpu"] - flash["activations_gib_per_gpu"]) * GIB
-    assert gained == pytest.approx(layers * 5 * a * s * s)
+    assert gained == pytest.approx(layers * units * a * s * s)
+
+
+def test_llama_2_7b_activations_leave_out_dropout_masks_unless_asked(cli: Cli, tmp_path: Path) -> None:
+    """test_a_llama_2_7b_block_keeps_no_dropout_masks computes the 16.61328125 GiB by hand; --dropout adds two masks
+    of s·h bytes in each of the 32 layers, 1 GiB; gpt3 blocks have them unless --no-dropout."""
+    args = ("shape", "--params", "6.7B", "--family", "llama2", "--gpu", "H100", "--gpus", "8", "--tp", "1", "--pp",
+            "1", "--cp", "1", "--recompute", "selective", "--sharding", "zero-3")  # fmt: skip
+    plain = cli.json(*args)
+    assert (plain["n_layers"], plain["d_model"], plain["d_ff"], plain["vocab_size"]) == (32, 4096, 11008, 32000)
+    assert plain["dropout"] is False and plain["activations_gib_per_gpu"] == 16.61328125
+    masked = cli.json(*args, "--dropout")
+    assert masked["dropout"] is True and masked["activations_gib_per_gpu"] == 17.61328125
+    config = tmp_path / "plan.yaml"
+    config.write_text("budget:\n  flops: 1e23\nblueprint:\n  family: llama2\n  dropout: true\n")
+    assert cli.json("budget", "--config", str(config))["dropout"] is True
+    assert cli.json("budget", "--config", str(config), "--no-dropout")["dropout"] is False
+    assert cli.json("shape", "--params", "6.7B", "--family", "gpt3")["dropout"] is True
+    assert cli.json("shape", "--params", "6.7B", "--family", "gpt3", "--no-dropout")["dropout"] is False
+    table = cli.run(*args, env={"COLUMNS": "200"}).stdout
+    assert "blocks without dropout keep no dropout masks" in " ".join(table.split())
 
 
 def test_layout_settings_from_yaml_match_flags(cli: Cli, tmp_path: Path) -> None:
@@ -240,6 +301,6 @@ def test_layout_settings_from_yaml_match_flags(cli: Cli, tmp_path: Path) -> None
 
 
 def test_layout_settings_without_a_gpu_are_said_unused(cli: Cli) -> None:
-    result = cli.run("shape", "--params", "7B", "--tp", "8", "--no-flash-attention")
+    result = cli.run("shape", "--params", "7B", "--tp", "8", "--no-flash-attention", "--dropout")
     assert result.exit_code == 0
-    assert "--tp, --no-flash-attention unused without --gpu" in result.stderr
+    assert "--tp, --no-flash-attention, --dropout unused without --gpu" in result.stderr

@@ -210,7 +210,8 @@ DownstreamOption = Annotated[
     list[str] | None,
     typer.Option(
         "--downstream",
-        help="A downstream file (from fit-downstream -o): also predict that metric from the loss; repeat for more.",
+        help="A downstream file (from fit-downstream -o): also predict that metric from the loss, held within the"
+        " mapping's floor and ceiling (marked where it is held there); repeat for more.",
         rich_help_panel=PANEL_ALLOCATION,
         metavar="PATH",
     ),

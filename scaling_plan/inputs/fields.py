@@ -170,6 +170,10 @@ FIELDS: tuple[Field, ...] = (
     _f("flash_attention", "--flash-attention", "blueprint", "bool",
        "Attention kernels that keep no seq x seq score tensor, as FlashAttention (default on).",
        "FlashAttention-style kernels (no score tensor kept); default true", off_flag="--no-flash-attention"),
+    _f("dropout", "--dropout", "blueprint", "bool",
+       "Blocks with dropout, whose masks count in activation memory (default: on for --style gpt and gpt3, off for"
+       " llama).", "dropout in the blocks (its masks count in activation memory); default true for the gpt style,"
+       " false for llama", off_flag="--no-dropout"),
     _f("gpus_per_node", "--gpus-per-node", "blueprint", Q, "GPUs per node: the most tensor parallelism spans (default 8).",
        "GPUs per node, the most tensor parallelism spans; default 8", low=1.0, low_inclusive=True, whole=True,
        metavar="COUNT"),

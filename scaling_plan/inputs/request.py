@@ -320,8 +320,8 @@ def blueprint_request(
     from ..parallel import DEFAULT_GPUS_PER_NODE, LayoutRequest
 
     layout_fields = (
-        "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "flash_attention", "gpus", "gpu",
-        "gpu_memory_gib",
+        "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "flash_attention", "dropout", "gpus",
+        "gpu", "gpu_memory_gib",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
@@ -339,6 +339,7 @@ def blueprint_request(
         explicit=explicit,
         causal_attention=bool(values["causal_attention"].value) if "causal_attention" in values else False,
         family=family_name or None,
+        dropout=bool(values["dropout"].value) if "dropout" in values else None,
         layout=layout,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..units import format_count, format_number, format_scientific, format_usd
@@ -23,7 +23,9 @@ BLUEPRINT_INT_KEYS = (
 )  # fmt: skip
 
 
-BLUEPRINT_BOOL_KEYS = ("tied_embeddings", "causal_attention", "flash_attention", "hyperparameters_extrapolated")
+BLUEPRINT_BOOL_KEYS = (
+    "tied_embeddings", "causal_attention", "flash_attention", "dropout", "hyperparameters_extrapolated",
+)  # fmt: skip
 
 
 BLUEPRINT_FLOPS_KEYS = (
@@ -124,6 +126,7 @@ LABELS: dict[str, str] = {
     "sharding": "ZeRO sharding (over dp x cp)",
     "recompute": "Activation recomputation",
     "flash_attention": "FlashAttention-style kernels",
+    "dropout": "Dropout (masks kept)",
     "micro_batch_sequences": "Micro-batch (sequences)",
     "gradient_accumulation_steps": "Accumulation steps",
     "pipeline_bubble_pct": "Pipeline bubble (%)",
@@ -346,8 +349,14 @@ def field_of(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
-#: A downstream metric's fields are named for it: downstream_<name>, and its _low, _high and _extrapolated.
+#: A downstream metric's fields are named for it: downstream_<name>, and its _low, _high, _extrapolated and _clamped.
 DOWNSTREAM_PREFIX = "downstream_"
+
+
+def downstream_cell(record: Mapping[str, Any], key: str) -> str:
+    """A predicted metric as a table shows it: marked (ceiling) or (floor) where it is held at the mapping's bound."""
+    clamped = record.get(f"{key}_clamped")
+    return humanise(key, record[key]) + ("" if clamped is None else f" ({clamped})")
 
 
 def _downstream_label(field: str) -> str:

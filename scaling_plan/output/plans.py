@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..budget import Hardware
 from ..laws import Law
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
-from .fields import field_of, humanise
+from .fields import downstream_cell, field_of, humanise
 from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
 from .writers import Report, Streamed, write_report
@@ -143,7 +143,7 @@ def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
             notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
         if hardware.energy_formula is not None:
             notes.append(hardware.energy_formula + ".")
-    return notes + downstream_notes(plan)
+    return notes + downstream_notes(plan, one_plan)
 
 
 #: Under a unique-token cap, shown after the loss.
@@ -253,9 +253,9 @@ BLUEPRINT_KEYS = (
     "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
     "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
     "full_to_6n_ratio", "training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full",
-    "memory_gpus", "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "micro_batch_sequences",
-    "gradient_accumulation_steps", "pipeline_bubble_pct", "weights_gib_per_gpu", "gradients_gib_per_gpu",
-    "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
+    "memory_gpus", "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "dropout",
+    "micro_batch_sequences", "gradient_accumulation_steps", "pipeline_bubble_pct", "weights_gib_per_gpu",
+    "gradients_gib_per_gpu", "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
     "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib", "memory_dominant", "min_gpus",
     "lr_peak", "batch_sequences_optimal", "batch_sequences", "batch_tokens", "train_steps",
 )  # fmt: skip
@@ -266,7 +266,7 @@ _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
 
 #: How memory is counted: shown only when there is a GPU to count it on.
 _MEMORY_SETTINGS = (
-    "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "micro_batch_sequences",
+    "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "dropout", "micro_batch_sequences",
     "gradient_accumulation_steps", "pipeline_bubble_pct",
 )  # fmt: skip
 
@@ -313,6 +313,12 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             " Rajbhandari et al. 2020), the ZeRO stage dividing them over dp x cp; activations per Korthikanti et"
             " al. 2022 with sequence parallelism under tp, the first stage holding min(pp, accumulation steps)"
             " micro-batches (1F1B)"
+            + (
+                "; blocks with dropout keep its masks (s·b·h·(34 + 5·a·s/h) bytes per layer for their GPT block)"
+                if blueprint.dropout
+                else "; blocks without dropout keep no dropout masks (s·b·h·(32 + 2·a·s/h) bytes per layer for their"
+                " GPT block, not 34 + 5·a·s/h)"
+            )
             + ("; FlashAttention-style kernels keep no score tensor" if layout.flash_attention else "")
             + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); time and MFU are as"
             " given, not lowered by the bubble or recomputation."
@@ -354,10 +360,12 @@ def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: s
 
 
 def downstream_keys(plan: Plan, shown: Record) -> list[str]:
-    """The rows of each predicted metric, after the loss: its value and interval (written into `shown`)."""
+    """The rows of each predicted metric, after the loss: its value, marked where it is held at a bound, and its
+    interval (written into `shown`)."""
     keys = []
     for prediction in plan.downstream:
         key = f"downstream_{prediction.mapping.name}"
+        shown[key] = downstream_cell(shown, key)
         keys.append(key)
         if prediction.interval is not None:
             low, high = prediction.interval
@@ -366,18 +374,31 @@ def downstream_keys(plan: Plan, shown: Record) -> list[str]:
     return keys
 
 
-def downstream_notes(plan: Plan) -> list[str]:
-    """Where each predicted metric comes from, and what its interval spans."""
+def downstream_notes(plan: Plan, one_plan: bool = True) -> list[str]:
+    """Where each predicted metric comes from, what its interval spans, and whether it is held at a bound; with
+    one_plan False, for every row of a sweep (what a row's loss makes of it left to the rows and the warnings)."""
+    from ..downstream import bound_value, clamped_interval
+
     notes = []
     for prediction in plan.downstream:
         mapping = prediction.mapping
         spans = [f"{len(mapping.samples):,} refits of the mapping"] if mapping.samples else []
         spans += [f"the law's {prediction.n_loss_samples:,} refits"] if prediction.n_loss_samples else []
-        interval = f"; interval over {' and '.join(spans)}" if spans and prediction.interval is not None else ""
-        extrapolated = " Its loss is outside the mapping's: an extrapolation." if prediction.extrapolated else ""
+        shown = prediction.interval is not None or not one_plan
+        interval = f"; interval over {' and '.join(spans)}" if spans and shown else ""
+        extrapolated = (
+            " Its loss is outside the mapping's: an extrapolation." if prediction.extrapolated and one_plan else ""
+        )
+        clamped = (
+            f" At the {prediction.clamped} ({bound_value(prediction):g}): the form reaches it at this loss and the"
+            f" metric is held there, a bound rather than a prediction; {clamped_interval(prediction)}."
+            if prediction.clamped is not None and one_plan
+            else ""
+        )
         notes.append(
             f"{mapping.name}: {mapping.metric} predicted from the loss, {mapping.form} form ({mapping.source}){interval}."
             + extrapolated
+            + clamped
         )
     return notes
 
@@ -504,7 +525,16 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
             labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
             for row in rows:
                 row["given_value"] = formatter(row["given_value"])
+        held = sorted({row[f"{key}_clamped"] for row in rows for key in metrics if row[f"{key}_clamped"]})
+        for row in rows:
+            row.update({key: downstream_cell(row, key) for key in metrics})
         notes = plan_notes(sweep.plan(0), one_plan=False)
+        if held:
+            notes.append(
+                f"A metric marked ({') or ('.join(held)}) is held at its mapping's {' or '.join(held)}, which the"
+                " form reaches at that row's loss: a bound rather than a prediction (its _low and _high in JSON and"
+                " CSV are the refits' spread, or empty where every refit is held there too)."
+            )
         if compared:
             notes.append(
                 "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."

@@ -197,6 +197,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         "sharding": memory.sharding if memory else fixed.sharding,
         "recompute": memory.recompute if memory else fixed.recompute,
         "flash_attention": fixed.flash_attention,
+        "dropout": blueprint.dropout,
         "micro_batch_sequences": fixed.micro_batch,
         "gradient_accumulation_steps": memory.accumulation if memory else None,
         "pipeline_bubble_pct": 100 * memory.bubble_fraction if memory else None,
@@ -561,13 +562,14 @@ def downstream_fit_record(table: RunsTable, name: str, fit: DownstreamFit, level
 
 
 def downstream_fields(predictions: Sequence[MetricPrediction]) -> Record:
-    """Each predicted metric beside the plan's loss: downstream_<name>, its interval, whether it extrapolates."""
+    """Each predicted metric beside the plan's loss: downstream_<name>, its interval, whether it extrapolates, and
+    the bound ("floor" or "ceiling") it is held at, if any."""
     fields: Record = {}
     for prediction in predictions:
         key = f"downstream_{prediction.mapping.name}"
         low, high = prediction.interval if prediction.interval is not None else (None, None)
         fields |= {key: prediction.value, f"{key}_low": low, f"{key}_high": high,
-                   f"{key}_extrapolated": prediction.extrapolated}  # fmt: skip
+                   f"{key}_extrapolated": prediction.extrapolated, f"{key}_clamped": prediction.clamped}  # fmt: skip
     return fields
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
-from .fields import TEXT_KEYS, humanise, label, signed
+from .fields import TEXT_KEYS, downstream_cell, humanise, label, signed
 from .records import (
     BACKTEST_KEYS,
     COMPARED_KEYS,
@@ -41,7 +41,7 @@ def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]
             continue
         cells = [label(key)]
         for record in records:
-            cell = humanise(key, record[key])
+            cell = downstream_cell(record, key) if key in metrics else humanise(key, record[key])
             delta, pct = record[f"delta_{key}"], record.get(f"delta_{key}_pct")
             if record["baseline"] != record["config"] and delta is not None:
                 change = "same" if delta == 0 else signed(key, delta) + ("" if pct is None else f", {pct:+.1f}%")

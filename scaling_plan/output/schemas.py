@@ -85,9 +85,11 @@ _INFERENCE_FIELDS = (
 
 
 #: A downstream metric predicted beside the loss (`--downstream`): downstream_<name> and its _low and _high (numbers,
-#: null without refits) and _extrapolated (whether the loss lies outside the mapping's).
+#: null without refits or where every refit is held at a bound), _extrapolated (whether the loss lies outside the
+#: mapping's) and _clamped (the bound the metric is held at, "floor" or "ceiling", or null).
 _DOWNSTREAM_PATTERNS: dict[str, Any] = {
-    r"^downstream_[a-z0-9_]+$": {"type": ["number", "boolean", "null"]},
+    r"^downstream_(?![a-z0-9_]*_clamped$)[a-z0-9_]+$": {"type": ["number", "boolean", "null"]},
+    r"^downstream_[a-z0-9_]+_clamped$": {"enum": ["floor", "ceiling", None]},
 }
 
 
