@@ -6,7 +6,7 @@ objects and the warnings to show; each door shows them its own way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 
@@ -47,6 +47,21 @@ def isoflop_fit_of(
             f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
         )
     return result, tuple(warnings)
+
+
+def law_file_refusal(data: Mapping[str, Any]) -> str | None:
+    """Why a fit's law (or frontier) file, `data` as fit writes it, could not be read back by --law, or None. The law
+    file's own checks decide: `fit -o` refuses to write such a file, and without -o both doors warn."""
+    from .inputs.lawfile import law_file_problem
+
+    problem = law_file_problem(data)
+    return None if problem is None else f"the fitted constants are outside what a law file holds ({problem})"
+
+
+def law_file_warnings(label: str, data: Mapping[str, Any]) -> list[str]:
+    """The warning both doors give for a fit made without -o whose law file --law would refuse (law_file_refusal)."""
+    refusal = law_file_refusal(data)
+    return [] if refusal is None else [f"{label}: {refusal}: fit -o would not write it, and --law could not use it"]
 
 
 def plan_of(

@@ -396,10 +396,12 @@ def _fitted_law(
 ) -> FittedLaw:
     """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
     be read back (inputs.lawfile.load_law_file)."""
+    from .answers import law_file_warnings
     from .inputs.lawfile import usable_samples
     from .output.lawfile import law_file_data
 
     data = law_file_data(selection, result, samples, level, name, "")
+    warnings += tuple(law_file_warnings(selection.table.label, data))
     low, high = data["fitted_range"]["compute_flops"]
     return FittedLaw(
         name=name,

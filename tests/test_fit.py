@@ -386,3 +386,76 @@ def test_writers_say_what_they_wrote_on_stderr(cli: Cli, tmp_path: Path) -> None
     figure = tmp_path / "mine.svg"
     result = cli.run("plot", str(law), "-o", str(figure))
     assert result.exit_code == 0 and result.stderr == f"scaling-plan: wrote: {figure} (SVG figure of mine)\n"
+
+
+def test_losses_that_cannot_be_nats_per_token_are_refused_naming_the_line_and_column(cli: Cli, tmp_path: Path) -> None:
+    # Percentages (26 to 31) fitted to E = 0 and beta = 5.16 and exited 0; a loss above ln(2^20), a uniform guess
+    # over a 1,048,576-token vocabulary, is not in nats per token.
+    rows = "".join(f"{n},{20 * n},{26 + 5 * k / 7}\n" for k, n in enumerate((1e6, 2e6, 4e6, 8e6, 1.6e7, 3.2e7, 6.4e7)))
+    line = cli.error("fit", bad(tmp_path, "n_params,n_tokens,Loss\n" + rows))
+    assert line.endswith(
+        "runs.csv:2: Loss: 26 is not a loss in nats per token: it is above ln(2^20) = 13.86, a uniform guess over a"
+        " 1,048,576-token vocabulary (a percentage, a perplexity or a summed loss?)"
+    )
+    from scaling_plan.inputs.runs import read_runs
+
+    at_the_limit = GOOD_ROWS + f"6.4e7,1.28e9,{20 * math.log(2)}\n"  # 13.8629...: a loss still
+    assert read_runs(bad(tmp_path, "n_params,n_tokens,loss\n" + at_the_limit)).loss_nats[-1] == 20 * math.log(2)
+    assert ":8: loss: must be positive, got 0" in cli.error(
+        "fit", bad(tmp_path, "n,D,loss\n" + GOOD_ROWS + "1e8,1e9,0\n")
+    )
+    assert ":8: loss: must be positive, got -2" in cli.error(
+        "backtest", bad(tmp_path, "n,D,loss\n" + GOOD_ROWS + "1e8,1e9,-2\n"), "--rolling"
+    )
+
+
+#: Runs whose loss falls as 1e30/D^3 on top of Chinchilla-like terms: nats per token, yet their best fit has
+#: beta = 3, which a law file may not hold (at most 2).
+STEEP_ROWS = "n_params,n_tokens,loss_nats\n" + "".join(
+    f"{n},{d},{2 + 400 / n**0.3 + 1e30 / d**3}\n"
+    for n in (1e8, 2e8, 4e8, 8e8, 1.6e9)
+    for d in (6e9, 8e9, 1.2e10, 1.6e10, 3.2e10)
+)
+
+
+def test_a_fit_a_law_file_cannot_hold_is_not_written_and_without_o_is_warned_of(cli: Cli, tmp_path: Path) -> None:
+    import scaling_plan
+
+    runs = bad(tmp_path, STEEP_ROWS)
+    law = tmp_path / "law.yaml"
+    refused = cli.run("fit", runs, "-o", str(law), "-f", "json")
+    assert refused.exit_code == 2 and not law.exists()
+    assert json.loads(refused.stdout)["beta"] == pytest.approx(3, rel=1e-6)  # the fit is still shown
+    assert refused.stderr.splitlines() == [
+        f"scaling-plan: error: --output: {law} not written: the fitted constants are outside what a law file holds"
+        " (beta: must be at most 2, got 3), and --law would refuse it"
+    ]
+    shown = cli.run("fit", runs, "-f", "json")
+    warning = (
+        f"scaling-plan: warning: {runs}: the fitted constants are outside what a law file holds (beta: must be at most"
+        " 2, got 3): fit -o would not write it, and --law could not use it"
+    )
+    assert shown.exit_code == 0 and shown.stderr.splitlines() == [warning]
+    assert scaling_plan.fit(runs).warnings == (warning.removeprefix("scaling-plan: warning: "),)
+    assert scaling_plan.fit(CHINCHILLA_RUNS, max_flops=3e19).warnings == ()
+
+
+def test_a_frontier_a_law_file_cannot_hold_is_not_written(cli: Cli, tmp_path: Path) -> None:
+    # Minimum losses that rise with compute: the frontier's A comes out negative, which a frontier file may not hold.
+    rows = cli.csv("experiments", "--budgets", "1e17,1e18,1e19", "--sizes-per-budget", "5")
+    for row in rows:
+        off = math.log(float(row["n_params"]) / float(row["expected_optimal_n_params"]))
+        row["loss_nats"] = str(2 + 0.1 * math.log10(float(row["budget_flops"])) + 0.05 * off**2)
+    runs = tmp_path / "grid.csv"
+    with runs.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    frontier = tmp_path / "frontier.yaml"
+    refused = cli.run("fit", str(runs), "--approach", "isoflop", "-o", str(frontier), "-q")
+    assert refused.exit_code == 2 and not frontier.exists()
+    [line] = refused.stderr.splitlines()
+    assert line.startswith(f"scaling-plan: error: --output: {frontier} not written: the fitted constants are outside")
+    assert "(A: must be positive, got -10.6" in line
+    shown = cli.run("fit", str(runs), "--approach", "isoflop", "-q")
+    assert shown.exit_code == 0 and "fit -o would not write it" in shown.stderr

@@ -163,6 +163,8 @@ def fit(
             warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
             samples = None
     level = interval / 100
+    law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
+    data = law_file_data(selection, result, samples, level, law_name, datetime.date.today().isoformat())
     with without_notes(quiet):
         emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
     if problem is not None and not allow_unconverged:
@@ -172,12 +174,24 @@ def fit(
         warn(f"{runs}: {problem}")
     if samples is not None and samples.n_converged < samples.resamples:
         warn(f"{samples.resamples - samples.n_converged} of {samples.resamples} bootstrap refits did not converge")
+    _check_law_file(data, runs, output)
     if output is not None:
-        law_name = name or os.path.splitext(os.path.basename(output))[0]
-        today = datetime.date.today().isoformat()
-        write_yaml(output, law_file_data(selection, result, samples, level, law_name, today))
+        write_yaml(output, data)
         kept = f", {len(samples.samples):,} bootstrap samples" if samples is not None else ""
         wrote(output, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {output}")
+
+
+def _check_law_file(data: Any, runs: str, output: str | None) -> None:
+    """A fit whose file --law would refuse is not written (-o: one line, exit 2); without -o, a warning says so."""
+    from ..answers import law_file_refusal, law_file_warnings
+
+    refusal = law_file_refusal(data)
+    if refusal is None:
+        return
+    sys.stdout.flush()
+    if output is not None:
+        raise UsageError("--output", f"{output} not written: {refusal}, and --law would refuse it")
+    warn_all(law_file_warnings(runs, data))
 
 
 def _fit_isoflop(
@@ -205,9 +219,10 @@ def _fit_isoflop(
     record = isoflop_record(selection, result, level)
     with without_notes(quiet):
         emit_isoflop(record, isoflop_notes(record), output_format, sys.stdout)
+    law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
+    data = frontier_file_data(selection, result, level, law_name, datetime.date.today().isoformat())
+    _check_law_file(data, selection.table.label, output)
     if output is not None:
-        law_name = name or os.path.splitext(os.path.basename(output))[0]
-        data = frontier_file_data(selection, result, level, law_name, datetime.date.today().isoformat())
         write_yaml(output, data)
         kept = f", {len(result.samples):,} bootstrap samples" if result.samples else ""
         wrote(output, f"frontier {law_name!r}: k_n, a, E, A, gamma{kept}; plan with --law {output} --method law")

@@ -35,6 +35,12 @@ MAX_RUNS_BYTES = 20_000_000
 MAX_RUNS = 10_000
 
 
+#: Highest loss a run may have, in nats per token: ln(2^20) ≈ 13.86, the cross-entropy of a uniform guess over a
+#: vocabulary of 1,048,576 tokens, larger than any released tokenizer's (a trained model does better than a uniform
+#: guess). A loss above it is not in nats per token: a percentage, a perplexity, or a loss summed over a sequence.
+MAX_LOSS_NATS = 20 * math.log(2)
+
+
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.
 DEFAULT_COLUMNS = {
     "params": ("n_params", "Model Size", "params", "parameters", "N"),
@@ -246,6 +252,18 @@ def _value(record: dict[str, object], column: str, where: str, decimal_comma: bo
     return value
 
 
+def _loss_value(record: dict[str, object], column: str, where: str, decimal_comma: bool) -> float:
+    """A run's final loss: positive, and no more than a uniform guess over any real vocabulary (MAX_LOSS_NATS)."""
+    value = _value(record, column, where, decimal_comma)
+    if value > MAX_LOSS_NATS:
+        raise UsageError(
+            where,
+            f"{column}: {value:g} is not a loss in nats per token: it is above ln(2^20) = {MAX_LOSS_NATS:.2f}, a"
+            " uniform guess over a 1,048,576-token vocabulary (a percentage, a perplexity or a summed loss?)",
+        )
+    return value
+
+
 def _metric_value(record: dict[str, object], column: str, where: str, decimal_comma: bool) -> float:
     """A score where 1 is perfect, from -1 (a score centred on chance may be below it) to 1."""
     raw = record.get(column)
@@ -321,7 +339,7 @@ def read_runs(
         )
         n_params.append(n)
         n_tokens.append(d)
-        losses.append(_value(record, loss, where, decimal_comma))
+        losses.append(_loss_value(record, loss, where, decimal_comma))
         lines.append(line)
         if budget is not None:
             budgets.append(_value(record, budget, where, decimal_comma))
