@@ -215,7 +215,7 @@ def downstream_fit_of(
     from .choices import DOWNSTREAM_FORMS
     from .downstream import CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
     from .inputs.runs import read_runs
-    from .inputs.values import finite_number, positive_number
+    from .inputs.values import finite_number, positive_number, seed_number
 
     def number(name: str, read: Callable[[object, str], float], default: float | None) -> float | None:
         value = options.get(name)
@@ -241,8 +241,7 @@ def downstream_fit_of(
     bootstrap, seed = options.get("bootstrap", 0), options.get("seed", 42)
     if not (isinstance(bootstrap, int) and 0 <= bootstrap <= 100_000):
         raise UsageError(flag("bootstrap"), f"must be a whole number from 0 to 100,000, got {bootstrap!r}")
-    if not isinstance(seed, int):
-        raise UsageError(flag("seed"), f"must be a whole number, got {seed!r}")
+    seed = seed_number(seed, flag("seed"))
     table = read_runs(
         runs, column("params_col"), column("tokens_col"), column("flops_col"), column("loss_col"),
         bool(options.get("require_complete")), None, (metric,),

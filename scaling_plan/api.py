@@ -329,7 +329,7 @@ def fit(
     from .errors import UsageError
     from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
-    from .inputs.values import positive_number
+    from .inputs.values import positive_number, seed_number
     from .output.records import fit_record
 
     if approach not in APPROACHES:
@@ -342,6 +342,7 @@ def fit(
         raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
     if bootstrap < 0 or drop_top_loss < 0:
         raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
+    seed = seed_number(seed, "seed")
     table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
     selection = select_runs(table, drop_top_loss, low, high)
     if approach == "isoflop":

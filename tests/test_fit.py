@@ -459,3 +459,25 @@ def test_a_frontier_a_law_file_cannot_hold_is_not_written(cli: Cli, tmp_path: Pa
     assert "(A: must be positive, got -10.6" in line
     shown = cli.run("fit", str(runs), "--approach", "isoflop", "-q")
     assert shown.exit_code == 0 and "fit -o would not write it" in shown.stderr
+
+
+@pytest.mark.parametrize("bootstrap", ["0", "10"])
+def test_a_negative_seed_is_refused_naming_it(cli: Cli, bootstrap: str) -> None:
+    """Was: internal error: ValueError (exit 3) from numpy with --bootstrap; the API raised the ValueError."""
+    import scaling_plan
+
+    for command in (
+        ["fit", CHINCHILLA_RUNS],
+        ["fit", CHINCHILLA_RUNS, "--approach", "isoflop", "--budget-rtol", "0.2"],
+        ["fit-downstream", str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv"),
+         "--metric", "eval_gauntlet/core_average"],
+    ):  # fmt: skip
+        line = cli.error(*command, "--seed", "-1", "--bootstrap", bootstrap)
+        assert line == "scaling-plan: error: Invalid value for '--seed': Input should be greater than or equal to 0"
+    for approach in ("parametric", "isoflop"):
+        with pytest.raises(scaling_plan.ScalingPlanError, match=r"^seed: must be a whole number, 0 or more, got -1$"):
+            scaling_plan.fit(CHINCHILLA_RUNS, approach=approach, seed=-1, bootstrap=int(bootstrap))
+    with pytest.raises(scaling_plan.ScalingPlanError, match=r"^seed: must be a whole number, 0 or more, got -1$"):
+        scaling_plan.fit_downstream(
+            ROOT / "tests" / "data" / "sardana2024_training_runs.csv", metric="eval_gauntlet/core_average", seed=-1
+        )
