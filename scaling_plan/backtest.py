@@ -103,10 +103,14 @@ def splits(
 ) -> list[Split]:
     """The train/held-out splits asked for (exactly one way)."""
     compute, n_params = runs.compute_flops, runs.n_params
-    if sum(x is not None for x in (above_flops, params_above, top)) + rolling != 1:
-        raise UsageError(
-            "--holdout-above", "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"
+    given = {"--holdout-above": above_flops is not None, "--holdout-params-above": params_above is not None,
+             "--holdout-top": top is not None, "--rolling": rolling}  # fmt: skip
+    named = [flag for flag, asked in given.items() if asked]
+    if len(named) != 1:
+        where, what = (
+            (" and ".join(named), "give only one of") if named else ("", "say which runs to hold out: give one of")
         )
+        raise UsageError(where, f"{what} --holdout-above, --holdout-params-above, --holdout-top or --rolling")
     if above_flops is not None:
         name = f"compute > {format_scientific(above_flops)} FLOPs"
         return [Split(name, compute <= above_flops, compute > above_flops, "--holdout-above")]

@@ -79,8 +79,9 @@ def test_the_other_splits(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"),
-        (("--holdout-above", "1e21", "--rolling"), "give one of"),
+        ((), "error: say which runs to hold out: give one of --holdout-above, --holdout-params-above, --holdout-top"),
+        (("--holdout-above", "1e21", "--rolling"), "error: --holdout-above and --rolling: give only one of"),
+        (("--holdout-top", "7", "--rolling"), "error: --holdout-top and --rolling: give only one of --holdout-above"),
         (("--holdout-top", "0"), "--holdout-top: must be from 1 to 244"),
         (("--holdout-above", "1e30"), "--holdout-above: compute > 1.00e30 FLOPs: leaves no runs to hold out"),
         (("--holdout-params-above", "1e15"), "--holdout-params-above: N > 1.00e15: leaves no runs to hold out"),

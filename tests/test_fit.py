@@ -481,3 +481,20 @@ def test_a_negative_seed_is_refused_naming_it(cli: Cli, bootstrap: str) -> None:
         scaling_plan.fit_downstream(
             ROOT / "tests" / "data" / "sardana2024_training_runs.csv", metric="eval_gauntlet/core_average", seed=-1
         )
+
+
+def test_counts_of_one_read_in_the_singular(cli: Cli, tmp_path: Path) -> None:
+    """Was: '1 runs selected'."""
+    runs = bad(tmp_path, "n_params,n_tokens,loss\n" + GOOD_ROWS)
+    line = cli.error("fit", runs, "--drop-top-loss", "5")
+    assert line.endswith(f"{runs}: 1 run selected; fitting five constants needs at least 6")
+    assert cli.error("fit", runs, "--drop-top-loss", "4").endswith(
+        ": 2 runs selected; fitting five constants needs at least 6"
+    )
+    grid = tmp_path / "grid.csv"
+    rows = ["budget_flops,n_params,n_tokens,loss"]
+    rows += [f"1e18,{n},{1e18 / (6 * n)},{2 + (math.log(n) - 19) ** 2 / 10}" for n in (5e7, 1e8, 2e8, 4e8, 8e8)]
+    rows += [f"{c},{n},{c / (6 * n)},3" for c in (1e19, 1e20) for n in (1e8, 2e8, 4e8)]
+    grid.write_text("\n".join(rows) + "\n")
+    line = cli.error("fit", str(grid), "--approach", "isoflop")
+    assert "1 of 3 budgets has a usable isoFLOP profile; the frontier needs 3" in line

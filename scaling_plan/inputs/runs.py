@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..units import parse_quantity
+from ..units import counted, parse_quantity
 from .files import file_label, read_text
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class RunsTable:
             if lines:
                 count = len(lines)
                 said.append(
-                    f"{self.label}: {count:,} run{'s' if count != 1 else ''} without {what} skipped (the first at"
+                    f"{self.label}: {counted(count, 'run')} without {what} skipped (the first at"
                     f" line {lines[0]}); --require-complete refuses a file with any"
                 )
         return said
@@ -394,7 +394,7 @@ def select_runs(
     n_kept = int(keep.sum())
     where = table.label
     if n_kept < MIN_RUNS:
-        raise UsageError(where, f"{n_kept} runs selected; fitting five constants needs at least {MIN_RUNS}")
+        raise UsageError(where, f"{counted(n_kept, 'run')} selected; fitting five constants needs at least {MIN_RUNS}")
     for name, values in (("parameter count", n_params[keep]), ("token count", n_tokens[keep])):
         if values.min() == values.max():  # (np.unique would import numpy.ma, ~8 ms of start-up)
             raise UsageError(
