@@ -405,7 +405,12 @@ def experiments(
         str,
         typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False, metavar="FLOPS,..."),
     ],
-    sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.", metavar="COUNT")] = 7,
+    sizes_per_budget: Annotated[
+        int,
+        typer.Option(  # isoflop.MIN_SIZES_PER_BUDGET; a test holds them equal
+            min=1, max=100, help="Model sizes per budget (an isoFLOP fit needs 4 or more).", metavar="COUNT"
+        ),
+    ] = 7,
     spread: Annotated[
         str | None,
         typer.Option(
@@ -434,6 +439,7 @@ def experiments(
     from ..inputs.request import resolve_law
     from ..inputs.runs import MAX_RUNS
     from ..inputs.values import Sourced, positive_number
+    from ..isoflop import MIN_SIZES_PER_BUDGET
     from ..output.records import experiment_records
     from ..output.reports import emit_experiments
     from ..output.tables import without_notes
@@ -453,6 +459,12 @@ def experiments(
         raise UsageError(
             "--budgets",
             f"{len(values):,} budgets × {sizes_per_budget} sizes; a grid holds at most {MAX_RUNS:,} runs, as many as fit reads",
+        )
+    if sizes_per_budget < MIN_SIZES_PER_BUDGET:
+        warn(
+            f"--sizes-per-budget {sizes_per_budget}: an isoFLOP profile needs {MIN_SIZES_PER_BUDGET} or more sizes (a"
+            " parabola's three coefficients and a residual), so fit --approach isoflop would leave every budget out;"
+            " fit (Approach 3) can still use these runs"
         )
     chosen = resolve_law(None if law is None else Sourced(law, "--law"))
     grid = isoflop_grid(values, sizes_per_budget, chosen, factor)
