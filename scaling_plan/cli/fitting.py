@@ -254,7 +254,8 @@ def backtest(
         bool,
         typer.Option(
             "--rolling",
-            help="Each power of ten of compute as the cutoff in turn: fit on every run below, score the decade above.",
+            help="Each power of ten of compute as the cutoff in turn: fit on every run below, score the decade above"
+            " (runs grouped by budget first, so no budget is cut in two).",
             rich_help_panel=PANEL_SELECTION,
         ),
     ] = False,
@@ -336,7 +337,7 @@ def backtest(
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings])
     warn_all(table.warnings())
     selection = select_runs(table)
-    chosen = splits(selection.runs, above, params_above, holdout_top, rolling)
+    chosen = splits(selection.runs, above, params_above, holdout_top, rolling, selection.budget_flops, rtol)
     approaches = ["parametric", "isoflop"] if approach == "both" else [approach]
     scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol)
     metric_scores = []
