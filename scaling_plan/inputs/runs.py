@@ -5,7 +5,8 @@ What spreadsheets write is read as they mean it: a `,`, `;` or tab separator (fo
 lines starting with `#`, blank rows and Excel's all-empty `,,,,` rows skipped, headers trimmed and matched ignoring
 case, and numbers with thousands separators (`"22,821,773"`, `22 821 773`) or a decimal comma (`2,8134`, in a `;`
 file, or a tab file whose numbers use one). A grid being filled in as runs finish is read too: a run without a loss
-is skipped, counted and named in one warning, unless the caller requires every run to have one.
+is skipped, counted and named in one warning, unless the caller requires every run to have one; a row shorter than
+the header is refused (rows written under other columns).
 
 Every value is checked where it is read, so an error names file:line and the column.
 """
@@ -73,6 +74,9 @@ class RunsTable:
     budget_flops: list[float] | None = None  # each run's isoFLOP budget, when the file has a budget column
     metrics: dict[str, list[float]] | None = None  # by column: each run's score on the metrics asked for
     without_metric: tuple[int, ...] = ()  # lines of the runs skipped because a metric is not filled in yet
+    header: tuple[str, ...] = ()  # every column of the file, in its order
+    separator: str | None = None  # the separator of a CSV or TSV file (None: JSON, whose rows do not append)
+    decimal_comma: bool = False  # whether its numbers are written with a decimal comma
 
     def warnings(self) -> list[str]:
         said = []
@@ -141,9 +145,10 @@ def _is_comment(cells: Sequence[str]) -> bool:
     return bool(cells) and cells[0].strip().startswith("#")
 
 
-def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bool]:
-    """Column names and (line, record) pairs from CSV or TSV as a spreadsheet writes it, and whether its numbers use
-    a decimal comma."""
+def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bool, str]:
+    """Column names and (line, record) pairs from CSV or TSV as a spreadsheet writes it, whether its numbers use a
+    decimal comma, and its separator. A row with fewer cells than the header is refused: a run still to train has
+    every cell, its loss empty, and a short row is a row cut off or written under other columns."""
     import csv
     import io
 
@@ -168,6 +173,13 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
                 raise UsageError(
                     f"{label}:{reader.line_num}", f"{len(cells)} cells under {len(columns)} columns: {extra[0]!r}"
                 )
+            if len(cells) < len(columns):
+                raise UsageError(
+                    f"{label}:{reader.line_num}",
+                    f"{len(cells)} cells under {len(columns)} columns (none from {columns[len(cells)]!r} on): a row"
+                    " shorter than the header; write every cell, empty ones too (a run not trained yet has an empty"
+                    " loss)",
+                )
             records.append((reader.line_num, dict(zip(columns, cells, strict=False))))
     except csv.Error as error:
         raise UsageError(f"{label}:{reader.line_num}", f"malformed CSV: {error}") from None
@@ -178,19 +190,19 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
         decimal_comma = any(_DECIMAL_COMMA.fullmatch(cell) and not _COMMA_GROUPED.fullmatch(cell) for cell in values)
     else:
         decimal_comma = False
-    return columns, records, decimal_comma
+    return columns, records, decimal_comma, separator
 
 
-def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool]:
-    """Column names, (line, record) pairs and whether numbers use a decimal comma, from JSON Lines, a JSON array,
-    TSV or CSV (by extension, else by content)."""
+def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool, str | None]:
+    """Column names, (line, record) pairs, whether numbers use a decimal comma, and the separator (None for JSON),
+    from JSON Lines, a JSON array, TSV or CSV (by extension, else by content)."""
     stripped = text.lstrip()
     if not stripped or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise UsageError(label, "the file is empty: expected a header row (CSV/TSV) or JSON Lines")
     if stripped.startswith("["):
-        return (*_json_array(text, label), False)
+        return (*_json_array(text, label), False, None)
     if path.endswith((".jsonl", ".ndjson", ".json")) or stripped.startswith("{"):
-        return (*_json_lines(text, label), False)
+        return (*_json_lines(text, label), False, None)
     return _delimited(text, label, path)
 
 
@@ -295,7 +307,7 @@ def read_runs(
     skipped the same way)."""
     label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True)
-    columns, records, decimal_comma = _records(text, label, path)
+    columns, records, decimal_comma, separator = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")
     if len(records) > MAX_RUNS:
@@ -350,7 +362,7 @@ def read_runs(
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
     return RunsTable(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
-        scores if metric_columns else None, tuple(without_metric),
+        scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
     )  # fmt: skip
 
 
