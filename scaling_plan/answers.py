@@ -281,13 +281,18 @@ def suggestion_of(
     objective: str,
     columns: Sequence[str | None],
     flag: Callable[[str], str],
-) -> tuple[Suggestion, Law, RunsTable]:
-    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` with refits."""
+) -> tuple[Suggestion, Law, RunsTable, list[str]]:
+    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` with refits, and a
+    warning when the law's file says it was fitted on other runs (a law that does not say, a preset or an older
+    file, is taken at its word)."""
+    import os
+
     from .design import suggest_budgets, suggest_runs
     from .inputs.request import resolve_law
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import Sourced
     from .laws import FrontierLaw, ParametricLaw
+    from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
     if not isinstance(chosen, (ParametricLaw, FrontierLaw)):
@@ -298,6 +303,15 @@ def suggestion_of(
     params_col, tokens_col, flops_col, loss_col = columns
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
     selection = select_runs(table)
+    warnings = []
+    if chosen.runs_fingerprint is not None and chosen.runs_fingerprint != table.fingerprint:
+        (fitted_runs, fitted_hash), (here_runs, here_hash) = chosen.runs_fingerprint, table.fingerprint
+        named = os.fspath(law) if isinstance(law, (str, os.PathLike)) else chosen.name
+        warnings.append(
+            f"{flag('law')} {named} was fitted on other runs than {table.label} holds"
+            f" ({counted(fitted_runs, 'run')}, sha256 {fitted_hash}; here {counted(here_runs, 'run')}, sha256"
+            f" {here_hash}): its refits measure those runs' uncertainty, not these; refit it on {table.label} first"
+        )
     if isinstance(chosen, FrontierLaw):
         import numpy as np
 
@@ -310,4 +324,4 @@ def suggestion_of(
                                objective)  # fmt: skip
     else:
         made = suggest_runs(chosen, selection.runs, target_flops, count, max_run_flops, budget_flops, objective)
-    return made, chosen, table
+    return made, chosen, table, warnings

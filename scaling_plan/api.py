@@ -416,6 +416,7 @@ def _fitted_law(
         compute_range_flops=(low, high),
         samples=() if samples is None else usable_samples(data["bootstrap"]["samples"]),
         interval_level=level,
+        runs_fingerprint=selection.table.fingerprint,
         record=record,
         problem=result.problem,
         fit_warnings=warnings,
@@ -549,12 +550,12 @@ def suggest(
     warnings: list[str] = []
     given = {name: Sourced(value, name) for name, value in (("gpu", gpu), ("mfu", mfu)) if value is not None}
     hardware = hardware_of(given, warnings)
-    made, chosen, table = suggestion_of(
+    made, chosen, table, said = suggestion_of(
         os.fspath(runs), law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: option,
     )  # fmt: skip
     document = suggestion_document(made, table.label, chosen.name, hardware, width)
-    return SuggestResult(made, document, tuple(table.warnings() + warnings))
+    return SuggestResult(made, document, tuple(table.warnings() + said + warnings))
 
 
 class CompareResult(NamedTuple):

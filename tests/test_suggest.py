@@ -354,3 +354,78 @@ def test_suggested_runs_keep_a_semicolon_files_separator_and_decimal_comma(cli: 
     semicolons.write_text(semicolons.read_text() + "\n".join(lines[1:]) + "\n")
     appended = cli.run("fit", str(semicolons), "-f", "json")
     assert appended.exit_code == 0 and "2 runs without a loss skipped" in appended.stderr
+
+
+def test_suggest_warns_when_the_law_was_fitted_on_other_runs(cli: Cli, study: tuple[Path, Path]) -> None:
+    """Was: a law fitted on other runs was taken without a word."""
+    import yaml
+
+    import scaling_plan
+
+    runs, law = study
+    written = yaml.safe_load(law.read_text())["runs_fingerprint"]
+    assert written["runs"] == 10 and len(written["sha256"]) == 16
+    args = ("--law", str(law), "--target", "1e24", "-n", "1", "-q")
+    assert cli.run("suggest", str(runs), *args).stderr == ""
+    # The same runs saved again in another order, as TSV, with tokens as compute: the same runs.
+    with runs.open() as handle:
+        rows = list(csv.DictReader(handle))
+    again = runs.parent / "again.tsv"
+    again.write_text("loss\tTraining FLOP\tModel Size\n" + "".join(
+        f"{r['loss_nats']}\t{6 * float(r['n_params']) * float(r['n_tokens'])!r}\t{r['n_params']}\n"
+        for r in reversed(rows)
+    ))  # fmt: skip
+    assert cli.run("suggest", str(again), *args).stderr == ""
+    other = runs.parent / "other.csv"
+    write_runs(other, rows[:-1])
+    warned = cli.run("suggest", str(other), *args)
+    assert warned.exit_code == 0
+    [line] = warned.stderr.splitlines()
+    assert line.startswith(
+        f"scaling-plan: warning: --law {law} was fitted on other runs than {other} holds (10 runs, sha256"
+        f" {written['sha256']}; here 9 runs, sha256 "
+    ) and line.endswith(f"): its refits measure those runs' uncertainty, not these; refit it on {other} first")
+    api = scaling_plan.suggest(other, law=law, target=1e24, count=1)
+    said = line.removeprefix("scaling-plan: warning: --law ")
+    assert [warning for warning in api.warnings if "fitted on other runs" in warning] == [f"law {said}"]
+    # A law file without one (a preset, or a file written before fit kept it) loads and is taken at its word.
+    data = yaml.safe_load(law.read_text())
+    del data["runs_fingerprint"]
+    older = runs.parent / "older.yaml"
+    older.write_text(yaml.safe_dump(data))
+    assert cli.run("suggest", str(other), "--law", str(older), "--target", "1e24", "-n", "1", "-q").stderr == ""
+    assert cli.run("budget", "--law", str(older), "--flops", "1e22").exit_code == 0
+
+
+def test_fit_keeps_the_runs_fingerprint_in_law_and_frontier_files_and_the_schema_says_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import yaml
+
+    import scaling_plan
+
+    grid = cli.csv("experiments", "--budgets", "1e17,1e18,1e19", "--sizes-per-budget", "5", "--law", "chinchilla-2022")
+    runs = tmp_path / "grid.csv"
+    write_runs(runs, filled(_as_csv(grid), np.random.default_rng(3)))
+    law, frontier = tmp_path / "law.yaml", tmp_path / "frontier.yaml"
+    assert cli.run("fit", str(runs), "-o", str(law)).exit_code == 0
+    assert cli.run("fit", str(runs), "--approach", "isoflop", "-o", str(frontier), "-q").exit_code == 0
+    fingerprints = [yaml.safe_load(path.read_text())["runs_fingerprint"] for path in (law, frontier)]
+    assert fingerprints[0] == fingerprints[1] and fingerprints[0]["runs"] == 15
+    assert scaling_plan.law(str(law)).runs_fingerprint == (15, fingerprints[0]["sha256"])  # type: ignore[union-attr]
+    assert scaling_plan.fit(runs).runs_fingerprint == (15, fingerprints[0]["sha256"])
+    schema = json.loads(cli.run("schema", "--law-file").stdout)
+    definition = schema["$defs"]["RunsFingerprint"]
+    assert set(definition["properties"]) == {"runs", "sha256"} and "SHA-256" in definition["properties"]["sha256"][
+        "description"]  # fmt: skip
+    for kind in ("LawFile", "FrontierLawFile"):
+        assert "runs_fingerprint" in schema["$defs"][kind]["properties"]
+        assert "runs_fingerprint" not in schema["$defs"][kind].get("required", [])
+
+
+def _as_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

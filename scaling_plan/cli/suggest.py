@@ -136,11 +136,11 @@ def suggest(
         check_writable(output, "--output")
     warnings: list[str] = []
     hardware = hardware_of(plan_flags(fields), warnings)
-    suggestion, chosen, table = suggestion_of(
+    suggestion, chosen, table, said = suggestion_of(
         runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: "--" + option.replace("_", "-"),
     )  # fmt: skip
-    warn_all(table.warnings() + warnings)
+    warn_all(table.warnings() + said + warnings)
     asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)
     if len(suggestion.runs) < asked:
         warn_all([f"only {len(suggestion.runs)} of {asked} runs fit under --budget-flops"])

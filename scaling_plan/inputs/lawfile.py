@@ -69,6 +69,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
+        runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )
 
 
@@ -119,4 +120,10 @@ def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], 
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
         samples=tuple(row for row in rows if all(math.isfinite(v) for v in row) and row[0] > 0 and row[3] > 0),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
+        runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )
+
+
+def _fingerprint(fingerprint: Any) -> tuple[int, str] | None:
+    """A file's runs_fingerprint (models.RunsFingerprint) as laws keep it: (runs, sha256)."""
+    return None if fingerprint is None else (fingerprint.runs, fingerprint.sha256)

@@ -78,6 +78,17 @@ class RunsTable:
     separator: str | None = None  # the separator of a CSV or TSV file (None: JSON, whose rows do not append)
     decimal_comma: bool = False  # whether its numbers are written with a decimal comma
 
+    @property
+    def fingerprint(self) -> tuple[int, str]:
+        """The runs with a loss, as (count, hash): the first 16 hex digits of the SHA-256 of their (N, D, loss)
+        triples, each to 7 significant digits and sorted, so that the same runs read the same from a file saved
+        again, reordered, or with compute for tokens. A law file keeps it, to know the runs the law was fitted on."""
+        import hashlib
+
+        triples = sorted(f"{n:.6e},{d:.6e},{loss:.6e}" for n, d, loss in zip(self.n_params, self.n_tokens,
+                                                                             self.loss_nats, strict=True))  # fmt: skip
+        return len(triples), hashlib.sha256("\n".join(triples).encode()).hexdigest()[:16]
+
     def warnings(self) -> list[str]:
         said = []
         names = " or ".join(self.metrics or ())
