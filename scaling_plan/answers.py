@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from .design import Suggestion
     from .downstream import DownstreamFit
+    from .fitting import Bootstrap
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
     from .isoflop import IsoflopFit
@@ -47,6 +48,21 @@ def isoflop_fit_of(
             f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
         )
     return result, tuple(warnings)
+
+
+def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
+    """A fit's bootstrap refits, for `fit` and fit(): kept when enough have finite constants for an interval and a
+    standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why."""
+    from .fitting import MIN_BOOTSTRAP_SAMPLES
+
+    kept = len(samples.samples)
+    if kept >= MIN_BOOTSTRAP_SAMPLES:
+        return samples, []
+    said = "none" if kept == 0 else f"{kept}"
+    return None, [
+        f"{said} of the {samples.resamples} bootstrap refits gave finite constants; intervals need"
+        f" {MIN_BOOTSTRAP_SAMPLES}: no intervals"
+    ]
 
 
 def law_file_refusal(data: Mapping[str, Any]) -> str | None:

@@ -326,6 +326,7 @@ def fit(
     approach="isoflop" fits Approach 2 instead (a parabola per compute budget, power laws through the minima, and
     L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
     the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets."""
+    from .answers import kept_refits
     from .errors import UsageError
     from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
@@ -355,10 +356,8 @@ def fit(
     warnings = table.warnings()
     samples = None
     if bootstrap and result.problem is None:
-        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta)
-        if len(samples.samples) == 0:
-            warnings.append(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
-            samples = None
+        samples, said = kept_refits(bootstrap_fit(selection.runs, optima, bootstrap, seed, delta))
+        warnings += said
     level = interval / 100
     return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
                        fit_record(selection, result, samples, level), tuple(warnings))  # fmt: skip

@@ -498,3 +498,33 @@ def test_counts_of_one_read_in_the_singular(cli: Cli, tmp_path: Path) -> None:
     grid.write_text("\n".join(rows) + "\n")
     line = cli.error("fit", str(grid), "--approach", "isoflop")
     assert "1 of 3 budgets has a usable isoFLOP profile; the frontier needs 3" in line
+
+
+def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cli, tmp_path: Path) -> None:
+    """Was: a single budget's refits reached B near 1e252, whose standard error overflowed (a RuntimeWarning, then an
+    internal error writing inf to JSON); one refit's standard error was NaN (an internal error too)."""
+    from scaling_plan.laws import PRESETS
+
+    rows = cli.csv("experiments", "--budgets", "1e18", "--sizes-per-budget", "7")
+    rng = np.random.default_rng(0)
+    law = PRESETS["epoch-2024"]
+    for row in rows:
+        row["loss_nats"] = repr(
+            float(law.loss(int(row["n_params"]), int(row["n_tokens"]))) * (1 + 0.005 * rng.standard_normal())
+        )
+    runs = tmp_path / "one-budget.csv"
+    with runs.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    far = cli.run("fit", str(runs), "--bootstrap", "10", "-f", "json")
+    assert far.exit_code == 0, far.stderr
+    assert all(line.startswith("scaling-plan: warning: ") for line in far.stderr.splitlines())  # no RuntimeWarning
+    fitted = json.loads(far.stdout)
+    assert fitted["B_high"] > 1e100 and 1e100 < fitted["B_se"] < 1e308  # far, and finite
+    one = cli.run("fit", CHINCHILLA_RUNS, "--max-flops", "3e19", "--bootstrap", "1", "-f", "json")
+    assert one.exit_code == 0, one.stderr
+    assert one.stderr == (
+        "scaling-plan: warning: 1 of the 1 bootstrap refits gave finite constants; intervals need 2: no intervals\n"
+    )
+    assert "E_se" not in json.loads(one.stdout) and "bootstrap_resamples" not in json.loads(one.stdout)

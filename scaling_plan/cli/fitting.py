@@ -117,6 +117,7 @@ def fit(
     """
     import datetime
 
+    from ..answers import kept_refits
     from ..fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
@@ -158,10 +159,8 @@ def fit(
                 sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
                 sys.stderr.write("\n" if done == total else "")
 
-        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress)
-        if len(samples.samples) == 0:
-            warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
-            samples = None
+        samples, said = kept_refits(bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress))
+        warn_all(said)
     level = interval / 100
     law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
     data = law_file_data(selection, result, samples, level, law_name, datetime.date.today().isoformat())
