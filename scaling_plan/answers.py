@@ -74,10 +74,9 @@ def law_file_refusal(data: Mapping[str, Any]) -> str | None:
     return None if problem is None else f"the fitted constants are outside what a law file holds ({problem})"
 
 
-def law_file_warnings(label: str, data: Mapping[str, Any]) -> list[str]:
+def law_file_warning(label: str, refusal: str) -> str:
     """The warning both doors give for a fit made without -o whose law file --law would refuse (law_file_refusal)."""
-    refusal = law_file_refusal(data)
-    return [] if refusal is None else [f"{label}: {refusal}: fit -o would not write it, and --law could not use it"]
+    return f"{label}: {refusal}: fit -o would not write it, and --law could not use it"
 
 
 def plan_of(

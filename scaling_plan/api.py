@@ -325,7 +325,8 @@ def fit(
 
     approach="isoflop" fits Approach 2 instead (a parabola per compute budget, power laws through the minima, and
     L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
-    the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets."""
+    the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
+    whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
     from .answers import kept_refits
     from .errors import UsageError
     from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
@@ -369,7 +370,8 @@ def _fitted_frontier(
     """The isoFLOP frontier as its frontier file would be read back (inputs.lawfile), with the fit's record."""
     import dataclasses
 
-    from .answers import isoflop_fit_of
+    from .answers import isoflop_fit_of, law_file_refusal
+    from .errors import UsageError
     from .experiments import BUDGET_RTOL_DEFAULT
     from .inputs.lawfile import frontier_law
     from .inputs.values import positive_number
@@ -378,7 +380,11 @@ def _fitted_frontier(
 
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
     result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
-    law = frontier_law(name, frontier_file_data(selection, result, level, name, ""), {}, name)
+    data = frontier_file_data(selection, result, level, name, "")
+    refusal = law_file_refusal(data)
+    if refusal is not None:  # a frontier out of these ranges plans nothing (a loss that rises with compute)
+        raise UsageError(selection.table.label, refusal)
+    law = frontier_law(name, data, {(): 1}, name)
     fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(FrontierLaw)}
     return FittedFrontier(
         **fields, record=isoflop_record(selection, result, level), fit_warnings=(*selection.table.warnings(), *warnings)
@@ -396,12 +402,13 @@ def _fitted_law(
 ) -> FittedLaw:
     """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
     be read back (inputs.lawfile.load_law_file)."""
-    from .answers import law_file_warnings
+    from .answers import law_file_refusal, law_file_warning
     from .inputs.lawfile import usable_samples
     from .output.lawfile import law_file_data
 
     data = law_file_data(selection, result, samples, level, name, "")
-    warnings += tuple(law_file_warnings(selection.table.label, data))
+    refusal = law_file_refusal(data)
+    warnings += () if refusal is None else (law_file_warning(selection.table.label, refusal),)
     low, high = data["fitted_range"]["compute_flops"]
     return FittedLaw(
         name=name,

@@ -459,6 +459,10 @@ def test_a_frontier_a_law_file_cannot_hold_is_not_written(cli: Cli, tmp_path: Pa
     assert "(A: must be positive, got -10.6" in line
     shown = cli.run("fit", str(runs), "--approach", "isoflop", "-q")
     assert shown.exit_code == 0 and "fit -o would not write it" in shown.stderr
+    import scaling_plan  # the API returns a frontier to plan with, so it refuses one that plans nothing
+
+    with pytest.raises(scaling_plan.ScalingPlanError, match=r"law file holds \(A: must be positive, got -10\.6"):
+        scaling_plan.fit(runs, approach="isoflop")
 
 
 @pytest.mark.parametrize("bootstrap", ["0", "10"])

@@ -182,7 +182,7 @@ def fit(
 
 def _check_law_file(data: Any, runs: str, output: str | None) -> None:
     """A fit whose file --law would refuse is not written (-o: one line, exit 2); without -o, a warning says so."""
-    from ..answers import law_file_refusal, law_file_warnings
+    from ..answers import law_file_refusal, law_file_warning
 
     refusal = law_file_refusal(data)
     if refusal is None:
@@ -190,7 +190,7 @@ def _check_law_file(data: Any, runs: str, output: str | None) -> None:
     sys.stdout.flush()
     if output is not None:
         raise UsageError("--output", f"{output} not written: {refusal}, and --law would refuse it")
-    warn_all(law_file_warnings(runs, data))
+    warn(law_file_warning(runs, refusal))
 
 
 def _fit_isoflop(
