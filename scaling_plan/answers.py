@@ -6,7 +6,7 @@ objects and the warnings to show; each door shows them its own way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from .design import Suggestion
     from .downstream import DownstreamFit
+    from .fitting import Bootstrap
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
     from .isoflop import IsoflopFit
@@ -47,6 +48,35 @@ def isoflop_fit_of(
             f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
         )
     return result, tuple(warnings)
+
+
+def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
+    """A fit's bootstrap refits, for `fit` and fit(): kept when enough have finite constants for an interval and a
+    standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why."""
+    from .fitting import MIN_BOOTSTRAP_SAMPLES
+
+    kept = len(samples.samples)
+    if kept >= MIN_BOOTSTRAP_SAMPLES:
+        return samples, []
+    said = "none" if kept == 0 else f"{kept}"
+    return None, [
+        f"{said} of the {samples.resamples} bootstrap refits gave finite constants; intervals need"
+        f" {MIN_BOOTSTRAP_SAMPLES}: no intervals"
+    ]
+
+
+def law_file_refusal(data: Mapping[str, Any]) -> str | None:
+    """Why a fit's law (or frontier) file, `data` as fit writes it, could not be read back by --law, or None. The law
+    file's own checks decide: `fit -o` refuses to write such a file, and without -o both doors warn."""
+    from .inputs.lawfile import law_file_problem
+
+    problem = law_file_problem(data)
+    return None if problem is None else f"the fitted constants are outside what a law file holds ({problem})"
+
+
+def law_file_warning(label: str, refusal: str) -> str:
+    """The warning both doors give for a fit made without -o whose law file --law would refuse (law_file_refusal)."""
+    return f"{label}: {refusal}: fit -o would not write it, and --law could not use it"
 
 
 def plan_of(
@@ -200,7 +230,7 @@ def downstream_fit_of(
     from .choices import DOWNSTREAM_FORMS
     from .downstream import CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
     from .inputs.runs import read_runs
-    from .inputs.values import finite_number, positive_number
+    from .inputs.values import finite_number, positive_number, seed_number
 
     def number(name: str, read: Callable[[object, str], float], default: float | None) -> float | None:
         value = options.get(name)
@@ -226,8 +256,7 @@ def downstream_fit_of(
     bootstrap, seed = options.get("bootstrap", 0), options.get("seed", 42)
     if not (isinstance(bootstrap, int) and 0 <= bootstrap <= 100_000):
         raise UsageError(flag("bootstrap"), f"must be a whole number from 0 to 100,000, got {bootstrap!r}")
-    if not isinstance(seed, int):
-        raise UsageError(flag("seed"), f"must be a whole number, got {seed!r}")
+    seed = seed_number(seed, flag("seed"))
     table = read_runs(
         runs, column("params_col"), column("tokens_col"), column("flops_col"), column("loss_col"),
         bool(options.get("require_complete")), None, (metric,),
@@ -267,13 +296,18 @@ def suggestion_of(
     objective: str,
     columns: Sequence[str | None],
     flag: Callable[[str], str],
-) -> tuple[Suggestion, Law, RunsTable]:
-    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` with refits."""
+) -> tuple[Suggestion, Law, RunsTable, list[str]]:
+    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` with refits, and a
+    warning when the law's file says it was fitted on other runs (a law that does not say, a preset or an older
+    file, is taken at its word)."""
+    import os
+
     from .design import suggest_budgets, suggest_runs
     from .inputs.request import resolve_law
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import Sourced
     from .laws import FrontierLaw, ParametricLaw
+    from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
     if not isinstance(chosen, (ParametricLaw, FrontierLaw)):
@@ -284,6 +318,15 @@ def suggestion_of(
     params_col, tokens_col, flops_col, loss_col = columns
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
     selection = select_runs(table)
+    warnings = []
+    if chosen.runs_fingerprint is not None and chosen.runs_fingerprint != table.fingerprint:
+        (fitted_runs, fitted_hash), (here_runs, here_hash) = chosen.runs_fingerprint, table.fingerprint
+        named = os.fspath(law) if isinstance(law, (str, os.PathLike)) else chosen.name
+        warnings.append(
+            f"{flag('law')} {named} was fitted on other runs than {table.label} holds"
+            f" ({counted(fitted_runs, 'run')}, sha256 {fitted_hash}; here {counted(here_runs, 'run')}, sha256"
+            f" {here_hash}): its refits measure those runs' uncertainty, not these; refit it on {table.label} first"
+        )
     if isinstance(chosen, FrontierLaw):
         import numpy as np
 
@@ -296,4 +339,4 @@ def suggestion_of(
                                objective)  # fmt: skip
     else:
         made = suggest_runs(chosen, selection.runs, target_flops, count, max_run_flops, budget_flops, objective)
-    return made, chosen, table
+    return made, chosen, table, warnings

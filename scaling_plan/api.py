@@ -326,11 +326,13 @@ def fit(
 
     approach="isoflop" fits Approach 2 instead (a parabola per compute budget, power laws through the minima, and
     L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
-    the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets."""
+    the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
+    whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
+    from .answers import kept_refits
     from .errors import UsageError
     from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
-    from .inputs.values import positive_number
+    from .inputs.values import positive_number, seed_number
     from .output.records import fit_record
 
     if approach not in APPROACHES:
@@ -343,6 +345,7 @@ def fit(
         raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
     if bootstrap < 0 or drop_top_loss < 0:
         raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
+    seed = seed_number(seed, "seed")
     table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
     selection = select_runs(table, drop_top_loss, low, high)
     if approach == "isoflop":
@@ -355,10 +358,8 @@ def fit(
     warnings = table.warnings()
     samples = None
     if bootstrap and result.problem is None:
-        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta)
-        if len(samples.samples) == 0:
-            warnings.append(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
-            samples = None
+        samples, said = kept_refits(bootstrap_fit(selection.runs, optima, bootstrap, seed, delta))
+        warnings += said
     level = interval / 100
     return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
                        fit_record(selection, result, samples, level), tuple(warnings))  # fmt: skip
@@ -370,7 +371,8 @@ def _fitted_frontier(
     """The isoFLOP frontier as its frontier file would be read back (inputs.lawfile), with the fit's record."""
     import dataclasses
 
-    from .answers import isoflop_fit_of
+    from .answers import isoflop_fit_of, law_file_refusal
+    from .errors import UsageError
     from .experiments import BUDGET_RTOL_DEFAULT
     from .inputs.lawfile import frontier_law
     from .inputs.values import positive_number
@@ -379,7 +381,11 @@ def _fitted_frontier(
 
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
     result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
-    law = frontier_law(name, frontier_file_data(selection, result, level, name, ""), {}, name)
+    data = frontier_file_data(selection, result, level, name, "")
+    refusal = law_file_refusal(data)
+    if refusal is not None:  # a frontier out of these ranges plans nothing (a loss that rises with compute)
+        raise UsageError(selection.table.label, refusal)
+    law = frontier_law(name, data, {(): 1}, name)
     fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(FrontierLaw)}
     return FittedFrontier(
         **fields, record=isoflop_record(selection, result, level), fit_warnings=(*selection.table.warnings(), *warnings)
@@ -397,10 +403,13 @@ def _fitted_law(
 ) -> FittedLaw:
     """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
     be read back (inputs.lawfile.load_law_file)."""
+    from .answers import law_file_refusal, law_file_warning
     from .inputs.lawfile import usable_samples
     from .output.lawfile import law_file_data
 
     data = law_file_data(selection, result, samples, level, name, "")
+    refusal = law_file_refusal(data)
+    warnings += () if refusal is None else (law_file_warning(selection.table.label, refusal),)
     low, high = data["fitted_range"]["compute_flops"]
     return FittedLaw(
         name=name,
@@ -414,6 +423,7 @@ def _fitted_law(
         compute_range_flops=(low, high),
         samples=() if samples is None else usable_samples(data["bootstrap"]["samples"]),
         interval_level=level,
+        runs_fingerprint=selection.table.fingerprint,
         record=record,
         problem=result.problem,
         fit_warnings=warnings,
@@ -547,12 +557,12 @@ def suggest(
     warnings: list[str] = []
     given = {name: Sourced(value, name) for name, value in (("gpu", gpu), ("mfu", mfu)) if value is not None}
     hardware = hardware_of(given, warnings)
-    made, chosen, table = suggestion_of(
+    made, chosen, table, said = suggestion_of(
         os.fspath(runs), law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: option,
     )  # fmt: skip
     document = suggestion_document(made, table.label, chosen.name, hardware, width)
-    return SuggestResult(made, document, tuple(table.warnings() + warnings))
+    return SuggestResult(made, document, tuple(table.warnings() + said + warnings))
 
 
 class CompareResult(NamedTuple):

@@ -7,7 +7,8 @@ fitted on the rest and scored on the held-out runs:
   minimum of that budget's own isoFLOP profile (a frontier has no loss for a run off it);
 - a published law (a preset), which is not fitted: it predicts every held-out run as it stands.
 The rolling backtest takes each power of ten of compute as the cutoff in turn, trains on every run below it (an
-expanding window) and holds out the decade above it.
+expanding window) and holds out the decade above it. Runs are grouped by budget first (the runs file's budget column,
+else the isoFLOP fit's grouping by compute), so that no budget's profile is cut in two.
 
 A downstream mapping (downstream.py) is backtested the same way: its form is refitted to the training runs' loss and
 metric, then predicts each held-out run's metric twice, from the run's observed loss (the second step alone) and from
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import UsageError
+from .experiments import BUDGET_RTOL_DEFAULT
 from .fitting import MIN_RUNS, Runs, fit_law
 from .isoflop import fit_isoflop, group_budgets, isoflop_profile
 from .laws import Law
@@ -100,16 +102,29 @@ def splits(
     params_above: float | None = None,
     top: int | None = None,
     rolling: bool = False,
+    budgets: Sequence[float] | None = None,
+    rtol: float = BUDGET_RTOL_DEFAULT,
 ) -> list[Split]:
-    """The train/held-out splits asked for (exactly one way)."""
+    """The train/held-out splits asked for (exactly one way).
+
+    A compute cutoff never cuts a budget's runs apart: with `budgets` (each run's isoFLOP budget, from the runs
+    file's budget column) a cutoff compares budgets, not each run's 6·N·D, which rounding to whole parameters and
+    tokens puts a hair either side of the budget. The rolling backtest without them groups runs into budgets as the
+    isoFLOP fit does (within `rtol` of a bucket's smallest compute)."""
     compute, n_params = runs.compute_flops, runs.n_params
-    if sum(x is not None for x in (above_flops, params_above, top)) + rolling != 1:
-        raise UsageError(
-            "--holdout-above", "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"
+    given_budgets = None if budgets is None else np.asarray(budgets, dtype=float)
+    given = {"--holdout-above": above_flops is not None, "--holdout-params-above": params_above is not None,
+             "--holdout-top": top is not None, "--rolling": rolling}  # fmt: skip
+    named = [flag for flag, asked in given.items() if asked]
+    if len(named) != 1:
+        where, what = (
+            (" and ".join(named), "give only one of") if named else ("", "say which runs to hold out: give one of")
         )
+        raise UsageError(where, f"{what} --holdout-above, --holdout-params-above, --holdout-top or --rolling")
     if above_flops is not None:
-        name = f"compute > {format_scientific(above_flops)} FLOPs"
-        return [Split(name, compute <= above_flops, compute > above_flops, "--holdout-above")]
+        by, what = (compute, "compute") if given_budgets is None else (given_budgets, "budget")
+        name = f"{what} > {format_scientific(above_flops)} FLOPs"
+        return [Split(name, by <= above_flops, by > above_flops, "--holdout-above")]
     if params_above is not None:
         name = f"N > {format_count(params_above)}"
         return [Split(name, n_params <= params_above, n_params > params_above, "--holdout-params-above")]
@@ -119,12 +134,14 @@ def splits(
         held = np.zeros(len(compute), bool)
         held[np.argsort(compute)[-top:]] = True
         return [Split(f"the {top} largest by compute", ~held, held, "--holdout-top")]
+    budget = group_budgets(compute, given_budgets, rtol)
+    what = "compute" if given_budgets is None else "budget"
     found = []
-    for exponent in range(math.floor(math.log10(compute.min())) + 1, math.ceil(math.log10(compute.max()))):
+    for exponent in range(math.floor(math.log10(budget.min())) + 1, math.ceil(math.log10(budget.max()))):
         cutoff = 10.0**exponent
-        train, held = compute <= cutoff, (compute > cutoff) & (compute <= cutoff * 10)
+        train, held = budget <= cutoff, (budget > cutoff) & (budget <= cutoff * 10)
         if train.sum() >= MIN_RUNS and held.any():
-            found.append(Split(f"1e{exponent} < compute <= 1e{exponent + 1} FLOPs", train, held, "--rolling"))
+            found.append(Split(f"1e{exponent} < {what} <= 1e{exponent + 1} FLOPs", train, held, "--rolling"))
     if not found:
         raise UsageError(
             "--rolling", f"no power of ten of compute leaves {MIN_RUNS} training runs below it and runs above"

@@ -36,7 +36,7 @@ import numpy as np
 from .choices import SUGGEST_OBJECTIVES as OBJECTIVES
 from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, Law, ParametricLaw
-from .units import format_scientific
+from .units import counted, format_scientific
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -297,7 +297,11 @@ def suggest_budgets(
         if profile.optimal_n_params is not None and profile.optimal_loss_nats is not None:
             minima.append((float(budget), profile.optimal_n_params, profile.optimal_loss_nats))
     if len(minima) < 3:
-        raise UsageError("RUNS", f"{len(minima)} budgets have an isoFLOP minimum; the frontier needs 3 to design on")
+        raise UsageError(
+            "RUNS",
+            f"{counted(len(minima), 'budget')} {'has' if len(minima) == 1 else 'have'} an isoFLOP minimum; the"
+            " frontier needs 3 to design on",
+        )
     smallest = min(budget for budget, _, _ in minima)
     if cap < smallest:
         raise UsageError(

@@ -36,6 +36,7 @@ import numpy as np
 from .choices import DownstreamForm as Form
 from .errors import UsageError
 from .fitting import resample_weights
+from .units import counted
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -261,7 +262,9 @@ def fit_downstream(
     replacement). Refuses (UsageError at `where`) runs that are too few, all at one loss, or at chance."""
     n_runs = len(runs)
     if n_runs < MIN_METRIC_RUNS:
-        raise UsageError(where, f"{n_runs} runs; fitting a metric against loss needs at least {MIN_METRIC_RUNS}")
+        raise UsageError(
+            where, f"{counted(n_runs, 'run')}; fitting a metric against loss needs at least {MIN_METRIC_RUNS}"
+        )
     if np.ptp(runs.loss_nats) == 0:
         raise UsageError(where, "every run has the same loss: nothing to fit the metric against")
     floor = chance if floor is None else floor

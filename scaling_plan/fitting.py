@@ -50,6 +50,9 @@ INITIAL_GRID = np.array(
 #: The fewest runs that can fit five constants.
 MIN_RUNS = 6
 
+#: Refits with finite constants that intervals and standard errors need (one sample has no spread).
+MIN_BOOTSTRAP_SAMPLES = 2
+
 #: A start "reached the best optimum" when its objective is within this relative distance of the best.
 SAME_OPTIMUM_RTOL = 1e-5
 
@@ -153,7 +156,14 @@ class Bootstrap:
         }
 
     def standard_errors(self) -> dict[str, float]:
-        return {name: float(np.std(v, ddof=1)) for name, v in self.values().items()}
+        """The samples' standard deviation per constant, computed on the samples over their largest magnitude, so
+        that a refit that ran far (B near 1e250 from a single budget's runs) gives a large finite spread, not an
+        overflow to inf."""
+        errors = {}
+        for name, v in self.values().items():
+            scale = float(np.max(np.abs(v))) if len(v) else 0.0
+            errors[name] = scale * float(np.std(v / scale, ddof=1)) if scale > 0 else 0.0
+        return errors
 
 
 class _Objective:

@@ -24,6 +24,7 @@ import numpy as np
 from .errors import UsageError
 from .experiments import BUDGET_RTOL_DEFAULT
 from .laws import FLOPS_PER_PARAM_TOKEN
+from .units import counted
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -139,8 +140,7 @@ def isoflop_profile(budget: float, n_params: Array, loss: Array) -> Profile:
                        curvature, why)  # fmt: skip
 
     if len(sizes) < MIN_SIZES_PER_BUDGET:
-        sized = f"{len(sizes)} model size{'s' if len(sizes) != 1 else ''}"
-        return made(None, None, None, f"{sized}; a parabola needs {MIN_SIZES_PER_BUDGET}")
+        return made(None, None, None, f"{counted(len(sizes), 'model size')}; a parabola needs {MIN_SIZES_PER_BUDGET}")
     x = np.log(n_params)
     centre = float(np.mean(x))
     c2, c1, c0 = (float(c) for c in np.polyfit(x - centre, loss, 2))
@@ -222,7 +222,8 @@ def fit_isoflop(
         kept = sum(profile.left_out is None for profile in profiles)
         raise UsageError(
             "--approach isoflop",
-            f"{kept} of {len(profiles)} budgets have a usable isoFLOP profile; the frontier needs {MIN_BUDGETS}"
+            f"{kept} of {counted(len(profiles), 'budget')} {'has' if kept == 1 else 'have'} a usable isoFLOP profile;"
+            f" the frontier needs {MIN_BUDGETS}"
             f" (each with {MIN_SIZES_PER_BUDGET} or more sizes and its minimum inside them)",
         )
     samples = []

@@ -87,6 +87,8 @@ class ParametricLaw:
     #: the unique data lose value. Only a law fitted with repetition carries them (see data_constrained.py).
     rd_star: float | None = None
     rn_star: float | None = None
+    #: The runs a fitted law was fitted on, as (count, hash) (inputs.runs.RunsTable.fingerprint); None for a preset.
+    runs_fingerprint: tuple[int, str] | None = None
 
     def __post_init__(self) -> None:
         for field in ("E", "A", "B", "alpha", "beta"):
@@ -225,6 +227,8 @@ class FrontierLaw:
     #: Bootstrap refits (k_N, a, E, A, γ), and the share of them an interval holds.
     samples: tuple[tuple[float, float, float, float, float], ...] = ()
     interval_level: float = 0.9
+    #: The runs it was fitted on, as (count, hash) (inputs.runs.RunsTable.fingerprint); None when not known.
+    runs_fingerprint: tuple[int, str] | None = None
 
     @property
     def irreducible_loss(self) -> float:

@@ -103,3 +103,8 @@ def format_budget(kind: str, value: float) -> str:
         "gpu_hours": f"{format_count(value)} GPU-hours",
         "days": f"{format_number(value)} days",
     }[kind]
+
+
+def counted(count: int, noun: str) -> str:
+    """A count with its noun, singular for one: '1 run', '5 runs', '1,200 runs'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -71,16 +71,31 @@ def test_the_other_splits(cli: Cli) -> None:
     assert top["n_held_out"] == 20 and top["max_held_out_flops"] == pytest.approx((6 * n * d).max())
     rolling = _scores(cli, "--rolling")
     assert [split for split, _ in rolling] == [f"1e{k} < compute <= 1e{k + 1} FLOPs" for k in (19, 20, 21, 22)]
+    budgets = _buckets(6 * n * d, 0.1)  # without a budget column, runs are grouped as the isoFLOP fit groups them
     for (split, _), score in rolling.items():
         low = float(split.split(" < ")[0])
-        assert score["max_train_flops"] <= low < score["max_held_out_flops"] <= 10 * low
+        assert score["n_train"] == int((budgets <= low).sum())
+        assert score["n_held_out"] == int(((budgets > low) & (budgets <= 10 * low)).sum())
+        assert score["max_train_flops"] <= 1.1 * low and low < score["max_held_out_flops"] <= 11 * low
+
+
+def _buckets(compute: np.ndarray, rtol: float) -> np.ndarray:
+    """Each run's budget: the geometric mean compute of its bucket, runs within rtol of the bucket's smallest."""
+    budgets = np.empty_like(compute)
+    order = list(np.argsort(compute))
+    while order:
+        members = [i for i in order if compute[i] <= compute[order[0]] * (1 + rtol)]
+        budgets[members] = np.exp(np.mean(np.log(compute[members])))
+        order = order[len(members) :]
+    return budgets
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "give one of --holdout-above, --holdout-params-above, --holdout-top or --rolling"),
-        (("--holdout-above", "1e21", "--rolling"), "give one of"),
+        ((), "error: say which runs to hold out: give one of --holdout-above, --holdout-params-above, --holdout-top"),
+        (("--holdout-above", "1e21", "--rolling"), "error: --holdout-above and --rolling: give only one of"),
+        (("--holdout-top", "7", "--rolling"), "error: --holdout-top and --rolling: give only one of --holdout-above"),
         (("--holdout-top", "0"), "--holdout-top: must be from 1 to 244"),
         (("--holdout-above", "1e30"), "--holdout-above: compute > 1.00e30 FLOPs: leaves no runs to hold out"),
         (("--holdout-params-above", "1e15"), "--holdout-params-above: N > 1.00e15: leaves no runs to hold out"),
@@ -124,3 +139,37 @@ def test_plot_draws_the_backtest_and_a_bad_path_is_refused_before_any_fit(cli: C
         refused = cli.run("backtest", RUNS, "--holdout-above", "1e21", "--plot", str(path))
         assert refused.exit_code == 2 and message in refused.stderr and refused.stdout == ""
         assert not path.exists()
+
+
+def test_rolling_on_an_experiments_grid_never_cuts_a_budget_apart(cli: Cli, tmp_path: Path) -> None:
+    """Was: whole N and D put 6·N·D a hair either side of 1e19, so the rolling backtest trained on 3 of the 1e19
+    budget's 7 runs, held out the other 4, and found only 2 budgets with a usable isoFLOP profile."""
+    import scaling_plan
+
+    rows = cli.csv("experiments", "--budgets", "1e17,1e18,1e19,1e20", "--sizes-per-budget", "7")
+    compute = [6 * float(row["n_params"]) * float(row["n_tokens"]) for row in rows]
+    assert any(c > 1e19 for c, row in zip(compute, rows, strict=True) if row["budget_flops"] == "1e+19")  # the trap
+    law = scaling_plan.law("epoch-2024")
+    for row in rows:
+        row["loss_nats"] = repr(float(law.loss(float(row["n_params"]), float(row["n_tokens"]))))
+    grid = tmp_path / "grid.csv"
+    with grid.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = cli.run("backtest", str(grid), "--rolling", "--approach", "both", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    scores = {(s["split"], s["method"]): s for s in json.loads(result.stdout)["scores"]}
+    assert sorted({split for split, _ in scores}) == ["1e18 < budget <= 1e19 FLOPs", "1e19 < budget <= 1e20 FLOPs"]
+    for (split, _), score in scores.items():
+        assert score["n_held_out"] == 7 and score["n_train"] == (14 if split.startswith("1e18") else 21)
+    isoflop = scores[("1e19 < budget <= 1e20 FLOPs", "isoflop")]
+    (minimum,) = isoflop["predictions"]  # the held-out budget's whole profile, fitted on three whole profiles
+    assert minimum["compute_flops"] == 1e20 and abs(minimum["relative_error_pct"]) < 0.1
+    # The first split trains on two budgets: too few for a frontier, and said so; nothing else is.
+    assert result.stderr.splitlines() == [
+        "scaling-plan: warning: 1e18 < budget <= 1e19 FLOPs, isoflop: 2 of 2 budgets have a usable isoFLOP profile;"
+        " the frontier needs 3 (each with 4 or more sizes and its minimum inside them)"
+    ]
+    above = cli.json("backtest", str(grid), "--holdout-above", "1e19")["scores"][0]
+    assert above["split"] == "budget > 1.00e19 FLOPs" and (above["n_train"], above["n_held_out"]) == (21, 7)

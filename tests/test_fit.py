@@ -386,3 +386,149 @@ def test_writers_say_what_they_wrote_on_stderr(cli: Cli, tmp_path: Path) -> None
     figure = tmp_path / "mine.svg"
     result = cli.run("plot", str(law), "-o", str(figure))
     assert result.exit_code == 0 and result.stderr == f"scaling-plan: wrote: {figure} (SVG figure of mine)\n"
+
+
+def test_losses_that_cannot_be_nats_per_token_are_refused_naming_the_line_and_column(cli: Cli, tmp_path: Path) -> None:
+    # Percentages (26 to 31) fitted to E = 0 and beta = 5.16 and exited 0; a loss above ln(2^20), a uniform guess
+    # over a 1,048,576-token vocabulary, is not in nats per token.
+    rows = "".join(f"{n},{20 * n},{26 + 5 * k / 7}\n" for k, n in enumerate((1e6, 2e6, 4e6, 8e6, 1.6e7, 3.2e7, 6.4e7)))
+    line = cli.error("fit", bad(tmp_path, "n_params,n_tokens,Loss\n" + rows))
+    assert line.endswith(
+        "runs.csv:2: Loss: 26 is not a loss in nats per token: it is above ln(2^20) = 13.86, a uniform guess over a"
+        " 1,048,576-token vocabulary (a percentage, a perplexity or a summed loss?)"
+    )
+    from scaling_plan.inputs.runs import read_runs
+
+    at_the_limit = GOOD_ROWS + f"6.4e7,1.28e9,{20 * math.log(2)}\n"  # 13.8629...: a loss still
+    assert read_runs(bad(tmp_path, "n_params,n_tokens,loss\n" + at_the_limit)).loss_nats[-1] == 20 * math.log(2)
+    assert ":8: loss: must be positive, got 0" in cli.error(
+        "fit", bad(tmp_path, "n,D,loss\n" + GOOD_ROWS + "1e8,1e9,0\n")
+    )
+    assert ":8: loss: must be positive, got -2" in cli.error(
+        "backtest", bad(tmp_path, "n,D,loss\n" + GOOD_ROWS + "1e8,1e9,-2\n"), "--rolling"
+    )
+
+
+#: Runs whose loss falls as 1e30/D^3 on top of Chinchilla-like terms: nats per token, yet their best fit has
+#: beta = 3, which a law file may not hold (at most 2).
+STEEP_ROWS = "n_params,n_tokens,loss_nats\n" + "".join(
+    f"{n},{d},{2 + 400 / n**0.3 + 1e30 / d**3}\n"
+    for n in (1e8, 2e8, 4e8, 8e8, 1.6e9)
+    for d in (6e9, 8e9, 1.2e10, 1.6e10, 3.2e10)
+)
+
+
+def test_a_fit_a_law_file_cannot_hold_is_not_written_and_without_o_is_warned_of(cli: Cli, tmp_path: Path) -> None:
+    import scaling_plan
+
+    runs = bad(tmp_path, STEEP_ROWS)
+    law = tmp_path / "law.yaml"
+    refused = cli.run("fit", runs, "-o", str(law), "-f", "json")
+    assert refused.exit_code == 2 and not law.exists()
+    assert json.loads(refused.stdout)["beta"] == pytest.approx(3, rel=1e-6)  # the fit is still shown
+    assert refused.stderr.splitlines() == [
+        f"scaling-plan: error: --output: {law} not written: the fitted constants are outside what a law file holds"
+        " (beta: must be at most 2, got 3), and --law would refuse it"
+    ]
+    shown = cli.run("fit", runs, "-f", "json")
+    warning = (
+        f"scaling-plan: warning: {runs}: the fitted constants are outside what a law file holds (beta: must be at most"
+        " 2, got 3): fit -o would not write it, and --law could not use it"
+    )
+    assert shown.exit_code == 0 and shown.stderr.splitlines() == [warning]
+    assert scaling_plan.fit(runs).warnings == (warning.removeprefix("scaling-plan: warning: "),)
+    assert scaling_plan.fit(CHINCHILLA_RUNS, max_flops=3e19).warnings == ()
+
+
+def test_a_frontier_a_law_file_cannot_hold_is_not_written(cli: Cli, tmp_path: Path) -> None:
+    # Minimum losses that rise with compute: the frontier's A comes out negative, which a frontier file may not hold.
+    rows = cli.csv("experiments", "--budgets", "1e17,1e18,1e19", "--sizes-per-budget", "5")
+    for row in rows:
+        off = math.log(float(row["n_params"]) / float(row["expected_optimal_n_params"]))
+        row["loss_nats"] = str(2 + 0.1 * math.log10(float(row["budget_flops"])) + 0.05 * off**2)
+    runs = tmp_path / "grid.csv"
+    with runs.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    frontier = tmp_path / "frontier.yaml"
+    refused = cli.run("fit", str(runs), "--approach", "isoflop", "-o", str(frontier), "-q")
+    assert refused.exit_code == 2 and not frontier.exists()
+    [line] = refused.stderr.splitlines()
+    assert line.startswith(f"scaling-plan: error: --output: {frontier} not written: the fitted constants are outside")
+    assert "(A: must be positive, got -10.6" in line
+    shown = cli.run("fit", str(runs), "--approach", "isoflop", "-q")
+    assert shown.exit_code == 0 and "fit -o would not write it" in shown.stderr
+    import scaling_plan  # the API returns a frontier to plan with, so it refuses one that plans nothing
+
+    with pytest.raises(scaling_plan.ScalingPlanError, match=r"law file holds \(A: must be positive, got -10\.6"):
+        scaling_plan.fit(runs, approach="isoflop")
+
+
+@pytest.mark.parametrize("bootstrap", ["0", "10"])
+def test_a_negative_seed_is_refused_naming_it(cli: Cli, bootstrap: str) -> None:
+    """Was: internal error: ValueError (exit 3) from numpy with --bootstrap; the API raised the ValueError."""
+    import scaling_plan
+
+    for command in (
+        ["fit", CHINCHILLA_RUNS],
+        ["fit", CHINCHILLA_RUNS, "--approach", "isoflop", "--budget-rtol", "0.2"],
+        ["fit-downstream", str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv"),
+         "--metric", "eval_gauntlet/core_average"],
+    ):  # fmt: skip
+        line = cli.error(*command, "--seed", "-1", "--bootstrap", bootstrap)
+        assert line == "scaling-plan: error: Invalid value for '--seed': Input should be greater than or equal to 0"
+    for approach in ("parametric", "isoflop"):
+        with pytest.raises(scaling_plan.ScalingPlanError, match=r"^seed: must be a whole number, 0 or more, got -1$"):
+            scaling_plan.fit(CHINCHILLA_RUNS, approach=approach, seed=-1, bootstrap=int(bootstrap))
+    with pytest.raises(scaling_plan.ScalingPlanError, match=r"^seed: must be a whole number, 0 or more, got -1$"):
+        scaling_plan.fit_downstream(
+            ROOT / "tests" / "data" / "sardana2024_training_runs.csv", metric="eval_gauntlet/core_average", seed=-1
+        )
+
+
+def test_counts_of_one_read_in_the_singular(cli: Cli, tmp_path: Path) -> None:
+    """Was: '1 runs selected'."""
+    runs = bad(tmp_path, "n_params,n_tokens,loss\n" + GOOD_ROWS)
+    line = cli.error("fit", runs, "--drop-top-loss", "5")
+    assert line.endswith(f"{runs}: 1 run selected; fitting five constants needs at least 6")
+    assert cli.error("fit", runs, "--drop-top-loss", "4").endswith(
+        ": 2 runs selected; fitting five constants needs at least 6"
+    )
+    grid = tmp_path / "grid.csv"
+    rows = ["budget_flops,n_params,n_tokens,loss"]
+    rows += [f"1e18,{n},{1e18 / (6 * n)},{2 + (math.log(n) - 19) ** 2 / 10}" for n in (5e7, 1e8, 2e8, 4e8, 8e8)]
+    rows += [f"{c},{n},{c / (6 * n)},3" for c in (1e19, 1e20) for n in (1e8, 2e8, 4e8)]
+    grid.write_text("\n".join(rows) + "\n")
+    line = cli.error("fit", str(grid), "--approach", "isoflop")
+    assert "1 of 3 budgets has a usable isoFLOP profile; the frontier needs 3" in line
+
+
+def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cli, tmp_path: Path) -> None:
+    """Was: a single budget's refits reached B near 1e252, whose standard error overflowed (a RuntimeWarning, then an
+    internal error writing inf to JSON); one refit's standard error was NaN (an internal error too)."""
+    from scaling_plan.laws import PRESETS
+
+    rows = cli.csv("experiments", "--budgets", "1e18", "--sizes-per-budget", "7")
+    rng = np.random.default_rng(0)
+    law = PRESETS["epoch-2024"]
+    for row in rows:
+        row["loss_nats"] = repr(
+            float(law.loss(int(row["n_params"]), int(row["n_tokens"]))) * (1 + 0.005 * rng.standard_normal())
+        )
+    runs = tmp_path / "one-budget.csv"
+    with runs.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    far = cli.run("fit", str(runs), "--bootstrap", "10", "-f", "json")
+    assert far.exit_code == 0, far.stderr
+    assert all(line.startswith("scaling-plan: warning: ") for line in far.stderr.splitlines())  # no RuntimeWarning
+    fitted = json.loads(far.stdout)
+    assert fitted["B_high"] > 1e100 and 1e100 < fitted["B_se"] < 1e308  # far, and finite
+    one = cli.run("fit", CHINCHILLA_RUNS, "--max-flops", "3e19", "--bootstrap", "1", "-f", "json")
+    assert one.exit_code == 0, one.stderr
+    assert one.stderr == (
+        "scaling-plan: warning: 1 of the 1 bootstrap refits gave finite constants; intervals need 2: no intervals\n"
+    )
+    assert "E_se" not in json.loads(one.stdout) and "bootstrap_resamples" not in json.loads(one.stdout)

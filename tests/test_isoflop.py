@@ -165,3 +165,21 @@ def test_the_help_states_the_default_budget_tolerance(cli: Cli) -> None:
 
     text = " ".join(cli.run("fit", "--help", env={"COLUMNS": "200"}).stdout.split())
     assert f"(default {BUDGET_RTOL_DEFAULT:g})" in text
+
+
+def test_a_grid_with_too_few_sizes_for_a_profile_is_warned_of(cli: Cli) -> None:
+    """Was: experiments --sizes-per-budget 3 said nothing, and fit --approach isoflop then left every budget out."""
+    from scaling_plan.isoflop import MIN_SIZES_PER_BUDGET
+
+    few = cli.run("experiments", "--budgets", "1e18,1e19,1e20", "--sizes-per-budget", str(MIN_SIZES_PER_BUDGET - 1),
+                  "-f", "csv")  # fmt: skip
+    assert few.exit_code == 0 and len(few.stdout.splitlines()) == 1 + 3 * (MIN_SIZES_PER_BUDGET - 1)
+    assert few.stderr == (
+        f"scaling-plan: warning: --sizes-per-budget {MIN_SIZES_PER_BUDGET - 1}: an isoFLOP profile needs"
+        f" {MIN_SIZES_PER_BUDGET} or more sizes (a parabola's three coefficients and a residual), so fit --approach"
+        " isoflop would leave every budget out; fit (Approach 3) can still use these runs\n"
+    )
+    enough = cli.run("experiments", "--budgets", "1e18", "--sizes-per-budget", str(MIN_SIZES_PER_BUDGET), "-f", "csv")
+    assert enough.exit_code == 0 and enough.stderr == ""
+    text = " ".join(cli.run("experiments", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert f"(an isoFLOP fit needs {MIN_SIZES_PER_BUDGET} or more)" in text

@@ -138,10 +138,7 @@ def test_suggested_runs_respect_the_caps_and_read_back_as_a_grid(cli: Cli, study
     result = cli.run(*args, "-o", str(written))
     assert result.exit_code == 0 and f"wrote: {written}" in result.stderr
     header = written.read_text().splitlines()[0]
-    assert (
-        header
-        == "schema_version,run,budget_flops,n_params,n_tokens,tokens_per_param,expected_optimal_n_params,loss_nats"
-    )
+    assert header == runs.read_text().splitlines()[0] == "n_params,n_tokens,loss_nats"  # the runs file's own columns
     refused = cli.run("fit", str(written), "--require-complete")
     assert refused.exit_code == 2 and "loss_nats: empty" in refused.stderr  # a grid still to train
 
@@ -252,3 +249,183 @@ def test_the_api_suggests_as_the_command_does(cli: Cli, study: tuple[Path, Path]
     assert len(result.records()) == 3
     with pytest.raises(sp.ScalingPlanError, match="not above the largest run"):
         sp.suggest(runs, law=law, target=1e17)
+
+
+#: A W&B-style export of runs: the tracker's own columns around the ones fit reads (Model Size, Training FLOP, loss).
+EXPORT_COLUMNS = ["Name", "State", "Notes", "User", "Tags", "Created", "Runtime", "Sweep", "Model Size",
+                  "Training FLOP", "loss", "lr", "batch_size", "seed"]  # fmt: skip
+
+
+def test_suggested_runs_append_to_a_tracker_export_in_its_own_columns(cli: Cli, tmp_path: Path) -> None:
+    """Was: suggest -o wrote experiments' 8 columns under a 14-column export and said to append them; appended and
+    filled in, fit read the short rows as runs without a loss and skipped every one."""
+    from .conftest import ROOT
+
+    with (ROOT / "tests" / "data" / "chinchilla_approach3_points.csv").open() as handle:
+        chinchilla = list(csv.DictReader(handle))
+    export = tmp_path / "wandb_export.csv"
+    with export.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_COLUMNS)
+        for i, run in enumerate(chinchilla):
+            writer.writerow([f"run-{i}", "finished", "", "lab", "isoflop", "2024-01-01T00:00:00", "3600", "sweep-1",
+                             run["Model Size"], run["Training FLOP"], run["loss"], "3e-4", "256", "1"])  # fmt: skip
+    law, written = tmp_path / "law.yaml", tmp_path / "next.csv"
+    assert cli.run("fit", str(export), "--bootstrap", "20", "-o", str(law)).exit_code == 0
+    result = cli.run("suggest", str(export), "--law", str(law), "--target", "1e24", "-n", "3", "--max-run-flops",
+                     "1e21", "-o", str(written), "-f", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    suggested = json.loads(result.stdout)["runs"]
+    assert f"3 runs to train, in the columns of {export}; fill in loss and append the rows to {export}" in result.stderr
+    rows = list(csv.reader(written.open()))
+    assert rows[0] == EXPORT_COLUMNS and len(rows) == 4 and all(len(row) == len(EXPORT_COLUMNS) for row in rows)
+    for row, run in zip(rows[1:], suggested, strict=True):
+        cells = dict(zip(EXPORT_COLUMNS, row, strict=True))
+        assert int(cells["Model Size"]) == run["n_params"]
+        assert float(cells["Training FLOP"]) == pytest.approx(6 * run["n_params"] * run["n_tokens"], rel=1e-12)
+        assert {cells[column] for column in EXPORT_COLUMNS if column not in ("Model Size", "Training FLOP")} == {""}
+    # Appended, the runs not trained yet are skipped and counted; filled in, every one is fitted.
+    export.write_text(export.read_text() + "".join(line + "\n" for line in written.read_text().splitlines()[1:]))
+    pending = cli.run("fit", str(export), "-f", "json")
+    assert pending.exit_code == 0 and json.loads(pending.stdout)["n_runs"] == 245
+    assert f"{export}: 3 runs without a loss skipped (the first at line 247)" in pending.stderr
+    lines = export.read_text().splitlines()
+    for k, run in enumerate(suggested):
+        loss = float(TRUE.loss(run["n_params"], run["n_tokens"]))
+        lines[246 + k] = _filled(lines[246 + k], loss)  # the appended rows, after the header and 245 runs
+    export.write_text("\n".join(lines) + "\n")
+    trained = cli.run("fit", str(export), "-f", "json")
+    assert trained.exit_code == 0 and json.loads(trained.stdout)["n_runs"] == 248 and trained.stderr == ""
+
+
+def _filled(line: str, loss: float) -> str:
+    """A row of the export with its loss cell filled in."""
+    cells = next(csv.reader([line]))
+    cells[EXPORT_COLUMNS.index("loss")] = repr(loss)
+    return ",".join(cells)
+
+
+def test_a_short_row_is_refused_not_read_as_a_run_without_a_loss(cli: Cli, tmp_path: Path) -> None:
+    """Rows of other columns appended to a runs file (experiments' 8 under an export's 14) are an error at their line,
+    where a row whose loss is empty (a run to train) is skipped."""
+    export = tmp_path / "export.csv"
+    rows = ["run-1,finished,,lab,,2024-01-01,3600,s,7e7,1.4e18,3.2,3e-4,256,1"] * 6
+    grid = cli.run("experiments", "--budgets", "1e18", "--sizes-per-budget", "4", "-f", "csv").stdout.splitlines()
+    export.write_text("\n".join([",".join(EXPORT_COLUMNS), *rows, *grid[1:]]) + "\n")
+    line = cli.error("fit", str(export))
+    assert line == (
+        f"scaling-plan: error: {export}:8: 8 cells under 14 columns (none from 'Model Size' on): a row shorter than"
+        " the header; write every cell, empty ones too (a run not trained yet has an empty loss)"
+    )
+
+
+def test_a_json_runs_file_gets_experiments_columns_and_no_advice_to_append(cli: Cli, study: tuple[Path, Path]) -> None:
+    runs, law = study
+    as_json = runs.parent / "runs.jsonl"
+    with runs.open() as handle:
+        as_json.write_text("".join(json.dumps(row) + "\n" for row in csv.DictReader(handle)))
+    written = runs.parent / "from-json.csv"
+    result = cli.run("suggest", str(as_json), "--law", str(law), "--target", "1e24", "-o", str(written), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert written.read_text().splitlines()[0].startswith("schema_version,run,budget_flops,n_params,n_tokens")
+    assert f"fill in loss_nats, then add them to {as_json} as JSON records of its own" in result.stderr
+    assert "append" not in result.stderr
+
+
+def test_suggested_runs_keep_a_semicolon_files_separator_and_decimal_comma(cli: Cli, study: tuple[Path, Path]) -> None:
+    runs, law = study
+    with runs.open() as handle:
+        rows = list(csv.DictReader(handle))
+    semicolons = runs.parent / "runs-semicolons.csv"
+    semicolons.write_text("Model Size;Training FLOP;Loss\n" + "".join(
+        f"{row['n_params']};{6 * float(row['n_params']) * float(row['n_tokens'])!r};{row['loss_nats']}\n".replace(".", ",")
+        for row in rows
+    ))  # fmt: skip
+    written = runs.parent / "next-semicolons.csv"
+    result = cli.run("suggest", str(semicolons), "--law", str(law), "--target", "1e24", "-n", "2", "-o", str(written),
+                     "-f", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lines = written.read_text().splitlines()
+    assert lines[0] == "Model Size;Training FLOP;Loss" and all(line.count(";") == 2 for line in lines)
+    for line, run in zip(lines[1:], json.loads(result.stdout)["runs"], strict=True):
+        size, compute, loss = line.split(";")
+        assert int(size) == run["n_params"] and loss == "" and "," in compute and "." not in compute
+        assert float(compute.replace(",", ".")) == pytest.approx(6 * run["n_params"] * run["n_tokens"], rel=1e-12)
+    semicolons.write_text(semicolons.read_text() + "\n".join(lines[1:]) + "\n")
+    appended = cli.run("fit", str(semicolons), "-f", "json")
+    assert appended.exit_code == 0 and "2 runs without a loss skipped" in appended.stderr
+
+
+def test_suggest_warns_when_the_law_was_fitted_on_other_runs(cli: Cli, study: tuple[Path, Path]) -> None:
+    """Was: a law fitted on other runs was taken without a word."""
+    import yaml
+
+    import scaling_plan
+
+    runs, law = study
+    written = yaml.safe_load(law.read_text())["runs_fingerprint"]
+    assert written["runs"] == 10 and len(written["sha256"]) == 16
+    args = ("--law", str(law), "--target", "1e24", "-n", "1", "-q")
+    assert cli.run("suggest", str(runs), *args).stderr == ""
+    # The same runs saved again in another order, as TSV, with tokens as compute: the same runs.
+    with runs.open() as handle:
+        rows = list(csv.DictReader(handle))
+    again = runs.parent / "again.tsv"
+    again.write_text("loss\tTraining FLOP\tModel Size\n" + "".join(
+        f"{r['loss_nats']}\t{6 * float(r['n_params']) * float(r['n_tokens'])!r}\t{r['n_params']}\n"
+        for r in reversed(rows)
+    ))  # fmt: skip
+    assert cli.run("suggest", str(again), *args).stderr == ""
+    other = runs.parent / "other.csv"
+    write_runs(other, rows[:-1])
+    warned = cli.run("suggest", str(other), *args)
+    assert warned.exit_code == 0
+    [line] = warned.stderr.splitlines()
+    assert line.startswith(
+        f"scaling-plan: warning: --law {law} was fitted on other runs than {other} holds (10 runs, sha256"
+        f" {written['sha256']}; here 9 runs, sha256 "
+    ) and line.endswith(f"): its refits measure those runs' uncertainty, not these; refit it on {other} first")
+    api = scaling_plan.suggest(other, law=law, target=1e24, count=1)
+    said = line.removeprefix("scaling-plan: warning: --law ")
+    assert [warning for warning in api.warnings if "fitted on other runs" in warning] == [f"law {said}"]
+    # A law file without one (a preset, or a file written before fit kept it) loads and is taken at its word.
+    data = yaml.safe_load(law.read_text())
+    del data["runs_fingerprint"]
+    older = runs.parent / "older.yaml"
+    older.write_text(yaml.safe_dump(data))
+    assert cli.run("suggest", str(other), "--law", str(older), "--target", "1e24", "-n", "1", "-q").stderr == ""
+    assert cli.run("budget", "--law", str(older), "--flops", "1e22").exit_code == 0
+
+
+def test_fit_keeps_the_runs_fingerprint_in_law_and_frontier_files_and_the_schema_says_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import yaml
+
+    import scaling_plan
+
+    grid = cli.csv("experiments", "--budgets", "1e17,1e18,1e19", "--sizes-per-budget", "5", "--law", "chinchilla-2022")
+    runs = tmp_path / "grid.csv"
+    write_runs(runs, filled(_as_csv(grid), np.random.default_rng(3)))
+    law, frontier = tmp_path / "law.yaml", tmp_path / "frontier.yaml"
+    assert cli.run("fit", str(runs), "-o", str(law)).exit_code == 0
+    assert cli.run("fit", str(runs), "--approach", "isoflop", "-o", str(frontier), "-q").exit_code == 0
+    fingerprints = [yaml.safe_load(path.read_text())["runs_fingerprint"] for path in (law, frontier)]
+    assert fingerprints[0] == fingerprints[1] and fingerprints[0]["runs"] == 15
+    assert scaling_plan.law(str(law)).runs_fingerprint == (15, fingerprints[0]["sha256"])  # type: ignore[union-attr]
+    assert scaling_plan.fit(runs).runs_fingerprint == (15, fingerprints[0]["sha256"])
+    schema = json.loads(cli.run("schema", "--law-file").stdout)
+    definition = schema["$defs"]["RunsFingerprint"]
+    assert set(definition["properties"]) == {"runs", "sha256"} and "SHA-256" in definition["properties"]["sha256"][
+        "description"]  # fmt: skip
+    for kind in ("LawFile", "FrontierLawFile"):
+        assert "runs_fingerprint" in schema["$defs"][kind]["properties"]
+        assert "runs_fingerprint" not in schema["$defs"][kind].get("required", [])
+
+
+def _as_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

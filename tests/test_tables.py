@@ -167,3 +167,21 @@ def test_sweep_tables_show_the_columns_their_flags_add(cli: Cli) -> None:
     repeated = cli.run("sweep", "--from", "1e20", "--to", "1e24", "--unique-tokens", "100B")
     assert "budget 1.00e24 FLOPs: 18.3 epochs over 100B unique tokens" in repeated.stderr
     assert "e+" not in repeated.stderr + repeated.stdout
+
+
+def test_each_split_table_of_held_out_runs_keeps_each_rows_n_and_d(cli: Cli) -> None:
+    """Was: at 60 columns the second table of held-out predictions showed only 'Predicted by', so its rows matched
+    the first table's N and D by order alone."""
+    result = cli.run("backtest", RUNS, "--holdout-top", "7", env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.stderr
+    held_out = result.stdout.split("Held-out predictions")[1]
+    headers = [line for line in held_out.splitlines() if line.startswith("┃")]
+    tables = held_out.count("┏")
+    assert tables >= 2  # split for the width
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in held_out.splitlines() if line[:1] == "│"]
+    assert len(rows) == 7 * tables
+    first, *others = [rows[k * 7 : (k + 1) * 7] for k in range(tables)]
+    for table in others:
+        assert [row[:3] for row in table] == [row[:3] for row in first]  # method, N and D in every table
+    assert sum("Parameters" in line for line in headers) == tables
+    assert {row[1] for row in first} >= {"12.6B", "6.80B"} and {row[2] for row in first} >= {"39.4B", "318B"}

@@ -118,6 +118,7 @@ def fit_downstream(
     import datetime
 
     from ..answers import downstream_fit_of
+    from ..inputs.downstream_file import downstream_file_problem
     from ..output.files import check_writable
     from ..output.lawfile import downstream_file_data, write_yaml
     from ..output.records import downstream_fit_record
@@ -144,6 +145,14 @@ def fit_downstream(
         emit_downstream_fit(record, output_format, sys.stdout)
     if output is not None:
         today = datetime.date.today().isoformat()
-        write_yaml(output, downstream_file_data(table, short, fitted, interval / 100, measured_on, today))
+        data = downstream_file_data(table, short, fitted, interval / 100, measured_on, today)
+        problem = downstream_file_problem(data)
+        if problem is not None:  # the file's own checks decide: never a file that --downstream then refuses
+            sys.stdout.flush()
+            raise UsageError(
+                "--output",
+                f"{output} not written: the fitted mapping is outside what a downstream file holds ({problem})",
+            )
+        write_yaml(output, data)
         kept = "" if fitted.samples is None else f", {len(fitted.samples):,} bootstrap samples"
         wrote(output, f"mapping {short!r} ({fitted.form}){kept}; use it with --downstream {output}")

@@ -117,6 +117,7 @@ def fit(
     """
     import datetime
 
+    from ..answers import kept_refits
     from ..fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
@@ -158,11 +159,11 @@ def fit(
                 sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
                 sys.stderr.write("\n" if done == total else "")
 
-        samples = bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress)
-        if len(samples.samples) == 0:
-            warn(f"none of the {bootstrap} bootstrap refits gave finite constants: no intervals")
-            samples = None
+        samples, said = kept_refits(bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress))
+        warn_all(said)
     level = interval / 100
+    law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
+    data = law_file_data(selection, result, samples, level, law_name, datetime.date.today().isoformat())
     with without_notes(quiet):
         emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
     if problem is not None and not allow_unconverged:
@@ -172,12 +173,24 @@ def fit(
         warn(f"{runs}: {problem}")
     if samples is not None and samples.n_converged < samples.resamples:
         warn(f"{samples.resamples - samples.n_converged} of {samples.resamples} bootstrap refits did not converge")
+    _check_law_file(data, runs, output)
     if output is not None:
-        law_name = name or os.path.splitext(os.path.basename(output))[0]
-        today = datetime.date.today().isoformat()
-        write_yaml(output, law_file_data(selection, result, samples, level, law_name, today))
+        write_yaml(output, data)
         kept = f", {len(samples.samples):,} bootstrap samples" if samples is not None else ""
         wrote(output, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {output}")
+
+
+def _check_law_file(data: Any, runs: str, output: str | None) -> None:
+    """A fit whose file --law would refuse is not written (-o: one line, exit 2); without -o, a warning says so."""
+    from ..answers import law_file_refusal, law_file_warning
+
+    refusal = law_file_refusal(data)
+    if refusal is None:
+        return
+    sys.stdout.flush()
+    if output is not None:
+        raise UsageError("--output", f"{output} not written: {refusal}, and --law would refuse it")
+    warn(law_file_warning(runs, refusal))
 
 
 def _fit_isoflop(
@@ -205,9 +218,10 @@ def _fit_isoflop(
     record = isoflop_record(selection, result, level)
     with without_notes(quiet):
         emit_isoflop(record, isoflop_notes(record), output_format, sys.stdout)
+    law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
+    data = frontier_file_data(selection, result, level, law_name, datetime.date.today().isoformat())
+    _check_law_file(data, selection.table.label, output)
     if output is not None:
-        law_name = name or os.path.splitext(os.path.basename(output))[0]
-        data = frontier_file_data(selection, result, level, law_name, datetime.date.today().isoformat())
         write_yaml(output, data)
         kept = f", {len(result.samples):,} bootstrap samples" if result.samples else ""
         wrote(output, f"frontier {law_name!r}: k_n, a, E, A, gamma{kept}; plan with --law {output} --method law")
@@ -239,7 +253,8 @@ def backtest(
         bool,
         typer.Option(
             "--rolling",
-            help="Each power of ten of compute as the cutoff in turn: fit on every run below, score the decade above.",
+            help="Each power of ten of compute as the cutoff in turn: fit on every run below, score the decade above"
+            " (runs grouped by budget first, so no budget is cut in two).",
             rich_help_panel=PANEL_SELECTION,
         ),
     ] = False,
@@ -321,7 +336,7 @@ def backtest(
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings])
     warn_all(table.warnings())
     selection = select_runs(table)
-    chosen = splits(selection.runs, above, params_above, holdout_top, rolling)
+    chosen = splits(selection.runs, above, params_above, holdout_top, rolling, selection.budget_flops, rtol)
     approaches = ["parametric", "isoflop"] if approach == "both" else [approach]
     scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol)
     metric_scores = []
@@ -390,7 +405,12 @@ def experiments(
         str,
         typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False, metavar="FLOPS,..."),
     ],
-    sizes_per_budget: Annotated[int, typer.Option(min=1, max=100, help="Model sizes per budget.", metavar="COUNT")] = 7,
+    sizes_per_budget: Annotated[
+        int,
+        typer.Option(  # isoflop.MIN_SIZES_PER_BUDGET; a test holds them equal
+            min=1, max=100, help="Model sizes per budget (an isoFLOP fit needs 4 or more).", metavar="COUNT"
+        ),
+    ] = 7,
     spread: Annotated[
         str | None,
         typer.Option(
@@ -419,6 +439,7 @@ def experiments(
     from ..inputs.request import resolve_law
     from ..inputs.runs import MAX_RUNS
     from ..inputs.values import Sourced, positive_number
+    from ..isoflop import MIN_SIZES_PER_BUDGET
     from ..output.records import experiment_records
     from ..output.reports import emit_experiments
     from ..output.tables import without_notes
@@ -438,6 +459,12 @@ def experiments(
         raise UsageError(
             "--budgets",
             f"{len(values):,} budgets × {sizes_per_budget} sizes; a grid holds at most {MAX_RUNS:,} runs, as many as fit reads",
+        )
+    if sizes_per_budget < MIN_SIZES_PER_BUDGET:
+        warn(
+            f"--sizes-per-budget {sizes_per_budget}: an isoFLOP profile needs {MIN_SIZES_PER_BUDGET} or more sizes (a"
+            " parabola's three coefficients and a residual), so fit --approach isoflop would leave every budget out;"
+            " fit (Approach 3) can still use these runs"
         )
     chosen = resolve_law(None if law is None else Sourced(law, "--law"))
     grid = isoflop_grid(values, sizes_per_budget, chosen, factor)

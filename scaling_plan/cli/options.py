@@ -193,7 +193,13 @@ BootstrapOption = Annotated[
     ),
 ]
 SeedOption = Annotated[
-    int, typer.Option(help="Seed of the bootstrap's resampling.", rich_help_panel=PANEL_FIT, metavar="SEED")
+    int,
+    typer.Option(
+        min=0,  # numpy's generators take no negative seed
+        help="Seed of the bootstrap's resampling (0 or more).",
+        rich_help_panel=PANEL_FIT,
+        metavar="SEED",
+    ),
 ]
 IntervalOption = Annotated[
     float,

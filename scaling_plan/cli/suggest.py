@@ -101,7 +101,8 @@ def suggest(
         typer.Option(
             "--output",
             "-o",
-            help="Write the suggested runs as a runs file to fill in (CSV, as experiments writes).",
+            help="Write the suggested runs to fill in, in RUNS's own columns and separator, so that they append to it"
+            " (a JSON RUNS: as experiments writes runs).",
             rich_help_panel=PANEL_OUTPUT,
             metavar="PATH",
         ),
@@ -121,11 +122,11 @@ def suggest(
     from ..inputs.values import positive_number
     from ..laws import FrontierLaw
     from ..output.files import check_writable, write_atomically
-    from ..output.records import suggested_runs_file, suggestion_document
+    from ..output.records import runs_file_rows, suggested_runs_file, suggestion_document
     from ..output.reports import emit_suggestion
     from ..output.tables import without_notes
-    from ..output.writers import write_csv
-    from ..units import format_scientific
+    from ..output.writers import write_cells, write_csv
+    from ..units import counted, format_scientific
 
     target_flops = positive_number(target, "--target")
     cap = None if max_run_flops is None else positive_number(max_run_flops, "--max-run-flops")
@@ -135,11 +136,11 @@ def suggest(
         check_writable(output, "--output")
     warnings: list[str] = []
     hardware = hardware_of(plan_flags(fields), warnings)
-    suggestion, chosen, table = suggestion_of(
+    suggestion, chosen, table, said = suggestion_of(
         runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: "--" + option.replace("_", "-"),
     )  # fmt: skip
-    warn_all(table.warnings() + warnings)
+    warn_all(table.warnings() + said + warnings)
     asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)
     if len(suggestion.runs) < asked:
         warn_all([f"only {len(suggestion.runs)} of {asked} runs fit under --budget-flops"])
@@ -148,13 +149,23 @@ def suggest(
         emit_suggestion(document, output_format, sys.stdout)
     if output is not None:
         rows = suggested_runs_file(suggestion)
+        own = runs_file_rows(rows, table)
 
         def write(temporary: str) -> None:
             with open(temporary, "w", encoding="utf-8", newline="") as handle:
-                write_csv(rows, handle)
+                if own is None:
+                    write_csv(rows, handle)
+                else:
+                    write_cells(table.header, own, handle, table.separator or ",")
 
         write_atomically(output, write)
-        wrote(output, f"{len(rows)} runs to train; fill in loss_nats and append them to {runs}")
+        planned = counted(len(rows), "run")
+        if own is None:
+            wrote(output, f"{planned} to train, in the columns experiments writes; fill in loss_nats, then add them"
+                          f" to {table.label} as JSON records of its own")  # fmt: skip
+        else:
+            wrote(output, f"{planned} to train, in the columns of {table.label}; fill in {table.columns['loss']} and"
+                          f" append the rows to {table.label}")  # fmt: skip
     if width is not None and suggestion.relative_width > width:
         sys.stdout.flush()
         fail(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from ..downstream import CONSTANT_NAMES, DownstreamMapping
 from ..errors import UsageError
@@ -14,11 +16,26 @@ MAX_DOWNSTREAM_FILE_BYTES = 20_000_000
 
 def load_downstream_file(path: str) -> DownstreamMapping:
     """The mapping a downstream file holds; every problem is one line naming file:line and the field."""
-    from .models import DownstreamFile
-
     data, lines, label = read_yaml(
         path, max_bytes=MAX_DOWNSTREAM_FILE_BYTES, what="a downstream file holds a few constants and bootstrap rows"
     )
+    return downstream_mapping(path, data, lines, label)
+
+
+def downstream_file_problem(data: Mapping[str, Any]) -> str | None:
+    """Why a downstream file holding `data` (as fit-downstream writes it) would be refused when read back with
+    --downstream, or None: the file's own checks decide."""
+    try:
+        downstream_mapping("", data, {(): 1}, "")
+    except UsageError as error:
+        return error.message
+    return None
+
+
+def downstream_mapping(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> DownstreamMapping:
+    """A downstream file's data (read from `path`, or made by a fit) -> DownstreamMapping, checked as a file is."""
+    from .models import DownstreamFile
+
     if not (isinstance(data, dict) and data.get("kind") == "downstream"):
         raise UsageError(label, "not a downstream file (kind: downstream), as fit-downstream --output writes")
     model = validate_model(DownstreamFile, data, lines, label)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
@@ -21,13 +22,18 @@ MAX_LAW_FILE_BYTES = 20_000_000
 def load_law_file(path: str) -> ParametricLaw | FrontierLaw:
     """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range, rd_star and rn_star, bootstrap)
     -> ParametricLaw; a frontier file (kind: frontier) -> FrontierLaw."""
-    from .models import LawFile
-
     data, lines, label = read_yaml(
         path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples"
     )
     if isinstance(data, dict) and data.get("kind") == "frontier":
         return frontier_law(path, data, lines, label)
+    return parametric_law(path, data, lines, label)
+
+
+def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> ParametricLaw:
+    """A law file's data (read from `path`, or made by a fit) -> ParametricLaw, checked as a file is."""
+    from .models import LawFile
+
     law_file = validate_model(LawFile, data, lines, label)
     for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
         value = getattr(law_file, field)
@@ -63,7 +69,21 @@ def load_law_file(path: str) -> ParametricLaw | FrontierLaw:
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
+        runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )
+
+
+def law_file_problem(data: Mapping[str, Any]) -> str | None:
+    """Why a law or frontier file holding `data` (as fit writes it) would be refused when read back with --law, or
+    None: the file's own checks decide, so a fit never writes a file that --law then refuses."""
+    try:
+        if data.get("kind") == "frontier":
+            frontier_law("", data, {(): 1}, "")
+        else:
+            parametric_law("", data, {(): 1}, "")
+    except UsageError as error:
+        return error.message
+    return None
 
 
 def usable_samples(
@@ -100,4 +120,10 @@ def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], 
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
         samples=tuple(row for row in rows if all(math.isfinite(v) for v in row) and row[0] > 0 and row[3] > 0),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
+        runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )
+
+
+def _fingerprint(fingerprint: Any) -> tuple[int, str] | None:
+    """A file's runs_fingerprint (models.RunsFingerprint) as laws keep it: (runs, sha256)."""
+    return None if fingerprint is None else (fingerprint.runs, fingerprint.sha256)

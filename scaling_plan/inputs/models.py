@@ -159,6 +159,18 @@ class FittedRange(_Section):
     n_tokens: tuple[Quantity, Quantity] | None = None
 
 
+class RunsFingerprint(_Section):
+    """The runs a fit was made from (written by fit; suggest warns when its runs are not these): the runs file's runs
+    with a loss, before fit's filters, counted and hashed."""
+
+    runs: int = Field(ge=0, description="how many runs had a loss")
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{16}$",
+        description="the first 16 hex digits of the SHA-256 of the runs' sorted lines 'N,D,loss', each number written"
+        " as Python's '{:.6e}' writes it",
+    )
+
+
 class FitProcedure(_Section):
     """How `scaling-plan fit` made a law (written by it; informational)."""
 
@@ -207,6 +219,7 @@ class LawFile(_Section):
         None, description="R_N*: how fast parameters beyond the unique data lose value (eq. 6), e.g. 5.3"
     )
     fitted_range: FittedRange | None = None
+    runs_fingerprint: RunsFingerprint | None = None
     procedure: FitProcedure | None = None
     bootstrap: BootstrapSummary | None = None
 
@@ -238,6 +251,7 @@ class FrontierLawFile(_Section):
     A: Quantity
     gamma: Quantity
     fitted_range: FittedRange | None = None
+    runs_fingerprint: RunsFingerprint | None = None
     procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
     bootstrap: FrontierBootstrap | None = None
 

@@ -5,7 +5,8 @@ What spreadsheets write is read as they mean it: a `,`, `;` or tab separator (fo
 lines starting with `#`, blank rows and Excel's all-empty `,,,,` rows skipped, headers trimmed and matched ignoring
 case, and numbers with thousands separators (`"22,821,773"`, `22 821 773`) or a decimal comma (`2,8134`, in a `;`
 file, or a tab file whose numbers use one). A grid being filled in as runs finish is read too: a run without a loss
-is skipped, counted and named in one warning, unless the caller requires every run to have one.
+is skipped, counted and named in one warning, unless the caller requires every run to have one; a row shorter than
+the header is refused (rows written under other columns).
 
 Every value is checked where it is read, so an error names file:line and the column.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..units import parse_quantity
+from ..units import counted, parse_quantity
 from .files import file_label, read_text
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ MAX_RUNS_BYTES = 20_000_000
 #: Most runs fitted: the fit's time grows with runs × 4,500 starts (about 100 s and 230 MB at this limit on 2 cores),
 #: and real sweeps hold hundreds (Hoffmann et al. 2022's Approach 3 fitted 245).
 MAX_RUNS = 10_000
+
+
+#: Highest loss a run may have, in nats per token: ln(2^20) ≈ 13.86, the cross-entropy of a uniform guess over a
+#: vocabulary of 1,048,576 tokens, larger than any released tokenizer's (a trained model does better than a uniform
+#: guess). A loss above it is not in nats per token: a percentage, a perplexity, or a loss summed over a sequence.
+MAX_LOSS_NATS = 20 * math.log(2)
 
 
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.
@@ -67,6 +74,20 @@ class RunsTable:
     budget_flops: list[float] | None = None  # each run's isoFLOP budget, when the file has a budget column
     metrics: dict[str, list[float]] | None = None  # by column: each run's score on the metrics asked for
     without_metric: tuple[int, ...] = ()  # lines of the runs skipped because a metric is not filled in yet
+    header: tuple[str, ...] = ()  # every column of the file, in its order
+    separator: str | None = None  # the separator of a CSV or TSV file (None: JSON, whose rows do not append)
+    decimal_comma: bool = False  # whether its numbers are written with a decimal comma
+
+    @property
+    def fingerprint(self) -> tuple[int, str]:
+        """The runs with a loss, as (count, hash): the first 16 hex digits of the SHA-256 of their (N, D, loss)
+        triples, each to 7 significant digits and sorted, so that the same runs read the same from a file saved
+        again, reordered, or with compute for tokens. A law file keeps it, to know the runs the law was fitted on."""
+        import hashlib
+
+        triples = sorted(f"{n:.6e},{d:.6e},{loss:.6e}" for n, d, loss in zip(self.n_params, self.n_tokens,
+                                                                             self.loss_nats, strict=True))  # fmt: skip
+        return len(triples), hashlib.sha256("\n".join(triples).encode()).hexdigest()[:16]
 
     def warnings(self) -> list[str]:
         said = []
@@ -75,7 +96,7 @@ class RunsTable:
             if lines:
                 count = len(lines)
                 said.append(
-                    f"{self.label}: {count:,} run{'s' if count != 1 else ''} without {what} skipped (the first at"
+                    f"{self.label}: {counted(count, 'run')} without {what} skipped (the first at"
                     f" line {lines[0]}); --require-complete refuses a file with any"
                 )
         return said
@@ -135,9 +156,10 @@ def _is_comment(cells: Sequence[str]) -> bool:
     return bool(cells) and cells[0].strip().startswith("#")
 
 
-def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bool]:
-    """Column names and (line, record) pairs from CSV or TSV as a spreadsheet writes it, and whether its numbers use
-    a decimal comma."""
+def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bool, str]:
+    """Column names and (line, record) pairs from CSV or TSV as a spreadsheet writes it, whether its numbers use a
+    decimal comma, and its separator. A row with fewer cells than the header is refused: a run still to train has
+    every cell, its loss empty, and a short row is a row cut off or written under other columns."""
     import csv
     import io
 
@@ -162,6 +184,13 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
                 raise UsageError(
                     f"{label}:{reader.line_num}", f"{len(cells)} cells under {len(columns)} columns: {extra[0]!r}"
                 )
+            if len(cells) < len(columns):
+                raise UsageError(
+                    f"{label}:{reader.line_num}",
+                    f"{len(cells)} cells under {len(columns)} columns (none from {columns[len(cells)]!r} on): a row"
+                    " shorter than the header; write every cell, empty ones too (a run not trained yet has an empty"
+                    " loss)",
+                )
             records.append((reader.line_num, dict(zip(columns, cells, strict=False))))
     except csv.Error as error:
         raise UsageError(f"{label}:{reader.line_num}", f"malformed CSV: {error}") from None
@@ -172,19 +201,19 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
         decimal_comma = any(_DECIMAL_COMMA.fullmatch(cell) and not _COMMA_GROUPED.fullmatch(cell) for cell in values)
     else:
         decimal_comma = False
-    return columns, records, decimal_comma
+    return columns, records, decimal_comma, separator
 
 
-def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool]:
-    """Column names, (line, record) pairs and whether numbers use a decimal comma, from JSON Lines, a JSON array,
-    TSV or CSV (by extension, else by content)."""
+def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool, str | None]:
+    """Column names, (line, record) pairs, whether numbers use a decimal comma, and the separator (None for JSON),
+    from JSON Lines, a JSON array, TSV or CSV (by extension, else by content)."""
     stripped = text.lstrip()
     if not stripped or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise UsageError(label, "the file is empty: expected a header row (CSV/TSV) or JSON Lines")
     if stripped.startswith("["):
-        return (*_json_array(text, label), False)
+        return (*_json_array(text, label), False, None)
     if path.endswith((".jsonl", ".ndjson", ".json")) or stripped.startswith("{"):
-        return (*_json_lines(text, label), False)
+        return (*_json_lines(text, label), False, None)
     return _delimited(text, label, path)
 
 
@@ -246,6 +275,18 @@ def _value(record: dict[str, object], column: str, where: str, decimal_comma: bo
     return value
 
 
+def _loss_value(record: dict[str, object], column: str, where: str, decimal_comma: bool) -> float:
+    """A run's final loss: positive, and no more than a uniform guess over any real vocabulary (MAX_LOSS_NATS)."""
+    value = _value(record, column, where, decimal_comma)
+    if value > MAX_LOSS_NATS:
+        raise UsageError(
+            where,
+            f"{column}: {value:g} is not a loss in nats per token: it is above ln(2^20) = {MAX_LOSS_NATS:.2f}, a"
+            " uniform guess over a 1,048,576-token vocabulary (a percentage, a perplexity or a summed loss?)",
+        )
+    return value
+
+
 def _metric_value(record: dict[str, object], column: str, where: str, decimal_comma: bool) -> float:
     """A score where 1 is perfect, from -1 (a score centred on chance may be below it) to 1."""
     raw = record.get(column)
@@ -277,7 +318,7 @@ def read_runs(
     skipped the same way)."""
     label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True)
-    columns, records, decimal_comma = _records(text, label, path)
+    columns, records, decimal_comma, separator = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")
     if len(records) > MAX_RUNS:
@@ -321,7 +362,7 @@ def read_runs(
         )
         n_params.append(n)
         n_tokens.append(d)
-        losses.append(_value(record, loss, where, decimal_comma))
+        losses.append(_loss_value(record, loss, where, decimal_comma))
         lines.append(line)
         if budget is not None:
             budgets.append(_value(record, budget, where, decimal_comma))
@@ -332,7 +373,7 @@ def read_runs(
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
     return RunsTable(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
-        scores if metric_columns else None, tuple(without_metric),
+        scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
     )  # fmt: skip
 
 
@@ -376,7 +417,7 @@ def select_runs(
     n_kept = int(keep.sum())
     where = table.label
     if n_kept < MIN_RUNS:
-        raise UsageError(where, f"{n_kept} runs selected; fitting five constants needs at least {MIN_RUNS}")
+        raise UsageError(where, f"{counted(n_kept, 'run')} selected; fitting five constants needs at least {MIN_RUNS}")
     for name, values in (("parameter count", n_params[keep]), ("token count", n_tokens[keep])):
         if values.min() == values.max():  # (np.unique would import numpy.ma, ~8 ms of start-up)
             raise UsageError(

@@ -61,6 +61,13 @@ def non_negative_number(value: object, where: str, money: bool = False) -> float
     return number
 
 
+def seed_number(value: object, where: str) -> int:
+    """A bootstrap's seed: a whole number, 0 or more (numpy's generators take no negative seed)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError(where, f"must be a whole number, 0 or more, got {value!r}")
+    return value
+
+
 def sourced_number(values: Mapping[str, Sourced], field: str) -> float | None:
     item = values.get(field)
     return None if item is None else positive_number(item.value, item.where, _is_money(field))

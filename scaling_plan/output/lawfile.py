@@ -34,6 +34,7 @@ def law_file_data(
             "n_params": value_range(runs.n_params),
             "n_tokens": value_range(runs.n_tokens),
         },
+        "runs_fingerprint": runs_fingerprint(table),
         "procedure": {
             "method": "sum of Huber losses on log loss, log-sum-exp form, L-BFGS from the paper's grid",
             "runs_file": table.label,
@@ -61,6 +62,12 @@ def law_file_data(
     return data
 
 
+def runs_fingerprint(table: RunsTable) -> Record:
+    """The runs a law was fitted on, as its file keeps them (RunsTable.fingerprint): suggest checks its runs are they."""
+    count, digest = table.fingerprint
+    return {"runs": count, "sha256": digest}
+
+
 def frontier_file_data(selection: Selection, fit: IsoflopFit, level: float, name: str, date: str) -> Record:
     """The frontier file `fit --approach isoflop --output` writes; `--law` reads it back (kind: frontier)."""
     from .records import isoflop_record
@@ -83,6 +90,7 @@ def frontier_file_data(selection: Selection, fit: IsoflopFit, level: float, name
             "n_params": value_range(selection.runs.n_params),
             "n_tokens": value_range(selection.runs.n_tokens),
         },
+        "runs_fingerprint": runs_fingerprint(table),
         "procedure": {
             "method": "a parabola of loss in ln N per budget; power law through the minima; L_opt = E + A·C^-gamma",
             "runs_file": table.label,

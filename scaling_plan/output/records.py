@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..budget import Gpu, Hardware
-from ..laws import Law
+from ..laws import FLOPS_PER_PARAM_TOKEN, Law
 from ..units import format_number
 from .fields import humanise, label
 
@@ -608,6 +608,38 @@ def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
             for r in suggestion.runs
         ]
     )
+
+
+def runs_file_rows(rows: Sequence[Record], table: RunsTable) -> list[list[str]] | None:
+    """Runs to train (rows as experiments writes them) as rows of the runs file `table` was read from, a cell under
+    each of its columns: N, D (or the compute 6·N·D) and the budget in the columns it reads them from, a column named
+    as one of experiments' fields filled as experiments fills it, and every other cell (the loss among them) empty,
+    so that the rows append to the file. None for a JSON file, to which CSV rows do not append."""
+    if table.separator is None:
+        return None
+    roles = table.columns
+    made = []
+    for row in rows:
+        by_role = {roles["params"]: row["n_params"]} | (
+            {roles["budget"]: row["budget_flops"]} if "budget" in roles else {}
+        )
+        if "tokens" in roles:
+            by_role[roles["tokens"]] = row["n_tokens"]
+        else:  # C = 6·N·D: the compute the run spends
+            by_role[roles["flops"]] = FLOPS_PER_PARAM_TOKEN * row["n_params"] * row["n_tokens"]
+        by_name = {key.casefold(): value for key, value in row.items()}
+        cells = []
+        for column in table.header:
+            value = by_role[column] if column in by_role else by_name.get(column.strip().casefold())
+            cells.append("" if value is None or column == roles["loss"] else _cell(value, table.decimal_comma))
+        made.append(cells)
+    return made
+
+
+def _cell(value: Any, decimal_comma: bool) -> str:
+    """A number as the runs file writes its numbers: plainly, with a decimal comma where it uses one."""
+    text = str(value) if isinstance(value, (int, str)) else repr(float(value))
+    return text.replace(".", ",") if decimal_comma and not isinstance(value, str) else text
 
 
 def suggestion_document(suggestion: Suggestion, runs_file: str, law: str, hardware: Hardware | None,

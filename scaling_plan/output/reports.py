@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
+from ..units import counted
 from .fields import TEXT_KEYS, downstream_cell, humanise, label, signed
 from .records import (
     BACKTEST_KEYS,
@@ -245,7 +246,7 @@ def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
 
 def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
     def table(out: IO[str]) -> None:
-        print_rows(f"IsoFLOP grid: {len(records)} runs to train", records, EXPERIMENT_KEYS, notes, out)
+        print_rows(f"IsoFLOP grid: {counted(len(records), 'run')} to train", records, EXPERIMENT_KEYS, notes, out)
 
     write_report(Report(records, {"schema_version": SCHEMA_VERSION, "runs": list(records)}, table), output_format, out)
 
@@ -325,7 +326,8 @@ def emit_backtest(
         print_rows(title, records, BACKTEST_KEYS, [] if len(splits) == 1 else notes, out, labels)
         loss_rows = [row for row in predictions if row.get("relative_error_pct") is not None]
         if len(splits) == 1 and loss_rows:
-            print_rows("Held-out predictions", loss_rows, PREDICTION_KEYS[1:], notes, out, labels)
+            print_rows("Held-out predictions", loss_rows, PREDICTION_KEYS[1:], notes, out, labels,
+                       lead=("n_params", "n_tokens"))  # fmt: skip
         if downstream:
             metric_labels = labels | {"metric": "Metric", "loss_from": "From the loss", "mean_abs_error": "Mean |error|",
                                       "mean_signed_error": "Mean error", "max_abs_error": "Largest |error|"}  # fmt: skip

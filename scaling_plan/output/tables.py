@@ -1,8 +1,9 @@
 """Rich tables for people (rich is imported only here, and only when a table is printed).
 
 Tables fit the width they are printed at: no number, header or name is ever cut. A table too wide for the width is
-split into several, each repeating its first column; in a table of three rows or more, a column with the same value
-in every row becomes one line above it. Notes wrap at word boundaries.
+split into several, each repeating the columns that say which row is which (its first, and the names, or keys such
+as a run's N and D, after it); in a table of three rows or more, a column with the same value in every row becomes
+one line above it. Notes wrap at word boundaries.
 
 The same views print as markdown (`as_markdown`: a title, a GitHub table and the notes as a list, for a pull-request
 comment or a notebook) and without their notes (`without_notes`, for --quiet).
@@ -123,13 +124,16 @@ def print_rows(
     notes: Sequence[str],
     out: IO[str],
     labels: dict[str, str] | None = None,
+    lead: Sequence[str] = (),
 ) -> None:
-    """Records as rows of a table, with notes beneath; `labels` names columns LABELS does not."""
+    """Records as rows of a table, with notes beneath; `labels` names columns LABELS does not. `lead` keys, which
+    follow the first, say with it which row is which (a run's N and D): a split table repeats them all."""
     shown = [key for key in keys if any(record.get(key) is not None for record in records)]
     headers = [(labels or {}).get(key) or label(key) for key in shown]
     rows = [[humanise(key, record.get(key)) for key in shown] for record in records]
     print_grid(title, headers, rows, notes, out, text=[key in TEXT_KEYS for key in shown],
-               names=[key in NAME_KEYS for key in shown], lift_constant=True)  # fmt: skip
+               names=[key in NAME_KEYS for key in shown], lift_constant=True,
+               identity=[key in lead for key in shown] if lead else None)  # fmt: skip
 
 
 def print_grid(
@@ -141,11 +145,13 @@ def print_grid(
     text: Sequence[bool] | None = None,
     names: Sequence[bool] | None = None,
     lift_constant: bool = False,
+    identity: Sequence[bool] | None = None,
 ) -> None:
     """Cells under headers, as one table or, when that is too wide, as several that each repeat the first column.
 
     `text` columns are left-aligned and may wrap at words; the others (numbers) are right-aligned and never wrap;
-    `names` columns never wrap either.
+    `names` columns never wrap either. With `identity`, the marked columns right after the first say with it which
+    row is which, and every split table repeats them (instead of the name columns).
     """
     text = list(text) if text is not None else [index == 0 for index in range(len(headers))]
     if _MARKDOWN.get():
@@ -164,7 +170,7 @@ def print_grid(
             console.print(f"Every row: {same}.", highlight=False, markup=False)
             columns = [i for i in columns if i not in constant]
     least = {i: _least_width(headers[i], [row[i] for row in rows], text[i] and not names[i]) for i in columns}
-    lead = _lead(columns, names)
+    lead = _lead(columns, names, identity)
     others = [least[i] + 3 for i in columns if i not in lead]
     for i in sorted(lead, key=lambda i: -least[i]):
         # Names too long to stand whole beside even one other column (deep paths at 60 columns) fold across lines,
@@ -173,7 +179,7 @@ def print_grid(
         if excess > 0:
             least[i] = max(NAME_FOLD_WIDTH, least[i] - excess)
     room = console.width - 1  # a column's share of rounding in rich's layout: never fill the last character
-    for group in _groups(columns, least, names, room):
+    for group in _groups(columns, least, names, room, identity):
         widths = _widths(group, least, headers, rows, room)
         table = Table()
         for i in group:
@@ -210,17 +216,24 @@ def _widths(
     return widths
 
 
-def _lead(columns: list[int], names: Sequence[bool]) -> list[int]:
-    """The columns that say what a row is, repeated in every split table: the first, and the name columns after it."""
+def _lead(columns: list[int], names: Sequence[bool], identity: Sequence[bool] | None = None) -> list[int]:
+    """The columns that say what a row is, repeated in every split table: the first, and the name columns after it
+    (or, with `identity`, the identity columns after it)."""
     lead = 1
+    if identity is not None:
+        while lead < len(columns) - 1 and identity[columns[lead]]:
+            lead += 1
+        return columns[:lead]
     while lead < min(len(columns) - 1, MAX_LEAD) and names[columns[lead - 1]] and names[columns[lead]]:
         lead += 1
     return columns[:lead]
 
 
-def _groups(columns: list[int], least: dict[int, int], names: Sequence[bool], width: int) -> list[list[int]]:
-    """The columns split into tables that each fit `width`, each repeating the leading name columns (what a row is)."""
-    key = _lead(columns, names)
+def _groups(
+    columns: list[int], least: dict[int, int], names: Sequence[bool], width: int, identity: Sequence[bool] | None
+) -> list[list[int]]:
+    """The columns split into tables that each fit `width`, each repeating the leading columns (what a row is)."""
+    key = _lead(columns, names, identity)
     rest = columns[len(key) :]
     groups: list[list[int]] = []
     current = list(key)

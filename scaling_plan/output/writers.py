@@ -62,6 +62,15 @@ def write_csv(records: Iterable[Record], out: IO[str]) -> None:
         writer.writerow({key: _csv_cell(value) for key, value in record.items()})
 
 
+def write_cells(header: Sequence[str], rows: Iterable[Sequence[str]], out: IO[str], separator: str = ",") -> None:
+    """A header and rows of cells, as a spreadsheet writes them with `separator` (rows for a file of other columns)."""
+    import csv
+
+    writer = csv.writer(out, delimiter=separator, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
 def write_markdown(
     headers: Sequence[str], rows: Sequence[Sequence[str]], out: IO[str], text_columns: frozenset[int] = frozenset({0})
 ) -> None:
