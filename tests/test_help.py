@@ -66,7 +66,8 @@ def test_the_completion_script_can_be_shown() -> None:
     from typer.testing import CliRunner
 
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="scaling-plan")
-    assert result.exit_code == 0 and "_SCALING_PLAN_COMPLETE=complete_bash" in result.stdout
+    assert result.exit_code == 0, (result.exception, result.stdout, result.stderr)
+    assert "_SCALING_PLAN_COMPLETE=complete_bash" in result.stdout
 
 
 def _command(name: str) -> Any:
