@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.main import get_command
 
+import scaling_plan as sp
 from scaling_plan.cli import app
 
 from .conftest import CONFIGS, ROOT, Cli
@@ -58,3 +60,30 @@ def test_repeatable_options_stay_repeatable(cli: Cli) -> None:
     result = cli.run("backtest", RUNS, "--holdout-top", "20", "--law", "epoch-2024", "--law", law, "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert {"epoch-2024", "sardana-2024"} <= {score["method"] for score in json.loads(result.stdout)["scores"]}
+
+
+# --- an empty item in a comma-separated list -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("sweep",), "--budgets"),
+        (("experiments",), "--budgets"),
+        (("plot", "epoch-2024", "-o", "{tmp}/figure.png"), "--presets"),
+    ],
+)
+@pytest.mark.parametrize(("listed", "position"), [("{a},,{b}", "2 of 3"), ("{a},{b},", "3 of 3"), (",{a}", "1 of 2")])
+def test_an_empty_list_item_is_refused_by_its_position(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], flag: str, listed: str, position: str
+) -> None:
+    """Was: `sweep --budgets 1e20,,1e21` swept two budgets, the empty item dropped."""
+    a, b = ("kaplan-2020", "epoch-2024") if flag == "--presets" else ("1e20", "1e21")
+    given = listed.format(a=a, b=b)
+    line = cli.error(*(arg.format(tmp=tmp_path) for arg in args), flag, given)
+    assert line.endswith(f"error: {flag}: item {position} is empty in '{given}'")
+
+
+def test_the_api_refuses_an_empty_budget_too() -> None:
+    with pytest.raises(sp.ScalingPlanError, match="item 2 of 3 is empty"):
+        sp.sweep([1e20, "", 1e21])

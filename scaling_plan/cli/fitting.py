@@ -491,7 +491,7 @@ def plot(
     Needs the optional plot extra: pip install 'scaling-plan[plot]'.
     """
     from ..inputs.request import resolve_law
-    from ..inputs.values import Sourced
+    from ..inputs.values import Sourced, comma_items
 
     extension = _image_path(output, "--output")
     from ..errors import unknown_name
@@ -501,12 +501,11 @@ def plot(
     if not isinstance(chosen, ParametricLaw):
         raise UsageError("LAW", f"{chosen.name} is not of the form E + A/N^alpha + B/D^beta")
     others = []
-    for name in (presets or "").split(","):
-        if name.strip():
-            preset = find_law(name)
-            if preset is None:
-                raise UsageError("--presets", unknown_name("preset", name.strip(), PRESETS))
-            others.append(preset)
+    for name in [] if presets is None else comma_items(presets, "--presets", "epoch-2024,kaplan-2020"):
+        preset = find_law(name)
+        if preset is None:
+            raise UsageError("--presets", unknown_name("preset", name, PRESETS))
+        others.append(preset)
     selected = None
     if runs is not None:
         from ..inputs.runs import read_runs, select_runs

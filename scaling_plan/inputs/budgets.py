@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .values import positive_number
+from .values import comma_items, positive_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,9 +52,7 @@ def sweep_budgets(
     if budgets is not None:
         if start is not None or stop is not None or per_decade is not None:
             raise UsageError("--budgets", "give either --budgets or --from/--to/--per-decade, not both")
-        items = [item.strip() for item in budgets.split(",") if item.strip()]
-        if not items:
-            raise UsageError("--budgets", "expected a comma-separated list of budgets, e.g. 1e20,1e21,1e22")
+        items = comma_items(budgets, "--budgets", "1e20,1e21,1e22")
         if len(items) > MAX_SWEEP_POINTS:
             raise UsageError("--budgets", f"{len(items):,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,}")
         return np.array([_budget_number(item, "--budgets", unit) for item in items]), "--budgets"

@@ -61,6 +61,20 @@ def non_negative_number(value: object, where: str, money: bool = False) -> float
     return number
 
 
+def comma_items(text: str, where: str, example: str) -> list[str]:
+    """The items of a comma-separated list (--budgets 1e20,1e21), each stripped of spaces. An empty item (1e20,,1e21,
+    or a comma at either end) is refused by its position: a dropped item would silently change what was asked."""
+    from ..errors import shown
+
+    items = [item.strip() for item in text.split(",")]
+    if not any(items):
+        raise UsageError(where, f"expected a comma-separated list, e.g. {example}")
+    empty = next((position for position, item in enumerate(items, 1) if not item), None)
+    if empty is not None:
+        raise UsageError(where, f"item {empty} of {len(items)} is empty in {shown(text)}")
+    return items
+
+
 def sourced_number(values: Mapping[str, Sourced], field: str) -> float | None:
     item = values.get(field)
     return None if item is None else positive_number(item.value, item.where, _is_money(field))
