@@ -11,6 +11,7 @@ from typer.main import get_command
 
 import scaling_plan as sp
 from scaling_plan.cli import app
+from scaling_plan.inputs.fields import MIN_SIZES
 
 from .conftest import CONFIGS, ROOT, Cli
 
@@ -87,3 +88,63 @@ def test_an_empty_list_item_is_refused_by_its_position(
 def test_the_api_refuses_an_empty_budget_too() -> None:
     with pytest.raises(sp.ScalingPlanError, match="item 2 of 3 is empty"):
         sp.sweep([1e20, "", 1e21])
+
+
+# --- a size typed without its suffix ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "typed", "meant"),
+    [
+        (("budget",), "--params", "70", "70B"),
+        (("budget",), "--params", "7", "7B"),
+        (("budget",), "--params", "500", "500M"),
+        (("budget",), "--tokens", "15", "15T"),
+        (("shape",), "--params", "7", "7B"),
+        (("shape", "--params", "7B"), "--tokens", "2", "2T"),
+        (("predict", "--tokens", "1.4T"), "--params", "70", "70B"),
+        (("predict", "--params", "70B"), "--tokens", "1.4", "1.4T"),
+        (("budget", "--flops", "1e22"), "--unique-tokens", "25", "25T"),
+    ],
+)
+def test_a_size_without_its_suffix_is_refused_with_the_likely_meaning(
+    cli: Cli, args: tuple[str, ...], flag: str, typed: str, meant: str
+) -> None:
+    """Was: `budget --params 70` planned a 70-parameter model with a loss of 259 nats/token."""
+    line = cli.error(*args, flag, typed)
+    assert f"error: {flag}: {typed} " in line and line.endswith(f"; did you mean {meant}?")
+
+
+def test_a_size_below_the_least_is_refused_whatever_its_form(cli: Cli) -> None:
+    line = cli.error("budget", "--params", "70K")
+    assert line.endswith("--params: 70000 parameters is too small a model to plan (at least 1e5)")
+    assert "1 parameter is too small" in cli.error("budget", "--params", "1")  # one parameter, not "1 parameters"
+    assert "--tokens: 500000 tokens is too few to plan (at least 1e6)" in cli.error("budget", "--tokens", "5e5")
+
+
+def test_the_least_sizes_are_far_below_any_plan(cli: Cli) -> None:
+    """The smallest model and token count taken plan without a refusal (as extrapolations)."""
+    assert cli.json("budget", "--params", str(MIN_SIZES["params"]))["n_params"] == MIN_SIZES["params"]
+    assert cli.json("budget", "--tokens", str(MIN_SIZES["tokens"]))["n_tokens"] == pytest.approx(MIN_SIZES["tokens"])
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "meant"),
+    [
+        ("target:\n  params: 70\n", 2, "target.params", "70B"),
+        ("run:\n  n_params: 70B\n  n_tokens: 1.4\n", 3, "run.n_tokens", "1.4T"),
+        ("budget:\n  flops: 1e22\ndata:\n  unique_tokens: 300\n", 4, "data.unique_tokens", "300B"),
+    ],
+)
+def test_a_config_size_without_its_suffix_names_file_line_and_field(
+    cli: Cli, tmp_path: Path, text: str, line: int, field: str, meant: str
+) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    message = cli.error("budget", "-c", str(path))
+    assert f"error: {path}:{line}: {field}: " in message and message.endswith(f"did you mean {meant}?")
+
+
+def test_the_api_refuses_a_size_without_its_suffix() -> None:
+    with pytest.raises(sp.ScalingPlanError, match=r"^params: 70 parameters .*; did you mean 70B\?$"):
+        sp.plan(params=70)

@@ -68,6 +68,8 @@ WRONG = {
     "inference MFU above 1": BUDGET + "inference:\n  tokens: 1T\n  mfu: 2\n",
     "a run without tokens": "run:\n  n_params: 70B\n",
     "a run of half a parameter": "run:\n  n_params: 0.5\n  n_tokens: 1T\n",
+    "a model size without its suffix": "target:\n  params: 70\n",
+    "training tokens without their suffix": "run:\n  n_params: 70B\n  n_tokens: 1.4\n",
     "a negative policy limit": BUDGET + "policy:\n  max_loss_gap: -1\n",
     "a policy limit that is a list": BUDGET + "policy:\n  max_epochs: [1]\n",
     "an unknown top-level key": BUDGET + "hardwre:\n  gpu: H100-SXM\n",

@@ -150,7 +150,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")
     if givens:
         given, given_where = givens[0], values[givens[0]].where
-        given_value = sourced_number(values, given)
+        given_value = checked_number(values, given)
         assert given_value is not None
     elif run is not None:
         given, given_value, given_where = "flops", run.compute_flops, run.where
@@ -242,18 +242,16 @@ def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[st
     hardware = _hardware(values, "flops", warnings)
     request = blueprint_request(values, warnings, required=True)
     assert request is not None
-    target = sourced_number(values, "params")
+    target = checked_number(values, "params")
     if request.explicit and target is not None:
         raise UsageError(values["params"].where, "give --params or an explicit shape (--layers, --d-model), not both")
     if not request.explicit and target is None:
         raise UsageError("", "give --params (a size to shape) or an explicit shape (--layers and --d-model)")
-    if target is not None and target < 1:
-        raise UsageError(values["params"].where, f"must be at least 1 parameter, got {target:g}")
     if target is not None and target > MAX_SHAPE_PARAMS:
         raise UsageError(
             values["params"].where, f"a shape is sized for at most {MAX_SHAPE_PARAMS:.0e} parameters, got {target:g}"
         )
-    return ShapeQuestion(request, target, sourced_number(values, "tokens"), hardware), warnings
+    return ShapeQuestion(request, target, checked_number(values, "tokens"), hardware), warnings
 
 
 def blueprint_request(
@@ -345,12 +343,10 @@ def blueprint_request(
 
 def _capped_law(values: Mapping[str, Sourced], law: Law, warnings: list[str]) -> Law:
     """The law under the unique-token cap, when one is given."""
-    unique_tokens = sourced_number(values, "unique_tokens")
+    unique_tokens = checked_number(values, "unique_tokens")
     if unique_tokens is None:
         return law
     where = values["unique_tokens"].where
-    if unique_tokens < 1:
-        raise UsageError(where, f"must be at least 1 token, got {unique_tokens:g}")
     capped = with_unique_tokens(law, unique_tokens)
     if capped is None:
         raise UsageError(
