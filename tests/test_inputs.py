@@ -148,3 +148,79 @@ def test_a_config_size_without_its_suffix_names_file_line_and_field(
 def test_the_api_refuses_a_size_without_its_suffix() -> None:
     with pytest.raises(sp.ScalingPlanError, match=r"^params: 70 parameters .*; did you mean 70B\?$"):
         sp.plan(params=70)
+
+
+# --- choices in any case, and the closest name for a wrong one -------------------------------------------------------
+
+CHOICES = [
+    (command, long_name(param), [str(member) for member in param.type_descriptor.choices])
+    for command in COMMANDS
+    for param in options(command)
+    if param.type_descriptor.choices
+]
+
+
+def test_every_kind_of_choice_is_walked() -> None:
+    flags = {flag for _, flag, _ in CHOICES}
+    assert flags >= {"--method", "--format", "--ffn", "--style", "--sharding", "--recompute", "--precision",
+                     "--family", "--inference-objective", "--approach", "--form", "--unit", "--objective"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "flag", "members"), CHOICES, ids=[f"{c} {f}" for c, f, _ in CHOICES])
+def test_every_choice_option_reads_any_case_and_names_the_closest_member(
+    cli: Cli, command: str, flag: str, members: list[str]
+) -> None:
+    """Was: `--method Law` refused while --gpu and --law names were read in any case."""
+    wrong = cli.error(command, flag, members[-1] + "x")  # read before what the command lacks besides
+    assert f"error: {flag}: unknown " in wrong and f"did you mean {members[-1]!r}?" in wrong
+    for member in members:
+        result = cli.run(command, flag, f" {member.upper()} ")
+        assert flag not in result.stderr, (member, result.stderr)  # whatever else the command lacks, not this
+
+
+def test_a_choice_in_capitals_plans_as_the_member_does(cli: Cli) -> None:
+    lower = cli.json("budget", "--flops", "1e22", "--method", "law", "--gpu", "H100", "--precision", "fp8")
+    assert cli.json("budget", "--flops", "1e22", "--method", "LAW", "--gpu", "H100", "--precision", "FP8") == lower
+    assert (
+        cli.run("budget", "--flops", "1e22", "--format", "CSV").stdout
+        == cli.run("budget", "--flops", "1e22", "--format", "csv").stdout
+    )
+
+
+def test_configs_and_the_api_read_choices_in_any_case(cli: Cli) -> None:
+    text = "budget:\n  flops: 1e22\nallocation:\n  method: Law\nblueprint:\n  family: LLAMA3\n  ffn: SwiGLU\n"
+    from_config = cli.json("budget", "-c", "-", input=text)
+    assert (from_config["method"], from_config["family"], from_config["ffn"]) == ("law", "llama3", "swiglu")
+    assert sp.plan(flops=1e22, method="LAW").to_dict() == sp.plan(flops=1e22, method="law").to_dict()
+    assert sp.sweep([1e22], unit="FLOPS").to_dict() == sp.sweep([1e22]).to_dict()
+    with pytest.raises(sp.ScalingPlanError, match=r"^method: unknown method 'lwa'; did you mean 'law'\?"):
+        sp.plan(flops=1e22, method="lwa")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "typed", "meant"),
+    [
+        ("allocation", "method", "lwa", "law"),
+        ("allocation", "law", "epoch2024", "epoch-2024"),
+        ("hardware", "gpu", "H10", "H100"),
+        ("hardware", "precision", "fp9", "fp8"),
+        ("blueprint", "family", "lama3", "llama3"),
+        ("blueprint", "ffn", "swiglo", "swiglu"),
+        ("blueprint", "style", "gtp", "gpt"),
+        ("blueprint", "sharding", "zero3", "zero-3"),
+        ("blueprint", "recompute", "ful", "full"),
+        ("inference", "objective", "cots", "cost"),
+    ],
+)
+def test_every_named_choice_in_a_config_gets_the_closest_name(
+    cli: Cli, tmp_path: Path, section: str, key: str, typed: str, meant: str
+) -> None:
+    """Was: 'input should be 'tokens-per-param', 'law', ...' for a method, family, precision, FFN, style, sharding,
+    recompute or objective; and a law name in a config in a folder was taken for a missing file beside it."""
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    path = folder / "plan.yaml"
+    tokens = "  tokens: 1T\n" if section == "inference" else ""
+    path.write_text(f"budget:\n  flops: 1e22\n{section}:\n{tokens}  {key}: {typed}\n")
+    line = cli.error("budget", "-c", str(path))
+    assert f"{path}:{4 + bool(tokens)}: {section}.{key}: unknown " in line and f"did you mean {meant!r}?" in line

@@ -84,6 +84,8 @@ VALID = {
     "a GPU in lower case with an underscore": BUDGET + "hardware:\n  gpu: h100_sxm\n",
     "a GPU by its alias": BUDGET + "hardware:\n  gpu: a100\n",
     "a law preset in capitals": BUDGET + "allocation:\n  law: EPOCH-2024\n",
+    "a method in capitals": BUDGET + "allocation:\n  method: LAW\n",
+    "a sharding in mixed case": BUDGET + "blueprint:\n  sharding: Zero-3\n",
     "FLOPs as text": "budget:\n  flops: '1e24'\n",
     "dollars with a suffix": H100 + "  price_per_gpu_hour: 2.5\nbudget:\n  dollars: $2M\n",
     "a whole number written with a decimal point": BUDGET + "blueprint:\n  n_layers: 32.0\n  d_model: 4096\n",

@@ -129,7 +129,31 @@ def _given_once(option: Any) -> None:
     option.process = once
 
 
+def _choice_in_any_case(param: Any) -> None:
+    """Make a choice option read its value in any case (--method Law, --format JSON, as --gpu and --law names are
+    read) and answer an unknown one with the closest choice, as a config's keys are answered."""
+    import copy
+    import dataclasses
+
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or descriptor.is_list or not descriptor.choices:
+        return
+    members = [str(member) for member in descriptor.choices]
+    from ..inputs.values import choice
+
+    flag = _long_name(param.opts)
+    kind = flag.lstrip("-").replace("-", " ")
+    info = copy.copy(descriptor.parameter_info)  # its own: one option's info may serve several commands
+    info.parser = lambda value: choice(value, members, flag, kind)
+    param.type_descriptor = dataclasses.replace(descriptor, parameter_info=info)
+
+
 class _Command(TyperCommand):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _choice_in_any_case(param)
+
     def make_parser(self, ctx: Any) -> Any:
         parser = super().make_parser(ctx)
         if not ctx.resilient_parsing:  # shell completion parses half-typed lines: nothing to refuse there

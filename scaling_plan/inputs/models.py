@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
 from ..budget import GPU_ALIASES, GPUS, gpu_problem
+from ..choices import DownstreamForm
 from ..laws import PRESETS
 from ..units import parse_quantity
 from .fields import SECTIONS, range_problem
@@ -96,7 +97,31 @@ def _annotation(field: InputField) -> Any:
         return str
     if field.kind == "bool":
         return Annotated[bool, Strict()]  # true or false: YAML 1.2 reads yes and on as text
-    return field.kind  # a choice Literal
+    return choice_type(field.kind, field.key.replace("_", " "))
+
+
+def choice_type(members_of: Any, kind: str) -> Any:
+    """A choice Literal as a config reads it: its member in any case ('Law' is law), an unknown name answered with the
+    closest member; the schema offers the members (an editor's completions) and takes them in any case too."""
+    from typing import get_args
+
+    from ..choices import member_named
+    from ..errors import unknown_name
+
+    members = [str(member) for member in get_args(members_of)]
+
+    def named(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # refused below as not a member, with its type
+        found = member_named(value, members)
+        if found is None:
+            raise ValueError(unknown_name(kind, value, members))
+        return found
+
+    any_case = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in m) for m in members)
+    pattern = r"^\s*(?:" + "|".join(any_case) + r")\s*$"
+    schema = {"anyOf": [{"enum": members}, {"type": "string", "pattern": pattern}]}
+    return Annotated[members_of, BeforeValidator(named), WithJsonSchema(schema)]
 
 
 class _Section(BaseModel):
@@ -265,7 +290,7 @@ class DownstreamFile(_Section):
     kind: Literal["downstream"]
     name: str = Field(pattern=r"^[a-z0-9_]+$", description="short name: the output fields are downstream_<name>")
     metric: str = Field(description="the column the mapping was fitted to")
-    form: Literal["exponential", "sigmoid"]
+    form: choice_type(DownstreamForm, "form")  # type: ignore[valid-type]
     source: str | None = None
     dataset: str | None = Field(None, description="the data the loss was measured on")
     date: str | None = None

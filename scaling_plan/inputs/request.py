@@ -166,12 +166,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     hardware = _hardware(values, given, warnings)
     law = _capped_law(values, resolve_law(values.get("law")), warnings)
 
-    method_item = values.get("method")
-    method = "tokens-per-param" if method_item is None else str(method_item.value)
-    if method not in METHODS:
-        raise UsageError(
-            method_item.where if method_item else "", f"unknown method {method!r}; choose one of {', '.join(METHODS)}"
-        )
+    method = sourced_choice(values, "method", METHODS, "tokens-per-param")
     tokens_per_param = sourced_number(values, "tokens_per_param")
     allocator: Allocator
     if method != "tokens-per-param" and tokens_per_param is not None:
@@ -384,10 +379,7 @@ def _inference(
     mfu = checked_number(values, "inference_mfu")
     price = sourced_number(values, "inference_price_per_gpu_hour")
     objective_item = values.get("inference_objective")
-    objective = str(objective_item.value) if objective_item else ("cost" if mfu or price else "flops")
-    if objective not in OBJECTIVES:
-        where = objective_item.where if objective_item else ""
-        raise UsageError(where, f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    objective = sourced_choice(values, "inference_objective", OBJECTIVES, "cost" if mfu or price else "flops")
     serving = None
     if hardware is not None:
         serving = replace(

@@ -90,22 +90,31 @@ def sourced_whole(values: Mapping[str, Sourced], field: str, least: int) -> int 
     return int(number)
 
 
+def choice(value: object, members: Sequence[str], where: str, kind: str) -> str:
+    """The member `value` names, in any case (--method Law is law), or a UsageError naming `where` with the closest
+    member ("did you mean 'law'?") and every member."""
+    from ..choices import member_named
+    from ..errors import unknown_name
+
+    found = member_named(value, members)
+    if found is None:
+        raise UsageError(where, unknown_name(kind, str(value), members))
+    return found
+
+
 def sourced_choice(values: Mapping[str, Sourced], field: str, choices: Sequence[str], default: str) -> str:
     item = values.get(field)
     if item is None:
         return default
     from ..parallel import SHARDING_ALIASES
+    from .fields import BY_NAME
 
-    value = str(item.value).strip().lower()
-    value = SHARDING_ALIASES.get(value, value) if field == "sharding" else value
-    if value not in choices:
-        raise UsageError(
-            item.where, f"unknown {field.replace('_', ' ')} {item.value!r}; choose one of {', '.join(choices)}"
-        )
-    return value
+    kind = BY_NAME[field].key.replace("_", " ") if field in BY_NAME else field.replace("_", " ")
+    named = SHARDING_ALIASES.get(str(item.value).strip().lower(), item.value) if field == "sharding" else item.value
+    return choice(named, choices, item.where, kind)
 
 
-def config_file_values(path: str | None) -> dict[str, Sourced]:
+def config_file_values(path: str | None, where: str = "--config") -> dict[str, Sourced]:
     """A config file's values (none without a file): YAML and pydantic are imported only when there is one."""
     if path is None:
         return {}

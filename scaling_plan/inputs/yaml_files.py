@@ -258,6 +258,7 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
     `text` and `label` give the file's content from elsewhere (an older version from git); law paths stay relative
     to `path`.
     """
+    from .hardware_file import looks_like_file
     from .models import PlanConfig
 
     data, lines, label = read_yaml(path, text, label)
@@ -273,7 +274,7 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
             if value is None:
                 continue
             where = f"{label}:{lines.get((section, field.key), 1)}: {section}.{field.key}"
-            if field.name == "law" and find_law(str(value)) is None and path != "-":
+            if field.name == "law" and find_law(str(value)) is None and looks_like_file(str(value)) and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
             if field.name == "gpu" and find_gpu(str(value)) is None and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # and so are hardware files
