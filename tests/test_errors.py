@@ -145,8 +145,10 @@ def test_duplicate_keys_are_refused(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_missing_unreadable_empty_and_binary_files(cli: Cli, tmp_path: Path) -> None:
-    assert "no such file" in cli.error("budget", "-c", str(tmp_path / "absent.yaml"))
-    assert "is a directory" in cli.error("budget", "-c", str(tmp_path))
+    assert f"--config: config file '{tmp_path / 'absent.yaml'}' not found" in cli.error(
+        "budget", "-c", str(tmp_path / "absent.yaml")
+    )
+    assert f"--config: {tmp_path} is a directory, not a config file" in cli.error("budget", "-c", str(tmp_path))
     assert "empty" in cli.error("budget", "-c", write(tmp_path, "", "empty.yaml"))
     assert "not UTF-8" in cli.error("budget", "-c", write(tmp_path, b"budget:\n  flops: \xff\xfe\n", "bin.yaml"))
 

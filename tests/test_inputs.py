@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,52 @@ def test_every_named_choice_in_a_config_gets_the_closest_name(
     path.write_text(f"budget:\n  flops: 1e22\n{section}:\n{tokens}  {key}: {typed}\n")
     line = cli.error("budget", "-c", str(path))
     assert f"{path}:{4 + bool(tokens)}: {section}.{key}: unknown " in line and f"did you mean {meant!r}?" in line
+
+
+# --- a path that is a directory or a device --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "where", "kind"),
+    [
+        (("budget", "--flops", "1e24", "--law"), "--law", "law file"),
+        (("budget", "--flops", "1e24", "--gpu"), "--gpu", "hardware file"),
+        (("budget", "--flops", "1e24", "--downstream"), "--downstream", "downstream file"),
+        (("budget", "-c"), "--config", "config file"),
+        (("plot", "-o", "{tmp}/figure.png"), "LAW", "law file"),
+        (("experiments", "--budgets", "1e18", "--law"), "--law", "law file"),
+        (("backtest", RUNS, "--holdout-top", "5", "--downstream"), "--downstream", "downstream file"),
+    ],
+)
+@pytest.mark.parametrize("what", ["directory", "device"])
+def test_a_directory_or_a_device_is_named_as_such(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], where: str, kind: str, what: str
+) -> None:
+    """Was: `--law /tmp: law file '/tmp' not found`, and `--downstream /dev/zero` read 20 MB of zeros."""
+    path = str(tmp_path) if what == "directory" else os.devnull
+    line = cli.error(*(arg.format(tmp=tmp_path) for arg in args), path)
+    assert line.endswith(f"error: {where}: {path} is a {what}, not a {kind}")
+
+
+@pytest.mark.parametrize("what", ["directory", "device"])
+def test_a_runs_file_or_config_argument_that_is_a_directory_or_device_is_named_as_such(
+    cli: Cli, tmp_path: Path, what: str
+) -> None:
+    path = str(tmp_path) if what == "directory" else os.devnull
+    assert cli.error("fit", path).endswith(f"error: {path}: is a {what}, not a runs file")
+    if what == "device":  # a folder of configs is read as its configs
+        result = cli.run("check", path)
+        assert result.exit_code == 2 and f"error: {path}: is a device, not a config file" in result.stderr
+
+
+def test_a_law_in_a_config_that_is_a_directory_names_file_line_and_field(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "laws").mkdir()
+    path = tmp_path / "plan.yaml"
+    path.write_text("budget:\n  flops: 1e22\nallocation:\n  law: laws/\n")
+    line = cli.error("budget", "-c", str(path))
+    assert line.endswith(f"error: {path}:4: allocation.law: {tmp_path / 'laws'}/ is a directory, not a law file")
+
+
+def test_the_api_names_a_directory_given_as_a_law(tmp_path: Path) -> None:
+    with pytest.raises(sp.ScalingPlanError, match=f"^law: {tmp_path} is a directory, not a law file$"):
+        sp.plan(flops=1e22, law=str(tmp_path))

@@ -317,7 +317,7 @@ def backtest(
     extension = None if plot_path is None else _image_path(plot_path, "--plot")
     drawing = None if plot_path is None else _plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
-    mappings = [load_downstream_file(path) for path in downstream or []]
+    mappings = [load_downstream_file(path, "--downstream") for path in downstream or []]
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings])
     warn_all(table.warnings())
     selection = select_runs(table)

@@ -88,7 +88,7 @@ def _gpu(values: Mapping[str, Sourced]) -> Gpu | None:
         preset = find_gpu(name)
         if preset is not None:
             gpu = preset
-        elif looks_like_file(name) or os.path.isfile(name):
+        elif looks_like_file(name) or os.path.exists(name):
             gpu = load_hardware_file(name, gpu_item.where)
         else:
             raise UsageError(gpu_item.where, (gpu_problem(name) or "") + ", or a hardware file path")
@@ -121,12 +121,12 @@ def resolve_law(item: Sourced | None) -> Law:
     preset = find_law(name)
     if preset is not None:
         return preset
-    if os.path.isfile(name):
+    from .hardware_file import looks_like_file
+
+    if looks_like_file(name) or os.path.exists(name):
         from .lawfile import load_law_file  # YAML and pydantic only when a law file is given
 
-        return load_law_file(name)
-    if name.endswith((".yaml", ".yml")) or os.sep in name:
-        raise UsageError(item.where, f"law file {name!r} not found")
+        return load_law_file(name, item.where)
     raise UsageError(item.where, unknown_name("law", name, PRESETS, ", or a law file path"))
 
 
@@ -208,7 +208,7 @@ def _downstream(item: Sourced | None) -> tuple[DownstreamMapping, ...]:
         if isinstance(each, DownstreamMapping):
             mapping = each
         elif isinstance(each, (str, os.PathLike)):
-            mapping = load_downstream_file(os.fspath(each))
+            mapping = load_downstream_file(os.fspath(each), item.where)
         else:
             raise UsageError(item.where, f"expected the path of a downstream file, got {shown(each)}")
         if any(other.name == mapping.name for other in mappings):

@@ -276,7 +276,7 @@ def read_runs(
     `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
     skipped the same way)."""
     label = file_label(path)
-    text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True)
+    text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True, kind="runs file")
     columns, records, decimal_comma = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")

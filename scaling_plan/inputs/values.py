@@ -120,7 +120,7 @@ def config_file_values(path: str | None, where: str = "--config") -> dict[str, S
         return {}
     from .yaml_files import load_config
 
-    return load_config(path)
+    return load_config(path, where=where)
 
 
 def checked_number(values: Mapping[str, Sourced], field: str) -> float | None:
