@@ -274,3 +274,40 @@ def test_a_law_in_a_config_that_is_a_directory_names_file_line_and_field(cli: Cl
 def test_the_api_names_a_directory_given_as_a_law(tmp_path: Path) -> None:
     with pytest.raises(sp.ScalingPlanError, match=f"^law: {tmp_path} is a directory, not a law file$"):
         sp.plan(flops=1e22, law=str(tmp_path))
+
+
+# --- money with thousands separators ---------------------------------------------------------------------------------
+
+H100 = ("--gpu", "H100", "--price-per-gpu-hour", "2")
+
+
+def test_money_reads_thousands_separators_as_runs_files_do(cli: Cli) -> None:
+    """Was: `--dollars '$2,000,000'` refused while a runs file reads 22,821,773."""
+    assert cli.json("budget", "--dollars", "$2,000,000", *H100) == cli.json("budget", "--dollars", "2e6", *H100)
+    assert (
+        cli.json("budget", "--dollars", "2e6", "--gpu", "H100", "--price-per-gpu-hour", "$1,234.50")[
+            "price_usd_per_gpu_hour"
+        ]
+        == 1234.5
+    )
+    check = cli.run("check", str(CONFIGS / "chinchilla-70b.yaml"), "--max-cost-usd", "$500,000", "-f", "json")
+    limits = {result["rule"]: result["limit"] for result in json.loads(check.stdout)["results"]}
+    assert check.exit_code == 1 and limits["max_cost_usd"] == 500_000
+    config = "budget:\n  dollars: '$2,000,000'\nhardware:\n  gpu: H100\n  price_per_gpu_hour: 2\n"
+    assert cli.json("budget", "-c", "-", input=config)["given_value"] == 2e6
+    assert sp.plan(dollars="$2,000,000", gpu="H100", price_per_gpu_hour=2).n_params == pytest.approx(
+        sp.plan(dollars=2e6, gpu="H100", price_per_gpu_hour=2).n_params, rel=1e-15
+    )
+
+
+def test_only_money_takes_thousands_separators(cli: Cli) -> None:
+    line = cli.error("budget", "--flops", "1,000")
+    assert line.endswith("--flops: thousands separators are read in money only, got '1,000': write 1.00e3")
+    assert "cannot read '$2,00'" in cli.error("budget", "--dollars", "$2,00", *H100)  # not groups of three
+
+
+def test_money_with_thousands_separators_in_a_list_of_budgets_is_said(cli: Cli) -> None:
+    line = cli.error(
+        "sweep", "--budgets", "$1,250,000,$2M", "--unit", "dollars", "--gpu", "H100", "--price-per-gpu-hour", "2"
+    )
+    assert "--budgets: '$1,250,000' has thousands separators, but commas separate the budgets: write $1.25M" in line

@@ -58,7 +58,7 @@ Q = "quantity"
 FIELDS: tuple[Field, ...] = (
     _f("flops", "--flops", "budget", Q, "Training compute in FLOPs, e.g. 1e24.", "training compute in FLOPs, e.g. 1e24", metavar="FLOPS"),
     _f("dollars", "--dollars", "budget", Q,
-       "Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.",
+       "Money for training, e.g. 2e6, '$2M' or '$2,000,000'; needs --gpu and --price-per-gpu-hour.",
        "money for training, e.g. $2M; needs hardware.gpu and price", money=True, metavar="USD"),
     _f("gpu_hours", "--gpu-hours", "budget", Q, "GPU-hours, e.g. 5e5; needs --gpu.",
        "GPU-hours, e.g. 5e5; needs hardware.gpu", metavar="GPU_HOURS"),

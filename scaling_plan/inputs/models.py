@@ -20,10 +20,13 @@ from .fields import Field as InputField
 
 #: A quantity as text, the way units.parse_quantity reads it: '$2M', '70B', '1.4T', '5.76e23' (never negative, and
 #: with an exponent that stays finite).
-QUANTITY_PATTERN = (
-    r"^\s*\$?\s*\+?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?(?:[0-9]{1,2}|[0-2][0-9]{2}|30[0-7]))?"
-    r"[kKmMbBtTpP]?\s*$"
-)
+_EXPONENT = r"(?:[eE][+-]?(?:[0-9]{1,2}|[0-2][0-9]{2}|30[0-7]))?"
+_PLAIN = rf"\+?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*){_EXPONENT}[kKmMbBtTpP]?"
+QUANTITY_PATTERN = rf"^\s*\$?\s*{_PLAIN}\s*$"
+#: A quantity that is not money: no '$', no thousands separators.
+NUMBER_PATTERN = rf"^\s*{_PLAIN}\s*$"
+#: Money, which may also be written with thousands separators as units.COMMA_GROUPED reads them: '$2,000,000'.
+MONEY_PATTERN = rf"^\s*\$?\s*(?:{_PLAIN}|\+?[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?{_EXPONENT})\s*$"
 #: Largest finite float: a bound that also refuses .inf.
 _LARGEST = 1.7976931348623157e308
 
@@ -45,10 +48,9 @@ def _number_schema(field: InputField) -> dict[str, Any]:
     else:
         number |= {"exclusiveMinimum": field.low, "not": {"maximum": field.low}}
     number["maximum"] = field.high if field.high is not None else _LARGEST
-    pattern = QUANTITY_PATTERN if field.money else QUANTITY_PATTERN.replace(r"\$?\s*", "", 1)
-    text: dict[str, Any] = {"type": "string", "pattern": pattern}
+    text: dict[str, Any] = {"type": "string", "pattern": MONEY_PATTERN if field.money else NUMBER_PATTERN}
     if not field.low_inclusive and field.low == 0:  # text for a positive quantity is not all zeros
-        text["not"] = {"pattern": r"^[\s$+]*[0._]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
+        text["not"] = {"pattern": r"^[\s$+]*[0._,]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
     return {"anyOf": [number, text], "description": field.description}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..units import parse_quantity
+from ..units import COMMA_GROUPED, parse_quantity
 from .files import file_label, read_text
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ DEFAULT_COLUMNS = {
 #: Separators a spreadsheet writes between cells; the header line's most frequent one is the file's.
 SEPARATORS = (",", ";", "\t")
 #: Thousands grouped by commas (US and UK spreadsheets), by dots (with a decimal comma), or by spaces (SI, French).
-_COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?([eE][+-]?\d+)?")
+_COMMA_GROUPED = COMMA_GROUPED  # as money is read from flags and configs
 _DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 _SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
