@@ -311,3 +311,28 @@ def test_money_with_thousands_separators_in_a_list_of_budgets_is_said(cli: Cli) 
         "sweep", "--budgets", "$1,250,000,$2M", "--unit", "dollars", "--gpu", "H100", "--price-per-gpu-hour", "2"
     )
     assert "--budgets: '$1,250,000' has thousands separators, but commas separate the budgets: write $1.25M" in line
+
+
+# --- every command takes -q ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_takes_quiet(command: str) -> None:
+    names = [name for param in options(command) for name in param.opts]
+    assert "-q" in names and "--quiet" in names
+
+
+@pytest.mark.parametrize(
+    "args", [("laws",), ("gpus",), ("check", str(CONFIGS / "chinchilla-70b.yaml")), ("schema",)], ids=lambda a: a[0]
+)
+def test_quiet_never_leaves_out_a_result(cli: Cli, args: tuple[str, ...]) -> None:
+    """Was: check, laws and gpus refused -q. They print no notes, so -q changes nothing they print."""
+    quiet, loud = cli.run(*args, "-q"), cli.run(*args)
+    assert quiet.exit_code == loud.exit_code == 0, quiet.stderr
+    assert quiet.stdout == loud.stdout and quiet.stdout.strip()
+
+
+def test_quiet_leaves_out_only_the_notes_under_a_table(cli: Cli) -> None:
+    quiet = cli.run("budget", "--flops", "1e22", "-q").stdout
+    loud = cli.run("budget", "--flops", "1e22").stdout
+    assert loud.startswith(quiet) and "Allocation:" in loud[len(quiet) :] and "Allocation:" not in quiet

@@ -21,6 +21,7 @@ from .options import (
     LossColOption,
     ParamsColOption,
     QuietOption,
+    QuietWithoutNotesOption,
     RequireCompleteOption,
     SeedOption,
     TokensColOption,
@@ -485,6 +486,7 @@ def plot(
             help=f"Published laws to draw on the frontier, comma-separated: {', '.join(PRESETS)}.", metavar="NAME,..."
         ),
     ] = None,
+    quiet: QuietWithoutNotesOption = False,
 ) -> None:
     """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.
 
