@@ -230,7 +230,7 @@ def downstream_fit_of(
     from .choices import DOWNSTREAM_FORMS
     from .downstream import CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
     from .inputs.runs import read_runs
-    from .inputs.values import finite_number, positive_number, seed_number
+    from .inputs.values import choice, finite_number, positive_number, seed_number
 
     def number(name: str, read: Callable[[object, str], float], default: float | None) -> float | None:
         value = options.get(name)
@@ -240,8 +240,7 @@ def downstream_fit_of(
         value = options.get(name)
         return None if value is None else str(value)
 
-    if form not in DOWNSTREAM_FORMS:
-        raise UsageError(flag("form"), f"unknown form {form!r}; choose one of {', '.join(DOWNSTREAM_FORMS)}")
+    form = choice(form, DOWNSTREAM_FORMS, flag("form"), "form")
     margin = number("chance_margin", positive_number, CHANCE_MARGIN_DEFAULT)
     floor, ceiling = number("floor", finite_number, None), number("ceiling", finite_number, 1.0)
     if form == "exponential" and (options.get("floor") is not None or options.get("ceiling") is not None):

@@ -250,12 +250,10 @@ def sweep(
     `stop` with `per_decade` points (default 4) evenly spaced in log scale. `unit` is flops, dollars, gpu-hours or
     days."""
     from .choices import BUDGET_UNITS
-    from .errors import UsageError
     from .inputs.budgets import sweep_budgets
+    from .inputs.values import choice
 
-    if unit not in BUDGET_UNITS:
-        raise UsageError("unit", f"unknown unit {unit!r}; choose one of {', '.join(BUDGET_UNITS)}")
-    kind = unit.replace("-", "_")
+    kind = choice(unit, BUDGET_UNITS, "unit", "unit").replace("-", "_")
     text = None if budgets is None else ",".join(str(budget) for budget in budgets)
     given = [None if value is None else str(value) for value in (start, stop, per_decade)]
     values, where = sweep_budgets(given[0], given[1], given[2], text, kind)
@@ -332,11 +330,10 @@ def fit(
     from .errors import UsageError
     from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
-    from .inputs.values import positive_number, seed_number
+    from .inputs.values import choice, positive_number, seed_number
     from .output.records import fit_record
 
-    if approach not in APPROACHES:
-        raise UsageError("approach", f"unknown approach {approach!r}; choose one of {', '.join(APPROACHES)}")
+    approach = choice(approach, APPROACHES, "approach", "approach")
     path = os.fspath(runs)
     delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "huber_delta")
     low = None if min_flops is None else positive_number(min_flops, "min_flops")
@@ -543,13 +540,15 @@ def suggest(
     """The next runs that most narrow N_opt (or the loss) at `target`, as `scaling-plan suggest`: `law` fitted to
     `runs` with bootstrap refits (fit(..., bootstrap=200), or a law file). `narrow_enough` is the stopping rule."""
     from .answers import suggestion_of
+    from .choices import SUGGEST_OBJECTIVES
     from .errors import UsageError
     from .inputs.request import hardware_of
-    from .inputs.values import Sourced, positive_number
+    from .inputs.values import Sourced, choice, positive_number
     from .output.records import suggestion_document
 
     if not (isinstance(count, int) and 1 <= count <= 100):
         raise UsageError("count", f"must be a whole number from 1 to 100, got {count!r}")
+    objective = choice(objective, SUGGEST_OBJECTIVES, "objective", "objective")
     target_flops = positive_number(target, "target")
     cap = None if max_run_flops is None else positive_number(max_run_flops, "max_run_flops")
     total = None if budget_flops is None else positive_number(budget_flops, "budget_flops")

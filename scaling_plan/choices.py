@@ -6,6 +6,7 @@ A leaf module of constants (like errors.py): importing it costs nothing at start
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 #: How N and D are chosen: the D = r·N rule, the law's own compute optimum, or a lab's published frontier
@@ -66,3 +67,10 @@ BUDGET_UNITS: tuple[str, ...] = get_args(BudgetUnit)
 OutputFormat = Literal["table", "json", "csv"]
 SweepFormat = Literal["table", "json", "jsonl", "csv"]
 ReportFormat = Literal["table", "json", "csv", "markdown"]
+
+
+def member_named(value: object, members: Iterable[str]) -> str | None:
+    """The member a value names, in any case and with surrounding spaces ('Law', ' JSON ' name law and json); None
+    when it names none. Every choice is read this way: flags, config keys and the Python API's arguments alike."""
+    wanted = str(value).strip().casefold()
+    return next((member for member in members if member.casefold() == wanted), None)

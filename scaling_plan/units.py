@@ -17,8 +17,15 @@ _QUANTITY = re.compile(
 )
 
 
+#: A number with commas between groups of three digits, as spreadsheets show them: '22,821,773', '$2,000,000'.
+#: Runs files read them in every column; flags and configs in money only (a count is written 70B or 7e10, and a
+#: comma inside a list such as --budgets separates items).
+COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?([eE][+-]?\d+)?")
+
+
 def parse_quantity(value: object, money: bool = False) -> float:
-    """Read a finite number from a float, an int or text such as '1e24', '1.4T', '70B' (and '$2M' for money).
+    """Read a finite number from a float, an int or text such as '1e24', '1.4T', '70B' (and '$2M' or '$2,000,000'
+    for money).
 
     Raises ValueError with a message fit to show after the flag or field name.
     """
@@ -34,6 +41,13 @@ def parse_quantity(value: object, money: bool = False) -> float:
             text = text[1:].strip()
         if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
             raise ValueError(f"must be a finite number, got {shown(value)}")
+        if COMMA_GROUPED.fullmatch(text):
+            if not money:
+                raise ValueError(
+                    f"thousands separators are read in money only, got {shown(value)}: write"
+                    f" {format_scientific(float(text.replace(',', '')))}"
+                )
+            text = text.replace(",", "")
         match = _QUANTITY.match(text)
         if match is None:
             examples = "1e24, 5.76e23, 70B, 1.4T" + (", $2M" if money else "")  # '$' only where it is accepted

@@ -426,8 +426,9 @@ def test_gpu_memory_is_what_the_device_reports(cli: Cli) -> None:
 
 def test_a_size_no_shape_comes_near_is_refused_naming_the_nearest(cli: Cli) -> None:
     """Was: --params 10 gave a 33M model, +329813660%, and exit 0."""
-    line = cli.error("shape", "--params", "10")
-    assert "--params: no shape comes within 10% of 10.0 parameters: the nearest, 1 x 128" in line
+    line = cli.error("shape", "--params", "1e5")
+    assert "--params: no shape comes within 10% of 100K parameters: the nearest, 1 x 128" in line
+    assert cli.error("shape", "--params", "10").endswith("did you mean 10B?")  # a size short of its suffix
     assert cli.error("budget", "--flops", "1e6", "--blueprint").startswith("scaling-plan: error: --blueprint: no shape")
     near = cli.run("shape", "--params", "7B", "-f", "json")  # a size shapes reach: no refusal, no warning
     assert near.exit_code == 0 and "no shape" not in near.stderr

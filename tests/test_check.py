@@ -14,7 +14,7 @@ def test_gopher_fails_min_tokens_per_param_and_chinchilla_passes(cli: Cli) -> No
     failed = cli.run("check", GOPHER, "--min-tokens-per-param", "15")
     assert failed.exit_code == 1
     line = next(line for line in failed.stdout.splitlines() if "gopher-280b.yaml" in line)
-    assert "FAIL" in line and "1.07 is below the minimum 15" in line
+    assert "FAIL" in line and "1.07 tokens/param is below the minimum 15.0 tokens/param" in line
     passed = cli.run("check", CHINCHILLA, "--min-tokens-per-param", "15")
     assert passed.exit_code == 0, passed.stdout
     assert "FAIL" not in passed.stdout and "PASS" in passed.stdout

@@ -218,7 +218,8 @@ def test_a_pull_request_that_breaks_a_rule_fails_the_job(pull_request: Path, tmp
     (tmp_path / "comments.json").write_text("[]")
     codes, files = run_action(pull_request, tmp_path)
     assert (
-        "| configs/gopher-280b.yaml | min_tokens_per_param | **FAIL** | 1.07 | 15.0 |" in files["GITHUB_STEP_SUMMARY"]
+        "| configs/gopher-280b.yaml | min_tokens_per_param | **FAIL** | 1.07 tokens/param | 15.0 tokens/param |"
+        in files["GITHUB_STEP_SUMMARY"]
     )
     assert codes["Fail when a rule failed (exit 1) or a config could not be read (exit 2)"] == 1
 

@@ -265,7 +265,7 @@ def test_sweep_rows_equal_single_plans_under_a_cap(cli: Cli) -> None:
         (("budget", "--flops", "1e24", "--unique-tokens", "nan"), "--unique-tokens: must be a finite number"),
         (
             ("predict", "--params", "1B", "--tokens", "1B", "--unique-tokens", "0.5"),
-            "--unique-tokens: must be at least 1",
+            "--unique-tokens: 0.5 tokens is too few to plan (at least 1e6); did you mean 0.5T?",
         ),
         (("budget", "--flops", "1e24", "--unique-tokens", "1B", "--law", "kaplan-2020"), "kaplan-2020 is not"),
         (

@@ -122,3 +122,21 @@ def test_compare_shows_each_runs_energy_and_its_change(cli: Cli, tmp_path: Path)
     assert second["delta_energy_mwh"] == pytest.approx(second["energy_mwh"] - first["energy_mwh"], rel=1e-12)
     assert second["delta_emissions_tco2e_pct"] == pytest.approx(100.0, rel=1e-9)  # twice the compute, twice the CO2
     assert "Energy (MWh)" in cli.run("compare", str(base), str(other), env={"COLUMNS": "120"}).stdout
+
+
+def test_predict_reports_the_runs_energy_and_emissions_as_budget_does(cli: Cli) -> None:
+    """Was: predict took --pue and --grid-gco2-per-kwh, exited 0 and said nothing of either."""
+    args = ("predict", "--params", "70B", "--tokens", "1.4T", "--gpu", "H100", "--pue", "1.5",
+            "--grid-gco2-per-kwh", "400")  # fmt: skip
+    run = cli.json(*args)
+    watts = GPUS["H100-SXM"].power_watts
+    assert (run["pue"], run["grid_gco2_per_kwh"], run["gpu_power_watts"]) == (1.5, 400.0, watts)
+    assert run["energy_mwh"] == pytest.approx(run["gpu_hours"] * watts * 1.5 / 1e6, rel=1e-12)
+    assert run["emissions_tco2e"] == pytest.approx(run["energy_mwh"] * 400 / 1000, rel=1e-12)
+    plan = cli.json("budget", "--flops", str(run["compute_flops"]), *args[5:])  # the same compute, planned
+    assert plan["energy_mwh"] == pytest.approx(run["energy_mwh"], rel=1e-12)
+    row = cli.csv(*args)[0]
+    assert float(row["energy_mwh"]) == pytest.approx(run["energy_mwh"]) and row["emissions_tco2e"]
+    text = cli.run(*args).stdout
+    assert "Energy (MWh)" in text and "Emissions (tCO2e)" in text and "PUE 1.5" in text
+    assert cli.json("predict", "--params", "70B", "--tokens", "1.4T")["energy_mwh"] is None  # no GPU, no energy

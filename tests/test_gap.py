@@ -85,7 +85,7 @@ def test_a_run_over_its_budget_is_warned_about(cli: Cli) -> None:
     [
         ("run:\n  n_params: 7B\n", "<stdin>:1: run.n_tokens: required field is missing"),
         ("run:\n  n_params: 7B\n  n_tokens: -1\n", "<stdin>:3: run.n_tokens"),
-        ("run:\n  n_params: 0.5\n  n_tokens: 1T\n", "<stdin>:2: run.n_params: must be at least 1"),
+        ("run:\n  n_params: 0.5\n  n_tokens: 1T\n", "<stdin>:2: run.n_params: 0.5 parameters is too small a model"),
         ("run:\n  n_params: 7B\n  n_tokens: 1T\n  shape: x\n", "<stdin>:4: unknown key 'run.shape'"),
     ],
 )

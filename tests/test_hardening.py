@@ -257,7 +257,7 @@ def test_no_command_names_the_missing_command(cli: Cli) -> None:
 
 def test_an_empty_path_is_named_in_quotes(cli: Cli) -> None:
     """Was: 'scaling-plan: error: no such file', naming nothing."""
-    assert cli.error("budget", "--config", "").endswith("error: '': no such file")
+    assert cli.error("budget", "--config", "").endswith("error: --config: config file '' not found")
     assert cli.error("fit", " ").endswith("error: ' ': no such file")
 
 

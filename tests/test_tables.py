@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -185,3 +186,60 @@ def test_each_split_table_of_held_out_runs_keeps_each_rows_n_and_d(cli: Cli) -> 
         assert [row[:3] for row in table] == [row[:3] for row in first]  # method, N and D in every table
     assert sum("Parameters" in line for line in headers) == tables
     assert {row[1] for row in first} >= {"12.6B", "6.80B"} and {row[2] for row in first} >= {"39.4B", "318B"}
+
+
+def table_column(text: str, heading: str) -> list[str]:
+    """The cells under `heading` in a rich table printed to a pipe (one line per row)."""
+    lines = [line for line in text.splitlines() if line.startswith(("┃", "│"))]
+    headings = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
+    index = headings.index(heading)
+    return [line.strip("│").split("│")[index].strip() for line in lines[1:]]
+
+
+def test_a_sweep_shows_its_wall_clock_time_in_one_unit_said_in_the_heading(cli: Cli) -> None:
+    """Was: one "Days" column holding 0.0686 h, 6.86 h and 2.86 (days)."""
+    args = ("sweep", "--per-decade", "1", "--gpu", "H100-SXM", "--gpus", "1024", "-q")
+    days = [row["wall_clock_days"] for row in cli.json(*args, "--from", "1e20", "--to", "1e24")["plans"]]
+    assert min(days) < 1 < max(days)  # some under a day, some over: the whole column in days
+    cells = table_column(cli.run(*args, "--from", "1e20", "--to", "1e24").stdout, "Days")
+    assert [float(cell) for cell in cells] == pytest.approx(days, rel=5e-3)
+    hours = [row["wall_clock_days"] * 24 for row in cli.json(*args, "--from", "1e20", "--to", "1e22")["plans"]]
+    assert max(hours) < 24  # every one under a day: the whole column in hours
+    cells = table_column(cli.run(*args, "--from", "1e20", "--to", "1e22").stdout, "Hours")
+    assert [float(cell) for cell in cells] == pytest.approx(hours, rel=5e-3)
+
+
+def test_a_plan_under_a_day_says_hours_in_its_label(cli: Cli) -> None:
+    args = ("budget", "--flops", "1e22", "--gpu", "H100-SXM", "--gpus", "1024", "-q")
+    hours = cli.json(*args)["wall_clock_days"] * 24
+    row = next(line for line in cli.run(*args).stdout.splitlines() if "Wall-clock" in line)
+    assert "Wall-clock hours" in row and float(row.strip("│ ").split("│")[-1]) == pytest.approx(hours, rel=5e-3)
+
+
+def test_check_shows_each_limit_in_its_unit(cli: Cli) -> None:
+    """Was: Measured 1.03e6 and Limit 5.00e5 for dollars."""
+    args = ("check", str(CONFIGS / "chinchilla-70b.yaml"), "--max-cost-usd", "5e5")
+    document = json.loads(cli.run(*args, "-f", "json").stdout)  # exit 1: the cost rule fails
+    results = {result["rule"]: result for result in document["results"] if result["rule"]}
+    cost, days = results["max_cost_usd"], results["max_wall_clock_days"]
+    assert cost["limit"] == 5e5 and cost["unit"] == "USD"  # the machine formats keep plain numbers
+    text = cli.run(*args).stdout
+    measured, limit, why = table_column(text, "Measured"), table_column(text, "Limit"), table_column(text, "Why")
+    row = table_column(text, "Rule").index("max_cost_usd")
+    dollars = f"${cost['measured'] / 1e6:.2f}M"
+    assert (measured[row], limit[row]) == (dollars, "$500K")
+    assert why[row] == f"{dollars} is above the maximum $500K (--max-cost-usd)"
+    row = table_column(text, "Rule").index("max_wall_clock_days")
+    assert (measured[row], limit[row]) == (f"{days['measured']:.1f} days", "30.0 days")
+    markdown = cli.run(*args, "-f", "markdown").stdout
+    assert f"| ${cost['measured'] / 1e6:.2f}M | $500K |" in markdown
+
+
+def test_a_check_report_shows_a_dash_where_a_config_could_not_be_measured(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("hardware:\n  gpu: H900\nbudget:\n  flops: 1e22\n")
+    result = cli.run("check", str(bad), "--min-tokens-per-param", "15", "-f", "markdown")
+    assert (
+        result.exit_code == 2
+        and f"| {bad} | - | **ERROR** | - | - | {bad}:2: hardware.gpu: unknown GPU" in result.stdout
+    )

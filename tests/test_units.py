@@ -82,9 +82,12 @@ def test_small_and_zero_values_are_shown_as_themselves() -> None:
 
 
 def test_durations_under_a_day_are_shown_in_hours() -> None:
-    from scaling_plan.output.fields import humanise
+    """In hours, a duration is a plain number: its table's heading says the unit (output.fields.in_hours)."""
+    from scaling_plan.output.fields import humanise, in_hours, label
 
-    assert humanise("wall_clock_days", 0.0686) == "1.65 h" and humanise("wall_clock_days", 30.0) == "30.0"
+    assert humanise("wall_clock_days", 0.0686, hours=True) == "1.65" and humanise("wall_clock_days", 30.0) == "30.0"
+    assert label("wall_clock_days", hours=True) == "Wall-clock hours" and label("wall_clock_days") == "Wall-clock days"
+    assert in_hours([0.0686, 0.5]) and not in_hours([0.0686, 2.0]) and not in_hours([None])
 
 
 def test_the_examples_offer_a_dollar_sign_only_for_money() -> None:

@@ -102,7 +102,67 @@ def _draw_help(command: Any, ctx: Any, draw: Callable[[], None]) -> None:
         rich_utils.Table = table  # type: ignore[attr-defined]
 
 
+def _long_name(names: Sequence[str]) -> str:
+    """How messages name an option: its long name (--format, not -f)."""
+    return next((name for name in names if name.startswith("--")), names[0])
+
+
+def _as_typed(value: object) -> str:
+    """A value as the user typed it, for a message (quoted only when it would not read plainly)."""
+    from ..errors import shown
+
+    text = str(value)
+    return text if text and text.isprintable() and text == text.strip() and len(text) <= 60 else shown(value)
+
+
+def _given_once(option: Any) -> None:
+    """Make a parsed option that takes one value refuse a second: `--flops 1e24 --flops 1e25` is a mistake to say,
+    not an override to take silently. Options that collect values (--downstream) and flags are left as they are."""
+    process = option.process
+
+    def once(value: Any, state: Any) -> None:
+        if option.dest in state.opts:
+            given = f"{_as_typed(state.opts[option.dest])} and {_as_typed(value)}"
+            raise UsageError(_long_name(option.obj.opts), f"given twice ({given}); give it once")
+        process(value, state)
+
+    option.process = once
+
+
+def _choice_in_any_case(param: Any) -> None:
+    """Make a choice option read its value in any case (--method Law, --format JSON, as --gpu and --law names are
+    read) and answer an unknown one with the closest choice, as a config's keys are answered."""
+    import copy
+    import dataclasses
+
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or descriptor.is_list or not descriptor.choices:
+        return
+    members = [str(member) for member in descriptor.choices]
+    from ..inputs.values import choice
+
+    flag = _long_name(param.opts)
+    kind = flag.lstrip("-").replace("-", " ")
+    info = copy.copy(descriptor.parameter_info)  # its own: one option's info may serve several commands
+    info.parser = lambda value: choice(value, members, flag, kind)
+    param.type_descriptor = dataclasses.replace(descriptor, parameter_info=info)
+
+
 class _Command(TyperCommand):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _choice_in_any_case(param)
+
+    def make_parser(self, ctx: Any) -> Any:
+        parser = super().make_parser(ctx)
+        if not ctx.resilient_parsing:  # shell completion parses half-typed lines: nothing to refuse there
+            options = {id(option): option for option in [*parser._long_opt.values(), *parser._short_opt.values()]}
+            for option in options.values():
+                if option.action == "store":
+                    _given_once(option)
+        return parser
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _draw_help(self, ctx, lambda: super(_Command, self).format_help(ctx, formatter))
 

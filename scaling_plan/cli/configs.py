@@ -111,6 +111,7 @@ def check(
     output_format: Annotated[
         ReportFormat, format_option("Output format (markdown for a pull-request comment).")
     ] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """Check configs against policy limits: one line per config and rule, with the measured value and the limit.
 
@@ -125,6 +126,7 @@ def check(
     from ..inputs.yaml_files import load_config
     from ..output.records import Entry, error_record, verdict_record
     from ..output.reports import emit_check
+    from ..output.tables import without_notes
     from ..plans import make_plan
     from ..policy import check_plan
 
@@ -148,7 +150,8 @@ def check(
         except UsageError as error:
             error_line(str(error))
             records.append(error_record(path, str(error)))
-    emit_check(records, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_check(records, output_format, sys.stdout)
     statuses = {record["status"] for record in records}
     if "error" in statuses:
         raise typer.Exit(EXIT_USAGE)

@@ -21,6 +21,7 @@ from .options import (
     LossColOption,
     ParamsColOption,
     QuietOption,
+    QuietWithoutNotesOption,
     RequireCompleteOption,
     SeedOption,
     TokensColOption,
@@ -332,7 +333,7 @@ def backtest(
     extension = None if plot_path is None else _image_path(plot_path, "--plot")
     drawing = None if plot_path is None else _plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
-    mappings = [load_downstream_file(path) for path in downstream or []]
+    mappings = [load_downstream_file(path, "--downstream") for path in downstream or []]
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings])
     warn_all(table.warnings())
     selection = select_runs(table)
@@ -512,13 +513,14 @@ def plot(
             help=f"Published laws to draw on the frontier, comma-separated: {', '.join(PRESETS)}.", metavar="NAME,..."
         ),
     ] = None,
+    quiet: QuietWithoutNotesOption = False,
 ) -> None:
     """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.
 
     Needs the optional plot extra: pip install 'scaling-plan[plot]'.
     """
     from ..inputs.request import resolve_law
-    from ..inputs.values import Sourced
+    from ..inputs.values import Sourced, comma_items
 
     extension = _image_path(output, "--output")
     from ..errors import unknown_name
@@ -528,12 +530,11 @@ def plot(
     if not isinstance(chosen, ParametricLaw):
         raise UsageError("LAW", f"{chosen.name} is not of the form E + A/N^alpha + B/D^beta")
     others = []
-    for name in (presets or "").split(","):
-        if name.strip():
-            preset = find_law(name)
-            if preset is None:
-                raise UsageError("--presets", unknown_name("preset", name.strip(), PRESETS))
-            others.append(preset)
+    for name in [] if presets is None else comma_items(presets, "--presets", "epoch-2024,kaplan-2020"):
+        preset = find_law(name)
+        if preset is None:
+            raise UsageError("--presets", unknown_name("preset", name, PRESETS))
+        others.append(preset)
     selected = None
     if runs is not None:
         from ..inputs.runs import read_runs, select_runs

@@ -10,7 +10,7 @@ from ..choices import OutputFormat
 from ..errors import UsageError
 from ..laws import PRESETS
 from .app import command
-from .options import format_option
+from .options import QuietOption, QuietWithoutNotesOption, format_option
 
 
 @command(
@@ -30,6 +30,7 @@ def schema(
     hardware_file: Annotated[
         bool, typer.Option("--hardware-file", help="Print the schema of a hardware file (a custom GPU) instead.")
     ] = False,
+    quiet: QuietWithoutNotesOption = False,
 ) -> None:
     """Print the JSON Schema of the config file (for editors' YAML language servers), generated from its models."""
     from ..output.schemas import (
@@ -61,28 +62,34 @@ def schema(
 @command((("The presets and their constants", "scaling-plan laws"), ("As JSON", "scaling-plan laws -f json")))
 def laws(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """List the loss-law presets with every constant and its source, and the published frontiers (allocation only)."""
     from ..allocate import FRONTIERS
     from ..laws import optimal_tokens_per_param
     from ..output.records import frontier_record, law_record
     from ..output.reports import emit_listing
+    from ..output.tables import without_notes
 
     records = [law_record(law, optimal_tokens_per_param(law, 1e24)) for law in PRESETS.values()]
     records += [frontier_record(frontier) for frontier in FRONTIERS.values()]
     keys = ("name", "formula", "optimal_tokens_per_param_at_1e24_flops", "predicts", "source")
-    emit_listing("Loss-law presets (--law) and published frontiers (--method)", "laws", records, keys, output_format,
-                 sys.stdout)  # fmt: skip
+    with without_notes(quiet):
+        emit_listing("Loss-law presets (--law) and published frontiers (--method)", "laws", records, keys,
+                     output_format, sys.stdout)  # fmt: skip
 
 
 @command((("The presets and their peaks", "scaling-plan gpus"), ("As CSV", "scaling-plan gpus -f csv")))
 def gpus(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
+    quiet: QuietOption = False,
 ) -> None:
     """List the GPU presets with their peak dense BF16 and FP8 FLOP/s, memory, rated power and sources."""
     from ..output.records import gpu_record
     from ..output.reports import emit_listing
+    from ..output.tables import without_notes
 
     records = [gpu_record(gpu) for gpu in GPUS.values()]
     keys = ("name", "peak_flops_per_second", "peak_fp8_flops_per_second", "memory_gib", "power_watts", "source")
-    emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)
+    with without_notes(quiet):
+        emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)

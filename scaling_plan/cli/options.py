@@ -240,6 +240,16 @@ QuietOption = Annotated[
         rich_help_panel=PANEL_OUTPUT,
     ),
 ]
+#: -q for a command that prints no notes (schema, plot): every command takes it, so a script may pass it to each.
+QuietWithoutNotesOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Taken by every command; this one prints no notes to leave out.",
+        rich_help_panel=PANEL_OUTPUT,
+    ),
+]
 CompareLawsOption = Annotated[
     bool,
     typer.Option(

@@ -156,7 +156,7 @@ def predict(
     gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
     warn_all(warnings + prediction_warnings(request, gap))
     with without_notes(quiet):
-        emit_prediction(gap, request.law, output_format, sys.stdout)
+        emit_prediction(gap, request.law, request.hardware, output_format, sys.stdout)
 
 
 @command(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .values import positive_number
+from .values import comma_items, positive_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,6 +37,10 @@ def check_sweep_size(n_budgets: int, where: str, table: bool, blueprints: bool) 
         raise UsageError(flag, f"{n_budgets:,} budgets; a sweep with blueprints sizes at most {MAX_SWEEP_BLUEPRINTS:,}")
 
 
+#: An amount of money written with thousands separators ($1,250,000): in a comma-separated list, several items.
+_MONEY_WITH_SEPARATORS = re.compile(r"\$\s*\d{1,3}(?:,\d{3})+(?![\d.])")
+
+
 def _budget_number(value: str, flag: str, unit: str) -> float:
     if value.strip().startswith("$") and unit != "dollars":
         raise UsageError(flag, f"{value!r} is an amount of money: add --unit dollars (with --gpu and a price)")
@@ -52,9 +57,17 @@ def sweep_budgets(
     if budgets is not None:
         if start is not None or stop is not None or per_decade is not None:
             raise UsageError("--budgets", "give either --budgets or --from/--to/--per-decade, not both")
-        items = [item.strip() for item in budgets.split(",") if item.strip()]
-        if not items:
-            raise UsageError("--budgets", "expected a comma-separated list of budgets, e.g. 1e20,1e21,1e22")
+        grouped = _MONEY_WITH_SEPARATORS.search(budgets)
+        if grouped is not None and unit == "dollars":
+            from ..units import format_scientific, format_usd
+
+            amount = float(re.sub(r"[$,\s]", "", grouped.group()))
+            raise UsageError(
+                "--budgets",
+                f"{grouped.group()!r} has thousands separators, but commas separate the budgets: write"
+                f" {format_usd(amount)} or {format_scientific(amount)}",
+            )
+        items = comma_items(budgets, "--budgets", "1e20,1e21,1e22")
         if len(items) > MAX_SWEEP_POINTS:
             raise UsageError("--budgets", f"{len(items):,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,}")
         return np.array([_budget_number(item, "--budgets", unit) for item in items]), "--budgets"

@@ -14,11 +14,13 @@ from .yaml_files import read_yaml, validate_model
 MAX_DOWNSTREAM_FILE_BYTES = 20_000_000
 
 
-def load_downstream_file(path: str) -> DownstreamMapping:
-    """The mapping a downstream file holds; every problem is one line naming file:line and the field."""
+def load_downstream_file(path: str, where: str | None = None) -> DownstreamMapping:
+    """The mapping a downstream file holds; every problem is one line naming file:line and the field, or `where`
+    (what named the file: --downstream) when it cannot be read."""
     data, lines, label = read_yaml(
-        path, max_bytes=MAX_DOWNSTREAM_FILE_BYTES, what="a downstream file holds a few constants and bootstrap rows"
-    )
+        path, max_bytes=MAX_DOWNSTREAM_FILE_BYTES, what="a downstream file holds a few constants and bootstrap rows",
+        kind="downstream file", where=where,
+    )  # fmt: skip
     return downstream_mapping(path, data, lines, label)
 
 

@@ -34,7 +34,19 @@ class Field:
     high: float | None = None
     whole: bool = False
     money: bool = False  # US dollars: the only quantities that may be written with a '$'
+    size: str | None = None  # "params" or "tokens": a model's size or a count of training tokens (see MIN_SIZES)
     metavar: str | None = None  # what --help shows for the value: the quantity and its unit (FLOPS, USD, TOKENS)
+
+
+#: The smallest model size and token count a plan takes. The presets' fits start far above: Hoffmann et al. 2022
+#: (abstract) trained 70M to 16B parameters on 5B to 500B tokens (the runs Besiroglu et al. 2024 refit), and Kaplan
+#: et al. 2020 (sec. 3) 768 to 1.5B non-embedding parameters on 22M to 23B tokens. No plan is for a model below
+#: 1e5 parameters or a run below 1e6 tokens, while a size typed without its suffix (70 for 70B, 15 for 15T) always
+#: lands there: such a size is refused, with the suffix it most likely lacks (SIZE_SUFFIX_AIMS).
+MIN_SIZES = {"params": 1e5, "tokens": 1e6}
+#: Where a forgotten suffix most likely lands: the suffix that puts the number nearest (in log scale) a typical
+#: size, 10B parameters and 1T tokens, so 7 and 70 read as 7B and 70B, 500 as 500M, 15 as 15T.
+SIZE_SUFFIX_AIMS = {"params": 1e10, "tokens": 1e12}
 
 
 def _f(name: str, flag: str | None, section: str, kind: Any, help: str, description: str, **extra: Any) -> Field:
@@ -46,16 +58,16 @@ Q = "quantity"
 FIELDS: tuple[Field, ...] = (
     _f("flops", "--flops", "budget", Q, "Training compute in FLOPs, e.g. 1e24.", "training compute in FLOPs, e.g. 1e24", metavar="FLOPS"),
     _f("dollars", "--dollars", "budget", Q,
-       "Money for training, e.g. 2e6 or '$2M'; needs --gpu and --price-per-gpu-hour.",
+       "Money for training, e.g. 2e6, '$2M' or '$2,000,000'; needs --gpu and --price-per-gpu-hour.",
        "money for training, e.g. $2M; needs hardware.gpu and price", money=True, metavar="USD"),
     _f("gpu_hours", "--gpu-hours", "budget", Q, "GPU-hours, e.g. 5e5; needs --gpu.",
        "GPU-hours, e.g. 5e5; needs hardware.gpu", metavar="GPU_HOURS"),
     _f("days", "--days", "budget", Q, "Wall-clock days on --gpus GPUs of --gpu.",
        "wall-clock days on hardware.gpus GPUs of hardware.gpu", metavar="DAYS"),
     _f("params", "--params", "target", Q, "Inverse: the compute that makes a model of this size optimal, e.g. 70B.",
-       "model size to make compute-optimal, e.g. 70B", metavar="PARAMS"),
+       "model size to make compute-optimal, e.g. 70B", metavar="PARAMS", size="params", low=1e5, low_inclusive=True),
     _f("tokens", "--tokens", "target", Q, "Inverse: the optimal model and compute for this many tokens, e.g. 15T.",
-       "training tokens to make compute-optimal, e.g. 15T", metavar="TOKENS"),
+       "training tokens to make compute-optimal, e.g. 15T", metavar="TOKENS", size="tokens", low=1e6, low_inclusive=True),
     _f("loss", "--loss", "target", Q, "Inverse: the least compute that reaches this loss (nats/token).",
        "loss in nats/token to reach with the least compute", metavar="NATS"),
     _f("gpu", "--gpu", "hardware", "text", f"GPU preset ({', '.join(GPUS)}) or a hardware YAML file.",
@@ -95,7 +107,7 @@ FIELDS: tuple[Field, ...] = (
        "loss law preset or a law file path (relative to this config)", metavar="NAME|PATH"),
     _f("unique_tokens", "--unique-tokens", "data", Q,
        "Unique training tokens available, e.g. 25B: data past it repeats (Muennighoff et al. 2023).",
-       "unique training tokens available, e.g. 25B", metavar="TOKENS"),
+       "unique training tokens available, e.g. 25B", metavar="TOKENS", size="tokens", low=1e6, low_inclusive=True),
     _f("inference_tokens", "--inference-tokens", "inference", Q,
        "Tokens the model will serve over its life, e.g. 2T: adds the model with the least lifetime compute"
        " (Sardana et al. 2024).", "tokens served over the model's life, e.g. 2T", key="tokens", low_inclusive=True, metavar="TOKENS"),
@@ -108,8 +120,8 @@ FIELDS: tuple[Field, ...] = (
     _f("inference_price_per_gpu_hour", "--inference-price-per-gpu-hour", "inference", Q,
        "US dollars per GPU-hour when serving (default: the training price).",
        "US dollars per GPU-hour when serving; default the training price", key="price_per_gpu_hour", money=True, metavar="USD"),
-    _f("n_params", None, "run", Q, "", "parameters of the intended model, e.g. 70B", required=True, low=1.0, low_inclusive=True),
-    _f("n_tokens", None, "run", Q, "", "training tokens of the intended run, e.g. 1.4T", required=True, low=1.0, low_inclusive=True),
+    _f("n_params", None, "run", Q, "", "parameters of the intended model, e.g. 70B", required=True, size="params", low=1e5, low_inclusive=True),
+    _f("n_tokens", None, "run", Q, "", "training tokens of the intended run, e.g. 1.4T", required=True, size="tokens", low=1e6, low_inclusive=True),
     _f("blueprint", "--blueprint", "blueprint", "switch",
        "Also size a concrete transformer for N: exact counts, memory per GPU, GPUs, batch size and LR.",
        "(the section's presence asks for a blueprint)"),
@@ -213,8 +225,32 @@ SHAPE_INTEGERS = tuple(field.name for field in SECTIONS["blueprint"] if field.wh
 EXPERT_INTEGERS = tuple(field.name for field in SECTIONS["blueprint"] if field.whole and field.low == 0)
 
 
+def size_problem(size: str, value: float) -> str | None:
+    """What is wrong with a model size or token count (`size` "params" or "tokens") below MIN_SIZES: said with the
+    suffix it most likely lacks; None when it is large enough."""
+    import math
+
+    from ..units import format_scientific
+
+    least = MIN_SIZES[size]
+    if not 0 < value < least:
+        return None
+    unit = ("parameter" if size == "params" else "token") + ("" if value == 1 else "s")
+    small = "too small a model" if size == "params" else "too few"
+    said = f"{value:g} {unit} is {small} to plan (at least {format_scientific(least, 1)})"
+    if value >= 1000:  # a number that size was typed as it is, not short of a suffix
+        return said
+    aim = math.log10(SIZE_SUFFIX_AIMS[size])
+    suffix, _ = min((("K", 3), ("M", 6), ("B", 9), ("T", 12)), key=lambda s: abs(math.log10(value) + s[1] - aim))
+    return f"{said}; did you mean {value:g}{suffix}?"
+
+
 def range_problem(field: Field, value: float) -> str | None:
     """What is wrong with a quantity for this field, in the words request.py uses for flags; None when it fits."""
+    if field.size is not None and value <= 0:
+        return f"must be positive, got {value:g}"
+    if field.size is not None and (problem := size_problem(field.size, value)) is not None:
+        return problem
     if field.whole and value != int(value):
         return f"must be a whole number of at least {field.low:g}, got {value:g}"
     if field.high is not None and not (field.low < value <= field.high):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 from ..budget import GIB, Gpu
 from ..errors import UsageError
@@ -23,9 +22,10 @@ def load_hardware_file(path: str, where: str) -> Gpu:
     (the flag or config key that named the file) when it cannot be read."""
     from .models import HardwareFile
 
-    if not os.path.isfile(path):
-        raise UsageError(where, f"hardware file {path!r} not found")
-    data, lines, label = read_yaml(path, max_bytes=MAX_HARDWARE_FILE_BYTES, what="a hardware file holds a few numbers")
+    data, lines, label = read_yaml(
+        path, max_bytes=MAX_HARDWARE_FILE_BYTES, what="a hardware file holds a few numbers", kind="hardware file",
+        where=where,
+    )  # fmt: skip
     if not (isinstance(data, dict) and data.get("kind") == "hardware"):
         raise UsageError(f"{label}:1", "not a hardware file (kind: hardware); `scaling-plan schema --hardware-file`")
     model = validate_model(HardwareFile, data, lines, label)

@@ -19,12 +19,13 @@ MAX_LAW_EXPONENT = 2.0
 MAX_LAW_FILE_BYTES = 20_000_000
 
 
-def load_law_file(path: str) -> ParametricLaw | FrontierLaw:
+def load_law_file(path: str, where: str | None = None) -> ParametricLaw | FrontierLaw:
     """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range, rd_star and rn_star, bootstrap)
-    -> ParametricLaw; a frontier file (kind: frontier) -> FrontierLaw."""
+    -> ParametricLaw; a frontier file (kind: frontier) -> FrontierLaw. `where` is what named the file (--law)."""
     data, lines, label = read_yaml(
-        path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples"
-    )
+        path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples",
+        kind="law file", where=where,
+    )  # fmt: skip
     if isinstance(data, dict) and data.get("kind") == "frontier":
         return frontier_law(path, data, lines, label)
     return parametric_law(path, data, lines, label)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
 from ..budget import GPU_ALIASES, GPUS, gpu_problem
+from ..choices import DownstreamForm
 from ..laws import PRESETS
 from ..units import parse_quantity
 from .fields import SECTIONS, range_problem
@@ -19,10 +20,13 @@ from .fields import Field as InputField
 
 #: A quantity as text, the way units.parse_quantity reads it: '$2M', '70B', '1.4T', '5.76e23' (never negative, and
 #: with an exponent that stays finite).
-QUANTITY_PATTERN = (
-    r"^\s*\$?\s*\+?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?(?:[0-9]{1,2}|[0-2][0-9]{2}|30[0-7]))?"
-    r"[kKmMbBtTpP]?\s*$"
-)
+_EXPONENT = r"(?:[eE][+-]?(?:[0-9]{1,2}|[0-2][0-9]{2}|30[0-7]))?"
+_PLAIN = rf"\+?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*){_EXPONENT}[kKmMbBtTpP]?"
+QUANTITY_PATTERN = rf"^\s*\$?\s*{_PLAIN}\s*$"
+#: A quantity that is not money: no '$', no thousands separators.
+NUMBER_PATTERN = rf"^\s*{_PLAIN}\s*$"
+#: Money, which may also be written with thousands separators as units.COMMA_GROUPED reads them: '$2,000,000'.
+MONEY_PATTERN = rf"^\s*\$?\s*(?:{_PLAIN}|\+?[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?{_EXPONENT})\s*$"
 #: Largest finite float: a bound that also refuses .inf.
 _LARGEST = 1.7976931348623157e308
 
@@ -44,10 +48,9 @@ def _number_schema(field: InputField) -> dict[str, Any]:
     else:
         number |= {"exclusiveMinimum": field.low, "not": {"maximum": field.low}}
     number["maximum"] = field.high if field.high is not None else _LARGEST
-    pattern = QUANTITY_PATTERN if field.money else QUANTITY_PATTERN.replace(r"\$?\s*", "", 1)
-    text: dict[str, Any] = {"type": "string", "pattern": pattern}
+    text: dict[str, Any] = {"type": "string", "pattern": MONEY_PATTERN if field.money else NUMBER_PATTERN}
     if not field.low_inclusive and field.low == 0:  # text for a positive quantity is not all zeros
-        text["not"] = {"pattern": r"^[\s$+]*[0._]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
+        text["not"] = {"pattern": r"^[\s$+]*[0._,]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
     return {"anyOf": [number, text], "description": field.description}
 
 
@@ -96,7 +99,31 @@ def _annotation(field: InputField) -> Any:
         return str
     if field.kind == "bool":
         return Annotated[bool, Strict()]  # true or false: YAML 1.2 reads yes and on as text
-    return field.kind  # a choice Literal
+    return choice_type(field.kind, field.key.replace("_", " "))
+
+
+def choice_type(members_of: Any, kind: str) -> Any:
+    """A choice Literal as a config reads it: its member in any case ('Law' is law), an unknown name answered with the
+    closest member; the schema offers the members (an editor's completions) and takes them in any case too."""
+    from typing import get_args
+
+    from ..choices import member_named
+    from ..errors import unknown_name
+
+    members = [str(member) for member in get_args(members_of)]
+
+    def named(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # refused below as not a member, with its type
+        found = member_named(value, members)
+        if found is None:
+            raise ValueError(unknown_name(kind, value, members))
+        return found
+
+    any_case = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in m) for m in members)
+    pattern = r"^\s*(?:" + "|".join(any_case) + r")\s*$"
+    schema = {"anyOf": [{"enum": members}, {"type": "string", "pattern": pattern}]}
+    return Annotated[members_of, BeforeValidator(named), WithJsonSchema(schema)]
 
 
 class _Section(BaseModel):
@@ -279,7 +306,7 @@ class DownstreamFile(_Section):
     kind: Literal["downstream"]
     name: str = Field(pattern=r"^[a-z0-9_]+$", description="short name: the output fields are downstream_<name>")
     metric: str = Field(description="the column the mapping was fitted to")
-    form: Literal["exponential", "sigmoid"]
+    form: choice_type(DownstreamForm, "form")  # type: ignore[valid-type]
     source: str | None = None
     dataset: str | None = Field(None, description="the data the loss was measured on")
     date: str | None = None

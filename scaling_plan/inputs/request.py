@@ -88,7 +88,7 @@ def _gpu(values: Mapping[str, Sourced]) -> Gpu | None:
         preset = find_gpu(name)
         if preset is not None:
             gpu = preset
-        elif looks_like_file(name) or os.path.isfile(name):
+        elif looks_like_file(name) or os.path.exists(name):
             gpu = load_hardware_file(name, gpu_item.where)
         else:
             raise UsageError(gpu_item.where, (gpu_problem(name) or "") + ", or a hardware file path")
@@ -121,12 +121,12 @@ def resolve_law(item: Sourced | None) -> Law:
     preset = find_law(name)
     if preset is not None:
         return preset
-    if os.path.isfile(name):
+    from .hardware_file import looks_like_file
+
+    if looks_like_file(name) or os.path.exists(name):
         from .lawfile import load_law_file  # YAML and pydantic only when a law file is given
 
-        return load_law_file(name)
-    if name.endswith((".yaml", ".yml")) or os.sep in name:
-        raise UsageError(item.where, f"law file {name!r} not found")
+        return load_law_file(name, item.where)
     raise UsageError(item.where, unknown_name("law", name, PRESETS, ", or a law file path"))
 
 
@@ -150,7 +150,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")
     if givens:
         given, given_where = givens[0], values[givens[0]].where
-        given_value = sourced_number(values, given)
+        given_value = checked_number(values, given)
         assert given_value is not None
     elif run is not None:
         given, given_value, given_where = "flops", run.compute_flops, run.where
@@ -166,12 +166,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     hardware = _hardware(values, given, warnings)
     law = _capped_law(values, resolve_law(values.get("law")), warnings)
 
-    method_item = values.get("method")
-    method = "tokens-per-param" if method_item is None else str(method_item.value)
-    if method not in METHODS:
-        raise UsageError(
-            method_item.where if method_item else "", f"unknown method {method!r}; choose one of {', '.join(METHODS)}"
-        )
+    method = sourced_choice(values, "method", METHODS, "tokens-per-param")
     tokens_per_param = sourced_number(values, "tokens_per_param")
     allocator: Allocator
     if method != "tokens-per-param" and tokens_per_param is not None:
@@ -213,7 +208,7 @@ def _downstream(item: Sourced | None) -> tuple[DownstreamMapping, ...]:
         if isinstance(each, DownstreamMapping):
             mapping = each
         elif isinstance(each, (str, os.PathLike)):
-            mapping = load_downstream_file(os.fspath(each))
+            mapping = load_downstream_file(os.fspath(each), item.where)
         else:
             raise UsageError(item.where, f"expected the path of a downstream file, got {shown(each)}")
         if any(other.name == mapping.name for other in mappings):
@@ -242,18 +237,16 @@ def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[st
     hardware = _hardware(values, "flops", warnings)
     request = blueprint_request(values, warnings, required=True)
     assert request is not None
-    target = sourced_number(values, "params")
+    target = checked_number(values, "params")
     if request.explicit and target is not None:
         raise UsageError(values["params"].where, "give --params or an explicit shape (--layers, --d-model), not both")
     if not request.explicit and target is None:
         raise UsageError("", "give --params (a size to shape) or an explicit shape (--layers and --d-model)")
-    if target is not None and target < 1:
-        raise UsageError(values["params"].where, f"must be at least 1 parameter, got {target:g}")
     if target is not None and target > MAX_SHAPE_PARAMS:
         raise UsageError(
             values["params"].where, f"a shape is sized for at most {MAX_SHAPE_PARAMS:.0e} parameters, got {target:g}"
         )
-    return ShapeQuestion(request, target, sourced_number(values, "tokens"), hardware), warnings
+    return ShapeQuestion(request, target, checked_number(values, "tokens"), hardware), warnings
 
 
 def blueprint_request(
@@ -346,12 +339,10 @@ def blueprint_request(
 
 def _capped_law(values: Mapping[str, Sourced], law: Law, warnings: list[str]) -> Law:
     """The law under the unique-token cap, when one is given."""
-    unique_tokens = sourced_number(values, "unique_tokens")
+    unique_tokens = checked_number(values, "unique_tokens")
     if unique_tokens is None:
         return law
     where = values["unique_tokens"].where
-    if unique_tokens < 1:
-        raise UsageError(where, f"must be at least 1 token, got {unique_tokens:g}")
     capped = with_unique_tokens(law, unique_tokens)
     if capped is None:
         raise UsageError(
@@ -389,10 +380,7 @@ def _inference(
     mfu = checked_number(values, "inference_mfu")
     price = sourced_number(values, "inference_price_per_gpu_hour")
     objective_item = values.get("inference_objective")
-    objective = str(objective_item.value) if objective_item else ("cost" if mfu or price else "flops")
-    if objective not in OBJECTIVES:
-        where = objective_item.where if objective_item else ""
-        raise UsageError(where, f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    objective = sourced_choice(values, "inference_objective", OBJECTIVES, "cost" if mfu or price else "flops")
     serving = None
     if hardware is not None:
         serving = replace(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..units import counted, parse_quantity
+from ..units import COMMA_GROUPED, counted, parse_quantity
 from .files import file_label, read_text
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ DEFAULT_COLUMNS = {
 #: Separators a spreadsheet writes between cells; the header line's most frequent one is the file's.
 SEPARATORS = (",", ";", "\t")
 #: Thousands grouped by commas (US and UK spreadsheets), by dots (with a decimal comma), or by spaces (SI, French).
-_COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?([eE][+-]?\d+)?")
+_COMMA_GROUPED = COMMA_GROUPED  # as money is read from flags and configs
 _DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 _SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
@@ -317,7 +317,7 @@ def read_runs(
     `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
     skipped the same way)."""
     label = file_label(path)
-    text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True)
+    text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True, kind="runs file")
     columns, records, decimal_comma, separator = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")

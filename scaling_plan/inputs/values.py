@@ -68,6 +68,20 @@ def seed_number(value: object, where: str) -> int:
     return value
 
 
+def comma_items(text: str, where: str, example: str) -> list[str]:
+    """The items of a comma-separated list (--budgets 1e20,1e21), each stripped of spaces. An empty item (1e20,,1e21,
+    or a comma at either end) is refused by its position: a dropped item would silently change what was asked."""
+    from ..errors import shown
+
+    items = [item.strip() for item in text.split(",")]
+    if not any(items):
+        raise UsageError(where, f"expected a comma-separated list, e.g. {example}")
+    empty = next((position for position, item in enumerate(items, 1) if not item), None)
+    if empty is not None:
+        raise UsageError(where, f"item {empty} of {len(items)} is empty in {shown(text)}")
+    return items
+
+
 def sourced_number(values: Mapping[str, Sourced], field: str) -> float | None:
     item = values.get(field)
     return None if item is None else positive_number(item.value, item.where, _is_money(field))
@@ -83,28 +97,37 @@ def sourced_whole(values: Mapping[str, Sourced], field: str, least: int) -> int 
     return int(number)
 
 
+def choice(value: object, members: Sequence[str], where: str, kind: str) -> str:
+    """The member `value` names, in any case (--method Law is law), or a UsageError naming `where` with the closest
+    member ("did you mean 'law'?") and every member."""
+    from ..choices import member_named
+    from ..errors import unknown_name
+
+    found = member_named(value, members)
+    if found is None:
+        raise UsageError(where, unknown_name(kind, str(value), members))
+    return found
+
+
 def sourced_choice(values: Mapping[str, Sourced], field: str, choices: Sequence[str], default: str) -> str:
     item = values.get(field)
     if item is None:
         return default
     from ..parallel import SHARDING_ALIASES
+    from .fields import BY_NAME
 
-    value = str(item.value).strip().lower()
-    value = SHARDING_ALIASES.get(value, value) if field == "sharding" else value
-    if value not in choices:
-        raise UsageError(
-            item.where, f"unknown {field.replace('_', ' ')} {item.value!r}; choose one of {', '.join(choices)}"
-        )
-    return value
+    kind = BY_NAME[field].key.replace("_", " ") if field in BY_NAME else field.replace("_", " ")
+    named = SHARDING_ALIASES.get(str(item.value).strip().lower(), item.value) if field == "sharding" else item.value
+    return choice(named, choices, item.where, kind)
 
 
-def config_file_values(path: str | None) -> dict[str, Sourced]:
+def config_file_values(path: str | None, where: str = "--config") -> dict[str, Sourced]:
     """A config file's values (none without a file): YAML and pydantic are imported only when there is one."""
     if path is None:
         return {}
     from .yaml_files import load_config
 
-    return load_config(path)
+    return load_config(path, where=where)
 
 
 def checked_number(values: Mapping[str, Sourced], field: str) -> float | None:

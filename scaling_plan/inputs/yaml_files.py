@@ -41,14 +41,17 @@ def read_yaml(
     label: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     what: str = "a config is a small hand-written file",
+    kind: str = "config file",
+    where: str | None = None,
 ) -> tuple[Any, dict[Path, int], str]:
     """Parse one YAML document (read from path, or given as text) with a safe loader: plain data, never objects or
-    code. Returns the data, the 1-based line of every key, and the label for messages."""
+    code. Returns the data, the 1-based line of every key, and the label for messages. `kind` and `where` say what
+    the file should be and what named it, for a path that cannot be read (files.read_text)."""
     import yaml
 
     label = label or file_label(path)
     if text is None:
-        text = read_text(path, max_bytes, what)
+        text = read_text(path, max_bytes, what, kind=kind, where=where)
     elif len(text.encode("utf-8")) > max_bytes:
         raise UsageError(label, f"larger than {max_bytes:,} bytes; {what}")
     text = text.removeprefix("\ufeff")
@@ -252,15 +255,18 @@ def _known_keys(model: type[BaseModel], loc: Path) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def load_config(path: str, text: str | None = None, label: str | None = None) -> dict[str, Sourced]:
+def load_config(
+    path: str, text: str | None = None, label: str | None = None, where: str | None = None
+) -> dict[str, Sourced]:
     """A plan config file -> plan fields, each with its file:line and dotted key.
 
     `text` and `label` give the file's content from elsewhere (an older version from git); law paths stay relative
-    to `path`.
+    to `path`. `where` is the option that named the file (--config), for a path that cannot be read.
     """
+    from .hardware_file import looks_like_file
     from .models import PlanConfig
 
-    data, lines, label = read_yaml(path, text, label)
+    data, lines, label = read_yaml(path, text, label, where=where)
     config = validate_model(PlanConfig, data, lines, label)
     values: dict[str, Sourced] = {"config": Sourced(label, f"{label}:1")}  # the file itself, for messages
     name = getattr(config, "name", None)
@@ -273,7 +279,7 @@ def load_config(path: str, text: str | None = None, label: str | None = None) ->
             if value is None:
                 continue
             where = f"{label}:{lines.get((section, field.key), 1)}: {section}.{field.key}"
-            if field.name == "law" and find_law(str(value)) is None and path != "-":
+            if field.name == "law" and find_law(str(value)) is None and looks_like_file(str(value)) and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # law files are relative to their config
             if field.name == "gpu" and find_gpu(str(value)) is None and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # and so are hardware files

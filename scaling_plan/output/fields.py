@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..units import format_count, format_number, format_scientific, format_usd
@@ -228,9 +228,30 @@ LABELS: dict[str, str] = {
 }
 
 
-def format_days(days: float) -> str:
-    """Days, or hours under a day (0.0686 days is 1.65 h)."""
-    return format_number(days) if days >= 1 else f"{format_number(days * 24)} h"
+#: Durations the records hold in days. A table shows them in days, or in hours when every one of them in it is under
+#: a day, and says which in the heading: one unit per column, and per table (in_hours).
+DAY_KEYS = frozenset({"wall_clock_days", "wall_clock_days_full"})
+
+
+def in_hours(values: Iterable[Any]) -> bool:
+    """Whether a table's durations (in days) read best in hours: every one of them is under a day."""
+    days = [value for value in values if isinstance(value, (int, float)) and not isinstance(value, bool)]
+    return bool(days) and all(value < 1 for value in days)
+
+
+def as_hours(heading: str) -> str:
+    """A duration's heading for the same column in hours: 'Wall-clock days' -> 'Wall-clock hours', 'Days' -> 'Hours'."""
+    return heading.replace("days", "hours").replace("Days", "Hours")
+
+
+def in_unit(value: float, unit: str) -> str:
+    """A quantity with its unit, for a column whose rows measure different things (check's Measured and Limit):
+    $1.03M, 0.0635%, 16.8 days, 1.77e-5 nats/token."""
+    if unit == "USD":
+        return format_usd(value)
+    if unit == "%":
+        return f"{format_number(value)}%"
+    return f"{format_number(value)} {unit}"
 
 
 FORMATS: dict[str, Callable[[Any], str]] = {
@@ -242,7 +263,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "mfu": lambda x: f"{x:.2f}" if x >= 0.01 else f"{x:.2g}",  # 0.40, and 0.001 rather than 0.00
     "gpus": lambda x: f"{x:,}",
     "gpu_hours": format_count,
-    "wall_clock_days": format_days,
+    "wall_clock_days": format_number,
     "cost_usd": format_usd,
     "price_usd_per_gpu_hour": lambda x: f"${x:,.2f}",
     "optimal_tokens_per_param_at_1e24_flops": format_number,
@@ -267,7 +288,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     **{key: lambda x: f"{x:,.2f}" for key in BLUEPRINT_GIB_KEYS},
     "full_to_6n_ratio": lambda x: f"{x:.3f}",
     "gpu_hours_full": format_count,
-    "wall_clock_days_full": format_days,
+    "wall_clock_days_full": format_number,
     "cost_usd_full": format_usd,
     "lr_peak": lambda x: f"{x:.3g}",
     "memory_gib": lambda x: f"{x:.1f}",
@@ -367,21 +388,28 @@ def _downstream_label(field: str) -> str:
     return f"{name} (predicted)"
 
 
-def label(key: str) -> str:
+def label(key: str, hours: bool = False) -> str:
+    """A field's heading; `hours`: a duration's, for a table that shows durations in hours (in_hours)."""
     group, _, field = key.rpartition(".")
     text = _downstream_label(field) if field.startswith(DOWNSTREAM_PREFIX) else LABELS.get(field, field)
+    text = as_hours(text) if hours and field in DAY_KEYS else text
     return f"{group}: {text}" if group else text
 
 
-def humanise(key: str, value: Any) -> str:
+def humanise(key: str, value: Any, hours: bool = False) -> str:
+    """A value as a table shows it (text already made for a table stays as it is); `hours`: a duration in hours."""
     if value is None:
         return "-"
+    if isinstance(value, str):
+        return value
     field = field_of(key)
-    if field.startswith(DOWNSTREAM_PREFIX) and not isinstance(value, str):
+    if field.startswith(DOWNSTREAM_PREFIX):
         return ("yes" if value else "no") if isinstance(value, bool) else f"{value:.4f}"
+    if hours and field in DAY_KEYS:
+        return format_number(value * 24)
     return FORMATS.get(field, str)(value)
 
 
-def signed(key: str, value: float) -> str:
+def signed(key: str, value: float, hours: bool = False) -> str:
     """A delta with its sign in front of any unit: +210B, -$147K, +1.08%."""
-    return ("-" if value < 0 else "+") + humanise(key, abs(value)).lstrip("+")
+    return ("-" if value < 0 else "+") + humanise(key, abs(value), hours).lstrip("+")

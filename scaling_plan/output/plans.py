@@ -9,7 +9,7 @@ from ..budget import Hardware
 from ..laws import Law
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
 from .fields import downstream_cell, field_of, humanise
-from .records import SCHEMA_VERSION, Record, gap_record, plan_record, shape_record, sweep_records
+from .records import SCHEMA_VERSION, Record, energy_fields, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
 from .writers import Report, Streamed, write_report
 
@@ -135,15 +135,26 @@ def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
             f"Intervals: {plan.intervals.level:.0%} of {law.name}'s {samples} bootstrap refits"
             f" ({tail:g}th to {100 - tail:g}th percentile)."
         )
-    if hardware is not None:
-        notes.append(hardware.formula("C" if plan.blueprint is None else "the full count") + ".")
-        if hardware.n_gpus is not None:
-            notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h).")
-        if hardware.price_usd_per_gpu_hour is not None:
-            notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
-        if hardware.energy_formula is not None:
-            notes.append(hardware.energy_formula + ".")
-    return notes + downstream_notes(plan, one_plan)
+    return (
+        notes
+        + hardware_notes(hardware, "C" if plan.blueprint is None else "the full count")
+        + downstream_notes(plan, one_plan)
+    )
+
+
+def hardware_notes(hardware: Hardware | None, flops: str = "C") -> list[str]:
+    """How GPU-hours, wall-clock time, cost and energy follow from a run's count of training FLOPs (named `flops`)
+    on this hardware."""
+    if hardware is None:
+        return []
+    notes = [hardware.formula(flops) + "."]
+    if hardware.n_gpus is not None:
+        notes.append(f"Wall-clock days = GPU-hours / ({hardware.n_gpus:,} GPUs x 24 h).")
+    if hardware.price_usd_per_gpu_hour is not None:
+        notes.append(f"Cost = GPU-hours x ${hardware.price_usd_per_gpu_hour:,.2f} per GPU-hour.")
+    if hardware.energy_formula is not None:
+        notes.append(hardware.energy_formula + ".")
+    return notes
 
 
 #: Under a unique-token cap, shown after the loss.
@@ -225,22 +236,29 @@ PREDICTION_KEYS = (
     "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats", *DATA_KEYS,
     "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats", "loss_gap_nats", "loss_gap_pct",
     "same_loss_compute_flops", "compute_overhead_pct", "gpu_hours", "wall_clock_days", "cost_usd",
+    "energy_mwh", "emissions_tco2e",
 )  # fmt: skip
 
 
-def emit_prediction(gap: Gap, law: Law, output_format: str, out: IO[str]) -> None:
-    """`predict`: one run's loss under a named law, and its gap to the law's optimum at the same compute."""
-    record: Record = {
-        "schema_version": SCHEMA_VERSION,
-        "law": law.name,
-        "law_source": law.source,
-        "n_params_kind": law.n_params_kind,
-        "loss_dataset": law.dataset,
-    } | gap_record(gap)
+def emit_prediction(gap: Gap, law: Law, hardware: Hardware | None, output_format: str, out: IO[str]) -> None:
+    """`predict`: one run's loss under a named law, its gap to the law's optimum at the same compute, and with
+    hardware what the run takes: GPU-hours, time, cost, energy and emissions, as a plan's."""
+    record: Record = (
+        {
+            "schema_version": SCHEMA_VERSION,
+            "law": law.name,
+            "law_source": law.source,
+            "n_params_kind": law.n_params_kind,
+            "loss_dataset": law.dataset,
+        }
+        | gap_record(gap)
+        | energy_fields(hardware, gap.gpu_hours)
+    )
 
     def table(out: IO[str]) -> None:
         title = f"Predicted loss of {format_count(gap.n_params)} parameters on {format_count(gap.n_tokens)} tokens"
         notes = [f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.", *gap_notes(law)]
+        notes += hardware_notes(hardware)
         print_key_values(title, record, PREDICTION_KEYS, notes, out)
 
     write_report(Report([record], record, table), output_format, out)

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..budget import Gpu, Hardware
 from ..laws import FLOPS_PER_PARAM_TOKEN, Law
-from ..units import format_number
-from .fields import humanise, label
+from .fields import in_unit
 
 if TYPE_CHECKING:
     from ..allocate import PublishedFrontier
@@ -378,13 +377,13 @@ _GAP_KEYS = frozenset({"loss_gap_nats", "loss_gap_pct", "compute_overhead_pct", 
 
 def verdict_record(entry: Entry, verdict: Verdict) -> Record:
     rule, limit, measured = verdict.limit.rule, verdict.limit.value, verdict.measured
-    quantity = label(rule.quantity).lower()
+    shown, bound = in_unit(measured, rule.unit), in_unit(limit, rule.unit)  # the rule names the quantity
     if verdict.passed:
         relation = "is within the maximum" if rule.is_max else "meets the minimum"
-        message = f"{quantity} {humanise(rule.quantity, measured)} {relation} {format_number(limit)}"
+        message = f"{shown} {relation} {bound}"
     else:
         relation = "above the maximum" if rule.is_max else "below the minimum"
-        message = f"{quantity} {humanise(rule.quantity, measured)} is {relation} {format_number(limit)} ({verdict.limit.where})"
+        message = f"{shown} is {relation} {bound} ({verdict.limit.where})"
     return {
         "schema_version": SCHEMA_VERSION,
         "config": entry.label,

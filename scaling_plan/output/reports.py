@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from ..units import counted
-from .fields import TEXT_KEYS, downstream_cell, humanise, label, signed
+from .fields import DAY_KEYS, TEXT_KEYS, downstream_cell, humanise, in_hours, in_unit, label, signed
 from .records import (
     BACKTEST_KEYS,
     COMPARED_KEYS,
@@ -40,12 +40,13 @@ def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]
     for key in [*COMPARED_KEYS, *metrics]:
         if all(record[key] is None for record in records):
             continue
-        cells = [label(key)]
+        hours = key in DAY_KEYS and in_hours(record[key] for record in records)  # one unit per row of quantities
+        cells = [label(key, hours)]
         for record in records:
-            cell = downstream_cell(record, key) if key in metrics else humanise(key, record[key])
+            cell = downstream_cell(record, key) if key in metrics else humanise(key, record[key], hours)
             delta, pct = record[f"delta_{key}"], record.get(f"delta_{key}_pct")
             if record["baseline"] != record["config"] and delta is not None:
-                change = "same" if delta == 0 else signed(key, delta) + ("" if pct is None else f", {pct:+.1f}%")
+                change = "same" if delta == 0 else signed(key, delta, hours) + ("" if pct is None else f", {pct:+.1f}%")
                 cell += f" ({change})"
             cells.append(cell)
         rows.append(cells)
@@ -94,6 +95,10 @@ CHECK_KEYS = ("config", "rule", "status", "measured", "limit", "message")
 
 
 def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> None:
+    def measured(record: Record) -> list[str | None]:
+        """The measured value and the limit, each in the rule's unit ($1.03M, 16.8 days): rules share the columns."""
+        return [None if record[key] is None else in_unit(record[key], record["unit"]) for key in ("measured", "limit")]
+
     statuses = ("pass", "fail", "error", "skipped")
     counts = {status: sum(record["status"] == status for record in records) for status in statuses}
     summary = (
@@ -106,15 +111,20 @@ def emit_check(records: Sequence[Record], output_format: str, out: IO[str]) -> N
         out.write(f"### scaling-plan check: {summary}\n\n")
         marks = {"pass": "pass", "fail": "**FAIL**", "error": "**ERROR**", "skipped": "skipped"}
         rows = [
-            [record["config"], record["rule"] or "-", marks[record["status"]], humanise("measured", record["measured"]),
-             humanise("limit", record["limit"]), record["message"]]
+            [record["config"], record["rule"] or "-", marks[record["status"]], *(cell or "-" for cell in measured(record)),
+             record["message"]]
             for record in records
         ]  # fmt: skip
         text = frozenset(i for i, key in enumerate(CHECK_KEYS) if key in TEXT_KEYS)
         write_markdown([label(key) for key in CHECK_KEYS], rows, out, text)
 
     def table(out: IO[str]) -> None:
-        shown = [record | {"status": record["status"].upper()} for record in records]
+        shown = [
+            record
+            | {"status": record["status"].upper()}
+            | dict(zip(("measured", "limit"), measured(record), strict=True))
+            for record in records
+        ]
         print_rows(f"Policy check: {summary}", shown, CHECK_KEYS, [], out)
 
     document = {"schema_version": SCHEMA_VERSION, "summary": counts, "results": list(records)}

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from ..inputs.models import LawFile, PlanConfig
 from .fields import BLUEPRINT_BOOL_KEYS, BLUEPRINT_FLOAT_KEYS, BLUEPRINT_INT_KEYS, BLUEPRINT_TEXT_KEYS
 from .plans import DATA_KEYS, GAP_KEYS, SWEEP_GROUP_KEYS
-from .records import COMPARED_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION
+from .records import COMPARED_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION, energy_fields
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -447,16 +447,22 @@ class SuggestOutput(_Record):
     runs: list[SuggestedRecord]
 
 
+#: What a run draws and emits (records.energy_fields), in a plan and in a prediction alike.
+ENERGY_KEYS = tuple(energy_fields(None, None))
+
+
 PredictOutput = create_model(  # type: ignore[call-overload]
     "PredictOutput",
     __base__=_Record,
-    __doc__="`predict --format json`: one run's loss, its gap to the optimum at its compute, its data use.",
+    __doc__="`predict --format json`: one run's loss, its gap to the optimum at its compute, its data use, and with"
+    " --gpu what it takes: GPU-hours, days, cost, energy and emissions.",
     law=(str, ...),
     law_source=(str, ...),
     n_params_kind=(str, ...),
     loss_dataset=(str, ...),
     **{key: (float | None, ...) for key in GAP_KEYS},
     **{key: (float | None, None) for key in DATA_KEYS},
+    **{key: (_PlanFields.model_fields[key].annotation, _PlanFields.model_fields[key]) for key in ENERGY_KEYS},
 )
 
 

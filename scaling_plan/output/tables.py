@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import IO, Any, Literal
 
-from .fields import NAME_KEYS, TEXT_KEYS, humanise, label
+from .fields import DAY_KEYS, NAME_KEYS, TEXT_KEYS, as_hours, field_of, humanise, in_hours, label
 from .records import Record
 from .writers import write_markdown
 
@@ -101,9 +101,11 @@ def print_table(title: str, table: Any, notes: Sequence[str], out: IO[str]) -> N
 
 
 def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Sequence[str], out: IO[str]) -> None:
-    """One record as a two-column table, with notes (formulas, sources) beneath."""
+    """One record as a two-column table, with notes (formulas, sources) beneath; durations in hours when every one
+    shown is under a day."""
+    hours = in_hours(record.get(key) for key in keys if field_of(key) in DAY_KEYS)
+    rows = [[label(key, hours), humanise(key, record[key], hours)] for key in keys if record.get(key) is not None]
     if _MARKDOWN.get():
-        rows = [[label(key), humanise(key, record[key])] for key in keys if record.get(key) is not None]
         _markdown(title, ["Quantity", "Value"], rows, [True, False], notes, out)
         return
     from rich.table import Table
@@ -111,9 +113,8 @@ def print_key_values(title: str, record: Record, keys: Sequence[str], notes: Seq
     table = Table(show_header=False)
     table.add_column("quantity", style="bold", overflow="fold")
     table.add_column("value", justify="right", no_wrap=True)
-    for key in keys:
-        if record.get(key) is not None:
-            table.add_row(label(key), humanise(key, record[key]))
+    for row in rows:
+        table.add_row(*row)
     print_table(title, table, notes, out)
 
 
@@ -127,10 +128,17 @@ def print_rows(
     lead: Sequence[str] = (),
 ) -> None:
     """Records as rows of a table, with notes beneath; `labels` names columns LABELS does not. `lead` keys, which
-    follow the first, say with it which row is which (a run's N and D): a split table repeats them all."""
+    follow the first, say with it which row is which (a run's N and D): a split table repeats them all. Durations
+    are in days, or in hours when every one in the table is under a day, and the headings say which."""
     shown = [key for key in keys if any(record.get(key) is not None for record in records)]
+    durations = [key for key in shown if field_of(key) in DAY_KEYS]
+    hours = in_hours(record.get(key) for record in records for key in durations)
     headers = [(labels or {}).get(key) or label(key) for key in shown]
-    rows = [[humanise(key, record.get(key)) for key in shown] for record in records]
+    headers = [
+        as_hours(heading) if hours and key in durations else heading
+        for key, heading in zip(shown, headers, strict=True)
+    ]
+    rows = [[humanise(key, record.get(key), hours) for key in shown] for record in records]
     print_grid(title, headers, rows, notes, out, text=[key in TEXT_KEYS for key in shown],
                names=[key in NAME_KEYS for key in shown], lift_constant=True,
                identity=[key in lead for key in shown] if lead else None)  # fmt: skip
