@@ -104,6 +104,11 @@ class PublishedFrontier:
         return (sizes if sizes.ndim else float(sizes)), n_tokens  # type: ignore[return-value]
 
     @property
+    def sizes_by_search(self) -> bool:
+        """Whether N comes from a shape search (M_opt given), which costs tens of milliseconds a budget."""
+        return self.k_m is not None
+
+    @property
     def max_compute_flops(self) -> float:
         """The largest budget the frontier allocates: with M_opt, N comes from a shape search, bounded (as
         `shape --params` is) at blueprint.MAX_SHAPE_PARAMS parameters, whose M is about 6 x that; past it, none."""

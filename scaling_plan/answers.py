@@ -110,11 +110,11 @@ def sweep_of(
     from .inputs.budgets import check_sweep_size
     from .inputs.request import build_request
     from .inputs.values import Sourced, merge
-    from .plans import laws_to_compare
+    from .plans import laws_to_compare, sweep_searches
     from .sweeps import make_sweep, sweep_under, sweep_warnings
 
     request, warnings = build_request(merge(values, {kind: Sourced(float(budgets[0]), where)}))
-    check_sweep_size(len(budgets), where, table, request.blueprint is not None)
+    check_sweep_size(len(budgets), where, table, sweep_searches(request))
     plans = make_sweep(request, budgets)
     compared = tuple(sweep_under(plans, other) for other in laws_to_compare(request)) if compare_laws else ()
     return plans, compared, tuple(warnings + sweep_warnings(plans))

@@ -526,7 +526,7 @@ def flops_per_token_for_params(n_params: float, template: Shape | None = None) -
 MAX_SIZE_STEPS = 12
 
 
-def _shape_for(request: BlueprintRequest, target_params: float | None) -> Shape:
+def shape_of(request: BlueprintRequest, target_params: float | None) -> Shape:
     """The request's own shape, or the one sized to target_params."""
     if request.explicit or target_params is None:
         return request.template
@@ -536,7 +536,7 @@ def _shape_for(request: BlueprintRequest, target_params: float | None) -> Shape:
 def full_training_flops(request: BlueprintRequest, target_params: float, n_tokens: float) -> float:
     """The full count of training FLOPs (Counts.flops_per_token_full x tokens) of the shape make_blueprint makes for
     target_params, without laying it out on GPUs."""
-    return count(_shape_for(request, target_params), request.causal_attention).flops_per_token_full * n_tokens
+    return count(shape_of(request, target_params), request.causal_attention).flops_per_token_full * n_tokens
 
 
 def make_blueprint(
@@ -549,7 +549,7 @@ def make_blueprint(
     """The shape (the request's own, or one sized to target_params), its counts, parallel layout and memory,
     hyperparameters and the run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per
     active parameter. A target no shape comes within PARAMS_REFUSAL of is refused, naming `where`."""
-    shape = _shape_for(request, target_params)
+    shape = shape_of(request, target_params)
     counts = count(shape, request.causal_attention)
     if target_params is not None and not request.explicit:
         off = counts.params_active / target_params - 1.0

@@ -266,6 +266,15 @@ def outcome(request: PlanRequest, compute_flops: Num, allocation: tuple[Num, Num
     return Outcome(compute_flops, n_params, n_tokens, loss_nats, *hardware.time_and_cost(compute_flops))
 
 
+def sweep_searches(request: PlanRequest) -> str | None:
+    """What searches each row of a sweep of this request makes (inputs.budgets.SWEEP_SEARCH_LIMITS), or None."""
+    searched = bool(getattr(request.allocator, "sizes_by_search", False))
+    filled = request.blueprint is not None and request.given in HARD_BUDGET_KINDS
+    if searched and filled:
+        return "searched+filled"
+    return "filled" if filled else "searched" if searched else "blueprint" if request.blueprint is not None else None
+
+
 def require_allocatable(request: PlanRequest, compute_flops: Num) -> None:
     """Refuse, before any search, a budget past the allocator's bound: a frontier that sizes N by a shape search
     (DeepSeek LLM's) searches no further than `shape --params` does."""
@@ -414,14 +423,16 @@ def make_plan(request: PlanRequest) -> Plan:
     )  # fmt: skip
 
 
-#: Steps of the search that sizes a blueprint's run to fill a hard budget under its full count. For one shape the
-#: count grows as D, so a step lands on the budget's edge; where the shape search flips between two shapes across
-#: that edge, the steps bisect between them.
+#: Steps of the search that sizes a blueprint's run to fill a hard budget under its full count. The count grows about
+#: as C (as D for the user's own shape), so a step lands near the budget's edge; where the shape search flips
+#: between two shapes across that edge, the steps bisect between them.
 FILL_STEPS = 12
-#: A blueprint's run under a hard budget fills at least this share of it where the shapes allow (never more than it);
-#: the steps aim halfway between this share and the whole budget.
-FILL_SHARE = 0.999
-FILL_AIM = (1.0 + FILL_SHARE) / 2
+#: A blueprint's run under a hard budget departs from the question by at most this share where the shapes allow:
+#: that much of the budget unspent, or of the allocation's tokens trimmed (it never exceeds the budget). The steps
+#: aim halfway between filling the budget to this share and filling it whole.
+FILL_TOLERANCE = 0.002
+FILL_SHARE = 1.0 - FILL_TOLERANCE
+FILL_AIM = 1.0 - FILL_TOLERANCE / 2
 
 
 def with_blueprint(request: PlanRequest, numbers: Outcome) -> tuple[Outcome, Blueprint | None, float | None]:
@@ -451,27 +462,31 @@ def fill_budget(request: PlanRequest, numbers: Outcome, budget_flops: float) -> 
     candidates, the one that departs least from the question is chosen: the least share of the budget left unspent,
     or of the allocation's tokens trimmed.
     """
-    from .blueprint import full_training_flops
+    from .blueprint import full_training_flops, shape_of
 
     assert request.blueprint is not None
     fits_below, over_above = 0.0, math.inf  # compute known to fit, and known not to
     candidates: list[tuple[float, Outcome, float]] = []  # (departure, numbers, tokens trimmed %)
-    exponent = _tokens_exponent(request.allocator, numbers.compute_flops)
+    # The full count grows as D for one shape (the user's own, or a sized one between two steps that land on the
+    # same), and about as N·D, as C, where the sizing moves to another shape: d ln(full) / d ln(C).
+    d_exponent = _tokens_exponent(request.allocator, numbers.compute_flops)
+    last_shape = None
     for _ in range(FILL_STEPS):
         compute = numbers.compute_flops
         full = full_training_flops(request.blueprint, numbers.n_params, numbers.n_tokens)
+        shape = shape_of(request.blueprint, numbers.n_params)
+        exponent = d_exponent if shape == last_shape or request.blueprint.explicit else 1.0
+        last_shape = shape
         if full <= budget_flops:
             candidates.append((1.0 - full / budget_flops, numbers, 0.0))
             fits_below = max(fits_below, compute)
-            if full >= budget_flops * FILL_SHARE:
-                break
         else:
             trim = budget_flops / full
             allocation = (numbers.n_params, numbers.n_tokens * trim)
             candidates.append((1.0 - trim, outcome(request, compute * trim, allocation), 100.0 * (1.0 - trim)))
             over_above = min(over_above, compute)
-        if over_above <= fits_below * (1.0 + 1e-6):  # the full count jumps across the edge here: no closer step
-            break
+        if candidates[-1][0] <= FILL_TOLERANCE or over_above <= fits_below * (1.0 + FILL_TOLERANCE):
+            break  # close enough, or the full count jumps across the edge between these two: no closer step
         step = compute * (budget_flops * FILL_AIM / full) ** (1.0 / exponent)
         if not fits_below < step < over_above:
             step = math.sqrt(fits_below * over_above)

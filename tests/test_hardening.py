@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scaling_plan.inputs import yaml_files
-from scaling_plan.inputs.budgets import MAX_SWEEP_BLUEPRINTS, MAX_SWEEP_TABLE_ROWS
+from scaling_plan.inputs.budgets import MAX_SWEEP_TABLE_ROWS, SWEEP_SEARCH_LIMITS
 from scaling_plan.inputs.runs import MAX_RUNS
 from scaling_plan.inputs.yaml_files import MAX_YAML_DEPTH, MAX_YAML_VALUES
 from scaling_plan.output.writers import write_json, write_json_records
@@ -126,7 +126,7 @@ def test_absurd_sweeps_are_refused_at_once(cli: Cli) -> None:
     line = cli.error("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200")
     assert f"1,601 budgets is too many rows for a table (at most {MAX_SWEEP_TABLE_ROWS:,})" in line
     line = cli.error("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200", "-f", "csv", "--blueprint")
-    assert f"1,601 budgets; a sweep with blueprints sizes at most {MAX_SWEEP_BLUEPRINTS:,}" in line
+    assert f"1,601 budgets; a sweep with blueprints sizes at most {SWEEP_SEARCH_LIMITS['blueprint'][0]:,}" in line
     assert len(cli.csv("sweep", "--from", "1e18", "--to", "1e26", "--per-decade", "200")) == 1601
 
 
@@ -470,3 +470,30 @@ def test_a_sweep_whose_gpu_hours_overflow_is_refused_in_one_line(cli: Cli) -> No
         warnings.simplefilter("error", RuntimeWarning)
         line = cli.error("sweep", "--from", "1e28", "--to", "1e30", "--gpu", "H100", "--mfu", "1e-300")
     assert "is beyond what floating point can plan" in line
+
+
+def test_the_sweep_limit_counts_the_budgets_exactly(cli: Cli) -> None:
+    """Was: 11,111 a decade over 9 decades (100,000 budgets, the end on the grid) refused as '100,000 budgets'."""
+    rows = cli.run("sweep", "--from", "1e15", "--to", "1e24", "--per-decade", "11111", "-f", "csv", "-q")
+    assert rows.exit_code == 0 and rows.stdout.count("\n") == 100_000 + 1  # the header and every budget
+    line = cli.error("sweep", "--from", "1e15", "--to", "2e24", "--per-decade", "11111", "-f", "csv")
+    assert "--per-decade: 103,345 budgets; a sweep plans at most 100,000" in line  # 99,999 steps, 3,345 more, the end
+
+
+@pytest.mark.parametrize(
+    ("args", "searches"),
+    [
+        (("--method", "deepseek-llm-2024"), "searched"),
+        (("--unit", "days", "--gpu", "H100", "--gpus", "512", "--blueprint"), "filled"),
+        (("--unit", "days", "--gpu", "H100", "--gpus", "512", "--blueprint", "--method", "deepseek-llm-2024"),
+         "searched+filled"),
+    ],
+)  # fmt: skip
+def test_a_sweep_whose_rows_each_search_is_held_to_about_a_minute(
+    cli: Cli, args: tuple[str, ...], searches: str
+) -> None:
+    """Was: a 100,000-budget sweep along DeepSeek's frontier was allowed (30 ms a budget: about 50 minutes)."""
+    most, said = SWEEP_SEARCH_LIMITS[searches]
+    budgets = ",".join(["1"] * (most + 1))  # one more than the limit: refused before any row is planned
+    line = cli.error("sweep", "--budgets", budgets, *args, "-f", "csv")
+    assert f"--budgets: {most + 1:,} budgets; {said} {most:,}" in line

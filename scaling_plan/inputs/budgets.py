@@ -18,23 +18,35 @@ if TYPE_CHECKING:
 MAX_SWEEP_POINTS = 100_000
 
 
-#: Most rows of a sweep drawn as a table (more is for a spreadsheet), or given blueprints (about 20 ms each).
+#: Most rows of a sweep drawn as a table (more is for a spreadsheet).
 MAX_SWEEP_TABLE_ROWS = 1_000
 
 
-MAX_SWEEP_BLUEPRINTS = 1_000
+#: Most budgets of a sweep whose every row is a search, each held to about a minute on a 2-core machine (per row, as
+#: benchmarks/sweep.py measures it): a blueprint's shape and layout search (about 20 ms a row); DeepSeek LLM's
+#: frontier, whose N is a shape search (about 30 ms); a blueprint filling a dollars, GPU-hours or days budget under its
+#: full count, a few shape searches (about 60 ms); and that frontier with such a blueprint (about 250 ms).
+SWEEP_SEARCH_LIMITS: dict[str, tuple[int, str]] = {
+    "blueprint": (1_000, "a sweep with blueprints sizes at most"),
+    "searched": (1_000, "a sweep along a frontier whose N is a shape search plans at most"),
+    "filled": (500, "a sweep with blueprints filling hard budgets sizes at most"),
+    "searched+filled": (200, "a sweep along a frontier whose N is a shape search, with blueprints filling hard budgets,"
+                             " sizes at most"),
+}  # fmt: skip
 
 
-def check_sweep_size(n_budgets: int, where: str, table: bool, blueprints: bool) -> None:
-    """Refuse, before planning, a sweep too long to draw as a table or to give every row a blueprint."""
+def check_sweep_size(n_budgets: int, where: str, table: bool, searches: str | None) -> None:
+    """Refuse, before planning, a sweep too long to draw as a table, or whose rows' searches (SWEEP_SEARCH_LIMITS)
+    would take more than about a minute."""
     flag = "--budgets" if where == "--budgets" else "--per-decade"
     if table and n_budgets > MAX_SWEEP_TABLE_ROWS:
         raise UsageError(
             flag,
             f"{n_budgets:,} budgets is too many rows for a table (at most {MAX_SWEEP_TABLE_ROWS:,}); use --format csv or jsonl",
         )
-    if blueprints and n_budgets > MAX_SWEEP_BLUEPRINTS:
-        raise UsageError(flag, f"{n_budgets:,} budgets; a sweep with blueprints sizes at most {MAX_SWEEP_BLUEPRINTS:,}")
+    if searches is not None and n_budgets > SWEEP_SEARCH_LIMITS[searches][0]:
+        most, said = SWEEP_SEARCH_LIMITS[searches]
+        raise UsageError(flag, f"{n_budgets:,} budgets; {said} {most:,} (about a minute of searches)")
 
 
 #: An amount of money written with thousands separators ($1,250,000): in a comma-separated list, several items.
@@ -81,16 +93,20 @@ def sweep_budgets(
         raise UsageError("--per-decade", f"must be a whole number of points, got {steps_per_decade:g}")
     decades = math.log10(high / low)
     n_steps = math.floor(decades * steps_per_decade + 1e-9)
-    if n_steps + 2 > MAX_SWEEP_POINTS:
+    # The points from the start, then the end itself unless the last point lands on it: counted before any is made.
+    last = 10.0 ** (math.log10(low) + n_steps / steps_per_decade)
+    ends_on_grid = abs(last - high) <= 1e-9 * high
+    n_budgets = n_steps + 1 + (0 if ends_on_grid else 1)
+    if n_budgets > MAX_SWEEP_POINTS:
         raise UsageError(
-            "--per-decade", f"{n_steps + 1:,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,} (narrow the range)"
+            "--per-decade", f"{n_budgets:,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,} (narrow the range)"
         )
     # Points evenly spaced in log10 from the start, each the decimal a user would type: rounded to 15 significant
     # digits, so 1e23 is 1e+23 however the power of ten lands in its last bit (1.0000000000000001e+23).
     exponents = math.log10(low) + np.arange(n_steps + 1) / steps_per_decade
     values = np.array([float(f"{value:.15g}") for value in np.power(10.0, exponents)])
     values[0] = low
-    if abs(values[-1] - high) <= 1e-9 * high:
+    if ends_on_grid:
         values[-1] = high
     else:
         values = np.append(values, high)
