@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 a policy rule failed (`check`), a fit did not converge (`fit`) or an interval is still wider
 than asked (`suggest --max-relative-width`); 2 bad input (usage, flags, config, law or downstream files, runs files); 3 an internal error (a bug: please report); 74 an output could not be written (a full disk, a
-closed stdout); 141 the reader closed stdout early (`| head`).
+closed stdout, a write cut short); 130 Ctrl-C (console.py answers it until the command runs); 141 the reader closed
+stdout early (`| head`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
+from ..console import EXIT_INTERRUPTED, PROG, Unwinding
 from ..errors import OutputError, UsageError
 
 EXIT_USAGE = 2
@@ -36,12 +38,6 @@ _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
-
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-
-
-PROG = "scaling-plan"
 
 
 #: Longest message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
@@ -268,7 +264,8 @@ class _Group(TyperGroup):
     def _run(self, *args: Any, **kwargs: Any) -> int:
         """Run the command line; its exit code, each error said in one line on stderr."""
         try:
-            code = super().main(*args, **kwargs)
+            with Unwinding():  # a Ctrl-C while the command runs unwinds it (the console script's handler)
+                code = super().main(*args, **kwargs)
         except SystemExit as exit:  # a command's fail(): its line is said, stdout is still to be written out
             return 0 if exit.code is None else exit.code if isinstance(exit.code, int) else EXIT_INTERNAL
         except OutputError as error:
@@ -297,6 +294,8 @@ class _Group(TyperGroup):
                 raise
             error_line(f"internal error: {type(error).__name__}: {error} (set SCALING_PLAN_DEBUG=1 for a traceback)")
             return EXIT_INTERNAL
+        if code == EXIT_INTERRUPTED:  # Typer's answer to a KeyboardInterrupt in a command: exit 130, and not a word
+            error_line("interrupted")
         return code if isinstance(code, int) else 0
 
 
@@ -383,6 +382,7 @@ def _command_asked(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
+    """Run the command line (the console script, console.main, answers Ctrl-C first)."""
     _stdout_written_whole()
     load_commands(_command_asked(sys.argv[1:]))
     app(prog_name=PROG)
