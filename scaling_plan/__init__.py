@@ -9,8 +9,9 @@ The command line is `scaling-plan`; from Python, the same questions are function
 The domain is importable on its own too: laws, allocators, budgets and plans are plain functions and dataclasses.
 """
 
-from typing import TYPE_CHECKING, Any
-
+# typing.TYPE_CHECKING without importing typing, which the console script would wait for before it answers Ctrl-C
+# (console.py); type checkers take any TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import (
         CompareResult,
@@ -62,7 +63,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """The API, imported on first use: the command line, which starts by importing this package, never needs it."""
     if name in __all__:
         from . import api, errors

@@ -1,3 +1,3 @@
-from .cli.app import main
+from .console import main
 
 main()

@@ -140,6 +140,19 @@ def config_paths(paths: Sequence[str], base_ref: str | None) -> list[str]:
     return files
 
 
+def require_configs(paths: Sequence[str], found: int, needed: int, where: str, task: str) -> None:
+    """Refuse a command line (or call) whose configs, once folders are read, are fewer than `task` needs (compare
+    two, check one), naming each folder that holds none: an empty folder is a mistake to say, not a silent pass."""
+    import os
+
+    if found >= needed:
+        return
+    empty = [path for path in paths if os.path.isdir(path) and not config_paths([path], None)]
+    holds = f" ({', '.join(empty)} {'holds' if len(empty) == 1 else 'hold'} no .yaml or .yml config)" if empty else ""
+    count = "one config" if needed == 1 else "two configs"
+    raise UsageError(where, f"give at least {count} {task}{holds}")
+
+
 def compare_entries(
     paths: Sequence[str],
     base_ref: str | None = None,

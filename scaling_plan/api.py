@@ -589,8 +589,7 @@ def compare(
 ) -> CompareResult:
     """Configs side by side, deltas against the first (or, with base_ref, each against its version at that git ref),
     as `scaling-plan compare`; with `downstream` mappings, each metric predicted at each config's loss."""
-    from .answers import compare_entries
-    from .errors import UsageError
+    from .answers import compare_entries, require_configs
     from .inputs.values import Sourced
 
     paths = [config.path if isinstance(config, Config) else os.fspath(config) for config in configs]
@@ -599,8 +598,7 @@ def compare(
     entries, baselines, warnings, errors = compare_entries(paths, base_ref, loaded, extra)
     if errors:
         raise errors[0]
-    if len(entries) < 2:
-        raise UsageError("configs", "give at least two configs to compare, or one with base_ref")
+    require_configs(paths, len(entries), 2, "configs", "to compare, or one with base_ref")
     return CompareResult(tuple(entries), tuple(baselines), tuple(warnings))
 
 

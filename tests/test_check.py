@@ -137,3 +137,27 @@ def test_markdown_and_csv(cli: Cli) -> None:
     assert rows.exit_code == 0
     assert rows.stdout.splitlines()[0].startswith("schema_version,config,name,rule,quantity,unit,status,measured,limit")
     assert len(rows.stdout.splitlines()) == 1 + 4  # the Chinchilla config's policy has four rules
+
+
+def test_a_folder_without_configs_is_refused_as_compare_refuses_it(cli: Cli, tmp_path: Path) -> None:
+    """Was `Policy check: 0 failed, 0 passed` and exit 0: an empty folder (a typo, a wrong checkout) passed CI."""
+    empty = tmp_path / "configs"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a config\n")
+    assert cli.error("check", str(empty), "--min-tokens-per-param", "15") == (
+        f"scaling-plan: error: CONFIG: give at least one config to check ({empty} holds no .yaml or .yml config)"
+    )
+    assert cli.error("check", str(empty), "-f", "json").endswith("holds no .yaml or .yml config)")
+    assert cli.error("compare", str(empty)) == (
+        "scaling-plan: error: CONFIG: give at least two configs to compare, or one with --base-ref"
+        f" ({empty} holds no .yaml or .yml config)"
+    )
+    beside = cli.run("check", CHINCHILLA, str(empty), "--min-tokens-per-param", "15", "-f", "json")
+    assert beside.exit_code == 0, beside.stderr  # with a config to check, the empty folder adds nothing to refuse
+
+
+def test_the_api_refuses_a_folder_without_configs_as_the_cli_does(tmp_path: Path) -> None:
+    import scaling_plan as sp
+
+    with pytest.raises(sp.ScalingPlanError, match=r"^configs: give at least two configs .* holds no \.yaml or \.yml"):
+        sp.compare([tmp_path])

@@ -6,6 +6,7 @@ import json
 import math
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from scaling_plan.fitting import (
     bootstrap_fit,
     fit_law,
 )
-from scaling_plan.output.files import write_atomically
+from scaling_plan.output.files import output_file
 
 from .conftest import CONFIGS, ROOT, Cli
 
@@ -267,12 +268,13 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path
     target = tmp_path / "law.yaml"
     target.write_text("previous")
 
-    def half_then_fail(temporary: str) -> None:
-        Path(temporary).write_text("half")
+    def half_then_fail(handle: BinaryIO) -> None:
+        handle.write(b"half")
+        handle.flush()
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        write_atomically(str(target), half_then_fail)
+        output_file(str(target), "--output").write(half_then_fail)
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["law.yaml"]
 

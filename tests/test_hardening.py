@@ -28,7 +28,7 @@ from scaling_plan.inputs.runs import MAX_RUNS
 from scaling_plan.inputs.yaml_files import MAX_YAML_DEPTH, MAX_YAML_VALUES
 from scaling_plan.output.writers import write_json, write_json_records
 
-from .conftest import ROOT, Cli
+from .conftest import CONFIGS, ROOT, Cli
 from .fuzzing import chinchilla_runs
 
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
@@ -350,11 +350,11 @@ def test_a_base_ref_is_never_passed_to_git_as_an_option(cli: Cli, ref: str) -> N
     assert "not a git ref (a ref is not empty and cannot start with '-')" in line
 
 
-def _process(args: list[str], **redirects: object) -> subprocess.CompletedProcess[str]:
+def _process(args: list[str], env: dict[str, str] = CHILD_ENV, **redirects: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scaling_plan", *args],
         text=True,
-        env=CHILD_ENV,
+        env=env,
         timeout=60,
         check=False,
         **redirects,  # type: ignore[call-overload]
@@ -386,6 +386,39 @@ def test_a_full_disk_or_a_closed_stdout_is_exit_74_with_one_line(tmp_path: Path)
     assert (closed.returncode, closed.stderr) == (
         74,
         "scaling-plan: error: stdout is closed: nowhere to write the output\n",
+    )
+
+
+@pytest.mark.slow  # real processes
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["PYTHONUNBUFFERED=1", "buffered"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["budget", "--flops", "1e24", "-f", "json"],  # written in one piece
+        ["budget", "--flops", "1e24", "-f", "table"],
+        ["budget", "--flops", "1e24", "-f", "csv"],
+        ["sweep", "--budgets", "1e20,1e21,1e22,1e23", "-f", "json"],  # streamed, record by record
+        ["check", str(CONFIGS / "gopher-280b.yaml"), "--min-tokens-per-param", "15", "-f", "json"],  # a failed rule
+    ],
+    ids=lambda args: " ".join(arg for arg in args if "/" not in arg),
+)
+def test_a_write_cut_short_midway_is_exit_74_with_one_line(tmp_path: Path, args: list[str], unbuffered: bool) -> None:
+    """Was exit 0 with 64 of 898 bytes (`budget -f json` under a 64-byte file-size limit, PYTHONUNBUFFERED=1, as
+    containers and CI often set it): write(2) wrote part of the bytes, and Python's text layer over an unbuffered
+    stdout dropped the rest without a word. Buffered, the same cut was one error line, then "Exception ignored" from
+    Python's second try at exit and exit 120. The limit lets the first 64 bytes through, then refuses (EFBIG), as a
+    disk filling up midway would (ENOSPC)."""
+    env = {name: value for name, value in CHILD_ENV.items() if name != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    cut = tmp_path / "stdout"
+    with open(cut, "w") as stdout:
+        done = _process(args, stdout=stdout, stderr=subprocess.PIPE, env=env,
+                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64)))  # fmt: skip
+    assert cut.stat().st_size == 64  # the precondition: cut midway, not refused from the first byte
+    assert (done.returncode, done.stderr) == (
+        74,
+        f"scaling-plan: error: stdout: cannot write the output: {os.strerror(errno.EFBIG)}\n",
     )
 
 

@@ -2,12 +2,14 @@
 
 Exit codes: 0 success; 1 a policy rule failed (`check`), a fit did not converge (`fit`) or an interval is still wider
 than asked (`suggest --max-relative-width`); 2 bad input (usage, flags, config, law or downstream files, runs files); 3 an internal error (a bug: please report); 74 an output could not be written (a full disk, a
-closed stdout); 141 the reader closed stdout early (`| head`).
+closed stdout, a write cut short); 130 Ctrl-C (console.py answers it until the command runs); 141 the reader closed
+stdout early (`| head`).
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +21,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
+from ..console import EXIT_INTERRUPTED, PROG, Unwinding
 from ..errors import OutputError, UsageError
 
 EXIT_USAGE = 2
@@ -35,9 +38,6 @@ _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
-
-
-PROG = "scaling-plan"
 
 
 #: Longest message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
@@ -74,6 +74,77 @@ def fail(message: str, code: int) -> NoReturn:
 
 class _ClosedPipe(Exception):
     """stdout's reader went away; raised past typer, which would otherwise exit 1 for it."""
+
+
+class _WholeWrites(io.RawIOBase):
+    """stdout's file descriptor, for an unbuffered stdout (PYTHONUNBUFFERED=1 or `python -u`, as containers and CI
+    often set): each write() writes every byte or raises. write(2) may write only part of its bytes (a file-size
+    limit or a disk filling up midway), and Python's text layer over an unbuffered stream drops the rest without a
+    word: `-f json`, written in one piece, ended cut short with exit 0. (A buffered stdout retries, and raises.)"""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            done += os.write(self._fd, view[done:])  # the next write after a short one raises (EFBIG, ENOSPC)
+        return done
+
+
+def _stdout_written_whole() -> None:
+    """Give an unbuffered stdout a binary layer that writes every byte or raises (_WholeWrites)."""
+    stdout = sys.stdout
+    if stdout is None or not isinstance(getattr(stdout, "buffer", None), io.RawIOBase):
+        return  # closed, or buffered (io.BufferedWriter writes the rest, and raises when it cannot)
+    sys.stdout = io.TextIOWrapper(
+        _WholeWrites(stdout.fileno()),
+        encoding=stdout.encoding,
+        errors=stdout.errors,
+        line_buffering=bool(stdout.line_buffering),
+        write_through=True,
+    )
+
+
+def _discard_stdout() -> None:
+    """Send what stdout still holds nowhere once it cannot be written (a closed pipe, a full disk): else Python
+    tries again at exit and says "Exception ignored" (and exits 120)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no file descriptor (an in-process test's stream)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit with `code` once stdout is written out: a write that fails here (what a command printed last, still
+    buffered) is exit 74 in one line, a reader gone is 141, never Python's own complaint at exit."""
+    if code == EXIT_INTERRUPTED:
+        _discard_stdout()  # the output is cut short anyway; a blocked pipe must not hold the exit up
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        code = EXIT_BROKEN_PIPE
+    except OSError as error:
+        _discard_stdout()
+        error_line(f"stdout: cannot write the output: {error.strerror}")
+        code = EXIT_OUTPUT
+    sys.exit(code)
 
 
 def _draw_help(command: Any, ctx: Any, draw: Callable[[], None]) -> None:
@@ -181,38 +252,51 @@ class _Group(TyperGroup):
         except OSError as error:
             if error.errno not in _OUTPUT_ERRNOS:
                 raise
+            _discard_stdout()  # what is left of the output is not tried again at exit
             raise OutputError("stdout", f"cannot write the output: {error.strerror}") from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         if sys.stdout is None:  # started with stdout closed (>&-)
             fail("stdout is closed: nowhere to write the output", EXIT_OUTPUT)
+        _exit(self._run(*args, **kwargs))
+
+    def _run(self, *args: Any, **kwargs: Any) -> int:
+        """Run the command line; its exit code, each error said in one line on stderr."""
         try:
-            code = super().main(*args, **kwargs)
+            with Unwinding():  # a Ctrl-C while the command runs unwinds it (the console script's handler)
+                code = super().main(*args, **kwargs)
+        except SystemExit as exit:  # a command's fail(): its line is said, stdout is still to be written out
+            return 0 if exit.code is None else exit.code if isinstance(exit.code, int) else EXIT_INTERNAL
         except OutputError as error:
-            fail(str(error), EXIT_OUTPUT)
+            error_line(str(error))
+            return EXIT_OUTPUT
         except UsageError as error:
-            fail(str(error), EXIT_USAGE)
+            error_line(str(error))
+            return EXIT_USAGE
         except NoArgsIsHelpError as error:
             # The help is already on the screen; the error line says what was missing.
-            fail(f"missing a command: choose one of {', '.join(self.list_commands(error.ctx))}", EXIT_USAGE)
+            error_line(f"missing a command: choose one of {', '.join(self.list_commands(error.ctx))}")
+            return EXIT_USAGE
         except ClickException as error:
             # Click's own usage errors (unknown option, bad choice): one line, not a usage banner.
-            fail(" ".join(error.format_message().replace("Value error, ", "").split()), error.exit_code)
+            error_line(" ".join(error.format_message().replace("Value error, ", "").split()))
+            return error.exit_code
         except (Abort, KeyboardInterrupt):
-            fail("interrupted", 130)
+            error_line("interrupted")
+            return EXIT_INTERRUPTED
         except _ClosedPipe:
             # The reader went away (`| head`): say nothing more, and exit as a process killed by SIGPIPE would.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_BROKEN_PIPE)
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
         except Exception as error:
             if os.environ.get("SCALING_PLAN_DEBUG"):
                 raise
-            fail(
-                f"internal error: {type(error).__name__}: {error} (set SCALING_PLAN_DEBUG=1 for a traceback)",
-                EXIT_INTERNAL,
-            )
-        sys.exit(code if isinstance(code, int) else 0)
+            error_line(f"internal error: {type(error).__name__}: {error} (set SCALING_PLAN_DEBUG=1 for a traceback)")
+            return EXIT_INTERNAL
+        if code == EXIT_INTERRUPTED:  # Typer's answer to a KeyboardInterrupt in a command: exit 130, and not a word
+            error_line("interrupted")
+        return code if isinstance(code, int) else 0
 
 
 app = typer.Typer(
@@ -298,5 +382,7 @@ def _command_asked(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
+    """Run the command line (the console script, console.main, answers Ctrl-C first)."""
+    _stdout_written_whole()
     load_commands(_command_asked(sys.argv[1:]))
     app(prog_name=PROG)

@@ -61,15 +61,15 @@ def compare_configs(
     Deltas (absolute and %) are against the first config, or with --base-ref against each config's base version.
     A config with a run: section is compared by its intended run; one without, by its planned run.
     """
-    from ..answers import compare_entries
+    from ..answers import compare_entries, require_configs
     from ..output.plans import gap_notes
     from ..output.records import compare_records
     from ..output.reports import emit_compare, emit_unchanged
     from ..output.tables import without_notes
 
     entries, baselines, warnings, errors = compare_entries(configs, base_ref, None, downstream_flag(downstream))
-    if base_ref is None and len(entries) + len(errors) < 2 and not errors:
-        raise UsageError("CONFIG", "give at least two configs to compare, or one with --base-ref")
+    if base_ref is None and not errors:
+        require_configs(configs, len(entries), 2, "CONFIG", "to compare, or one with --base-ref")
     warn_all(warnings)
     for message in dict.fromkeys(str(error) for error in errors):  # each once (a file may be given twice)
         error_line(message)  # a config that cannot be read is said, and the others are still compared
@@ -117,10 +117,10 @@ def check(
 
     The intended run (run: section) is checked, or the planned run when a config has none. Every config is reported:
     one that cannot be planned as its error, one without a policy as skipped. Exit codes: 0 every rule checked
-    passes; 1 a rule failed; 2 bad input (a config or flag that cannot be checked, or with --require-policy a
-    config without a policy).
+    passes; 1 a rule failed; 2 bad input (a config or flag that cannot be checked, no config at all (an empty
+    folder), or with --require-policy a config without a policy).
     """
-    from ..answers import config_paths
+    from ..answers import config_paths, require_configs
     from ..inputs.request import build_request, policy_limits
     from ..inputs.values import merge
     from ..inputs.yaml_files import load_config
@@ -132,8 +132,10 @@ def check(
 
     flag_values = plan_flags(fields)
     policy_limits(flag_values)  # a bad flag is bad for every config: say so once, before reading any
+    paths = config_paths(configs, None)
+    require_configs(configs, len(paths), 1, "CONFIG", "to check")
     records = []
-    for path in config_paths(configs, None):
+    for path in paths:
         try:
             values = merge(load_config(path), flag_values)
             request, _ = build_request(values)  # a config's own error first, whatever its policy

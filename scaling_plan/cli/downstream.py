@@ -12,6 +12,7 @@ from .options import (
     PANEL_COLUMNS,
     PANEL_FIT,
     PANEL_OUTPUT,
+    WRITTEN_WHOLE,
     BootstrapOption,
     FlopsColOption,
     IntervalOption,
@@ -94,7 +95,7 @@ def fit_downstream(
         typer.Option(
             "--output",
             "-o",
-            help="Write the mapping to this YAML file (for --downstream).",
+            help="Write the mapping to this YAML file (for --downstream)." + WRITTEN_WHOLE,
             rich_help_panel=PANEL_OUTPUT,
             metavar="PATH",
         ),
@@ -119,18 +120,19 @@ def fit_downstream(
 
     from ..answers import downstream_fit_of
     from ..inputs.downstream_file import downstream_file_problem
-    from ..output.files import check_writable
+    from ..output.files import output_file
     from ..output.lawfile import downstream_file_data, write_yaml
     from ..output.records import downstream_fit_record
     from ..output.reports import emit_downstream_fit
     from ..output.tables import without_notes
 
+    out_file = None
     if output is not None:
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError(
                 "--output", f"a downstream file is YAML: give a name ending in .yaml or .yml, not {output!r}"
             )
-        check_writable(output, "--output")
+        out_file = output_file(output, "--output", [(runs, "the runs file")])
     options = {
         "chance": chance, "chance_margin": chance_margin, "floor": floor, "ceiling": ceiling,
         "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
@@ -143,7 +145,7 @@ def fit_downstream(
     record = downstream_fit_record(table, short, fitted, interval / 100, measured_on)
     with without_notes(quiet):
         emit_downstream_fit(record, output_format, sys.stdout)
-    if output is not None:
+    if out_file is not None:
         today = datetime.date.today().isoformat()
         data = downstream_file_data(table, short, fitted, interval / 100, measured_on, today)
         problem = downstream_file_problem(data)
@@ -153,6 +155,6 @@ def fit_downstream(
                 "--output",
                 f"{output} not written: the fitted mapping is outside what a downstream file holds ({problem})",
             )
-        write_yaml(output, data)
+        write_yaml(out_file, data)
         kept = "" if fitted.samples is None else f", {len(fitted.samples):,} bootstrap samples"
-        wrote(output, f"mapping {short!r} ({fitted.form}){kept}; use it with --downstream {output}")
+        wrote(out_file.path, f"mapping {short!r} ({fitted.form}){kept}; use it with --downstream {out_file.path}")

@@ -2,7 +2,8 @@
 
 import os
 import sys
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +16,7 @@ from .options import (
     PANEL_FIT,
     PANEL_OUTPUT,
     PANEL_SELECTION,
+    WRITTEN_WHOLE,
     BootstrapOption,
     FlopsColOption,
     IntervalOption,
@@ -29,6 +31,9 @@ from .options import (
     format_option,
     option,
 )
+
+if TYPE_CHECKING:
+    from ..output.files import OutputFile
 
 
 @command(
@@ -100,7 +105,7 @@ def fit(
         typer.Option(
             "--output",
             "-o",
-            help="Write the fitted law to this YAML file (for --law).",
+            help="Write the fitted law to this YAML file (for --law)." + WRITTEN_WHOLE,
             rich_help_panel=PANEL_OUTPUT,
             metavar="PATH",
         ),
@@ -122,7 +127,7 @@ def fit(
     from ..fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
-    from ..output.files import check_writable
+    from ..output.files import output_file
     from ..output.lawfile import law_file_data, write_yaml
     from ..output.records import fit_record
     from ..output.reports import emit_fit, fit_notes
@@ -131,10 +136,11 @@ def fit(
     delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "--huber-delta")
     low = None if min_flops is None else positive_number(min_flops, "--min-flops")
     high = None if max_flops is None else positive_number(max_flops, "--max-flops")
+    out_file = None
     if output is not None:
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
-        check_writable(output, "--output")
+        out_file = output_file(output, "--output", [(runs, "the runs file")])
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
     warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
@@ -142,7 +148,7 @@ def fit(
         from ..experiments import BUDGET_RTOL_DEFAULT  # here, not at the top: experiments is not needed to start
 
         rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
-        _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, output, name, output_format, quiet)
+        _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, out_file, name, output_format, quiet)
         return
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
@@ -174,14 +180,14 @@ def fit(
         warn(f"{runs}: {problem}")
     if samples is not None and samples.n_converged < samples.resamples:
         warn(f"{samples.resamples - samples.n_converged} of {samples.resamples} bootstrap refits did not converge")
-    _check_law_file(data, runs, output)
-    if output is not None:
-        write_yaml(output, data)
+    _check_law_file(data, runs, out_file)
+    if out_file is not None:
+        write_yaml(out_file, data)
         kept = f", {len(samples.samples):,} bootstrap samples" if samples is not None else ""
-        wrote(output, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {output}")
+        wrote(out_file.path, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {out_file.path}")
 
 
-def _check_law_file(data: Any, runs: str, output: str | None) -> None:
+def _check_law_file(data: Any, runs: str, output: "OutputFile | None") -> None:
     """A fit whose file --law would refuse is not written (-o: one line, exit 2); without -o, a warning says so."""
     from ..answers import law_file_refusal, law_file_warning
 
@@ -190,7 +196,7 @@ def _check_law_file(data: Any, runs: str, output: str | None) -> None:
         return
     sys.stdout.flush()
     if output is not None:
-        raise UsageError("--output", f"{output} not written: {refusal}, and --law would refuse it")
+        raise UsageError(output.where, f"{output.path} not written: {refusal}, and --law would refuse it")
     warn(law_file_warning(runs, refusal))
 
 
@@ -200,7 +206,7 @@ def _fit_isoflop(
     resamples: int,
     seed: int,
     level: float,
-    output: str | None,
+    output: "OutputFile | None",
     name: str | None,
     output_format: str,
     quiet: bool,
@@ -219,13 +225,15 @@ def _fit_isoflop(
     record = isoflop_record(selection, result, level)
     with without_notes(quiet):
         emit_isoflop(record, isoflop_notes(record), output_format, sys.stdout)
-    law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
+    law_name = name or (os.path.splitext(os.path.basename(output.path))[0] if output is not None else "fitted")
     data = frontier_file_data(selection, result, level, law_name, datetime.date.today().isoformat())
     _check_law_file(data, selection.table.label, output)
     if output is not None:
         write_yaml(output, data)
         kept = f", {len(result.samples):,} bootstrap samples" if result.samples else ""
-        wrote(output, f"frontier {law_name!r}: k_n, a, E, A, gamma{kept}; plan with --law {output} --method law")
+        wrote(
+            output.path, f"frontier {law_name!r}: k_n, a, E, A, gamma{kept}; plan with --law {output.path} --method law"
+        )
 
 
 @command(
@@ -300,7 +308,7 @@ def backtest(
         typer.Option(
             "--plot",
             help="Also draw predicted against observed loss, and the error against compute, to a .png or .svg "
-            "(the plot extra).",
+            "(the plot extra)." + WRITTEN_WHOLE,
             metavar="PATH",
         ),
     ] = None,
@@ -330,7 +338,9 @@ def backtest(
         None if holdout_params_above is None else positive_number(holdout_params_above, "--holdout-params-above")
     )
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
-    extension = None if plot_path is None else _image_path(plot_path, "--plot")
+    reading = [(runs, "the runs file"), *((path, "a law file") for path in law or []),
+               *((path, "a downstream file") for path in downstream or [])]  # fmt: skip
+    figure = None if plot_path is None else _image_file(plot_path, "--plot", reading)
     drawing = None if plot_path is None else _plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
     mappings = [load_downstream_file(path, "--downstream") for path in downstream or []]
@@ -355,9 +365,9 @@ def backtest(
     with without_notes(quiet):
         emit_backtest([score_record(score) for score in scores], table.label, output_format, sys.stdout,
                       [downstream_score_record(score) for score in metric_scores])  # fmt: skip
-    if drawing is not None and plot_path is not None:
-        drawing.plot_backtest(scores, plot_path)
-        wrote(plot_path, f"{'SVG' if extension == '.svg' else 'PNG'} figure of the backtest")
+    if drawing is not None and figure is not None:
+        drawing.plot_backtest(scores, figure)
+        wrote(figure.path, f"{_image_kind(figure)} figure of the backtest")
 
 
 def _column_of(name: str, columns: dict[str, list[float]]) -> str:
@@ -365,15 +375,18 @@ def _column_of(name: str, columns: dict[str, list[float]]) -> str:
     return next(column for column in columns if column.strip().casefold() == name.strip().casefold())
 
 
-def _image_path(path: str, where: str) -> str:
-    """The extension of an image to write (.png or .svg), refused before any work when it cannot be written."""
-    from ..output.files import check_writable
+def _image_file(path: str, where: str, reading: Iterable[tuple[str | None, str]]) -> "OutputFile":
+    """An image to write (.png or .svg), refused before any work when it cannot or must not be written."""
+    from ..output.files import output_file
 
     extension = os.path.splitext(path)[1].lower()
     if extension not in (".png", ".svg"):
         raise UsageError(where, f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
-    check_writable(path, where)
-    return extension
+    return output_file(path, where, reading)
+
+
+def _image_kind(figure: "OutputFile") -> str:
+    return "SVG" if figure.path.lower().endswith(".svg") else "PNG"
 
 
 def _plotting() -> Any:
@@ -497,7 +510,10 @@ def plot(
         ),
     ],
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Image to write: .png or .svg.", show_default=False, metavar="PATH")
+        str,
+        typer.Option(
+            "--output", "-o", help="Image to write: .png or .svg." + WRITTEN_WHOLE, show_default=False, metavar="PATH"
+        ),
     ],
     runs: Annotated[
         str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).", metavar="PATH")
@@ -522,7 +538,7 @@ def plot(
     from ..inputs.request import resolve_law
     from ..inputs.values import Sourced, comma_items
 
-    extension = _image_path(output, "--output")
+    figure = _image_file(output, "--output", [(law, "the law file"), (runs, "the runs file")])
     from ..errors import unknown_name
     from ..laws import ParametricLaw, find_law
 
@@ -542,5 +558,5 @@ def plot(
         table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete)
         warn_all(table.warnings())
         selected = select_runs(table).runs
-    _plotting().plot_law(chosen, selected, others, output)
-    wrote(output, f"{'SVG' if extension == '.svg' else 'PNG'} figure of {chosen.name}")
+    _plotting().plot_law(chosen, selected, others, figure)
+    wrote(output, f"{_image_kind(figure)} figure of {chosen.name}")

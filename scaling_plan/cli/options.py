@@ -21,6 +21,9 @@ PANEL_DATA = "Data and inference"
 PANEL_BLUEPRINT = "Blueprint: shape, counts, memory, batch size and learning rate"
 PANEL_POLICY = "Policy limits (override the config's policy: section)"
 PANEL_OUTPUT = "Output"
+
+#: What every -o and --plot help says of how the file is written (output/files.py).
+WRITTEN_WHOLE = " Written whole (a device or pipe in place), never over a file the command reads."
 PANEL_COLUMNS = "Columns (default: the first found, ignoring case)"
 PANEL_SELECTION = "Which runs"
 PANEL_FIT = "Fit and bootstrap"

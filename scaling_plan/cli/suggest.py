@@ -1,5 +1,6 @@
 """Which runs to train next: suggest."""
 
+import io
 import sys
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from .options import (
     NO_FIELDS,
     PANEL_FIT,
     PANEL_OUTPUT,
+    WRITTEN_WHOLE,
     FieldValues,
     FlopsColOption,
     LossColOption,
@@ -102,7 +104,7 @@ def suggest(
             "--output",
             "-o",
             help="Write the suggested runs to fill in, in RUNS's own columns and separator, so that they append to it"
-            " (a JSON RUNS: as experiments writes runs).",
+            " (a JSON RUNS: as experiments writes runs)." + WRITTEN_WHOLE,
             rich_help_panel=PANEL_OUTPUT,
             metavar="PATH",
         ),
@@ -118,10 +120,11 @@ def suggest(
     """
     from ..answers import suggestion_of
     from ..design import PROFILE_SIZES
+    from ..inputs.hardware_file import looks_like_file
     from ..inputs.request import hardware_of
     from ..inputs.values import positive_number
     from ..laws import FrontierLaw
-    from ..output.files import check_writable, write_atomically
+    from ..output.files import output_file
     from ..output.records import runs_file_rows, suggested_runs_file, suggestion_document
     from ..output.reports import emit_suggestion
     from ..output.tables import without_notes
@@ -132,10 +135,13 @@ def suggest(
     cap = None if max_run_flops is None else positive_number(max_run_flops, "--max-run-flops")
     total = None if budget_flops is None else positive_number(budget_flops, "--budget-flops")
     width = None if max_relative_width is None else positive_number(max_relative_width, "--max-relative-width")
-    if output is not None:
-        check_writable(output, "--output")
+    flags = plan_flags(fields)
+    gpu = str(flags["gpu"].value) if "gpu" in flags else None
+    reading = [(runs, "the runs file"), (law, "the law file")]
+    reading += [(gpu, "the hardware file")] if gpu is not None and looks_like_file(gpu) else []
+    out_file = None if output is None else output_file(output, "--output", reading)
     warnings: list[str] = []
-    hardware = hardware_of(plan_flags(fields), warnings)
+    hardware = hardware_of(flags, warnings)
     suggestion, chosen, table, said = suggestion_of(
         runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: "--" + option.replace("_", "-"),
@@ -147,24 +153,22 @@ def suggest(
     document = suggestion_document(suggestion, table.label, chosen.name, hardware, width)
     with without_notes(quiet):
         emit_suggestion(document, output_format, sys.stdout)
-    if output is not None:
+    if out_file is not None:
         rows = suggested_runs_file(suggestion)
         own = runs_file_rows(rows, table)
 
-        def write(temporary: str) -> None:
-            with open(temporary, "w", encoding="utf-8", newline="") as handle:
-                if own is None:
-                    write_csv(rows, handle)
-                else:
-                    write_cells(table.header, own, handle, table.separator or ",")
-
-        write_atomically(output, write)
+        text = io.StringIO(newline="")
+        if own is None:
+            write_csv(rows, text)
+        else:
+            write_cells(table.header, own, text, table.separator or ",")
+        out_file.write(lambda handle: handle.write(text.getvalue().encode("utf-8")))
         planned = counted(len(rows), "run")
         if own is None:
-            wrote(output, f"{planned} to train, in the columns experiments writes; fill in loss_nats, then add them"
+            wrote(out_file.path, f"{planned} to train, in the columns experiments writes; fill in loss_nats, then add them"
                           f" to {table.label} as JSON records of its own")  # fmt: skip
         else:
-            wrote(output, f"{planned} to train, in the columns of {table.label}; fill in {table.columns['loss']} and"
+            wrote(out_file.path, f"{planned} to train, in the columns of {table.label}; fill in {table.columns['loss']} and"
                           f" append the rows to {table.label}")  # fmt: skip
     if width is not None and suggestion.relative_width > width:
         sys.stdout.flush()

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..fitting import Bootstrap, Fit
     from ..inputs.runs import RunsTable, Selection
     from ..isoflop import IsoflopFit
+    from .files import OutputFile
 
 
 def law_file_data(
@@ -156,16 +157,10 @@ def downstream_file_data(
     return data
 
 
-def write_yaml(path: str, data: Mapping[str, Any]) -> None:
-    """Write YAML whole or not at all (files.write_atomically)."""
+def write_yaml(output: OutputFile, data: Mapping[str, Any]) -> None:
+    """Write YAML whole or not at all (files.OutputFile.write)."""
     import yaml
-
-    from .files import write_atomically
 
     text = yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
 
-    def write(temporary: str) -> None:
-        with open(temporary, "w", encoding="utf-8") as out:
-            out.write(text)
-
-    write_atomically(path, write)
+    output.write(lambda handle: handle.write(text.encode("utf-8")))

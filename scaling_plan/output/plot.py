@@ -21,7 +21,7 @@ import numpy as np
 from ..backtest import Score
 from ..fitting import Runs
 from ..laws import Law, ParametricLaw
-from .files import write_atomically
+from .files import OutputFile
 
 FORMATS = (".png", ".svg")
 
@@ -36,8 +36,8 @@ def _band(law: ParametricLaw, compute: Any, level: float) -> tuple[Any, Any, Any
     return (*np.percentile(n, [tail, 100 - tail], axis=0), *np.percentile(d, [tail, 100 - tail], axis=0))
 
 
-def plot_law(law: ParametricLaw, runs: Runs | None, presets: Sequence[Law], output: str) -> None:
-    """Draw the figure and write it to `output` (.png or .svg) whole: to a temporary file, then renamed."""
+def plot_law(law: ParametricLaw, runs: Runs | None, presets: Sequence[Law], output: OutputFile) -> None:
+    """Draw the figure and write it to `output` (.png or .svg) whole (files.OutputFile.write)."""
     matplotlib.use("Agg")  # headless: no display needed
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
@@ -82,12 +82,12 @@ def plot_law(law: ParametricLaw, runs: Runs | None, presets: Sequence[Law], outp
     ax.legend(loc="upper left", fontsize="small")
 
     try:
-        write_atomically(output, lambda temporary: figure.savefig(temporary, dpi=120))
+        output.write(lambda handle: figure.savefig(handle, format=output.extension, dpi=120))
     finally:
         plt.close(figure)
 
 
-def plot_backtest(scores: Sequence[Score], output: str) -> None:
+def plot_backtest(scores: Sequence[Score], output: OutputFile) -> None:
     """Draw the backtest's predictions (scores without predictions are left out) and write `output` whole."""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -120,6 +120,6 @@ def plot_backtest(scores: Sequence[Score], output: str) -> None:
     reach.set_title("(b) error against compute (dotted: largest training run)")
     agree.legend(loc="upper left", fontsize="small")
     try:
-        write_atomically(output, lambda temporary: figure.savefig(temporary, dpi=120))
+        output.write(lambda handle: figure.savefig(handle, format=output.extension, dpi=120))
     finally:
         plt.close(figure)
