@@ -47,21 +47,47 @@ def isoflop_fit_of(
         warnings.append(
             f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
         )
+    if result.samples:
+        from dataclasses import replace
+
+        from .inputs.lawfile import sample_faults
+
+        faults = sample_faults("frontier", result.samples)
+        if faults.any():
+            warnings.append(
+                f"{int(faults.sum())} of {resamples} bootstrap refits ran outside what a frontier file holds"
+                " (`scaling-plan schema --law-file` gives the ranges): left out"
+            )
+            kept = tuple(row for row, fault in zip(result.samples, faults, strict=True) if not fault)
+            result = replace(result, samples=kept)
     return result, tuple(warnings)
 
 
 def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
-    """A fit's bootstrap refits, for `fit` and fit(): kept when enough have finite constants for an interval and a
-    standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why."""
-    from .fitting import MIN_BOOTSTRAP_SAMPLES
+    """A fit's bootstrap refits, for `fit` and fit(): those a law file holds (lawfile.sample_faults: constants in their
+    ranges, an optimum within floating point), the rest left out with a warning; kept when enough remain for an
+    interval and a standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why."""
+    from dataclasses import replace
 
+    from .fitting import MIN_BOOTSTRAP_SAMPLES
+    from .inputs.lawfile import sample_faults
+
+    warnings = []
+    faults = sample_faults("law", samples.samples)
+    if faults.any():
+        warnings.append(
+            f"{int(sum(faults))} of the {samples.resamples} bootstrap refits ran outside what a law file holds"
+            " (`scaling-plan schema --law-file` gives the ranges): left out"
+        )
+        samples = replace(samples, samples=samples.samples[~faults])
     kept = len(samples.samples)
     if kept >= MIN_BOOTSTRAP_SAMPLES:
-        return samples, []
+        return samples, warnings
     said = "none" if kept == 0 else f"{kept}"
     return None, [
+        *warnings,
         f"{said} of the {samples.resamples} bootstrap refits gave finite constants; intervals need"
-        f" {MIN_BOOTSTRAP_SAMPLES}: no intervals"
+        f" {MIN_BOOTSTRAP_SAMPLES}: no intervals",
     ]
 
 
@@ -231,9 +257,9 @@ def downstream_fit_of(
     form: str,
     options: Mapping[str, object],
     flag: Callable[[str], str],
-) -> tuple[RunsTable, DownstreamFit, str, str]:
+) -> tuple[RunsTable, DownstreamFit, str, str, tuple[str, ...]]:
     """A metric fitted against loss, for fit_downstream() and `fit-downstream`: the runs read, the fit, its short
-    name and the dataset its loss is on. `options` hold chance, chance_margin, floor, ceiling, the runs' columns,
+    name, the dataset its loss is on and warnings (refits a downstream file cannot hold, left out). `options` hold chance, chance_margin, floor, ceiling, the runs' columns,
     require_complete, bootstrap, seed, name and dataset as either door takes them; `flag` names an option in
     messages as that door spells it."""
     import re
@@ -295,7 +321,20 @@ def downstream_fit_of(
         f"{flag('metric')} {metric}", floor, ceiling, margin, bootstrap, seed,
     )  # fmt: skip
     dataset = str(options.get("dataset") or f"the data the runs in {table.label} were trained and evaluated on")
-    return table, fitted, name, dataset
+    warnings = []
+    if fitted.samples is not None and len(fitted.samples):
+        from dataclasses import replace
+
+        from .inputs.downstream_file import sample_fault
+
+        faults = np.array([sample_fault(form, row) is not None for row in fitted.samples])
+        if faults.any():  # a downstream file holds none of them: left out, and said
+            warnings.append(
+                f"{int(faults.sum())} of the {bootstrap} bootstrap refits ran outside what a downstream file holds"
+                " (`scaling-plan schema --downstream-file` gives the ranges): left out"
+            )
+            fitted = replace(fitted, samples=fitted.samples[~faults])
+    return table, fitted, name, dataset, tuple(warnings)
 
 
 def suggestion_of(

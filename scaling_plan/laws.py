@@ -31,6 +31,36 @@ PUBLISHED_COMPUTE_RANGE_FLOPS = (1e18, 1e26)
 PF_DAY_FLOPS = 1e15 * 86_400
 
 
+#: Compute over which a law must plan within floating point: 1 FLOP to 1e60, the inverse questions' search
+#: (allocate.SOLVER_RANGE_FLOPS; a budget is at most 1e40 FLOPs).
+PLANNED_COMPUTE_FLOPS = (1.0, 1e60)
+#: The largest base-10 magnitude a law's compute-optimal N and D, and its loss terms there, may reach over
+#: PLANNED_COMPUTE_FLOPS: 1e300, short of float overflow (1.8e308) with room for the products a plan forms (6·N·D).
+MAX_LOG10_MAGNITUDE = 300.0
+
+
+def optimum_magnitude(A: Num, B: Num, alpha: Num, beta: Num) -> Num:
+    """The largest base-10 magnitude |log10 x| that the compute-optimal N and D of E + A/N^α + B/D^β reach over
+    PLANNED_COMPUTE_FLOPS, and that the loss terms A/N^α and B/D^β reach there when they grow (ParametricLaw's closed
+    form). Floats, or arrays of refits; worked in logarithms, so it never overflows itself."""
+    import numpy as np
+
+    a, b, al, be = (np.asarray(x, dtype=float) for x in (A, B, alpha, beta))
+    with np.errstate(all="ignore"):  # past floating point: inf, a magnitude too large
+        total = al + be
+        log_g = (np.log(al * a) - np.log(be * b)) / total
+        worst = np.zeros(np.broadcast(a, b, al, be).shape)
+        for compute in PLANNED_COMPUTE_FLOPS:
+            half = math.log(compute / FLOPS_PER_PARAM_TOKEN)
+            log_n = log_g + be / total * half
+            log_d = al / total * half - log_g
+            term_n, term_d = np.log(a) - al * log_n, np.log(b) - be * log_d  # ln of A/N^α and B/D^β
+            for value in (np.abs(log_n), np.abs(log_d), np.maximum(term_n, 0.0), np.maximum(term_d, 0.0)):
+                worst = np.maximum(worst, np.where(np.isnan(value), np.inf, value))
+    magnitude = worst / math.log(10)
+    return magnitude if magnitude.ndim else float(magnitude)  # type: ignore[return-value]
+
+
 class Law(Protocol):
     """What every loss law offers the planner."""
 
@@ -106,8 +136,10 @@ class ParametricLaw:
 
     @property
     def frontier_coefficient(self) -> float:
-        """G in N_opt = G·(C/6)^(β/(α+β))."""
-        return float((self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta)))
+        """G in N_opt = G·(C/6)^(β/(α+β)), worked in logarithms: inf or 0 past floating point (law files and refits
+        whose optimum leaves it are refused where they are read: optimum_magnitude)."""
+        log_g = (math.log(self.alpha * self.A) - math.log(self.beta * self.B)) / (self.alpha + self.beta)
+        return math.exp(log_g) if log_g < 709.0 else math.inf
 
     def refits(self) -> list[ParametricLaw]:
         """The law under each of its bootstrap refits (empty without samples)."""
@@ -116,8 +148,12 @@ class ParametricLaw:
         ]
 
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
-        loss: Num = self.E + self.A / n_params**self.alpha + self.B / n_tokens**self.beta  # float ** float is Any
-        return loss
+        """E + A/N^α + B/D^β; inf where a term passes floating point (the plan refuses it, naming the law)."""
+        import numpy as np
+
+        with np.errstate(over="ignore", divide="ignore", under="ignore"):
+            loss = self.E + self.A / np.power(n_params, self.alpha) + self.B / np.power(n_tokens, self.beta)
+        return loss if np.ndim(loss) else float(loss)  # type: ignore[return-value]
 
     def tokens_for_loss(self, n_params: Num, loss_nats: Num) -> Num:
         """D = (B / (L - E - A/N^α))^(1/β), the iso-loss curve; inf where the N term alone is already above L."""
@@ -132,9 +168,12 @@ class ParametricLaw:
 
     def optimal_params_for_tokens(self, n_tokens: Num) -> Num:
         """The N whose compute-optimal D is n_tokens: N = G·(D·G)^(β/α), inverting the frontier above."""
+        import numpy as np
+
         g = self.frontier_coefficient
-        n_params: Num = g * (n_tokens * g) ** (self.beta / self.alpha)
-        return n_params
+        with np.errstate(over="ignore"):  # past floating point: inf, which the callers' minimum takes in its stride
+            n_params = g * np.power(np.asarray(n_tokens, dtype=float) * g, self.beta / self.alpha)
+        return n_params if n_params.ndim else float(n_params)  # type: ignore[return-value]
 
     def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
         g = self.frontier_coefficient

@@ -9,8 +9,8 @@ a loss target no compute reaches, raise UsageError naming the input.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .allocate import (
@@ -73,6 +73,13 @@ class PlanRequest:
     inference: InferenceRequest | None = None
     blueprint: BlueprintRequest | None = None
     downstream: tuple[DownstreamMapping, ...] = ()  # metrics to predict from the plan's loss
+    #: Where each input given came from (the flag, or file:line and key), by field name: a number that cannot be
+    #: planned names the inputs that made it.
+    wheres: Mapping[str, str] = field(default_factory=dict)
+
+    def named(self, *fields: str) -> list[str]:
+        """The inputs among `fields` that were given, as their flag or file:line and key say them."""
+        return [self.wheres[name] for name in fields if name in self.wheres]
 
 
 @dataclass(frozen=True)
@@ -295,17 +302,54 @@ def require_allocatable(request: PlanRequest, compute_flops: Num) -> None:
         )
 
 
+#: The hardware inputs that turn FLOPs into GPU-hours, days, cost, energy and emissions (budget.Hardware).
+HARDWARE_INPUTS = ("gpu", "peak_flops", "mfu", "goodput", "gpus", "price_per_gpu_hour")
+
+
 def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
-    n_params, n_tokens = numbers.n_params, numbers.n_tokens
-    if not all(x is None or (math.isfinite(x) and x > 0) for x in numbers):
+    """Each number of a plan finite and positive, or a UsageError naming the inputs that made it: the allocation
+    (the budget with the rule's ratio or the law), the loss (the law), the time and cost (the budget with the
+    hardware). Every input has a range (inputs/fields.py) within which these stay finite; this says which inputs
+    combine where they do not."""
+    n_params, n_tokens, loss = numbers.n_params, numbers.n_tokens, numbers.loss_nats
+    given = f"{request.given} = {request.given_value:g}"
+    if not _finite_positive(n_params, n_tokens):
+        allocator = request.allocator
+        rule = request.named("tokens_per_param" if isinstance(allocator, TokensPerParamRule) else "law")
+        chosen = f"{allocator.law.name}'s optimum" if isinstance(allocator, LawOptimum) else allocator.method
         raise UsageError(
-            request.given_where, f"{request.given} = {request.given_value:g} is beyond what floating point can plan"
+            request.given_where,
+            f"{given}{_with(rule)}: {chosen} is N = {n_params:g} and D = {n_tokens:g}, past floating point",
         )
     if n_params < 1 or n_tokens < 1:
         raise UsageError(
             request.given_where,
-            f"{request.given} = {request.given_value:g} is too small: it leaves fewer than one parameter or token",
+            f"{given} is too small: it leaves fewer than one parameter or token",
         )
+    if not _finite_positive(loss):
+        raise UsageError(
+            (request.named("law") or [request.given_where])[0],
+            f"{request.law.name} predicts a loss of {loss:g} nats for N = {n_params:.3g}, D = {n_tokens:.3g}: its"
+            " constants do not plan this run",
+        )
+    made = {"GPU-hours": numbers.gpu_hours, "wall-clock days": numbers.wall_clock_days, "cost": numbers.cost_usd}
+    for what, value in made.items():
+        if value is not None and not _finite_positive(value):
+            raise UsageError(
+                request.given_where,
+                f"{given}{_with(request.named(*HARDWARE_INPUTS))}: the {what} ({value:g}) are past floating point",
+            )
+
+
+def _finite_positive(*values: float) -> bool:
+    return all(math.isfinite(value) and value > 0 for value in values)
+
+
+def _with(inputs: Sequence[str]) -> str:
+    """' with --mfu and --peak-flops': the other inputs a number combines, for a message."""
+    if not inputs:
+        return ""
+    return " with " + (inputs[0] if len(inputs) == 1 else f"{', '.join(inputs[:-1])} and {inputs[-1]}")
 
 
 def gap_to_optimal(
@@ -599,8 +643,9 @@ def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside:
         )
     if isinstance(request.allocator, TokensPerParamRule):
         rule_ratio = request.allocator.tokens_per_param
-        law_ratios = sorted(d / n for n, d in (law.optimum(c) for c in set(compute_flops)))
-        factor = max(law_ratios[-1] / rule_ratio, rule_ratio / law_ratios[0])
+        optima = (law.optimum(c) for c in set(compute_flops))
+        law_ratios = sorted(d / n for n, d in optima if _finite_positive(n, d))  # none: a law object past floats
+        factor = max(law_ratios[-1] / rule_ratio, rule_ratio / law_ratios[0]) if law_ratios else 1.0
         if factor > RULE_LAW_DISAGREEMENT_FACTOR:
             at = f"{law_ratios[0]:.3g}" + (f"-{law_ratios[-1]:.3g}" if len(law_ratios) > 1 else "")
             warnings.append(

@@ -61,11 +61,17 @@ def cli() -> Cli:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from .fuzzing import TALLY
+    from .fuzzing import EXTREME_INPUTS, EXTREMES, TALLY
 
     if TALLY:
         codes = ", ".join(f"{count:,} exit {code}" for code, count in sorted(TALLY.items()))
         terminalreporter.write_line(f"fuzz: {sum(TALLY.values()):,} CLI runs checked ({codes})")
+    if EXTREMES:
+        codes = ", ".join(f"{count:,} exit {code}" for code, count in sorted(EXTREMES.items()))
+        terminalreporter.write_line(
+            f"finite: {len(EXTREME_INPUTS):,} numeric inputs x their extreme values, {sum(EXTREMES.values()):,} runs"
+            f" checked ({codes})"
+        )
 
 
 def assert_alike(first: Any, second: Any, rel: float = 1e-9, where: str = "") -> None:

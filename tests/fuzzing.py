@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LONG = os.environ.get("SCALING_PLAN_FUZZ") == "long"
 #: Exit codes of every CLI run the fuzz made, for the summary line at the end of the session (conftest.py).
 TALLY: Counter[int] = Counter()
+#: Exit codes of the runs test_finite.py made, each one input set to one extreme value, and the inputs it set: the
+#: count of inputs x values tried, for the same summary.
+EXTREMES: Counter[int] = Counter()
+EXTREME_INPUTS: set[str] = set()
 
 
 def fuzz_settings(examples: int) -> Any:

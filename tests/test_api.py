@@ -179,7 +179,7 @@ def test_the_typed_example_script_runs(monkeypatch: pytest.MonkeyPatch, capsys: 
     runpy.run_path(str(ROOT / "examples" / "python" / "plan_a_run.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "$1,000,000: 68.9B parameters in 16.3 days" in out  # sqrt-rule allocation of 1e6/2.5 GPU-hours
-    assert "refused: mfu: must be in (0, 1], got 1.5" in out
+    assert "refused: mfu: must be in [0.001, 1], got 1.5" in out
 
 
 def test_no_module_of_the_package_shadows_a_function_of_the_api() -> None:

@@ -94,8 +94,8 @@ def test_the_fields_are_in_configs_and_sweeps(cli: Cli, tmp_path: object) -> Non
     ("args", "message"),
     [
         (("--pue", "0.9"), "--pue: must be at least 1, got 0.9"),
-        (("--goodput", "0"), "--goodput: must be in (0, 1], got 0"),
-        (("--goodput", "1.5"), "--goodput: must be in (0, 1], got 1.5"),
+        (("--goodput", "0"), "--goodput: must be in [0.01, 1], got 0"),
+        (("--goodput", "1.5"), "--goodput: must be in [0.01, 1], got 1.5"),
         (("--grid-gco2-per-kwh", "-5"), "--grid-gco2-per-kwh: must not be negative, got -5"),
         (("--grid-gco2-per-kwh", "$400"), "--grid-gco2-per-kwh: '$' is only for money"),
     ],

@@ -88,8 +88,8 @@ def test_a_bad_hardware_file_names_its_line(cli: Cli, tmp_path: Path, text: str,
         (("--gpu", "H100", "--precision", "fp4"), "--precision"),
         (("--gpu", "missing.yaml"), "--gpu: hardware file 'missing.yaml' not found"),
         (("--gpu", "H1OO"), "--gpu: unknown GPU"),
-        (("--peak-flops", "0"), "--peak-flops: must be positive"),
-        (("--gpu", "H100", "--gpu-memory-gib", "-80"), "--gpu-memory-gib: must be positive"),
+        (("--peak-flops", "0"), "--peak-flops: must be at least 1e9, got 0"),
+        (("--gpu", "H100", "--gpu-memory-gib", "-80"), "--gpu-memory-gib: must be at least 1, got -80"),
     ],
 )
 def test_bad_hardware_flags_are_one_line(cli: Cli, args: tuple[str, ...], message: str) -> None:

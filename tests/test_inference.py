@@ -160,7 +160,7 @@ def test_sweep_rows_equal_single_plans_with_inference(cli: Cli) -> None:
             ("--inference-tokens", "1T", "--gpu", "H100-SXM", "--inference-price-per-gpu-hour", "3"),
             "needs --price-per-gpu-hour",
         ),
-        (("--inference-tokens", "1T", "--inference-mfu", "1.5"), "--inference-mfu: must be in (0, 1], got 1.5"),
+        (("--inference-tokens", "1T", "--inference-mfu", "1.5"), "--inference-mfu: must be in [0.001, 1], got 1.5"),
         (("--inference-tokens", "1T", "--law", "kaplan-2020"), "kaplan-2020's frontier is a separate fit"),
     ],
 )

@@ -144,7 +144,7 @@ def test_the_frontier_file_plans_along_the_frontier_and_only_there(cli: Cli, tmp
 def test_a_bad_frontier_file_names_the_field(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: frontier\nk_n: 0.05\na: 1.2\nE: 1.8\nA: 4000\ngamma: 0.19\n")
-    assert "bad.yaml:3: a: must be below 1" in cli.error("budget", "--flops", "1e21", "--law", str(bad))
+    assert "bad.yaml:3: a: must be at most 0.9, got 1.2" in cli.error("budget", "--flops", "1e21", "--law", str(bad))
     bad.write_text("kind: frontier\nk_n: 0.05\na: 0.5\nE: 1.8\nA: 4000\n")
     assert "gamma" in cli.error("budget", "--flops", "1e21", "--law", str(bad))
 

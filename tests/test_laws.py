@@ -145,7 +145,7 @@ def test_deepseek_s_frontier_takes_m_and_d_from_eq_4_and_n_from_the_blueprint(cl
 @pytest.mark.parametrize(
     "args",
     [
-        ("budget", "--flops", "1e50", "--method", "deepseek-llm-2024"),
+        ("budget", "--flops", "1e40", "--method", "deepseek-llm-2024"),
         ("sweep", "--budgets", "1e20,1e40", "--method", "deepseek-llm-2024"),
     ],
 )

@@ -142,7 +142,7 @@ def test_a_sweep_is_a_loop_of_single_plans(
     """Every sweep row equals `budget` for that row's budget, whatever the unit, allocation, data cap or inference."""
     assume(not ("kaplan-2020" in allocation and extra))  # refused: these need a law of the form E + A/N^α + B/D^β
     cli = Cli()
-    values = [f"{10**b / (1e4 if unit == 'days' else 1):.6g}" for b in budgets]
+    values = [f"{10**b / (1e5 if unit == 'days' else 1):.6g}" for b in budgets]
     flag = "--" + unit
     args = (*allocation, *extra, *HARDWARE_FLAGS)
     rows = cli.json("sweep", "--unit", unit, "--budgets", ",".join(values), *args)["plans"]

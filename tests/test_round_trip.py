@@ -176,7 +176,9 @@ def test_fit_downstream_writes_a_mapping_that_reads_back_or_nothing(
     writer = ["fit-downstream", str(runs), "--metric", metric, *chance, "--form", form, "--bootstrap", "10",
               "-o", str(path)]  # fmt: skip
     wrote = written_or_refused(cli, path, writer, *readers)
-    expected = case == "sardana core average" or (case == "a metric that falls with loss" and form == "sigmoid")
+    # A metric that rises with loss fits a sigmoid whose midpoint is a negative loss (L0 near -1e5): outside what a
+    # downstream file holds (fields.FILE_NUMBERS), so it is not written.
+    expected = case == "sardana core average"
     assert wrote == expected
 
 

@@ -138,10 +138,10 @@ def fit_downstream(
         "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
         "require_complete": require_complete, "bootstrap": bootstrap, "seed": seed, "name": name, "dataset": dataset,
     }  # fmt: skip
-    table, fitted, short, measured_on = downstream_fit_of(
+    table, fitted, short, measured_on, fit_warnings = downstream_fit_of(
         runs, metric, form, options, lambda option: "--" + option.replace("_", "-")
     )
-    warn_all(table.warnings())
+    warn_all([*table.warnings(), *fit_warnings])
     record = downstream_fit_record(table, short, fitted, interval / 100, measured_on)
     with without_notes(quiet):
         emit_downstream_fit(record, output_format, sys.stdout)

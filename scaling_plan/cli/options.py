@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..inputs.fields import BY_NAME, FLAGS, Field
+from ..inputs.fields import BY_NAME, FLAGS, Field, range_text
 
 #: Help panels, so related options show together in --help.
 PANEL_BUDGET = "Budget (exactly one, or one inverse target)"
@@ -100,7 +100,7 @@ def _parameters(field: Field) -> list[inspect.Parameter]:
         value_type = str if field.kind in ("quantity", "text") else field.kind
         option_info = typer.Option(
             field.flag,
-            help=field.help,
+            help=field.help + (f" Range {range_text(field)}." if field.kind == "quantity" else ""),
             rich_help_panel=panel,
             metavar=field.metavar,
             autocompletion=_COMPLETIONS.get(field.name),

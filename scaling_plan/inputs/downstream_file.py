@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from ..downstream import CONSTANT_NAMES, DownstreamMapping
 from ..errors import UsageError
+from .fields import FILE_NUMBER, range_problem
 from .yaml_files import read_yaml, validate_model
 
 #: Largest downstream file read, in bytes: 100,000 bootstrap rows of three constants are about 6 MB.
@@ -48,28 +48,27 @@ def downstream_mapping(path: str, data: Any, lines: dict[tuple[str | int, ...], 
             f"constants: a {model.form} mapping has {', '.join(names)}, got {', '.join(model.constants) or 'none'}",
         )
     for name in names:
-        value = model.constants[name]
-        positive = name in ("k", "gamma", "scale")
-        if not math.isfinite(value) or (positive and value <= 0):
-            raise UsageError(
-                f"{label}:{lines.get(('constants', name), 1)}",
-                f"constants.{name}: must be {'positive' if positive else 'finite'}, got {value:g}",
-            )
+        problem = range_problem(FILE_NUMBER[("downstream", name)], model.constants[name])
+        if problem is not None:
+            raise UsageError(f"{label}:{lines.get(('constants', name), 1)}", f"constants.{name}: {problem}")
     if model.form == "sigmoid" and not model.floor < model.ceiling:
         raise UsageError(f"{label}:{lines.get(('ceiling',), 1)}", "ceiling: must be above the floor")
-    low, high = model.fitted_range.loss_nats
-    if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= high):
+    low, high = model.fitted_range.loss_nats  # each a loss in its range (fields.FILE_NUMBERS)
+    if not low <= high:
         raise UsageError(
             f"{label}:{lines.get(('fitted_range', 'loss_nats'), 1)}",
-            f"fitted_range.loss_nats: expected [lowest, highest] with 0 < lowest <= highest, got {[low, high]}",
+            f"fitted_range.loss_nats: expected [lowest, highest] with lowest <= highest, got {[low, high]}",
         )
     rows = model.bootstrap.samples if model.bootstrap else []
     for index, row in enumerate(rows):
+        where = f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}"
         if len(row) != len(names):
             raise UsageError(
-                f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}",
-                f"bootstrap.samples[{index}]: expected {len(names)} values ({', '.join(names)}), got {len(row)}",
+                where, f"bootstrap.samples[{index}]: expected {len(names)} values ({', '.join(names)}), got {len(row)}"
             )
+        fault = sample_fault(model.form, row)
+        if fault is not None:  # a row left out silently would narrow the interval it gives
+            raise UsageError(where, f"bootstrap.samples[{index}]: {fault}")
     return DownstreamMapping(
         name=model.name,
         metric=model.metric,
@@ -81,6 +80,16 @@ def downstream_mapping(path: str, data: Any, lines: dict[tuple[str | int, ...], 
         loss_range_nats=(low, high),
         dataset=model.dataset or "the data the mapping was fitted on",
         source=model.source or f"downstream file {path}",
-        samples=tuple(tuple(row) for row in rows if all(math.isfinite(v) for v in row)),
+        samples=tuple(tuple(row) for row in rows),
         interval_level=model.bootstrap.level if model.bootstrap else 0.9,
     )
+
+
+def sample_fault(form: str, row: list[float] | tuple[float, ...]) -> str | None:
+    """Why a downstream file may not hold a bootstrap row of a mapping of this form: its first constant outside its
+    range (fields.FILE_NUMBERS), NaN and inf included; None for a row it holds."""
+    for name, value in zip(CONSTANT_NAMES[form], row, strict=True):
+        problem = range_problem(FILE_NUMBER[("downstream", name)], value)
+        if problem is not None:
+            return f"{name}: {problem}"
+    return None

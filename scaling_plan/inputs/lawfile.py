@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
-from ..laws import PUBLISHED_COMPUTE_RANGE_FLOPS, FrontierLaw, ParametricLaw
+from ..laws import MAX_LOG10_MAGNITUDE, PUBLISHED_COMPUTE_RANGE_FLOPS, FrontierLaw, ParametricLaw, optimum_magnitude
+from .fields import FILE_NUMBER, SAMPLE_CONSTANTS, range_problem
 from .yaml_files import read_yaml, validate_model
-
-#: Largest exponent a law file may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37).
-MAX_LAW_EXPONENT = 2.0
-
 
 #: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 10 MB.
 MAX_LAW_FILE_BYTES = 20_000_000
@@ -35,17 +31,14 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
     """A law file's data (read from `path`, or made by a fit) -> ParametricLaw, checked as a file is."""
     from .models import LawFile
 
-    law_file = validate_model(LawFile, data, lines, label)
-    for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
-        value = getattr(law_file, field)
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
-    for field in ("alpha", "beta"):
-        value = getattr(law_file, field)
-        if value > MAX_LAW_EXPONENT:  # published laws fit 0.07 to 0.5; past this, powers overflow in the optimum
-            raise UsageError(
-                f"{label}:{lines.get((field,), 1)}", f"{field}: must be at most {MAX_LAW_EXPONENT:g}, got {value:g}"
-            )
+    law_file = validate_model(LawFile, data, lines, label)  # each constant in its range (fields.FILE_NUMBERS)
+    magnitude = optimum_magnitude(law_file.A, law_file.B, law_file.alpha, law_file.beta)
+    if magnitude > MAX_LOG10_MAGNITUDE:
+        raise UsageError(
+            f"{label}:{lines.get(('alpha',), 1)}",
+            f"alpha = {law_file.alpha:g}, beta = {law_file.beta:g}, A = {law_file.A:g} and B = {law_file.B:g} together"
+            f" {_past_floating_point(magnitude)}",
+        )
     if (law_file.rd_star is None) != (law_file.rn_star is None):
         given = "rd_star" if law_file.rd_star is not None else "rn_star"
         raise UsageError(f"{label}:{lines.get((given,), 1)}", f"{given}: give both rd_star and rn_star, or neither")
@@ -66,7 +59,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
+        samples=checked_samples("law", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
@@ -87,28 +80,64 @@ def law_file_problem(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def usable_samples(
+def _past_floating_point(magnitude: float) -> str:
+    """What a law's constants do when its optimum leaves floating point (laws.optimum_magnitude)."""
+    return (
+        f"put the compute-optimal N or D, or a loss term there, near 1e{magnitude:.0f} between 1 and 1e60 FLOPs, past"
+        " floating point: no fit of real runs gives these"
+    )
+
+
+def sample_faults(kind: str, samples: Any) -> Any:
+    """Which bootstrap rows (E, A, B, alpha, beta for kind "law"; k_n, a, E, A, gamma for "frontier") a law file may
+    not hold: a constant outside its range (fields.FILE_NUMBERS; NaN and inf too) or, for a law, constants whose
+    optimum leaves floating point (laws.optimum_magnitude). A boolean per row."""
+    import numpy as np
+
+    rows = np.asarray(samples, dtype=float).reshape(-1, 5)
+    faults = np.zeros(len(rows), dtype=bool)
+    for column, name in enumerate(SAMPLE_CONSTANTS[kind]):
+        number = FILE_NUMBER[(kind, name)]
+        values = rows[:, column]
+        low_ok = values >= number.low if number.low_inclusive else values > number.low
+        high_ok = values <= number.high if number.high_inclusive else values < number.high
+        faults |= ~(low_ok & high_ok)  # NaN fails both
+    if kind == "law":
+        with np.errstate(invalid="ignore"):
+            faults |= ~(np.asarray(optimum_magnitude(*rows[:, 1:].T)) <= MAX_LOG10_MAGNITUDE)
+    return faults
+
+
+def checked_samples(
+    kind: str,
     samples: list[tuple[float, float, float, float, float]],
+    lines: dict[tuple[str | int, ...], int],
+    label: str,
 ) -> tuple[tuple[float, float, float, float, float], ...]:
-    """Bootstrap rows that make a valid law (a degenerate refit, e.g. an exponent at 0, is left out)."""
-    return tuple(row for row in samples if all(math.isfinite(v) and v > 0 for v in row))
+    """A file's bootstrap rows, each one a law of the file's kind could be (sample_faults); the first that is not is
+    refused, by its line and index: a row left out silently would narrow the intervals it gives."""
+    faults = sample_faults(kind, samples) if samples else ()
+    for index, fault in enumerate(faults):
+        if not fault:
+            continue
+        where = f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}"
+        row = samples[index]
+        for name, value in zip(SAMPLE_CONSTANTS[kind], row, strict=True):
+            problem = range_problem(FILE_NUMBER[(kind, name)], value)
+            if problem is not None:
+                raise UsageError(where, f"bootstrap.samples[{index}]: {name}: {problem}")
+        magnitude = optimum_magnitude(*row[1:])
+        raise UsageError(where, f"bootstrap.samples[{index}]: A, B, alpha and beta {_past_floating_point(magnitude)}")
+    return tuple(tuple(row) for row in samples)  # type: ignore[misc]
 
 
 def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> FrontierLaw:
     """A frontier file's data (read from `path`, or made by a fit) -> FrontierLaw, checked as a file is."""
     from .models import FrontierLawFile
 
-    law_file = validate_model(FrontierLawFile, data, lines, label)
-    for field in ("k_n", "a", "A", "gamma"):
-        value = getattr(law_file, field)
-        if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
-    if law_file.a >= 1:
-        raise UsageError(
-            f"{label}:{lines.get(('a',), 1)}", f"a: must be below 1 (D_opt grows as C^(1-a)), got {law_file.a:g}"
-        )
+    law_file = validate_model(FrontierLawFile, data, lines, label)  # each constant in its range (FILE_NUMBERS)
     compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
-    rows = law_file.bootstrap.samples if law_file.bootstrap else []
+    rows = checked_samples("frontier", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else ()
     return FrontierLaw(
         name=law_file.name or os.path.basename(path),
         k_n=law_file.k_n,
@@ -119,7 +148,7 @@ def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], 
         source=law_file.source or f"frontier file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=tuple(row for row in rows if all(math.isfinite(v) for v in row) and row[0] > 0 and row[3] > 0),
+        samples=rows,
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )

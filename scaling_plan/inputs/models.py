@@ -5,6 +5,7 @@ Imported only when a YAML file is read (pydantic costs start-up time the flag-on
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from typing import Annotated, Any, Literal
@@ -15,7 +16,7 @@ from ..budget import GPU_ALIASES, GPUS, gpu_problem
 from ..choices import DownstreamForm
 from ..laws import PRESETS
 from ..units import parse_quantity
-from .fields import SECTIONS, range_problem
+from .fields import FILE_NUMBER, SECTIONS, FileNumber, range_problem
 from .fields import Field as InputField
 
 #: A quantity as text, the way units.parse_quantity reads it: '$2M', '70B', '1.4T', '5.76e23' (never negative, and
@@ -38,8 +39,8 @@ Quantity = Annotated[
 ]
 
 
-def _number_schema(field: InputField) -> dict[str, Any]:
-    """The JSON Schema of a field's quantity: a number in its range, or text in the form units.py reads.
+def _number_schema(field: InputField | FileNumber, text_too: bool = True) -> dict[str, Any]:
+    """The JSON Schema of a field's quantity: a number in its range, or (`text_too`) text in the form units.py reads.
 
     NaN passes every ordinary comparison, so each lower bound is also written as a `not` (which NaN fails)."""
     number: dict[str, Any] = {"type": "integer" if field.whole else "number"}
@@ -47,14 +48,20 @@ def _number_schema(field: InputField) -> dict[str, Any]:
         number |= {"minimum": field.low, "not": {"exclusiveMaximum": field.low}}
     else:
         number |= {"exclusiveMinimum": field.low, "not": {"maximum": field.low}}
-    number["maximum"] = field.high if field.high is not None else _LARGEST
-    text: dict[str, Any] = {"type": "string", "pattern": MONEY_PATTERN if field.money else NUMBER_PATTERN}
+    if field.high is None:
+        number["maximum"] = _LARGEST
+    else:
+        number["maximum" if field.high_inclusive else "exclusiveMaximum"] = field.high
+    money = isinstance(field, InputField) and field.money
+    text: dict[str, Any] = {"type": "string", "pattern": MONEY_PATTERN if money else NUMBER_PATTERN}
     if not field.low_inclusive and field.low == 0:  # text for a positive quantity is not all zeros
         text["not"] = {"pattern": r"^[\s$+]*[0._,]*(?:[eE][+-]?[0-9]+)?[kKmMbBtTpP]?\s*$"}
-    return {"anyOf": [number, text], "description": field.description}
+    if isinstance(field, InputField):
+        return {"anyOf": [number, text], "description": field.description}
+    return {"anyOf": [number, text]} if text_too else number
 
 
-def _in_range(field: InputField) -> Any:
+def _in_range(field: InputField | FileNumber) -> Any:
     def check(value: float) -> float:
         problem = range_problem(field, value)
         if problem is not None:
@@ -62,6 +69,34 @@ def _in_range(field: InputField) -> Any:
         return value
 
     return AfterValidator(check)
+
+
+@dataclasses.dataclass(frozen=True)
+class InRange:
+    """Marks a float field of a law, frontier, downstream or hardware file: read as units.py reads quantities
+    (`text_too`: '1.4T' as well as 1.4e12; else a YAML number, whose .nan and .inf fail the range), in its range
+    (fields.FILE_NUMBERS), with that range in the file's JSON Schema. Use as Annotated[float, InRange(kind, key)]."""
+
+    kind: str
+    key: str
+    text_too: bool = True
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        field = FILE_NUMBER[(self.kind, self.key)]
+
+        def check(value: float) -> float:
+            problem = range_problem(field, value)
+            if problem is not None:
+                raise ValueError(problem)
+            return value
+
+        checked = core_schema.no_info_after_validator_function(check, handler(source))
+        return core_schema.no_info_before_validator_function(parse_quantity, checked) if self.text_too else checked
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        return _number_schema(FILE_NUMBER[(self.kind, self.key)], self.text_too)
 
 
 def _known_gpu(name: str) -> str:
@@ -180,10 +215,17 @@ PlanConfig: type[BaseModel] = create_model(
 )
 
 
+#: The ends of a fitted range, each in the range of what it counts (fields.FILE_NUMBERS).
+FittedFlops = Annotated[float, InRange("law", "compute_flops")]
+FittedParams = Annotated[float, InRange("runs", "params")]
+FittedTokens = Annotated[float, InRange("runs", "tokens")]
+FittedLoss = Annotated[float, InRange("downstream", "loss_nats", text_too=False)]
+
+
 class FittedRange(_Section):
-    compute_flops: tuple[Quantity, Quantity] | None = None
-    n_params: tuple[Quantity, Quantity] | None = None
-    n_tokens: tuple[Quantity, Quantity] | None = None
+    compute_flops: tuple[FittedFlops, FittedFlops] | None = None
+    n_params: tuple[FittedParams, FittedParams] | None = None
+    n_tokens: tuple[FittedTokens, FittedTokens] | None = None
 
 
 class RunsFingerprint(_Section):
@@ -214,6 +256,20 @@ class FitProcedure(_Section):
     converged: bool
 
 
+def _samples_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a law or frontier file's bootstrap rows: each value in its constant's range. The readers
+    check the rows themselves (lawfile.checked_samples), naming a bad row's line and index."""
+    from .fields import SAMPLE_CONSTANTS
+
+    columns = [_number_schema(FILE_NUMBER[(kind, name)], text_too=False) for name in SAMPLE_CONSTANTS[kind]]
+    return {"type": "array", "items": {"type": "array", "prefixItems": columns, "minItems": 5, "maxItems": 5}}
+
+
+Row = tuple[float, float, float, float, float]
+LawSamples = Annotated[list[Row], WithJsonSchema(_samples_schema("law"))]
+FrontierSamples = Annotated[list[Row], WithJsonSchema(_samples_schema("frontier"))]
+
+
 class BootstrapSummary(_Section):
     """Refits on resampled runs: the samples let `budget` give intervals on N, D and loss."""
 
@@ -223,7 +279,7 @@ class BootstrapSummary(_Section):
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
     standard_errors: dict[str, float]
-    samples: list[tuple[float, float, float, float, float]] = Field(description="rows of E, A, B, alpha, beta")
+    samples: LawSamples = Field(description="rows of E, A, B, alpha, beta, each in its constant's range")
 
 
 class LawFile(_Section):
@@ -234,15 +290,15 @@ class LawFile(_Section):
     source: str | None = None
     dataset: str | None = None
     date: str | None = None
-    E: Quantity
-    A: Quantity
-    B: Quantity
-    alpha: Quantity
-    beta: Quantity
-    rd_star: Quantity | None = Field(
+    E: Annotated[float, InRange("law", "E")]
+    A: Annotated[float, InRange("law", "A")]
+    B: Annotated[float, InRange("law", "B")]
+    alpha: Annotated[float, InRange("law", "alpha")]
+    beta: Annotated[float, InRange("law", "beta")]
+    rd_star: Annotated[float, InRange("law", "rd_star")] | None = Field(
         None, description="R_D*: how fast repeated tokens lose value (Muennighoff et al. 2023 eq. 5), e.g. 15.4"
     )
-    rn_star: Quantity | None = Field(
+    rn_star: Annotated[float, InRange("law", "rn_star")] | None = Field(
         None, description="R_N*: how fast parameters beyond the unique data lose value (eq. 6), e.g. 5.3"
     )
     fitted_range: FittedRange | None = None
@@ -259,7 +315,7 @@ class FrontierBootstrap(_Section):
     kept: int = Field(description="resamples that still had enough budgets to fit a frontier")
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
-    samples: list[tuple[float, float, float, float, float]] = Field(description="rows of k_n, a, E, A, gamma")
+    samples: FrontierSamples = Field(description="rows of k_n, a, E, A, gamma, each in its constant's range")
 
 
 class FrontierLawFile(_Section):
@@ -272,11 +328,11 @@ class FrontierLawFile(_Section):
     source: str | None = None
     dataset: str | None = None
     date: str | None = None
-    k_n: Quantity = Field(description="N_opt = k_n·C^a, C in FLOPs")
-    a: Quantity
-    E: float = Field(ge=0, description="the frontier's irreducible loss")
-    A: Quantity
-    gamma: Quantity
+    k_n: Annotated[float, InRange("frontier", "k_n")] = Field(description="N_opt = k_n·C^a, C in FLOPs")
+    a: Annotated[float, InRange("frontier", "a")]
+    E: Annotated[float, InRange("frontier", "E", text_too=False)] = Field(description="the frontier's irreducible loss")
+    A: Annotated[float, InRange("frontier", "A")]
+    gamma: Annotated[float, InRange("frontier", "gamma")]
     fitted_range: FittedRange | None = None
     runs_fingerprint: RunsFingerprint | None = None
     procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
@@ -284,7 +340,7 @@ class FrontierLawFile(_Section):
 
 
 class DownstreamRange(_Section):
-    loss_nats: tuple[float, float] = Field(description="the lowest and highest loss of the runs fitted on")
+    loss_nats: tuple[FittedLoss, FittedLoss] = Field(description="the lowest and highest loss of the runs fitted on")
 
 
 class DownstreamBootstrap(_Section):
@@ -325,8 +381,16 @@ class HardwareFile(_Section):
 
     kind: Literal["hardware"]
     name: str = Field(min_length=1, description="what the output calls the GPU")
-    peak_flops_per_second: float = Field(gt=0, description="dense (no sparsity) BF16 peak FLOP/s per GPU")
-    peak_fp8_flops_per_second: float | None = Field(None, gt=0, description="dense FP8 peak FLOP/s per GPU, if any")
-    memory_gib: float | None = Field(None, gt=0, description="memory per GPU in GiB, as the device reports it")
-    power_watts: float | None = Field(None, gt=0, description="rated board power (TDP) in watts, for energy")
+    peak_flops_per_second: Annotated[float, InRange("hardware", "peak_flops_per_second", text_too=False)] = Field(
+        description="dense (no sparsity) BF16 peak FLOP/s per GPU"
+    )
+    peak_fp8_flops_per_second: (
+        Annotated[float, InRange("hardware", "peak_fp8_flops_per_second", text_too=False)] | None
+    ) = Field(None, description="dense FP8 peak FLOP/s per GPU, if any")
+    memory_gib: Annotated[float, InRange("hardware", "memory_gib", text_too=False)] | None = Field(
+        None, description="memory per GPU in GiB, as the device reports it"
+    )
+    power_watts: Annotated[float, InRange("hardware", "power_watts", text_too=False)] | None = Field(
+        None, description="rated board power (TDP) in watts, for energy"
+    )
     source: str | None = Field(None, description="where the figures come from (a datasheet)")

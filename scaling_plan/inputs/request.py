@@ -18,8 +18,8 @@ from ..errors import UsageError, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, ParametricLaw, find_law
 from ..plans import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
-from .fields import BLUEPRINT_FIELDS, BY_NAME, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
-from .values import Sourced, checked_number, non_negative_number, sourced_choice, sourced_number, sourced_whole
+from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
+from .values import Sourced, checked_number, checked_whole, sourced_choice
 
 if TYPE_CHECKING:
     from ..blueprint import BlueprintRequest
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
     mfu, n_gpus = checked_number(values, "mfu"), checked_number(values, "gpus")
-    price = sourced_number(values, "price_per_gpu_hour")
+    price = checked_number(values, "price_per_gpu_hour")
     pue, grid = checked_number(values, "pue"), checked_number(values, "grid_gco2_per_kwh")
     goodput = checked_number(values, "goodput")
     gpu = _gpu(values)
@@ -167,7 +167,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     law = _capped_law(values, resolve_law(values.get("law")), warnings)
 
     method = sourced_choice(values, "method", METHODS, "tokens-per-param")
-    tokens_per_param = sourced_number(values, "tokens_per_param")
+    tokens_per_param = checked_number(values, "tokens_per_param")
     allocator: Allocator
     if method != "tokens-per-param" and tokens_per_param is not None:
         warnings.append(f"{values['tokens_per_param'].where} is unused with --method {method}")
@@ -187,8 +187,9 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     inference = _inference(values, hardware, law, warnings)
     blueprint = blueprint_request(values, warnings)
     downstream = _downstream(values.get("downstream"))
+    wheres = {name: item.where for name, item in values.items()}
     request = PlanRequest(
-        given, given_value, given_where, allocator, law, hardware, run, inference, blueprint, downstream
+        given, given_value, given_where, allocator, law, hardware, run, inference, blueprint, downstream, wheres
     )
     return request, warnings
 
@@ -270,8 +271,7 @@ def blueprint_request(
     )
     from ..parallel import SHARDINGS
 
-    numbers = {field: sourced_whole(values, field, 1) for field in SHAPE_INTEGERS}
-    numbers |= {field: sourced_whole(values, field, 0) for field in EXPERT_INTEGERS}
+    numbers = {field: checked_whole(values, field) for field in (*SHAPE_INTEGERS, *EXPERT_INTEGERS)}
     explicit = numbers["n_layers"] is not None or numbers["d_model"] is not None
     if explicit and (numbers["n_layers"] is None or numbers["d_model"] is None):
         missing = "n_layers" if numbers["n_layers"] is None else "d_model"
@@ -370,7 +370,8 @@ def _inference(
     from ..inference import InferenceRequest
 
     item = values["inference_tokens"]
-    tokens = non_negative_number(item.value, item.where)
+    tokens = checked_number(values, "inference_tokens")
+    assert tokens is not None
     if not isinstance(unconstrained(law), ParametricLaw):
         raise UsageError(
             item.where,
@@ -378,7 +379,7 @@ def _inference(
             " frontier is a separate fit (Kaplan et al. 2020, Table 6), so use a parametric law",
         )
     mfu = checked_number(values, "inference_mfu")
-    price = sourced_number(values, "inference_price_per_gpu_hour")
+    price = checked_number(values, "inference_price_per_gpu_hour")
     objective_item = values.get("inference_objective")
     objective = sourced_choice(values, "inference_objective", OBJECTIVES, "cost" if mfu or price else "flops")
     serving = None
@@ -412,5 +413,7 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
         item = values.get(name)
         if item is None:
             continue
-        limits.append(Limit(rule, non_negative_number(item.value, item.where, BY_NAME[name].money), item.where))
+        limit = checked_number(values, name)
+        assert limit is not None
+        limits.append(Limit(rule, limit, item.where))
     return limits

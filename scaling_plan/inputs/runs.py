@@ -368,6 +368,10 @@ def read_runs(
             budgets.append(_value(record, budget, where, decimal_comma))
     if not losses:
         raise UsageError(label, f"no run has a loss yet: fill in the {loss} column as runs finish")
+    _check_ranges(label, lines, "params", params, n_params)
+    _check_ranges(label, lines, "tokens", tokens or flops or "", n_tokens, from_compute=tokens is None)
+    if budget is not None:
+        _check_ranges(label, lines, "budget", budget, budgets)
     used = {"params": params, "loss": loss} | ({"tokens": tokens} if tokens else {"flops": flops or ""})
     used |= {"budget": budget} if budget is not None else {}
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
@@ -375,6 +379,20 @@ def read_runs(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
         scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
     )  # fmt: skip
+
+
+def _check_ranges(
+    label: str, lines: Sequence[int], role: str, column: str, values: Sequence[float], from_compute: bool = False
+) -> None:
+    """Each run's value in the range of its role (fields.FILE_NUMBERS: runs), or a UsageError naming file:line and the
+    column. Tokens given by compute are checked as the tokens they give, D = C/(6·N), naming the compute column."""
+    from .fields import FILE_NUMBER, range_problem
+
+    for line, value in zip(lines, values, strict=True):
+        problem = range_problem(FILE_NUMBER[("runs", role)], value)
+        if problem is not None:
+            said = " (the tokens it gives, D = C/(6·N))" if from_compute else ""
+            raise UsageError(f"{label}:{line}", f"{column}: {problem}{said}")
 
 
 @dataclass(frozen=True)

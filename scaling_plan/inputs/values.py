@@ -34,12 +34,6 @@ def _quantity(value: object, where: str, money: bool = False) -> float:
         raise UsageError(where, str(error)) from None
 
 
-def _is_money(field: str) -> bool:
-    from .fields import BY_NAME
-
-    return BY_NAME[field].money
-
-
 def positive_number(value: object, where: str, money: bool = False) -> float:
     """A positive finite quantity (1e24, 70B; $2M for money), or a UsageError naming `where`."""
     number = _quantity(value, where, money)
@@ -82,19 +76,10 @@ def comma_items(text: str, where: str, example: str) -> list[str]:
     return items
 
 
-def sourced_number(values: Mapping[str, Sourced], field: str) -> float | None:
-    item = values.get(field)
-    return None if item is None else positive_number(item.value, item.where, _is_money(field))
-
-
-def sourced_whole(values: Mapping[str, Sourced], field: str, least: int) -> int | None:
-    item = values.get(field)
-    if item is None:
-        return None
-    number = _quantity(item.value, item.where)
-    if number != int(number) or number < least:
-        raise UsageError(item.where, f"must be a whole number of at least {least}, got {number:g}")
-    return int(number)
+def checked_whole(values: Mapping[str, Sourced], field: str) -> int | None:
+    """A whole-number field (a shape's layers, a count of experts) as an int, in its range (checked_number)."""
+    number = checked_number(values, field)
+    return None if number is None else int(number)
 
 
 def choice(value: object, members: Sequence[str], where: str, kind: str) -> str:
