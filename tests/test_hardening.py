@@ -117,7 +117,36 @@ def test_a_law_file_with_ten_thousand_bootstrap_samples_is_read(cli: Cli, tmp_pa
 
 def test_too_many_runs_are_refused_before_fitting(cli: Cli, tmp_path: Path) -> None:
     path = runs_file(tmp_path / "runs.csv", MAX_RUNS + 1)
-    assert f"{MAX_RUNS + 1:,} runs; fit takes at most {MAX_RUNS:,}" in cli.error("fit", path)
+    line = cli.error("fit", path)
+    assert line.endswith(f"runs.csv:{MAX_RUNS + 2}: more than {MAX_RUNS:,} runs; fit takes at most {MAX_RUNS:,}"
+                         " (real sweeps hold hundreds): the file is read no further")  # fmt: skip
+
+
+def _past_the_cap(form: str) -> tuple[str, int]:
+    """A runs file of MAX_RUNS good rows, then one more, then rows that cannot be read (a row of the wrong cells, a
+    line that is not JSON): a reader that stops at the first row past the cap never meets them. Also the line of
+    that first row."""
+    good = [(1e8 * (1 + i % 97), 2e9 * (1 + i % 89), 3.0 - i % 83 / 100) for i in range(MAX_RUNS + 1)]
+    if form in ("csv", "tsv"):
+        separator = "," if form == "csv" else "\t"
+        rows = [separator.join(["n_params", "n_tokens", "loss"])]
+        rows += [separator.join(str(value) for value in row) for row in good]
+        rows += [separator.join(["1e9", "2e10", "3", "a fourth cell"]), '"an unclosed quote']
+        return "\n".join(rows) + "\n", MAX_RUNS + 2
+    records = [json.dumps({"n_params": n, "n_tokens": d, "loss": loss}) for n, d, loss in good]
+    if form == "jsonl":
+        return "\n".join([*records, "[1, 2]", "{not json"]) + "\n", MAX_RUNS + 1
+    return "[\n" + ",\n".join([*records, "[1, 2]", "{not json"]) + "\n]\n", MAX_RUNS + 2  # a JSON array
+
+
+@pytest.mark.parametrize("form", ["csv", "tsv", "jsonl", "json"])
+def test_a_runs_file_is_read_no_further_than_the_first_row_past_the_cap(cli: Cli, tmp_path: Path, form: str) -> None:
+    text, line = _past_the_cap(form)
+    path = tmp_path / f"runs.{form}"
+    path.write_text(text)
+    assert f"runs.{form}:{line}: more than {MAX_RUNS:,} runs; fit takes at most {MAX_RUNS:,}" in cli.error(
+        "fit", str(path)
+    )
 
 
 def test_absurd_sweeps_are_refused_at_once(cli: Cli) -> None:
