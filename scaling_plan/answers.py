@@ -27,17 +27,19 @@ if TYPE_CHECKING:
 
 
 def isoflop_fit_of(
-    selection: Selection, budget_rtol: float, resamples: int, seed: int
+    selection: Selection, budget_rtol: float, resamples: int, seed: int, bootstrap_flag: str
 ) -> tuple[IsoflopFit, tuple[str, ...]]:
     """Approach 2 on the selected runs, for `fit --approach isoflop` and fit(approach="isoflop"): the fit, and a
-    warning for each budget left out and for resamples too thin to refit."""
+    warning for each budget left out and for resamples too thin to refit. More refits than the cap allows
+    (isoflop.BOOTSTRAP_WORK) are refused first, naming `bootstrap_flag`."""
     from .isoflop import fit_isoflop
     from .units import format_scientific
 
     runs = selection.runs
     result = fit_isoflop(
-        runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, budget_rtol, resamples, seed
-    )
+        runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, budget_rtol, resamples, seed,
+        bootstrap_flag,
+    )  # fmt: skip
     warnings = [
         f"budget {format_scientific(profile.budget_flops)} FLOPs left out: {profile.left_out}"
         for profile in result.profiles
@@ -228,7 +230,7 @@ def downstream_fit_of(
     import numpy as np
 
     from .choices import DOWNSTREAM_FORMS
-    from .downstream import CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
+    from .downstream import BOOTSTRAP_WORK, CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
     from .inputs.runs import read_runs
     from .inputs.values import choice, finite_number, positive_number, seed_number
 
@@ -262,6 +264,7 @@ def downstream_fit_of(
     )  # fmt: skip
     assert table.metrics is not None and margin is not None and ceiling is not None
     scores = table.metrics[table.columns["metric"]]
+    BOOTSTRAP_WORK.check(bootstrap, len(scores), flag("bootstrap"))
     chance = number("chance", finite_number, known_chance(metric))
     if chance is None:
         raise UsageError(

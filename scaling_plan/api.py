@@ -328,7 +328,7 @@ def fit(
     whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
     from .answers import kept_refits
     from .errors import UsageError
-    from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from .fitting import BOOTSTRAP_WORK, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import choice, positive_number, seed_number
     from .output.records import fit_record
@@ -349,6 +349,7 @@ def fit(
         return _fitted_frontier(
             selection, budget_rtol, bootstrap, seed, interval / 100, name or os.path.splitext(os.path.basename(path))[0]
         )
+    BOOTSTRAP_WORK.check(bootstrap, len(selection.runs), "bootstrap")
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
         raise UsageError(path, "no law fits: the best fit runs away to infinite constants")
@@ -377,7 +378,7 @@ def _fitted_frontier(
     from .output.records import isoflop_record
 
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
-    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
+    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed, "bootstrap")
     data = frontier_file_data(selection, result, level, name, "")
     refusal = law_file_refusal(data)
     if refusal is not None:  # a frontier out of these ranges plans nothing (a loss that rises with compute)

@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN
+from .units import counted
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -375,11 +377,45 @@ def fit_law(runs: Runs, huber_delta: float = HUBER_DELTA_DEFAULT, start: Array =
     return fit, optima[np.isfinite(f[order[np.sort(first)]])]
 
 
+@dataclass(frozen=True)
+class RefitWork:
+    """The work bootstrap refits ask for, known before any starts: refits × (units + fixed), where the units are what
+    each refit works through (its runs, or its budgets) and `fixed` counts, in those units, what a refit costs
+    whatever their number (its starts, grid and iterations). At most `most`: about a minute on 2 cores."""
+
+    unit: str
+    fixed: int
+    most: int
+
+    def of(self, refits: int, units: int) -> int:
+        return refits * (units + self.fixed)
+
+    def check(self, refits: int, units: int, where: str) -> None:
+        """Refuse (UsageError at `where`, the flag) refits past the cap, saying how many the cap allows."""
+        work = self.of(refits, units)
+        if work > self.most:
+            raise UsageError(
+                where,
+                f"{counted(refits, 'refit')} × ({counted(units, self.unit)} + {self.fixed} for a refit's own cost) ="
+                f" {work:,} {self.unit}-refits; at most {self.most:,}, about a minute on 2 cores: give"
+                f" {self.most // (units + self.fixed):,} or fewer",
+            )
+
+
+#: The bootstrap's work in runs: measured on 2 shared cores (bootstrap_fit alone), a refit took 2.3 ms on
+#: Hoffmann et al. 2022's 240 runs, 1.8 ms on Sardana et al. 2024's 47, 3.9 ms on 8 of them, 15 ms on 1,000
+#: synthetic runs and 83 ms on 10,000: about 10 µs a run and 3 ms a refit whatever its runs (300 runs' worth).
+#: 6,000,000 run-refits is then about a minute: 582 refits of 10,000 runs, 11,111 of 240, 19,480 of 8.
+BOOTSTRAP_WORK = RefitWork("run", 300, 6_000_000)
+
 #: Bootstrap starts per resample: the full-data optimum and the next-best distinct local optima.
 BOOTSTRAP_STARTS = 4
 #: Resamples solved per batch (progress is reported between batches): the slowest problem of a batch sets its
 #: length, so fewer, larger batches pay that tail once (1,000 resamples: 1.5 s in one batch, 1.9 s in four).
 BOOTSTRAP_BATCH = 1000
+#: ... and at most this many resample-runs per batch: a batch holds a weight per start, resample and run (on 10,000
+#: runs, 200 resamples' weights are 64 MB; 582 in one batch took the fit from about 230 MB to 384 MB).
+BOOTSTRAP_BATCH_RUNS = 2_000_000
 
 
 def resample_weights(rng: np.random.Generator, n_runs: int, count: int) -> Array:
@@ -403,8 +439,9 @@ def bootstrap_fit(
     n_runs = len(runs)
     starts = optima[:BOOTSTRAP_STARTS]
     samples, n_converged = [], 0
-    for first in range(0, resamples, BOOTSTRAP_BATCH):
-        count = min(BOOTSTRAP_BATCH, resamples - first)
+    batch = max(1, min(BOOTSTRAP_BATCH, BOOTSTRAP_BATCH_RUNS // n_runs))
+    for first in range(0, resamples, batch):
+        count = min(batch, resamples - first)
         weights: Array = np.repeat(resample_weights(rng, n_runs, count), len(starts), axis=0)
         # No merging here: a resample's few warm starts gain little from it, and a merge is a yes-or-no decision that
         # a last-bit difference can flip, sending a refit to a neighbouring optimum: the same starts and seed give

@@ -22,6 +22,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scaling_plan.errors import UsageError
 from scaling_plan.inputs import yaml_files
 from scaling_plan.inputs.budgets import MAX_SWEEP_BLUEPRINTS, MAX_SWEEP_TABLE_ROWS
 from scaling_plan.inputs.runs import MAX_RUNS
@@ -499,3 +500,68 @@ def test_a_sweep_whose_gpu_hours_overflow_is_refused_in_one_line(cli: Cli) -> No
         warnings.simplefilter("error", RuntimeWarning)
         line = cli.error("sweep", "--from", "1e28", "--to", "1e30", "--gpu", "H100", "--mfu", "1e-300")
     assert "is beyond what floating point can plan" in line
+
+
+def _no_work(*args: object, **kwargs: object) -> Any:
+    raise AssertionError("the fit started")
+
+
+@pytest.mark.parametrize(
+    ("command", "started", "expected"),
+    [
+        (
+            ["fit", CHINCHILLA_RUNS, "--bootstrap", "100000"],
+            "scaling_plan.fitting.fit_law",
+            "--bootstrap: 100,000 refits × (245 runs + 300 for a refit's own cost) = 54,500,000 run-refits; at most"
+            " 6,000,000, about a minute on 2 cores: give 11,009 or fewer",
+        ),
+        (
+            ["fit", CHINCHILLA_RUNS, "--approach", "isoflop", "--bootstrap", "1700"],
+            "scaling_plan.isoflop._fit",
+            "--bootstrap: 1,700 refits × (57 budgets + 300 for a refit's own cost) = 606,900 budget-refits; at most"
+            " 600,000, about a minute on 2 cores: give 1,680 or fewer",
+        ),
+        (
+            ["fit-downstream", str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv"), "--metric",
+             "eval_gauntlet/core_average", "--bootstrap", "30000"],
+            "scaling_plan.downstream._fit",
+            "--bootstrap: 30,000 refits × (47 runs + 450 for a refit's own cost) = 14,910,000 run-refits; at most"
+            " 12,000,000, about a minute on 2 cores: give 24,144 or fewer",
+        ),
+    ],
+)  # fmt: skip
+def test_refits_past_a_minute_of_work_are_refused_before_any_work(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, command: list[str], started: str, expected: str
+) -> None:
+    """Was: fit --bootstrap 100000 on 10,000 runs was accepted (about 1.4 hours); an isoflop bootstrap of 100,000
+    refits took about 50 minutes on any runs; fit-downstream held every refit's arrays at once."""
+    monkeypatch.setattr(started, _no_work)
+    assert cli.error(*command).endswith(expected)
+
+
+def test_the_api_refuses_the_same_refits_naming_its_keyword(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scaling_plan
+
+    monkeypatch.setattr("scaling_plan.fitting.fit_law", _no_work)
+    monkeypatch.setattr("scaling_plan.isoflop._fit", _no_work)
+    monkeypatch.setattr("scaling_plan.downstream._fit", _no_work)
+    with pytest.raises(scaling_plan.ScalingPlanError, match="at most 6,000,000") as refused:
+        scaling_plan.fit(CHINCHILLA_RUNS, bootstrap=100_000)
+    assert refused.value.where == "bootstrap"
+    with pytest.raises(scaling_plan.ScalingPlanError, match="give 1,680 or fewer") as refused:
+        scaling_plan.fit(CHINCHILLA_RUNS, approach="isoflop", bootstrap=1_700)
+    assert refused.value.where == "bootstrap"
+    sardana = ROOT / "tests" / "data" / "sardana2024_training_runs.csv"
+    with pytest.raises(scaling_plan.ScalingPlanError, match="give 24,144 or fewer") as refused:
+        scaling_plan.fit_downstream(sardana, metric="eval_gauntlet/core_average", bootstrap=30_000)
+    assert refused.value.where == "bootstrap"
+
+
+def test_the_refit_caps_allow_what_they_say() -> None:
+    from scaling_plan import downstream, fitting, isoflop
+
+    for work, units in ((fitting.BOOTSTRAP_WORK, 10_000), (isoflop.BOOTSTRAP_WORK, 57), (downstream.BOOTSTRAP_WORK, 6)):
+        most = work.most // (units + work.fixed)
+        work.check(most, units, "--bootstrap")  # allowed
+        with pytest.raises(UsageError, match=f"give {most:,} or fewer"):
+            work.check(most + 1, units, "--bootstrap")

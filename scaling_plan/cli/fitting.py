@@ -119,7 +119,7 @@ def fit(
     import datetime
 
     from ..answers import kept_refits
-    from ..fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from ..fitting import BOOTSTRAP_WORK, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
     from ..output.files import check_writable
@@ -144,6 +144,7 @@ def fit(
         rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
         _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, output, name, output_format, quiet)
         return
+    BOOTSTRAP_WORK.check(bootstrap, len(selection.runs), "--bootstrap")
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
         columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
@@ -214,7 +215,7 @@ def _fit_isoflop(
     from ..output.reports import emit_isoflop, isoflop_notes
     from ..output.tables import without_notes
 
-    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
+    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed, "--bootstrap")
     warn_all(warnings)
     record = isoflop_record(selection, result, level)
     with without_notes(quiet):
