@@ -45,25 +45,37 @@ def isoflop_fit_of(
         for profile in result.profiles
         if profile.left_out is not None
     ]
-    if resamples and len(result.samples) < resamples:
+    too_few = resamples - len(result.samples) - result.n_left_out
+    if resamples and too_few:
+        warnings.append(f"{too_few} of {resamples} bootstrap resamples left too few budgets to refit")
+    if result.n_left_out:
         warnings.append(
-            f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
+            f"{result.n_left_out} of the {resamples} bootstrap refits left out: their frontier is none a frontier file"
+            f" holds (the first: {result.left_out})"
         )
     return result, tuple(warnings)
 
 
 def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
-    """A fit's bootstrap refits, for `fit` and fit(): kept when enough have finite constants for an interval and a
-    standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why."""
+    """A fit's bootstrap refits, for `fit` and fit(): kept when enough are laws for an interval and a standard error
+    (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why. The refits left out (not laws: their
+    law file would be refused) are said too."""
     from .fitting import MIN_BOOTSTRAP_SAMPLES
 
+    said = []
+    if samples.n_left_out:
+        said.append(
+            f"{samples.n_left_out} of the {samples.resamples} bootstrap refits left out: their constants are no law"
+            f" (the first: {samples.left_out})"
+        )
     kept = len(samples.samples)
     if kept >= MIN_BOOTSTRAP_SAMPLES:
-        return samples, []
-    said = "none" if kept == 0 else f"{kept}"
+        return samples, said
+    count = "none" if kept == 0 else f"{kept}"
     return None, [
-        f"{said} of the {samples.resamples} bootstrap refits gave finite constants; intervals need"
-        f" {MIN_BOOTSTRAP_SAMPLES}: no intervals"
+        *said,
+        f"{count} of the {samples.resamples} bootstrap refits gave a law; intervals need {MIN_BOOTSTRAP_SAMPLES}:"
+        " no intervals",
     ]
 
 

@@ -402,7 +402,6 @@ def _fitted_law(
     """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
     be read back (inputs.lawfile.load_law_file)."""
     from .answers import law_file_refusal, law_file_warning
-    from .inputs.lawfile import usable_samples
     from .output.lawfile import law_file_data
 
     data = law_file_data(selection, result, samples, level, name, "")
@@ -419,7 +418,9 @@ def _fitted_law(
         source=str(data["source"]),
         dataset=str(data["dataset"]),
         compute_range_flops=(low, high),
-        samples=() if samples is None else usable_samples(data["bootstrap"]["samples"]),
+        samples=()
+        if samples is None
+        else tuple((E, A, B, alpha, beta) for E, A, B, alpha, beta in data["bootstrap"]["samples"]),
         interval_level=level,
         runs_fingerprint=selection.table.fingerprint,
         record=record,
@@ -486,7 +487,7 @@ def fit_downstream(
         samples=() if fitted.samples is None else tuple(tuple(float(v) for v in row) for row in fitted.samples),
         interval_level=level,
         record=downstream_fit_record(table, short, fitted, level, measured_on),
-        fit_warnings=tuple(table.warnings()),
+        fit_warnings=(*table.warnings(), *fitted.warnings()),
     )
 
 

@@ -46,6 +46,22 @@ if TYPE_CHECKING:
 #: The constants of each form, in the order they are stored.
 CONSTANT_NAMES: dict[str, tuple[str, ...]] = {"exponential": ("epsilon", "k", "gamma"), "sigmoid": ("l0", "scale")}
 
+#: The constants each form must keep positive (the others need only be finite): the exponential's k and gamma (Gadre
+#: et al. 2024's law rises as the loss falls only so), the sigmoid's scale.
+POSITIVE_CONSTANTS = ("k", "gamma", "scale")
+
+
+def constants_problem(form: str, constants: Sequence[float]) -> tuple[str, str] | None:
+    """The first of a form's constants (CONSTANT_NAMES) a mapping cannot have, and why ("k", "must be positive, got
+    -2"), or None. A downstream file's constants and each of its bootstrap rows are held to it, and fit-downstream
+    leaves out the refits that fail it."""
+    for name, value in zip(CONSTANT_NAMES[form], constants, strict=True):
+        positive = name in POSITIVE_CONSTANTS
+        if not math.isfinite(value) or (positive and value <= 0):
+            return name, f"must be {'positive' if positive else 'finite'}, got {value:g}"
+    return None
+
+
 #: Which of the mapping's bounds a prediction is held at.
 Bound = Literal["floor", "ceiling"]
 
@@ -245,9 +261,20 @@ class DownstreamFit:
     n_at_chance: int  # runs within `margin` of chance
     loss_range_nats: tuple[float, float]
     residual_rmse: float  # of the metric
-    samples: Array | None  # rows of constants, one per bootstrap refit
+    samples: Array | None  # rows of constants, one per bootstrap refit that is a mapping (constants_problem)
     resamples: int
     seed: int
+    n_left_out: int = 0  # refits that are no mapping: left out of the samples
+    left_out: str | None = None  # why the first of them is not ("k must be positive, got -0.02")
+
+    def warnings(self) -> list[str]:
+        """Said of the fit: the bootstrap refits left out."""
+        if not self.n_left_out:
+            return []
+        return [
+            f"{self.n_left_out} of the {self.resamples} bootstrap refits left out: their constants are no {self.form}"
+            f" mapping (the first: {self.left_out})"
+        ]
 
     def intervals(self, level: float) -> dict[str, tuple[float, float]]:
         if self.samples is None or len(self.samples) == 0:
@@ -297,6 +324,7 @@ def fit_downstream(
         raise UsageError(where, "the metric does not rise as the loss falls in these runs (k <= 0): nothing to predict")
     predicted = _metric(form, constants[None, :], runs.loss_nats, floor, ceiling)[0]
     samples = None
+    left_out: list[str] = []
     if resamples:
         rng, batch = np.random.default_rng(seed), max(1, min(REFIT_BATCH, REFIT_BATCH_RUN_REFITS // n_runs))
         batches = []
@@ -305,11 +333,14 @@ def fit_downstream(
             refit, _ = _fit(form, runs, weights, floor, ceiling)
             batches.append(_constants(form, refit, runs))
         rows = np.concatenate(batches)
-        samples = rows[np.all(np.isfinite(rows), axis=1)]
+        problems = [constants_problem(form, row) for row in rows.tolist()]
+        samples = rows[[problem is None for problem in problems]]  # a refit that is no mapping is no sample of one
+        left_out = [f"{name} {why}" for name, why in filter(None, problems)]
     return DownstreamFit(
         form, tuple(float(v) for v in constants), chance, floor, ceiling, margin, n_runs, at_chance,
         (float(runs.loss_nats.min()), float(runs.loss_nats.max())),
-        float(np.sqrt(np.mean((predicted - runs.metric) ** 2))), samples, resamples, seed,
+        float(np.sqrt(np.mean((predicted - runs.metric) ** 2))), samples, resamples, seed, len(left_out),
+        left_out[0] if left_out else None,
     )  # fmt: skip
 
 

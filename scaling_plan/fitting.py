@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import UsageError
-from .laws import FLOPS_PER_PARAM_TOKEN
+from .laws import FLOPS_PER_PARAM_TOKEN, parametric_constants_problem
 from .units import counted
 
 if TYPE_CHECKING:
@@ -135,13 +135,16 @@ class Fit:
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta), one per refit whose
-    constants are finite (a refit that ran away to an overflow is left out, and not counted as converged)."""
+    """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta), one per refit that
+    is a law (laws.parametric_constants_problem). A refit that is not (one that ran away to an overflow, or reached
+    an exponent at or below 0 or above 2) is left out, counted in n_left_out, the first one's problem said."""
 
     samples: Array
     resamples: int
     seed: int
-    n_converged: int
+    n_converged: int  # of the refits kept
+    n_left_out: int = 0
+    left_out: str | None = None  # why the first refit left out is not a law ("alpha must be positive, got -0.3")
 
     def values(self) -> dict[str, Array]:
         """Each constant's samples, and the implied frontier exponent a = β/(α+β)."""
@@ -438,7 +441,7 @@ def bootstrap_fit(
     rng = np.random.default_rng(seed)
     n_runs = len(runs)
     starts = optima[:BOOTSTRAP_STARTS]
-    samples, n_converged = [], 0
+    samples, n_converged, left_out = [], 0, []
     batch = max(1, min(BOOTSTRAP_BATCH, BOOTSTRAP_BATCH_RUNS // n_runs))
     for first in range(0, resamples, batch):
         count = min(batch, resamples - first)
@@ -450,9 +453,12 @@ def bootstrap_fit(
         f = np.where(np.isfinite(f), f, np.inf).reshape(count, len(starts))
         best = np.argmin(f, axis=1) + np.arange(count) * len(starts)
         constants = _constants(theta[best])
-        finite = np.isfinite(constants).all(axis=1)  # a refit that ran away is no sample of the law
-        samples.append(constants[finite])
-        n_converged += int((converged[best] & finite).sum())
+        problems = [parametric_constants_problem(row) for row in constants.tolist()]
+        kept = np.array([problem is None for problem in problems], dtype=bool)  # a refit that is no law is no sample
+        left_out += [f"{name} {why}" for name, why in filter(None, problems)]
+        samples.append(constants[kept])
+        n_converged += int((converged[best] & kept).sum())
         if progress is not None:
             progress(first + count, resamples)
-    return Bootstrap(np.concatenate(samples), resamples, seed, n_converged)
+    return Bootstrap(np.concatenate(samples), resamples, seed, n_converged, len(left_out),
+                     left_out[0] if left_out else None)  # fmt: skip

@@ -24,7 +24,7 @@ import numpy as np
 from .errors import UsageError
 from .experiments import BUDGET_RTOL_DEFAULT
 from .fitting import RefitWork
-from .laws import FLOPS_PER_PARAM_TOKEN
+from .laws import FLOPS_PER_PARAM_TOKEN, frontier_constants_problem
 from .units import counted
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ class IsoflopFit:
     samples: tuple[tuple[float, float, float, float, float], ...] = field(default=(), repr=False)
     n_resamples: int = 0  # bootstrap resamples drawn (some may leave too few budgets: len(samples) kept a frontier)
     seed: int = 0
+    n_left_out: int = 0  # refits whose frontier is none a frontier file holds (laws.frontier_constants_problem)
+    left_out: str | None = None  # why the first of them is not ("a must be below 1 ..., got 1.2")
 
     @property
     def kept(self) -> list[Profile]:
@@ -237,7 +239,7 @@ def fit_isoflop(
             f" the frontier needs {MIN_BUDGETS}"
             f" (each with {MIN_SIZES_PER_BUDGET} or more sizes and its minimum inside them)",
         )
-    samples = []
+    samples, left_out = [], []
     if resamples:
         rng = np.random.default_rng(seed)
         groups = [np.flatnonzero(budgets == budget) for budget in np.unique(budgets)]
@@ -245,6 +247,11 @@ def fit_isoflop(
             drawn = np.concatenate([rng.choice(members, size=len(members), replace=True) for members in groups])
             _, refit, _, _ = _fit(budgets[drawn], n[drawn], loss[drawn])
             if refit is not None:
-                samples.append((refit.k_n, refit.a, refit.E, refit.A, refit.gamma))
+                row = (refit.k_n, refit.a, refit.E, refit.A, refit.gamma)
+                problem = frontier_constants_problem(row)
+                if problem is None:
+                    samples.append(row)
+                else:  # a refit that is no frontier is no sample of one
+                    left_out.append(f"{problem[0]} {problem[1]}")
     return IsoflopFit(profiles, frontier, None if given is not None else budget_rtol, rmse_n, rmse_loss,
-                      tuple(samples), resamples, seed)  # fmt: skip
+                      tuple(samples), resamples, seed, len(left_out), left_out[0] if left_out else None)  # fmt: skip

@@ -8,6 +8,7 @@ datasets. Every function takes floats or numpy arrays alike, so a sweep is one v
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -60,6 +61,42 @@ class Law(Protocol):
     def tokens_for_loss(self, n_params: Num, loss_nats: Num) -> Num:
         """The D at which a model of N parameters reaches the loss; inf where no D does."""
         ...
+
+
+#: Largest exponent a law may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37;
+#: published laws 0.07 to 0.5): past it, powers overflow in the optimum.
+MAX_LAW_EXPONENT = 2.0
+
+#: The constants of each kind of law, in the order a law file's bootstrap rows hold them.
+PARAMETRIC_CONSTANTS = ("E", "A", "B", "alpha", "beta")
+FRONTIER_CONSTANTS = ("k_n", "a", "E", "A", "gamma")
+
+
+def parametric_constants_problem(constants: Sequence[float]) -> tuple[str, str] | None:
+    """The first of (E, A, B, alpha, beta) a law cannot have, and why ("alpha", "must be positive, got -0.3"), or
+    None: every one finite and positive, the exponents at most MAX_LAW_EXPONENT. A law file's constants and each of
+    its bootstrap rows are held to it, and fit leaves out the refits that fail it."""
+    for name, value in zip(PARAMETRIC_CONSTANTS, constants, strict=True):
+        if not (math.isfinite(value) and value > 0):
+            return name, f"must be positive, got {value:g}"
+        if name in ("alpha", "beta") and value > MAX_LAW_EXPONENT:
+            return name, f"must be at most {MAX_LAW_EXPONENT:g}, got {value:g}"
+    return None
+
+
+def frontier_constants_problem(constants: Sequence[float]) -> tuple[str, str] | None:
+    """The first of (k_n, a, E, A, gamma) a frontier cannot have, and why, or None: k_n, a, A and gamma finite and
+    positive, a below 1 (D_opt grows as C^(1-a)), E finite and 0 or more. A frontier file's constants and each of its
+    bootstrap rows are held to it, and fit --approach isoflop leaves out the refits that fail it."""
+    for name, value in zip(FRONTIER_CONSTANTS, constants, strict=True):
+        if name == "E":
+            if not (math.isfinite(value) and value >= 0):
+                return name, f"must be 0 or more, got {value:g}"
+        elif not (math.isfinite(value) and value > 0):
+            return name, f"must be positive, got {value:g}"
+        elif name == "a" and value >= 1:
+            return name, f"must be below 1 (D_opt grows as C^(1-a)), got {value:g}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ def fit_downstream(
     table, fitted, short, measured_on = downstream_fit_of(
         runs, metric, form, options, lambda option: "--" + option.replace("_", "-")
     )
-    warn_all(table.warnings())
+    warn_all([*table.warnings(), *fitted.warnings()])
     record = downstream_fit_record(table, short, fitted, interval / 100, measured_on)
     with without_notes(quiet):
         emit_downstream_fit(record, output_format, sys.stdout)

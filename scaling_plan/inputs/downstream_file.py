@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..downstream import CONSTANT_NAMES, DownstreamMapping
+from ..downstream import CONSTANT_NAMES, DownstreamMapping, constants_problem
 from ..errors import UsageError
 from .yaml_files import read_yaml, validate_model
 
@@ -47,14 +47,10 @@ def downstream_mapping(path: str, data: Any, lines: dict[tuple[str | int, ...], 
             f"{label}:{lines.get(('constants',), 1)}",
             f"constants: a {model.form} mapping has {', '.join(names)}, got {', '.join(model.constants) or 'none'}",
         )
-    for name in names:
-        value = model.constants[name]
-        positive = name in ("k", "gamma", "scale")
-        if not math.isfinite(value) or (positive and value <= 0):
-            raise UsageError(
-                f"{label}:{lines.get(('constants', name), 1)}",
-                f"constants.{name}: must be {'positive' if positive else 'finite'}, got {value:g}",
-            )
+    problem = constants_problem(model.form, [model.constants[name] for name in names])
+    if problem is not None:
+        name, why = problem
+        raise UsageError(f"{label}:{lines.get(('constants', name), 1)}", f"constants.{name}: {why}")
     if model.form == "sigmoid" and not model.floor < model.ceiling:
         raise UsageError(f"{label}:{lines.get(('ceiling',), 1)}", "ceiling: must be above the floor")
     low, high = model.fitted_range.loss_nats
@@ -65,10 +61,15 @@ def downstream_mapping(path: str, data: Any, lines: dict[tuple[str | int, ...], 
         )
     rows = model.bootstrap.samples if model.bootstrap else []
     for index, row in enumerate(rows):
+        where = f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}"
         if len(row) != len(names):
             raise UsageError(
-                f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}",
-                f"bootstrap.samples[{index}]: expected {len(names)} values ({', '.join(names)}), got {len(row)}",
+                where, f"bootstrap.samples[{index}]: expected {len(names)} values ({', '.join(names)}), got {len(row)}"
+            )
+        problem = constants_problem(model.form, row)
+        if problem is not None:  # a refit that is no mapping, which fit-downstream never writes
+            raise UsageError(
+                where, f"bootstrap.samples[{index}]: {problem[0]} {problem[1]} (a row holds {', '.join(names)})"
             )
     return DownstreamMapping(
         name=model.name,
@@ -81,6 +82,6 @@ def downstream_mapping(path: str, data: Any, lines: dict[tuple[str | int, ...], 
         loss_range_nats=(low, high),
         dataset=model.dataset or "the data the mapping was fitted on",
         source=model.source or f"downstream file {path}",
-        samples=tuple(tuple(row) for row in rows if all(math.isfinite(v) for v in row)),
+        samples=tuple(tuple(row) for row in rows),
         interval_level=model.bootstrap.level if model.bootstrap else 0.9,
     )

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import UsageError
-from ..laws import PUBLISHED_COMPUTE_RANGE_FLOPS, FrontierLaw, ParametricLaw
+from ..laws import (
+    FRONTIER_CONSTANTS,
+    PARAMETRIC_CONSTANTS,
+    PUBLISHED_COMPUTE_RANGE_FLOPS,
+    FrontierLaw,
+    ParametricLaw,
+    frontier_constants_problem,
+    parametric_constants_problem,
+)
 from .yaml_files import read_yaml, validate_model
-
-#: Largest exponent a law file may give alpha or beta (Hoffmann et al. 2022 and Besiroglu et al. 2024 fit 0.28-0.37).
-MAX_LAW_EXPONENT = 2.0
-
 
 #: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 10 MB.
 MAX_LAW_FILE_BYTES = 20_000_000
@@ -36,16 +40,14 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
     from .models import LawFile
 
     law_file = validate_model(LawFile, data, lines, label)
-    for field in ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star"):
+    problem = parametric_constants_problem([getattr(law_file, field) for field in PARAMETRIC_CONSTANTS])
+    if problem is not None:
+        field, why = problem
+        raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: {why}")
+    for field in ("rd_star", "rn_star"):
         value = getattr(law_file, field)
         if value is not None and not (math.isfinite(value) and value > 0):
             raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
-    for field in ("alpha", "beta"):
-        value = getattr(law_file, field)
-        if value > MAX_LAW_EXPONENT:  # published laws fit 0.07 to 0.5; past this, powers overflow in the optimum
-            raise UsageError(
-                f"{label}:{lines.get((field,), 1)}", f"{field}: must be at most {MAX_LAW_EXPONENT:g}, got {value:g}"
-            )
     if (law_file.rd_star is None) != (law_file.rn_star is None):
         given = "rd_star" if law_file.rd_star is not None else "rn_star"
         raise UsageError(f"{label}:{lines.get((given,), 1)}", f"{given}: give both rd_star and rn_star, or neither")
@@ -56,6 +58,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
             f"{label}:{line}",
             f"fitted_range.compute_flops: expected [min, max] with 0 < min < max, got {list(compute_range)}",
         )
+    rows = law_file.bootstrap.samples if law_file.bootstrap else []
     return ParametricLaw(
         name=law_file.name or os.path.basename(path),
         E=law_file.E,
@@ -66,7 +69,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=usable_samples(law_file.bootstrap.samples) if law_file.bootstrap else (),
+        samples=_samples(rows, PARAMETRIC_CONSTANTS, parametric_constants_problem, lines, label),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
@@ -87,11 +90,27 @@ def law_file_problem(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def usable_samples(
-    samples: list[tuple[float, float, float, float, float]],
-) -> tuple[tuple[float, float, float, float, float], ...]:
-    """Bootstrap rows that make a valid law (a degenerate refit, e.g. an exponent at 0, is left out)."""
-    return tuple(row for row in samples if all(math.isfinite(v) and v > 0 for v in row))
+Row = tuple[float, float, float, float, float]
+
+
+def _samples(
+    rows: list[Row],
+    names: tuple[str, ...],
+    problem_of: Callable[[Sequence[float]], tuple[str, str] | None],
+    lines: dict[tuple[str | int, ...], int],
+    label: str,
+) -> tuple[Row, ...]:
+    """A law file's bootstrap rows, each held to what the law's own constants must be: a row that is not a law (a
+    degenerate refit, which fit never writes) is refused at its line, not left out unsaid."""
+    for index, row in enumerate(rows):
+        problem = problem_of(row)
+        if problem is not None:
+            name, why = problem
+            raise UsageError(
+                f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}",
+                f"bootstrap.samples[{index}]: {name} {why} (a row holds {', '.join(names)})",
+            )
+    return tuple(rows)
 
 
 def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> FrontierLaw:
@@ -99,14 +118,10 @@ def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], 
     from .models import FrontierLawFile
 
     law_file = validate_model(FrontierLawFile, data, lines, label)
-    for field in ("k_n", "a", "A", "gamma"):
-        value = getattr(law_file, field)
-        if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: must be positive, got {value:g}")
-    if law_file.a >= 1:
-        raise UsageError(
-            f"{label}:{lines.get(('a',), 1)}", f"a: must be below 1 (D_opt grows as C^(1-a)), got {law_file.a:g}"
-        )
+    problem = frontier_constants_problem([getattr(law_file, field) for field in FRONTIER_CONSTANTS])
+    if problem is not None:
+        field, why = problem
+        raise UsageError(f"{label}:{lines.get((field,), 1)}", f"{field}: {why}")
     compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
     rows = law_file.bootstrap.samples if law_file.bootstrap else []
     return FrontierLaw(
@@ -119,7 +134,7 @@ def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], 
         source=law_file.source or f"frontier file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=tuple(row for row in rows if all(math.isfinite(v) for v in row) and row[0] > 0 and row[3] > 0),
+        samples=_samples(rows, FRONTIER_CONSTANTS, frontier_constants_problem, lines, label),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )

@@ -223,7 +223,9 @@ class BootstrapSummary(_Section):
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
     standard_errors: dict[str, float]
-    samples: list[tuple[float, float, float, float, float]] = Field(description="rows of E, A, B, alpha, beta")
+    samples: list[tuple[float, float, float, float, float]] = Field(
+        description="rows of E, A, B, alpha, beta, each held to the ranges of the constants above"
+    )
 
 
 class LawFile(_Section):
@@ -259,7 +261,9 @@ class FrontierBootstrap(_Section):
     kept: int = Field(description="resamples that still had enough budgets to fit a frontier")
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
-    samples: list[tuple[float, float, float, float, float]] = Field(description="rows of k_n, a, E, A, gamma")
+    samples: list[tuple[float, float, float, float, float]] = Field(
+        description="rows of k_n, a, E, A, gamma, each held to the ranges of the constants above"
+    )
 
 
 class FrontierLawFile(_Section):
@@ -295,7 +299,9 @@ class DownstreamBootstrap(_Section):
     kept: int = Field(description="refits with finite constants")
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
-    samples: list[list[float]] = Field(description="rows of the form's constants, in the order of `constants`")
+    samples: list[list[float]] = Field(
+        description="rows of the form's constants, in the order of `constants`, each held to their ranges"
+    )
 
 
 class DownstreamFile(_Section):
