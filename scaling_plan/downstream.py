@@ -316,12 +316,15 @@ def fit_downstream(
             f" a curve needs at least {MIN_RUNS_ABOVE_CHANCE} above: the metric has not emerged in these runs, so"
             " it cannot be predicted from their loss",
         )
+    _check_falls_with_loss(runs, where)
     theta, _ = _fit(form, runs, np.ones((1, n_runs)), floor, ceiling)
     constants = _constants(form, theta, runs)[0]
     if not np.all(np.isfinite(constants)):
         raise UsageError(where, f"the {form} fit runs away to infinite constants: the form does not fit these runs")
-    if form == "exponential" and not constants[1] > 0:
-        raise UsageError(where, "the metric does not rise as the loss falls in these runs (k <= 0): nothing to predict")
+    problem = constants_problem(form, constants.tolist())
+    if problem is not None:  # e.g. the exponential's k and gamma both below 0: a curve of another shape
+        raise UsageError(where, f"the {form} fit is no mapping ({problem[0]} {problem[1]}): the form does not fit"
+                                " these runs")  # fmt: skip
     predicted = _metric(form, constants[None, :], runs.loss_nats, floor, ceiling)[0]
     samples = None
     left_out: list[str] = []
@@ -342,6 +345,21 @@ def fit_downstream(
         float(np.sqrt(np.mean((predicted - runs.metric) ** 2))), samples, resamples, seed, len(left_out),
         left_out[0] if left_out else None,
     )  # fmt: skip
+
+
+def _check_falls_with_loss(runs: MetricRuns, where: str) -> None:
+    """Refuse runs whose metric does not fall as the loss rises (a least-squares slope against loss of 0 or more),
+    whichever form would fit them: both rise only as the loss falls, so fitted to such runs the exponential turns k
+    negative and the sigmoid flattens (its midpoint and scale run off to thousands of nats), and neither predicts
+    anything."""
+    loss = runs.loss_nats - runs.loss_nats.mean()
+    slope = float(np.dot(loss, runs.metric - runs.metric.mean()) / np.dot(loss, loss))
+    if not slope < 0:
+        raise UsageError(
+            where,
+            f"the metric does not rise as the loss falls in these runs (its least-squares slope against the loss is"
+            f" {slope:+.3g} per nat): nothing to predict",
+        )
 
 
 def _metric(form: str, constants: Array, loss: Array, floor: float, ceiling: float) -> Array:
