@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from .design import Suggestion
     from .downstream import DownstreamFit
-    from .fitting import Bootstrap
+    from .fitting import Bootstrap, Fit
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
     from .isoflop import IsoflopFit
@@ -54,6 +54,35 @@ def isoflop_fit_of(
             f" holds (the first: {result.left_out})"
         )
     return result, tuple(warnings)
+
+
+def fit_problem(selection: Selection, fit: Fit) -> str | None:
+    """Why a fit is no law to plan with (fitting.Fit.problem), for `fit` and fit(): a degenerate fit names the runs
+    behind it where the runs can say (runs_named); one that did not converge says only that."""
+    problem = fit.problem
+    if problem is None or not fit.converged:
+        return problem
+    return f"{problem}{runs_named(selection, fit)}"
+
+
+def runs_named(selection: Selection, fit: Fit) -> str:
+    """The runs behind a degenerate fit (fitting.runs_behind: those far from the others in N or D, else the run it
+    misses most), as a clause naming each file:line (the first three), or "" when the runs cannot say."""
+    from .fitting import runs_behind
+
+    indices, far = runs_behind(selection.runs, fit)
+    if not indices:
+        return ""
+    runs, label = selection.runs, selection.table.label
+    named = ", ".join(
+        f"{label}:{selection.lines[i]} (N = {runs.n_params[i]:.3g}, D = {runs.n_tokens[i]:.3g})" for i in indices[:3]
+    )
+    more = f" and {len(indices) - 3:,} more" if len(indices) > 3 else ""
+    if far:
+        return (
+            f"; driven by {'the run' if len(indices) == 1 else 'the runs'} far from the others in N or D: {named}{more}"
+        )
+    return f"; the run it misses most: {named}"
 
 
 def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:

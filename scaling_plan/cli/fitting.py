@@ -118,7 +118,7 @@ def fit(
     """
     import datetime
 
-    from ..answers import kept_refits
+    from ..answers import fit_problem, kept_refits, runs_named
     from ..fitting import BOOTSTRAP_WORK, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
@@ -149,10 +149,11 @@ def fit(
     if not result.finite:
         columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
         fail(
-            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})",
+            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})"
+            f"{runs_named(selection, result)}",
             EXIT_UNCONVERGED,
         )
-    problem = result.problem
+    problem = fit_problem(selection, result)
     samples = None
     if bootstrap and problem is None:
 

@@ -446,6 +446,7 @@ class Selection:
     runs: Runs
     n_dropped: int
     budget_flops: list[float] | None = None  # the kept runs' budgets, when the file has a budget column
+    lines: tuple[int, ...] = ()  # the file line of each kept run
 
 
 def select_runs(
@@ -486,4 +487,5 @@ def select_runs(
             )
     runs = Runs(n_params[keep], n_tokens[keep], loss[keep])
     budgets = None if table.budget_flops is None else [b for b, k in zip(table.budget_flops, keep, strict=True) if k]
-    return Selection(table, runs, len(loss) - n_kept, budgets)
+    lines = tuple(line for line, kept in zip(table.lines, keep, strict=True) if kept)
+    return Selection(table, runs, len(loss) - n_kept, budgets, lines)
