@@ -73,13 +73,14 @@ MIN_RUNS_ABOVE_CHANCE = 5
 #: The fewest runs fitted: three constants and some to spare.
 MIN_METRIC_RUNS = 6
 
-#: The bootstrap's work in runs: measured on 2 shared cores, a sigmoid refit (the slower form) took 0.8 ms on 8
-#: synthetic runs, 2.5 ms on 47, 5.6 ms on 1,000 and 42 ms on 10,000 (0.4 ms on Sardana et al. 2024's 47 runs; an
-#: exponential refit 0.1 to 9 ms): about 5 µs a run and 2 ms a refit whatever its runs (450 runs' worth).
-#: 12,000,000 run-refits is then at most about a minute: 1,148 refits of 10,000 runs, 24,144 of 47.
-BOOTSTRAP_WORK = RefitWork("run", 450, 12_000_000)
-#: Refits solved together hold arrays of refits × runs (and the sigmoid's start, refits × its 1,271 grid points):
-#: batches of at most this many run-refits, and 2,000 refits, keep them to tens of megabytes.
+#: The bootstrap's work in runs, at worst: measured on 2 shared cores, a refit that runs to MAX_ITERATIONS (the
+#: exponential on a metric linear in the loss: k grows and gamma shrinks without end) took 0.74 ms on 8 runs, 2.8 ms
+#: on 47, 52 ms on 1,000 and 490 ms on 10,000, about 50 µs a run; a sigmoid refit 0.1 to 5.6 ms, and either form 0.4
+#: ms on Sardana et al. 2024's 47 runs. So a refit counts 50 runs' worth on top of its own, and 1,000,000
+#: run-refits is about a minute at worst: 99 refits of 10,000 runs, 10,309 of 47.
+BOOTSTRAP_WORK = RefitWork("run", 50, 1_000_000)
+#: Refits solved together hold arrays of refits × runs: batches of at most this many run-refits, and 2,000 refits,
+#: keep them to tens of megabytes. So does the sigmoid's grid start, in chunks of grid points × runs.
 REFIT_BATCH_RUN_REFITS = 250_000
 REFIT_BATCH = 2_000
 
@@ -435,8 +436,11 @@ def _start(form: str, x: Array, metric: Array, weights: Array, floor: float, cei
     centres = np.linspace(x.min() - span, x.max() + span, 41)
     scales = np.geomspace(span / 100, span * 10, 31)
     grid = np.array([(l0, math.log(s)) for l0 in centres for s in scales])
-    predicted, _ = _model(form, grid, x, floor, ceiling)  # (G, R)
-    sse = ((metric[None, :] - predicted) ** 2) @ weights.T  # (G, S)
+    sse = np.empty((len(grid), len(weights)))  # (G, S)
+    chunk = max(1, REFIT_BATCH_RUN_REFITS // len(x))
+    for first in range(0, len(grid), chunk):  # (G, R) at once held 850 MB on 10,000 runs
+        predicted, _ = _model(form, grid[first : first + chunk], x, floor, ceiling)
+        sse[first : first + chunk] = ((metric[None, :] - predicted) ** 2) @ weights.T
     grid_start: Array = grid[np.argmin(sse, axis=0)]
     return grid_start
 

@@ -446,9 +446,10 @@ class RefitWork:
 
 #: The bootstrap's work in runs: measured on 2 shared cores (bootstrap_fit alone), a refit took 2.3 ms on
 #: Hoffmann et al. 2022's 240 runs, 1.8 ms on Sardana et al. 2024's 47, 3.9 ms on 8 of them, 15 ms on 1,000
-#: synthetic runs and 83 ms on 10,000: about 10 µs a run and 3 ms a refit whatever its runs (300 runs' worth).
-#: 6,000,000 run-refits is then about a minute: 582 refits of 10,000 runs, 11,111 of 240, 19,480 of 8.
-BOOTSTRAP_WORK = RefitWork("run", 300, 6_000_000)
+#: synthetic runs and 83 ms on 10,000: about 10 µs a run. Refits that wander take longer: 6.6 ms on 7 runs of one
+#: budget, 8.7 ms on the 245 runs with their losses shuffled. So a refit counts 650 runs' worth on top of its own,
+#: and 6,000,000 run-refits is about a minute at worst: 563 refits of 10,000 runs, 6,703 of 245, 9,132 of 7.
+BOOTSTRAP_WORK = RefitWork("run", 650, 6_000_000)
 
 #: Bootstrap starts per resample: the full-data optimum and the next-best distinct local optima.
 BOOTSTRAP_STARTS = 4

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -512,8 +513,8 @@ def _no_work(*args: object, **kwargs: object) -> Any:
         (
             ["fit", CHINCHILLA_RUNS, "--bootstrap", "100000"],
             "scaling_plan.fitting.fit_law",
-            "--bootstrap: 100,000 refits × (245 runs + 300 for a refit's own cost) = 54,500,000 run-refits; at most"
-            " 6,000,000, about a minute on 2 cores: give 11,009 or fewer",
+            "--bootstrap: 100,000 refits × (245 runs + 650 for a refit's own cost) = 89,500,000 run-refits; at most"
+            " 6,000,000, about a minute on 2 cores: give 6,703 or fewer",
         ),
         (
             ["fit", CHINCHILLA_RUNS, "--approach", "isoflop", "--bootstrap", "1700"],
@@ -525,8 +526,8 @@ def _no_work(*args: object, **kwargs: object) -> Any:
             ["fit-downstream", str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv"), "--metric",
              "eval_gauntlet/core_average", "--bootstrap", "30000"],
             "scaling_plan.downstream._fit",
-            "--bootstrap: 30,000 refits × (47 runs + 450 for a refit's own cost) = 14,910,000 run-refits; at most"
-            " 12,000,000, about a minute on 2 cores: give 24,144 or fewer",
+            "--bootstrap: 30,000 refits × (47 runs + 50 for a refit's own cost) = 2,910,000 run-refits; at most"
+            " 1,000,000, about a minute on 2 cores: give 10,309 or fewer",
         ),
     ],
 )  # fmt: skip
@@ -552,7 +553,7 @@ def test_the_api_refuses_the_same_refits_naming_its_keyword(monkeypatch: pytest.
         scaling_plan.fit(CHINCHILLA_RUNS, approach="isoflop", bootstrap=1_700)
     assert refused.value.where == "bootstrap"
     sardana = ROOT / "tests" / "data" / "sardana2024_training_runs.csv"
-    with pytest.raises(scaling_plan.ScalingPlanError, match="give 24,144 or fewer") as refused:
+    with pytest.raises(scaling_plan.ScalingPlanError, match="give 10,309 or fewer") as refused:
         scaling_plan.fit_downstream(sardana, metric="eval_gauntlet/core_average", bootstrap=30_000)
     assert refused.value.where == "bootstrap"
 
@@ -565,3 +566,47 @@ def test_the_refit_caps_allow_what_they_say() -> None:
         work.check(most, units, "--bootstrap")  # allowed
         with pytest.raises(UsageError, match=f"give {most:,} or fewer"):
             work.check(most + 1, units, "--bootstrap")
+
+
+def test_bootstrap_refits_are_solved_in_batches_of_bounded_size_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: a batch held a weight per start, resample and run for 1,000 resamples whatever the runs (the fit of
+    10,000 runs with 582 refits peaked at 384 MB)."""
+    from scaling_plan import fitting
+    from scaling_plan.inputs.runs import read_runs, select_runs
+
+    runs = select_runs(read_runs(CHINCHILLA_RUNS), drop_top_loss=5).runs
+    _, optima = fitting.fit_law(runs)
+    whole = fitting.bootstrap_fit(runs, optima, 30, seed=3)
+    held = []
+    objective = fitting._Objective
+
+    def recording(runs: Any, delta: float, weights: Any = None) -> Any:
+        held.append(0 if weights is None else weights.size)
+        return objective(runs, delta, weights)
+
+    monkeypatch.setattr(fitting, "BOOTSTRAP_BATCH_RUNS", 10 * len(runs))
+    monkeypatch.setattr(fitting, "_Objective", recording)
+    batched = fitting.bootstrap_fit(runs, optima, 30, seed=3)
+    assert held == [10 * fitting.BOOTSTRAP_STARTS * len(runs)] * 3  # three batches of 10 resamples
+    assert np.array_equal(batched.samples, whole.samples)
+
+
+def test_the_sigmoids_grid_start_is_evaluated_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: the grid start evaluated its 1,271 points on every run at once, 850 MB on 10,000 runs."""
+    from scaling_plan import downstream
+
+    loss = np.linspace(2.2, 3.6, 2_000)
+    metric = 0.25 + 0.75 / (1 + np.exp((loss - 2.8) / 0.2))  # floor 0.25, ceiling 1
+    shapes = []
+    model = downstream._model
+
+    def recording(form: str, theta: Any, x: Any, floor: float, ceiling: float) -> Any:
+        shapes.append(len(theta) * len(x))
+        return model(form, theta, x, floor, ceiling)
+
+    monkeypatch.setattr(downstream, "_model", recording)
+    fitted = downstream.fit_downstream(downstream.MetricRuns(loss, metric), "sigmoid", 0.25, "m", resamples=20)
+    assert max(shapes) <= downstream.REFIT_BATCH_RUN_REFITS
+    assert fitted.constants == pytest.approx((2.8, 0.2), rel=1e-6)
