@@ -47,10 +47,10 @@ def isoflop_fit_of(
     ]
     too_few = resamples - len(result.samples) - result.n_left_out
     if resamples and too_few:
-        warnings.append(f"{too_few} of {resamples} bootstrap resamples left too few budgets to refit")
+        warnings.append(f"{too_few:,} of {resamples:,} bootstrap resamples left too few budgets to refit")
     if result.n_left_out:
         warnings.append(
-            f"{result.n_left_out} of the {resamples} bootstrap refits left out: their frontier is none a frontier file"
+            f"{result.n_left_out:,} of the {resamples:,} bootstrap refits left out: their frontier is none a frontier file"
             f" holds (the first: {result.left_out})"
         )
     return result, tuple(warnings)
@@ -94,7 +94,7 @@ def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
     said = []
     if samples.n_left_out:
         said.append(
-            f"{samples.n_left_out} of the {samples.resamples} bootstrap refits left out: their constants are no law"
+            f"{samples.n_left_out:,} of the {samples.resamples:,} bootstrap refits left out: their constants are no law"
             f" (the first: {samples.left_out})"
         )
     kept = len(samples.samples)
@@ -103,7 +103,7 @@ def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
     count = "none" if kept == 0 else f"{kept}"
     return None, [
         *said,
-        f"{count} of the {samples.resamples} bootstrap refits gave a law; intervals need {MIN_BOOTSTRAP_SAMPLES}:"
+        f"{count} of the {samples.resamples:,} bootstrap refits gave a law; intervals need {MIN_BOOTSTRAP_SAMPLES}:"
         " no intervals",
     ]
 

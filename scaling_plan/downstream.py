@@ -273,7 +273,7 @@ class DownstreamFit:
         if not self.n_left_out:
             return []
         return [
-            f"{self.n_left_out} of the {self.resamples} bootstrap refits left out: their constants are no {self.form}"
+            f"{self.n_left_out:,} of the {self.resamples:,} bootstrap refits left out: their constants are no {self.form}"
             f" mapping (the first: {self.left_out})"
         ]
 

@@ -258,7 +258,7 @@ def _left_out(stderr: str, resamples: int, kind: str) -> int:
     count, rest = said[0].removeprefix("scaling-plan: warning: ").split(" of the ", 1)
     assert rest.startswith(f"{resamples} bootstrap refits left out: their {kind}"), said[0]
     assert "(the first: " in rest and " must be " in rest
-    return int(count)
+    return int(count.replace(",", ""))
 
 
 def test_fit_leaves_out_refits_that_are_no_law_and_its_file_reads_back(cli: Cli, tmp_path: Path) -> None:

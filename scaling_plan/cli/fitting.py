@@ -176,7 +176,7 @@ def fit(
         warn(f"{runs}: {problem}")
     if samples is not None and samples.n_converged < len(samples.samples):
         count = len(samples.samples)
-        warn(f"{count - samples.n_converged} of the {count:,} bootstrap refits kept did not converge")
+        warn(f"{count - samples.n_converged:,} of the {count:,} bootstrap refits kept did not converge")
     _check_law_file(data, runs, output)
     if output is not None:
         write_yaml(output, data)
