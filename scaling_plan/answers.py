@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from .design import Suggestion
     from .downstream import DownstreamFit
-    from .fitting import Bootstrap
+    from .fitting import Bootstrap, Fit
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
     from .isoflop import IsoflopFit
@@ -27,26 +27,27 @@ if TYPE_CHECKING:
 
 
 def isoflop_fit_of(
-    selection: Selection, budget_rtol: float, resamples: int, seed: int
+    selection: Selection, budget_rtol: float, resamples: int, seed: int, bootstrap_flag: str
 ) -> tuple[IsoflopFit, tuple[str, ...]]:
     """Approach 2 on the selected runs, for `fit --approach isoflop` and fit(approach="isoflop"): the fit, and a
-    warning for each budget left out and for resamples too thin to refit."""
+    warning for each budget left out and for resamples too thin to refit. More refits than the cap allows
+    (isoflop.BOOTSTRAP_WORK) are refused first, naming `bootstrap_flag`."""
     from .isoflop import fit_isoflop
     from .units import format_scientific
 
     runs = selection.runs
     result = fit_isoflop(
-        runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, budget_rtol, resamples, seed
-    )
+        runs.n_params, runs.compute_flops, runs.loss_nats, selection.budget_flops, budget_rtol, resamples, seed,
+        bootstrap_flag,
+    )  # fmt: skip
     warnings = [
         f"budget {format_scientific(profile.budget_flops)} FLOPs left out: {profile.left_out}"
         for profile in result.profiles
         if profile.left_out is not None
     ]
-    if resamples and len(result.samples) < resamples:
-        warnings.append(
-            f"{resamples - len(result.samples)} of {resamples} bootstrap resamples left too few budgets to refit"
-        )
+    too_few = resamples - len(result.samples)
+    if resamples and too_few:
+        warnings.append(f"{too_few:,} of {resamples:,} bootstrap resamples left too few budgets to refit")
     if result.samples:
         from dataclasses import replace
 
@@ -61,6 +62,35 @@ def isoflop_fit_of(
             kept = tuple(row for row, fault in zip(result.samples, faults, strict=True) if not fault)
             result = replace(result, samples=kept)
     return result, tuple(warnings)
+
+
+def fit_problem(selection: Selection, fit: Fit) -> str | None:
+    """Why a fit is no law to plan with (fitting.Fit.problem), for `fit` and fit(): a degenerate fit names the runs
+    behind it where the runs can say (runs_named); one that did not converge says only that."""
+    problem = fit.problem
+    if problem is None or not fit.converged:
+        return problem
+    return f"{problem}{runs_named(selection, fit)}"
+
+
+def runs_named(selection: Selection, fit: Fit) -> str:
+    """The runs behind a degenerate fit (fitting.runs_behind: those far from the others in N or D, else the run it
+    misses most), as a clause naming each file:line (the first three), or "" when the runs cannot say."""
+    from .fitting import runs_behind
+
+    indices, far = runs_behind(selection.runs, fit)
+    if not indices:
+        return ""
+    runs, label = selection.runs, selection.table.label
+    named = ", ".join(
+        f"{label}:{selection.lines[i]} (N = {runs.n_params[i]:.3g}, D = {runs.n_tokens[i]:.3g})" for i in indices[:3]
+    )
+    more = f" and {len(indices) - 3:,} more" if len(indices) > 3 else ""
+    if far:
+        return (
+            f"; driven by {'the run' if len(indices) == 1 else 'the runs'} far from the others in N or D: {named}{more}"
+        )
+    return f"; the run it misses most: {named}"
 
 
 def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
@@ -267,7 +297,7 @@ def downstream_fit_of(
     import numpy as np
 
     from .choices import DOWNSTREAM_FORMS
-    from .downstream import CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
+    from .downstream import BOOTSTRAP_WORK, CHANCE_MARGIN_DEFAULT, MetricRuns, fit_downstream, known_chance
     from .inputs.runs import read_runs
     from .inputs.values import choice, finite_number, positive_number, seed_number
 
@@ -301,6 +331,7 @@ def downstream_fit_of(
     )  # fmt: skip
     assert table.metrics is not None and margin is not None and ceiling is not None
     scores = table.metrics[table.columns["metric"]]
+    BOOTSTRAP_WORK.check(bootstrap, len(scores), flag("bootstrap"))
     chance = number("chance", finite_number, known_chance(metric))
     if chance is None:
         raise UsageError(

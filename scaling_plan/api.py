@@ -320,15 +320,16 @@ def fit(
 ) -> FittedLaw | FittedFrontier:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to a runs file, as `scaling-plan fit` (Hoffmann et al. 2022,
     appendix D.2), with `bootstrap` refits for intervals. A fit that did not converge is returned with its `problem`
-    said (the CLI exits 1 for it); one that runs away to infinite constants raises ScalingPlanError.
+    said (the CLI exits 1 for it); one that runs away to infinite constants, or is degenerate (an exponent at or below
+    0), raises ScalingPlanError, naming the runs behind it where they can say.
 
     approach="isoflop" fits Approach 2 instead (a parabola per compute budget, power laws through the minima, and
     L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
     the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
     whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
-    from .answers import kept_refits
+    from .answers import fit_problem, kept_refits, runs_named
     from .errors import UsageError
-    from .fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from .fitting import BOOTSTRAP_WORK, CONSTANTS, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import choice, positive_number, seed_number
     from .output.records import fit_record
@@ -349,9 +350,16 @@ def fit(
         return _fitted_frontier(
             selection, budget_rtol, bootstrap, seed, interval / 100, name or os.path.splitext(os.path.basename(path))[0]
         )
+    BOOTSTRAP_WORK.check(bootstrap, len(selection.runs), "bootstrap")
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
-        raise UsageError(path, "no law fits: the best fit runs away to infinite constants")
+        raise UsageError(
+            path, f"no law fits: the best fit runs away to infinite constants{runs_named(selection, result)}"
+        )
+    problem = fit_problem(selection, result)
+    zero = next((name for name, value in zip(CONSTANTS, result.constants, strict=True) if not value > 0), None)
+    if zero is not None:  # no ParametricLaw has it: `fit` prints it and exits 1, fit() raises
+        raise UsageError(path, problem or f"no law fits: the best fit has {zero} = {getattr(result, zero):g}")
     warnings = table.warnings()
     samples = None
     if bootstrap and result.problem is None:
@@ -359,7 +367,7 @@ def fit(
         warnings += said
     level = interval / 100
     return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
-                       fit_record(selection, result, samples, level), tuple(warnings))  # fmt: skip
+                       fit_record(selection, result, samples, level), tuple(warnings), problem)  # fmt: skip
 
 
 def _fitted_frontier(
@@ -377,7 +385,7 @@ def _fitted_frontier(
     from .output.records import isoflop_record
 
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
-    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
+    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed, "bootstrap")
     data = frontier_file_data(selection, result, level, name, "")
     refusal = law_file_refusal(data)
     if refusal is not None:  # a frontier out of these ranges plans nothing (a loss that rises with compute)
@@ -397,6 +405,7 @@ def _fitted_law(
     name: str,
     record: Record,
     warnings: tuple[str, ...],
+    problem: str | None,
 ) -> FittedLaw:
     """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
     be read back (inputs.lawfile.load_law_file)."""
@@ -421,7 +430,7 @@ def _fitted_law(
         interval_level=level,
         runs_fingerprint=selection.table.fingerprint,
         record=record,
-        problem=result.problem,
+        problem=problem,
         fit_warnings=warnings,
     )
 

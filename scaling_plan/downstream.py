@@ -35,7 +35,7 @@ import numpy as np
 
 from .choices import DownstreamForm as Form
 from .errors import UsageError
-from .fitting import resample_weights
+from .fitting import RefitWork, resample_weights
 from .units import counted
 
 if TYPE_CHECKING:
@@ -45,6 +45,21 @@ if TYPE_CHECKING:
 
 #: The constants of each form, in the order they are stored.
 CONSTANT_NAMES: dict[str, tuple[str, ...]] = {"exponential": ("epsilon", "k", "gamma"), "sigmoid": ("l0", "scale")}
+
+#: The constants each form must keep positive (the others need only be finite): the exponential's k and gamma (Gadre
+#: et al. 2024's law rises as the loss falls only so), the sigmoid's scale.
+POSITIVE_CONSTANTS = ("k", "gamma", "scale")
+
+
+def constants_problem(form: str, constants: Sequence[float]) -> tuple[str, str] | None:
+    """The first of a form's constants (CONSTANT_NAMES) a mapping cannot have, and why ("k", "must be positive, got
+    -2"), or None: a fit whose constants fail it is no mapping, and is refused."""
+    for name, value in zip(CONSTANT_NAMES[form], constants, strict=True):
+        positive = name in POSITIVE_CONSTANTS
+        if not math.isfinite(value) or (positive and value <= 0):
+            return name, f"must be {'positive' if positive else 'finite'}, got {value:g}"
+    return None
+
 
 #: Which of the mapping's bounds a prediction is held at.
 Bound = Literal["floor", "ceiling"]
@@ -56,6 +71,17 @@ CHANCE_MARGIN_DEFAULT = 0.02
 MIN_RUNS_ABOVE_CHANCE = 5
 #: The fewest runs fitted: three constants and some to spare.
 MIN_METRIC_RUNS = 6
+
+#: The bootstrap's work in runs, at worst: measured on 2 shared cores, a refit that runs to MAX_ITERATIONS (the
+#: exponential on a metric linear in the loss: k grows and gamma shrinks without end) took 0.74 ms on 8 runs, 2.8 ms
+#: on 47, 52 ms on 1,000 and 490 ms on 10,000, about 50 µs a run; a sigmoid refit 0.1 to 5.6 ms, and either form 0.4
+#: ms on Sardana et al. 2024's 47 runs. So a refit counts 50 runs' worth on top of its own, and 1,000,000
+#: run-refits is about a minute at worst: 99 refits of 10,000 runs, 10,309 of 47.
+BOOTSTRAP_WORK = RefitWork("run", 50, 1_000_000)
+#: Refits solved together hold arrays of refits × runs: batches of at most this many run-refits, and 2,000 refits,
+#: keep them to tens of megabytes. So does the sigmoid's grid start, in chunks of grid points × runs.
+REFIT_BATCH_RUN_REFITS = 250_000
+REFIT_BATCH = 2_000
 
 #: Chance levels of common benchmarks, matched in the metric's column name (ignoring case), most specific first.
 #: The MosaicML eval gauntlet reports centred accuracies, rescaled so that chance is 0 (LLM Foundry's eval gauntlet,
@@ -235,7 +261,7 @@ class DownstreamFit:
     n_at_chance: int  # runs within `margin` of chance
     loss_range_nats: tuple[float, float]
     residual_rmse: float  # of the metric
-    samples: Array | None  # rows of constants, one per bootstrap refit
+    samples: Array | None  # rows of constants, one per bootstrap refit with finite constants
     resamples: int
     seed: int
 
@@ -279,24 +305,46 @@ def fit_downstream(
             f" a curve needs at least {MIN_RUNS_ABOVE_CHANCE} above: the metric has not emerged in these runs, so"
             " it cannot be predicted from their loss",
         )
+    _check_falls_with_loss(runs, where)
     theta, _ = _fit(form, runs, np.ones((1, n_runs)), floor, ceiling)
     constants = _constants(form, theta, runs)[0]
     if not np.all(np.isfinite(constants)):
         raise UsageError(where, f"the {form} fit runs away to infinite constants: the form does not fit these runs")
-    if form == "exponential" and not constants[1] > 0:
-        raise UsageError(where, "the metric does not rise as the loss falls in these runs (k <= 0): nothing to predict")
+    problem = constants_problem(form, constants.tolist())
+    if problem is not None:  # e.g. the exponential's k and gamma both below 0: a curve of another shape
+        raise UsageError(where, f"the {form} fit is no mapping ({problem[0]} {problem[1]}): the form does not fit"
+                                " these runs")  # fmt: skip
     predicted = _metric(form, constants[None, :], runs.loss_nats, floor, ceiling)[0]
     samples = None
     if resamples:
-        weights = resample_weights(np.random.default_rng(seed), n_runs, resamples)
-        refit, _ = _fit(form, runs, weights, floor, ceiling)
-        rows = _constants(form, refit, runs)
-        samples = rows[np.all(np.isfinite(rows), axis=1)]
+        rng, batch = np.random.default_rng(seed), max(1, min(REFIT_BATCH, REFIT_BATCH_RUN_REFITS // n_runs))
+        batches = []
+        for first in range(0, resamples, batch):  # the same draws, in the same order, as one batch of them all
+            weights = resample_weights(rng, n_runs, min(batch, resamples - first))
+            refit, _ = _fit(form, runs, weights, floor, ceiling)
+            batches.append(_constants(form, refit, runs))
+        rows = np.concatenate(batches)
+        samples = rows[np.all(np.isfinite(rows), axis=1)]  # which of them a downstream file holds: the inputs' question
     return DownstreamFit(
         form, tuple(float(v) for v in constants), chance, floor, ceiling, margin, n_runs, at_chance,
         (float(runs.loss_nats.min()), float(runs.loss_nats.max())),
         float(np.sqrt(np.mean((predicted - runs.metric) ** 2))), samples, resamples, seed,
     )  # fmt: skip
+
+
+def _check_falls_with_loss(runs: MetricRuns, where: str) -> None:
+    """Refuse runs whose metric does not fall as the loss rises (a least-squares slope against loss of 0 or more),
+    whichever form would fit them: both rise only as the loss falls, so fitted to such runs the exponential turns k
+    negative and the sigmoid flattens (its midpoint and scale run off to thousands of nats), and neither predicts
+    anything."""
+    loss = runs.loss_nats - runs.loss_nats.mean()
+    slope = float(np.dot(loss, runs.metric - runs.metric.mean()) / np.dot(loss, loss))
+    if not slope < 0:
+        raise UsageError(
+            where,
+            f"the metric does not rise as the loss falls in these runs (its least-squares slope against the loss is"
+            f" {slope:+.3g} per nat): nothing to predict",
+        )
 
 
 def _metric(form: str, constants: Array, loss: Array, floor: float, ceiling: float) -> Array:
@@ -372,8 +420,11 @@ def _start(form: str, x: Array, metric: Array, weights: Array, floor: float, cei
     centres = np.linspace(x.min() - span, x.max() + span, 41)
     scales = np.geomspace(span / 100, span * 10, 31)
     grid = np.array([(l0, math.log(s)) for l0 in centres for s in scales])
-    predicted, _ = _model(form, grid, x, floor, ceiling)  # (G, R)
-    sse = ((metric[None, :] - predicted) ** 2) @ weights.T  # (G, S)
+    sse = np.empty((len(grid), len(weights)))  # (G, S)
+    chunk = max(1, REFIT_BATCH_RUN_REFITS // len(x))
+    for first in range(0, len(grid), chunk):  # (G, R) at once held 850 MB on 10,000 runs
+        predicted, _ = _model(form, grid[first : first + chunk], x, floor, ceiling)
+        sse[first : first + chunk] = ((metric[None, :] - predicted) ** 2) @ weights.T
     grid_start: Array = grid[np.argmin(sse, axis=0)]
     return grid_start
 

@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN
+from .units import counted
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -134,7 +136,8 @@ class Fit:
 @dataclass(frozen=True)
 class Bootstrap:
     """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta), one per refit whose
-    constants are finite (a refit that ran away to an overflow is left out, and not counted as converged)."""
+    constants are finite (a refit that ran away to an overflow is left out, and not counted as converged). Which of
+    them a law file may hold is the inputs' question (answers.kept_refits)."""
 
     samples: Array
     resamples: int
@@ -375,11 +378,85 @@ def fit_law(runs: Runs, huber_delta: float = HUBER_DELTA_DEFAULT, start: Array =
     return fit, optima[np.isfinite(f[order[np.sort(first)]])]
 
 
+#: A run of high leverage, far from the others in N or D, has a leverage above both of these. Above 1/2 it decides its
+#: own fitted value more than all the other runs together (the hat matrix H is symmetric and idempotent, so
+#: h_ii = Σ_j h_ij², and h_ii > 1/2 is h_ii² > Σ_{j≠i} h_ij²; Huber 1981, Robust Statistics, ch. 7, counts such a
+#: point one to avoid). Above twice the mean leverage (rank/runs) it stands out from these runs (Hoaglin & Welsch
+#: 1978, "The hat matrix in regression and ANOVA"): of 6 runs, every one has up to 1/2 on average, and none is far.
+HIGH_LEVERAGE = 0.5
+HIGH_LEVERAGE_TIMES_MEAN = 2.0
+
+
+def leverage(runs: Runs) -> tuple[Array, float]:
+    """Each run's leverage in a least-squares fit on (1, ln N, ln D), the coordinates the law is a function of: the
+    weight of its own loss in its fitted value (the hat matrix's diagonal, from 0 to 1), and their mean. A run far
+    from the others in N or D has a leverage near 1: the fit there is its alone."""
+    design = np.column_stack([np.ones(len(runs)), np.log(runs.n_params), np.log(runs.n_tokens)])
+    u, s, _ = np.linalg.svd(design, full_matrices=False)
+    rank = s > s[0] * len(runs) * np.finfo(np.float64).eps  # D = r·N for every run leaves two directions, not three
+    values: Array = np.sum(u[:, rank] ** 2, axis=1)
+    return values, int(rank.sum()) / len(runs)
+
+
+def runs_behind(runs: Runs, fit: Fit) -> tuple[list[int], bool]:
+    """The runs behind a fit that is no law, where the runs can say: those of high leverage (HIGH_LEVERAGE), far from
+    the others in N or D, and True; else the run the fit misses most (the largest |log predicted − log observed|)
+    and False; else none (a fit that ran away has no residuals)."""
+    values, mean = leverage(runs)
+    high = [int(i) for i in np.flatnonzero(values > max(HIGH_LEVERAGE, HIGH_LEVERAGE_TIMES_MEAN * mean))]
+    if high:
+        return high, True
+    if not fit.finite:
+        return [], False
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant at 0 is a term of ln 0 = -inf, which adds none
+        a, b, e = np.log([fit.A, fit.B, fit.E])
+        terms = [a - fit.alpha * np.log(runs.n_params), b - fit.beta * np.log(runs.n_tokens), np.full(len(runs), e)]
+        residual = np.abs(np.logaddexp.reduce(terms, axis=0) - np.log(runs.loss_nats))  # in log-sum-exp form, as fitted
+    if not np.isfinite(residual).any():
+        return [], False
+    return [int(np.argmax(np.where(np.isfinite(residual), residual, -1.0)))], False
+
+
+@dataclass(frozen=True)
+class RefitWork:
+    """The work bootstrap refits ask for, known before any starts: refits × (units + fixed), where the units are what
+    each refit works through (its runs, or its budgets) and `fixed` counts, in those units, what a refit costs
+    whatever their number (its starts, grid and iterations). At most `most`: about a minute on 2 cores."""
+
+    unit: str
+    fixed: int
+    most: int
+
+    def of(self, refits: int, units: int) -> int:
+        return refits * (units + self.fixed)
+
+    def check(self, refits: int, units: int, where: str) -> None:
+        """Refuse (UsageError at `where`, the flag) refits past the cap, saying how many the cap allows."""
+        work = self.of(refits, units)
+        if work > self.most:
+            raise UsageError(
+                where,
+                f"{counted(refits, 'refit')} × ({counted(units, self.unit)} + {self.fixed} for a refit's own cost) ="
+                f" {work:,} {self.unit}-refits; at most {self.most:,}, about a minute on 2 cores: give"
+                f" {self.most // (units + self.fixed):,} or fewer",
+            )
+
+
+#: The bootstrap's work in runs: measured on 2 shared cores (bootstrap_fit alone), a refit took 2.3 ms on
+#: Hoffmann et al. 2022's 240 runs, 1.8 ms on Sardana et al. 2024's 47, 3.9 ms on 8 of them, 15 ms on 1,000
+#: synthetic runs and 83 ms on 10,000: about 10 µs a run. Refits that wander take longer: 6.6 ms on 7 runs of one
+#: budget, 8.7 ms on the 245 runs with their losses shuffled. So a refit counts 650 runs' worth on top of its own,
+#: and 6,000,000 run-refits is about a minute at worst: 563 refits of 10,000 runs, 6,703 of 245, 9,132 of 7.
+BOOTSTRAP_WORK = RefitWork("run", 650, 6_000_000)
+
 #: Bootstrap starts per resample: the full-data optimum and the next-best distinct local optima.
 BOOTSTRAP_STARTS = 4
 #: Resamples solved per batch (progress is reported between batches): the slowest problem of a batch sets its
 #: length, so fewer, larger batches pay that tail once (1,000 resamples: 1.5 s in one batch, 1.9 s in four).
 BOOTSTRAP_BATCH = 1000
+#: ... and at most this many resample-runs per batch: a batch holds a weight per start, resample and run (on 10,000
+#: runs, 200 resamples' weights are 64 MB; 582 in one batch took the fit from about 230 MB to 384 MB).
+BOOTSTRAP_BATCH_RUNS = 2_000_000
 
 
 def resample_weights(rng: np.random.Generator, n_runs: int, count: int) -> Array:
@@ -403,8 +480,9 @@ def bootstrap_fit(
     n_runs = len(runs)
     starts = optima[:BOOTSTRAP_STARTS]
     samples, n_converged = [], 0
-    for first in range(0, resamples, BOOTSTRAP_BATCH):
-        count = min(BOOTSTRAP_BATCH, resamples - first)
+    batch = max(1, min(BOOTSTRAP_BATCH, BOOTSTRAP_BATCH_RUNS // n_runs))
+    for first in range(0, resamples, batch):
+        count = min(batch, resamples - first)
         weights: Array = np.repeat(resample_weights(rng, n_runs, count), len(starts), axis=0)
         # No merging here: a resample's few warm starts gain little from it, and a merge is a yes-or-no decision that
         # a last-bit difference can flip, sending a refit to a neighbouring optimum: the same starts and seed give

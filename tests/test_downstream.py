@@ -156,6 +156,22 @@ def test_bad_input_is_one_line_naming_the_flag_or_file_line_and_column(cli: Cli,
     assert "--name: use lower-case letters" in cli.error("fit-downstream", SARDANA, "--metric", CORE, "--name", "Core!")
 
 
+def test_a_metric_that_rises_with_the_loss_is_refused_by_either_form(cli: Cli, tmp_path: Path) -> None:
+    """Was: the exponential refused it (k <= 0) and the sigmoid fitted a flat curve (L0 = -60459, s = 69407)."""
+    runs = tmp_path / "runs.csv"
+    losses = np.linspace(2.2, 3.6, 8)
+    runs.write_text("n_params,n_tokens,loss,acc\n" + "".join(
+        f"{1e8 * 2**i},{2e9 * 2**i},{loss:.4f},{0.3 + 0.2 * (loss - 2.2):.4f}\n" for i, loss in enumerate(losses)
+    ))  # fmt: skip
+    slope = np.polyfit(losses.round(4), (0.3 + 0.2 * (losses - 2.2)).round(4), 1)[0]  # recomputed here: +0.2
+    for form in ("exponential", "sigmoid"):
+        line = cli.error("fit-downstream", str(runs), "--metric", "acc", "--chance", "0.25", "--form", form)
+        assert line.endswith(
+            f"--metric acc: the metric does not rise as the loss falls in these runs (its least-squares slope against"
+            f" the loss is {slope:+.3g} per nat): nothing to predict"
+        )
+
+
 def test_the_domain_refuses_too_few_runs_and_a_flat_loss() -> None:
     with pytest.raises(UsageError, match="needs at least 6"):
         fit_downstream(MetricRuns(np.linspace(2, 3, 5), np.linspace(0.5, 0.3, 5)), "exponential", 0.0, "m")

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 import yaml
 
+import scaling_plan
 from scaling_plan.fitting import (
     HUBER_DELTA_DEFAULT,
     INITIAL_GRID,
+    Bootstrap,
     Runs,
     _first_of_same_row,
     _minimise,
@@ -186,6 +188,53 @@ def test_column_flags_and_filters(cli: Cli, tmp_path: Path) -> None:
     # Budgets 1e18 and 3.2e18 fall below 5e18 and 1e22 above 5e21: three budgets of nine runs, then three more.
     assert filtered["n_runs"] == 81 - 3 * 9 - 3 and filtered["n_runs_dropped"] == 30
     assert filtered["min_compute_flops"] >= 5e18 and filtered["max_compute_flops"] <= 5e21
+
+
+def _chinchilla_rows(count: int) -> list[str]:
+    with open(CHINCHILLA_RUNS) as handle:
+        rows = list(csv.DictReader(handle))[:count]
+    return [f"{r['Model Size']},{float(r['Training FLOP']) / (6 * float(r['Model Size']))!r},{r['loss']}" for r in rows]
+
+
+def test_a_degenerate_fit_names_the_run_far_from_the_others(cli: Cli, tmp_path: Path) -> None:
+    """Was: one run at N = D = 1e-308 among 40 of Chinchilla's made the fit degenerate, and the error said so but not
+    which run."""
+    runs = tmp_path / "runs.csv"
+    runs.write_text("\n".join(["n_params,n_tokens,loss", *_chinchilla_rows(40), "1e-308,1e-308,3.0"]) + "\n")
+    result = cli.run("fit", str(runs))
+    assert result.exit_code == 1
+    named = f"; driven by the run far from the others in N or D: {runs}:42 (N = 1e-308, D = 1e-308)"
+    assert result.stderr.splitlines()[-1].endswith(f"{named} (use --allow-unconverged to keep it anyway)")
+    assert "the best fit is degenerate" in result.stderr
+    with pytest.raises(scaling_plan.ScalingPlanError) as refused:  # was: a ValueError from ParametricLaw
+        scaling_plan.fit(runs)
+    assert refused.value.where == str(runs) and refused.value.message.endswith(named)
+
+
+def test_a_degenerate_fit_without_a_far_run_names_the_run_it_misses_most(cli: Cli, tmp_path: Path) -> None:
+    """Runs whose loss rises with N fit alpha below 0; none is far from the others, so the message names the run the
+    fit misses most, found here again from the constants the fit prints."""
+    rng = np.random.default_rng(3)
+    grid = [(n, d) for n in np.geomspace(1e8, 1e10, 4) for d in np.geomspace(2e9, 2e11, 3)]
+    rows = [(float(n), float(d), float(2 + 0.02 * np.log(n / 1e8) + 400 / d**0.3 + rng.normal(0, 0.005)))
+            for n, d in grid]  # fmt: skip
+    runs = tmp_path / "runs.csv"
+    runs.write_text("n_params,n_tokens,loss\n" + "".join(f"{n!r},{d!r},{loss!r}\n" for n, d, loss in rows))
+    result = cli.run("fit", str(runs), "--allow-unconverged", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    fitted = json.loads(result.stdout)
+    assert fitted["alpha"] < 0
+    residuals = [
+        abs(
+            math.log(fitted["E"] + fitted["A"] / n ** fitted["alpha"] + fitted["B"] / d ** fitted["beta"])
+            - math.log(loss)
+        )
+        for n, d, loss in rows
+    ]
+    worst = int(np.argmax(residuals))
+    n, d, _ = rows[worst]
+    assert "the best fit is degenerate" in result.stderr
+    assert f"; the run it misses most: {runs}:{worst + 2} (N = {n:.3g}, D = {d:.3g})" in result.stderr
 
 
 def test_a_fit_that_does_not_converge_exits_1_unless_allowed(
@@ -527,13 +576,18 @@ def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cl
     far = cli.run("fit", str(runs), "--bootstrap", "10", "-f", "json")
     assert far.exit_code == 0, far.stderr
     assert all(line.startswith("scaling-plan: warning: ") for line in far.stderr.splitlines())  # no RuntimeWarning
+    assert "1 of the 10 bootstrap refits left out: their constants are no law (the first: beta must be at most 2" in (
+        far.stderr
+    )
     fitted = json.loads(far.stdout)
     left_out = "1 of the 10 bootstrap refits ran outside what a law file holds"
     assert any(left_out in line for line in far.stderr.splitlines())
     assert fitted["B"] < fitted["B_high"] <= 1e20 and math.isfinite(fitted["B_se"])  # far, and finite
+    far_apart = Bootstrap(np.array([[1.8, 400.0, 1e252, 0.3, 0.3], [1.8, 400.0, 400.0, 0.3, 0.3]]), 2, 0, 2)
+    assert 1e100 < far_apart.standard_errors()["B"] < 1e308  # far apart, and still finite
     one = cli.run("fit", CHINCHILLA_RUNS, "--max-flops", "3e19", "--bootstrap", "1", "-f", "json")
     assert one.exit_code == 0, one.stderr
     assert one.stderr == (
-        "scaling-plan: warning: 1 of the 1 bootstrap refits gave finite constants; intervals need 2: no intervals\n"
+        "scaling-plan: warning: 1 of the 1 bootstrap refits gave a law; intervals need 2: no intervals\n"
     )
     assert "E_se" not in json.loads(one.stdout) and "bootstrap_resamples" not in json.loads(one.stdout)

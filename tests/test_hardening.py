@@ -17,11 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scaling_plan.errors import UsageError
 from scaling_plan.inputs import yaml_files
 from scaling_plan.inputs.budgets import MAX_SWEEP_TABLE_ROWS, SWEEP_SEARCH_LIMITS
 from scaling_plan.inputs.runs import MAX_RUNS
@@ -119,7 +121,36 @@ def test_a_law_file_with_ten_thousand_bootstrap_samples_is_read(cli: Cli, tmp_pa
 
 def test_too_many_runs_are_refused_before_fitting(cli: Cli, tmp_path: Path) -> None:
     path = runs_file(tmp_path / "runs.csv", MAX_RUNS + 1)
-    assert f"{MAX_RUNS + 1:,} runs; fit takes at most {MAX_RUNS:,}" in cli.error("fit", path)
+    line = cli.error("fit", path)
+    assert line.endswith(f"runs.csv:{MAX_RUNS + 2}: more than {MAX_RUNS:,} runs; fit takes at most {MAX_RUNS:,}"
+                         " (real sweeps hold hundreds): the file is read no further")  # fmt: skip
+
+
+def _past_the_cap(form: str) -> tuple[str, int]:
+    """A runs file of MAX_RUNS good rows, then one more, then rows that cannot be read (a row of the wrong cells, a
+    line that is not JSON): a reader that stops at the first row past the cap never meets them. Also the line of
+    that first row."""
+    good = [(1e8 * (1 + i % 97), 2e9 * (1 + i % 89), 3.0 - i % 83 / 100) for i in range(MAX_RUNS + 1)]
+    if form in ("csv", "tsv"):
+        separator = "," if form == "csv" else "\t"
+        rows = [separator.join(["n_params", "n_tokens", "loss"])]
+        rows += [separator.join(str(value) for value in row) for row in good]
+        rows += [separator.join(["1e9", "2e10", "3", "a fourth cell"]), '"an unclosed quote']
+        return "\n".join(rows) + "\n", MAX_RUNS + 2
+    records = [json.dumps({"n_params": n, "n_tokens": d, "loss": loss}) for n, d, loss in good]
+    if form == "jsonl":
+        return "\n".join([*records, "[1, 2]", "{not json"]) + "\n", MAX_RUNS + 1
+    return "[\n" + ",\n".join([*records, "[1, 2]", "{not json"]) + "\n]\n", MAX_RUNS + 2  # a JSON array
+
+
+@pytest.mark.parametrize("form", ["csv", "tsv", "jsonl", "json"])
+def test_a_runs_file_is_read_no_further_than_the_first_row_past_the_cap(cli: Cli, tmp_path: Path, form: str) -> None:
+    text, line = _past_the_cap(form)
+    path = tmp_path / f"runs.{form}"
+    path.write_text(text)
+    assert f"runs.{form}:{line}: more than {MAX_RUNS:,} runs; fit takes at most {MAX_RUNS:,}" in cli.error(
+        "fit", str(path)
+    )
 
 
 def test_absurd_sweeps_are_refused_at_once(cli: Cli) -> None:
@@ -530,3 +561,112 @@ def test_a_sweep_whose_rows_each_search_is_held_to_about_a_minute(
     budgets = ",".join(["1"] * (most + 1))  # one more than the limit: refused before any row is planned
     line = cli.error("sweep", "--budgets", budgets, *args, "-f", "csv")
     assert f"--budgets: {most + 1:,} budgets; {said} {most:,}" in line
+
+
+def _no_work(*args: object, **kwargs: object) -> Any:
+    raise AssertionError("the fit started")
+
+
+@pytest.mark.parametrize(
+    ("command", "started", "expected"),
+    [
+        (
+            ["fit", CHINCHILLA_RUNS, "--bootstrap", "100000"],
+            "scaling_plan.fitting.fit_law",
+            "--bootstrap: 100,000 refits × (245 runs + 650 for a refit's own cost) = 89,500,000 run-refits; at most"
+            " 6,000,000, about a minute on 2 cores: give 6,703 or fewer",
+        ),
+        (
+            ["fit", CHINCHILLA_RUNS, "--approach", "isoflop", "--bootstrap", "1700"],
+            "scaling_plan.isoflop._fit",
+            "--bootstrap: 1,700 refits × (57 budgets + 300 for a refit's own cost) = 606,900 budget-refits; at most"
+            " 600,000, about a minute on 2 cores: give 1,680 or fewer",
+        ),
+        (
+            ["fit-downstream", str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv"), "--metric",
+             "eval_gauntlet/core_average", "--bootstrap", "30000"],
+            "scaling_plan.downstream._fit",
+            "--bootstrap: 30,000 refits × (47 runs + 50 for a refit's own cost) = 2,910,000 run-refits; at most"
+            " 1,000,000, about a minute on 2 cores: give 10,309 or fewer",
+        ),
+    ],
+)  # fmt: skip
+def test_refits_past_a_minute_of_work_are_refused_before_any_work(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, command: list[str], started: str, expected: str
+) -> None:
+    """Was: fit --bootstrap 100000 on 10,000 runs was accepted (about 1.4 hours); an isoflop bootstrap of 100,000
+    refits took about 50 minutes on any runs; fit-downstream held every refit's arrays at once."""
+    monkeypatch.setattr(started, _no_work)
+    assert cli.error(*command).endswith(expected)
+
+
+def test_the_api_refuses_the_same_refits_naming_its_keyword(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scaling_plan
+
+    monkeypatch.setattr("scaling_plan.fitting.fit_law", _no_work)
+    monkeypatch.setattr("scaling_plan.isoflop._fit", _no_work)
+    monkeypatch.setattr("scaling_plan.downstream._fit", _no_work)
+    with pytest.raises(scaling_plan.ScalingPlanError, match="at most 6,000,000") as refused:
+        scaling_plan.fit(CHINCHILLA_RUNS, bootstrap=100_000)
+    assert refused.value.where == "bootstrap"
+    with pytest.raises(scaling_plan.ScalingPlanError, match="give 1,680 or fewer") as refused:
+        scaling_plan.fit(CHINCHILLA_RUNS, approach="isoflop", bootstrap=1_700)
+    assert refused.value.where == "bootstrap"
+    sardana = ROOT / "tests" / "data" / "sardana2024_training_runs.csv"
+    with pytest.raises(scaling_plan.ScalingPlanError, match="give 10,309 or fewer") as refused:
+        scaling_plan.fit_downstream(sardana, metric="eval_gauntlet/core_average", bootstrap=30_000)
+    assert refused.value.where == "bootstrap"
+
+
+def test_the_refit_caps_allow_what_they_say() -> None:
+    from scaling_plan import downstream, fitting, isoflop
+
+    for work, units in ((fitting.BOOTSTRAP_WORK, 10_000), (isoflop.BOOTSTRAP_WORK, 57), (downstream.BOOTSTRAP_WORK, 6)):
+        most = work.most // (units + work.fixed)
+        work.check(most, units, "--bootstrap")  # allowed
+        with pytest.raises(UsageError, match=f"give {most:,} or fewer"):
+            work.check(most + 1, units, "--bootstrap")
+
+
+def test_bootstrap_refits_are_solved_in_batches_of_bounded_size_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: a batch held a weight per start, resample and run for 1,000 resamples whatever the runs (the fit of
+    10,000 runs with 582 refits peaked at 384 MB)."""
+    from scaling_plan import fitting
+    from scaling_plan.inputs.runs import read_runs, select_runs
+
+    runs = select_runs(read_runs(CHINCHILLA_RUNS), drop_top_loss=5).runs
+    _, optima = fitting.fit_law(runs)
+    whole = fitting.bootstrap_fit(runs, optima, 30, seed=3)
+    held = []
+    objective = fitting._Objective
+
+    def recording(runs: Any, delta: float, weights: Any = None) -> Any:
+        held.append(0 if weights is None else weights.size)
+        return objective(runs, delta, weights)
+
+    monkeypatch.setattr(fitting, "BOOTSTRAP_BATCH_RUNS", 10 * len(runs))
+    monkeypatch.setattr(fitting, "_Objective", recording)
+    batched = fitting.bootstrap_fit(runs, optima, 30, seed=3)
+    assert held == [10 * fitting.BOOTSTRAP_STARTS * len(runs)] * 3  # three batches of 10 resamples
+    assert np.array_equal(batched.samples, whole.samples)
+
+
+def test_the_sigmoids_grid_start_is_evaluated_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: the grid start evaluated its 1,271 points on every run at once, 850 MB on 10,000 runs."""
+    from scaling_plan import downstream
+
+    loss = np.linspace(2.2, 3.6, 2_000)
+    metric = 0.25 + 0.75 / (1 + np.exp((loss - 2.8) / 0.2))  # floor 0.25, ceiling 1
+    shapes = []
+    model = downstream._model
+
+    def recording(form: str, theta: Any, x: Any, floor: float, ceiling: float) -> Any:
+        shapes.append(len(theta) * len(x))
+        return model(form, theta, x, floor, ceiling)
+
+    monkeypatch.setattr(downstream, "_model", recording)
+    fitted = downstream.fit_downstream(downstream.MetricRuns(loss, metric), "sigmoid", 0.25, "m", resamples=20)
+    assert max(shapes) <= downstream.REFIT_BATCH_RUN_REFITS
+    assert fitted.constants == pytest.approx((2.8, 0.2), rel=1e-6)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import scaling_plan
 
@@ -176,10 +177,7 @@ def test_fit_downstream_writes_a_mapping_that_reads_back_or_nothing(
     writer = ["fit-downstream", str(runs), "--metric", metric, *chance, "--form", form, "--bootstrap", "10",
               "-o", str(path)]  # fmt: skip
     wrote = written_or_refused(cli, path, writer, *readers)
-    # A metric that rises with loss fits a sigmoid whose midpoint is a negative loss (L0 near -1e5): outside what a
-    # downstream file holds (fields.FILE_NUMBERS), so it is not written.
-    expected = case == "sardana core average"
-    assert wrote == expected
+    assert wrote == (case == "sardana core average")  # a metric that falls with the loss is refused by either form
 
 
 def test_a_mapping_a_downstream_file_cannot_hold_is_not_written(
@@ -248,3 +246,128 @@ def test_degenerate_losses_that_fit_once_wrote_and_budget_refused(cli: Cli, tmp_
     line = cli.run("fit", str(runs), "-o", str(path)).stderr.splitlines()[-1]
     assert "not written: the fitted constants are outside what a law file holds (alpha: must be at most 2" in line
     assert math.isfinite(float(line.split("got ")[1].split(")")[0]))
+
+
+# Bootstrap refits that are no law: fit leaves them out and says so; a file's rows are held to the law's ranges.
+
+
+def _left_out(stderr: str, resamples: int, kind: str) -> int:
+    """How many refits the one warning says were left out as no law (of `kind`), checked to say so in full."""
+    said = [line for line in stderr.splitlines() if "bootstrap refits left out" in line]
+    assert len(said) == 1, stderr
+    count, rest = said[0].removeprefix("scaling-plan: warning: ").split(" of the ", 1)
+    assert rest.startswith(f"{resamples} bootstrap refits left out: their {kind}"), said[0]
+    assert "(the first: " in rest and " must be " in rest
+    return int(count.replace(",", ""))
+
+
+def test_fit_leaves_out_refits_that_are_no_law_and_its_file_reads_back(cli: Cli, tmp_path: Path) -> None:
+    """Was: refits with an exponent of 28 or E at 0 (eight of Sardana et al.'s runs) were written to the law file;
+    --law dropped some unsaid (E at 0) and planned with others (alpha = 28)."""
+    lines = SARDANA.read_text().splitlines()
+    runs = tmp_path / "eight.csv"
+    runs.write_text("\n".join([lines[0], *lines[1::5][:8]]) + "\n")  # every fifth run: 8 sizes and token counts
+    path = tmp_path / "law.yaml"
+    result = cli.run("fit", str(runs), "--bootstrap", "100", "-o", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    left_out = _left_out(result.stderr, 100, "constants are no law")
+    rows = yaml.safe_load(path.read_text())["bootstrap"]["samples"]
+    assert left_out > 0 and len(rows) == 100 - left_out
+    assert all(all(math.isfinite(v) and v > 0 for v in row) and max(row[3], row[4]) <= 2 for row in rows)
+    assert cli.json("budget", "--law", str(path), "--flops", "1e22")["loss_nats_low"] > 0  # read back, with intervals
+    fitted = scaling_plan.fit(runs, bootstrap=100)
+    assert len(fitted.samples) == len(rows) and _left_out("\n".join(fitted.warnings), 100, "constants are no law")
+
+
+def test_fit_isoflop_leaves_out_frontiers_that_are_none(cli: Cli, tmp_path: Path) -> None:
+    """Was: refits whose frontier had A below 0 (minima that barely fall with compute) were written, and --law
+    dropped them unsaid."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for index, budget in enumerate((1e17, 1e18, 1e19, 1e20)):
+        centre = 0.1 * budget**0.5
+        for n in centre * np.geomspace(0.25, 4, 6):
+            loss = 3.0 - 0.001 * index + 0.05 * math.log(n / centre) ** 2 + float(rng.normal(0, 0.003))
+            rows.append({"n_params": repr(float(n)), "compute_flops": repr(budget), "loss_nats": repr(loss)})
+    runs = write_csv(tmp_path / "grid.csv", rows)
+    path = tmp_path / "frontier.yaml"
+    result = cli.run("fit", str(runs), "--approach", "isoflop", "--bootstrap", "200", "-o", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    left_out = _left_out(result.stderr, 200, "frontier is none a frontier file holds")
+    samples = yaml.safe_load(path.read_text())["bootstrap"]["samples"]
+    assert left_out > 0 and all(k > 0 and 0 < a < 1 and e >= 0 and big_a > 0 and g > 0 for k, a, e, big_a, g in samples)
+    assert cli.json("budget", "--law", str(path), "--flops", "1e21", "--method", "law")["n_params"] > 0
+
+
+def test_fit_downstream_leaves_out_mappings_that_are_none(cli: Cli, tmp_path: Path) -> None:
+    """Was: refits with k below 0 (a metric that barely falls with the loss) were written, and --downstream used
+    them."""
+    rng = np.random.default_rng(1)
+    loss = np.linspace(2.5, 3.5, 10)
+    metric = 0.5 - 0.01 * (loss - 2.5) + rng.normal(0, 0.01, 10)
+    runs = tmp_path / "runs.csv"
+    rows = [f"{1e8 * (i + 1)},{2e9 * (i + 1)},{float(loss[i])!r},{float(metric[i])!r}\n" for i in range(10)]
+    runs.write_text("n_params,n_tokens,loss,acc\n" + "".join(rows))
+    path = tmp_path / "acc.yaml"
+    result = cli.run("fit-downstream", str(runs), "--metric", "acc", "--chance", "0", "--bootstrap", "300", "-o",
+                     str(path), "-f", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    left_out = _left_out(result.stderr, 300, "constants are no exponential mapping")
+    samples = yaml.safe_load(path.read_text())["bootstrap"]["samples"]
+    assert left_out > 0 and len(samples) == 300 - left_out and all(k > 0 and gamma > 0 for _, k, gamma in samples)
+    plan = cli.json("budget", "--flops", "1e22", "--downstream", str(path))
+    assert plan["downstream_acc_low"] <= plan["downstream_acc"] <= plan["downstream_acc_high"]
+
+
+def _with_row(path: Path, index: int, column: int, value: str) -> tuple[Path, int]:
+    """The file at `path` with one value of bootstrap row `index` replaced as YAML text (.nan, -0.1); also the line
+    of that row."""
+    lines = path.read_text().splitlines()
+    first = lines.index("  samples:") + 1
+    assert all(line.startswith("  - [") for line in lines[first : first + index + 1])
+    values = lines[first + index].removeprefix("  - [").removesuffix("]").split(", ")
+    values[column] = value
+    lines[first + index] = f"  - [{', '.join(values)}]"
+    bad = path.with_name(f"bad-{path.name}")
+    bad.write_text("\n".join(lines) + "\n")
+    return bad, first + index + 1
+
+
+@pytest.fixture(scope="module")
+def files_with_refits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("refits")
+    cli = Cli()
+    made = {"law": folder / "law.yaml", "frontier": folder / "frontier.yaml", "downstream": folder / "core.yaml"}
+    for args in (
+        ["fit", str(CHINCHILLA), "--drop-top-loss", "5", "--bootstrap", "20", "-o", str(made["law"])],
+        ["fit", str(CHINCHILLA), "--approach", "isoflop", "--budget-rtol", "0.2", "--bootstrap", "20", "-o",
+         str(made["frontier"])],
+        ["fit-downstream", str(SARDANA), "--metric", CORE, "--bootstrap", "20", "-o", str(made["downstream"])],
+    ):  # fmt: skip
+        assert cli.run(*args).exit_code == 0
+    return made
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "value", "said"),
+    [
+        ("law", 3, "-0.1", "alpha must be positive, got -0.1 (a row holds E, A, B, alpha, beta)"),  # was left out
+        ("law", 4, "27.7", "beta must be at most 2, got 27.7 (a row holds E, A, B, alpha, beta)"),  # was planned with
+        ("law", 0, ".nan", "E must be positive, got nan (a row holds E, A, B, alpha, beta)"),  # was left out
+        ("frontier", 1, "1.2", "a must be below 1 (D_opt grows as C^(1-a)), got 1.2 (a row holds k_n, a, E, A, gamma)"),
+        ("frontier", 3, "-0.2", "A must be positive, got -0.2 (a row holds k_n, a, E, A, gamma)"),  # was left out
+        ("frontier", 2, "-1", "E must be 0 or more, got -1 (a row holds k_n, a, E, A, gamma)"),
+        ("downstream", 1, "-2", "k must be positive, got -2 (a row holds epsilon, k, gamma)"),  # was used
+        ("downstream", 0, ".inf", "epsilon must be finite, got inf (a row holds epsilon, k, gamma)"),  # was left out
+    ],
+)
+def test_a_bootstrap_row_that_is_no_law_is_refused_at_its_line(
+    cli: Cli, files_with_refits: dict[str, Path], kind: str, column: int, value: str, said: str
+) -> None:
+    def reader(path: Path) -> list[str]:
+        option = "--downstream" if kind == "downstream" else "--law"
+        return ["budget", "--flops", "1e22", option, str(path), *(["--method", "law"] if kind == "frontier" else [])]
+
+    assert cli.run(*reader(files_with_refits[kind])).exit_code == 0  # the file as fit wrote it
+    bad, line = _with_row(files_with_refits[kind], 7, column, value)
+    assert cli.error(*reader(bad)).endswith(f"{bad}:{line}: bootstrap.samples[7]: {said}")

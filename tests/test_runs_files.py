@@ -95,6 +95,21 @@ def test_a_json_array_names_the_line_of_a_bad_record(cli: Cli, tmp_path: Path) -
     assert f"bad.json:{2 + 4 * 5}: loss_nats: must be positive" in cli.error("fit", str(bad))
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"n_params": 1e9}\n {"n_params": 2e9}]', ":2: not a JSON array: Expecting ',' delimiter"),
+        ('[{"n_params": 1e9},\n{"n_params": 2e9},\n]', ":3: not a JSON array: Expecting value"),
+        ('[{"n_params": 1e9},\n {"n_params": 2e9}]\n[]', ":3: not a JSON array: Extra data"),
+        ('[{"n_params": 1e9},\n\n 7]', ":3: item 2: expected a JSON object, got int"),
+        ('[{"n_params": 1e9},\n {"n_params": 2e9', ":2: not a JSON array: Expecting ',' delimiter"),
+        ("[\n]", "no runs: the file has a header but no rows"),
+    ],
+)
+def test_a_json_array_that_cannot_be_read_names_its_line(cli: Cli, tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in cli.error("fit", str(_write(tmp_path / "runs.json", text)))
+
+
 def test_a_half_filled_grid_fits_with_one_warning(cli: Cli, tmp_path: Path) -> None:
     grid = cli.run("experiments", "--budgets", "1e17,3e17,1e18,3e18,1e19,3e19", "-f", "csv").stdout.splitlines()
     rows = list(csv.DictReader(grid))

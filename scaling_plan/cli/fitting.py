@@ -123,8 +123,8 @@ def fit(
     """
     import datetime
 
-    from ..answers import kept_refits
-    from ..fitting import HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from ..answers import fit_problem, kept_refits, runs_named
+    from ..fitting import BOOTSTRAP_WORK, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
     from ..output.files import output_file
@@ -150,14 +150,16 @@ def fit(
         rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
         _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, out_file, name, output_format, quiet)
         return
+    BOOTSTRAP_WORK.check(bootstrap, len(selection.runs), "--bootstrap")
     result, optima = fit_law(selection.runs, delta)
     if not result.finite:
         columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
         fail(
-            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})",
+            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})"
+            f"{runs_named(selection, result)}",
             EXIT_UNCONVERGED,
         )
-    problem = result.problem
+    problem = fit_problem(selection, result)
     samples = None
     if bootstrap and problem is None:
 
@@ -178,8 +180,9 @@ def fit(
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
     if problem is not None:
         warn(f"{runs}: {problem}")
-    if samples is not None and samples.n_converged < samples.resamples:
-        warn(f"{samples.resamples - samples.n_converged} of {samples.resamples} bootstrap refits did not converge")
+    if samples is not None and samples.n_converged < len(samples.samples):
+        count = len(samples.samples)
+        warn(f"{count - samples.n_converged:,} of the {count:,} bootstrap refits kept did not converge")
     _check_law_file(data, runs, out_file)
     if out_file is not None:
         write_yaml(out_file, data)
@@ -220,7 +223,7 @@ def _fit_isoflop(
     from ..output.reports import emit_isoflop, isoflop_notes
     from ..output.tables import without_notes
 
-    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed)
+    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed, "--bootstrap")
     warn_all(warnings)
     record = isoflop_record(selection, result, level)
     with without_notes(quiet):

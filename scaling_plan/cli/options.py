@@ -190,7 +190,8 @@ BootstrapOption = Annotated[
     typer.Option(
         min=0,
         max=100_000,
-        help="Bootstrap resamples (e.g. 1000); 0 for none.",
+        help="Bootstrap resamples (e.g. 1000); 0 for none. Refused past about a minute of work, saying how many the"
+        " runs allow.",
         rich_help_panel=PANEL_FIT,
         metavar="COUNT",
     ),

@@ -351,7 +351,9 @@ class DownstreamBootstrap(_Section):
     kept: int = Field(description="refits with finite constants")
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
-    samples: list[list[float]] = Field(description="rows of the form's constants, in the order of `constants`")
+    samples: list[list[float]] = Field(
+        description="rows of the form's constants, in the order of `constants`, each held to their ranges"
+    )
 
 
 class DownstreamFile(_Section):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,13 +104,57 @@ class RunsTable:
 
 Records = list[tuple[int, dict[str, object]]]
 
+#: JSON's whitespace, between the items of an array.
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _after_space(text: str, position: int) -> int:
+    """The position of the first character at or after `position` that is not JSON whitespace."""
+    found = _JSON_SPACE.match(text, position)
+    return found.end() if found else position
+
+
+def _take(records: Records, line: int, record: dict[str, object], label: str) -> None:
+    """Keep a row, or refuse the file at the first row past MAX_RUNS: the rows after it are never read."""
+    if len(records) == MAX_RUNS:
+        raise UsageError(
+            f"{label}:{line}",
+            f"more than {MAX_RUNS:,} runs; fit takes at most {MAX_RUNS:,} (real sweeps hold hundreds): the file is"
+            " read no further",
+        )
+    records.append((line, record))
+
+
+#: Where str.splitlines() ends a line in a text file: \n, \r\n or \r.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, as str.splitlines() gives them (for \\n, \\r\\n and \\r), one at a time: a file of
+    millions of rows is never held as a list of them. (io.StringIO would copy the text at four bytes a character.)"""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start : end.start()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _csv_lines(text: str) -> Iterator[str]:
+    """The lines of `text` ended by \\n, each with its end, one at a time: what the csv module reads from a file."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
+
 
 def _json_lines(text: str, label: str) -> tuple[list[str], Records]:
     import json
 
     records: Records = []
     columns: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
         try:
@@ -120,31 +164,51 @@ def _json_lines(text: str, label: str) -> tuple[list[str], Records]:
         if not isinstance(record, dict):
             raise UsageError(f"{label}:{number}", f"expected a JSON object per line, got {type(record).__name__}")
         columns += [key for key in record if key not in columns]
-        records.append((number, record))
+        _take(records, number, record, label)
     return columns, records
 
 
 def _json_array(text: str, label: str) -> tuple[list[str], Records]:
-    """A JSON array of objects (what most tools export as "JSON"), each record with the line it starts on."""
+    """A JSON array of objects (what most tools export as "JSON"), each record with the line it starts on. Read an
+    item at a time, so that a file of too many runs is refused at the first item past MAX_RUNS."""
     import json
 
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"{label}:{error.lineno}", f"not a JSON array: {error.msg}") from None
     decoder = json.JSONDecoder()
     records: Records = []
     columns: list[str] = []
+
+    def refuse(problem: str, position: int) -> UsageError:
+        where = text.count("\n", 0, position) + 1
+        return UsageError(f"{label}:{where}", f"not a JSON array: {problem}")
+
     position = text.index("[") + 1
-    for index, item in enumerate(items):
-        while text[position] in " \t\r\n,":
-            position += 1
-        line = text.count("\n", 0, position) + 1
-        _, position = decoder.raw_decode(text, position)
-        if not isinstance(item, dict):
-            raise UsageError(f"{label}:{line}", f"item {index + 1}: expected a JSON object, got {type(item).__name__}")
-        columns += [key for key in item if key not in columns]
-        records.append((line, item))
+    line, counted_to = text.count("\n", 0, position) + 1, position
+    position = _after_space(text, position)
+    if text.startswith("]", position):
+        position += 1
+    else:
+        while True:
+            try:
+                item, end = decoder.raw_decode(text, position)
+            except json.JSONDecodeError as error:
+                raise UsageError(f"{label}:{error.lineno}", f"not a JSON array: {error.msg}") from None
+            line, counted_to = line + text.count("\n", counted_to, position), position
+            if not isinstance(item, dict):
+                raise UsageError(
+                    f"{label}:{line}", f"item {len(records) + 1}: expected a JSON object, got {type(item).__name__}"
+                )
+            columns += [key for key in item if key not in columns]
+            _take(records, line, item, label)
+            position = _after_space(text, end)
+            if text.startswith("]", position):
+                position += 1
+                break
+            if not text.startswith(",", position):
+                raise refuse("Expecting ',' delimiter", position)
+            position = _after_space(text, position + 1)
+    position = _after_space(text, position)
+    if position < len(text):
+        raise refuse("Extra data", position)
     return columns, records
 
 
@@ -161,13 +225,11 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
     decimal comma, and its separator. A row with fewer cells than the header is refused: a run still to train has
     every cell, its loss empty, and a short row is a row cut off or written under other columns."""
     import csv
-    import io
 
-    lines = text.splitlines()
-    header_line = next(line for line in lines if line.strip() and not _is_comment([line.lstrip('"')]))
+    header_line = next(line for line in _lines(text) if line.strip() and not _is_comment([line.lstrip('"')]))
     counts = {separator: _count_outside_quotes(header_line, separator) for separator in SEPARATORS}
     separator = "\t" if path.endswith(".tsv") else max(SEPARATORS, key=lambda each: counts[each])  # ties: ','
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    reader = csv.reader(_csv_lines(text), delimiter=separator)
     columns: list[str] = []
     records: Records = []
     try:
@@ -191,7 +253,7 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
                     " shorter than the header; write every cell, empty ones too (a run not trained yet has an empty"
                     " loss)",
                 )
-            records.append((reader.line_num, dict(zip(columns, cells, strict=False))))
+            _take(records, reader.line_num, dict(zip(columns, cells, strict=False)), label)
     except csv.Error as error:
         raise UsageError(f"{label}:{reader.line_num}", f"malformed CSV: {error}") from None
     if separator == ";":
@@ -206,13 +268,14 @@ def _delimited(text: str, label: str, path: str) -> tuple[list[str], Records, bo
 
 def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool, str | None]:
     """Column names, (line, record) pairs, whether numbers use a decimal comma, and the separator (None for JSON),
-    from JSON Lines, a JSON array, TSV or CSV (by extension, else by content)."""
-    stripped = text.lstrip()
-    if not stripped or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+    from JSON Lines, a JSON array, TSV or CSV (by extension, else by content). Each reader stops at the first row past
+    MAX_RUNS, and holds no more than that many."""
+    first = re.search(r"\S", text)
+    if first is None or all(not line.strip() or line.lstrip().startswith("#") for line in _lines(text)):
         raise UsageError(label, "the file is empty: expected a header row (CSV/TSV) or JSON Lines")
-    if stripped.startswith("["):
+    if first.group() == "[":
         return (*_json_array(text, label), False, None)
-    if path.endswith((".jsonl", ".ndjson", ".json")) or stripped.startswith("{"):
+    if path.endswith((".jsonl", ".ndjson", ".json")) or first.group() == "{":
         return (*_json_lines(text, label), False, None)
     return _delimited(text, label, path)
 
@@ -321,8 +384,6 @@ def read_runs(
     columns, records, decimal_comma, separator = _records(text, label, path)
     if not records:
         raise UsageError(label, "no runs: the file has a header but no rows")
-    if len(records) > MAX_RUNS:
-        raise UsageError(label, f"{len(records):,} runs; fit takes at most {MAX_RUNS:,} (real sweeps hold hundreds)")
     params = _column("params", params_col, columns, label, True)
     loss = _column("loss", loss_col, columns, label, True)
     tokens = (
@@ -403,6 +464,7 @@ class Selection:
     runs: Runs
     n_dropped: int
     budget_flops: list[float] | None = None  # the kept runs' budgets, when the file has a budget column
+    lines: tuple[int, ...] = ()  # the file line of each kept run
 
 
 def select_runs(
@@ -443,4 +505,5 @@ def select_runs(
             )
     runs = Runs(n_params[keep], n_tokens[keep], loss[keep])
     budgets = None if table.budget_flops is None else [b for b, k in zip(table.budget_flops, keep, strict=True) if k]
-    return Selection(table, runs, len(loss) - n_kept, budgets)
+    lines = tuple(line for line, kept in zip(table.lines, keep, strict=True) if kept)
+    return Selection(table, runs, len(loss) - n_kept, budgets, lines)
