@@ -56,7 +56,7 @@ def isoflop_fit_of(
         faults = sample_faults("frontier", result.samples)
         if faults.any():
             warnings.append(
-                f"{int(faults.sum())} of {resamples} bootstrap refits ran outside what a frontier file holds"
+                f"{int(faults.sum())} of the {resamples} bootstrap refits ran outside what a frontier file holds"
                 " (`scaling-plan schema --law-file` gives the ranges): left out"
             )
             kept = tuple(row for row, fault in zip(result.samples, faults, strict=True) if not fault)
@@ -96,13 +96,17 @@ def runs_named(selection: Selection, fit: Fit) -> str:
 def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
     """A fit's bootstrap refits, for `fit` and fit(): those a law file holds (lawfile.sample_faults: constants in their
     ranges, an optimum within floating point), the rest left out with a warning; kept when enough remain for an
-    interval and a standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why."""
+    interval and a standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why. Refits
+    that did not converge are said too."""
     from dataclasses import replace
 
     from .fitting import MIN_BOOTSTRAP_SAMPLES
     from .inputs.lawfile import sample_faults
 
     warnings = []
+    finite = len(samples.samples)
+    if samples.n_converged < finite:  # counted before any is left out: the refits fit ran
+        warnings.append(f"{finite - samples.n_converged:,} of {finite:,} bootstrap refits did not converge")
     faults = sample_faults("law", samples.samples)
     if faults.any():
         warnings.append(

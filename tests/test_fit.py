@@ -197,13 +197,13 @@ def _chinchilla_rows(count: int) -> list[str]:
 
 
 def test_a_degenerate_fit_names_the_run_far_from_the_others(cli: Cli, tmp_path: Path) -> None:
-    """Was: one run at N = D = 1e-308 among 40 of Chinchilla's made the fit degenerate, and the error said so but not
-    which run."""
+    """Was: one run far below the rest (N = D = 1e-308 then; a run that small is now refused as it is read, so here
+    N = D = 1,000) among 40 of Chinchilla's made the fit degenerate, and the error said so but not which run."""
     runs = tmp_path / "runs.csv"
-    runs.write_text("\n".join(["n_params,n_tokens,loss", *_chinchilla_rows(40), "1e-308,1e-308,3.0"]) + "\n")
+    runs.write_text("\n".join(["n_params,n_tokens,loss", *_chinchilla_rows(40), "1e3,1e3,3.0"]) + "\n")
     result = cli.run("fit", str(runs))
     assert result.exit_code == 1
-    named = f"; driven by the run far from the others in N or D: {runs}:42 (N = 1e-308, D = 1e-308)"
+    named = f"; driven by the run far from the others in N or D: {runs}:42 (N = 1e+03, D = 1e+03)"
     assert result.stderr.splitlines()[-1].endswith(f"{named} (use --allow-unconverged to keep it anyway)")
     assert "the best fit is degenerate" in result.stderr
     with pytest.raises(scaling_plan.ScalingPlanError) as refused:  # was: a ValueError from ParametricLaw
@@ -576,9 +576,6 @@ def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cl
     far = cli.run("fit", str(runs), "--bootstrap", "10", "-f", "json")
     assert far.exit_code == 0, far.stderr
     assert all(line.startswith("scaling-plan: warning: ") for line in far.stderr.splitlines())  # no RuntimeWarning
-    assert "1 of the 10 bootstrap refits left out: their constants are no law (the first: beta must be at most 2" in (
-        far.stderr
-    )
     fitted = json.loads(far.stdout)
     left_out = "1 of the 10 bootstrap refits ran outside what a law file holds"
     assert any(left_out in line for line in far.stderr.splitlines())
@@ -588,6 +585,6 @@ def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cl
     one = cli.run("fit", CHINCHILLA_RUNS, "--max-flops", "3e19", "--bootstrap", "1", "-f", "json")
     assert one.exit_code == 0, one.stderr
     assert one.stderr == (
-        "scaling-plan: warning: 1 of the 1 bootstrap refits gave a law; intervals need 2: no intervals\n"
+        "scaling-plan: warning: 1 of the 1 bootstrap refits gave finite constants; intervals need 2: no intervals\n"
     )
     assert "E_se" not in json.loads(one.stdout) and "bootstrap_resamples" not in json.loads(one.stdout)

@@ -180,9 +180,6 @@ def fit(
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
     if problem is not None:
         warn(f"{runs}: {problem}")
-    if samples is not None and samples.n_converged < len(samples.samples):
-        count = len(samples.samples)
-        warn(f"{count - samples.n_converged:,} of the {count:,} bootstrap refits kept did not converge")
     _check_law_file(data, runs, out_file)
     if out_file is not None:
         write_yaml(out_file, data)
