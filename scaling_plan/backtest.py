@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import UsageError, named
 from .experiments import BUDGET_RTOL_DEFAULT
 from .fitting import MIN_RUNS, Runs, fit_law
 from .isoflop import fit_isoflop, group_budgets, isoflop_profile
@@ -93,7 +93,7 @@ class Split:
     name: str
     train: np.ndarray
     held_out: np.ndarray
-    flag: str  # the option that asked for it, for messages
+    option: str  # the option that asked for it, by its field name (errors.named words it for each door)
 
 
 def splits(
@@ -113,27 +113,28 @@ def splits(
     isoFLOP fit does (within `rtol` of a bucket's smallest compute)."""
     compute, n_params = runs.compute_flops, runs.n_params
     given_budgets = None if budgets is None else np.asarray(budgets, dtype=float)
-    given = {"--holdout-above": above_flops is not None, "--holdout-params-above": params_above is not None,
-             "--holdout-top": top is not None, "--rolling": rolling}  # fmt: skip
-    named = [flag for flag, asked in given.items() if asked]
-    if len(named) != 1:
+    given = {"holdout_above": above_flops is not None, "holdout_params_above": params_above is not None,
+             "holdout_top": top is not None, "rolling": rolling}  # fmt: skip
+    asked = [named(option) for option, is_given in given.items() if is_given]
+    if len(asked) != 1:
         where, what = (
-            (" and ".join(named), "give only one of") if named else ("", "say which runs to hold out: give one of")
+            (" and ".join(asked), "give only one of") if asked else ("", "say which runs to hold out: give one of")
         )
-        raise UsageError(where, f"{what} --holdout-above, --holdout-params-above, --holdout-top or --rolling")
+        every = [named(option) for option in given]
+        raise UsageError(where, f"{what} {', '.join(every[:-1])} or {every[-1]}")
     if above_flops is not None:
         by, what = (compute, "compute") if given_budgets is None else (given_budgets, "budget")
         name = f"{what} > {format_scientific(above_flops)} FLOPs"
-        return [Split(name, by <= above_flops, by > above_flops, "--holdout-above")]
+        return [Split(name, by <= above_flops, by > above_flops, "holdout_above")]
     if params_above is not None:
         name = f"N > {format_count(params_above)}"
-        return [Split(name, n_params <= params_above, n_params > params_above, "--holdout-params-above")]
+        return [Split(name, n_params <= params_above, n_params > params_above, "holdout_params_above")]
     if top is not None:
         if not 0 < top < len(compute):
-            raise UsageError("--holdout-top", f"must be from 1 to {len(compute) - 1} (the runs number {len(compute)})")
+            raise UsageError("holdout_top", f"must be from 1 to {len(compute) - 1} (the runs number {len(compute)})")
         held = np.zeros(len(compute), bool)
         held[np.argsort(compute)[-top:]] = True
-        return [Split(f"the {top} largest by compute", ~held, held, "--holdout-top")]
+        return [Split(f"the {top} largest by compute", ~held, held, "holdout_top")]
     budget = group_budgets(compute, given_budgets, rtol)
     what = "compute" if given_budgets is None else "budget"
     found = []
@@ -141,10 +142,10 @@ def splits(
         cutoff = 10.0**exponent
         train, held = budget <= cutoff, (budget > cutoff) & (budget <= cutoff * 10)
         if train.sum() >= MIN_RUNS and held.any():
-            found.append(Split(f"1e{exponent} < {what} <= 1e{exponent + 1} FLOPs", train, held, "--rolling"))
+            found.append(Split(f"1e{exponent} < {what} <= 1e{exponent + 1} FLOPs", train, held, "rolling"))
     if not found:
         raise UsageError(
-            "--rolling", f"no power of ten of compute leaves {MIN_RUNS} training runs below it and runs above"
+            "rolling", f"no power of ten of compute leaves {MIN_RUNS} training runs below it and runs above"
         )
     return found
 
@@ -225,7 +226,7 @@ def backtest(
     for split in chosen:
         if not split.train.any() or not split.held_out.any():
             raise UsageError(
-                split.flag,
+                split.option,
                 f"{split.name}: leaves {'no runs to fit' if not split.train.any() else 'no runs to hold out'}",
             )
         for approach in approaches:

@@ -544,7 +544,7 @@ def make_blueprint(
     target_params: float | None,
     n_tokens: float | None,
     hardware: Hardware | None,
-    where: str = "--params",
+    where: str = "params",
 ) -> Blueprint:
     """The shape (the request's own, or one sized to target_params), its counts, parallel layout and memory,
     hyperparameters and the run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per

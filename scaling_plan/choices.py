@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, get_args
 
+#: What a plan is given: a budget (training FLOPs, money, GPU-hours, a cluster's days) or an inverse target.
+Given = Literal["flops", "dollars", "gpu_hours", "days", "params", "tokens", "loss"]
+GIVEN_KINDS: tuple[Given, ...] = get_args(Given)
+
 #: How N and D are chosen: the D = r·N rule, the law's own compute optimum, or a lab's published frontier
 #: (allocate.FRONTIERS; the loss is then the law's prediction for what it chooses).
 Method = Literal["tokens-per-param", "law", "llama3-2024", "deepseek-llm-2024"]

@@ -14,10 +14,11 @@ import os
 import signal
 from types import FrameType
 
+from .status import ExitStatus
+
 #: The program's name, as every line on stderr begins.
 PROG = "scaling-plan"
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a process ended by Ctrl-C
 
 #: Whether a Ctrl-C now raises KeyboardInterrupt (a command runs) rather than ends the process at once.
 _unwinding = False
@@ -32,7 +33,7 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
         os.write(2, f"{PROG}: error: interrupted\n".encode())
     except OSError:  # stderr closed (2>&-): the exit code says it
         pass
-    os._exit(EXIT_INTERRUPTED)
+    os._exit(ExitStatus.INTERRUPTED)
 
 
 def main() -> None:

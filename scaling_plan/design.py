@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .choices import SUGGEST_OBJECTIVES as OBJECTIVES
-from .errors import UsageError
+from .errors import UsageError, named
 from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, Law, ParametricLaw
 from .units import counted, format_scientific
 
@@ -163,13 +163,15 @@ def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float
     """The most one next run may spend (default 10x the largest so far, never past the target), once the question
     is checked: an objective known, a law with refits, a target above the runs."""
     if objective not in OBJECTIVES:
-        raise UsageError("--objective", f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+        raise UsageError("objective", f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
     if not getattr(law, "samples", ()):
-        raise UsageError("--law", f"{law.name} has no bootstrap refits: fit it with --bootstrap (e.g. 200) first")
+        raise UsageError(
+            "law", f"{law.name} has no bootstrap refits: fit it with {named('bootstrap')} (e.g. 200) first"
+        )
     largest = float(runs.compute_flops.max())
     if target_flops <= largest:
         raise UsageError(
-            "--target",
+            "target",
             f"{format_scientific(target_flops)} FLOPs is not above the largest run so far ({format_scientific(largest)}"
             " FLOPs): nothing to extrapolate to",
         )
@@ -193,14 +195,14 @@ def suggest_runs(
     smallest = float(runs.compute_flops.min())
     if cap < smallest:
         raise UsageError(
-            "--max-run-flops",
+            "max_run_flops",
             f"{format_scientific(cap)} FLOPs is below the smallest run so far ({format_scientific(smallest)} FLOPs):"
             " no run fits under it",
         )
     candidates = _candidates(law, smallest, cap)
     if budget_flops is not None and budget_flops < candidates[:, 0].min():
         raise UsageError(
-            "--budget-flops",
+            "budget_flops",
             f"{format_scientific(budget_flops)} FLOPs affords no run: the smallest candidate spends"
             f" {format_scientific(float(candidates[:, 0].min()))} FLOPs",
         )
@@ -228,7 +230,7 @@ def suggest_runs(
     ])  # fmt: skip
     variance_now = float(gradient @ covariance @ gradient)
     if not (variance_now > 0 and noise > 0):
-        raise UsageError("--law", f"{law.name}'s refits leave no spread at the target: nothing to narrow")
+        raise UsageError("law", f"{law.name}'s refits leave no spread at the target: nothing to narrow")
 
     jacobians = _jacobian(theta, np.log(candidates[:, 1]), np.log(candidates[:, 2]))
     width_now = (high - low) / value
@@ -298,14 +300,14 @@ def suggest_budgets(
             minima.append((float(budget), profile.optimal_n_params, profile.optimal_loss_nats))
     if len(minima) < 3:
         raise UsageError(
-            "RUNS",
+            "runs",
             f"{counted(len(minima), 'budget')} {'has' if len(minima) == 1 else 'have'} an isoFLOP minimum; the"
             " frontier needs 3 to design on",
         )
     smallest = min(budget for budget, _, _ in minima)
     if cap < smallest:
         raise UsageError(
-            "--max-run-flops",
+            "max_run_flops",
             f"{format_scientific(cap)} FLOPs is below the smallest budget so far ({format_scientific(smallest)} FLOPs):"
             " no profile fits under it",
         )
@@ -314,7 +316,7 @@ def suggest_budgets(
     costs = PROFILE_SIZES * offered
     if budget_flops is not None and budget_flops < costs.min():
         raise UsageError(
-            "--budget-flops",
+            "budget_flops",
             f"{format_scientific(budget_flops)} FLOPs affords no profile: the smallest, {PROFILE_SIZES} runs at"
             f" {format_scientific(float(offered.min()))} FLOPs, spends {format_scientific(float(costs.min()))}",
         )
@@ -346,7 +348,7 @@ def suggest_budgets(
         refit_values = np.array([e + big_a * target_flops**-g for _, _, e, big_a, g in law.samples])
     noise = float(np.sqrt(np.sum(residual**2) / max(dof, 1)))
     if not noise > 0:
-        raise UsageError("--law", f"{law.name} meets its budgets' minima exactly: nothing to narrow")
+        raise UsageError("law", f"{law.name} meets its budgets' minima exactly: nothing to narrow")
     covariance = np.linalg.pinv(rows_now.T @ rows_now / noise**2, rcond=1e-12, hermitian=True)
     variance_now = float(gradient @ covariance @ gradient)
     finite = refit_values[np.isfinite(refit_values)]

@@ -2,34 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+
+#: How a message names another input, in the domain's words (an option or keyword by its field name): each door
+#: words it its own way (the command line as a flag, the API as the keyword).
+_NAMED = re.compile(r"«([a-z][a-z0-9_]*)»")
+_FIELD = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def named(field: str) -> str:
+    """An input named in a message by its field (`named("holdout_top")`): the CLI says --holdout-top, the API
+    holdout_top."""
+    return f"«{field}»"
 
 
 class ScalingPlanError(Exception):
-    """The one error the tool raises for what it was given (the Python API's callers catch this).
+    """The one family of errors the tool raises for what it was given (the Python API's callers catch this).
 
-    `where` names the culprit: a flag such as ``--mfu``, a field such as ``mfu`` (the API), or
-    ``file.yaml:7: hardware.mfu``; `message` says what is wrong with it.
+    `where` names the culprit: a field such as ``mfu`` (the domain and the API; the CLI words it as ``--mfu``), a
+    flag given on the command line, or ``file.yaml:7: hardware.mfu``; `message` says what is wrong with it, naming
+    any other input with `named`.
     """
 
     def __init__(self, where: str, message: str) -> None:
-        super().__init__(f"{where}: {message}" if where else message)
-        self.where = where
-        self.message = message
+        self.raw_where, self.raw_message = where, message
+        self.where = _NAMED.sub(r"\1", where)
+        self.message = _NAMED.sub(r"\1", message)
+        super().__init__(f"{self.where}: {self.message}" if self.where else self.message)
 
     @property
     def field(self) -> str:
-        """The flag, field or file:line at fault."""
+        """The field, flag or file:line at fault."""
         return self.where
+
+    def worded(self, name_of: Callable[[str], str]) -> str:
+        """The error in one line with every input named as `name_of` words a field (the CLI: its flag). A `where`
+        that is a bare field name is worded too; a flag or file:line is left as it is."""
+        where = name_of(self.raw_where) if _FIELD.fullmatch(self.raw_where) else self.raw_where
+        where = _NAMED.sub(lambda match: name_of(match.group(1)), where)
+        message = _NAMED.sub(lambda match: name_of(match.group(1)), self.raw_message)
+        return f"{where}: {message}" if where else message
 
 
 class UsageError(ScalingPlanError):
-    """Bad input from a flag, a field or a config file; the CLI exits with code 2."""
+    """Bad input from a flag, a field or a file; the CLI exits with status 2."""
 
 
-class OutputError(UsageError):
+class OutputError(ScalingPlanError):
     """An output could not be written while writing it (a full disk, a file-size limit, a closed stdout); the CLI
-    exits with code 74. A path known to be unwritable before any work is a UsageError."""
+    exits with status 74. A path known to be unwritable before any work is bad input: a UsageError. Not a kind of
+    UsageError: a caller catching bad input does not catch a full disk."""
 
 
 def shown(value: object, limit: int = 60) -> str:

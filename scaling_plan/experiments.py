@@ -46,7 +46,7 @@ def isoflop_grid(budgets_flops: Sequence[float], sizes_per_budget: int, law: Law
             n_tokens = float(round(budget / (FLOPS_PER_PARAM_TOKEN * n_params))) if n_params >= 1 else 0.0
             if n_tokens < 1:
                 raise UsageError(
-                    "--budgets", f"{budget:g} FLOPs is too small: a run would have fewer than one parameter or token"
+                    "budgets", f"{budget:g} FLOPs is too small: a run would have fewer than one parameter or token"
                 )
             experiments.append(Experiment(len(experiments) + 1, budget, n_params, n_tokens, expected))
     return experiments

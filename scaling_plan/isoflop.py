@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import UsageError, named
 from .experiments import BUDGET_RTOL_DEFAULT
 from .fitting import RefitWork
 from .laws import FLOPS_PER_PARAM_TOKEN
@@ -232,7 +232,7 @@ def fit_isoflop(
     if frontier is None:
         kept = sum(profile.left_out is None for profile in profiles)
         raise UsageError(
-            "--approach isoflop",
+            f"{named('approach')} isoflop",
             f"{kept} of {counted(len(profiles), 'budget')} {'has' if kept == 1 else 'have'} a usable isoFLOP profile;"
             f" the frontier needs {MIN_BUDGETS}"
             f" (each with {MIN_SIZES_PER_BUDGET} or more sizes and its minimum inside them)",

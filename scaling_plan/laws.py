@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from .errors import UsageError
+from .errors import UsageError, named
 
 if TYPE_CHECKING:
     import numpy as np
@@ -291,9 +291,9 @@ class FrontierLaw:
 
     def _off_frontier(self) -> UsageError:
         return UsageError(
-            "--law",
+            "law",
             f"{self.name} is a frontier law: it predicts the loss of compute-optimal runs only, not of this N and D"
-            " (plan with --method law, or use a law of the form E + A/N^alpha + B/D^beta)",
+            f" (plan with {named('method')} law, or use a law of the form E + A/N^alpha + B/D^beta)",
         )
 
     def loss(self, n_params: Num, n_tokens: Num) -> Num:

@@ -23,6 +23,7 @@ from .allocate import (
     pinned_allocation,
 )
 from .budget import Hardware
+from .choices import GIVEN_KINDS, Given
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, Law, Num, ParametricLaw
@@ -34,12 +35,11 @@ if TYPE_CHECKING:
     from .inference import InferencePlan, InferenceRequest  # imported when a request has inference tokens
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
-BUDGET_KINDS = ("flops", "dollars", "gpu_hours", "days")
+BUDGET_KINDS = GIVEN_KINDS[:4]
 #: Budgets a user cannot exceed (money, GPU-hours, a cluster's days): every run a plan recommends trains within them
 #: under the count of FLOPs the plan reports, or says that it does not. A FLOP budget counts 6·N·D, as the laws do.
 HARD_BUDGET_KINDS = ("dollars", "gpu_hours", "days")
-TARGET_KINDS = ("params", "tokens", "loss")
-GIVEN_KINDS = BUDGET_KINDS + TARGET_KINDS
+TARGET_KINDS = GIVEN_KINDS[4:]
 
 #: An intended run may exceed its (often rounded) budget by this factor before the user is warned.
 RUN_OVER_BUDGET_FACTOR = 1.05
@@ -63,7 +63,7 @@ class IntendedRun:
 
 @dataclass(frozen=True)
 class PlanRequest:
-    given: str  # one of GIVEN_KINDS
+    given: Given
     given_value: float
     given_where: str  # the flag or config field it came from, for messages
     allocator: Allocator
@@ -559,7 +559,7 @@ def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Bl
             f"N = {n_params:.3g} parameters: a blueprint shapes models of at most {MAX_SHAPE_PARAMS:.0e}; lower the"
             " budget, or give an explicit shape",
         )
-    return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware, "--blueprint")
+    return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware, "blueprint")
 
 
 def assessed(plan: Plan) -> Gap:

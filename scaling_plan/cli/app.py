@@ -1,14 +1,9 @@
-"""The Typer app and the single place where errors become exit codes.
-
-Exit codes: 0 success; 1 a policy rule failed (`check`), a fit did not converge (`fit`) or an interval is still wider
-than asked (`suggest --max-relative-width`); 2 bad input (usage, flags, config, law or downstream files, runs files); 3 an internal error (a bug: please report); 74 an output could not be written (a full disk, a
-closed stdout, a write cut short); 130 Ctrl-C (console.py answers it until the command runs); 141 the reader closed
-stdout early (`| head`).
-"""
+"""The Typer app and the single place where errors become exit statuses (status.ExitStatus says what each means)."""
 
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import sys
@@ -17,27 +12,24 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from typer import Abort
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
-from ..console import EXIT_INTERRUPTED, PROG, Unwinding
+from ..console import PROG, Unwinding
 from ..errors import OutputError, UsageError
-
-EXIT_USAGE = 2
-
-
-EXIT_INTERNAL = 3
-
-
-EXIT_OUTPUT = 74  # EX_IOERR in sysexits.h
-
+from ..status import ExitStatus
+from .click_adapter import (
+    ClickException,
+    NoArgsIsHelpError,
+    click_message,
+    draw_help,
+    parsed_options,
+    read_choice_with,
+    refuse_repeats,
+)
 
 #: Errors writing stdout that are the machine's, not the tool's: a full disk or quota, a file-size limit, I/O.
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
-
-
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe
 
 
 #: Longest message shown: the culprit comes first, so a message that echoes a huge value loses only its tail.
@@ -56,6 +48,22 @@ def _stderr_line(kind: str, message: str) -> None:
 
 def error_line(message: str) -> None:
     _stderr_line("error", message)
+
+
+def flag_of(field: str) -> str:
+    """How the command line names an input the domain and the API name by its field: its option's long name
+    (`holdout_top` is --holdout-top, `start` is --from); a name that is no option (stdout) is left as it is."""
+    return _flags().get(field, field)
+
+
+@functools.cache
+def _flags() -> dict[str, str]:
+    """Every option of every registered command: its parameter name, and its long name on the command line."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    commands = group.commands.values()  # type: ignore[attr-defined]
+    return {param.name: _long_name(param.opts) for command in commands for param in command.params if param.name}
 
 
 def warn(message: str) -> None:
@@ -132,27 +140,25 @@ def _discard_stdout() -> None:
 def _exit(code: int) -> NoReturn:
     """Exit with `code` once stdout is written out: a write that fails here (what a command printed last, still
     buffered) is exit 74 in one line, a reader gone is 141, never Python's own complaint at exit."""
-    if code == EXIT_INTERRUPTED:
+    if code == ExitStatus.INTERRUPTED:
         _discard_stdout()  # the output is cut short anyway; a blocked pipe must not hold the exit up
         sys.exit(code)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         _discard_stdout()
-        code = EXIT_BROKEN_PIPE
+        code = ExitStatus.BROKEN_PIPE
     except OSError as error:
         _discard_stdout()
         error_line(f"stdout: cannot write the output: {error.strerror}")
-        code = EXIT_OUTPUT
+        code = ExitStatus.OUTPUT
     sys.exit(code)
 
 
 def _draw_help(command: Any, ctx: Any, draw: Callable[[], None]) -> None:
-    """Typer's help, with two changes: a flag shows no `<bool>` type (it takes no value), and option names and
-    metavars are never wrapped or cut (`--inference-price-per-gpu-hour` whole at 80 columns): the help text beside
-    them takes what width is left."""
+    """Typer's help, with option names and metavars never wrapped or cut (`--inference-price-per-gpu-hour` whole at
+    80 columns): the help text beside them takes what width is left."""
     from rich.table import Table
-    from typer import rich_utils
 
     class WholeNamesTable(Table):
         def add_row(self, *renderables: Any, **options: Any) -> None:
@@ -160,17 +166,7 @@ def _draw_help(command: Any, ctx: Any, draw: Callable[[], None]) -> None:
             for column in self.columns[:-1]:  # every column but the help text
                 column.no_wrap = True
 
-    for param in command.get_params(ctx):
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
-        if param.param_type_name == "argument" and param.metavar is not None:
-            param.display_type_rich = lambda ctx: None  # its metavar (RUNS, CONFIG) says what it is: no `<str>`
-    table = rich_utils.Table  # type: ignore[attr-defined]
-    rich_utils.Table = WholeNamesTable  # type: ignore[attr-defined]
-    try:
-        draw()
-    finally:
-        rich_utils.Table = table  # type: ignore[attr-defined]
+    draw_help(command, ctx, draw, WholeNamesTable)
 
 
 def _long_name(names: Sequence[str]) -> str:
@@ -186,37 +182,21 @@ def _as_typed(value: object) -> str:
     return text if text and text.isprintable() and text == text.strip() and len(text) <= 60 else shown(value)
 
 
-def _given_once(option: Any) -> None:
-    """Make a parsed option that takes one value refuse a second: `--flops 1e24 --flops 1e25` is a mistake to say,
-    not an override to take silently. Options that collect values (--downstream) and flags are left as they are."""
-    process = option.process
-
-    def once(value: Any, state: Any) -> None:
-        if option.dest in state.opts:
-            given = f"{_as_typed(state.opts[option.dest])} and {_as_typed(value)}"
-            raise UsageError(_long_name(option.obj.opts), f"given twice ({given}); give it once")
-        process(value, state)
-
-    option.process = once
+def _given_twice(option: Any, earlier: Any, value: Any) -> None:
+    """`--flops 1e24 --flops 1e25` is a mistake to say, not an override to take silently."""
+    given = f"{_as_typed(earlier)} and {_as_typed(value)}"
+    raise UsageError(_long_name(option.obj.opts), f"given twice ({given}); give it once")
 
 
 def _choice_in_any_case(param: Any) -> None:
     """Make a choice option read its value in any case (--method Law, --format JSON, as --gpu and --law names are
     read) and answer an unknown one with the closest choice, as a config's keys are answered."""
-    import copy
-    import dataclasses
-
-    descriptor = getattr(param, "type_descriptor", None)
-    if descriptor is None or descriptor.is_list or not descriptor.choices:
-        return
-    members = [str(member) for member in descriptor.choices]
     from ..inputs.values import choice
 
     flag = _long_name(param.opts)
     kind = flag.lstrip("-").replace("-", " ")
-    info = copy.copy(descriptor.parameter_info)  # its own: one option's info may serve several commands
-    info.parser = lambda value: choice(value, members, flag, kind)
-    param.type_descriptor = dataclasses.replace(descriptor, parameter_info=info)
+    members: list[str] = []
+    members += read_choice_with(param, lambda value: choice(value, members, flag, kind)) or []
 
 
 class _Command(TyperCommand):
@@ -228,10 +208,8 @@ class _Command(TyperCommand):
     def make_parser(self, ctx: Any) -> Any:
         parser = super().make_parser(ctx)
         if not ctx.resilient_parsing:  # shell completion parses half-typed lines: nothing to refuse there
-            options = {id(option): option for option in [*parser._long_opt.values(), *parser._short_opt.values()]}
-            for option in options.values():
-                if option.action == "store":
-                    _given_once(option)
+            for option in parsed_options(parser):
+                refuse_repeats(option, _given_twice)
         return parser
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -258,7 +236,7 @@ class _Group(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         if sys.stdout is None:  # started with stdout closed (>&-)
-            fail("stdout is closed: nowhere to write the output", EXIT_OUTPUT)
+            fail("stdout is closed: nowhere to write the output", ExitStatus.OUTPUT)
         _exit(self._run(*args, **kwargs))
 
     def _run(self, *args: Any, **kwargs: Any) -> int:
@@ -267,34 +245,36 @@ class _Group(TyperGroup):
             with Unwinding():  # a Ctrl-C while the command runs unwinds it (the console script's handler)
                 code = super().main(*args, **kwargs)
         except SystemExit as exit:  # a command's fail(): its line is said, stdout is still to be written out
-            return 0 if exit.code is None else exit.code if isinstance(exit.code, int) else EXIT_INTERNAL
+            return 0 if exit.code is None else exit.code if isinstance(exit.code, int) else ExitStatus.INTERNAL
         except OutputError as error:
-            error_line(str(error))
-            return EXIT_OUTPUT
+            error_line(error.worded(flag_of))
+            return ExitStatus.OUTPUT
         except UsageError as error:
-            error_line(str(error))
-            return EXIT_USAGE
+            error_line(error.worded(flag_of))
+            return ExitStatus.USAGE
         except NoArgsIsHelpError as error:
             # The help is already on the screen; the error line says what was missing.
             error_line(f"missing a command: choose one of {', '.join(self.list_commands(error.ctx))}")
-            return EXIT_USAGE
+            return ExitStatus.USAGE
         except ClickException as error:
             # Click's own usage errors (unknown option, bad choice): one line, not a usage banner.
-            error_line(" ".join(error.format_message().replace("Value error, ", "").split()))
+            error_line(click_message(error))
             return error.exit_code
         except (Abort, KeyboardInterrupt):
             error_line("interrupted")
-            return EXIT_INTERRUPTED
+            return ExitStatus.INTERRUPTED
         except _ClosedPipe:
             # The reader went away (`| head`): say nothing more, and exit as a process killed by SIGPIPE would.
             _discard_stdout()
-            return EXIT_BROKEN_PIPE
+            return ExitStatus.BROKEN_PIPE
         except Exception as error:
             if os.environ.get("SCALING_PLAN_DEBUG"):
                 raise
             error_line(f"internal error: {type(error).__name__}: {error} (set SCALING_PLAN_DEBUG=1 for a traceback)")
-            return EXIT_INTERNAL
-        if code == EXIT_INTERRUPTED:  # Typer's answer to a KeyboardInterrupt in a command: exit 130, and not a word
+            return ExitStatus.INTERNAL
+        if (
+            code == ExitStatus.INTERRUPTED
+        ):  # Typer's answer to a KeyboardInterrupt in a command: exit 130, and not a word
             error_line("interrupted")
         return code if isinstance(code, int) else 0
 
@@ -344,12 +324,6 @@ def command(examples: Examples, name: str | None = None) -> Callable[[Callable[.
 def warn_all(messages: Sequence[str], prefix: str = "") -> None:
     for message in messages:
         warn(prefix + message)
-
-
-EXIT_POLICY_FAILED = 1
-
-
-EXIT_UNCONVERGED = 1
 
 
 #: Each command and the module of cli/ that defines it, in the order --help lists them.

@@ -8,7 +8,8 @@ import typer
 from ..choices import ReportFormat
 from ..errors import UsageError
 from ..inputs.fields import fields_of
-from .app import EXIT_POLICY_FAILED, EXIT_USAGE, command, error_line, fail, warn_all
+from ..status import ExitStatus
+from .app import command, error_line, fail, flag_of, warn_all
 from .options import (
     NO_FIELDS,
     PANEL_POLICY,
@@ -71,18 +72,18 @@ def compare_configs(
     if base_ref is None and not errors:
         require_configs(configs, len(entries), 2, "CONFIG", "to compare, or one with --base-ref")
     warn_all(warnings)
-    for message in dict.fromkeys(str(error) for error in errors):  # each once (a file may be given twice)
+    for message in dict.fromkeys(error.worded(flag_of) for error in errors):  # each once (a file may be given twice)
         error_line(message)  # a config that cannot be read is said, and the others are still compared
     if entries and (base_ref is not None or len(entries) >= 2):
         laws = {entry.plan.request.law.name: entry.plan.request.law for entry in entries}
         notes = [note for law in laws.values() for note in gap_notes(law)]
-        failed = list(dict.fromkeys(str(error) for error in errors))
+        failed = list(dict.fromkeys(error.worded(flag_of) for error in errors))
         with without_notes(quiet):
             emit_compare(compare_records(entries, baselines), notes, output_format, sys.stdout, failed)
     elif not errors:  # folders none of whose configs differs from the base: nothing to compare, and so said
         emit_unchanged(configs, base_ref or "", output_format, sys.stdout)
     if errors:
-        raise typer.Exit(EXIT_USAGE)
+        raise typer.Exit(ExitStatus.USAGE)
 
 
 @command(
@@ -150,13 +151,13 @@ def check(
                 continue
             records += [verdict_record(Entry(path, name, plan), verdict) for verdict in check_plan(plan, limits)]
         except UsageError as error:
-            error_line(str(error))
-            records.append(error_record(path, str(error)))
+            error_line(error.worded(flag_of))
+            records.append(error_record(path, error.worded(flag_of)))
     with without_notes(quiet):
         emit_check(records, output_format, sys.stdout)
     statuses = {record["status"] for record in records}
     if "error" in statuses:
-        raise typer.Exit(EXIT_USAGE)
+        raise typer.Exit(ExitStatus.USAGE)
     if "fail" in statuses:
         failed: dict[str, list[str]] = {}
         for record in records:
@@ -165,5 +166,5 @@ def check(
         sys.stdout.flush()  # the report, then the verdict
         fail(
             "policy failed: " + "; ".join(f"{path}: {', '.join(rules)}" for path, rules in failed.items()),
-            EXIT_POLICY_FAILED,
+            ExitStatus.FAILED,
         )

@@ -10,7 +10,8 @@ import typer
 from ..choices import Approach, BacktestApproach, OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
-from .app import EXIT_UNCONVERGED, command, fail, warn, warn_all, wrote
+from ..status import ExitStatus
+from .app import command, fail, warn, warn_all, wrote
 from .options import (
     PANEL_COLUMNS,
     PANEL_FIT,
@@ -157,7 +158,7 @@ def fit(
         fail(
             f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})"
             f"{runs_named(selection, result)}",
-            EXIT_UNCONVERGED,
+            ExitStatus.FAILED,
         )
     problem = fit_problem(selection, result)
     samples = None
@@ -177,7 +178,7 @@ def fit(
         emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
-        fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", EXIT_UNCONVERGED)
+        fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", ExitStatus.FAILED)
     if problem is not None:
         warn(f"{runs}: {problem}")
     _check_law_file(data, runs, out_file)

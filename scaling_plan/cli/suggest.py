@@ -8,7 +8,8 @@ import typer
 
 from ..choices import OutputFormat, SuggestObjective
 from ..inputs.fields import fields_of
-from .app import EXIT_POLICY_FAILED, command, fail, warn_all, wrote
+from ..status import ExitStatus
+from .app import command, fail, warn_all, wrote
 from .options import (
     NO_FIELDS,
     PANEL_FIT,
@@ -176,5 +177,5 @@ def suggest(
             f"the interval on {objective} at {format_scientific(target_flops)} FLOPs is {suggestion.relative_width:.3g}"
             " of its value,"
             f" wider than --max-relative-width {width:g}: train the runs above and refit",
-            EXIT_POLICY_FAILED,
+            ExitStatus.FAILED,
         )

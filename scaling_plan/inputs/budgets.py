@@ -6,7 +6,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from ..errors import UsageError
+from ..errors import UsageError, named
 from .values import comma_items, positive_number
 
 if TYPE_CHECKING:
@@ -38,11 +38,11 @@ SWEEP_SEARCH_LIMITS: dict[str, tuple[int, str]] = {
 def check_sweep_size(n_budgets: int, where: str, table: bool, searches: str | None) -> None:
     """Refuse, before planning, a sweep too long to draw as a table, or whose rows' searches (SWEEP_SEARCH_LIMITS)
     would take more than about a minute."""
-    flag = "--budgets" if where == "--budgets" else "--per-decade"
+    flag = "budgets" if where == "budgets" else "per_decade"
     if table and n_budgets > MAX_SWEEP_TABLE_ROWS:
         raise UsageError(
             flag,
-            f"{n_budgets:,} budgets is too many rows for a table (at most {MAX_SWEEP_TABLE_ROWS:,}); use --format csv or jsonl",
+            f"{n_budgets:,} budgets is too many rows for a table (at most {MAX_SWEEP_TABLE_ROWS:,}); use {named('output_format')} csv or jsonl",
         )
     if searches is not None and n_budgets > SWEEP_SEARCH_LIMITS[searches][0]:
         most, said = SWEEP_SEARCH_LIMITS[searches]
@@ -55,42 +55,49 @@ _MONEY_WITH_SEPARATORS = re.compile(r"\$\s*\d{1,3}(?:,\d{3})+(?![\d.])")
 
 def _budget_number(value: str, flag: str, unit: str) -> float:
     if value.strip().startswith("$") and unit != "dollars":
-        raise UsageError(flag, f"{value!r} is an amount of money: add --unit dollars (with --gpu and a price)")
+        raise UsageError(
+            flag, f"{value!r} is an amount of money: add {named('unit')} dollars (with {named('gpu')} and a price)"
+        )
     return positive_number(value, flag, money=unit == "dollars")
 
 
 def sweep_budgets(
     start: str | None, stop: str | None, per_decade: str | None, budgets: str | None, unit: str
 ) -> tuple[NDArray[np.float64], str]:
-    """The budgets (in `unit`) of a sweep and the flag they came from: --budgets a,b,c, or --from/--to with
-    --per-decade points spaced evenly in log scale (both ends included)."""
+    """The budgets (in `unit`) of a sweep and the field they came from: budgets a,b,c (--budgets), or start to stop
+    (--from, --to) with per_decade points spaced evenly in log scale (both ends included)."""
     import numpy as np
 
+    B = named("budgets")
     if budgets is not None:
         if start is not None or stop is not None or per_decade is not None:
-            raise UsageError("--budgets", "give either --budgets or --from/--to/--per-decade, not both")
+            raise UsageError(
+                "budgets", f"give either {B} or {named('start')}/{named('stop')}/{named('per_decade')}, not both"
+            )
         grouped = _MONEY_WITH_SEPARATORS.search(budgets)
         if grouped is not None and unit == "dollars":
             from ..units import format_scientific, format_usd
 
             amount = float(re.sub(r"[$,\s]", "", grouped.group()))
             raise UsageError(
-                "--budgets",
+                "budgets",
                 f"{grouped.group()!r} has thousands separators, but commas separate the budgets: write"
                 f" {format_usd(amount)} or {format_scientific(amount)}",
             )
-        items = comma_items(budgets, "--budgets", "1e20,1e21,1e22")
+        items = comma_items(budgets, "budgets", "1e20,1e21,1e22")
         if len(items) > MAX_SWEEP_POINTS:
-            raise UsageError("--budgets", f"{len(items):,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,}")
-        return np.array([_budget_number(item, "--budgets", unit) for item in items]), "--budgets"
+            raise UsageError("budgets", f"{len(items):,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,}")
+        return np.array([_budget_number(item, "budgets", unit) for item in items]), "budgets"
     if start is None or stop is None:
-        raise UsageError("--from" if start is None else "--to", "a sweep needs --from and --to, or --budgets")
-    low, high = _budget_number(start, "--from", unit), _budget_number(stop, "--to", unit)
+        raise UsageError(
+            "start" if start is None else "stop", f"a sweep needs {named('start')} and {named('stop')}, or {B}"
+        )
+    low, high = _budget_number(start, "start", unit), _budget_number(stop, "stop", unit)
     if high < low:
-        raise UsageError("--to", f"must not be below --from ({stop} < {start})")
-    steps_per_decade = 4.0 if per_decade is None else positive_number(per_decade, "--per-decade")
+        raise UsageError("stop", f"must not be below {named('start')} ({stop} < {start})")
+    steps_per_decade = 4.0 if per_decade is None else positive_number(per_decade, "per_decade")
     if steps_per_decade != int(steps_per_decade):
-        raise UsageError("--per-decade", f"must be a whole number of points, got {steps_per_decade:g}")
+        raise UsageError("per_decade", f"must be a whole number of points, got {steps_per_decade:g}")
     decades = math.log10(high / low)
     n_steps = math.floor(decades * steps_per_decade + 1e-9)
     # The points from the start, then the end itself unless the last point lands on it: counted before any is made.
@@ -99,7 +106,7 @@ def sweep_budgets(
     n_budgets = n_steps + 1 + (0 if ends_on_grid else 1)
     if n_budgets > MAX_SWEEP_POINTS:
         raise UsageError(
-            "--per-decade", f"{n_budgets:,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,} (narrow the range)"
+            "per_decade", f"{n_budgets:,} budgets; a sweep plans at most {MAX_SWEEP_POINTS:,} (narrow the range)"
         )
     # Points evenly spaced in log10 from the start, each the decimal a user would type: rounded to 15 significant
     # digits, so 1e23 is 1e+23 however the power of ten lands in its last bit (1.0000000000000001e+23).
@@ -110,4 +117,4 @@ def sweep_budgets(
         values[-1] = high
     else:
         values = np.append(values, high)
-    return values, "--from"
+    return values, "start"

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GIB, GPUS, Gpu, Hardware, find_gpu, gpu_problem
-from ..choices import FAMILY_NAMES, FFN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES
+from ..choices import FAMILY_NAMES, FFN_KINDS, GIVEN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES, Given
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, ParametricLaw, find_law
-from ..plans import BUDGET_KINDS, GIVEN_KINDS, IntendedRun, PlanRequest
+from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
 from .values import Sourced, checked_number, checked_whole, sourced_choice
@@ -145,6 +145,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     """
     run = _intended_run(values)
     givens = [kind for kind in GIVEN_KINDS if kind in values]
+    given: Given
     if len(givens) > 1:
         places = " and ".join(values[kind].where for kind in givens)
         raise UsageError(values[givens[1]].where, f"give exactly one budget or target, got {places}")

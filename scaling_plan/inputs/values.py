@@ -17,7 +17,7 @@ class Sourced:
 
 def merge(config_values: Mapping[str, Sourced], flag_values: Mapping[str, Sourced]) -> dict[str, Sourced]:
     """Flags override the config; a given (budget or target) by flag replaces the config's given."""
-    from ..plans import GIVEN_KINDS  # here: the commands that read only runs files never need the planner
+    from ..choices import GIVEN_KINDS
 
     merged = dict(config_values)
     if any(kind in flag_values for kind in GIVEN_KINDS):

@@ -222,7 +222,9 @@ def _usage_error(model: type[BaseModel], error: ValidationError, lines: dict[Pat
     loc: Path = tuple(problem["loc"])
     line = next(lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines)
     field = ".".join(map(str, loc)) or "(top level)"
-    kind, message = problem["type"], str(problem["msg"]).removeprefix("Value error, ")
+    kind, context = problem["type"], problem.get("ctx") or {}
+    # A validator's own ValueError says what is wrong in its words: taken by the error's type, not pydantic's wording.
+    message = str(context["error"]) if kind == "value_error" and "error" in context else str(problem["msg"])
     if kind == "extra_forbidden":
         known = _known_keys(model, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
