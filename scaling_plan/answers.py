@@ -93,6 +93,36 @@ def runs_named(selection: Selection, fit: Fit) -> str:
     return f"; the run it misses most: {named}"
 
 
+def law_fit_of(
+    selection: Selection,
+    huber_delta: float,
+    resamples: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Fit, Bootstrap | None, tuple[str, ...], str | None]:
+    """Approach 3 on the selected runs, for `fit` and fit(): the fit, its bootstrap refits (kept_refits; none for a
+    fit with a problem), the warnings to show, and the fit's problem (fit_problem), which each door reports its way.
+    Refused before any work: refits past their cap (fitting.BOOTSTRAP_WORK); after the fit: one whose constants run
+    away to infinity (no law to show)."""
+    from .fitting import BOOTSTRAP_WORK, bootstrap_fit, fit_law
+
+    BOOTSTRAP_WORK.check(resamples, len(selection.runs), "bootstrap")
+    result, optima = fit_law(selection.runs, huber_delta)
+    table = selection.table
+    if not result.finite:
+        columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
+        raise UsageError(
+            table.label,
+            f"no law fits: the best fit runs away to infinite constants (columns used: {columns})"
+            f"{runs_named(selection, result)}",
+        )
+    problem = fit_problem(selection, result)
+    if not resamples or problem is not None:
+        return result, None, (), problem
+    samples, warnings = kept_refits(bootstrap_fit(selection.runs, optima, resamples, seed, huber_delta, progress))
+    return result, samples, tuple(warnings), problem
+
+
 def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
     """A fit's bootstrap refits, for `fit` and fit(): those a law file holds (lawfile.sample_faults: constants in their
     ranges, an optimum within floating point), the rest left out with a warning; kept when enough remain for an

@@ -110,6 +110,22 @@ class Fields(Options, total=False):
     loss: Quantity
 
 
+def _said(warnings: Sequence[str]) -> tuple[str, ...]:
+    """Warnings as the API says them: an input named by its keyword (the command line says its flag)."""
+    from .errors import in_words
+
+    return tuple(in_words(warning) for warning in warnings)
+
+
+def _interval_level(interval: float) -> float:
+    """An interval given in percent (90: the 5th to 95th percentile) as a level, checked as the flag --interval is."""
+    from .errors import UsageError
+
+    if not 1 <= interval <= 99.9:
+        raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
+    return interval / 100
+
+
 def _as_json(payload: Any) -> dict[str, Any]:
     """`payload` exactly as the CLI's JSON gives it (the same writer, read back)."""
     import io
@@ -214,7 +230,8 @@ def plan(
     """
     from .answers import plan_of
 
-    return PlanResult(*plan_of(_values(fields, config), compare_laws))
+    made, compared, warnings = plan_of(_values(fields, config), compare_laws)
+    return PlanResult(made, compared, _said(warnings))
 
 
 class SweepResult(NamedTuple):
@@ -259,7 +276,8 @@ def sweep(
     values, where = sweep_budgets(given[0], given[1], given[2], text, kind)
     from .answers import sweep_of
 
-    return SweepResult(*sweep_of(_values(dict(options), config), values, where, kind, compare_laws))
+    made, compared, warnings = sweep_of(_values(dict(options), config), values, where, kind, compare_laws)
+    return SweepResult(made, compared, _said(warnings))
 
 
 @dataclass(frozen=True)
@@ -271,7 +289,7 @@ class _Fitted:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self.fit_warnings
+        return _said(self.fit_warnings)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON of the command that makes the same fit (`fit`, `fit --approach isoflop`,
@@ -327,9 +345,9 @@ def fit(
     L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
     the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
     whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
-    from .answers import fit_problem, kept_refits, runs_named
+    from .answers import law_fit_of
     from .errors import UsageError
-    from .fitting import BOOTSTRAP_WORK, CONSTANTS, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from .fitting import CONSTANTS, HUBER_DELTA_DEFAULT
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import choice, positive_number, seed_number
     from .output.records import fit_record
@@ -339,8 +357,7 @@ def fit(
     delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "huber_delta")
     low = None if min_flops is None else positive_number(min_flops, "min_flops")
     high = None if max_flops is None else positive_number(max_flops, "max_flops")
-    if not 1 <= interval <= 99.9:
-        raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
+    level = _interval_level(interval)
     if bootstrap < 0 or drop_top_loss < 0:
         raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
     seed = seed_number(seed, "seed")
@@ -348,24 +365,13 @@ def fit(
     selection = select_runs(table, drop_top_loss, low, high)
     if approach == "isoflop":
         return _fitted_frontier(
-            selection, budget_rtol, bootstrap, seed, interval / 100, name or os.path.splitext(os.path.basename(path))[0]
+            selection, budget_rtol, bootstrap, seed, level, name or os.path.splitext(os.path.basename(path))[0]
         )
-    BOOTSTRAP_WORK.check(bootstrap, len(selection.runs), "bootstrap")
-    result, optima = fit_law(selection.runs, delta)
-    if not result.finite:
-        raise UsageError(
-            path, f"no law fits: the best fit runs away to infinite constants{runs_named(selection, result)}"
-        )
-    problem = fit_problem(selection, result)
+    result, samples, said, problem = law_fit_of(selection, delta, bootstrap, seed)
     zero = next((name for name, value in zip(CONSTANTS, result.constants, strict=True) if not value > 0), None)
     if zero is not None:  # no ParametricLaw has it: `fit` prints it and exits 1, fit() raises
         raise UsageError(path, problem or f"no law fits: the best fit has {zero} = {getattr(result, zero):g}")
-    warnings = table.warnings()
-    samples = None
-    if bootstrap and result.problem is None:
-        samples, said = kept_refits(bootstrap_fit(selection.runs, optima, bootstrap, seed, delta))
-        warnings += said
-    level = interval / 100
+    warnings = [*table.warnings(), *said]
     return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
                        fit_record(selection, result, samples, level), tuple(warnings), problem)  # fmt: skip
 
@@ -465,12 +471,10 @@ def fit_downstream(
     sigmoid), with `bootstrap` refits for intervals. A metric at chance in nearly every run raises
     ScalingPlanError, as the command exits 2 for it."""
     from .answers import downstream_fit_of
-    from .errors import UsageError
     from .output.lawfile import downstream_file_data
     from .output.records import downstream_fit_record
 
-    if not 1 <= interval <= 99.9:
-        raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
+    level = _interval_level(interval)
     options = {
         "chance": chance, "chance_margin": chance_margin, "floor": floor, "ceiling": ceiling,
         "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
@@ -479,7 +483,6 @@ def fit_downstream(
     table, fitted, short, measured_on, warnings = downstream_fit_of(
         os.fspath(runs), metric, form, options, lambda option: option
     )
-    level = interval / 100
     data = downstream_file_data(table, short, fitted, level, measured_on, "")
     return FittedMapping(
         name=short,
@@ -571,7 +574,7 @@ def suggest(
         lambda option: option,
     )  # fmt: skip
     document = suggestion_document(made, table.label, chosen.name, hardware, width)
-    return SuggestResult(made, document, tuple(table.warnings() + said + warnings))
+    return SuggestResult(made, document, _said(table.warnings() + said + warnings))
 
 
 class CompareResult(NamedTuple):
@@ -609,7 +612,7 @@ def compare(
     if errors:
         raise errors[0]
     require_configs(paths, len(entries), 2, "configs", "to compare, or one with base_ref")
-    return CompareResult(tuple(entries), tuple(baselines), tuple(warnings))
+    return CompareResult(tuple(entries), tuple(baselines), _said(warnings))
 
 
 def law(name: str) -> Law:

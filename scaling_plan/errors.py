@@ -11,6 +11,12 @@ _NAMED = re.compile(r"«([a-z][a-z0-9_]*)»")
 _FIELD = re.compile(r"[a-z][a-z0-9_]*")
 
 
+def in_words(text: str, name_of: Callable[[str], str] = str) -> str:
+    """A message or warning with each input it names (`named`) worded by `name_of`: the field itself by default (the
+    API's words), its flag for the command line."""
+    return _NAMED.sub(lambda match: name_of(match.group(1)), text)
+
+
 def named(field: str) -> str:
     """An input named in a message by its field (`named("holdout_top")`): the CLI says --holdout-top, the API
     holdout_top."""
@@ -27,8 +33,7 @@ class ScalingPlanError(Exception):
 
     def __init__(self, where: str, message: str) -> None:
         self.raw_where, self.raw_message = where, message
-        self.where = _NAMED.sub(r"\1", where)
-        self.message = _NAMED.sub(r"\1", message)
+        self.where, self.message = in_words(where), in_words(message)
         super().__init__(f"{self.where}: {self.message}" if self.where else self.message)
 
     @property
@@ -39,9 +44,8 @@ class ScalingPlanError(Exception):
     def worded(self, name_of: Callable[[str], str]) -> str:
         """The error in one line with every input named as `name_of` words a field (the CLI: its flag). A `where`
         that is a bare field name is worded too; a flag or file:line is left as it is."""
-        where = name_of(self.raw_where) if _FIELD.fullmatch(self.raw_where) else self.raw_where
-        where = _NAMED.sub(lambda match: name_of(match.group(1)), where)
-        message = _NAMED.sub(lambda match: name_of(match.group(1)), self.raw_message)
+        where = name_of(self.raw_where) if _FIELD.fullmatch(self.raw_where) else in_words(self.raw_where, name_of)
+        message = in_words(self.raw_message, name_of)
         return f"{where}: {message}" if where else message
 
 

@@ -25,7 +25,7 @@ from .allocate import (
 from .budget import Hardware
 from .choices import GIVEN_KINDS, Given
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
-from .errors import UsageError
+from .errors import UsageError, named
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, Law, Num, ParametricLaw
 from .units import format_scientific
 
@@ -651,7 +651,7 @@ def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside:
             warnings.append(
                 f"the rule's {rule_ratio:g} tokens/param differs by more than {RULE_LAW_DISAGREEMENT_FACTOR:g}x from"
                 f" {law.name}'s own optimum ({at} tokens/param at this compute); the loss is"
-                f" {law.name}'s prediction for the rule's allocation (use --method law for the law's own)"
+                f" {law.name}'s prediction for the rule's allocation (use {named('method')} law for the law's own)"
             )
     if law.n_params_kind != "total":
         warnings.append(

@@ -310,7 +310,9 @@ def test_a_fit_of_nonsense_losses_ends_cleanly_whichever_way_the_optimiser_goes(
 def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The runaway guard on its own: whatever data leads there, infinite constants are exit 1 and one line."""
+    """The runaway guard on its own: whatever data leads there, infinite constants are one line and exit 2, the runs
+    giving no law (it was exit 1, as a fit that did not converge; the API refused it as bad input: now both doors
+    treat it alike)."""
     from scaling_plan import fitting as fit
 
     real_fit_law = fit.fit_law
@@ -323,7 +325,7 @@ def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(
     runs = runs_file(tmp_path / "runs.csv", 12)
     for output_format in ("json", "table", "csv"):
         result = cli.run("fit", runs, "--allow-unconverged", "-f", output_format)
-        assert result.exit_code == 1 and result.stdout == ""
+        assert result.exit_code == 2 and result.stdout == ""
         assert result.stderr.splitlines() == [
             f"scaling-plan: error: {runs}: no law fits: the best fit runs away to infinite constants"
             " (columns used: params='n_params', loss='loss', tokens='n_tokens')"

@@ -16,7 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
 from ..console import PROG, Unwinding
-from ..errors import OutputError, UsageError
+from ..errors import OutputError, UsageError, in_words
 from ..status import ExitStatus
 from .click_adapter import (
     ClickException,
@@ -40,7 +40,7 @@ def _stderr_line(kind: str, message: str) -> None:
     """One line on stderr, whatever the message holds (a value echoed from a file may carry line breaks)."""
     if sys.stderr is None:  # started with stderr closed (2>&-): the exit code is all there is
         return
-    line = " ".join(message.splitlines())
+    line = " ".join(in_words(message, flag_of).splitlines())  # an input the domain names: its flag
     if len(line) > MAX_MESSAGE_CHARS:
         line = line[: MAX_MESSAGE_CHARS - 1] + "…"
     sys.stderr.write(f"{PROG}: {kind}: {line}\n")

@@ -124,8 +124,8 @@ def fit(
     """
     import datetime
 
-    from ..answers import fit_problem, kept_refits, runs_named
-    from ..fitting import BOOTSTRAP_WORK, HUBER_DELTA_DEFAULT, bootstrap_fit, fit_law
+    from ..answers import law_fit_of
+    from ..fitting import HUBER_DELTA_DEFAULT
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
     from ..output.files import output_file
@@ -151,26 +151,14 @@ def fit(
         rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
         _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, out_file, name, output_format, quiet)
         return
-    BOOTSTRAP_WORK.check(bootstrap, len(selection.runs), "--bootstrap")
-    result, optima = fit_law(selection.runs, delta)
-    if not result.finite:
-        columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
-        fail(
-            f"{runs}: no law fits: the best fit runs away to infinite constants (columns used: {columns})"
-            f"{runs_named(selection, result)}",
-            ExitStatus.FAILED,
-        )
-    problem = fit_problem(selection, result)
-    samples = None
-    if bootstrap and problem is None:
 
-        def progress(done: int, total: int) -> None:
-            if sys.stderr.isatty():
-                sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
-                sys.stderr.write("\n" if done == total else "")
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
+            sys.stderr.write("\n" if done == total else "")
 
-        samples, said = kept_refits(bootstrap_fit(selection.runs, optima, bootstrap, seed, delta, progress))
-        warn_all(said)
+    result, samples, said, problem = law_fit_of(selection, delta, bootstrap, seed, progress)
+    warn_all(said)
     level = interval / 100
     law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
     data = law_file_data(selection, result, samples, level, law_name, datetime.date.today().isoformat())

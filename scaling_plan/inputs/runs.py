@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import UsageError
+from ..errors import UsageError, named
 from ..units import COMMA_GROUPED, counted, parse_quantity
 from .files import file_label, read_text
 
@@ -97,7 +97,7 @@ class RunsTable:
                 count = len(lines)
                 said.append(
                     f"{self.label}: {counted(count, 'run')} without {what} skipped (the first at"
-                    f" line {lines[0]}); --require-complete refuses a file with any"
+                    f" line {lines[0]}); {named('require_complete')} refuses a file with any"
                 )
         return said
 
