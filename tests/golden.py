@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs").glob("*.yaml"))
 LAW_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs" / "laws").glob("*.yaml"))
 RUNS = "tests/data/chinchilla_approach3_points.csv"
+SARDANA = "tests/data/sardana2024_training_runs.csv"
+SARDANA_COLUMNS = ("--params-col", "Parameters", "--tokens-col", "Tokens", "--loss-col", "Smoothed Loss")
 H100 = ("--gpu", "H100-SXM", "--gpus", "512", "--price-per-gpu-hour", "2.5")
 
 FLAG_ONLY: list[tuple[str, ...]] = [
@@ -109,6 +111,20 @@ FLAG_ONLY: list[tuple[str, ...]] = [
     ("check", "configs/data-limited-served.yaml", "--max-epochs", "2", "--max-cost-usd", "1e9"),
     ("fit", RUNS, "--drop-top-loss", "5"),
     ("fit", RUNS, "--bootstrap", "20", "--min-flops", "1e19"),
+    ("fit", RUNS, "--approach", "isoflop"),
+    ("fit-downstream", SARDANA, "--metric", "eval_gauntlet/core_average", *SARDANA_COLUMNS, "--bootstrap", "20"),
+    (
+        "fit-downstream",
+        SARDANA,
+        "--metric",
+        "eval_gauntlet/commonsense_reasoning",
+        "--form",
+        "sigmoid",
+        *SARDANA_COLUMNS,
+    ),
+    ("backtest", RUNS, "--holdout-top", "20"),
+    ("backtest", RUNS, "--rolling", "--law", "chinchilla-2022"),
+    ("suggest", RUNS, "--target", "1e24", "--max-run-flops", "1e21"),
     ("experiments", "--budgets", "1e17,3e17,1e18", "--sizes-per-budget", "5"),
     ("experiments", "--budgets", "1e18,1e19", "--law", "chinchilla-2022", "--spread", "2"),
     ("laws",),
@@ -145,7 +161,7 @@ def invocations() -> list[tuple[str, ...]]:
 def formats(args: tuple[str, ...]) -> list[str]:
     if args[0] == "schema":
         return [""]
-    chosen = ["json", "csv"]
+    chosen = ["json", "csv", "table"]
     if args[0] == "sweep":
         chosen.append("jsonl")
     if args[0] in ("compare", "check"):
@@ -154,8 +170,9 @@ def formats(args: tuple[str, ...]) -> list[str]:
 
 
 def main(folder: str) -> None:
-    from scaling_plan.cli.app import app
+    from scaling_plan.cli.app import app, load_commands
 
+    load_commands()  # every command, as a bare `scaling-plan` registers them
     os.chdir(ROOT)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +180,8 @@ def main(folder: str) -> None:
     for args in invocations():
         for output_format in formats(args):
             full = [*args, "--format", output_format] if output_format else list(args)
-            result = runner.invoke(app, full)
+            # tables at a fixed width, so their labels and formats are compared too
+            result = runner.invoke(app, full, env={"COLUMNS": "120", "NO_COLOR": "1"})
             name = "_".join(full)[:80].replace("/", "~") + "-" + hashlib.sha1(" ".join(full).encode()).hexdigest()[:8]
             text = f"$ scaling-plan {' '.join(full)}\n{result.stdout}\n--- stderr, exit {result.exit_code}\n"
             (out / f"{name}.txt").write_text(text + result.stderr)
