@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -23,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs").glob("*.yaml"))
 LAW_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs" / "laws").glob("*.yaml"))
 RUNS = "tests/data/chinchilla_approach3_points.csv"
+#: A fitted law with bootstrap refits, written by `fit -o` before the corpus runs (suggest and intervals need one);
+#: at a fixed path, so that the invocations that name it are the same in every run.
+LAW = str(Path(tempfile.gettempdir()) / "scaling-plan-golden-law.yaml")
 SARDANA = "tests/data/sardana2024_training_runs.csv"
 SARDANA_COLUMNS = ("--params-col", "Parameters", "--tokens-col", "Tokens", "--loss-col", "Smoothed Loss")
 H100 = ("--gpu", "H100-SXM", "--gpus", "512", "--price-per-gpu-hour", "2.5")
@@ -124,7 +128,9 @@ FLAG_ONLY: list[tuple[str, ...]] = [
     ),
     ("backtest", RUNS, "--holdout-top", "20"),
     ("backtest", RUNS, "--rolling", "--law", "chinchilla-2022"),
-    ("suggest", RUNS, "--target", "1e24", "--max-run-flops", "1e21"),
+    ("suggest", RUNS, "--law", LAW, "--target", "1e24", "--max-run-flops", "1e21"),
+    ("suggest", RUNS, "--law", LAW, "--target", "1e23", "--objective", "loss", "--budget-flops", "1e22"),
+    ("budget", "--flops", "1e24", "--law", LAW, "--method", "law"),
     ("experiments", "--budgets", "1e17,3e17,1e18", "--sizes-per-budget", "5"),
     ("experiments", "--budgets", "1e18,1e19", "--law", "chinchilla-2022", "--spread", "2"),
     ("laws",),
@@ -177,6 +183,8 @@ def main(folder: str) -> None:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     runner = CliRunner()
+    made = runner.invoke(app, ["fit", RUNS, "--bootstrap", "40", "--seed", "7", "-o", LAW, "--format", "json"])
+    assert made.exit_code == 0, made.stderr
     for args in invocations():
         for output_format in formats(args):
             full = [*args, "--format", output_format] if output_format else list(args)
