@@ -6,6 +6,7 @@ objects and the warnings to show; each door shows them its own way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
@@ -15,14 +16,13 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .design import Suggestion
-    from .downstream import DownstreamFit
+    from .downstream import DownstreamFit, MetricPrediction
     from .fitting import Bootstrap, Fit
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
     from .isoflop import IsoflopFit
     from .laws import Law
-    from .output.records import Entry
-    from .plans import Plan
+    from .plans import Gap, Plan
     from .sweeps import Sweep
 
 
@@ -243,6 +243,18 @@ def require_configs(paths: Sequence[str], found: int, needed: int, where: str, t
     raise UsageError(where, f"give at least {count} {task}{holds}")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One config in `compare` or `check`: where it came from and its plan."""
+
+    label: str  # the file, or ref:file for a version from git
+    name: str | None
+    plan: Plan
+    assessed: Gap | None = None  # for compare: what the config stands for (plan.assessed), measured before output
+    change: str | None = None  # for compare --base-ref: new, deleted, changed, unchanged, or base (the base version)
+    downstream: tuple[MetricPrediction, ...] = ()  # each downstream metric at the compared run's loss
+
+
 def compare_entries(
     paths: Sequence[str],
     base_ref: str | None = None,
@@ -263,7 +275,6 @@ def compare_entries(
     from .inputs.git import read_from_git
     from .inputs.request import build_request
     from .inputs.yaml_files import load_config as load
-    from .output.records import Entry
     from .plans import assessed, make_plan, predict_downstream, warnings_for
 
     entries: list[Entry] = []

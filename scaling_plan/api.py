@@ -28,12 +28,13 @@ from .laws import FrontierLaw, KaplanLaw, ParametricLaw
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .answers import Entry
     from .design import Suggestion
     from .fitting import Bootstrap, Fit
     from .inputs.runs import Selection
     from .inputs.values import Sourced
     from .laws import Law
-    from .output.records import Entry, Record
+    from .output.records import Record
     from .plans import Plan
     from .sweeps import Sweep
 

@@ -38,7 +38,7 @@ def test_markdown_is_a_table_ready_for_a_pull_request(cli: Cli) -> None:
     assert any(line.startswith("|:---|---:|") for line in lines)
     n_row = next(line for line in lines if line.startswith("| Parameters N |"))
     assert n_row == "| Parameters N | 70.0B | 280B (+210B, +300.0%) |"
-    assert any(line.startswith("| Compute overhead (%) |") for line in lines)
+    assert any(line.startswith("| Compute overhead |") for line in lines)
 
 
 def test_table_and_csv(cli: Cli) -> None:

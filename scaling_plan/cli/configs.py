@@ -121,11 +121,11 @@ def check(
     passes; 1 a rule failed; 2 bad input (a config or flag that cannot be checked, no config at all (an empty
     folder), or with --require-policy a config without a policy).
     """
-    from ..answers import config_paths, require_configs
+    from ..answers import Entry, config_paths, require_configs
     from ..inputs.request import build_request, policy_limits
     from ..inputs.values import merge
     from ..inputs.yaml_files import load_config
-    from ..output.records import Entry, error_record, verdict_record
+    from ..output.records import error_record, verdict_record
     from ..output.reports import emit_check
     from ..output.tables import without_notes
     from ..plans import make_plan

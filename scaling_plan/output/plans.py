@@ -8,6 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..budget import Hardware
 from ..laws import Law
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
+from .catalog import GAP_KEYS, names, table_rows
 from .fields import downstream_cell, field_of, humanise
 from .records import SCHEMA_VERSION, Record, energy_fields, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
@@ -21,11 +22,8 @@ if TYPE_CHECKING:
     from ..sweeps import Sweep
 
 
-PLAN_KEYS = (
-    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
-    "gpu", "precision", "mfu", "gpus", "gpu_hours", "goodput", "wall_clock_days", "price_usd_per_gpu_hour", "cost_usd",
-    "energy_mwh", "emissions_tco2e",
-)  # fmt: skip
+#: A plan's table: the rows its fields are shown in (catalog.py), in their order.
+PLAN_ROWS = table_rows(names("plan", "hardware", "energy"))
 
 
 COMPARE_KEYS = (
@@ -158,14 +156,7 @@ def hardware_notes(hardware: Hardware | None, flops: str = "C") -> list[str]:
 
 
 #: Under a unique-token cap, shown after the loss.
-DATA_KEYS = (
-    "unique_tokens",
-    "epochs",
-    "effective_tokens",
-    "effective_params",
-    "unlimited_data_loss_nats",
-    "data_penalty_nats",
-)
+DATA_KEYS = names("data")
 
 
 INFERENCE_KEYS = (
@@ -217,14 +208,6 @@ def print_inference(inference: InferencePlan, out: IO[str]) -> None:
     print_rows(title, rows, INFERENCE_KEYS, notes, out, INFERENCE_LABELS)
 
 
-#: The intended run beside the optimal run at the same compute.
-GAP_KEYS = (
-    "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats",
-    "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats", "loss_gap_nats", "loss_gap_pct",
-    "same_loss_compute_flops", "compute_overhead_pct", "gpu_hours", "wall_clock_days", "cost_usd",
-)  # fmt: skip
-
-
 def gap_notes(law: Law) -> list[str]:
     return [
         f"Gap: against {law.name}'s own compute-optimal run at the run's compute C = 6·N·D.",
@@ -265,18 +248,7 @@ def emit_prediction(gap: Gap, law: Law, hardware: Hardware | None, output_format
 
 
 #: A blueprint's table, in reading order: shape, counts, FLOPs per token, the run, memory, hyperparameters.
-BLUEPRINT_KEYS = (
-    "family", "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "ffn", "vocab_size", "seq_len",
-    "tied_embeddings", "experts", "active_experts", "shared_experts",
-    "params_total", "params_active", "params_embedding", "params_non_embedding", "params_vs_target_pct",
-    "flops_per_token_6n", "flops_per_token_kaplan", "flops_per_token_deepseek", "flops_per_token_full",
-    "full_to_6n_ratio", "training_flops_full", "gpu_hours_full", "wall_clock_days_full", "cost_usd_full",
-    "memory_gpus", "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "dropout",
-    "micro_batch_sequences", "gradient_accumulation_steps", "pipeline_bubble_pct", "weights_gib_per_gpu",
-    "gradients_gib_per_gpu", "optimizer_gib_per_gpu", "activations_gib_per_gpu", "activations_gib_no_recompute",
-    "activations_gib_full_recompute", "memory_gib_per_gpu", "gpu_memory_gib", "memory_dominant", "min_gpus",
-    "lr_peak", "batch_sequences_optimal", "batch_sequences", "batch_tokens", "train_steps",
-)  # fmt: skip
+BLUEPRINT_KEYS = table_rows(names("blueprint"))
 
 
 _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
@@ -436,7 +408,7 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
 
     def table(out: IO[str]) -> None:
         shown = dict(record)
-        keys = [key for key in PLAN_KEYS if key != "goodput" or record["goodput"] not in (None, 1.0)]
+        keys = [key for key in PLAN_ROWS if key != "goodput" or record["goodput"] not in (None, 1.0)]
         if plan.blueprint is not None:
             keys.insert(keys.index("compute_flops") + 1, "training_flops")
         if plan.intervals is not None:
@@ -444,10 +416,8 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
                 interval_key = f"{key}_interval"
                 shown[interval_key] = f"{humanise(key, record[key + '_low'])} - {humanise(key, record[key + '_high'])}"
                 keys.insert(keys.index(key) + 1, interval_key)
-        if plan.data is not None:
-            keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = DATA_KEYS
-        after = keys.index("loss_nats_interval" if plan.intervals is not None else "loss_nats") + 1
-        keys[after:after] = downstream_keys(plan, shown)
+        after = keys.index("loss_bits") + 1  # what the loss makes of the data and the metrics, after the loss
+        keys[after:after] = [*downstream_keys(plan, shown), *(DATA_KEYS if plan.data is not None else ())]
         print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
         if plan.inference is not None:
             print_inference(plan.inference, out)

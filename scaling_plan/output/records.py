@@ -4,16 +4,18 @@ format (json and csv print records as they are; tables humanise them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..budget import Gpu, Hardware
 from ..laws import FLOPS_PER_PARAM_TOKEN, Law
+from .catalog import GAP_KEYS, names
 from .fields import in_unit
 
 if TYPE_CHECKING:
     from ..allocate import PublishedFrontier
+    from ..answers import Entry
     from ..backtest import DownstreamScore, Score
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
@@ -36,42 +38,56 @@ SCHEMA_VERSION = 1
 Record = dict[str, Any]
 
 
+def fill(keys: Sequence[str], values: Mapping[str, Any]) -> Record:
+    """The record of fields `keys` (catalog.py), in their order, each from `values`: a value without a field or a field
+    without a value fails here, not in a user's spreadsheet."""
+    if len(values) != len(keys):
+        raise ValueError(f"fields without values or values without fields: {sorted(set(values) ^ set(keys))}")
+    return {key: values[key] for key in keys}
+
+
+#: A plan's own fields: what was asked, the allocation and the law, and the hardware.
+PLAN_KEYS = names("head", "plan", "hardware")
+
+
 def plan_record(plan: Plan, role: str = "plan") -> Record:
     """The fields of one plan, in output order. Unknown values are None (null in JSON, empty in CSV)."""
     request, hardware = plan.request, plan.request.hardware
     from ..allocate import TokensPerParamRule  # here: fit's records do not need the allocators
 
     rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else None
+    own = {
+        "schema_version": SCHEMA_VERSION,
+        "role": role,
+        "given": request.given,
+        "given_value": request.given_value,
+        "compute_flops": plan.compute_flops,
+        "training_flops": plan.training_flops,
+        "tokens_trimmed_pct": plan.tokens_trimmed_pct,
+        "n_params": plan.n_params,
+        "n_tokens": plan.n_tokens,
+        "tokens_per_param": plan.tokens_per_param,
+        "loss_nats": plan.loss_nats,
+        "loss_bits": plan.loss_nats / math.log(2),
+        "method": request.allocator.method,
+        "tokens_per_param_rule": rule.tokens_per_param if rule else None,
+        "law": request.law.name,
+        "law_source": request.law.source,
+        "n_params_kind": request.law.n_params_kind,
+        "loss_dataset": request.law.dataset,
+        "extrapolated": plan.extrapolated,
+        "gpu": hardware.gpu.name if hardware else None,
+        "gpu_peak_flops": hardware.peak_flops_per_second if hardware else None,
+        "precision": hardware.precision if hardware else None,
+        "mfu": hardware.mfu if hardware else None,
+        "gpus": hardware.n_gpus if hardware else None,
+        "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
+        "gpu_hours": plan.gpu_hours,
+        "wall_clock_days": plan.wall_clock_days,
+        "cost_usd": plan.cost_usd,
+    }
     return (
-        {
-            "schema_version": SCHEMA_VERSION,
-            "role": role,
-            "given": request.given,
-            "given_value": request.given_value,
-            "compute_flops": plan.compute_flops,
-            "training_flops": plan.training_flops,
-            "tokens_trimmed_pct": plan.tokens_trimmed_pct,
-            "n_params": plan.n_params,
-            "n_tokens": plan.n_tokens,
-            "tokens_per_param": plan.tokens_per_param,
-            "loss_nats": plan.loss_nats,
-            "method": request.allocator.method,
-            "tokens_per_param_rule": rule.tokens_per_param if rule else None,
-            "law": request.law.name,
-            "law_source": request.law.source,
-            "n_params_kind": request.law.n_params_kind,
-            "loss_dataset": request.law.dataset,
-            "extrapolated": plan.extrapolated,
-            "gpu": hardware.gpu.name if hardware else None,
-            "gpu_peak_flops": hardware.peak_flops_per_second if hardware else None,
-            "precision": hardware.precision if hardware else None,
-            "mfu": hardware.mfu if hardware else None,
-            "gpus": hardware.n_gpus if hardware else None,
-            "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
-            "gpu_hours": plan.gpu_hours,
-            "wall_clock_days": plan.wall_clock_days,
-            "cost_usd": plan.cost_usd,
-        }
+        fill(PLAN_KEYS, own)
         | energy_fields(hardware, plan.gpu_hours)
         | _interval_fields(plan)
         | downstream_fields(plan.downstream)
@@ -86,28 +102,34 @@ def energy_fields(hardware: Hardware | None, gpu_hours: float | None) -> Record:
     """What the run draws and emits: the facility's PUE, the goodput, the GPU's rated power, MWh and tCO2e (None
     where unknown: no hardware, no published power, no grid intensity)."""
     known = hardware is not None and gpu_hours is not None
-    return {
-        "goodput": hardware.goodput if hardware else None,
-        "pue": hardware.pue if hardware else None,
-        "gpu_power_watts": hardware.gpu.power_watts if hardware else None,
-        "grid_gco2_per_kwh": hardware.grid_gco2_per_kwh if hardware else None,
-        "energy_mwh": hardware.energy_mwh(gpu_hours) if known else None,  # type: ignore[union-attr]
-        "emissions_tco2e": hardware.emissions_tco2e(gpu_hours) if known else None,  # type: ignore[union-attr]
-    }
+    return fill(
+        names("energy"),
+        {
+            "goodput": hardware.goodput if hardware else None,
+            "pue": hardware.pue if hardware else None,
+            "gpu_power_watts": hardware.gpu.power_watts if hardware else None,
+            "grid_gco2_per_kwh": hardware.grid_gco2_per_kwh if hardware else None,
+            "energy_mwh": hardware.energy_mwh(gpu_hours) if known else None,  # type: ignore[union-attr]
+            "emissions_tco2e": hardware.emissions_tco2e(gpu_hours) if known else None,  # type: ignore[union-attr]
+        },
+    )
 
 
 def _data_fields(data: DataUse | None) -> Record:
     """Under a unique-token cap: passes over the data, what the run is worth, and the cap's cost in loss."""
     if data is None:
         return {}
-    return {
-        "unique_tokens": data.unique_tokens,
-        "epochs": data.epochs,
-        "effective_tokens": data.effective_tokens,
-        "effective_params": data.effective_params,
-        "unlimited_data_loss_nats": data.unlimited_loss_nats,
-        "data_penalty_nats": data.loss_penalty_nats,
-    }
+    return fill(
+        names("data"),
+        {
+            "unique_tokens": data.unique_tokens,
+            "epochs": data.epochs,
+            "effective_tokens": data.effective_tokens,
+            "effective_params": data.effective_params,
+            "unlimited_data_loss_nats": data.unlimited_loss_nats,
+            "data_penalty_nats": data.loss_penalty_nats,
+        },
+    )
 
 
 #: The inference-aware model's training time and cost, counted as the plan's own are.
@@ -121,27 +143,30 @@ def _inference_fields(inference: InferencePlan | None) -> Record:
     if inference is None:
         return {}
     reference, chosen = inference.reference, inference.chosen
-    return {
-        "inference_tokens": inference.request.tokens,
-        "inference_objective": "lifetime_cost_usd" if inference.request.objective == "cost" else "lifetime_flops",
-        "inference_flops": reference.inference_flops,
-        "lifetime_flops": reference.lifetime_flops,
-        "lifetime_cost_usd": inference.reference_cost_usd,
-        "inference_aware_n_params": chosen.n_params,
-        "inference_aware_n_tokens": chosen.n_tokens,
-        "inference_aware_tokens_per_param": chosen.tokens_per_param,
-        "inference_aware_loss_nats": chosen.loss_nats,
-        "inference_aware_training_flops": chosen.training_flops,
-        "inference_aware_inference_flops": chosen.inference_flops,
-        "inference_aware_lifetime_flops": chosen.lifetime_flops,
-        "inference_aware_lifetime_cost_usd": inference.chosen_cost_usd,
-        **dict(zip(INFERENCE_TRAINING_KEYS, inference.time_and_cost(chosen), strict=True)),
-        "inference_aware_over_budget_pct": inference.over_budget_pct,
-        "flops_saved": inference.flops_saved,
-        "flops_saved_pct": inference.flops_saved_pct,
-        "cost_saved_usd": inference.cost_saved_usd,
-        "cost_saved_pct": inference.cost_saved_pct,
-    }
+    return fill(
+        names("inference"),
+        {
+            "inference_tokens": inference.request.tokens,
+            "inference_objective": "lifetime_cost_usd" if inference.request.objective == "cost" else "lifetime_flops",
+            "inference_flops": reference.inference_flops,
+            "lifetime_flops": reference.lifetime_flops,
+            "lifetime_cost_usd": inference.reference_cost_usd,
+            "inference_aware_n_params": chosen.n_params,
+            "inference_aware_n_tokens": chosen.n_tokens,
+            "inference_aware_tokens_per_param": chosen.tokens_per_param,
+            "inference_aware_loss_nats": chosen.loss_nats,
+            "inference_aware_training_flops": chosen.training_flops,
+            "inference_aware_inference_flops": chosen.inference_flops,
+            "inference_aware_lifetime_flops": chosen.lifetime_flops,
+            "inference_aware_lifetime_cost_usd": inference.chosen_cost_usd,
+            **dict(zip(INFERENCE_TRAINING_KEYS, inference.time_and_cost(chosen), strict=True)),
+            "inference_aware_over_budget_pct": inference.over_budget_pct,
+            "flops_saved": inference.flops_saved,
+            "flops_saved_pct": inference.flops_saved_pct,
+            "cost_saved_usd": inference.cost_saved_usd,
+            "cost_saved_pct": inference.cost_saved_pct,
+        },
+    )
 
 
 def blueprint_fields(blueprint: Blueprint | None) -> Record:
@@ -157,110 +182,119 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
     def gib(value: float | None) -> float | None:
         return None if value is None else value / 2**30
 
-    return {
-        "family": blueprint.request.family,
-        "n_layers": shape.n_layers,
-        "d_model": shape.d_model,
-        "n_heads": shape.n_heads,
-        "n_kv_heads": shape.kv_heads,
-        "head_dim": shape.head_dim,
-        "d_ff": shape.d_ff,
-        "ffn": shape.ffn,
-        "vocab_size": shape.vocab_size,
-        "seq_len": shape.seq_len,
-        "tied_embeddings": shape.tied_embeddings,
-        "style": shape.style,
-        "experts": shape.experts,
-        "active_experts": shape.active_experts,
-        "shared_experts": shape.shared_experts,
-        "expert_d_ff": shape.ffn_width if shape.experts else None,
-        "params_total": counts.params_total,
-        "params_active": counts.params_active,
-        "params_embedding": counts.params_embedding,
-        "params_non_embedding": counts.params_non_embedding,
-        "params_vs_target_pct": blueprint.params_vs_target_pct,
-        "flops_per_token_6n": counts.flops_per_token_6n,
-        "flops_per_token_kaplan": counts.flops_per_token_kaplan,
-        "flops_per_token_deepseek": counts.flops_per_token_deepseek,
-        "flops_per_token_full": counts.flops_per_token_full,
-        "full_to_6n_ratio": counts.full_to_6n_ratio,
-        "causal_attention": counts.causal_attention,
-        "training_flops_full": blueprint.training_flops_full,
-        "gpu_hours_full": blueprint.gpu_hours_full,
-        "wall_clock_days_full": blueprint.wall_clock_days_full,
-        "cost_usd_full": blueprint.cost_usd_full,
-        "tp": memory.tp if memory else fixed.tp,
-        "pp": memory.pp if memory else fixed.pp,
-        "cp": memory.cp if memory else fixed.cp,
-        "dp": memory.dp if memory else None,
-        "sharding": memory.sharding if memory else fixed.sharding,
-        "recompute": memory.recompute if memory else fixed.recompute,
-        "flash_attention": fixed.flash_attention,
-        "dropout": blueprint.dropout,
-        "micro_batch_sequences": fixed.micro_batch,
-        "gradient_accumulation_steps": memory.accumulation if memory else None,
-        "pipeline_bubble_pct": 100 * memory.bubble_fraction if memory else None,
-        "gpus_per_node": fixed.gpus_per_node,
-        "layouts_searched": choice.n_searched if choice else None,
-        "layouts_fitting": choice.n_fitting if choice else None,
-        "layout_reason": choice.reason if choice else None,
-        "memory_gpus": memory.n_gpus if memory else None,
-        "weights_gib_per_gpu": gib(memory.weights_bytes) if memory else None,
-        "gradients_gib_per_gpu": gib(memory.gradients_bytes) if memory else None,
-        "optimizer_gib_per_gpu": gib(memory.optimizer_bytes) if memory else None,
-        "activations_gib_per_gpu": gib(memory.activations_bytes) if memory else None,
-        "activations_gib_no_recompute": gib(memory.activations_no_recompute_bytes) if memory else None,
-        "activations_gib_full_recompute": gib(memory.activations_full_recompute_bytes) if memory else None,
-        "memory_gib_per_gpu": gib(memory.total_bytes) if memory else None,
-        "gpu_memory_gib": gib(memory.capacity_bytes) if memory else None,
-        "memory_dominant": memory.dominant if memory else None,
-        "min_gpus": choice.min_gpus if choice else None,
-        "lr_peak": hyper.lr_peak,
-        "batch_tokens_optimal": hyper.batch_tokens_optimal,
-        "batch_sequences_optimal": hyper.batch_sequences_optimal,
-        "batch_sequences": hyper.batch_sequences,
-        "batch_tokens": hyper.batch_tokens,
-        "train_steps": hyper.train_steps,
-        "hyperparameters_compute_flops": hyper.compute_flops,
-        "hyperparameters_extrapolated": hyper.extrapolated,
-        "hyperparameters_source": HYPER_SOURCE,
-    }
+    return fill(
+        names("blueprint"),
+        {
+            "family": blueprint.request.family,
+            "n_layers": shape.n_layers,
+            "d_model": shape.d_model,
+            "n_heads": shape.n_heads,
+            "n_kv_heads": shape.kv_heads,
+            "head_dim": shape.head_dim,
+            "d_ff": shape.d_ff,
+            "ffn": shape.ffn,
+            "vocab_size": shape.vocab_size,
+            "seq_len": shape.seq_len,
+            "tied_embeddings": shape.tied_embeddings,
+            "style": shape.style,
+            "experts": shape.experts,
+            "active_experts": shape.active_experts,
+            "shared_experts": shape.shared_experts,
+            "expert_d_ff": shape.ffn_width if shape.experts else None,
+            "params_total": counts.params_total,
+            "params_active": counts.params_active,
+            "params_embedding": counts.params_embedding,
+            "params_non_embedding": counts.params_non_embedding,
+            "params_vs_target_pct": blueprint.params_vs_target_pct,
+            "flops_per_token_6n": counts.flops_per_token_6n,
+            "flops_per_token_kaplan": counts.flops_per_token_kaplan,
+            "flops_per_token_deepseek": counts.flops_per_token_deepseek,
+            "flops_per_token_full": counts.flops_per_token_full,
+            "full_to_6n_ratio": counts.full_to_6n_ratio,
+            "causal_attention": counts.causal_attention,
+            "training_flops_full": blueprint.training_flops_full,
+            "gpu_hours_full": blueprint.gpu_hours_full,
+            "wall_clock_days_full": blueprint.wall_clock_days_full,
+            "cost_usd_full": blueprint.cost_usd_full,
+            "tp": memory.tp if memory else fixed.tp,
+            "pp": memory.pp if memory else fixed.pp,
+            "cp": memory.cp if memory else fixed.cp,
+            "dp": memory.dp if memory else None,
+            "sharding": memory.sharding if memory else fixed.sharding,
+            "recompute": memory.recompute if memory else fixed.recompute,
+            "flash_attention": fixed.flash_attention,
+            "dropout": blueprint.dropout,
+            "micro_batch_sequences": fixed.micro_batch,
+            "gradient_accumulation_steps": memory.accumulation if memory else None,
+            "pipeline_bubble_pct": 100 * memory.bubble_fraction if memory else None,
+            "gpus_per_node": fixed.gpus_per_node,
+            "layouts_searched": choice.n_searched if choice else None,
+            "layouts_fitting": choice.n_fitting if choice else None,
+            "layout_reason": choice.reason if choice else None,
+            "memory_gpus": memory.n_gpus if memory else None,
+            "weights_gib_per_gpu": gib(memory.weights_bytes) if memory else None,
+            "gradients_gib_per_gpu": gib(memory.gradients_bytes) if memory else None,
+            "optimizer_gib_per_gpu": gib(memory.optimizer_bytes) if memory else None,
+            "activations_gib_per_gpu": gib(memory.activations_bytes) if memory else None,
+            "activations_gib_no_recompute": gib(memory.activations_no_recompute_bytes) if memory else None,
+            "activations_gib_full_recompute": gib(memory.activations_full_recompute_bytes) if memory else None,
+            "memory_gib_per_gpu": gib(memory.total_bytes) if memory else None,
+            "gpu_memory_gib": gib(memory.capacity_bytes) if memory else None,
+            "memory_dominant": memory.dominant if memory else None,
+            "min_gpus": choice.min_gpus if choice else None,
+            "lr_peak": hyper.lr_peak,
+            "batch_tokens_optimal": hyper.batch_tokens_optimal,
+            "batch_sequences_optimal": hyper.batch_sequences_optimal,
+            "batch_sequences": hyper.batch_sequences,
+            "batch_tokens": hyper.batch_tokens,
+            "train_steps": hyper.train_steps,
+            "hyperparameters_compute_flops": hyper.compute_flops,
+            "hyperparameters_extrapolated": hyper.extrapolated,
+            "hyperparameters_source": HYPER_SOURCE,
+        },
+    )
 
 
 def _interval_fields(plan: Plan) -> Record:
     intervals = plan.intervals
     if intervals is None:
         return {}
-    return {
-        "interval_level": intervals.level,
-        "n_params_low": float(intervals.n_params[0]),
-        "n_params_high": float(intervals.n_params[1]),
-        "n_tokens_low": float(intervals.n_tokens[0]),
-        "n_tokens_high": float(intervals.n_tokens[1]),
-        "loss_nats_low": float(intervals.loss_nats[0]),
-        "loss_nats_high": float(intervals.loss_nats[1]),
-    }
+    return fill(
+        names("intervals"),
+        {
+            "interval_level": intervals.level,
+            "n_params_low": float(intervals.n_params[0]),
+            "n_params_high": float(intervals.n_params[1]),
+            "n_tokens_low": float(intervals.n_tokens[0]),
+            "n_tokens_high": float(intervals.n_tokens[1]),
+            "loss_nats_low": float(intervals.loss_nats[0]),
+            "loss_nats_high": float(intervals.loss_nats[1]),
+        },
+    )
 
 
 def gap_record(gap: Gap) -> Record:
     """A run (N, D) beside the law's compute-optimal run at the same compute."""
-    return {
-        "n_params": gap.n_params,
-        "n_tokens": gap.n_tokens,
-        "tokens_per_param": gap.tokens_per_param,
-        "compute_flops": gap.compute_flops,
-        "loss_nats": gap.loss_nats,
-        "optimal_n_params": gap.optimal_n_params,
-        "optimal_n_tokens": gap.optimal_n_tokens,
-        "optimal_loss_nats": gap.optimal_loss_nats,
-        "loss_gap_nats": gap.loss_gap_nats,
-        "loss_gap_pct": gap.loss_gap_pct,
-        "same_loss_compute_flops": gap.same_loss_compute_flops,
-        "compute_overhead_pct": gap.compute_overhead_pct,
-        "gpu_hours": gap.gpu_hours,
-        "wall_clock_days": gap.wall_clock_days,
-        "cost_usd": gap.cost_usd,
-    } | _data_fields(gap.data)
+    return fill(
+        GAP_KEYS,
+        {
+            "n_params": gap.n_params,
+            "n_tokens": gap.n_tokens,
+            "tokens_per_param": gap.tokens_per_param,
+            "compute_flops": gap.compute_flops,
+            "loss_nats": gap.loss_nats,
+            "optimal_n_params": gap.optimal_n_params,
+            "optimal_n_tokens": gap.optimal_n_tokens,
+            "optimal_loss_nats": gap.optimal_loss_nats,
+            "loss_gap_nats": gap.loss_gap_nats,
+            "loss_gap_pct": gap.loss_gap_pct,
+            "same_loss_compute_flops": gap.same_loss_compute_flops,
+            "compute_overhead_pct": gap.compute_overhead_pct,
+            "gpu_hours": gap.gpu_hours,
+            "wall_clock_days": gap.wall_clock_days,
+            "cost_usd": gap.cost_usd,
+        },
+    ) | _data_fields(gap.data)
 
 
 def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
@@ -306,18 +340,6 @@ _PLAN_COMPARED_KEYS = frozenset(
         "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
     }
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One config in `compare` or `check`: where it came from and its plan."""
-
-    label: str  # the file, or ref:file for a version from git
-    name: str | None
-    plan: Plan
-    assessed: Gap | None = None  # for compare: what the config stands for (plan.assessed), measured before output
-    change: str | None = None  # for compare --base-ref: new, deleted, changed, unchanged, or base (the base version)
-    downstream: tuple[MetricPrediction, ...] = ()  # each downstream metric at the compared run's loss
 
 
 def _compared_values(entry: Entry) -> Record:

@@ -321,11 +321,8 @@ def emit_backtest(
         columns = list(dict.fromkeys(key for row in [*predictions, *metric_rows] for key in row))
         predictions = [{key: row.get(key) for key in columns} for row in [*predictions, *metric_rows]]
     splits = list(dict.fromkeys(record["split"] for record in records))
-    labels = {"n_train": "Trained on", "n_held_out": "Held out", "compute_ratio": "Reach (x compute)",
-              "mean_abs_error_pct": "Mean |error| %", "mean_signed_error_pct": "Mean error %",
-              "max_abs_error_pct": "Largest |error| %", "note": "Note", "method": "Predicted by",
-              "split": "Split", "predicted_loss_nats": "Predicted", "loss_nats": "Observed",
-              "relative_error_pct": "Error %"}  # fmt: skip
+    labels = {"compute_ratio": "Reach (x compute)", "method": "Predicted by", "predicted_loss_nats": "Predicted",
+              "loss_nats": "Observed"}  # fmt: skip
     notes = [
         "Error % = 100·(predicted - observed)/observed loss. Reach: largest held-out compute over largest training"
         " compute. isoflop predicts each held-out budget's minimum loss (its own parabola), not single runs.",
@@ -339,11 +336,9 @@ def emit_backtest(
             print_rows("Held-out predictions", loss_rows, PREDICTION_KEYS[1:], notes, out, labels,
                        lead=("n_params", "n_tokens"))  # fmt: skip
         if downstream:
-            metric_labels = labels | {"metric": "Metric", "loss_from": "From the loss", "mean_abs_error": "Mean |error|",
-                                      "mean_signed_error": "Mean error", "max_abs_error": "Largest |error|"}  # fmt: skip
             rows = [record | {"metric": record["name"]} for record in downstream]
             print_rows("Downstream metrics: refitted on the training runs, scored on the held-out ones", rows,
-                       DOWNSTREAM_BACKTEST_KEYS, downstream_notes, out, metric_labels)  # fmt: skip
+                       DOWNSTREAM_BACKTEST_KEYS, downstream_notes, out, labels)  # fmt: skip
 
     downstream_notes = [
         "Errors are predicted minus observed, in the metric's own units (0.01 is one point of accuracy). From the"

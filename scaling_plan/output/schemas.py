@@ -6,14 +6,15 @@ two cannot drift apart silently.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..inputs.models import LawFile, PlanConfig
-from .fields import BLUEPRINT_BOOL_KEYS, BLUEPRINT_FLOAT_KEYS, BLUEPRINT_INT_KEYS, BLUEPRINT_TEXT_KEYS
-from .plans import DATA_KEYS, GAP_KEYS, SWEEP_GROUP_KEYS
-from .records import COMPARED_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION, energy_fields
+from .catalog import FIELDS, GAP_KEYS, names
+from .plans import SWEEP_GROUP_KEYS
+from .records import COMPARED_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -72,18 +73,6 @@ class _Record(BaseModel):
     schema_version: int = Field(description=f"output schema version ({SCHEMA_VERSION}); bumped on renames")
 
 
-#: With inference tokens (`--inference-tokens`): the plan's model over its life beside the inference-aware model.
-_INFERENCE_FIELDS = (
-    "inference_tokens", "inference_flops", "lifetime_flops", "lifetime_cost_usd",
-    "inference_aware_n_params", "inference_aware_n_tokens", "inference_aware_tokens_per_param",
-    "inference_aware_loss_nats", "inference_aware_training_flops", "inference_aware_inference_flops",
-    "inference_aware_lifetime_flops", "inference_aware_lifetime_cost_usd",
-    "inference_aware_training_gpu_hours", "inference_aware_training_days", "inference_aware_training_cost_usd",
-    "inference_aware_over_budget_pct",
-    "flops_saved", "flops_saved_pct", "cost_saved_usd", "cost_saved_pct",
-)  # fmt: skip
-
-
 #: A downstream metric predicted beside the loss (`--downstream`): downstream_<name> and its _low and _high (numbers,
 #: null without refits or where every refit is held at a bound), _extrapolated (whether the loss lies outside the
 #: mapping's) and _clamped (the bound the metric is held at, "floor" or "ceiling", or null).
@@ -93,72 +82,34 @@ _DOWNSTREAM_PATTERNS: dict[str, Any] = {
 }
 
 
+def _typed(key: str, present: bool = True) -> tuple[Any, Any]:
+    """A record field's type and default for pydantic, from the table of output fields: a field of a group every
+    record of its kind has is required (null where it may be unknown); a field of a group only some have may be left
+    out, or null."""
+    field = FIELDS[key]
+    kind: Any = {"text": str, "flag": bool, "count": int}.get(field.unit, float)
+    if not present:
+        return kind | None, Field(None, description=field.description or None)
+    return (kind | None if field.null else kind), Field(description=field.description or None)
+
+
+def _fields(keys: Sequence[str], present: bool = True) -> dict[str, Any]:
+    return {key: _typed(key, present) for key in keys if key != "schema_version"}
+
+
 class _PlanFields(_Record):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"patternProperties": _DOWNSTREAM_PATTERNS, "additionalProperties": False}
     )
 
-    role: str = Field(description="'plan', or 'compare' for a --compare-laws row")
-    given: str = Field(description="the kind of budget or inverse target: flops, dollars, gpu_hours, days, ...")
-    given_value: float
-    compute_flops: float = Field(
-        description="training compute C = 6·N·D, FLOPs (C = M·D along DeepSeek LLM's frontier), as the laws count it"
-    )
-    training_flops: float = Field(
-        description="the training FLOPs GPU-hours, days and cost count: a blueprint's full count, else compute_flops;"
-        " under a dollars, GPU-hours or days budget it never exceeds the budget"
-    )
-    tokens_trimmed_pct: float | None = Field(
-        description="with a blueprint under a dollars, GPU-hours or days budget: the % of the allocation's tokens"
-        " trimmed so that the shape's full count fits the budget (0 when none); null otherwise"
-    )
-    n_params: float
-    n_tokens: float
-    tokens_per_param: float
-    loss_nats: float = Field(description="predicted loss, nats/token on the law's dataset")
-    method: str
-    tokens_per_param_rule: float | None
-    law: str
-    law_source: str
-    n_params_kind: str
-    loss_dataset: str
-    extrapolated: bool
-    gpu: str | None
-    gpu_peak_flops: float | None = Field(description="the dense peak FLOP/s per GPU at the precision planned")
-    precision: Literal["bf16", "fp8"] | None
-    mfu: float | None
-    gpus: int | None
-    price_usd_per_gpu_hour: float | None
-    gpu_hours: float | None = Field(
-        description="GPU-hours held, restarts included: the count of training FLOPs / (peak x MFU x goodput x 3600)"
-    )
-    wall_clock_days: float | None = Field(description="GPU-hours / (GPUs x 24 h)")
-    cost_usd: float | None = Field(description="GPU-hours x price")
-    goodput: float | None = Field(description="share of wall-clock time spent training")
-    pue: float | None = Field(description="power usage effectiveness of the facility")
-    gpu_power_watts: float | None = Field(description="the GPU's rated power (TDP); null where none is published")
-    grid_gco2_per_kwh: float | None
-    energy_mwh: float | None = Field(description="GPU-hours x goodput x GPU power x PUE / 1e6")
-    emissions_tco2e: float | None = Field(description="energy_mwh x grid_gco2_per_kwh / 1000")
-
-
-#: A blueprint's fields (`--blueprint`, `shape`), each with its JSON type.
-_BLUEPRINT_FIELDS: dict[str, Any] = (
-    {key: (str | None, None) for key in BLUEPRINT_TEXT_KEYS}
-    | {key: (int | None, None) for key in BLUEPRINT_INT_KEYS}
-    | {key: (bool | None, None) for key in BLUEPRINT_BOOL_KEYS}
-    | {key: (float | None, None) for key in BLUEPRINT_FLOAT_KEYS}
-)
-
 
 #: A plan; under a unique-token cap (`--unique-tokens`) also its data use, with inference tokens its lifetime, with
 #: --blueprint its shape, counts, memory and hyperparameters.
-PlanRecord = create_model(  # type: ignore[call-overload]
+PlanRecord = create_model(
     "PlanRecord",
     __base__=_PlanFields,
-    **{key: (float | None, None) for key in (*DATA_KEYS, *_INFERENCE_FIELDS)},
-    inference_objective=(str | None, Field(None, description="lifetime_flops or lifetime_cost_usd")),
-    **_BLUEPRINT_FIELDS,
+    **_fields(names("head", "plan", "hardware", "energy")),
+    **_fields(names("data", "inference", "blueprint"), present=False),
 )
 
 
@@ -172,13 +123,7 @@ ShapeOutput = create_model(
     mfu=(float | None, ...),
     gpus=(int | None, ...),
     price_usd_per_gpu_hour=(float | None, ...),
-    **_BLUEPRINT_FIELDS,
-)
-
-
-_INTERVAL_FIELDS = (
-    "interval_level",
-    *(f"{k}_{end}" for k in ("n_params", "n_tokens", "loss_nats") for end in ("low", "high")),
+    **_fields(names("blueprint"), present=False),
 )
 
 
@@ -187,8 +132,8 @@ _INTERVAL_FIELDS = (
 PlanWithRun = create_model(  # type: ignore[call-overload]
     "PlanWithRun",
     __base__=PlanRecord,
-    **{f"run_{key}": (float | None, None) for key in (*GAP_KEYS, *DATA_KEYS)},
-    **{key: (float | None, None) for key in _INTERVAL_FIELDS},
+    **{f"run_{key}": (float | None, None) for key in (*GAP_KEYS, *names("data"))},
+    **_fields(names("intervals"), present=False),
 )
 
 
@@ -447,10 +392,6 @@ class SuggestOutput(_Record):
     runs: list[SuggestedRecord]
 
 
-#: What a run draws and emits (records.energy_fields), in a plan and in a prediction alike.
-ENERGY_KEYS = tuple(energy_fields(None, None))
-
-
 PredictOutput = create_model(  # type: ignore[call-overload]
     "PredictOutput",
     __base__=_Record,
@@ -461,8 +402,8 @@ PredictOutput = create_model(  # type: ignore[call-overload]
     n_params_kind=(str, ...),
     loss_dataset=(str, ...),
     **{key: (float | None, ...) for key in GAP_KEYS},
-    **{key: (float | None, None) for key in DATA_KEYS},
-    **{key: (_PlanFields.model_fields[key].annotation, _PlanFields.model_fields[key]) for key in ENERGY_KEYS},
+    **_fields(names("data"), present=False),
+    **_fields(names("energy")),
 )
 
 
