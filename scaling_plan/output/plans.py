@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..budget import Hardware
 from ..laws import Law
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
-from .catalog import GAP_KEYS, names, table_rows
+from .catalog import FIELDS, GAP_KEYS, names, table_rows
 from .fields import downstream_cell, field_of, humanise
 from .records import SCHEMA_VERSION, Record, energy_fields, gap_record, plan_record, shape_record, sweep_records
 from .tables import print_key_values, print_rows
@@ -416,7 +416,8 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
                 interval_key = f"{key}_interval"
                 shown[interval_key] = f"{humanise(key, record[key + '_low'])} - {humanise(key, record[key + '_high'])}"
                 keys.insert(keys.index(key) + 1, interval_key)
-        after = keys.index("loss_bits") + 1  # what the loss makes of the data and the metrics, after the loss
+        # what the loss makes of the data and the metrics, after the loss's rows
+        after = 1 + max(i for i, key in enumerate(keys) if key in FIELDS and FIELDS[key].unit in ("nats", "bits"))
         keys[after:after] = [*downstream_keys(plan, shown), *(DATA_KEYS if plan.data is not None else ())]
         print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
         if plan.inference is not None:
