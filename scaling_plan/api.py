@@ -351,7 +351,7 @@ def fit(
     from .fitting import CONSTANTS, HUBER_DELTA_DEFAULT
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import choice, positive_number, seed_number
-    from .output.records import fit_record
+    from .output.fit_records import fit_record
 
     approach = choice(approach, APPROACHES, "approach", "approach")
     path = os.fspath(runs)
@@ -388,8 +388,8 @@ def _fitted_frontier(
     from .experiments import BUDGET_RTOL_DEFAULT
     from .inputs.lawfile import frontier_law
     from .inputs.values import positive_number
+    from .output.fit_records import isoflop_record
     from .output.lawfile import frontier_file_data
-    from .output.records import isoflop_record
 
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
     result, warnings = isoflop_fit_of(selection, rtol, resamples, seed, "bootstrap")
@@ -472,8 +472,8 @@ def fit_downstream(
     sigmoid), with `bootstrap` refits for intervals. A metric at chance in nearly every run raises
     ScalingPlanError, as the command exits 2 for it."""
     from .answers import downstream_fit_of
+    from .output.fit_records import downstream_fit_record
     from .output.lawfile import downstream_file_data
-    from .output.records import downstream_fit_record
 
     level = _interval_level(interval)
     options = {
@@ -558,7 +558,7 @@ def suggest(
     from .errors import UsageError
     from .inputs.request import hardware_of
     from .inputs.values import Sourced, choice, positive_number
-    from .output.records import suggestion_document
+    from .output.fit_records import suggestion_document
 
     if not (isinstance(count, int) and 1 <= count <= 100):
         raise UsageError("count", f"must be a whole number from 1 to 100, got {count!r}")

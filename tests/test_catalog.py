@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from scaling_plan.output import fields, plans, records, reports
+from scaling_plan.output import fields, fit_records, plans, records, reports
 from scaling_plan.output.catalog import FIELDS, GROUPS, OTHER_FIELDS
 
 from .conftest import Cli
@@ -17,7 +17,7 @@ from .conftest import Cli
 #: Every tuple of field names the output modules show or write (the columns and rows of their tables).
 SHOWN = {
     f"{module.__name__}.{name}": value
-    for module in (records, reports, plans)
+    for module in (records, fit_records, reports, plans)
     for name, value in vars(module).items()
     if name.isupper() and isinstance(value, tuple) and value and all(isinstance(key, str) for key in value)
 }

@@ -121,8 +121,8 @@ def fit_downstream(
     from ..answers import downstream_fit_of
     from ..inputs.downstream_file import downstream_file_problem
     from ..output.files import output_file
+    from ..output.fit_records import downstream_fit_record
     from ..output.lawfile import downstream_file_data, write_yaml
-    from ..output.records import downstream_fit_record
     from ..output.reports import emit_downstream_fit
     from ..output.tables import without_notes
 

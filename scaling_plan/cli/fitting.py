@@ -129,8 +129,8 @@ def fit(
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
     from ..output.files import output_file
+    from ..output.fit_records import fit_record
     from ..output.lawfile import law_file_data, write_yaml
-    from ..output.records import fit_record
     from ..output.reports import emit_fit, fit_notes
     from ..output.tables import without_notes
 
@@ -204,8 +204,8 @@ def _fit_isoflop(
     import datetime
 
     from ..answers import isoflop_fit_of
+    from ..output.fit_records import isoflop_record
     from ..output.lawfile import frontier_file_data, write_yaml
-    from ..output.records import isoflop_record
     from ..output.reports import emit_isoflop, isoflop_notes
     from ..output.tables import without_notes
 
@@ -318,7 +318,7 @@ def backtest(
     from ..inputs.request import resolve_law
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import Sourced, positive_number
-    from ..output.records import downstream_score_record, score_record
+    from ..output.fit_records import downstream_score_record, score_record
     from ..output.reports import emit_backtest
     from ..output.tables import without_notes
 
@@ -443,7 +443,7 @@ def experiments(
     from ..inputs.runs import MAX_RUNS
     from ..inputs.values import Sourced, positive_number
     from ..isoflop import MIN_SIZES_PER_BUDGET
-    from ..output.records import experiment_records
+    from ..output.fit_records import experiment_records
     from ..output.reports import emit_experiments
     from ..output.tables import without_notes
     from ..units import format_scientific

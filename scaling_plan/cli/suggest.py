@@ -126,7 +126,7 @@ def suggest(
     from ..inputs.values import positive_number
     from ..laws import FrontierLaw
     from ..output.files import output_file
-    from ..output.records import runs_file_rows, suggested_runs_file, suggestion_document
+    from ..output.fit_records import runs_file_rows, suggested_runs_file, suggestion_document
     from ..output.reports import emit_suggestion
     from ..output.tables import without_notes
     from ..output.writers import write_cells, write_csv

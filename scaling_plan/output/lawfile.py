@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .records import Record, value_range
+from .fit_records import value_range
+from .records import Record
 
 if TYPE_CHECKING:
     from ..downstream import DownstreamFit
@@ -71,7 +72,7 @@ def runs_fingerprint(table: RunsTable) -> Record:
 
 def frontier_file_data(selection: Selection, fit: IsoflopFit, level: float, name: str, date: str) -> Record:
     """The frontier file `fit --approach isoflop --output` writes; `--law` reads it back (kind: frontier)."""
-    from .records import isoflop_record
+    from .fit_records import isoflop_record
 
     record = isoflop_record(selection, fit, level)
     frontier, table = fit.frontier, selection.table
@@ -120,7 +121,7 @@ def downstream_file_data(
 ) -> Record:
     """The downstream file `fit-downstream --output` writes; --downstream reads it back (inputs.downstream_file)."""
     from ..downstream import CONSTANT_NAMES
-    from .records import DOWNSTREAM_FORMULAS
+    from .fit_records import DOWNSTREAM_FORMULAS
 
     data: Record = {
         "kind": "downstream",

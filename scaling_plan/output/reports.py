@@ -7,18 +7,16 @@ from typing import IO, TYPE_CHECKING
 
 from ..units import counted
 from .fields import DAY_KEYS, TEXT_KEYS, downstream_cell, humanise, in_hours, in_unit, label, signed
-from .records import (
+from .fit_records import (
     BACKTEST_KEYS,
-    COMPARED_KEYS,
     DOWNSTREAM_BACKTEST_KEYS,
     EXPERIMENT_KEYS,
     FIT_CONSTANTS,
     FRONTIER_CONSTANTS,
     PREDICTION_KEYS,
-    SCHEMA_VERSION,
     SUGGESTED_KEYS,
-    Record,
 )
+from .records import COMPARED_KEYS, SCHEMA_VERSION, Record
 from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..inputs.models import LawFile, PlanConfig
 from .catalog import FIELDS, GAP_KEYS, names
+from .fit_records import FIT_CONSTANTS, FRONTIER_CONSTANTS
 from .plans import SWEEP_GROUP_KEYS
-from .records import COMPARED_KEYS, FIT_CONSTANTS, FRONTIER_CONSTANTS, SCHEMA_VERSION
+from .records import COMPARED_KEYS, SCHEMA_VERSION
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
