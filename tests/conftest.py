@@ -61,7 +61,7 @@ def cli() -> Cli:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from .fuzzing import EXTREME_INPUTS, EXTREMES, TALLY
+    from .fuzz.fuzzing import EXTREME_INPUTS, EXTREMES, TALLY
 
     if TALLY:
         codes = ", ".join(f"{count:,} exit {code}" for code, count in sorted(TALLY.items()))

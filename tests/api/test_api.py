@@ -13,7 +13,7 @@ import pytest
 import scaling_plan as sp
 from scaling_plan.inputs.fields import BY_NAME, fields_of
 
-from .conftest import CONFIGS, ROOT, Cli
+from ..conftest import CONFIGS, ROOT, Cli
 
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 

@@ -12,7 +12,7 @@ import pytest
 import scaling_plan as sp
 from scaling_plan.errors import ScalingPlanError
 
-from .conftest import CONFIGS, ROOT, Cli
+from ..conftest import CONFIGS, ROOT, Cli
 
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 SARDANA = str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv")

@@ -11,7 +11,7 @@ import pytest
 
 from scaling_plan.laws import PRESETS
 
-from .conftest import ROOT, Cli
+from ..conftest import ROOT, Cli
 
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 
@@ -110,7 +110,7 @@ def test_bad_backtests_are_refused_in_one_line(cli: Cli, args: tuple[str, ...], 
 
 def test_a_degenerate_fit_is_said_and_scores_nothing(cli: Cli, tmp_path: Path) -> None:
     """Tokens read from the parameters column: the best fit has a negative exponent, so it predicts nothing."""
-    from .fuzzing import chinchilla_runs
+    from ..fuzz.fuzzing import chinchilla_runs
 
     runs = tmp_path / "runs.csv"
     runs.write_text(chinchilla_runs(12, 1))

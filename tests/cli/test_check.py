@@ -5,7 +5,7 @@ import pytest
 
 from scaling_plan.policy import RULES
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 CHINCHILLA, GOPHER = str(CONFIGS / "chinchilla-70b.yaml"), str(CONFIGS / "gopher-280b.yaml")
 

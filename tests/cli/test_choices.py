@@ -10,7 +10,7 @@ import pytest
 
 from scaling_plan import choices
 
-from .conftest import Cli
+from ..conftest import Cli
 
 BLUEPRINT = ("shape", "--params", "1B", "--gpu", "H100-SXM")
 
@@ -46,7 +46,7 @@ def test_every_member_of_a_choice_is_a_working_flag(cli: Cli, choice: Any, args:
     ],
 )
 def test_every_output_format_writes(cli: Cli, command: tuple[str, ...], choice: Any, monkeypatch: Any) -> None:
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     monkeypatch.chdir(ROOT)
     for member in get_args(choice):

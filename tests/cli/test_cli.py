@@ -11,7 +11,7 @@ import pytest
 
 from scaling_plan.laws import PRESETS
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 EPOCH = PRESETS["epoch-2024"]
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 CHINCHILLA, GOPHER = str(CONFIGS / "chinchilla-70b.yaml"), str(CONFIGS / "gopher-280b.yaml")
 

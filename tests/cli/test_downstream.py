@@ -15,7 +15,7 @@ import scaling_plan as sp
 from scaling_plan.downstream import MetricRuns, fit_downstream
 from scaling_plan.errors import UsageError
 
-from .conftest import CONFIGS, ROOT, Cli, assert_alike
+from ..conftest import CONFIGS, ROOT, Cli, assert_alike
 
 SARDANA = str(ROOT / "tests" / "data" / "sardana2024_training_runs.csv")
 CORE, MMLU = "eval_gauntlet/core_average", "mmlu_5_shot_avg"

@@ -8,7 +8,7 @@ import pytest
 
 from scaling_plan.budget import DEFAULT_PUE, GPUS
 
-from .conftest import Cli
+from ..conftest import Cli
 
 LLAMA_31 = ("budget", "--flops", "3.8e25", "--gpu", "H100-SXM", "--mfu", "0.346", "--pue", "1.0",
             "--grid-gco2-per-kwh", "414")  # fmt: skip

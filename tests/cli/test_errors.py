@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Cli
+from ..conftest import Cli
 
 
 @pytest.mark.parametrize("flag", ["--flops", "--dollars", "--gpu-hours", "--days", "--params", "--tokens", "--loss"])

@@ -12,7 +12,7 @@ import scaling_plan as sp
 from scaling_plan.errors import OutputError, ScalingPlanError, UsageError
 from scaling_plan.status import ExitStatus
 
-from .conftest import ROOT, Cli
+from ..conftest import ROOT, Cli
 
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 

@@ -26,7 +26,7 @@ from scaling_plan.fitting import (
 )
 from scaling_plan.output.files import output_file
 
-from .conftest import CONFIGS, ROOT, Cli
+from ..conftest import CONFIGS, ROOT, Cli
 
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Cli
+from ..conftest import Cli
 
 H100_PEAK_FLOPS = 989e12
 MFU, GPUS, PRICE, GOODPUT = 0.4, 512, 2.10, 0.9

@@ -9,7 +9,7 @@ import pytest
 
 from scaling_plan.budget import GPUS
 
-from .conftest import Cli
+from ..conftest import Cli
 
 #: Dense (no sparsity) FP8 peaks: NVIDIA H100 datasheet (2023): SXM 3,958 and PCIe 3,026 TFLOPS with sparsity; H200
 #: datasheet (2024): 3,958 with sparsity; AMD MI300X data sheet (2023): 2,614.9 dense. A100 and TPU v5p have none.

@@ -12,7 +12,7 @@ from typer.main import get_command
 
 from scaling_plan.cli import app
 
-from .conftest import Cli
+from ..conftest import Cli
 
 COMMANDS = list(get_command(app).commands)  # type: ignore[attr-defined]  # every command, a new one too
 
@@ -49,7 +49,7 @@ def test_completion_offers_gpu_presets_and_aliases() -> None:
 
 
 def test_completion_offers_law_presets_and_law_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     monkeypatch.chdir(ROOT)
     assert complete("scaling-plan budget --law ep") == ["epoch-2024"]
@@ -123,7 +123,7 @@ def test_every_example_in_the_help_runs(cli: Cli, tmp_path: Path, monkeypatch: p
     import shutil
     import subprocess
 
-    from .conftest import CONFIGS, ROOT
+    from ..conftest import CONFIGS, ROOT
 
     shutil.copytree(CONFIGS, tmp_path / "configs")
     shutil.copy(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv", tmp_path / "runs.csv")

@@ -15,7 +15,7 @@ from scaling_plan.errors import UsageError
 from scaling_plan.isoflop import MIN_SIZES_PER_BUDGET, fit_isoflop
 from scaling_plan.laws import PRESETS
 
-from .conftest import ROOT, Cli
+from ..conftest import ROOT, Cli
 
 CHINCHILLA = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 TRUE = PRESETS["epoch-2024"]  # the law the synthetic grid is drawn from

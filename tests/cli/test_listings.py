@@ -7,7 +7,7 @@ import pytest
 from scaling_plan.budget import GPUS
 from scaling_plan.laws import PRESETS
 
-from .conftest import Cli
+from ..conftest import Cli
 
 
 def test_laws_json_carries_every_published_constant(cli: Cli) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from scaling_plan.laws import ParametricLaw
 
-from .conftest import Cli, assert_alike
+from ..conftest import Cli, assert_alike
 
 #: The law the simulated lab's runs follow: Hoffmann et al. 2022's fitted Approach 3 (eq. 10), with 1% noise.
 TRUE = ParametricLaw("true", 1.69, 406.4, 410.7, 0.34, 0.28, source="Hoffmann et al. 2022, eq. 10")
@@ -259,7 +259,7 @@ EXPORT_COLUMNS = ["Name", "State", "Notes", "User", "Tags", "Created", "Runtime"
 def test_suggested_runs_append_to_a_tracker_export_in_its_own_columns(cli: Cli, tmp_path: Path) -> None:
     """Was: suggest -o wrote experiments' 8 columns under a 14-column export and said to append them; appended and
     filled in, fit read the short rows as runs without a loss and skipped every one."""
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     with (ROOT / "tests" / "data" / "chinchilla_approach3_points.csv").open() as handle:
         chinchilla = list(csv.DictReader(handle))

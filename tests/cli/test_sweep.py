@@ -11,7 +11,7 @@ from scaling_plan.laws import PRESETS
 from scaling_plan.plans import PlanRequest, make_plan
 from scaling_plan.sweeps import make_sweep
 
-from .conftest import Cli
+from ..conftest import Cli
 
 ALLOCATION = ("--method", "law", "--law", "chinchilla-2022")
 HARDWARE = ("--gpu", "H100-SXM", "--gpus", "256", "--price-per-gpu-hour", "2.5")
@@ -93,7 +93,7 @@ def test_compare_laws_adds_a_column_group_per_preset_equal_to_each_law_optimum(c
 
 
 def test_sweep_takes_hardware_and_allocation_from_a_config(cli: Cli) -> None:
-    from .conftest import CONFIGS
+    from ..conftest import CONFIGS
 
     rows = cli.json("sweep", "-c", str(CONFIGS / "h100-cluster-30d.yaml"), "--unit", "days", "--budgets", "10,30")[
         "plans"

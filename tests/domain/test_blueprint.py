@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from scaling_plan.blueprint import Shape, count, hyperparameters, shape_for_params
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 # --- parameter totals of published models (within 1%) -----------------------------------------------------------
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scaling_plan.data_constrained import DataConstrainedLaw, with_unique_tokens
 from scaling_plan.laws import PRESETS, ParametricLaw
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 BASE = PRESETS["datablations-2023"]
 assert isinstance(BASE, ParametricLaw)

@@ -6,7 +6,7 @@ from scaling_plan.allocate import LawOptimum
 from scaling_plan.laws import PRESETS, ParametricLaw
 from scaling_plan.plans import gap_to_optimal
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 CHINCHILLA = PRESETS["chinchilla-2022"]
 assert isinstance(CHINCHILLA, ParametricLaw)

@@ -15,7 +15,7 @@ from scaling_plan.data_constrained import with_unique_tokens
 from scaling_plan.inference import InferenceRequest, Lifetime, inference_aware
 from scaling_plan.laws import PRESETS, Law, ParametricLaw
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 SARDANA_FILE = str(CONFIGS / "laws" / "sardana-2024.yaml")
 # The law Sardana et al. 2024 plan with (sec. 2, eq. 1): Hoffmann et al.'s Approach-3 fit with alpha = 0.336 and

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scaling_plan.laws import PRESETS, KaplanLaw, ParametricLaw
 
-from .conftest import Cli
+from ..conftest import Cli
 
 CHINCHILLA = PRESETS["chinchilla-2022"]
 EPOCH = PRESETS["epoch-2024"]

@@ -18,7 +18,7 @@ from scaling_plan.parallel import (
     layout_memory,
 )
 
-from .conftest import Cli
+from ..conftest import Cli
 
 H100_BYTES = 81559 * 2**20  # as nvidia-smi reports an H100 80GB
 

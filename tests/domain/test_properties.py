@@ -15,7 +15,7 @@ from scaling_plan.budget import GPUS, Hardware
 from scaling_plan.laws import PRESETS, ParametricLaw
 from scaling_plan.units import parse_quantity
 
-from .conftest import Cli
+from ..conftest import Cli
 
 PARAMETRIC = [law for law in PRESETS.values() if isinstance(law, ParametricLaw)]
 log_compute = st.floats(min_value=17, max_value=28)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import CONFIGS, ROOT
+from ..conftest import CONFIGS, ROOT
 
 WORKFLOW = ROOT / "examples" / "ci" / "scaling-plan.yml"
 ACTION = ROOT / "action.yml"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
-from .test_hardening import CHILD_ENV
+from ..conftest import ROOT
+from ..inputs.test_hardening import CHILD_ENV
 
 SCRIPT = Path(sys.executable).parent / "scaling-plan"  # the console script pip installed beside this Python
 INTERRUPTED = "scaling-plan: error: interrupted\n"

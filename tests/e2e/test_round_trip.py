@@ -17,7 +17,7 @@ import yaml
 
 import scaling_plan
 
-from .conftest import ROOT, Cli
+from ..conftest import ROOT, Cli
 
 #: A numpy overflow or invalid value is a bug here, as it would be a stray line on a user's stderr.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")

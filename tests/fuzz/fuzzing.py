@@ -26,7 +26,7 @@ from scaling_plan.budget import GPUS
 from scaling_plan.cli.app import app
 from scaling_plan.laws import PRESETS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 LONG = os.environ.get("SCALING_PLAN_FUZZ") == "long"
 #: Exit codes of every CLI run the fuzz made, for the summary line at the end of the session (conftest.py).
 TALLY: Counter[int] = Counter()

@@ -20,7 +20,7 @@ import pytest
 
 from scaling_plan.inputs.fields import BY_NAME, FIELDS, SECTIONS, Field
 
-from .conftest import ROOT, Cli
+from ..conftest import ROOT, Cli
 from .fuzzing import EXTREME_INPUTS, EXTREMES, NON_FINITE
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")

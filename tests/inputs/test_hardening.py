@@ -30,8 +30,8 @@ from scaling_plan.inputs.runs import MAX_RUNS
 from scaling_plan.inputs.yaml_files import MAX_YAML_DEPTH, MAX_YAML_VALUES
 from scaling_plan.output.writers import write_json, write_json_records
 
-from .conftest import CONFIGS, ROOT, Cli
-from .fuzzing import chinchilla_runs
+from ..conftest import CONFIGS, ROOT, Cli
+from ..fuzz.fuzzing import chinchilla_runs
 
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 

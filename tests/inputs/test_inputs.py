@@ -14,7 +14,7 @@ import scaling_plan as sp
 from scaling_plan.cli import app
 from scaling_plan.inputs.fields import MIN_SIZES
 
-from .conftest import CONFIGS, ROOT, Cli
+from ..conftest import CONFIGS, ROOT, Cli
 
 COMMANDS: dict[str, Any] = get_command(app).commands  # type: ignore[attr-defined]
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")

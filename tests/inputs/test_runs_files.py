@@ -15,7 +15,7 @@ import pytest
 
 from scaling_plan.inputs.runs import plain_number, read_runs
 
-from .conftest import ROOT, Cli
+from ..conftest import ROOT, Cli
 
 CHINCHILLA = ROOT / "tests" / "data" / "chinchilla_approach3_points.csv"
 

@@ -16,7 +16,7 @@ import yaml
 
 from scaling_plan.inputs.yaml_files import _core_schema
 
-from .conftest import CONFIGS, Cli
+from ..conftest import CONFIGS, Cli
 
 BUDGET = "budget:\n  flops: 1e22\n"
 H100 = "hardware:\n  gpu: H100-SXM\n"

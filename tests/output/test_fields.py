@@ -10,7 +10,7 @@ from scaling_plan.cli import app
 from scaling_plan.inputs.fields import FIELDS, SECTIONS, fields_of
 from scaling_plan.policy import RULES
 
-from .conftest import Cli
+from ..conftest import Cli
 
 
 def test_policy_fields_are_the_rules_check_enforces() -> None:

@@ -23,8 +23,8 @@ import yaml
 from scaling_plan.errors import OutputError, UsageError
 from scaling_plan.output.files import output_file
 
-from .conftest import ROOT, Cli
-from .test_isoflop import filled_grid
+from ..cli.test_isoflop import filled_grid
+from ..conftest import ROOT, Cli
 
 SARDANA = ROOT / "tests" / "data" / "sardana2024_training_runs.csv"
 CORE = "eval_gauntlet/core_average"

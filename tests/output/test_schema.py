@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .conftest import CONFIGS, ROOT, Cli
+from ..conftest import CONFIGS, ROOT, Cli
 
 CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
 LAW_FILES = sorted((CONFIGS / "laws").glob("*.yaml"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CONFIGS, ROOT, Cli
+from ..conftest import CONFIGS, ROOT, Cli
 
 H100 = ("--gpu", "H100-SXM", "--gpus", "1024", "--price-per-gpu-hour", "2.5")
 RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
