@@ -24,28 +24,6 @@ def _cli_json(cli: Cli, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize(
-    ("fields", "flags"),
-    [
-        ({"flops": 1e24}, ("--flops", "1e24")),
-        ({"dollars": "$2M", "gpu": "h100", "price_per_gpu_hour": 2.5, "gpus": 512},
-         ("--dollars", "$2M", "--gpu", "h100", "--price-per-gpu-hour", "2.5", "--gpus", "512")),
-        ({"params": "70B", "law": "chinchilla-2022", "method": "law"},
-         ("--params", "70B", "--law", "chinchilla-2022", "--method", "law")),
-        ({"flops": 1e23, "unique_tokens": "100B", "inference_tokens": "2T", "blueprint": True, "gpu": "H100-SXM"},
-         ("--flops", "1e23", "--unique-tokens", "100B", "--inference-tokens", "2T", "--blueprint", "--gpu",
-          "H100-SXM")),
-        ({"days": 45, "gpus": 512, "gpu": "H100", "price_per_gpu_hour": 2.1, "blueprint": True, "inference_tokens": "10T"},
-         ("--days", "45", "--gpus", "512", "--gpu", "H100", "--price-per-gpu-hour", "2.1", "--blueprint",
-          "--inference-tokens", "10T")),
-    ],
-)  # fmt: skip
-def test_a_plan_is_exactly_the_budget_commands_json(cli: Cli, fields: Any, flags: tuple[str, ...]) -> None:
-    assert sp.plan(**fields).to_dict() == _cli_json(cli, "budget", *flags)
-    compared = sp.plan(**fields, compare_laws=True)
-    assert compared.to_dict() == _cli_json(cli, "budget", *flags, "--compare-laws")
-
-
 def test_the_issue_example(cli: Cli) -> None:
     assert sp.plan(flops=1e24).to_dict() == _cli_json(cli, "budget", "--flops", "1e24")
 

