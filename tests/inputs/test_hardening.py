@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from scaling_plan.errors import UsageError
@@ -32,6 +32,7 @@ from scaling_plan.output.writers import write_json, write_json_records
 
 from ..conftest import CONFIGS, ROOT, Cli
 from ..fuzz.fuzzing import chinchilla_runs
+from ..strength import examples
 
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 
@@ -492,7 +493,7 @@ JSON_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(
     records=st.lists(
         st.dictionaries(st.text(max_size=5), st.one_of(JSON_VALUES, st.lists(JSON_VALUES, max_size=3)), max_size=4),
