@@ -121,6 +121,7 @@ def test_a_degenerate_fit_is_said_and_scores_nothing(cli: Cli, tmp_path: Path) -
     assert "the 2 largest by compute, parametric: the best fit is degenerate" in result.stderr
 
 
+@pytest.mark.slow  # a plot (matplotlib)
 def test_plot_draws_the_backtest_and_a_bad_path_is_refused_before_any_fit(cli: Cli, tmp_path: Path) -> None:
     from .test_fit import png_size
 

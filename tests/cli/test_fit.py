@@ -280,6 +280,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow  # a plot (matplotlib)
 def test_plot_writes_a_png_and_an_svg(cli: Cli, tmp_path: Path) -> None:
     law = tmp_path / "fitted.yaml"
     assert cli.run("fit", CHINCHILLA_RUNS, "--drop-top-loss", "5", "--bootstrap", "50", "-o", str(law)).exit_code == 0

@@ -19,6 +19,9 @@ import yaml
 
 from ..conftest import CONFIGS, ROOT
 
+# A simulated pull request through the workflow's steps: the full suite runs it, the everyday loop leaves it out.
+pytestmark = pytest.mark.slow
+
 WORKFLOW = ROOT / "examples" / "ci" / "scaling-plan.yml"
 ACTION = ROOT / "action.yml"
 MARKER = "<!-- scaling-plan report -->"

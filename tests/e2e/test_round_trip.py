@@ -20,7 +20,8 @@ import scaling_plan
 from ..conftest import ROOT, Cli
 
 #: A numpy overflow or invalid value is a bug here, as it would be a stray line on a user's stderr.
-pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+# Journeys through several commands, each fitting: the full suite runs them, the everyday loop leaves them out.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("error::RuntimeWarning")]
 
 CHINCHILLA = ROOT / "tests" / "data" / "chinchilla_approach3_points.csv"
 SARDANA = ROOT / "tests" / "data" / "sardana2024_training_runs.csv"

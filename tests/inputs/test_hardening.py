@@ -509,6 +509,7 @@ def test_a_streamed_json_sweep_is_the_same_text_as_one_written_whole(records: li
     assert streamed.getvalue() == whole.getvalue()
 
 
+@pytest.mark.slow  # shape searches at the limit
 def test_absurd_sizes_are_refused_before_a_shape_search(cli: Cli) -> None:
     """Found by the long fuzz profile: `shape --params 1e24` (or `budget --flops 1e40 --blueprint`) searched for
     minutes; the search spans layers ∝ N^(1/3)."""
@@ -539,6 +540,7 @@ def test_a_sweep_whose_gpu_hours_overflow_is_refused_in_one_line(cli: Cli) -> No
     assert line.endswith("--mfu: must be in [0.001, 1], got 1e-300")
 
 
+@pytest.mark.slow  # a sweep at its full limit
 def test_the_sweep_limit_counts_the_budgets_exactly(cli: Cli) -> None:
     """Was: 11,111 a decade over 9 decades (100,000 budgets, the end on the grid) refused as '100,000 budgets'."""
     rows = cli.run("sweep", "--from", "1e15", "--to", "1e24", "--per-decade", "11111", "-f", "csv", "-q")

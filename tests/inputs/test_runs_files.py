@@ -133,6 +133,7 @@ def test_a_half_filled_grid_fits_with_one_warning(cli: Cli, tmp_path: Path) -> N
     assert f"{path}:3: loss_nats: empty" in cli.error("fit", str(path), "--require-complete")
 
 
+@pytest.mark.slow  # a plot (matplotlib)
 def test_plot_reads_the_runs_files_fit_reads(cli: Cli, tmp_path: Path) -> None:
     lines = ["Params;Tokens;Final loss"] + [f"{n};{d};{str(loss).replace('.', ',')}" for n, d, loss in RUNS]
     runs = _write(tmp_path / "runs.csv", "\n".join(lines) + "\n")
