@@ -20,6 +20,14 @@ load_commands()  # every command, as a bare `scaling-plan` registers them
 settings.register_profile("fixed", derandomize=True)
 settings.load_profile("default" if os.environ.get("SCALING_PLAN_FUZZ") == "long" else "fixed")
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The loops (--no-cov) draw fewer examples per property test; the full suite (coverage on) draws them all."""
+    from . import strength
+
+    strength.FULL = not config.getoption("no_cov", default=False)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 
@@ -61,7 +69,7 @@ def cli() -> Cli:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from .fuzzing import EXTREME_INPUTS, EXTREMES, TALLY
+    from .fuzz.fuzzing import EXTREME_INPUTS, EXTREMES, TALLY
 
     if TALLY:
         codes = ", ".join(f"{count:,} exit {code}" for code, count in sorted(TALLY.items()))

@@ -1,0 +1,66 @@
+"""The laws at the command line: presets by name, frontier laws' plans and their warnings."""
+
+import json
+
+import pytest
+
+from ..conftest import Cli
+
+
+def test_llama3_s_printed_frontier_and_its_headline_disagree_and_the_plan_says_so(cli: Cli) -> None:
+    """Dubey et al. 2024 sec. 3.2.1: D_opt = 0.29·C^0.53 tokens as printed. At their 3.8e25 FLOPs that is about
+    10.5T tokens and, with C = 6·N·D, about 605B parameters, not the paper's headline 402B on 16.55T."""
+    plan = cli.json("budget", "--flops", "3.8e25", "--method", "llama3-2024")
+    d_opt = 0.29 * 3.8e25**0.53
+    assert plan["n_tokens"] == pytest.approx(d_opt, rel=1e-12) and d_opt == pytest.approx(10.5e12, rel=0.01)
+    assert plan["n_params"] == pytest.approx(3.8e25 / (6 * d_opt), rel=1e-12)
+    assert plan["n_params"] == pytest.approx(605e9, rel=0.01)
+    assert abs(plan["n_params"] / 402e9 - 1) > 0.4 and abs(plan["n_tokens"] / 16.55e12 - 1) > 0.3  # the mismatch
+    text = cli.run("budget", "--flops", "3.8e25", "--method", "llama3-2024", env={"COLUMNS": "300"}).stdout
+    assert "402B on 16.55T at 3.8e25 FLOPs is not reproduced by the printed rounding" in " ".join(text.split())
+    assert plan["law"] == "epoch-2024" and plan["method"] == "llama3-2024"  # allocated by one, predicted by another
+
+
+def test_deepseek_s_frontier_takes_m_and_d_from_eq_4_and_n_from_the_blueprint(cli: Cli) -> None:
+    """Bi et al. 2024 eq. 4 at 1e24: M_opt = 0.1715·C^0.5243 FLOPs per token and D_opt = 5.8316·C^0.4757 tokens,
+    with C = M·D; N is the parameter count of the blueprint shape whose M (the blueprint's own count) is M_opt."""
+    from scaling_plan.blueprint import flops_per_token_for_params
+
+    plan = cli.json("budget", "--flops", "1e24", "--method", "deepseek-llm-2024")
+    m_opt, d_opt = 0.1715 * 1e24**0.5243, 5.8316 * 1e24**0.4757
+    assert m_opt * d_opt == pytest.approx(1e24, rel=2e-4)  # the exponents sum to 1 and the bases multiply to 1
+    assert plan["n_tokens"] == pytest.approx(d_opt, rel=1e-12)
+    # Widths step by 128, so the shape found has M within a few percent of M_opt.
+    assert flops_per_token_for_params(plan["n_params"]) == pytest.approx(m_opt, rel=0.03)
+    assert 6 * plan["n_params"] < m_opt  # M adds the attention FLOPs, 12·L·d·seq, to 6 x the block weights
+    target = cli.json("budget", "--params", "70B", "--method", "deepseek-llm-2024")
+    assert target["n_params"] == 70e9
+    assert "--loss: a loss target along deepseek-llm-2024's frontier is not supported" in cli.error(
+        "budget", "--loss", "2.0", "--method", "deepseek-llm-2024"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("budget", "--flops", "1e40", "--method", "deepseek-llm-2024"),
+        ("sweep", "--budgets", "1e20,1e40", "--method", "deepseek-llm-2024"),
+    ],
+)
+def test_deepseek_s_frontier_sizes_no_model_past_the_shape_search_s_bound(cli: Cli, args: tuple[str, ...]) -> None:
+    """Its N comes from a shape search, bounded as `shape --params` is (1e15 parameters): M_opt = 0.1715·C^0.5243 is
+    6e15 FLOPs per token at C = (6e15 / 0.1715)^(1/0.5243), about 3.6e31 FLOPs; past it the budget is refused before
+    any search (it ran for minutes)."""
+    line = cli.error(*args)
+    assert "is past what deepseek-llm-2024 allocates (3.58e31 FLOPs)" in line
+    assert line.split(": ")[2] in ("--flops", "--budgets")
+
+
+def test_compare_laws_leaves_deepseek_out_past_its_bound_and_answers_the_rest(cli: Cli) -> None:
+    result = cli.run("budget", "--flops", "1e40", "--compare-laws", "--format", "json")
+    assert result.exit_code == 0
+    methods = {row["method"] for row in json.loads(result.stdout)["compare_laws"]}
+    assert "deepseek-llm-2024" not in methods and "llama3-2024" in methods
+    assert "deepseek-llm-2024 / epoch-2024 left out: 1.00e40 FLOPs is past what deepseek-llm-2024 allocates" in (
+        result.stderr
+    )
