@@ -115,7 +115,7 @@ def suggest(
 ) -> None:
     """The next runs to train: those that most narrow the interval on N_opt (or the loss) at the target budget.
 
-    A linearised optimal design over the runs' information (see the README); with a frontier law, whole isoFLOP
+    A linearised optimal design over the runs' information (see docs/suggest.md); with a frontier law, whole isoFLOP
     profiles at new budgets. Exit codes: 0 done (or, with
     --max-relative-width, narrow enough); 1 the interval is still wider than --max-relative-width; 2 bad input.
     """

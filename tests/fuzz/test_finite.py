@@ -447,14 +447,14 @@ def test_a_law_file_s_bad_bootstrap_row_is_refused_by_its_line(
     assert f"{law}:15: {message}" in cli.error("budget", "--flops", "1e22", "--law", str(law))
 
 
-def test_the_readme_gives_every_range_the_tool_enforces() -> None:
-    """Each quantity of the table of fields, and each number of a file, has a row of README's "Ranges of inputs"
-    holding its flag (or config key, or file kind and key) and its range as the tool states it."""
+def test_the_docs_give_every_range_the_tool_enforces() -> None:
+    """Each quantity of the table of fields, and each number of a file, has a row of "Ranges of inputs" in
+    docs/limits.md holding its flag (or config key, or file kind and key) and its range as the tool states it."""
     from scaling_plan.inputs.fields import FILE_NUMBERS, range_text
 
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("### Ranges of inputs") :]
-    section = section[: section.index("\n## ")]
+    text = (ROOT / "docs" / "limits.md").read_text()
+    section = text[text.index("\n## Ranges of inputs") :]
+    section = section.split("\n## ")[1]  # to the next section, or the page's end
     rows = [row for row in section.splitlines() if row.startswith("| ")]
     for field in QUANTITIES:
         name = f"`{field.flag}`" if field.flag else f"`{field.section}.{field.key}`"
