@@ -2,7 +2,7 @@
 
     python benchmarks/limits.py [--repeats 5]
 
-Prints, per limit (the README's table of limits), the input that tests it hardest (the largest, deepest or most
+Prints, per limit (the table of limits in docs/limits.md), the input that tests it hardest (the largest, deepest or most
 numerous that the byte caps let through, or far past the limit), the median wall time, the peak memory of the
 process, its exit code and its error line; and, for scale, a plain `budget --flops 1e24`.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Case:
-    limit: str  # as the README's table names it
+    limit: str  # as docs/limits.md's table names it
     input: str  # what is given
     args: list[str]
     stdin: str | None = None  # a file to give on stdin

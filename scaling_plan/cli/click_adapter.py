@@ -1,4 +1,4 @@
-"""Every use of Typer's and its vendored Click's private parts, fenced here (tests/test_click_adapter.py fails when an
+"""Every use of Typer's and its vendored Click's private parts, fenced here (tests/cli/test_exit_status.py fails when an
 upgrade moves one): the command line's help drawn with whole option names, options that refuse a second value,
 choices read in any case, and Click's errors read as one line.
 

@@ -70,7 +70,7 @@ SIZE_SUFFIX_AIMS = {"params": 1e10, "tokens": 1e12}
 
 # --- Ranges. Every number the tool reads has one, wide enough for any real run and no wider: a value past a bound is
 # a slip (a unit, a suffix, a percentage for a fraction), and within them every plan is finite (what still overflows
-# in combination is refused naming the inputs that combine; see plans.py). README's "Ranges of inputs" lists them.
+# in combination is refused naming the inputs that combine; see plans.py). docs/limits.md lists them.
 
 #: Training compute, FLOPs. The largest runs reported by 2025 used a few times 1e26 (Epoch AI's "Notable AI Models"
 #: data); every data-centre GPU on Earth (about 1e7) at 1e15 FLOP/s for a century is about 3e31. 1e40 leaves any
@@ -400,7 +400,7 @@ def size_problem(size: str, value: float) -> str | None:
 
 
 def bound_text(value: float) -> str:
-    """A range's bound as messages, --help and the README write it: 2000, 0.001 and 1048576 as they are, a power of
+    """A range's bound as messages, --help and the docs write it: 2000, 0.001 and 1048576 as they are, a power of
     ten from 1e4 and anything past 1e7 as 1e4 and 1e18 (no thousands separators: [1, 1,000] would read as three)."""
     exponent = round(math.log10(abs(value))) if value else 0
     if exponent >= 4 and value == 10.0**exponent:
