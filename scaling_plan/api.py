@@ -16,6 +16,7 @@ domain, and builds its records with the output wing, as the CLI does.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,15 +129,19 @@ def _interval_level(interval: float) -> float:
 
 
 def _as_json(payload: Any) -> dict[str, Any]:
-    """`payload` exactly as the CLI's JSON gives it (the same writer, read back)."""
-    import io
-    import json
+    """`payload` as the CLI's JSON gives it, copied from the records (not written and read back): tuples as lists,
+    every number finite (the JSON writer refuses NaN and inf too)."""
 
-    from .output.writers import write_json
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(key): plain(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(item) for item in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value} is not a JSON number")
+        return value
 
-    text = io.StringIO()
-    write_json(payload, text)
-    result: dict[str, Any] = json.loads(text.getvalue())
+    result: dict[str, Any] = plain(payload)
     return result
 
 
