@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from .design import Suggestion
     from .downstream import DownstreamFit, MetricPrediction
     from .fitting import Bootstrap, Fit
+    from .gap import Gap
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
     from .isoflop import IsoflopFit
     from .laws import Law
-    from .plans import Gap, Plan
+    from .plans import Plan
     from .sweeps import Sweep
 
 
@@ -174,8 +175,9 @@ def plan_of(
 ) -> tuple[Plan, tuple[Plan, ...] | None, tuple[str, ...]]:
     """The plan for values from any source (keywords, flags, a config), for plan() and `budget`."""
     from .inputs.request import build_request
+    from .plan_warnings import warnings_for
     from .plans import compare_laws as compare
-    from .plans import make_plan, warnings_for
+    from .plans import make_plan
 
     request, warnings = build_request(values)
     made = make_plan(request)
@@ -275,7 +277,8 @@ def compare_entries(
     from .inputs.git import read_from_git
     from .inputs.request import build_request
     from .inputs.yaml_files import load_config as load
-    from .plans import assessed, make_plan, predict_downstream, warnings_for
+    from .plan_warnings import warnings_for
+    from .plans import assessed, make_plan, predict_downstream
 
     entries: list[Entry] = []
     baselines: list[int] = []

@@ -24,8 +24,9 @@ from .allocate import (
 )
 from .budget import Hardware
 from .choices import GIVEN_KINDS, Given
-from .data_constrained import DataConstrainedLaw, DataUse, data_use, epoch_warnings, unconstrained, with_unique_tokens
-from .errors import UsageError, named
+from .data_constrained import DataConstrainedLaw, DataUse, data_use, unconstrained, with_unique_tokens
+from .errors import UsageError
+from .gap import Gap, gap_to_optimal
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, Law, Num, ParametricLaw
 from .units import format_scientific
 
@@ -80,51 +81,6 @@ class PlanRequest:
     def named(self, *fields: str) -> list[str]:
         """The inputs among `fields` that were given, as their flag or file:line and key say them."""
         return [self.wheres[name] for name in fields if name in self.wheres]
-
-
-@dataclass(frozen=True)
-class Gap:
-    """How far a run (N, D) is from its law's compute-optimal frontier at the same compute C = 6·N·D.
-
-    The reference is always the law's own optimum (not the tokens-per-param rule), so the gap says what the law
-    predicts is lost; the same-loss compute is the least compute at which that frontier reaches the run's loss.
-    """
-
-    n_params: float
-    n_tokens: float
-    loss_nats: float
-    optimal_n_params: float
-    optimal_n_tokens: float
-    optimal_loss_nats: float
-    same_loss_compute_flops: float
-    gpu_hours: float | None
-    wall_clock_days: float | None
-    cost_usd: float | None
-    data: DataUse | None = None  # under a unique-token cap
-
-    @property
-    def compute_flops(self) -> float:
-        return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
-
-    @property
-    def epochs(self) -> float | None:
-        return None if self.data is None else self.data.epochs
-
-    @property
-    def tokens_per_param(self) -> float:
-        return self.n_tokens / self.n_params
-
-    @property
-    def loss_gap_nats(self) -> float:
-        return self.loss_nats - self.optimal_loss_nats
-
-    @property
-    def loss_gap_pct(self) -> float:
-        return 100.0 * self.loss_gap_nats / self.optimal_loss_nats
-
-    @property
-    def compute_overhead_pct(self) -> float:
-        return 100.0 * (self.compute_flops / self.same_loss_compute_flops - 1.0)
 
 
 @dataclass(frozen=True)
@@ -313,7 +269,7 @@ def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
     combine where they do not."""
     n_params, n_tokens, loss = numbers.n_params, numbers.n_tokens, numbers.loss_nats
     given = f"{request.given} = {request.given_value:g}"
-    if not _finite_positive(n_params, n_tokens):
+    if not finite_positive(n_params, n_tokens):
         allocator = request.allocator
         rule = request.named("tokens_per_param" if isinstance(allocator, TokensPerParamRule) else "law")
         chosen = f"{allocator.law.name}'s optimum" if isinstance(allocator, LawOptimum) else allocator.method
@@ -326,7 +282,7 @@ def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
             request.given_where,
             f"{given} is too small: it leaves fewer than one parameter or token",
         )
-    if not _finite_positive(loss):
+    if not finite_positive(loss):
         raise UsageError(
             (request.named("law") or [request.given_where])[0],
             f"{request.law.name} predicts a loss of {loss:g} nats for N = {n_params:.3g}, D = {n_tokens:.3g}: its"
@@ -334,14 +290,14 @@ def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
         )
     made = {"GPU-hours": numbers.gpu_hours, "wall-clock days": numbers.wall_clock_days, "cost": numbers.cost_usd}
     for what, value in made.items():
-        if value is not None and not _finite_positive(value):
+        if value is not None and not finite_positive(value):
             raise UsageError(
                 request.given_where,
                 f"{given}{_with(request.named(*HARDWARE_INPUTS))}: the {what} ({value:g}) are past floating point",
             )
 
 
-def _finite_positive(*values: float) -> bool:
+def finite_positive(*values: float) -> bool:
     return all(math.isfinite(value) and value > 0 for value in values)
 
 
@@ -350,24 +306,6 @@ def _with(inputs: Sequence[str]) -> str:
     if not inputs:
         return ""
     return " with " + (inputs[0] if len(inputs) == 1 else f"{', '.join(inputs[:-1])} and {inputs[-1]}")
-
-
-def gap_to_optimal(
-    n_params: float, n_tokens: float, law: Law, hardware: Hardware | None = None, where: str = ""
-) -> Gap:
-    """Measure a run (N, D) against the law's compute-optimal run at the same compute C = 6·N·D."""
-    compute_flops = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
-    loss_nats = law.loss(n_params, n_tokens)
-    optimum = LawOptimum(law)
-    optimal_n, optimal_d = optimum.allocate(compute_flops)
-    same_loss_compute = compute_for_loss(optimum, law, loss_nats)
-    if same_loss_compute is None:  # the loss lies beyond what 1..1e60 FLOPs reach on the frontier
-        raise UsageError(where, f"the run's predicted loss {loss_nats:g} is out of {law.name}'s reach")
-    gpu_hours, days, cost = hardware.time_and_cost(compute_flops) if hardware else (None, None, None)
-    return Gap(
-        n_params, n_tokens, loss_nats, optimal_n, optimal_d, law.loss(optimal_n, optimal_d), same_loss_compute,
-        gpu_hours, days, cost, data_use(law, n_params, n_tokens),
-    )  # fmt: skip
 
 
 def refit_outcomes(request: PlanRequest, compute_flops: float) -> Any:
@@ -623,100 +561,3 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
 
 
 # --- warnings -----------------------------------------------------------------------------------------------------
-
-
-def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside: int) -> list[str]:
-    """Warnings for plans at the given compute values (one for a plan, the extremes of a sweep)."""
-    law, warnings = request.law, []
-    low, high = law.compute_range_flops
-    if n_outside:
-        where = (
-            f"{format_scientific(compute_flops[0])} FLOPs lies"
-            if len(compute_flops) == 1
-            else f"{n_outside} of the budgets ({format_scientific(min(compute_flops))}-"
-            f"{format_scientific(max(compute_flops))} FLOPs) lie"
-        )
-        warnings.append(
-            f"{where} outside {format_scientific(low)}-{format_scientific(high)} FLOPs, the range {law.name!r} was"
-            " fitted on: this plan is an"
-            " extrapolation"
-        )
-    if isinstance(request.allocator, TokensPerParamRule):
-        rule_ratio = request.allocator.tokens_per_param
-        optima = (law.optimum(c) for c in set(compute_flops))
-        law_ratios = sorted(d / n for n, d in optima if _finite_positive(n, d))  # none: a law object past floats
-        factor = max(law_ratios[-1] / rule_ratio, rule_ratio / law_ratios[0]) if law_ratios else 1.0
-        if factor > RULE_LAW_DISAGREEMENT_FACTOR:
-            at = f"{law_ratios[0]:.3g}" + (f"-{law_ratios[-1]:.3g}" if len(law_ratios) > 1 else "")
-            warnings.append(
-                f"the rule's {rule_ratio:g} tokens/param differs by more than {RULE_LAW_DISAGREEMENT_FACTOR:g}x from"
-                f" {law.name}'s own optimum ({at} tokens/param at this compute); the loss is"
-                f" {law.name}'s prediction for the rule's allocation (use {named('method')} law for the law's own)"
-            )
-    if law.n_params_kind != "total":
-        warnings.append(
-            f"{law.name} counts {law.n_params_kind} parameters and predicts loss on"
-            f" {law.dataset}: compare its numbers with other laws' with care"
-        )
-    return warnings
-
-
-def prediction_warnings(request: PlanRequest, gap: Gap) -> list[str]:
-    """Warnings for one run measured on its own (`predict`)."""
-    low, high = request.law.compute_range_flops
-    warnings = warnings_at(request, [gap.compute_flops], int(not low <= gap.compute_flops <= high))
-    if gap.data is not None:
-        warnings += epoch_warnings(gap.data.epochs, gap.data.unique_tokens)
-    return warnings
-
-
-def warnings_for(plan: Plan) -> list[str]:
-    """What the user must know about a plan that the numbers alone don't say."""
-    warnings = warnings_at(plan.request, [plan.compute_flops], int(plan.extrapolated))
-    if plan.data is not None:
-        warnings += epoch_warnings(plan.data.epochs, plan.data.unique_tokens)
-    if plan.blueprint is not None:
-        from .blueprint import blueprint_warnings
-
-        warnings += blueprint_warnings(plan.blueprint)
-    if plan.run is not None and plan.run.data is not None and plan.request.run is not None:
-        warnings += epoch_warnings(plan.run.data.epochs, plan.run.data.unique_tokens, plan.request.run.where)
-    if plan.downstream:
-        from .downstream import prediction_warnings
-
-        for prediction in plan.downstream:
-            warnings += prediction_warnings(prediction, plan.request.law.dataset)
-    if plan.inference is not None:
-        warnings += over_budget_warnings(plan.request, plan.inference)
-    run = plan.request.run
-    if (
-        run is not None
-        and plan.request.given_where != run.where
-        and run.compute_flops > plan.compute_flops * RUN_OVER_BUDGET_FACTOR
-    ):
-        warnings.append(
-            f"{run.where}: the intended run needs {run.compute_flops:.3g} FLOPs (6·N·D),"
-            f" {run.compute_flops / plan.compute_flops - 1:.0%} more than the budget's {plan.compute_flops:.3g}"
-        )
-    return warnings
-
-
-def over_budget_warnings(request: PlanRequest, inference: InferencePlan) -> list[str]:
-    """The inference-aware model trains on more than the hard budget buys (it reaches the plan's loss with a smaller
-    model, so it needs more training compute than the plan, which fills the budget): its own time and cost."""
-    over = inference.over_budget_pct
-    if over is None:
-        return []
-    from .units import format_budget, format_count
-
-    chosen = inference.chosen
-    gpu_hours, days, cost = inference.time_and_cost(chosen)
-    takes = [format_budget(kind, value) for kind, value in (("gpu_hours", gpu_hours), ("days", days), ("dollars", cost))
-             if value is not None]  # fmt: skip
-    return [
-        f"the inference-aware model ({format_count(chosen.n_params)} parameters on {format_count(chosen.n_tokens)}"
-        f" tokens) needs {format_scientific(inference.chosen_training_flops)} training FLOPs, {over:.0f}% more than"
-        f" the {format_budget(request.given, request.given_value)} budget buys"
-        + (f": it takes {', '.join(takes)}" if takes else "")
-        + "; it exceeds the budget"
-    ]

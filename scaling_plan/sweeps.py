@@ -13,6 +13,7 @@ from .allocate import LawOptimum
 from .data_constrained import DataConstrainedLaw, data_use, epoch_warnings
 from .inference import least_lifetime_params
 from .laws import FLOPS_PER_PARAM_TOKEN, Law
+from .plan_warnings import over_budget_warnings, warnings_at
 from .plans import (
     BUDGET_KINDS,
     HARD_BUDGET_KINDS,
@@ -22,10 +23,8 @@ from .plans import (
     budget_compute,
     make_plan,
     outcome,
-    over_budget_warnings,
     plan_inference,
     predict_downstream,
-    warnings_at,
     with_blueprint,
 )
 from .units import format_budget
@@ -173,7 +172,7 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
 
 def _inference_over_budget(sweep: Sweep) -> list[str]:
     """Under hard budgets: the largest budget whose inference-aware model trains past it (see
-    plans.over_budget_warnings), and how many do."""
+    plan_warnings.over_budget_warnings), and how many do."""
     import numpy as np
 
     from .inference import BUDGET_SLACK

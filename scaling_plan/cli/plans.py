@@ -138,11 +138,12 @@ def predict(
 
     With --unique-tokens the loss counts repeated data and excess parameters at their effective worth.
     """
+    from ..gap import gap_to_optimal
     from ..inputs.request import build_request
     from ..inputs.values import Sourced
     from ..output.plans import emit_prediction
     from ..output.tables import without_notes
-    from ..plans import gap_to_optimal, prediction_warnings
+    from ..plan_warnings import prediction_warnings
 
     values = plan_flags(fields)
     values |= {

@@ -17,8 +17,9 @@ from .writers import Report, Streamed, write_report
 if TYPE_CHECKING:
     from ..allocate import Allocator
     from ..blueprint import Blueprint
+    from ..gap import Gap
     from ..inference import InferencePlan
-    from ..plans import Gap, Plan
+    from ..plans import Plan
     from ..sweeps import Sweep
 
 

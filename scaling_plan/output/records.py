@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
     from ..downstream import MetricPrediction
+    from ..gap import Gap
     from ..inference import InferencePlan
-    from ..plans import Gap, Plan
+    from ..plans import Plan
     from ..policy import Verdict
     from ..sweeps import Sweep
 

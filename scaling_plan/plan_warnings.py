@@ -1,0 +1,117 @@
+"""What a plan warns of: a budget outside its law's fitted range, a rule the law disagrees with, data repeated for
+too many epochs, an intended run over its budget, an inference-aware model that needs more than the budget buys.
+
+Pure domain, as plans.py: the lines are returned, each door says them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .allocate import TokensPerParamRule
+from .data_constrained import epoch_warnings
+from .errors import named
+from .plans import RULE_LAW_DISAGREEMENT_FACTOR, RUN_OVER_BUDGET_FACTOR, Plan, PlanRequest, finite_positive
+from .units import format_scientific
+
+if TYPE_CHECKING:
+    from .gap import Gap
+    from .inference import InferencePlan
+
+
+def warnings_at(request: PlanRequest, compute_flops: Sequence[float], n_outside: int) -> list[str]:
+    """Warnings for plans at the given compute values (one for a plan, the extremes of a sweep)."""
+    law, warnings = request.law, []
+    low, high = law.compute_range_flops
+    if n_outside:
+        where = (
+            f"{format_scientific(compute_flops[0])} FLOPs lies"
+            if len(compute_flops) == 1
+            else f"{n_outside} of the budgets ({format_scientific(min(compute_flops))}-"
+            f"{format_scientific(max(compute_flops))} FLOPs) lie"
+        )
+        warnings.append(
+            f"{where} outside {format_scientific(low)}-{format_scientific(high)} FLOPs, the range {law.name!r} was"
+            " fitted on: this plan is an"
+            " extrapolation"
+        )
+    if isinstance(request.allocator, TokensPerParamRule):
+        rule_ratio = request.allocator.tokens_per_param
+        optima = (law.optimum(c) for c in set(compute_flops))
+        law_ratios = sorted(d / n for n, d in optima if finite_positive(n, d))  # none: a law object past floats
+        factor = max(law_ratios[-1] / rule_ratio, rule_ratio / law_ratios[0]) if law_ratios else 1.0
+        if factor > RULE_LAW_DISAGREEMENT_FACTOR:
+            at = f"{law_ratios[0]:.3g}" + (f"-{law_ratios[-1]:.3g}" if len(law_ratios) > 1 else "")
+            warnings.append(
+                f"the rule's {rule_ratio:g} tokens/param differs by more than {RULE_LAW_DISAGREEMENT_FACTOR:g}x from"
+                f" {law.name}'s own optimum ({at} tokens/param at this compute); the loss is"
+                f" {law.name}'s prediction for the rule's allocation (use {named('method')} law for the law's own)"
+            )
+    if law.n_params_kind != "total":
+        warnings.append(
+            f"{law.name} counts {law.n_params_kind} parameters and predicts loss on"
+            f" {law.dataset}: compare its numbers with other laws' with care"
+        )
+    return warnings
+
+
+def prediction_warnings(request: PlanRequest, gap: Gap) -> list[str]:
+    """Warnings for one run measured on its own (`predict`)."""
+    low, high = request.law.compute_range_flops
+    warnings = warnings_at(request, [gap.compute_flops], int(not low <= gap.compute_flops <= high))
+    if gap.data is not None:
+        warnings += epoch_warnings(gap.data.epochs, gap.data.unique_tokens)
+    return warnings
+
+
+def warnings_for(plan: Plan) -> list[str]:
+    """What the user must know about a plan that the numbers alone don't say."""
+    warnings = warnings_at(plan.request, [plan.compute_flops], int(plan.extrapolated))
+    if plan.data is not None:
+        warnings += epoch_warnings(plan.data.epochs, plan.data.unique_tokens)
+    if plan.blueprint is not None:
+        from .blueprint import blueprint_warnings
+
+        warnings += blueprint_warnings(plan.blueprint)
+    if plan.run is not None and plan.run.data is not None and plan.request.run is not None:
+        warnings += epoch_warnings(plan.run.data.epochs, plan.run.data.unique_tokens, plan.request.run.where)
+    if plan.downstream:
+        from .downstream import prediction_warnings
+
+        for prediction in plan.downstream:
+            warnings += prediction_warnings(prediction, plan.request.law.dataset)
+    if plan.inference is not None:
+        warnings += over_budget_warnings(plan.request, plan.inference)
+    run = plan.request.run
+    if (
+        run is not None
+        and plan.request.given_where != run.where
+        and run.compute_flops > plan.compute_flops * RUN_OVER_BUDGET_FACTOR
+    ):
+        warnings.append(
+            f"{run.where}: the intended run needs {run.compute_flops:.3g} FLOPs (6·N·D),"
+            f" {run.compute_flops / plan.compute_flops - 1:.0%} more than the budget's {plan.compute_flops:.3g}"
+        )
+    return warnings
+
+
+def over_budget_warnings(request: PlanRequest, inference: InferencePlan) -> list[str]:
+    """The inference-aware model trains on more than the hard budget buys (it reaches the plan's loss with a smaller
+    model, so it needs more training compute than the plan, which fills the budget): its own time and cost."""
+    over = inference.over_budget_pct
+    if over is None:
+        return []
+    from .units import format_budget, format_count
+
+    chosen = inference.chosen
+    gpu_hours, days, cost = inference.time_and_cost(chosen)
+    takes = [format_budget(kind, value) for kind, value in (("gpu_hours", gpu_hours), ("days", days), ("dollars", cost))
+             if value is not None]  # fmt: skip
+    return [
+        f"the inference-aware model ({format_count(chosen.n_params)} parameters on {format_count(chosen.n_tokens)}"
+        f" tokens) needs {format_scientific(inference.chosen_training_flops)} training FLOPs, {over:.0f}% more than"
+        f" the {format_budget(request.given, request.given_value)} budget buys"
+        + (f": it takes {', '.join(takes)}" if takes else "")
+        + "; it exceeds the budget"
+    ]
