@@ -74,7 +74,7 @@ class PublishedFrontier:
     print no loss law beside it, so the plan's loss law (--law) predicts the loss of what it chooses.
 
     D_opt = k_D·C^b tokens. N follows from C = 6·N·D, or (DeepSeek's convention) from M_opt = k_M·C^a, the
-    non-embedding FLOPs per token, with C = M·D: N is the size whose blueprint shape (blueprint.py's default
+    non-embedding FLOPs per token, with C = M·D: N is the size whose blueprint shape (shapes.py's default
     llama-style shape) has that M by the blueprint's own count, so 6·N·D is not exactly C there.
     """
 
@@ -97,7 +97,7 @@ class PublishedFrontier:
         if self.k_m is None or self.a is None:
             n_params: Num = compute_flops / (FLOPS_PER_PARAM_TOKEN * n_tokens)
             return n_params, n_tokens
-        from .blueprint import params_for_flops_per_token
+        from .shapes import params_for_flops_per_token
 
         per_token = self.k_m * np.asarray(compute_flops, dtype=float) ** self.a
         sizes = np.array([params_for_flops_per_token(float(m)) for m in per_token.ravel()]).reshape(per_token.shape)
@@ -114,7 +114,7 @@ class PublishedFrontier:
         `shape --params` is) at blueprint.MAX_SHAPE_PARAMS parameters, whose M is about 6 x that; past it, none."""
         if self.k_m is None or self.a is None:
             return math.inf
-        from .blueprint import MAX_SHAPE_PARAMS
+        from .shapes import MAX_SHAPE_PARAMS
 
         return float((FLOPS_PER_PARAM_TOKEN * MAX_SHAPE_PARAMS / self.k_m) ** (1 / self.a))
 
@@ -124,7 +124,7 @@ class PublishedFrontier:
             return float((value / self.k_d) ** (1 / self.b))
         if self.k_m is None or self.a is None:  # N = C / (6·k_D·C^b), so C^(1-b) = 6·k_D·N
             return float((FLOPS_PER_PARAM_TOKEN * self.k_d * value) ** (1 / (1 - self.b)))
-        from .blueprint import flops_per_token_for_params
+        from .shapes import flops_per_token_for_params
 
         return float((flops_per_token_for_params(value) / self.k_m) ** (1 / self.a))
 

@@ -248,7 +248,7 @@ def require_allocatable(request: PlanRequest, compute_flops: Num) -> None:
 
     largest = float(np.max(compute_flops))
     if largest > bound:
-        from .blueprint import MAX_SHAPE_PARAMS
+        from .shapes import MAX_SHAPE_PARAMS
 
         raise UsageError(
             request.given_where,
@@ -489,7 +489,8 @@ def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Bl
     """When asked for: a shape for N (or the request's own), with its counts, memory, GPUs, batch size and LR."""
     if request.blueprint is None:
         return None
-    from .blueprint import MAX_SHAPE_PARAMS, make_blueprint
+    from .blueprint import make_blueprint
+    from .shapes import MAX_SHAPE_PARAMS
 
     if not request.blueprint.explicit and n_params > MAX_SHAPE_PARAMS:
         raise UsageError(

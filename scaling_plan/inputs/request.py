@@ -233,7 +233,7 @@ class ShapeQuestion:
 
 def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[str]]:
     """`shape`'s question, validated, and warnings."""
-    from ..blueprint import MAX_SHAPE_PARAMS
+    from ..shapes import MAX_SHAPE_PARAMS
 
     warnings: list[str] = []
     hardware = _hardware(values, "flops", warnings)
@@ -260,17 +260,17 @@ def blueprint_request(
         if given:
             warnings.append(f"{', '.join(values[f].where for f in given)} unused without --blueprint")
         return None
-    from ..blueprint import (
+    from ..blueprint import BlueprintRequest
+    from ..parallel import SHARDINGS
+    from ..shapes import (
         DEFAULT_SEQ_LEN,
         DEFAULT_VOCAB_SIZE,
         FAMILIES,
-        BlueprintRequest,
         Shape,
         default_d_ff,
         default_heads,
         shape_problems,
     )
-    from ..parallel import SHARDINGS
 
     numbers = {field: checked_whole(values, field) for field in (*SHAPE_INTEGERS, *EXPERT_INTEGERS)}
     explicit = numbers["n_layers"] is not None or numbers["d_model"] is not None

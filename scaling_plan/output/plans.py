@@ -264,7 +264,7 @@ _MEMORY_SETTINGS = (
 
 def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> list[str]:
     """How each number of a blueprint is counted, with sources; for a sweep's rows, of `blueprint` and `others`."""
-    from ..blueprint import FAMILIES
+    from ..shapes import FAMILIES
 
     shape = blueprint.shape
     family = FAMILIES[blueprint.request.family] if blueprint.request.family else None

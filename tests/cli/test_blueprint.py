@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaling_plan.blueprint import Shape, count
+from scaling_plan.shapes import Shape, count
 
 from ..conftest import CONFIGS, Cli
 

@@ -24,7 +24,7 @@ def test_llama3_s_printed_frontier_and_its_headline_disagree_and_the_plan_says_s
 def test_deepseek_s_frontier_takes_m_and_d_from_eq_4_and_n_from_the_blueprint(cli: Cli) -> None:
     """Bi et al. 2024 eq. 4 at 1e24: M_opt = 0.1715·C^0.5243 FLOPs per token and D_opt = 5.8316·C^0.4757 tokens,
     with C = M·D; N is the parameter count of the blueprint shape whose M (the blueprint's own count) is M_opt."""
-    from scaling_plan.blueprint import flops_per_token_for_params
+    from scaling_plan.shapes import flops_per_token_for_params
 
     plan = cli.json("budget", "--flops", "1e24", "--method", "deepseek-llm-2024")
     m_opt, d_opt = 0.1715 * 1e24**0.5243, 5.8316 * 1e24**0.4757

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaling_plan.blueprint import Shape, count, hyperparameters, shape_for_params
+from scaling_plan.blueprint import hyperparameters
+from scaling_plan.shapes import Shape, count, shape_for_params
 
 from ..strength import examples
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scaling_plan.blueprint import Shape, count, model_size
+from scaling_plan.blueprint import model_size
 from scaling_plan.budget import GIB
 from scaling_plan.parallel import (
     LayoutRequest,
@@ -15,6 +15,7 @@ from scaling_plan.parallel import (
     fewest_gpus,
     layout_memory,
 )
+from scaling_plan.shapes import Shape, count
 
 H100_BYTES = 81559 * 2**20  # as nvidia-smi reports an H100 80GB
 
