@@ -18,19 +18,9 @@ from scaling_plan.fitting import (
 )
 
 from ..conftest import CONFIGS, ROOT, Cli
+from ..domain.test_fitting import TRUE, synthetic_runs
 
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
-
-TRUE = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
-
-
-def synthetic_runs(noise: float, seed: int = 0) -> Runs:
-    """An isoFLOP grid (9 budgets 1e18-1e22, 9 sizes each around the optimum) with log-normal loss noise."""
-    budgets = np.logspace(18, 22, 9)
-    n = np.concatenate([0.1 * (c / 6) ** 0.5 * np.logspace(-0.8, 0.8, 9) for c in budgets])
-    d = np.repeat(budgets, 9) / (6 * n)
-    loss = TRUE["E"] + TRUE["A"] / n ** TRUE["alpha"] + TRUE["B"] / d ** TRUE["beta"]
-    return Runs(n, d, loss * np.exp(noise * np.random.default_rng(seed).standard_normal(len(n))))
 
 
 def test_output_law_file_carries_intervals_into_budget(cli: Cli, tmp_path: Path) -> None:

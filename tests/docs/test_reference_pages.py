@@ -1,5 +1,6 @@
-"""docs/cli-reference.md is the `--help` of every command the app registers, as docs/gen_cli_reference.py draws it
-today: a test fails when a command is missing or the page is stale."""
+"""The generated pages are what docs/gen_reference.py draws today: docs/cli-reference.md, the `--help` of every
+command the app registers (a test fails when a command is missing or the page is stale), and docs/output-fields.md,
+every output field of the catalog."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from types import ModuleType
 import typer.main
 
 from scaling_plan.cli.app import app, load_commands
+from scaling_plan.output.catalog import FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -18,7 +20,7 @@ PAGE = ROOT / "docs" / "cli-reference.md"
 
 
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_cli_reference", ROOT / "docs" / "gen_cli_reference.py")
+    spec = importlib.util.spec_from_file_location("gen_reference", ROOT / "docs" / "gen_reference.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -42,10 +44,8 @@ def words(text: str) -> list[str]:
 
 
 def test_the_reference_is_current() -> None:
-    """Stale? Run `python docs/gen_cli_reference.py` and commit docs/cli-reference.md."""
-    assert words(PAGE.read_text(encoding="utf-8")) == words(generator().render()), (
-        "run python docs/gen_cli_reference.py"
-    )
+    """Stale? Run `python docs/gen_reference.py` and commit docs/cli-reference.md."""
+    assert words(PAGE.read_text(encoding="utf-8")) == words(generator().render()), "run python docs/gen_reference.py"
 
 
 def test_a_changed_help_text_makes_the_reference_stale() -> None:
@@ -60,3 +60,10 @@ def test_the_reference_is_drawn_at_a_fixed_width_without_colour() -> None:
     assert "\x1b" not in text
     assert max(len(line) for line in text.splitlines()) == module.WIDTH
     assert "--price-per-gpu-hour" in text and "Examples" in text
+
+
+def test_the_output_fields_page_is_current_and_names_every_field() -> None:
+    """Stale? Run `python docs/gen_reference.py` and commit docs/output-fields.md."""
+    text = (ROOT / "docs" / "output-fields.md").read_text(encoding="utf-8")
+    assert text == generator().render_fields()
+    assert [name for name in FIELDS if f"| `{name}` |" not in text] == []
