@@ -22,6 +22,7 @@ from .click_adapter import (
     ClickException,
     NoArgsIsHelpError,
     click_message,
+    completion_for_named_shells,
     draw_help,
     parsed_options,
     read_choice_with,
@@ -279,9 +280,10 @@ class _Group(TyperGroup):
         return code if isinstance(code, int) else 0
 
 
+completion_for_named_shells()
 app = typer.Typer(
     cls=_Group,
-    add_completion=True,  # --install-completion and --show-completion for bash, zsh, fish and PowerShell
+    add_completion=True,  # --install-completion SHELL and --show-completion SHELL: bash, zsh, fish, PowerShell
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="markdown",  # paragraphs flow to the terminal's width; brackets such as [plot] stay text

@@ -1,6 +1,6 @@
 """Every use of Typer's and its vendored Click's private parts, fenced here (tests/cli/test_exit_status.py fails when an
 upgrade moves one): the command line's help drawn with whole option names, options that refuse a second value,
-choices read in any case, and Click's errors read as one line.
+choices read in any case, Click's errors read as one line, and completion for a named shell.
 
 Typer 0.29 vendors Click as `typer._click`, whose exceptions are not exported by a public module.
 """
@@ -14,8 +14,21 @@ from typing import Any
 
 from typer._click.exceptions import BadParameter, ClickException, NoArgsIsHelpError
 
-__all__ = ["ClickException", "NoArgsIsHelpError", "click_message", "draw_help", "parsed_options", "read_choice_with",
-           "refuse_repeats"]  # fmt: skip
+__all__ = ["ClickException", "NoArgsIsHelpError", "click_message", "completion_for_named_shells", "draw_help",
+           "parsed_options", "read_choice_with", "refuse_repeats"]  # fmt: skip
+
+#: Typer's switch between its two completion options: unset, --install-completion and --show-completion take no value
+#: and detect the shell from the parent process (so `--show-completion bash` under sh, as in a container or CI, fails
+#: with "Shell sh not supported"); set, each takes the shell's name. Typer reads it when it builds the command line.
+COMPLETION_SWITCH = "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"
+
+
+def completion_for_named_shells() -> None:
+    """--install-completion SHELL and --show-completion SHELL: the shell named, never guessed from the parent."""
+    import os
+
+    os.environ[COMPLETION_SWITCH] = "1"
+
 
 #: The private names this module relies on: module attributes, and the attributes of a command's parser, its options
 #: and its parameters (the adapter's test checks each on a real command).

@@ -75,6 +75,20 @@ def test_the_completion_script_can_be_shown() -> None:
     assert "_SCALING_PLAN_COMPLETE=complete_bash" in result.stdout
 
 
+def test_the_shell_named_is_the_shell_served_whatever_shell_runs_the_command() -> None:
+    """Under sh (a container's or a CI's shell), `--show-completion bash` is bash's script, not "sh not supported"."""
+    import subprocess
+    import sys
+
+    for shell, mark in (("bash", "complete_bash"), ("zsh", "#compdef scaling-plan"), ("fish", "complete_fish")):
+        command = f"{sys.executable} -m scaling_plan --show-completion {shell}"
+        result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and mark in result.stdout, (shell, result.stderr)
+    refused = subprocess.run(["sh", "-c", f"{sys.executable} -m scaling_plan --show-completion sh"],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--show-completion" in refused.stderr
+
+
 def _command(name: str) -> Any:
     import typer
 

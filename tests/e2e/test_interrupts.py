@@ -23,6 +23,12 @@ SCRIPT = Path(sys.executable).parent / "scaling-plan"  # the console script pip 
 INTERRUPTED = "scaling-plan: error: interrupted\n"
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """The child takes SIGINT as a terminal's Ctrl-C even where the suite runs with it ignored (a shell's background
+    job ignores SIGINT, and children inherit that): without this the signal never arrives and the tests fail."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _console_script() -> None:
     assert SCRIPT.exists(), f"{SCRIPT}: install the project (pip install -e '.[test]') for its console script"
@@ -47,6 +53,7 @@ def test_ctrl_c_at_any_moment_is_exit_130_with_one_line(delay_s: float) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     time.sleep(delay_s)
     child.send_signal(signal.SIGINT)
@@ -93,6 +100,7 @@ def _interrupted_at(moment: str, *args: str) -> subprocess.CompletedProcess[str]
         env=CHILD_ENV,
         timeout=120,
         check=False,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
 
 
