@@ -92,6 +92,22 @@ class Law(Protocol):
         ...
 
 
+#: Highest loss a run or a law may have, in nats per token: ln(2^20) ≈ 13.86, the cross-entropy of a uniform guess over a
+#: vocabulary of 1,048,576 tokens, larger than any released tokenizer's (a trained model does better than a uniform
+#: guess). A loss above it is not in nats per token: a percentage, a perplexity, or a loss summed over a sequence.
+MAX_LOSS_NATS = 20 * math.log(2)
+
+
+def _term(coefficient: float, x: float, exponent: float) -> float:
+    """coefficient / x^exponent for x > 0 in floats as numpy gives it: 0 where the power overflows, inf where it
+    underflows to 0."""
+    try:
+        power = float(x) ** exponent
+    except OverflowError:
+        return 0.0
+    return coefficient / power if power else math.inf
+
+
 @dataclass(frozen=True)
 class ParametricLaw:
     """L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, eq. 2).
@@ -149,6 +165,9 @@ class ParametricLaw:
 
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
         """E + A/N^α + B/D^β; inf where a term passes floating point (the plan refuses it, naming the law)."""
+        if isinstance(n_params, (int, float)) and isinstance(n_tokens, (int, float)) and n_params > 0 and n_tokens > 0:
+            # one run, as a plan asks: plain floats, so that a plan's start-up never waits for numpy
+            return self.E + _term(self.A, n_params, self.alpha) + _term(self.B, n_tokens, self.beta)
         import numpy as np
 
         with np.errstate(over="ignore", divide="ignore", under="ignore"):

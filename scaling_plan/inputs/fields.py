@@ -11,8 +11,7 @@ from typing import Any
 
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
 from ..choices import Family, FfnKind, Method, Objective, Precision, Recompute, Sharding, Style
-from ..laws import DEFAULT_LAW, PRESETS
-from .runs import MAX_LOSS_NATS
+from ..laws import DEFAULT_LAW, MAX_LOSS_NATS, PRESETS
 
 
 @dataclass(frozen=True)

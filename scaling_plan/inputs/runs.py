@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError, named
+from ..laws import MAX_LOSS_NATS
 from ..units import COMMA_GROUPED, counted, parse_quantity
 from .files import file_label, read_text
 
@@ -34,12 +35,6 @@ MAX_RUNS_BYTES = 20_000_000
 #: Most runs fitted: the fit's time grows with runs × 4,500 starts (about 100 s and 230 MB at this limit on 2 cores),
 #: and real sweeps hold hundreds (Hoffmann et al. 2022's Approach 3 fitted 245).
 MAX_RUNS = 10_000
-
-
-#: Highest loss a run may have, in nats per token: ln(2^20) ≈ 13.86, the cross-entropy of a uniform guess over a
-#: vocabulary of 1,048,576 tokens, larger than any released tokenizer's (a trained model does better than a uniform
-#: guess). A loss above it is not in nats per token: a percentage, a perplexity, or a loss summed over a sequence.
-MAX_LOSS_NATS = 20 * math.log(2)
 
 
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.
