@@ -80,6 +80,7 @@ GROUP_TITLES = {
     "inference": "Inference-aware plans",
     "blueprint": "Blueprint: the model's shape and layout",
     "gap": "An intended run against the optimum",
+    "architecture": "A released model's architecture (shape --hf-config)",
 }
 
 

@@ -14,6 +14,7 @@ The domain is importable on its own too: laws, allocators, budgets and plans are
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import (
+        ArchitectureResult,
         CompareResult,
         Config,
         Fields,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         Quantity,
         SuggestResult,
         SweepResult,
+        architecture,
         compare,
         fit,
         fit_downstream,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArchitectureResult",
     "CompareResult",
     "Config",
     "Fields",
@@ -52,6 +55,7 @@ __all__ = [
     "SuggestResult",
     "SweepResult",
     "__version__",
+    "architecture",
     "compare",
     "fit",
     "fit_downstream",

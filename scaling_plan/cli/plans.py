@@ -75,6 +75,7 @@ def budget(
             "Your own shape: 32 layers of width 4096, 8 KV heads",
             "scaling-plan shape --layers 32 --d-model 4096 --kv-heads 8",
         ),
+        ("A released model's exact counts, from its config.json", "scaling-plan shape --hf-config config.json"),
     )
 )
 @with_fields(*fields_of("hardware"), *BLUEPRINT_FIELDS)
@@ -91,6 +92,17 @@ def shape(
             metavar="TOKENS",
         ),
     ] = None,
+    hf_config: Annotated[
+        str | None,
+        typer.Option(
+            "--hf-config",
+            help="A released model's Hugging Face config.json (or the folder holding it): its exact parameters,"
+            " FLOPs per token and KV cache. Model types: llama, mistral, mixtral, qwen2, qwen2_moe, qwen3,"
+            " qwen3_moe, gemma, gemma2, deepseek_v2, deepseek_v3, gpt2, gpt_neox.",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ] = None,
     fields: FieldValues = NO_FIELDS,
     output_format: FormatOption = "table",
     quiet: QuietOption = False,
@@ -98,12 +110,26 @@ def shape(
     """A transformer shape near --params (or your own, with --layers and --d-model) and its exact counts.
 
     Parameters, FLOPs per token under four conventions, and with --gpu the memory per GPU and the fewest GPUs;
-    batch size and learning rate from DeepSeek LLM's fit.
+    batch size and learning rate from DeepSeek LLM's fit. With --hf-config, a released model's exact counts.
     """
+    from ..output.tables import without_notes
+
+    if hf_config is not None:
+        from ..architectures import count_architecture
+        from ..errors import UsageError
+        from ..inputs.hf_config import read_hf_config
+        from ..output.plans import emit_architecture
+
+        beside = [given.where for given in plan_flags(fields | {"params": params, "tokens": tokens}).values()]
+        if beside:
+            raise UsageError("--hf-config", f"counts the file alone; {', '.join(beside)} cannot be given beside it yet")
+        architecture = read_hf_config(hf_config, "--hf-config")
+        with without_notes(quiet):
+            emit_architecture(hf_config, architecture, count_architecture(architecture), output_format, sys.stdout)
+        return
     from ..blueprint import blueprint_warnings, make_blueprint
     from ..inputs.request import shape_request
     from ..output.plans import emit_shape
-    from ..output.tables import without_notes
 
     given = {"params": params, "tokens": tokens, "blueprint": True}  # shape always makes a blueprint
     values = plan_flags(fields | given)

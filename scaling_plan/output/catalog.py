@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 Unit = Literal[
     "text", "flag", "count",
     "FLOPs", "FLOP/s", "parameters", "tokens", "tokens/parameter", "epochs", "GPU-hours", "days", "USD", "USD/GPU-hour",
-    "nats", "bits", "score", "exponent", "constant", "%", "fraction", "ratio", "GiB", "W", "MWh", "tCO2e",
+    "nats", "bits", "score", "exponent", "constant", "%", "fraction", "ratio", "bytes", "GiB", "W", "MWh", "tCO2e",
     "gCO2e/kWh", "number",
 ]  # fmt: skip
 
@@ -340,6 +340,32 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("hyperparameters_compute_flops", "FLOPs", "Hyperparameters at (FLOPs)"),
         F("hyperparameters_extrapolated", "flag", "Hyperparameters extrapolated"),
         F("hyperparameters_source", "text", "Hyperparameters from"),
+    ),
+    "architecture": _group(
+        "architecture",
+        F("hf_config", "text", "Config", "the Hugging Face config.json read"),
+        F("model_type", "text", "Model type", "its model_type"),
+        F(
+            "attention",
+            "text",
+            "Attention",
+            "multi-head; grouped-query, with its key/value heads; or latent (multi-head latent attention), with the"
+            " rank of its key/value latent and its rotary key's width",
+        ),
+        F(
+            "kv_cache_bytes_per_token",
+            "bytes",
+            "KV cache per token (bf16)",
+            "bytes of keys and values one token adds to the cache over all layers, at bf16 (fp8 halves it); a"
+            " multi-head latent attention caches its compressed latent and rotary key",
+        ),
+        F(
+            "not_counted",
+            "text",
+            "Not counted",
+            "what the checkpoint holds that the counts leave out (a multi-token-prediction module); null when nothing",
+            null=True,
+        ),
     ),
     "gap": _group(
         "gap",

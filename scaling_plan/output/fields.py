@@ -33,6 +33,15 @@ def _percent(field: Field) -> Callable[[Any], str]:
     return lambda x: f"{x:{sign}.{digits}f}%"
 
 
+def format_bytes(count: float) -> str:
+    """Bytes in binary units: 327,680 -> 320 KiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" or count == int(count) else f"{count:.3g} {unit}"
+        count /= 1024
+    return f"{count:,.3g} TiB"
+
+
 def _fixed(formatter: Callable[[Any], str]) -> Callable[[Field], Callable[[Any], str]]:
     return lambda field: formatter
 
@@ -63,6 +72,7 @@ FORMATS: dict[str, Callable[[Field], Callable[[Any], str]]] = {
     "constant": _significant,
     "%": _percent,
     "fraction": _fixed(lambda x: f"{x:.2f}" if x >= 0.01 else f"{x:.2g}"),  # 0.40, and 0.001 rather than 0.00
+    "bytes": _fixed(format_bytes),
     "GiB": lambda field: lambda x: f"{x:,.{2 if field.digits is None else field.digits}f}",
     "W": _fixed(lambda x: f"{x:,.0f}"),
     "gCO2e/kWh": _fixed(format_number),

@@ -16,6 +16,7 @@ from .writers import Report, Streamed, write_report
 
 if TYPE_CHECKING:
     from ..allocate import Allocator
+    from ..architectures import Architecture, ArchitectureCount
     from ..blueprint import Blueprint
     from ..gap import Gap
     from ..inference import InferencePlan
@@ -346,6 +347,32 @@ def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: s
 
     def table(out: IO[str]) -> None:
         print_blueprint(record, blueprint, out, f"on {format_count(blueprint.n_tokens)} tokens")
+
+    write_report(Report([record], record, table), output_format, out)
+
+
+def emit_architecture(
+    hf_config: str, arch: Architecture, counted: ArchitectureCount, output_format: str, out: IO[str]
+) -> None:
+    """`shape --hf-config`: a released model's architecture and its exact counts."""
+    from .records import ARCHITECTURE_KEYS, architecture_record
+
+    record = architecture_record(hf_config, arch, counted)
+    notes = [
+        f"Counted as {arch.model_type}'s modelling code builds it: every weight, bias and norm the checkpoint holds;"
+        " embedding: the token embedding, the output matrix when untied, learned positions.",
+        "Parameters per token count the routed experts a token uses (and every shared one); FLOPs per token are the"
+        " planner's 6·N with that N (C = 6·N·D).",
+        "KV cache at bf16 (2 bytes an element; fp8 halves it): keys and values of every key/value head in every"
+        " layer, or a latent attention's compressed latent and rotary key (DeepSeek-AI 2024, DeepSeek-V2, sec. 2.1).",
+    ]
+    if record["not_counted"] is not None:
+        notes.append(f"Not counted: {record['not_counted']}.")
+
+    def table(out: IO[str]) -> None:
+        shown = ("schema_version", "hf_config", "not_counted")  # the file is the title's; what is left out a note
+        keys = [key for key in ARCHITECTURE_KEYS if record[key] is not None and key not in shown]
+        print_key_values(f"{arch.model_type} from {hf_config}", record, keys, notes, out)
 
     write_report(Report([record], record, table), output_format, out)
 

@@ -16,6 +16,7 @@ from .fields import in_unit
 if TYPE_CHECKING:
     from ..allocate import PublishedFrontier
     from ..answers import Entry
+    from ..architectures import Architecture, ArchitectureCount
     from ..blueprint import Blueprint
     from ..data_constrained import DataUse
     from ..downstream import MetricPrediction
@@ -303,6 +304,42 @@ def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
         "gpus": hardware.n_gpus if hardware else None,
         "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
     } | blueprint_fields(blueprint)
+
+
+#: `shape --hf-config`: a released model's architecture and its exact counts.
+ARCHITECTURE_KEYS = (
+    "schema_version", "hf_config", "model_type", "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff",
+    "vocab_size", "tied_embeddings", "attention", "experts", "active_experts", "shared_experts", "expert_d_ff",
+    "params_total", "params_active", "params_embedding", "params_non_embedding", "flops_per_token_6n",
+    "kv_cache_bytes_per_token", "not_counted",
+)  # fmt: skip
+
+
+def architecture_record(hf_config: str, arch: Architecture, counted: ArchitectureCount) -> Record:
+    moe, latent = arch.experts, arch.latent
+    if latent is not None:
+        attention = f"latent, rank {latent.kv_rank} + {latent.rope_dim} rotary"
+    elif arch.n_kv_heads == arch.n_heads:
+        attention = "multi-head"
+    else:
+        attention = f"grouped-query, {arch.n_kv_heads} KV heads"
+    return fill(
+        ARCHITECTURE_KEYS,
+        {
+            "schema_version": SCHEMA_VERSION, "hf_config": hf_config, "model_type": arch.model_type,
+            "n_layers": arch.n_layers, "d_model": arch.d_model, "n_heads": arch.n_heads,
+            "n_kv_heads": arch.n_kv_heads, "head_dim": arch.head_dim, "d_ff": arch.d_ff,
+            "vocab_size": arch.vocab_size, "tied_embeddings": arch.tied_embeddings, "attention": attention,
+            "experts": moe.routed if moe else None, "active_experts": moe.active if moe else None,
+            "shared_experts": moe.shared if moe else None,
+            "expert_d_ff": moe.d_ff if moe else None,
+            "params_total": counted.params_total, "params_active": counted.params_active,
+            "params_embedding": counted.params_embedding, "params_non_embedding": counted.params_non_embedding,
+            "flops_per_token_6n": counted.flops_per_token_6n,
+            "kv_cache_bytes_per_token": counted.kv_cache_bytes_per_token,
+            "not_counted": "; ".join(arch.left_out) or None,
+        },
+    )  # fmt: skip
 
 
 def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:

@@ -15,7 +15,7 @@ from ..inputs.models import LawFile, PlanConfig
 from .catalog import FIELDS, GAP_KEYS, names
 from .fit_records import FIT_CONSTANTS, FRONTIER_CONSTANTS
 from .plans import SWEEP_GROUP_KEYS
-from .records import COMPARED_KEYS, SCHEMA_VERSION
+from .records import ARCHITECTURE_KEYS, COMPARED_KEYS, SCHEMA_VERSION
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -125,6 +125,16 @@ ShapeOutput = create_model(
     gpus=(int | None, ...),
     price_usd_per_gpu_hour=(float | None, ...),
     **_fields(names("blueprint"), present=False),
+)
+
+
+#: `shape --hf-config --format json`: a released model's architecture and its exact counts (null: no experts).
+_MAY_BE_NULL = ("experts", "active_experts", "shared_experts", "expert_d_ff", "not_counted")
+ArchitectureOutput = create_model(
+    "ArchitectureOutput",
+    __base__=_Record,
+    **_fields([key for key in ARCHITECTURE_KEYS if key not in _MAY_BE_NULL]),
+    **_fields(_MAY_BE_NULL, present=False),
 )
 
 
@@ -492,6 +502,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "suggest": SuggestOutput,
     "budget": BudgetOutput,
     "shape": ShapeOutput,
+    "shape --hf-config": ArchitectureOutput,
     "sweep": SweepOutput,
     "sweep-jsonl-line": SweepRecord,
     "compare": CompareOutput,

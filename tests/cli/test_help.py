@@ -135,7 +135,7 @@ def test_every_command_teaches_with_two_to_four_examples(cli: Cli, command: str)
 
 @pytest.mark.slow
 def test_every_example_in_the_help_runs(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each example as a user would paste it, in a repository holding the configs and a runs file, with the
+    """Each example as a user would paste it, in a repository holding the configs, a runs file and a config.json, with the
     configs also committed on origin/main (for the --base-ref examples). Examples run in the order of --help, so
     fit writes the law file that the examples after it use; one whose comment ends "(exit 1)" must exit 1."""
     import shlex
@@ -147,6 +147,7 @@ def test_every_example_in_the_help_runs(cli: Cli, tmp_path: Path, monkeypatch: p
     shutil.copytree(CONFIGS, tmp_path / "configs")
     shutil.copy(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv", tmp_path / "runs.csv")
     shutil.copy(ROOT / "tests" / "data" / "sardana2024_training_runs.csv", tmp_path / "scores.csv")
+    shutil.copy(ROOT / "tests" / "data" / "hf_configs" / "llama-3-8b.json", tmp_path / "config.json")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
     for args in (
         ["init", "-q"],

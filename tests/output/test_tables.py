@@ -42,6 +42,7 @@ COMMANDS = {
     "laws": ("laws",),
     "gpus": ("gpus",),
     "shape": ("shape", "--params", "7B", "--gpu", "H100-SXM"),
+    "shape --hf-config": ("shape", "--hf-config", str(ROOT / "tests" / "data" / "hf_configs" / "deepseek-v3.json")),
     "predict": ("predict", "--params", "70B", "--tokens", "1.4T", "--gpu", "A100-SXM"),
 }  # fmt: skip
 #: A table line starts and ends with a border; one cut at the edge ends mid-row.
