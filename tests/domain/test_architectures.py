@@ -29,6 +29,10 @@ def counted(name: str) -> tuple[int, int]:
         ("mixtral-8x7b", 46_702_792_704, 12_879_925_248),
         ("gemma-2-9b", 9_241_705_984, 9_241_705_984),
         ("gpt2", 124_439_808, 124_439_808),
+        ("mistral-7b", 7_241_732_096, 7_241_732_096),
+        ("gemma-7b", 8_537_680_896, 8_537_680_896),  # heads of 256 channels: 16 x 256 = 4,096 > d_model 3,072
+        ("qwen2-0.5b", 494_032_768, 494_032_768),  # biases on q, k and v; tied embeddings
+        ("pythia-160m", 162_322_944, 162_322_944),  # gpt_neox: LayerNorm, biases, untied
     ],
 )
 def test_released_models_count_exactly_as_published(name: str, total: int, active: int) -> None:
@@ -38,6 +42,31 @@ def test_released_models_count_exactly_as_published(name: str, total: int, activ
 def test_llama_2_70b_is_its_published_68_977b() -> None:
     """Published to the million (68.977B, its checkpoint's count rounded): the count is exact, so within 0.5M."""
     assert counted("llama-2-70b")[0] == pytest.approx(68.977e9, abs=0.5e6)
+
+
+def test_pythia_160m_is_85_056_000_without_its_embeddings() -> None:
+    """Biderman et al. 2023, Table 1: Pythia-160M has 85,056,000 non-embedding parameters."""
+    counts = count_architecture(read_hf_config(str(CONFIGS / "pythia-160m.json")))
+    assert counts.params_non_embedding == 85_056_000
+
+
+def test_qwen3_counts_its_query_and_key_norms() -> None:
+    """Qwen3-0.6B's card: 0.6B parameters, 0.44B of them non-embedding (head_dim 128 beside d_model 1,024, a norm of
+    128 on queries and one on keys in each of 28 layers)."""
+    architecture = read_hf_config(str(CONFIGS / "qwen3-0.6b.json"))
+    assert (architecture.head_dim, architecture.qk_norm, architecture.tied_embeddings) == (128, True, True)
+    counts = count_architecture(architecture)
+    assert counts.params_total == pytest.approx(0.6e9, rel=0.01)
+    assert counts.params_non_embedding == pytest.approx(0.44e9, rel=0.01)
+
+
+def test_qwen3_30b_a3b_is_its_published_30_5b_and_3_3b_active() -> None:
+    """Qwen3-30B-A3B's card: 30.5B in all, 3.3B activated, 29.9B non-embedding (128 experts, 8 a token, no shared
+    expert)."""
+    counts = count_architecture(read_hf_config(str(CONFIGS / "qwen3-30b-a3b.json")))
+    assert counts.params_total == pytest.approx(30.5e9, rel=0.002)
+    assert counts.params_active == pytest.approx(3.3e9, rel=0.02)
+    assert counts.params_non_embedding == pytest.approx(29.9e9, rel=0.002)
 
 
 def test_qwen1_5_moe_a2_7b_counts_its_gated_shared_expert() -> None:
