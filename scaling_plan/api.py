@@ -573,18 +573,6 @@ class ArchitectureResult(NamedTuple):
     architecture: Architecture
     counts: ArchitectureCount
 
-    @property
-    def params_total(self) -> int:
-        return self.counts.params_total
-
-    @property
-    def params_active(self) -> int:
-        return self.counts.params_active
-
-    @property
-    def kv_cache_bytes_per_token(self) -> int:
-        return self.counts.kv_cache_bytes_per_token
-
     def to_dict(self) -> dict[str, Any]:
         """Exactly `scaling-plan shape --hf-config PATH --format json`."""
         from .output.records import architecture_record
@@ -597,7 +585,7 @@ def architecture(hf_config: str | os.PathLike[str]) -> ArchitectureResult:
 
     >>> import scaling_plan as sp
     >>> mixtral = sp.architecture("tests/data/hf_configs/mixtral-8x7b.json")
-    >>> f"{mixtral.params_total:,} total, {mixtral.params_active:,} per token"
+    >>> f"{mixtral.counts.params_total:,} total, {mixtral.counts.params_active:,} per token"
     '46,702,792,704 total, 12,879,925,248 per token'
     """
     from .architectures import count_architecture

@@ -49,7 +49,8 @@ def test_what_the_count_leaves_out_is_said(cli: Cli) -> None:
 
 def test_the_api_gives_what_the_command_prints(cli: Cli) -> None:
     result = sp.architecture(MIXTRAL)
-    assert (result.params_total, result.params_active) == (46_702_792_704, 12_879_925_248)
+    assert (result.counts.params_total, result.counts.params_active) == (46_702_792_704, 12_879_925_248)
+    assert result.counts.kv_cache_bytes_per_token == 128 * 1024
     assert result.to_dict() == cli.json("shape", "--hf-config", MIXTRAL)
 
 
