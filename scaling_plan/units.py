@@ -109,6 +109,15 @@ def format_number(value: float, digits: int = 3) -> str:
     return _significant(value, digits)
 
 
+def format_bytes(count: float) -> str:
+    """Bytes in binary units: 327,680 -> 320 KiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" or count == int(count) else f"{count:.3g} {unit}"
+        count /= 1024
+    return f"{count:,.3g} TiB"
+
+
 def format_budget(kind: str, value: float) -> str:
     """A budget as the tables show it: '1.00e23 FLOPs', '$2.00M', '500K GPU-hours', '30.0 days'."""
     return {

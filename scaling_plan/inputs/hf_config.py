@@ -142,11 +142,11 @@ def _deepseek(keys: _Keys) -> Architecture:
         rope_dim=keys.whole("qk_rope_head_dim"), nope_dim=keys.whole("qk_nope_head_dim"),
         v_dim=keys.whole("v_head_dim"),
     )  # fmt: skip
-    moe_d_ff = keys.whole("moe_intermediate_size")
+    moe_d_ff, shared = keys.whole("moe_intermediate_size"), keys.whole("n_shared_experts", 0, low=0)
     experts = Experts(
         keys.whole("n_routed_experts"), keys.whole("num_experts_per_tok"), moe_d_ff,
-        shared=keys.whole("n_shared_experts", 0, low=0),
-        shared_d_ff=moe_d_ff * keys.whole("n_shared_experts", 0, low=0),
+        shared=shared,
+        shared_d_ff=moe_d_ff * shared,
         router_bias=keys.data.get("topk_method") == "noaux_tc",
         dense_layers=keys.whole("first_k_dense_replace", 0, low=0),
     )  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from ..units import format_count, format_number, format_scientific, format_usd
+from ..units import format_bytes, format_count, format_number, format_scientific, format_usd
 from .catalog import FIELDS, Field
 
 #: Labels of fields that are not output fields of their own: a fitted constant's interval row in a table.
@@ -31,15 +31,6 @@ def _significant(field: Field) -> Callable[[Any], str]:
 def _percent(field: Field) -> Callable[[Any], str]:
     digits, sign = 1 if field.digits is None else field.digits, "+" if field.signed else ""
     return lambda x: f"{x:{sign}.{digits}f}%"
-
-
-def format_bytes(count: float) -> str:
-    """Bytes in binary units: 327,680 -> 320 KiB."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024:
-            return f"{count:.0f} {unit}" if unit == "B" or count == int(count) else f"{count:.3g} {unit}"
-        count /= 1024
-    return f"{count:,.3g} TiB"
 
 
 def _fixed(formatter: Callable[[Any], str]) -> Callable[[Field], Callable[[Any], str]]:

@@ -370,8 +370,8 @@ def emit_architecture(
         notes.append(f"Not counted: {record['not_counted']}.")
 
     def table(out: IO[str]) -> None:
-        shown = ("schema_version", "hf_config", "not_counted")  # the file is the title's; what is left out a note
-        keys = [key for key in ARCHITECTURE_KEYS if record[key] is not None and key not in shown]
+        not_rows = ("schema_version", "hf_config", "not_counted")  # the file is in the title; what is left out a note
+        keys = [key for key in ARCHITECTURE_KEYS if record[key] is not None and key not in not_rows]
         print_key_values(f"{arch.model_type} from {hf_config}", record, keys, notes, out)
 
     write_report(Report([record], record, table), output_format, out)
