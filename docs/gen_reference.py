@@ -81,6 +81,7 @@ GROUP_TITLES = {
     "blueprint": "Blueprint: the model's shape and layout",
     "gap": "An intended run against the optimum",
     "architecture": "A released model's architecture (shape --hf-config)",
+    "serving": "Serving a model (serve)",
 }
 
 

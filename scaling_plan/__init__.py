@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         suggest,
         sweep,
     )
+    from .api_serving import ServeOptions, ServeResult, serve
     from .errors import ScalingPlanError
 
 __version__ = "0.1.0"
@@ -52,6 +53,8 @@ __all__ = [
     "PlanResult",
     "Quantity",
     "ScalingPlanError",
+    "ServeOptions",
+    "ServeResult",
     "SuggestResult",
     "SweepResult",
     "__version__",
@@ -62,6 +65,7 @@ __all__ = [
     "law",
     "load_config",
     "plan",
+    "serve",
     "suggest",
     "sweep",
 ]
@@ -70,7 +74,9 @@ __all__ = [
 def __getattr__(name: str) -> object:
     """The API, imported on first use: the command line, which starts by importing this package, never needs it."""
     if name in __all__:
-        from . import api, errors
+        from . import api, api_serving, errors
 
+        if name in ("serve", "ServeOptions", "ServeResult"):
+            return getattr(api_serving, name)
         return getattr(errors if name == "ScalingPlanError" else api, name)
     raise AttributeError(f"module 'scaling_plan' has no attribute {name!r}")

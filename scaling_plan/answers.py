@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .isoflop import IsoflopFit
     from .laws import Law
     from .plans import Plan
+    from .serving import Serving
     from .sweeps import Sweep
 
 
@@ -201,11 +202,17 @@ def sweep_of(
     `sweep`: the sweep's budgets replace a config's own; `table` sweeps are held to fewer rows."""
     from .inputs.budgets import check_sweep_size
     from .inputs.request import build_request
+    from .inputs.serve_request import SERVE_FIELDS
     from .inputs.values import Sourced, merge
     from .plans import laws_to_compare, sweep_searches
     from .sweeps import make_sweep, sweep_under, sweep_warnings
 
+    served = [name for name in ("serve", *SERVE_FIELDS) if name in values]
+    if served:  # a config's serve: section; a sweep's rows are not served
+        values = {name: item for name, item in values.items() if name not in served}
     request, warnings = build_request(merge(values, {kind: Sourced(float(budgets[0]), where)}))
+    if served:
+        warnings.insert(0, "the config's serve: section is unused by a sweep (serve one budget with budget --serve)")
     check_sweep_size(len(budgets), where, table, sweep_searches(request))
     plans = make_sweep(request, budgets)
     compared = tuple(sweep_under(plans, other) for other in laws_to_compare(request)) if compare_laws else ()
@@ -470,3 +477,18 @@ def suggestion_of(
     else:
         made = suggest_runs(chosen, selection.runs, target_flops, count, max_run_flops, budget_flops, objective)
     return made, chosen, table, warnings
+
+
+def serving_of(values: Mapping[str, Sourced]) -> tuple[str, Serving, tuple[str, ...]]:
+    """A model served (`serve` and serve()): what the output calls it, the serving and warnings."""
+    from .inputs.serve_request import serve_question
+    from .serving import GPUS_PER_NODE, serve
+
+    question, warnings = serve_question(values)
+    served = serve(question.architecture, question.gpu, question.request)
+    if served.gpus > GPUS_PER_NODE:
+        warnings.append(
+            f"{served.gpus} GPUs per replica span nodes: the GPU link's bandwidth holds within a node of"
+            f" {GPUS_PER_NODE}, so the tensor-parallel time is understated"
+        )
+    return question.model, served, tuple(warnings)

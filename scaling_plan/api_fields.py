@@ -16,18 +16,55 @@ Quantity = float | int | str
 LawLike = str | os.PathLike[str] | ParametricLaw | KaplanLaw | FrontierLaw
 
 
-class Options(TypedDict, total=False):
-    """What every plan may add to its budget: hardware, allocation and law, data and inference, and a blueprint
-    (the config file's sections; see `scaling-plan schema`)."""
+class GpuFields(TypedDict, total=False):
+    """The GPU, how many, how well they are used and what they cost (serve() takes these of the hardware)."""
 
     gpu: str | os.PathLike[str]
-    precision: str
     peak_flops: Quantity
     gpu_memory_gib: Quantity
     mfu: Quantity
     gpus: Quantity
     price_per_gpu_hour: Quantity
     pue: Quantity
+
+
+class ShapeFields(TypedDict, total=False):
+    """A transformer's shape, by its dimensions or a family's conventions."""
+
+    family: str
+    n_layers: Quantity
+    d_model: Quantity
+    n_heads: Quantity
+    d_ff: Quantity
+    n_kv_heads: Quantity
+    vocab_size: Quantity
+    ffn: str
+    tied_embeddings: bool
+    style: str
+    experts: Quantity
+    active_experts: Quantity
+    shared_experts: Quantity
+    expert_d_ff: Quantity
+
+
+class ServeFields(TypedDict, total=False):
+    """How a model is served: precisions, requests, batch, load and memory bandwidth utilisation."""
+
+    weights_precision: str
+    kv_precision: str
+    prompt_tokens: Quantity
+    output_tokens: Quantity
+    context: Quantity
+    batch: Quantity
+    tokens_per_second: Quantity
+    mbu: Quantity
+
+
+class Options(GpuFields, ShapeFields, ServeFields, total=False):
+    """What every plan may add to its budget: hardware, allocation and law, data and inference, a blueprint and its
+    serving (the config file's sections; see `scaling-plan schema`)."""
+
+    precision: str
     grid_gco2_per_kwh: Quantity
     goodput: Quantity
     method: str
@@ -39,21 +76,7 @@ class Options(TypedDict, total=False):
     inference_mfu: Quantity
     inference_price_per_gpu_hour: Quantity
     blueprint: bool
-    family: str
-    n_layers: Quantity
-    d_model: Quantity
-    n_heads: Quantity
-    d_ff: Quantity
-    n_kv_heads: Quantity
-    vocab_size: Quantity
     seq_len: Quantity
-    ffn: str
-    tied_embeddings: bool
-    style: str
-    experts: Quantity
-    active_experts: Quantity
-    shared_experts: Quantity
-    expert_d_ff: Quantity
     causal_attention: bool
     sharding: str
     recompute: str
@@ -64,6 +87,7 @@ class Options(TypedDict, total=False):
     flash_attention: bool
     dropout: bool
     gpus_per_node: Quantity
+    serve: bool
     downstream: Sequence[str | os.PathLike[str] | DownstreamMapping]
 
 

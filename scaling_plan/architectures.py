@@ -11,6 +11,10 @@ gated shared experts, router biases).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .shapes import Shape
 
 #: Bytes of one key/value cache element at bf16 (and fp16).
 KV_BYTES_BF16 = 2
@@ -155,3 +159,23 @@ def count_architecture(arch: Architecture) -> ArchitectureCount:
         params_embedding=embedding,
         kv_cache_elements_per_token=layers * kv_elements,
     )
+
+
+def architecture_of_shape(shape: Shape) -> Architecture:
+    """A shape the planner designs (shapes.Shape), as an architecture: the same weights, so the same counts (its
+    shared experts one FFN of their summed width, which counts the same weights; a gpt-style one's FFN bias once)."""
+    gpt = shape.style == "gpt"
+    experts = None
+    if shape.experts:
+        width = shape.ffn_width
+        experts = Experts(
+            routed=shape.experts, active=shape.active_experts, d_ff=width, shared=shape.shared_experts,
+            shared_d_ff=shape.shared_experts * width,
+        )  # fmt: skip
+    return Architecture(
+        model_type="shape", n_layers=shape.n_layers, d_model=shape.d_model, vocab_size=shape.vocab_size,
+        n_heads=shape.n_heads, n_kv_heads=shape.kv_heads, head_dim=shape.head_dim, d_ff=shape.d_ff,
+        gated_ffn=shape.ffn_matrices == 3, tied_embeddings=shape.tied_embeddings, norm_params=2 * shape.d_model if gpt
+        else shape.d_model, qkv_bias=gpt, output_bias=gpt, mlp_bias=gpt, learned_positions=shape.seq_len if gpt else 0,
+        experts=experts,
+    )  # fmt: skip

@@ -37,6 +37,8 @@ class Gpu:
     source: str
     power_watts: float | None = None  # rated board power (TDP) from the datasheet; None where none is published
     peak_fp8_flops_per_second: float | None = None  # dense FP8; None without FP8 tensor cores (or none published)
+    memory_bandwidth_bytes_per_second: float | None = None  # HBM, per accelerator: what bounds decoding (serving.py)
+    link_bandwidth_bytes_per_second: float | None = None  # GPU-to-GPU within a node (NVLink and peers), per GPU
 
     def peak(self, precision: str) -> float | None:
         """Dense peak FLOP/s per accelerator in `precision` (bf16 or fp8); None where there is none."""
@@ -59,61 +61,76 @@ GPUS: dict[str, Gpu] = {
             "A100-SXM",
             312e12,
             81920 * MIB,
-            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB); max TDP 400 W;"
-            " no FP8",
+            "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB) at 2,039 GB/s;"
+            " NVLink 600 GB/s; max TDP 400 W; no FP8",
             400.0,
+            memory_bandwidth_bytes_per_second=2039e9,
+            link_bandwidth_bytes_per_second=600e9,
         ),
         Gpu(
             "H100-SXM",
             989e12,
             81559 * MIB,
             "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; FP8 3,958 with"
-            " sparsity, 1,979 dense; 80GB HBM3; max TDP up to 700 W",
+            " sparsity, 1,979 dense; 80GB HBM3 at 3.35 TB/s; NVLink 900 GB/s; max TDP up to 700 W",
             700.0,
             1979e12,
+            memory_bandwidth_bytes_per_second=3.35e12,
+            link_bandwidth_bytes_per_second=900e9,
         ),
         Gpu(
             "H100-PCIe",
             756e12,
             81559 * MIB,
             "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,513 TFLOPS with sparsity, 756 dense; FP8 3,026 with"
-            " sparsity, 1,513 dense; 80GB HBM2e; max TDP 300-350 W",
+            " sparsity, 1,513 dense; 80GB HBM2e at 2 TB/s; NVLink bridge 600 GB/s; max TDP 300-350 W",
             350.0,
             1513e12,
+            memory_bandwidth_bytes_per_second=2.0e12,
+            link_bandwidth_bytes_per_second=600e9,
         ),
         Gpu(
             "H200",
             989e12,
             143771 * MIB,
             "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense; FP8 3,958"
-            " with sparsity, 1,979 dense; 141GB HBM3e; max TDP up to 700 W",
+            " with sparsity, 1,979 dense; 141GB HBM3e at 4.8 TB/s; NVLink 900 GB/s; max TDP up to 700 W",
             700.0,
             1979e12,
+            memory_bandwidth_bytes_per_second=4.8e12,
+            link_bandwidth_bytes_per_second=900e9,
         ),
         Gpu(
             "B200",
             2.25e15,
             183359 * MIB,
             "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs with sparsity, so 4.5 dense per GPU;"
-            " BF16 2.25 PFLOPS dense per GPU; 1,440GB GPU memory per 8 GPUs; 1,000 W per GPU as HGX B200 configures it",
+            " BF16 2.25 PFLOPS dense per GPU; 1,440GB GPU memory and 64 TB/s HBM3e bandwidth per 8 GPUs (8 TB/s"
+            " each); 14.4 TB/s NVLink per 8 GPUs (1.8 TB/s each); 1,000 W per GPU as HGX B200 configures it",
             1000.0,
             4.5e15,
+            memory_bandwidth_bytes_per_second=8.0e12,
+            link_bandwidth_bytes_per_second=1.8e12,
         ),
         Gpu(
             "MI300X",
             1.307e15,
             192 * GIB,
-            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; FP8 2,614.9 dense; 192GB HBM3; 750 W"
-            " peak board power",
+            "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; FP8 2,614.9 dense; 192GB HBM3 at"
+            " 5.3 TB/s; Infinity Fabric links 896 GB/s peak aggregate; 750 W peak board power",
             750.0,
             2.6149e15,
+            memory_bandwidth_bytes_per_second=5.3e12,
+            link_bandwidth_bytes_per_second=896e9,
         ),
         Gpu(
             "TPU-v5p",
             459e12,
             95 * GIB,
-            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e per chip; no FP8 (INT8 918"
-            " TOPS); no power published",
+            "Google Cloud TPU v5p documentation (2023): 459 TFLOPS BF16 and 95 GB HBM2e at 2,765 GB/s per chip;"
+            " inter-chip interconnect 4,800 Gbps (600 GB/s) per chip; no FP8 (INT8 918 TOPS); no power published",
+            memory_bandwidth_bytes_per_second=2765e9,
+            link_bandwidth_bytes_per_second=600e9,
         ),
     )
 }

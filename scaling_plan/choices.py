@@ -43,6 +43,13 @@ FAMILY_NAMES: tuple[str, ...] = get_args(Family)
 Precision = Literal["bf16", "fp8"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
 
+#: The number format a served model's weights are stored in (int8 and int4: weight-only quantisation, computing in
+#: bf16), and its KV cache's.
+WeightsPrecision = Literal["bf16", "fp8", "int8", "int4"]
+WEIGHTS_PRECISIONS: tuple[str, ...] = get_args(WeightsPrecision)
+KvPrecision = Literal["bf16", "fp8"]
+KV_PRECISIONS: tuple[str, ...] = get_args(KvPrecision)
+
 #: Activation recomputation (Korthikanti et al. 2022).
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE: tuple[str, ...] = get_args(Recompute)

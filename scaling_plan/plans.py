@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .blueprint import Blueprint, BlueprintRequest  # imported when a request asks for a blueprint
     from .downstream import DownstreamMapping, MetricPrediction  # imported when a request has downstream mappings
     from .inference import InferencePlan, InferenceRequest  # imported when a request has inference tokens
+    from .serving import ServeRequest, Serving  # imported when a request serves its model
 
 #: Budget kinds turn into FLOPs through hardware; targets are inverse questions answered through the allocator.
 BUDGET_KINDS = GIVEN_KINDS[:4]
@@ -74,6 +75,7 @@ class PlanRequest:
     inference: InferenceRequest | None = None
     blueprint: BlueprintRequest | None = None
     downstream: tuple[DownstreamMapping, ...] = ()  # metrics to predict from the plan's loss
+    serve: ServeRequest | None = None  # serve the plan's blueprint (its GPU is the hardware's)
     #: Where each input given came from (the flag, or file:line and key), by field name: a number that cannot be
     #: planned names the inputs that made it.
     wheres: Mapping[str, str] = field(default_factory=dict)
@@ -110,6 +112,7 @@ class Plan:
     blueprint: Blueprint | None = None  # when asked for: shape, exact counts, memory, GPUs, batch size and LR
     downstream: tuple[MetricPrediction, ...] = ()  # each downstream mapping's metric at the plan's loss
     tokens_trimmed_pct: float | None = None  # under a hard budget with a blueprint: tokens trimmed to fit (fill_budget)
+    serving: Serving | None = None  # when asked for: the blueprint served on the hardware's GPU
 
     @property
     def tokens_per_param(self) -> float:
@@ -402,7 +405,19 @@ def make_plan(request: PlanRequest) -> Plan:
         ),
         blueprint=blueprint, tokens_trimmed_pct=trimmed_pct,
         downstream=predict_downstream(request, loss_nats, () if refits is None else tuple(refits[:, 2])),
+        serving=serve_blueprint(request, blueprint),
     )  # fmt: skip
+
+
+def serve_blueprint(request: PlanRequest, blueprint: Blueprint | None) -> Serving | None:
+    """The plan's model served on its hardware's GPU, when asked for (the request then has both)."""
+    if request.serve is None:
+        return None
+    from .architectures import architecture_of_shape
+    from .serving import serve
+
+    assert blueprint is not None and request.hardware is not None
+    return serve(architecture_of_shape(blueprint.shape), request.hardware.gpu, request.serve)
 
 
 #: Steps of the search that sizes a blueprint's run to fill a hard budget under its full count. The count grows about

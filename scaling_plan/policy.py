@@ -23,6 +23,8 @@ class Rule(NamedTuple):
     needs: str  # what a config must give for the quantity to be known
 
 
+#: What the serving rule needs: the plan's model served, with a price.
+SERVED = "the plan's model served (a serve: section) with hardware.gpu and hardware.price_per_gpu_hour"
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
@@ -33,8 +35,11 @@ RULES: dict[str, Rule] = {
         Rule("max_cost_usd", "cost_usd", True, "USD", "hardware.gpu and hardware.price_per_gpu_hour"),
         Rule("max_wall_clock_days", "wall_clock_days", True, "days", "hardware.gpu and hardware.gpus"),
         Rule("max_epochs", "epochs", True, "epochs", "a unique-token cap (data: unique_tokens: in the config)"),
+        Rule("max_usd_per_million_tokens", "usd_per_million_output_tokens", True, "USD", SERVED),
     )
 }
+#: Quantities of the plan's model as served (plan.serving), not of the run.
+SERVING_QUANTITIES = frozenset({"usd_per_million_output_tokens"})
 
 
 class Limit(NamedTuple):
@@ -60,7 +65,8 @@ def check_plan(plan: Plan, limits: Sequence[Limit]) -> list[Verdict]:
     run = assessed(plan)
     verdicts = []
     for limit in limits:
-        measured = getattr(run, limit.rule.quantity)
+        source = plan.serving if limit.rule.quantity in SERVING_QUANTITIES else run
+        measured = None if source is None else getattr(source, limit.rule.quantity)
         if measured is None:
             raise UsageError(
                 limit.where, f"{limit.rule.name} needs {limit.rule.needs} to measure {limit.rule.quantity}"

@@ -118,6 +118,17 @@ def format_bytes(count: float) -> str:
     return f"{count:,.3g} TiB"
 
 
+def format_seconds(seconds: float) -> str:
+    """A duration under an hour: 850 µs, 12.3 ms, 1.25 s, 42.0 min."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    return f"{seconds / 60:,.1f} min"
+
+
 def format_budget(kind: str, value: float) -> str:
     """A budget as the tables show it: '1.00e23 FLOPs', '$2.00M', '500K GPU-hours', '30.0 days'."""
     return {

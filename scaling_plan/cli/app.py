@@ -330,7 +330,7 @@ def warn_all(messages: Sequence[str], prefix: str = "") -> None:
 
 #: Each command and the module of cli/ that defines it, in the order --help lists them.
 COMMAND_MODULES: dict[str, str] = {
-    "budget": "plans", "shape": "plans", "predict": "plans", "sweep": "plans",
+    "budget": "plans", "shape": "plans", "predict": "plans", "sweep": "plans", "serve": "serving",
     "compare": "configs", "check": "configs",
     "fit": "fitting", "backtest": "fitting", "experiments": "fitting", "plot": "fitting",
     "fit-downstream": "downstream", "suggest": "suggest",

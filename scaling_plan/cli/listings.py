@@ -84,12 +84,16 @@ def gpus(
     output_format: Annotated[OutputFormat, format_option(panel=None)] = "table",
     quiet: QuietOption = False,
 ) -> None:
-    """List the GPU presets with their peak dense BF16 and FP8 FLOP/s, memory, rated power and sources."""
+    """List the GPU presets with their peak dense BF16 and FP8 FLOP/s, memory and its bandwidth, the GPU-to-GPU
+    link's bandwidth, rated power and sources."""
     from ..output.records import gpu_record
     from ..output.reports import emit_listing
     from ..output.tables import without_notes
 
     records = [gpu_record(gpu) for gpu in GPUS.values()]
-    keys = ("name", "peak_flops_per_second", "peak_fp8_flops_per_second", "memory_gib", "power_watts", "source")
+    keys = (
+        "name", "peak_flops_per_second", "peak_fp8_flops_per_second", "memory_gib", "memory_bandwidth_gb_per_second",
+        "link_bandwidth_gb_per_second", "power_watts", "source",
+    )  # fmt: skip
     with without_notes(quiet):
         emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)

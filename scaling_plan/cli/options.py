@@ -19,6 +19,7 @@ PANEL_HARDWARE = "Hardware"
 PANEL_ALLOCATION = "Allocation and loss law"
 PANEL_DATA = "Data and inference"
 PANEL_BLUEPRINT = "Blueprint: shape, counts, memory, batch size and learning rate"
+PANEL_SERVE = "Serving: precisions, requests and load"
 PANEL_POLICY = "Policy limits (override the config's policy: section)"
 PANEL_OUTPUT = "Output"
 
@@ -31,6 +32,7 @@ PANEL_FIT = "Fit and bootstrap"
 _PANELS = {
     "budget": PANEL_BUDGET, "target": PANEL_BUDGET, "hardware": PANEL_HARDWARE, "allocation": PANEL_ALLOCATION,
     "data": PANEL_DATA, "inference": PANEL_DATA, "blueprint": PANEL_BLUEPRINT, "policy": PANEL_POLICY,
+    "serve": PANEL_SERVE,
 }  # fmt: skip
 
 #: What a command with `with_fields` receives: each field's value (None when not given), keyed by field name.

@@ -24,7 +24,7 @@ from .options import (
 )
 
 #: What a plan is asked with: a budget or target, hardware, allocation, data and inference, and a blueprint.
-PLAN_FIELDS = fields_of("budget", "target", "hardware", "allocation", "data", "inference", "blueprint")
+PLAN_FIELDS = fields_of("budget", "target", "hardware", "allocation", "data", "inference", "blueprint", "serve")
 FormatOption = Annotated[OutputFormat, format_option()]
 
 

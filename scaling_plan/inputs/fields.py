@@ -10,8 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
-from ..choices import Family, FfnKind, Method, Objective, Precision, Recompute, Sharding, Style
+from ..choices import (
+    Family,
+    FfnKind,
+    KvPrecision,
+    Method,
+    Objective,
+    Precision,
+    Recompute,
+    Sharding,
+    Style,
+    WeightsPrecision,
+)
 from ..laws import DEFAULT_LAW, MAX_LOSS_NATS, PRESETS
+from ..serving import DEFAULT_MBU, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,9 @@ MIN_GPU_MEMORY_GIB, MAX_GPU_MEMORY_GIB = 1.0, 1e4
 #: Rated board power per GPU, watts: B200 1,000 W (budget.GPUS); a wafer-scale system draws about 23 kW (Cerebras
 #: CS-3 datasheet, 2024). 1e5 bounds any one accelerator; below 1 W is a figure in kW.
 MIN_POWER_WATTS, MAX_POWER_WATTS = 1.0, 1e5
+#: Memory and link bandwidth per GPU, GB/s: B200's HBM3e gives 8,000 and its NVLink 1,800 (budget.GPUS); 1e6 is a
+#: hundred times that. Below 1 GB/s is a figure in TB/s (3.35 for an H100's 3,350).
+MIN_BANDWIDTH_GB_PER_SECOND, MAX_BANDWIDTH_GB_PER_SECOND = 1.0, 1e6
 #: Model FLOPs utilisation: large runs report 21-46% (Chowdhery et al. 2022, Table 3) and 38-43% (Dubey et al. 2024,
 #: Table 4). Below 0.1% a run leaves 99.9% of its GPUs' peak idle: a slip, not a plan.
 MIN_MFU = 1e-3
@@ -133,6 +148,9 @@ MAX_MICRO_BATCH, MAX_DEGREE = 1e5, 1e4
 #: Policy limits: extra compute over the optimal run, in percent (a run at 60,000 tokens per parameter pays a few
 #: hundred percent); passes over the unique data (past 16, repeated tokens are worth little: Muennighoff et al. 2023).
 MAX_COMPUTE_OVERHEAD_PCT, MAX_EPOCHS = 1e6, 1e4
+#: Serving load, output tokens per second: Google's 1e15 tokens a month (above) is about 4e8 a second; 1e12 is
+#: thousands of times that.
+MAX_TOKENS_PER_SECOND = 1e12
 
 
 def _f(name: str, flag: str | None, section: str, kind: Any, help: str, description: str, **extra: Any) -> Field:
@@ -275,6 +293,28 @@ FIELDS: tuple[Field, ...] = (
     _f("gpus_per_node", "--gpus-per-node", "blueprint", Q, "GPUs per node: the most tensor parallelism spans (default 8).",
        "GPUs per node, the most tensor parallelism spans; default 8", low=1.0, low_inclusive=True, whole=True,
        metavar="COUNT", high=MAX_DEGREE),
+    _f("serve", "--serve", "serve", "switch",
+       "Also serve the plan's model (implies --blueprint; needs --gpu): memory per GPU, tokens/s and the cost of a"
+       " million tokens, on the fewest GPUs that hold it.", "(the section's presence asks for serving)"),
+    _f("weights_precision", "--weights-precision", "serve", WeightsPrecision,
+       "Format the served weights are stored in: bf16 (default), fp8, int8 or int4 (int8 and int4 compute in bf16).",
+       "format of the served weights: bf16, fp8, int8 or int4; default bf16", metavar="FORMAT"),
+    _f("kv_precision", "--kv-precision", "serve", KvPrecision, "Format of the KV cache: bf16 (default) or fp8.",
+       "format of the KV cache: bf16 or fp8; default bf16", metavar="FORMAT"),
+    _f("prompt_tokens", "--prompt-tokens", "serve", Q, f"Tokens in each request's prompt (default {DEFAULT_PROMPT_TOKENS}).",
+       f"tokens in each request's prompt; default {DEFAULT_PROMPT_TOKENS}", low=1.0, low_inclusive=True, whole=True, metavar="TOKENS", high=MAX_SEQ_LEN),
+    _f("output_tokens", "--output-tokens", "serve", Q, f"Tokens generated for each request (default {DEFAULT_OUTPUT_TOKENS}).",
+       f"tokens generated for each request; default {DEFAULT_OUTPUT_TOKENS}", low=1.0, low_inclusive=True, whole=True, metavar="TOKENS", high=MAX_SEQ_LEN),
+    _f("context", "--context", "serve", Q,
+       "Tokens per sequence, prompt and output together (instead of --prompt-tokens): the prompt is the rest.",
+       "tokens per sequence, prompt and output together (instead of prompt_tokens)", low=2.0, low_inclusive=True, whole=True, metavar="TOKENS", high=MAX_SEQ_LEN),
+    _f("batch", "--batch", "serve", Q, "Sequences decoded together per replica (default: the most that fit).",
+       "sequences decoded together per replica; default the most that fit", low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_MICRO_BATCH),
+    _f("tokens_per_second", "--tokens-per-second", "serve", Q,
+       "A load to serve, output tokens per second: adds the replicas and GPUs it takes.",
+       "a load to serve, in output tokens per second", metavar="TOKENS_PER_S", high=MAX_TOKENS_PER_SECOND),
+    _f("mbu", "--mbu", "serve", Q, f"Memory bandwidth utilisation of a decode step, a fraction (default {DEFAULT_MBU:.2f}).",
+       f"share of peak HBM bandwidth a decode step achieves, in [0.001, 1]; default {DEFAULT_MBU:.2f}", low=MIN_MFU, low_inclusive=True, high=1.0, metavar="FRACTION"),
     _f("max_loss_gap", "--max-loss-gap", "policy", Q, "Largest predicted loss above optimal, in nats/token.",
        "largest predicted loss above optimal, in nats/token", low_inclusive=True, metavar="NATS", high=MAX_LOSS_NATS),
     _f("max_compute_overhead", "--max-compute-overhead", "policy", Q,
@@ -288,6 +328,10 @@ FIELDS: tuple[Field, ...] = (
        "most US dollars the run may cost (needs a price)", low_inclusive=True, money=True, metavar="USD", high=MAX_DOLLARS),
     _f("max_wall_clock_days", "--max-wall-clock-days", "policy", Q, "Most wall-clock days (needs --gpus in the config).",
        "most wall-clock days (needs hardware.gpus)", low_inclusive=True, metavar="DAYS", high=MAX_DAYS),
+    _f("max_usd_per_million_tokens", "--max-usd-per-million-tokens", "policy", Q,
+       "Most US dollars per million output tokens the plan's model costs to serve (needs a serve: section and a price).",
+       "most US dollars per million output tokens served (needs a serve: section and a price)", low_inclusive=True,
+       money=True, metavar="USD", high=MAX_DOLLARS),
     _f("max_epochs", "--max-epochs", "policy", Q,
        "Most passes over the unique data (needs data.unique_tokens in the config).",
        "most passes over the unique data (needs data.unique_tokens)", low_inclusive=True, metavar="EPOCHS", high=MAX_EPOCHS),
@@ -350,6 +394,22 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     _n("hardware", "peak_fp8_flops_per_second", "FLOP/s", MIN_PEAK_FLOPS, MAX_PEAK_FLOPS, low_inclusive=True),
     _n("hardware", "memory_gib", "GiB", MIN_GPU_MEMORY_GIB, MAX_GPU_MEMORY_GIB, low_inclusive=True),
     _n("hardware", "power_watts", "W", MIN_POWER_WATTS, MAX_POWER_WATTS, low_inclusive=True),
+    _n(
+        "hardware",
+        "memory_bandwidth_gb_per_second",
+        "GB/s",
+        MIN_BANDWIDTH_GB_PER_SECOND,
+        MAX_BANDWIDTH_GB_PER_SECOND,
+        low_inclusive=True,
+    ),
+    _n(
+        "hardware",
+        "link_bandwidth_gb_per_second",
+        "GB/s",
+        MIN_BANDWIDTH_GB_PER_SECOND,
+        MAX_BANDWIDTH_GB_PER_SECOND,
+        low_inclusive=True,
+    ),
     # Runs are measurements, of models smaller than any plan's too (Kaplan et al. 2020 trained 768 parameters): at
     # least one parameter and one token, at most what a plan takes.
     _n("runs", "params", "parameters", 1.0, MAX_PARAMS, low_inclusive=True),

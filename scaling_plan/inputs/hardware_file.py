@@ -34,4 +34,10 @@ def load_hardware_file(path: str, where: str) -> Gpu:
         source=model.source or f"hardware file {path}",
         power_watts=model.power_watts,
         peak_fp8_flops_per_second=model.peak_fp8_flops_per_second,
+        memory_bandwidth_bytes_per_second=_bytes(model.memory_bandwidth_gb_per_second),
+        link_bandwidth_bytes_per_second=_bytes(model.link_bandwidth_gb_per_second),
     )
+
+
+def _bytes(gb_per_second: float | None) -> float | None:
+    return None if gb_per_second is None else gb_per_second * 1e9

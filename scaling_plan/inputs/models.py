@@ -176,6 +176,7 @@ SECTION_DOCS = {
     "run": "The run the team intends to train, measured against the compute-optimal run at the same compute.",
     "blueprint": "A concrete transformer for the plan: its presence asks for one. With n_layers and d_model the shape"
     " is yours,\n    counted as it is; otherwise one is sized to the plan's N.",
+    "serve": "How the model is served (`scaling-plan serve`): precisions, requests, batch and load.",
     "policy": "Limits `scaling-plan check` enforces on the intended run (or, without one, on the plan).",
 }
 
@@ -395,4 +396,10 @@ class HardwareFile(_Section):
     power_watts: Annotated[float, InRange("hardware", "power_watts", text_too=False)] | None = Field(
         None, description="rated board power (TDP) in watts, for energy"
     )
+    memory_bandwidth_gb_per_second: (
+        Annotated[float, InRange("hardware", "memory_bandwidth_gb_per_second", text_too=False)] | None
+    ) = Field(None, description="HBM bandwidth per GPU in GB/s (1e9 bytes), for serving")
+    link_bandwidth_gb_per_second: (
+        Annotated[float, InRange("hardware", "link_bandwidth_gb_per_second", text_too=False)] | None
+    ) = Field(None, description="GPU-to-GPU bandwidth within a node per GPU in GB/s, for tensor-parallel serving")
     source: str | None = Field(None, description="where the figures come from (a datasheet)")

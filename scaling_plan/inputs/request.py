@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..blueprint import BlueprintRequest
     from ..downstream import DownstreamMapping
     from ..inference import InferenceRequest
+    from ..serving import ServeRequest
 
 
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
@@ -185,14 +186,35 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
             )
     else:
         allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
-    inference = _inference(values, hardware, law, warnings)
-    blueprint = blueprint_request(values, warnings)
+    serve = _serve(values, hardware, warnings)
+    blueprint = blueprint_request(values, warnings, required=serve is not None)
+    inference = _inference(values, hardware, law, warnings, serve, blueprint)
     downstream = _downstream(values.get("downstream"))
     wheres = {name: item.where for name, item in values.items()}
     request = PlanRequest(
-        given, given_value, given_where, allocator, law, hardware, run, inference, blueprint, downstream, wheres
+        given, given_value, given_where, allocator, law, hardware, run, inference, blueprint, downstream, serve, wheres
     )
     return request, warnings
+
+
+def _serve(values: Mapping[str, Sourced], hardware: Hardware | None, warnings: list[str]) -> ServeRequest | None:
+    """Serving the plan's model, when asked for (--serve, a serve: section): on the hardware's GPU, the fewest that
+    hold it per replica, priced and run at the inference price and MFU where given, else the training ones."""
+    from .serve_request import SERVE_FIELDS, serve_settings, serving_gpu
+
+    if "serve" not in values:
+        given = [values[field].where for field in SERVE_FIELDS if field in values]
+        if given:
+            warnings.append(f"{', '.join(given)} unused without --serve")
+        return None
+    gpu = serving_gpu(values, hardware, values["serve"].where)
+    assert hardware is not None
+    mfu = checked_number(values, "inference_mfu")
+    price = checked_number(values, "inference_price_per_gpu_hour")
+    return serve_settings(
+        values, gpu, None, hardware.mfu if mfu is None else mfu,
+        hardware.price_usd_per_gpu_hour if price is None else price, hardware.pue, warnings,
+    )  # fmt: skip
 
 
 def _downstream(item: Sourced | None) -> tuple[DownstreamMapping, ...]:
@@ -358,11 +380,20 @@ def _capped_law(values: Mapping[str, Sourced], law: Law, warnings: list[str]) ->
 
 
 def _inference(
-    values: Mapping[str, Sourced], hardware: Hardware | None, law: Law, warnings: list[str]
+    values: Mapping[str, Sourced],
+    hardware: Hardware | None,
+    law: Law,
+    warnings: list[str],
+    serve: ServeRequest | None = None,
+    blueprint: BlueprintRequest | None = None,
 ) -> InferenceRequest | None:
-    """Inference demand and how lifetime is counted: FLOPs, or dollars when inference hardware or a price is given."""
+    """Inference demand and how lifetime is counted: FLOPs, or dollars when inference hardware or a price is given
+    (with --serve and a price, dollars as serving the model costs them)."""
+    for_serving = ("inference_mfu", "inference_price_per_gpu_hour") if "serve" in values else ()  # --serve uses them
     extra = [
-        field for field in ("inference_objective", "inference_mfu", "inference_price_per_gpu_hour") if field in values
+        field
+        for field in ("inference_objective", "inference_mfu", "inference_price_per_gpu_hour")
+        if field in values and field not in for_serving
     ]
     if "inference_tokens" not in values:
         if extra:
@@ -382,7 +413,10 @@ def _inference(
     mfu = checked_number(values, "inference_mfu")
     price = checked_number(values, "inference_price_per_gpu_hour")
     objective_item = values.get("inference_objective")
-    objective = sourced_choice(values, "inference_objective", OBJECTIVES, "cost" if mfu or price else "flops")
+    priced_serving = serve is not None and serve.price_usd_per_gpu_hour is not None
+    objective = sourced_choice(
+        values, "inference_objective", OBJECTIVES, "cost" if mfu or price or priced_serving else "flops"
+    )
     serving = None
     if hardware is not None:
         serving = replace(
@@ -404,7 +438,12 @@ def _inference(
             )
     elif mfu is not None or price is not None:
         warnings.append("--inference-mfu and --inference-price-per-gpu-hour only weigh the lifetime-cost objective")
-    return InferenceRequest(tokens, item.where, objective, serving)
+    served = None
+    if objective == "cost" and serve is not None and hardware is not None and blueprint is not None:
+        from ..inference import ServingPrice
+
+        served = ServingPrice(hardware.gpu, serve, blueprint.template)
+    return InferenceRequest(tokens, item.where, objective, serving, served)
 
 
 def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:

@@ -286,6 +286,6 @@ def load_config(
             if field.name == "gpu" and find_gpu(str(value)) is None and path != "-":
                 value = os.path.join(os.path.dirname(path), value)  # and so are hardware files
             values[field.name] = Sourced(value, where)
-        if section in ("run", "blueprint") and block is not None:
+        if section in ("run", "blueprint", "serve") and block is not None:
             values[section] = Sourced(None, f"{label}:{lines.get((section,), 1)}: {section}")
     return values

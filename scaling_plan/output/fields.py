@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from ..units import format_bytes, format_count, format_number, format_scientific, format_usd
+from ..units import format_bytes, format_count, format_number, format_scientific, format_seconds, format_usd
 from .catalog import FIELDS, Field
 
 #: Labels of fields that are not output fields of their own: a fitted constant's interval row in a table.
@@ -67,6 +67,10 @@ FORMATS: dict[str, Callable[[Field], Callable[[Any], str]]] = {
     "GiB": lambda field: lambda x: f"{x:,.{2 if field.digits is None else field.digits}f}",
     "W": _fixed(lambda x: f"{x:,.0f}"),
     "gCO2e/kWh": _fixed(format_number),
+    "seconds": _fixed(format_seconds),
+    "tokens/s": _fixed(format_number),
+    "USD/Mtok": _fixed(lambda x: f"${x:,.2f}" if x >= 0.01 else f"${x:.2g}"),
+    "kWh": _fixed(format_number),
 }
 
 

@@ -179,11 +179,18 @@ def print_inference(inference: InferencePlan, out: IO[str]) -> None:
     """The plan's model and the inference-aware model side by side: their training (time and cost counted as the
     plan's are, against its budget) and their lifetimes, with what the latter saves."""
     rows = []
-    for name, model, cost, saved in (
+    models = [
         ("compute-optimal (the plan)", inference.reference, inference.reference_cost_usd, (None, None, None)),
         ("inference-aware", inference.chosen, inference.chosen_cost_usd,
          (inference.over_budget_pct, inference.flops_saved_pct, inference.cost_saved_pct)),
-    ):  # fmt: skip
+    ]  # fmt: skip
+    flop_priced, flop_cost = inference.flop_priced, inference.flop_priced_cost_usd
+    if flop_priced is not None:
+        reference_cost = inference.reference_cost_usd
+        saved_pct = None if flop_cost is None or not reference_cost else 100.0 * (1.0 - flop_cost / reference_cost)
+        flops_pct = 100.0 * (1.0 - flop_priced.lifetime_flops / inference.reference.lifetime_flops)
+        models.append(("if priced by FLOPs", flop_priced, flop_cost, (None, flops_pct, saved_pct)))
+    for name, model, cost, saved in models:
         _, days, training_cost = inference.time_and_cost(model)
         rows.append(
             {
@@ -200,6 +207,15 @@ def print_inference(inference: InferencePlan, out: IO[str]) -> None:
         f"Objective: least {objective} at the plan's loss; training 6·N·D, inference 2·N·D_inf FLOPs"
         " (Sardana et al. 2024, sec. 2).",
     ]
+    served = inference.request.served
+    if served is not None and inference.request.objective == "cost":
+        per_million = served.usd_per_token(inference.reference.n_params) * 1e6
+        notes.append(
+            f"Inference priced by serving on {served.gpu.name} ({served.request.prompt_tokens:,}-token prompts,"
+            f" {served.request.output_tokens:,} out, the serve table's settings): ${per_million:.3g} per million"
+            " tokens for the plan's model, not 2·N FLOPs at an MFU. 'If priced by FLOPs': the model that pricing would"
+            " choose, its lifetime cost as served."
+        )
     if inference.count_per_6nd != 1.0:
         notes.append(
             f"Training days and cost count {inference.count_per_6nd:.3f} x 6·N·D, as the plan's own are counted."
@@ -452,6 +468,10 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
             print_inference(plan.inference, out)
         if plan.blueprint is not None:
             print_blueprint(record, plan.blueprint, out)
+        if plan.serving is not None:
+            from .serving import print_plan_serving
+
+            print_plan_serving(record, plan.serving, out)
         if plan.run is not None:
             title = "Intended run against compute-optimal at the same compute"
             print_key_values(title, gap_record(plan.run), GAP_KEYS, gap_notes(plan.request.law), out)

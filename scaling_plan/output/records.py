@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..inference import InferencePlan
     from ..plans import Plan
     from ..policy import Verdict
+    from ..serving import Serving
     from ..sweeps import Sweep
 
 
@@ -90,6 +91,7 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         | _data_fields(plan.data)
         | _inference_fields(plan.inference)
         | blueprint_fields(plan.blueprint)
+        | serving_fields(plan.serving)
         | ({} if plan.run is None else {f"run_{key}": v for key, v in gap_record(plan.run).items()})
     )
 
@@ -138,7 +140,8 @@ def _inference_fields(inference: InferencePlan | None) -> Record:
     """The plan's model over its life, beside the model with the least lifetime compute (or cost)."""
     if inference is None:
         return {}
-    reference, chosen = inference.reference, inference.chosen
+    reference, chosen, flop_priced = inference.reference, inference.chosen, inference.flop_priced
+    cost = inference.request.objective if inference.request.objective == "cost" else None
     return fill(
         names("inference"),
         {
@@ -161,6 +164,10 @@ def _inference_fields(inference: InferencePlan | None) -> Record:
             "flops_saved_pct": inference.flops_saved_pct,
             "cost_saved_usd": inference.cost_saved_usd,
             "cost_saved_pct": inference.cost_saved_pct,
+            "inference_priced_by": None if cost is None else "serving" if inference.request.served else "flops",
+            "flop_priced_n_params": flop_priced.n_params if flop_priced else None,
+            "flop_priced_n_tokens": flop_priced.n_tokens if flop_priced else None,
+            "flop_priced_lifetime_cost_usd": inference.flop_priced_cost_usd,
         },
     )
 
@@ -342,6 +349,48 @@ def architecture_record(hf_config: str, arch: Architecture, counted: Architectur
     )  # fmt: skip
 
 
+#: `serve`: a model served on a replica of GPUs, its memory, times, throughput and costs.
+SERVE_KEYS = (
+    "schema_version", "model", "params_total", "params_active", "gpu", "gpus_per_replica", "weights_precision",
+    "kv_precision", "prompt_tokens", "output_tokens", "batch", "batch_max", "mfu", "mbu", "price_usd_per_gpu_hour",
+    "kv_cache_bytes_per_token", *(name for name in names("serving") if name not in ("weights_precision",
+    "kv_precision", "prompt_tokens", "output_tokens", "batch", "batch_max", "mbu", "gpus_per_replica")),
+)  # fmt: skip
+
+
+#: A plan's model served (budget --serve): the serving fields, and the KV cache a token adds.
+PLAN_SERVING_KEYS = ("kv_cache_bytes_per_token", *names("serving"))
+#: The serving fields that are the request's settings.
+SERVING_ASKED = ("weights_precision", "kv_precision", "prompt_tokens", "output_tokens", "mbu")
+
+
+def serving_fields(served: Serving | None) -> Record:
+    """The serving of a model: its GPUs, request, memory, times, throughput and costs; nothing without one."""
+    if served is None:
+        return {}
+    request = served.request
+    # Every other serving field is the Serving's own attribute of that name.
+    renamed = {
+        "gpus_per_replica": served.gpus,
+        "replicas": served.replicas_for_load,
+        "tokens_per_second": request.load_tokens_per_second,
+    }
+    asked = {name: getattr(request, name) for name in SERVING_ASKED}
+    measured = {name: getattr(served, name) for name in PLAN_SERVING_KEYS if name not in renamed and name not in asked}
+    return fill(PLAN_SERVING_KEYS, renamed | asked | measured)
+
+
+def serving_record(model: str, served: Serving) -> Record:
+    """`serve`: the model, its counts, the GPU and the serving."""
+    request = served.request
+    head = {
+        "schema_version": SCHEMA_VERSION, "model": model, "params_total": served.counts.params_total,
+        "params_active": served.counts.params_active, "gpu": served.gpu.name, "mfu": request.mfu,
+        "price_usd_per_gpu_hour": request.price_usd_per_gpu_hour,
+    }  # fmt: skip
+    return fill(SERVE_KEYS, head | serving_fields(served))
+
+
 def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:
     """One plan record per budget, each followed by a column group per compared law; made as they are written."""
     for row, plan in enumerate(sweep.plans()):
@@ -361,7 +410,7 @@ COMPARED_KEYS = (
     "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "emissions_tco2e", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
     "unique_tokens", "epochs", "data_penalty_nats", "lifetime_flops", "inference_aware_n_params", "flops_saved_pct",
     "n_layers", "d_model", "params_total", "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu",
-    "min_gpus", "lr_peak", "batch_tokens",
+    "min_gpus", "lr_peak", "batch_tokens", "decode_tokens_per_second", "usd_per_million_output_tokens",
 )  # fmt: skip
 
 
@@ -370,6 +419,7 @@ _PLAN_COMPARED_KEYS = frozenset(
     {
         "lifetime_flops", "inference_aware_n_params", "flops_saved_pct", "n_layers", "d_model", "params_total",
         "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
+        "decode_tokens_per_second", "usd_per_million_output_tokens",
     }
 )  # fmt: skip
 
@@ -378,7 +428,11 @@ def _compared_values(entry: Entry) -> Record:
     assert entry.assessed is not None, "compare's entries come assessed"
     run = gap_record(entry.assessed)
     run |= energy_fields(entry.plan.request.hardware, run["gpu_hours"])  # of the run compared, like its GPU-hours
-    planned = _inference_fields(entry.plan.inference) | blueprint_fields(entry.plan.blueprint)
+    planned = (
+        _inference_fields(entry.plan.inference)
+        | blueprint_fields(entry.plan.blueprint)
+        | serving_fields(entry.plan.serving)
+    )
     values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
     return values | {"budget_flops": entry.plan.compute_flops}
 
@@ -510,6 +564,10 @@ def frontier_record(frontier: PublishedFrontier) -> Record:
     }
 
 
+def _in_gb(bytes_per_second: float | None) -> float | None:
+    return None if bytes_per_second is None else bytes_per_second / 1e9
+
+
 def gpu_record(gpu: Gpu) -> Record:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -518,6 +576,8 @@ def gpu_record(gpu: Gpu) -> Record:
         "peak_fp8_flops_per_second": gpu.peak_fp8_flops_per_second,
         "memory_gib": None if gpu.memory_bytes is None else gpu.memory_bytes / 2**30,
         "power_watts": gpu.power_watts,
+        "memory_bandwidth_gb_per_second": _in_gb(gpu.memory_bandwidth_bytes_per_second),
+        "link_bandwidth_gb_per_second": _in_gb(gpu.link_bandwidth_bytes_per_second),
         "source": gpu.source,
     }
 

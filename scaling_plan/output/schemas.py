@@ -15,7 +15,7 @@ from ..inputs.models import LawFile, PlanConfig
 from .catalog import FIELDS, GAP_KEYS, names
 from .fit_records import FIT_CONSTANTS, FRONTIER_CONSTANTS
 from .plans import SWEEP_GROUP_KEYS
-from .records import ARCHITECTURE_KEYS, COMPARED_KEYS, SCHEMA_VERSION
+from .records import ARCHITECTURE_KEYS, COMPARED_KEYS, PLAN_SERVING_KEYS, SCHEMA_VERSION, SERVE_KEYS
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -105,12 +105,12 @@ class _PlanFields(_Record):
 
 
 #: A plan; under a unique-token cap (`--unique-tokens`) also its data use, with inference tokens its lifetime, with
-#: --blueprint its shape, counts, memory and hyperparameters.
+#: --blueprint its shape, counts, memory and hyperparameters, with --serve its serving.
 PlanRecord = create_model(
     "PlanRecord",
     __base__=_PlanFields,
     **_fields(names("head", "plan", "hardware", "energy")),
-    **_fields(names("data", "inference", "blueprint"), present=False),
+    **_fields((*names("data", "inference", "blueprint"), *PLAN_SERVING_KEYS), present=False),
 )
 
 
@@ -135,6 +135,16 @@ ArchitectureOutput = create_model(
     __base__=_Record,
     **_fields([key for key in ARCHITECTURE_KEYS if key not in _MAY_BE_NULL]),
     **_fields(_MAY_BE_NULL, present=False),
+)
+
+
+#: `serve --format json`: a model served on a replica of GPUs (null: no price, rated power or load given).
+_SERVE_MAY_BE_NULL = tuple(key for key in SERVE_KEYS if FIELDS[key].null)
+ServeOutput = create_model(
+    "ServeOutput",
+    __base__=_Record,
+    **_fields([key for key in SERVE_KEYS if key not in _SERVE_MAY_BE_NULL]),
+    **_fields(_SERVE_MAY_BE_NULL, present=False),
 )
 
 
@@ -279,6 +289,10 @@ class GpuRecord(_Record):
     peak_flops_per_second: float
     peak_fp8_flops_per_second: float | None = Field(description="dense FP8 peak; null without FP8 tensor cores")
     memory_gib: float = Field(description="memory per GPU as the device reports it, in GiB")
+    memory_bandwidth_gb_per_second: float | None = Field(description="HBM bandwidth per GPU, GB/s (1e9 bytes)")
+    link_bandwidth_gb_per_second: float | None = Field(
+        description="GPU-to-GPU bandwidth within a node (NVLink and peers) per GPU, GB/s; null where none is known"
+    )
     power_watts: float | None = Field(description="rated board power (TDP); null where none is published")
     source: str
 
@@ -503,6 +517,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "budget": BudgetOutput,
     "shape": ShapeOutput,
     "shape --hf-config": ArchitectureOutput,
+    "serve": ServeOutput,
     "sweep": SweepOutput,
     "sweep-jsonl-line": SweepRecord,
     "compare": CompareOutput,

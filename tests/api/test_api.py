@@ -124,7 +124,7 @@ def test_bad_input_raises_one_error_type_naming_the_field(call: Any, field: str,
 def test_the_api_takes_every_plan_field_and_only_those() -> None:
     """The typed fields agree with the one table of fields, so the API, the flags and the config keys never drift."""
     plan_fields = {name for name in fields_of("budget", "target", "hardware", "allocation", "data", "inference",
-                                             "blueprint")}  # fmt: skip
+                                             "blueprint", "serve")}  # fmt: skip
     # downstream (mappings to predict a metric with, --downstream) is the one option outside the table: a list of
     # files, and no config key.
     assert set(sp.Fields.__optional_keys__) == plan_fields | {"downstream"}

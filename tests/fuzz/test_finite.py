@@ -40,6 +40,8 @@ SECTION_FLAGS: dict[str, list[str]] = {
     "inference": ["--flops", "1e24", "--inference-tokens", "2T", "--gpu", "H100", "--price-per-gpu-hour", "2"],
     "blueprint": ["--flops", "1e22", "--gpu", "H100", "--gpus", "64", "--blueprint", "--layers", "24",
                   "--d-model", "2048", "--experts", "8"],
+    "serve": ["--flops", "1e22", "--gpu", "H100", "--serve", "--price-per-gpu-hour", "2", "--tokens-per-second",
+              "1000"],
     "policy": [],
 }  # fmt: skip
 #: A config's sections, as YAML mappings, for a field of each section (the field's own key is set by the test).
@@ -55,9 +57,11 @@ SECTION_CONFIGS: dict[str, dict[str, dict[str, str]]] = {
     "run": {"run": {"n_params": "70B", "n_tokens": "1.4T"}},
     "blueprint": {"budget": {"flops": "1e22"}, "hardware": {"gpu": "H100", "gpus": "64"},
                   "blueprint": {"n_layers": "24", "d_model": "2048", "experts": "8"}},
+    "serve": {"budget": {"flops": "1e22"}, "hardware": {"gpu": "H100", "price_per_gpu_hour": "2"},
+              "serve": {"tokens_per_second": "1000"}},
     "policy": {"budget": {"flops": "5.76e23"}, "run": {"n_params": "70B", "n_tokens": "1.4T"},
                "hardware": {"gpu": "H100", "gpus": "1024", "price_per_gpu_hour": "2.5"},
-               "data": {"unique_tokens": "2T"}},
+               "data": {"unique_tokens": "2T"}, "serve": {"output_tokens": "256"}},
 }  # fmt: skip
 
 QUANTITIES = [field for field in FIELDS if field.kind == "quantity"]
@@ -217,6 +221,8 @@ peak_flops_per_second: 1.0e+15
 peak_fp8_flops_per_second: 2.0e+15
 memory_gib: 80
 power_watts: 700
+memory_bandwidth_gb_per_second: 3350
+link_bandwidth_gb_per_second: 900
 """
 #: An isoFLOP grid (3 budgets x 5 sizes) with Besiroglu et al. 2024's loss (Table 1) and a score that rises as the
 #: loss falls: every command that reads a runs file fits it.
@@ -266,8 +272,8 @@ def _file_cases() -> list[tuple[str, str, int, str, str, list[str]]]:
         for old in ("2.37", "3.68"):
             cases.append((f"downstream-{form}-loss-{old}", text, 10, old, "fitted_range.loss_nats", predict))
     hardware_plan = ["budget", "--flops", "1e22", "--gpu", "{file}", "--gpus", "64", "--precision", "fp8",
-                     "--blueprint", "--price-per-gpu-hour", "2", "--grid-gco2-per-kwh", "400"]  # fmt: skip
-    for number in range(3, 7):
+                     "--blueprint", "--price-per-gpu-hour", "2", "--grid-gco2-per-kwh", "400", "--serve"]  # fmt: skip
+    for number in range(3, 9):
         key, old = HARDWARE.splitlines()[number - 1].split(": ")
         cases.append((f"hardware-{key}", HARDWARE, number, old, f"{key}:", hardware_plan))
     return cases

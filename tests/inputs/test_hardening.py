@@ -284,7 +284,7 @@ def test_no_command_names_the_missing_command(cli: Cli) -> None:
     result = cli.run()
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "scaling-plan: error: missing a command: choose one of budget, shape, predict, sweep, compare, check, fit,"
+        "scaling-plan: error: missing a command: choose one of budget, shape, predict, sweep, serve, compare, check, fit,"
         " backtest, experiments, plot, fit-downstream, suggest, schema, laws, gpus"
     ]
 

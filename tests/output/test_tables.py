@@ -44,6 +44,8 @@ COMMANDS = {
     "shape": ("shape", "--params", "7B", "--gpu", "H100-SXM"),
     "shape --hf-config": ("shape", "--hf-config", str(ROOT / "tests" / "data" / "hf_configs" / "deepseek-v3.json")),
     "predict": ("predict", "--params", "70B", "--tokens", "1.4T", "--gpu", "A100-SXM"),
+    "serve": ("serve", "--hf-config", str(ROOT / "tests" / "data" / "hf_configs" / "mixtral-8x7b.json"), "--gpu",
+              "H100-SXM", "--gpus", "2", "--price-per-gpu-hour", "2.5", "--tokens-per-second", "1e4"),
 }  # fmt: skip
 #: A table line starts and ends with a border; one cut at the edge ends mid-row.
 BORDER = "│┃┏┓┗┛┡┩└┘┌┐╇╈┣┫"
