@@ -14,7 +14,6 @@ The domain is importable on its own too: laws, allocators, budgets and plans are
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import (
-        ArchitectureResult,
         CompareResult,
         Config,
         Fields,
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
         Quantity,
         SuggestResult,
         SweepResult,
-        architecture,
         compare,
         fit,
         fit_downstream,
@@ -36,7 +34,7 @@ if TYPE_CHECKING:
         suggest,
         sweep,
     )
-    from .api_serving import ServeOptions, ServeResult, serve
+    from .api_models import ArchitectureResult, ServeOptions, ServeResult, architecture, serve
     from .errors import ScalingPlanError
 
 __version__ = "0.1.0"
@@ -74,9 +72,9 @@ __all__ = [
 def __getattr__(name: str) -> object:
     """The API, imported on first use: the command line, which starts by importing this package, never needs it."""
     if name in __all__:
-        from . import api, api_serving, errors
+        from . import api, api_models, errors
 
-        if name in ("serve", "ServeOptions", "ServeResult"):
-            return getattr(api_serving, name)
+        if name in ("architecture", "ArchitectureResult", "serve", "ServeOptions", "ServeResult"):
+            return getattr(api_models, name)
         return getattr(errors if name == "ScalingPlanError" else api, name)
     raise AttributeError(f"module 'scaling_plan' has no attribute {name!r}")

@@ -481,7 +481,7 @@ def suggestion_of(
 
 def serving_of(values: Mapping[str, Sourced]) -> tuple[str, Serving, tuple[str, ...]]:
     """A model served (`serve` and serve()): what the output calls it, the serving and warnings."""
-    from .inputs.serve_request import serve_question
+    from .inputs.request import serve_question
     from .serving import GPUS_PER_NODE, serve
 
     question, warnings = serve_question(values)

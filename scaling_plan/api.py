@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .answers import Entry
-    from .architectures import Architecture, ArchitectureCount
     from .design import Suggestion
     from .fitting import Bootstrap, Fit
     from .inputs.runs import Selection
@@ -563,34 +562,3 @@ def law(name: str) -> Law:
     from .inputs.values import Sourced
 
     return resolve_law(Sourced(name, "law"))
-
-
-class ArchitectureResult(NamedTuple):
-    """A released model's architecture and its exact counts (`shape --hf-config`): `architecture` as the config
-    describes it, `counts` every parameter (total, used per token, embedding) and the KV cache a token adds."""
-
-    hf_config: str
-    architecture: Architecture
-    counts: ArchitectureCount
-
-    def to_dict(self) -> dict[str, Any]:
-        """Exactly `scaling-plan shape --hf-config PATH --format json`."""
-        from .output.records import architecture_record
-
-        return _as_json(architecture_record(self.hf_config, self.architecture, self.counts))
-
-
-def architecture(hf_config: str | os.PathLike[str]) -> ArchitectureResult:
-    """A released model's Hugging Face config.json (or the folder holding it), counted exactly:
-
-    >>> import scaling_plan as sp
-    >>> mixtral = sp.architecture("tests/data/hf_configs/mixtral-8x7b.json")
-    >>> f"{mixtral.counts.params_total:,} total, {mixtral.counts.params_active:,} per token"
-    '46,702,792,704 total, 12,879,925,248 per token'
-    """
-    from .architectures import count_architecture
-    from .inputs.hf_config import read_hf_config
-
-    path = os.fspath(hf_config)
-    architecture = read_hf_config(path)
-    return ArchitectureResult(path, architecture, count_architecture(architecture))

@@ -80,6 +80,7 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     causal_attention: bool
     sharding: str
     recompute: str
+    grad_precision: str
     micro_batch: Quantity
     tp: Quantity
     pp: Quantity

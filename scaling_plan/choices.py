@@ -50,6 +50,10 @@ WEIGHTS_PRECISIONS: tuple[str, ...] = get_args(WeightsPrecision)
 KvPrecision = Literal["bf16", "fp8"]
 KV_PRECISIONS: tuple[str, ...] = get_args(KvPrecision)
 
+#: The format training keeps gradients in: bf16, or fp32 as Megatron-LM and DeepSpeed's bf16 optimiser keep them.
+GradPrecision = Literal["bf16", "fp32"]
+GRAD_PRECISIONS: tuple[str, ...] = get_args(GradPrecision)
+
 #: Activation recomputation (Korthikanti et al. 2022).
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE: tuple[str, ...] = get_args(Recompute)

@@ -4,11 +4,12 @@ launchable global batch = data-parallel size x micro-batch x gradient-accumulati
 
 Memory per GPU, mixed-precision Adam and 16-bit activations:
 - States: 2 + 2 + 12 bytes per parameter the GPU's pipeline stage and tensor rank hold (Rajbhandari et al. 2020,
-  sec. 3.1), the ZeRO stage dividing optimiser states, then gradients, then weights over the dp x cp ranks that hold
+  sec. 3.1; 2 + 4 + 12 with fp32 gradients, as Megatron-LM keeps them), the ZeRO stage dividing optimiser states, then gradients, then weights over the dp x cp ranks that hold
   the same shard (their Fig. 1; Megatron-LM's distributed optimiser shards over data- and context-parallel ranks).
   A stage holds its L/pp blocks and, when pp > 1, one vocabulary matrix (the first stage the input embedding, the
   last the output layer or, tied, a copy of the embedding); tensor parallelism divides all of it, norms included.
-  Experts are split by tensor parallelism like dense FFNs (expert parallelism is not modelled).
+  Experts are split by tensor parallelism like dense FFNs (expert parallelism is not modelled). ZeRO-3 also holds
+  two units (blocks, or the vocabulary matrix) gathered whole, GATHERED_UNITS.
 - Activations: Korthikanti et al. 2022, Table 2, with sequence parallelism whenever tp > 1 (as Megatron-LM runs
   tensor parallelism): per layer s·b·h/t·(34 + 5·a·s/h) bytes for their GPT block, whose 34 and 5 count dropout
   masks and the scores' dropout output; a block without dropout keeps s·b·h/t·(32 + 2·a·s/h) (blueprint.model_size
@@ -33,8 +34,15 @@ from .errors import UsageError
 
 #: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
 WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
-GRADIENT_BYTES = 2  # BF16/FP16 gradients
 OPTIMIZER_BYTES = 12  # FP32 master weights 4 + Adam momentum 4 + variance 4
+#: Gradients by their format: bf16 (2 bytes, the ZeRO paper's 16 bytes a parameter with Adam) or fp32 (4: Megatron-LM
+#: accumulates and all-reduces bf16 training's gradients in fp32, 18 bytes a parameter, 6 + 12/d with its distributed
+#: optimiser: Megatron-LM README, "Distributed Optimizer"; DeepSpeed's bf16 optimiser keeps fp32 gradients too).
+GRADIENT_BYTES = {"bf16": 2, "fp32": 4}
+#: ZeRO-3 (FSDP) gathers each unit's weights whole before using it, and holds two gathered units at once so that the
+#: next one's all-gather overlaps this one's compute (PyTorch FSDP2's default: "two all-gather output tensors to be
+#: alive at once", pytorch/pytorch#128884). A unit is a block, or the vocabulary matrix where that is larger.
+GATHERED_UNITS = 2
 
 #: FSDP's full sharding keeps the same per-GPU state as ZeRO-3.
 SHARDING_ALIASES = {"fsdp": "zero-3"}
@@ -88,6 +96,12 @@ class ModelSize:
     #: and the dropout's output 2; 2 without, the softmax output; Korthikanti et al. 2022, sec. 4.1).
     score_units: float = 5.0
 
+    @property
+    def largest_unit_params(self) -> float:
+        """Parameters of the largest unit ZeRO-3 gathers whole: a block, or the vocabulary matrix."""
+        block = (self.params_total - self.params_embedding) / self.n_layers
+        return max(block, float(self.vocab_size * self.d_model))
+
     def stage_params(self, pp: int) -> float:
         """Parameters of the heaviest pipeline stage."""
         if pp == 1:
@@ -109,6 +123,7 @@ class LayoutRequest:
     micro_batch: int = 1
     flash_attention: bool = True
     gpus_per_node: int = DEFAULT_GPUS_PER_NODE
+    grad_precision: str = "bf16"
     where: Mapping[str, str] = field(default_factory=dict)  # each fixed setting's flag or file:line, for messages
 
     def flag(self, name: str) -> str:
@@ -133,6 +148,8 @@ class Layout:
     activations_no_recompute_bytes: float
     activations_full_recompute_bytes: float
     capacity_bytes: float
+    gather_bytes: float = 0.0  # ZeRO-3's gathered units
+    micro_batch_max: int = 0  # the largest micro-batch that fits this layout (0: not even one); see largest_micro_batch
 
     @property
     def n_gpus(self) -> int:
@@ -149,7 +166,10 @@ class Layout:
 
     @property
     def total_bytes(self) -> float:
-        return self.weights_bytes + self.gradients_bytes + self.optimizer_bytes + self.activations_bytes
+        return (
+            self.weights_bytes + self.gradients_bytes + self.optimizer_bytes + self.activations_bytes
+            + self.gather_bytes
+        )  # fmt: skip
 
     @property
     def fits(self) -> bool:
@@ -162,6 +182,7 @@ class Layout:
             "gradients": self.gradients_bytes,
             "optimizer": self.optimizer_bytes,
             "activations": self.activations_bytes,
+            "gathered weights": self.gather_bytes,
         }
         return max(parts, key=lambda name: parts[name])
 
@@ -230,7 +251,7 @@ def activation_bytes(
 
 def layout_memory(
     model: ModelSize, capacity_bytes: float, tp: int, pp: int, cp: int, dp: int, sharding: str, recompute: str,
-    micro_batch: int, accumulation: int, flash_attention: bool,
+    micro_batch: int, accumulation: int, flash_attention: bool, grad_precision: str = "bf16",
 ) -> Layout:  # fmt: skip
     held = model.stage_params(pp) / tp
     sharded = SHARDED_STATES[sharding]
@@ -238,18 +259,23 @@ def layout_memory(
     per_state = {
         state: bytes_per_param * held / (replicas if state in sharded else 1)
         for state, bytes_per_param in (
-            ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES), ("optimizer", OPTIMIZER_BYTES),
+            ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES[grad_precision]), ("optimizer", OPTIMIZER_BYTES),
         )
     }  # fmt: skip
     in_flight = min(pp, accumulation)
+    gather = GATHERED_UNITS * WEIGHT_BYTES * model.largest_unit_params / tp if "weights" in sharded else 0.0
 
-    def activations(mode: str) -> float:
-        return activation_bytes(model, micro_batch, mode, tp, cp, pp, in_flight, flash_attention)
+    def activations(mode: str, sequences: int = micro_batch) -> float:
+        return activation_bytes(model, sequences, mode, tp, cp, pp, in_flight, flash_attention)
 
+    # Activations grow in proportion to the micro-batch, all else fixed: the largest that fits follows.
+    fixed = per_state["weights"] + per_state["gradients"] + per_state["optimizer"] + gather
+    per_sequence = activations(recompute, 1)
+    largest = max(0, int((capacity_bytes - fixed) // per_sequence)) if per_sequence > 0 else 0
     return Layout(
         tp, pp, cp, dp, sharding, recompute, micro_batch, accumulation, flash_attention,
         per_state["weights"], per_state["gradients"], per_state["optimizer"], activations(recompute),
-        activations("none"), activations("full"), capacity_bytes,
+        activations("none"), activations("full"), capacity_bytes, gather, largest,
     )  # fmt: skip
 
 
@@ -323,7 +349,7 @@ def _candidates(
                     for recompute in recomputes:
                         yield layout_memory(
                             model, capacity_bytes, tp, pp, cp, dp, sharding, recompute, request.micro_batch,
-                            accumulation, request.flash_attention,
+                            accumulation, request.flash_attention, request.grad_precision,
                         )  # fmt: skip
 
 
@@ -351,7 +377,7 @@ MAX_GPU_COUNTS_TRIED = 400
 
 def fewest_gpus(model: ModelSize, request: LayoutRequest, batch_sequences: float, capacity_bytes: float) -> int:
     """The fewest GPUs (1, 2, 4, or whole nodes) any layout fits on with the request's fixed settings; 0 if none."""
-    states = (WEIGHT_BYTES + GRADIENT_BYTES + OPTIMIZER_BYTES) * model.params_total
+    states = (WEIGHT_BYTES + GRADIENT_BYTES[request.grad_precision] + OPTIMIZER_BYTES) * model.params_total
     floor = max(1, math.ceil(states / capacity_bytes))  # every state fully divided: no fewer can hold them
     node = request.gpus_per_node
     fixed = (request.tp or 1) * (request.pp or 1) * (request.cp or 1)

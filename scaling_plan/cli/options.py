@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -84,11 +85,12 @@ def _switch(name: str, flag: str, help_text: str, panel: str) -> inspect.Paramet
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=annotation)
 
 
-def _parameters(field: Field) -> list[inspect.Parameter]:
-    """The command parameters for a field: its flag, type, help and panel, all from the table. A bool with an off
-    flag gets two, each its own line in --help (Typer's `--on/--off` pair takes a column of its own)."""
+def _parameters(field: Field, panel: str | None = None) -> list[inspect.Parameter]:
+    """The command parameters for a field: its flag, type, help and panel (the section's unless given), all from the
+    table. A bool with an off flag gets two, each its own line in --help (Typer's `--on/--off` pair takes a column of
+    its own)."""
     assert field.flag is not None
-    panel = _PANELS[field.section]
+    panel = panel or _PANELS[field.section]
     if field.kind == "switch":
         return [_switch(field.name, field.flag, field.help, panel)]
     if field.kind == "bool":
@@ -127,16 +129,24 @@ def _field_value(field: Field, values: dict[str, Any]) -> Any:
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
-def with_fields(*names: str) -> Callable[[Command], Command]:
+def with_fields(
+    *names: str, retold: Mapping[str, str] | None = None, panels: Mapping[str, str] | None = None
+) -> Callable[[Command], Command]:
     """Give a command an option for each named field, where its `fields` parameter stands; the command is called
-    with `fields` holding their values keyed by field name."""
+    with `fields` holding their values keyed by field name. `retold`: a field's help where the command gives it
+    another meaning (serve's --gpus are a replica's); `panels`: a section's help panel in this command."""
+    retold, panels = retold or {}, panels or {}
+
+    def option_of(name: str) -> list[inspect.Parameter]:
+        field = BY_NAME[name]
+        return _parameters(replace(field, help=retold.get(name, field.help)), panels.get(field.section))
 
     def decorate(command: Command) -> Command:
         signature = inspect.signature(command, eval_str=True)
         parameters: list[inspect.Parameter] = []
         for parameter in signature.parameters.values():
             if parameter.name == "fields":
-                parameters += [each for name in names for each in _parameters(BY_NAME[name])]
+                parameters += [each for name in names for each in option_of(name)]
             else:
                 parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 

@@ -1,7 +1,7 @@
 """The planning commands: budget, shape, predict and sweep."""
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -97,8 +97,9 @@ def shape(
         typer.Option(
             "--hf-config",
             help="A released model's Hugging Face config.json (or the folder holding it): its exact parameters,"
-            " FLOPs per token and KV cache. Model types: llama, mistral, mixtral, qwen2, qwen2_moe, qwen3,"
-            " qwen3_moe, gemma, gemma2, deepseek_v2, deepseek_v3, gpt2, gpt_neox.",
+            " FLOPs per token and KV cache; --layers, --d-model, --heads, --kv-heads, --d-ff, --vocab-size and the"
+            " expert flags given beside it replace what it says. Model types: llama, mistral, mixtral, qwen2,"
+            " qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, deepseek_v2, deepseek_v3, gpt2, gpt_neox.",
             show_default=False,
             metavar="PATH",
         ),
@@ -117,15 +118,22 @@ def shape(
     if hf_config is not None:
         from ..architectures import count_architecture
         from ..errors import UsageError
-        from ..inputs.hf_config import read_hf_config
-        from ..output.plans import emit_architecture
+        from ..inputs.hf_config import OVERRIDES, read_hf_config, with_overrides
+        from ..output.models import emit_architecture
 
-        beside = [given.where for given in plan_flags(fields | {"params": params, "tokens": tokens}).values()]
+        given = plan_flags(fields | {"params": params, "tokens": tokens})
+        beside = [item.where for name, item in given.items() if name not in OVERRIDES]
         if beside:
-            raise UsageError("--hf-config", f"counts the file alone; {', '.join(beside)} cannot be given beside it yet")
-        architecture = read_hf_config(hf_config, "--hf-config")
+            raise UsageError(
+                "--hf-config", f"counts the file, with its shape flags over it; {', '.join(beside)} cannot be given"
+                " beside it yet",
+            )  # fmt: skip
+        architecture = with_overrides(read_hf_config(hf_config, "--hf-config"), given, hf_config)
+        overridden = [f"{item.where} {item.value}" for name, item in given.items() if name in OVERRIDES]
         with without_notes(quiet):
-            emit_architecture(hf_config, architecture, count_architecture(architecture), output_format, sys.stdout)
+            emit_architecture(
+                hf_config, architecture, count_architecture(architecture), output_format, sys.stdout, overridden
+            )
         return
     from ..blueprint import blueprint_warnings, make_blueprint
     from ..inputs.request import shape_request
@@ -152,10 +160,23 @@ def shape(
 )
 @with_fields("unique_tokens", "law", *fields_of("hardware"))
 def predict(
-    params: Annotated[str, typer.Option(help="Parameters of the run, e.g. 70B.", show_default=False, metavar="PARAMS")],
     tokens: Annotated[
         str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False, metavar="TOKENS")
     ],
+    params: Annotated[
+        str | None,
+        typer.Option(help="Parameters of the run, e.g. 70B (or --hf-config).", show_default=False, metavar="PARAMS"),
+    ] = None,
+    hf_config: Annotated[
+        str | None,
+        typer.Option(
+            "--hf-config",
+            help="Or a released model's Hugging Face config.json (or its folder): its exact parameters are N (a"
+            " mixture of experts: those a token uses).",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ] = None,
     fields: FieldValues = NO_FIELDS,
     output_format: FormatOption = "table",
     quiet: QuietOption = False,
@@ -172,18 +193,42 @@ def predict(
     from ..plan_warnings import prediction_warnings
 
     values = plan_flags(fields)
+    n_params, warnings_of_file = _run_params(params, hf_config)
     values |= {
         "run": Sourced(None, "--params/--tokens"),
-        "n_params": Sourced(params, "--params"),
+        "n_params": n_params,
         "n_tokens": Sourced(tokens, "--tokens"),
         "method": Sourced("law", "--params/--tokens"),  # the run is measured against the law's own optimum
     }
     request, warnings = build_request(values)
     assert request.run is not None
     gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
-    warn_all(warnings + prediction_warnings(request, gap))
+    warn_all(warnings_of_file + warnings + prediction_warnings(request, gap))
     with without_notes(quiet):
         emit_prediction(gap, request.law, request.hardware, output_format, sys.stdout)
+
+
+def _run_params(params: str | None, hf_config: str | None) -> tuple[Any, list[str]]:
+    """predict's N: --params, or the parameters a token uses of the model a config.json describes (exactly one)."""
+    from ..errors import UsageError
+    from ..inputs.values import Sourced
+
+    if (params is None) == (hf_config is None):
+        raise UsageError("--params", "give the run's parameters, --params or --hf-config (one of them)")
+    if hf_config is None:
+        return Sourced(params, "--params"), []
+    from ..architectures import count_architecture
+    from ..inputs.hf_config import read_hf_config
+
+    architecture = read_hf_config(hf_config, "--hf-config")
+    counted = count_architecture(architecture)
+    warnings = []
+    if architecture.experts is not None:
+        warnings.append(
+            f"--hf-config: {architecture.model_type} is a mixture of experts; N is the {counted.params_active:,}"
+            f" parameters a token uses (of {counted.params_total:,}), and the law was fitted on dense models"
+        )
+    return Sourced(float(counted.params_active), "--hf-config"), warnings
 
 
 @command(

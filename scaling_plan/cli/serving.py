@@ -5,12 +5,21 @@ from typing import Annotated
 
 import typer
 
-from ..choices import OutputFormat
+from ..budget import DEFAULT_MFU
+from ..choices import ReportFormat
 from ..inputs.serve_request import SERVE_FIELDS, SERVE_SHAPE_FIELDS
 from .app import command, warn_all
 from .options import NO_FIELDS, FieldValues, QuietOption, format_option, plan_flags, with_fields
 
-FormatOption = Annotated[OutputFormat, format_option()]
+FormatOption = Annotated[ReportFormat, format_option("Output format (markdown for a pull request or notebook).")]
+#: What the hardware flags mean when serving.
+RETOLD = {
+    "gpus": "GPUs per replica: one copy of the model split over them by tensor parallelism (default: the count within"
+    " a node, dividing the heads, that gives the most output tokens/s per GPU).",
+    "mfu": f"FLOPs utilisation of prefill and of a compute-bound decode step, a fraction (default {DEFAULT_MFU:.2f}).",
+    "peak_flops": "Dense peak FLOP/s per GPU: overrides the preset's.",
+    "gpu_memory_gib": "Memory per GPU in GiB: overrides the preset's.",
+}
 
 
 @command(
@@ -25,14 +34,17 @@ FormatOption = Annotated[OutputFormat, format_option()]
          " --tokens-per-second 5e4"),
     )
 )  # fmt: skip
-@with_fields("gpu", "peak_flops", "gpu_memory_gib", "mfu", "gpus", "price_per_gpu_hour", "pue", *SERVE_SHAPE_FIELDS,
-             *SERVE_FIELDS)  # fmt: skip
+@with_fields(
+    "gpu", "peak_flops", "gpu_memory_gib", "mfu", "gpus", "price_per_gpu_hour", "pue", *SERVE_SHAPE_FIELDS,
+    *SERVE_FIELDS, retold=RETOLD, panels={"blueprint": "Model: a size (--params) or a shape, or flags over --hf-config"},
+)  # fmt: skip
 def serve(
     hf_config: Annotated[
         str | None,
         typer.Option(
             "--hf-config",
-            help="A released model's Hugging Face config.json (or the folder holding it) to serve.",
+            help="A released model's Hugging Face config.json (or the folder holding it) to serve; shape flags"
+            " beside it (--layers, --kv-heads, ...) replace what it says.",
             show_default=False,
             metavar="PATH",
         ),
@@ -54,7 +66,7 @@ def serve(
     """
     from ..answers import serving_of
     from ..inputs.values import Sourced
-    from ..output.serving import emit_serving
+    from ..output.models import emit_serving
     from ..output.tables import without_notes
 
     values = plan_flags(fields | {"params": params})

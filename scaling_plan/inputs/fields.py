@@ -13,6 +13,7 @@ from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
 from ..choices import (
     Family,
     FfnKind,
+    GradPrecision,
     KvPrecision,
     Method,
     Objective,
@@ -273,6 +274,11 @@ FIELDS: tuple[Field, ...] = (
     _f("recompute", "--recompute", "blueprint", Recompute,
        "Activation recomputation: none, selective or full; default: searched (the least that fits).",
        "activation recomputation; default searched", metavar="MODE"),
+    _f("grad_precision", "--grad-precision", "blueprint", GradPrecision,
+       "Gradient format in training memory: bf16 (default; 16 bytes a parameter with Adam, as the ZeRO paper counts)"
+       " or fp32 (18: Megatron-LM's and DeepSpeed's bf16 training keep fp32 gradients).",
+       "gradient format: bf16 (16 bytes a parameter with Adam) or fp32 (18, as Megatron-LM and DeepSpeed keep them);"
+       " default bf16", metavar="FORMAT"),
     _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per forward pass (default 1).",
        "sequences per GPU per forward pass; default 1", low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_MICRO_BATCH),
     _f("tp", "--tp", "blueprint", Q, "Tensor-parallel GPUs per model replica, within a node; default: searched.",

@@ -9,12 +9,15 @@ is named with the file. The file is read as the tool reads every config: bounded
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..architectures import Architecture, Experts, Latent
 from ..errors import UsageError
 from .yaml_files import Path, read_yaml
+
+if TYPE_CHECKING:
+    from .values import Sourced
 
 #: The largest config.json read: a few kilobytes in practice (DeepSeek-V3's is 1.7 KB).
 MAX_HF_CONFIG_BYTES = 1_000_000
@@ -218,3 +221,56 @@ def read_hf_config(path: str, where: str = "hf_config") -> Architecture:
             f"{model_type!r} is not a model type read here (read: {', '.join(READERS)})",
         )
     return READERS[model_type](_Keys(data, lines, label, model_type))
+
+
+#: Shape flags that may be given beside a config.json, each replacing what the file says (the field of the table of
+#: fields, and the Architecture field it sets).
+OVERRIDES = {
+    "n_layers": "n_layers", "d_model": "d_model", "n_heads": "n_heads", "n_kv_heads": "n_kv_heads", "d_ff": "d_ff",
+    "vocab_size": "vocab_size", "tied_embeddings": "tied_embeddings", "experts": "routed",
+    "active_experts": "active", "expert_d_ff": "d_ff",
+}  # fmt: skip
+EXPERT_OVERRIDES = ("experts", "active_experts", "expert_d_ff")
+
+
+def with_overrides(arch: Architecture, values: Mapping[str, Sourced], where: str) -> Architecture:
+    """The file's architecture with the shape flags given beside it (OVERRIDES) in place of what it says; any other
+    shape flag is refused, naming `where` (the file's flag). A head width the file derives (d_model / heads) follows
+    new widths and heads; one it states stays."""
+    from dataclasses import replace
+
+    from .fields import FLAGS
+    from .values import checked_whole
+
+    given = {name: values[name] for name in OVERRIDES if name in values}
+    if not given:
+        return arch
+    numbers: dict[str, Any] = {name: checked_whole(values, name) for name in given if name != "tied_embeddings"}
+    if arch.experts is None and (expert_flags := [values[name].where for name in EXPERT_OVERRIDES if name in given]):
+        raise UsageError(expert_flags[0], f"{arch.model_type} from {where} is dense: it has no experts to change")
+    own: dict[str, Any] = {OVERRIDES[name]: number for name, number in numbers.items() if name not in EXPERT_OVERRIDES}
+    if "tied_embeddings" in given:
+        own["tied_embeddings"] = bool(given["tied_embeddings"].value)
+    derived = arch.latent is None and arch.head_dim == arch.d_model // arch.n_heads
+    changed = replace(arch, **own)
+    if derived:
+        changed = replace(changed, head_dim=changed.d_model // changed.n_heads)
+    if "d_model" in own:  # a norm's parameters follow the width (RMSNorm d, LayerNorm 2·d)
+        changed = replace(changed, norm_params=arch.norm_params // arch.d_model * changed.d_model)
+    if arch.experts is not None:
+        experts: dict[str, Any] = {OVERRIDES[n]: number for n, number in numbers.items() if n in EXPERT_OVERRIDES}
+        changed = replace(changed, experts=replace(arch.experts, **experts))
+    problems = [
+        ("n_kv_heads", changed.n_heads % changed.n_kv_heads != 0, f"{changed.n_kv_heads} key/value heads must divide"
+         f" the {changed.n_heads} attention heads"),
+        ("active_experts", changed.experts is not None and changed.experts.active > changed.experts.routed,
+         f"{changed.experts.active if changed.experts else 0} active experts are more than the"
+         f" {changed.experts.routed if changed.experts else 0} routed"),
+        ("n_heads", derived and changed.d_model % changed.n_heads != 0, f"{changed.n_heads} heads must divide"
+         f" d_model {changed.d_model}"),
+    ]  # fmt: skip
+    for name, wrong, message in problems:
+        if wrong:
+            culprit = values.get(name) or values.get("n_heads") or values.get("d_model")
+            raise UsageError(culprit.where if culprit else FLAGS[name], message)
+    return changed

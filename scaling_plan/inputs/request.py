@@ -12,9 +12,20 @@ from typing import TYPE_CHECKING
 
 from ..allocate import FRONTIERS, TOKENS_PER_PARAM_DEFAULT, Allocator, LawOptimum, TokensPerParamRule
 from ..budget import DEFAULT_MFU, DEFAULT_PUE, GIB, GPUS, Gpu, Hardware, find_gpu, gpu_problem
-from ..choices import FAMILY_NAMES, FFN_KINDS, GIVEN_KINDS, METHODS, OBJECTIVES, PRECISIONS, RECOMPUTE, STYLES, Given
+from ..choices import (
+    FAMILY_NAMES,
+    FFN_KINDS,
+    GIVEN_KINDS,
+    GRAD_PRECISIONS,
+    METHODS,
+    OBJECTIVES,
+    PRECISIONS,
+    RECOMPUTE,
+    STYLES,
+    Given,
+)
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
-from ..errors import UsageError, shown, unknown_name
+from ..errors import UsageError, named, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, ParametricLaw, find_law
 from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
@@ -22,6 +33,7 @@ from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
 from .values import Sourced, checked_number, checked_whole, sourced_choice
 
 if TYPE_CHECKING:
+    from ..architectures import Architecture
     from ..blueprint import BlueprintRequest
     from ..downstream import DownstreamMapping
     from ..inference import InferenceRequest
@@ -337,7 +349,7 @@ def blueprint_request(
 
     layout_fields = (
         "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "flash_attention", "dropout", "gpus",
-        "gpu", "gpu_memory_gib",
+        "gpu", "gpu_memory_gib", "grad_precision",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
@@ -348,6 +360,7 @@ def blueprint_request(
         micro_batch=numbers["micro_batch"] or 1,
         flash_attention=bool(values["flash_attention"].value) if "flash_attention" in values else True,
         gpus_per_node=numbers["gpus_per_node"] or DEFAULT_GPUS_PER_NODE,
+        grad_precision=sourced_choice(values, "grad_precision", GRAD_PRECISIONS, "bf16"),
         where={field: values[field].where for field in layout_fields if field in values},
     )
     return BlueprintRequest(
@@ -457,3 +470,62 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
         assert limit is not None
         limits.append(Limit(rule, limit, item.where))
     return limits
+
+
+@dataclass(frozen=True)
+class ServeQuestion:
+    model: str  # what the output calls the model: the config.json read, or the shape's size
+    architecture: Architecture
+    gpu: Gpu
+    request: ServeRequest
+
+
+def _architecture(values: Mapping[str, Sourced], warnings: list[str]) -> tuple[str, Architecture]:
+    """The model to serve, and what the output calls it: a config.json (with shape flags over it), a size or a shape."""
+    from ..architectures import architecture_of_shape
+    from .serve_request import SERVE_SHAPE_FIELDS
+
+    item = values.get("hf_config")
+    if item is not None:
+        from .hf_config import OVERRIDES, read_hf_config, with_overrides
+
+        beside = [
+            values[name].where for name in (*SERVE_SHAPE_FIELDS, "params") if name in values and name not in OVERRIDES
+        ]
+        if beside:
+            raise UsageError(
+                item.where, f"serves the file's model, with its shape flags over it; {', '.join(beside)} cannot be"
+                " given beside it",
+            )  # fmt: skip
+        overridden = [f"{values[name].where} {values[name].value}" for name in OVERRIDES if name in values]
+        label = str(item.value) + (f" with {', '.join(overridden)}" if overridden else "")
+        return label, with_overrides(read_hf_config(str(item.value), item.where), values, item.where)
+    from ..blueprint import shape_of
+
+    shape_values = {field: value for field, value in values.items() if field in (*SERVE_SHAPE_FIELDS, "params")}
+    if not shape_values:
+        raise UsageError("", f"give the model to serve: {named('hf_config')} PATH, {named('params')} or a shape")
+    question, shape_warnings = shape_request(shape_values)
+    warnings += shape_warnings
+    shape = shape_of(question.blueprint, question.target_n_params)
+    from ..units import format_count
+
+    label = f"{shape.n_layers} layers x d_model {shape.d_model:,}" + (
+        f", near {format_count(question.target_n_params)}" if question.target_n_params is not None else ""
+    )
+    return label, architecture_of_shape(shape)
+
+
+def serve_question(values: Mapping[str, Sourced]) -> tuple[ServeQuestion, list[str]]:
+    """`serve`'s question, validated, and warnings."""
+    warnings: list[str] = []
+    hardware = _hardware(values, "flops", warnings)
+    from .serve_request import serve_settings, serving_gpu
+
+    gpu = serving_gpu(values, hardware, "gpu")
+    assert hardware is not None
+    model, architecture = _architecture(values, warnings)
+    request = serve_settings(
+        values, gpu, hardware.n_gpus, hardware.mfu, hardware.price_usd_per_gpu_hour, hardware.pue, warnings
+    )
+    return ServeQuestion(model, architecture, gpu, request), warnings

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from ..architectures import Architecture
 from ..budget import Gpu, Hardware
 from ..choices import KV_PRECISIONS, WEIGHTS_PRECISIONS
 from ..errors import UsageError, named
@@ -20,42 +18,6 @@ SERVE_SHAPE_FIELDS = (
     "family", "n_layers", "d_model", "n_heads", "d_ff", "n_kv_heads", "vocab_size", "ffn", "tied_embeddings", "style",
     "experts", "active_experts", "shared_experts", "expert_d_ff",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ServeQuestion:
-    model: str  # what the output calls the model: the config.json read, or the shape's size
-    architecture: Architecture
-    gpu: Gpu
-    request: ServeRequest
-
-
-def _architecture(values: Mapping[str, Sourced], warnings: list[str]) -> tuple[str, Architecture]:
-    from ..architectures import architecture_of_shape
-
-    item = values.get("hf_config")
-    if item is not None:
-        from .hf_config import read_hf_config
-
-        beside = [values[field].where for field in (*SERVE_SHAPE_FIELDS, "params") if field in values]
-        if beside:
-            raise UsageError(item.where, f"serves the file's model; {', '.join(beside)} cannot be given beside it yet")
-        return str(item.value), read_hf_config(str(item.value), item.where)
-    from ..blueprint import shape_of
-    from .request import shape_request
-
-    shape_values = {field: value for field, value in values.items() if field in (*SERVE_SHAPE_FIELDS, "params")}
-    if not shape_values:
-        raise UsageError("", f"give the model to serve: {named('hf_config')} PATH, {named('params')} or a shape")
-    question, shape_warnings = shape_request(shape_values)
-    warnings += shape_warnings
-    shape = shape_of(question.blueprint, question.target_n_params)
-    from ..units import format_count
-
-    label = f"{shape.n_layers} layers x d_model {shape.d_model:,}" + (
-        f", near {format_count(question.target_n_params)}" if question.target_n_params is not None else ""
-    )
-    return label, architecture_of_shape(shape)
 
 
 def _lengths(values: Mapping[str, Sourced]) -> tuple[int, int]:
@@ -120,18 +82,3 @@ def serve_settings(
     if request.weights_precision == "fp8" and gpu.peak("fp8") is None:
         warnings.append(f"{gpu.name} has no FP8 peak: fp8 weights are computed at its BF16 peak")
     return request
-
-
-def serve_question(values: Mapping[str, Sourced]) -> tuple[ServeQuestion, list[str]]:
-    """`serve`'s question, validated, and warnings."""
-    from .request import hardware_of
-
-    warnings: list[str] = []
-    hardware = hardware_of(values, warnings)
-    gpu = serving_gpu(values, hardware, "gpu")
-    assert hardware is not None
-    model, architecture = _architecture(values, warnings)
-    request = serve_settings(
-        values, gpu, hardware.n_gpus, hardware.mfu, hardware.price_usd_per_gpu_hour, hardware.pue, warnings
-    )
-    return ServeQuestion(model, architecture, gpu, request), warnings

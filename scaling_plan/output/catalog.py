@@ -42,6 +42,57 @@ def _group(name: str, *fields: Field) -> tuple[Field, ...]:
 
 F = Field
 
+#: `serve`, and a plan's model served (budget --serve): the replica, the request, memory, times, throughput and costs.
+SERVING = _group(
+    "serving",
+    F("gpus_per_replica", "count", "GPUs per replica", "GPUs holding one copy of the model (tensor parallel)", shown=True),
+    F("weights_precision", "text", "Weights", "bf16, fp8, int8 or int4", shown=True),
+    F("kv_precision", "text", "KV cache", "bf16 or fp8", shown=True),
+    F("prompt_tokens", "count", "Prompt (tokens)", shown=True),
+    F("output_tokens", "count", "Output (tokens)", shown=True),
+    F("batch", "count", "Batch (sequences)", "sequences decoded together per replica", shown=True),
+    F("batch_max", "count", "Largest batch that fits", "sequences of prompt + output tokens whose KV cache fits",
+      shown=True),
+    F("mbu", "fraction", "MBU", "share of peak HBM bandwidth a decode step achieves", shown=True),
+    F("weights_bytes_per_gpu", "bytes", "Weights per GPU", "every parameter at the weights' precision, split over the"
+      " replica's GPUs", shown=True),
+    F("kv_cache_bytes_per_sequence", "bytes", "KV cache per sequence", "at prompt + output tokens, whole model",
+      shown=True),
+    F("kv_cache_bytes_per_gpu", "bytes", "KV cache per GPU", "the batch's cache at its full length", shown=True),
+    F("activation_bytes_per_gpu", "bytes", "Activations per GPU", "one layer's live tensors while a prompt is"
+      " prefilled", shown=True),
+    F("memory_bytes_per_gpu", "bytes", "Memory per GPU", "weights + KV cache + activations", shown=True),
+    F("usable_bytes_per_gpu", "bytes", "Usable memory per GPU", "the share of the GPU's memory a server takes (vLLM's"
+      " default 0.9)", shown=True),
+    F("prefill_seconds", "seconds", "Time to first token", "one prompt's prefill, compute-bound: FLOPs / (GPUs x peak"
+      " x MFU); queueing not counted", shown=True),
+    F("decode_seconds_per_step", "seconds", "Decode step", "one token for each sequence of the batch: the larger of"
+      " bytes read / (HBM x MBU) and FLOPs / (peak x MFU), plus tensor-parallel all-reduces", shown=True),
+    F("decode_bound", "text", "Decode bound by", "memory or compute", shown=True),
+    F("decode_bytes_per_step_per_gpu", "bytes", "Bytes read per step per GPU", "the weights the batch touches and its"
+      " KV cache", shown=True),
+    F("decode_tokens_per_second", "tokens/s", "Decode tokens/s per sequence", "1 / decode step", shown=True),
+    F("roofline_tokens_per_second", "tokens/s", "Roofline tokens/s per sequence", "HBM bandwidth / bytes read per"
+      " step: no rate exceeds it", shown=True),
+    F("output_tokens_per_second", "tokens/s", "Output tokens/s per replica", "batch x output / request time,"
+      " prefills included", shown=True),
+    F("output_tokens_per_second_per_gpu", "tokens/s", "Output tokens/s per GPU", shown=True),
+    F("requests_per_second", "number", "Requests/s per replica", shown=True),
+    F("request_seconds", "seconds", "Request, end to end", "batch x prefill + output x decode step (Little's law,"
+      " batch requests in flight)", shown=True),
+    F("usd_per_million_input_tokens", "USD/Mtok", "USD per million input tokens", "the replica's price over its"
+      " prefill time; null without a price", null=True, shown=True),
+    F("usd_per_million_output_tokens", "USD/Mtok", "USD per million output tokens", "the replica's price over its"
+      " decode time, shared by the batch; null without a price", null=True, shown=True),
+    F("kwh_per_million_output_tokens", "kWh", "kWh per million output tokens", "decode time at the GPUs' rated power"
+      " x PUE; null without a rated power", null=True, shown=True),
+    F("tokens_per_second", "tokens/s", "Load (output tokens/s)", "the load asked for; null without one", null=True,
+      shown=True),
+    F("replicas", "count", "Replicas for the load", null=True, shown=True),
+    F("gpus_for_load", "count", "GPUs for the load", null=True, shown=True),
+)  # fmt: skip
+
+
 #: Each group in a record's order.
 GROUPS: dict[str, tuple[Field, ...]] = {
     "head": _group(
@@ -350,9 +401,26 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("activations_gib_per_gpu", "GiB", "Activations (GiB/GPU)", shown=True),
         F("activations_gib_no_recompute", "GiB", "  without recomputation", shown=True),
         F("activations_gib_full_recompute", "GiB", "  with full recomputation", shown=True),
+        F(
+            "gather_gib_per_gpu",
+            "GiB",
+            "Gathered weights, ZeRO-3 (GiB/GPU)",
+            "under ZeRO-3: two units (blocks, or the vocabulary matrix) gathered whole; null otherwise",
+            null=True,
+            shown=True,
+        ),
         F("memory_gib_per_gpu", "GiB", "Memory per GPU (GiB)", shown=True),
         F("gpu_memory_gib", "GiB", "GPU memory (GiB)", shown=True),
         F("memory_dominant", "text", "Largest part", shown=True),
+        F("grad_precision", "text", "Gradients kept in", "bf16 or fp32 (--grad-precision)", shown=True),
+        F(
+            "micro_batch_max",
+            "count",
+            "Largest micro-batch that fits",
+            "sequences per GPU per forward pass this layout holds, all else fixed",
+            null=True,
+            shown=True,
+        ),
         F("min_gpus", "count", "Minimum GPUs", shown=True),
         F("lr_peak", "constant", "Peak learning rate", digits=3, shown=True),
         F("batch_tokens_optimal", "tokens", "Batch from the law (tokens)"),
@@ -391,140 +459,7 @@ GROUPS: dict[str, tuple[Field, ...]] = {
             null=True,
         ),
     ),
-    "serving": _group(
-        "serving",
-        F(
-            "gpus_per_replica",
-            "count",
-            "GPUs per replica",
-            "GPUs holding one copy of the model (tensor parallel)",
-            shown=True,
-        ),
-        F("weights_precision", "text", "Weights", "bf16, fp8, int8 or int4", shown=True),
-        F("kv_precision", "text", "KV cache", "bf16 or fp8", shown=True),
-        F("prompt_tokens", "count", "Prompt (tokens)", shown=True),
-        F("output_tokens", "count", "Output (tokens)", shown=True),
-        F("batch", "count", "Batch (sequences)", "sequences decoded together per replica", shown=True),
-        F(
-            "batch_max",
-            "count",
-            "Largest batch that fits",
-            "sequences of prompt + output tokens whose KV cache fits",
-            shown=True,
-        ),
-        F("mbu", "fraction", "MBU", "share of peak HBM bandwidth a decode step achieves", shown=True),
-        F(
-            "weights_bytes_per_gpu",
-            "bytes",
-            "Weights per GPU",
-            "every parameter at the weights' precision, split over the replica's GPUs",
-            shown=True,
-        ),
-        F(
-            "kv_cache_bytes_per_sequence",
-            "bytes",
-            "KV cache per sequence",
-            "at prompt + output tokens, whole model",
-            shown=True,
-        ),
-        F("kv_cache_bytes_per_gpu", "bytes", "KV cache per GPU", "the batch's cache at its full length", shown=True),
-        F(
-            "activation_bytes_per_gpu",
-            "bytes",
-            "Activations per GPU",
-            "one layer's live tensors while a prompt is prefilled",
-            shown=True,
-        ),
-        F("memory_bytes_per_gpu", "bytes", "Memory per GPU", "weights + KV cache + activations", shown=True),
-        F(
-            "usable_bytes_per_gpu",
-            "bytes",
-            "Usable memory per GPU",
-            "the share of the GPU's memory a server takes (vLLM's default 0.9)",
-            shown=True,
-        ),
-        F(
-            "prefill_seconds",
-            "seconds",
-            "Time to first token",
-            "one prompt's prefill, compute-bound: FLOPs / (GPUs x peak x MFU); queueing not counted",
-            shown=True,
-        ),
-        F(
-            "decode_seconds_per_step",
-            "seconds",
-            "Decode step",
-            "one token for each sequence of the batch: the larger"
-            " of bytes read / (HBM x MBU) and FLOPs / (peak x MFU), plus tensor-parallel all-reduces",
-            shown=True,
-        ),
-        F("decode_bound", "text", "Decode bound by", "memory or compute", shown=True),
-        F(
-            "decode_bytes_per_step_per_gpu",
-            "bytes",
-            "Bytes read per step per GPU",
-            "the weights the batch touches and its KV cache",
-            shown=True,
-        ),
-        F("decode_tokens_per_second", "tokens/s", "Decode tokens/s per sequence", "1 / decode step", shown=True),
-        F(
-            "roofline_tokens_per_second",
-            "tokens/s",
-            "Roofline tokens/s per sequence",
-            "HBM bandwidth / bytes read per step: no rate exceeds it",
-            shown=True,
-        ),
-        F(
-            "output_tokens_per_second",
-            "tokens/s",
-            "Output tokens/s per replica",
-            "batch x output / request time, prefills included",
-            shown=True,
-        ),
-        F("output_tokens_per_second_per_gpu", "tokens/s", "Output tokens/s per GPU", shown=True),
-        F("requests_per_second", "number", "Requests/s per replica", shown=True),
-        F(
-            "request_seconds",
-            "seconds",
-            "Request, end to end",
-            "batch x prefill + output x decode step (Little's law, batch requests in flight)",
-            shown=True,
-        ),
-        F(
-            "usd_per_million_input_tokens",
-            "USD/Mtok",
-            "USD per million input tokens",
-            "the replica's price over its prefill time; null without a price",
-            null=True,
-            shown=True,
-        ),
-        F(
-            "usd_per_million_output_tokens",
-            "USD/Mtok",
-            "USD per million output tokens",
-            "the replica's price over its decode time, shared by the batch; null without a price",
-            null=True,
-            shown=True,
-        ),
-        F(
-            "kwh_per_million_output_tokens",
-            "kWh",
-            "kWh per million output tokens",
-            "decode time at the GPUs' rated power x PUE; null without a rated power",
-            null=True,
-            shown=True,
-        ),
-        F(
-            "tokens_per_second",
-            "tokens/s",
-            "Load (output tokens/s)",
-            "the load asked for; null without one",
-            null=True,
-            shown=True,
-        ),
-        F("replicas", "count", "Replicas for the load", null=True, shown=True),
-        F("gpus_for_load", "count", "GPUs for the load", null=True, shown=True),
-    ),
+    "serving": SERVING,
     "gap": _group(
         "gap",
         F("optimal_n_params", "parameters", "Optimal N at the same compute"),

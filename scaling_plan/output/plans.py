@@ -16,7 +16,6 @@ from .writers import Report, Streamed, write_report
 
 if TYPE_CHECKING:
     from ..allocate import Allocator
-    from ..architectures import Architecture, ArchitectureCount
     from ..blueprint import Blueprint
     from ..gap import Gap
     from ..inference import InferencePlan
@@ -315,10 +314,24 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
         else:
             every = "every row: " if others else ""
             notes.append(f"Layout: {every}{describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
+        fp32_grads = blueprint.request.layout.grad_precision == "fp32"
         notes.append(
-            "Memory per GPU: mixed-precision Adam, 2 + 2 + 12 bytes per parameter the GPU's pipeline stage and"
-            " tensor rank hold (BF16 weights and gradients; FP32 master weights, momentum and variance;"
-            " Rajbhandari et al. 2020), the ZeRO stage dividing them over dp x cp; activations per Korthikanti et"
+            "Memory per GPU: mixed-precision Adam, "
+            + (
+                "2 + 4 + 12 bytes per parameter the GPU's pipeline stage and tensor rank hold (BF16 weights, FP32"
+                " gradients as Megatron-LM and DeepSpeed keep them; FP32 master weights, momentum and variance)"
+                if fp32_grads
+                else "2 + 2 + 12 bytes per parameter the GPU's pipeline stage and tensor rank hold (BF16 weights and"
+                " gradients; FP32 master weights, momentum and variance; Rajbhandari et al. 2020; --grad-precision"
+                " fp32 for Megatron-LM's 18)"
+            )
+            + ", the ZeRO stage dividing them over dp x cp"
+            + (
+                "; ZeRO-3 holds two units (blocks, or the vocabulary matrix) gathered whole"
+                if layout.gather_bytes
+                else ""
+            )
+            + "; activations per Korthikanti et"
             " al. 2022 with sequence parallelism under tp, the first stage holding min(pp, accumulation steps)"
             " micro-batches (1F1B)"
             + (
@@ -363,32 +376,6 @@ def emit_shape(blueprint: Blueprint, hardware: Hardware | None, output_format: s
 
     def table(out: IO[str]) -> None:
         print_blueprint(record, blueprint, out, f"on {format_count(blueprint.n_tokens)} tokens")
-
-    write_report(Report([record], record, table), output_format, out)
-
-
-def emit_architecture(
-    hf_config: str, arch: Architecture, counted: ArchitectureCount, output_format: str, out: IO[str]
-) -> None:
-    """`shape --hf-config`: a released model's architecture and its exact counts."""
-    from .records import ARCHITECTURE_KEYS, architecture_record
-
-    record = architecture_record(hf_config, arch, counted)
-    notes = [
-        f"Counted as {arch.model_type}'s modelling code builds it: every weight, bias and norm the checkpoint holds;"
-        " embedding: the token embedding, the output matrix when untied, learned positions.",
-        "Parameters per token count the routed experts a token uses (and every shared one); FLOPs per token are the"
-        " planner's 6·N with that N (C = 6·N·D).",
-        "KV cache at bf16 (2 bytes an element; fp8 halves it): keys and values of every key/value head in every"
-        " layer, or a latent attention's compressed latent and rotary key (DeepSeek-AI 2024, DeepSeek-V2, sec. 2.1).",
-    ]
-    if record["not_counted"] is not None:
-        notes.append(f"Not counted: {record['not_counted']}.")
-
-    def table(out: IO[str]) -> None:
-        not_rows = ("schema_version", "hf_config", "not_counted")  # the file is in the title; what is left out a note
-        keys = [key for key in ARCHITECTURE_KEYS if record[key] is not None and key not in not_rows]
-        print_key_values(f"{arch.model_type} from {hf_config}", record, keys, notes, out)
 
     write_report(Report([record], record, table), output_format, out)
 
@@ -469,7 +456,7 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         if plan.blueprint is not None:
             print_blueprint(record, plan.blueprint, out)
         if plan.serving is not None:
-            from .serving import print_plan_serving
+            from .models import print_plan_serving
 
             print_plan_serving(record, plan.serving, out)
         if plan.run is not None:

@@ -92,6 +92,40 @@ def test_a_missing_file_and_flags_beside_it_are_refused(cli: Cli) -> None:
     assert "--hf-config: Hugging Face config.json 'nowhere.json' not found" in cli.error(
         "shape", "--hf-config", "nowhere.json"
     )
-    assert "--hf-config: counts the file alone; --params cannot be given beside it yet" in cli.error(
-        "shape", "--hf-config", MIXTRAL, "--params", "7B"
+    assert (
+        "--hf-config: counts the file, with its shape flags over it; --params cannot be given beside it yet"
+        in cli.error("shape", "--hf-config", MIXTRAL, "--params", "7B")
     )
+
+
+def test_shape_flags_beside_the_file_replace_what_it_says(cli: Cli) -> None:
+    llama_3_8b = str(CONFIGS / "llama-3-8b.json")
+    record = cli.json("shape", "--hf-config", llama_3_8b, "--layers", "40", "--kv-heads", "4")
+    # Llama-3-8B's blocks (d 4096, 32 heads of 128, SwiGLU 14336, RMSNorm), 40 of them with 4 key/value heads
+    block = 2 * 4096 * 4096 + 2 * 4096 * 4 * 128 + 3 * 4096 * 14336 + 2 * 4096
+    assert record["params_non_embedding"] == 40 * block + 4096
+    assert (record["n_layers"], record["n_kv_heads"], record["head_dim"]) == (40, 4, 128)
+    assert record["kv_cache_bytes_per_token"] == 40 * 2 * 4 * 128 * 2
+    table = " ".join(cli.run("shape", "--hf-config", llama_3_8b, "--layers", "40").stdout.split())
+    assert "Over the file: --layers 40." in table
+    assert sp.architecture(llama_3_8b, n_layers=40, n_kv_heads=4).to_dict() == record
+    assert "is dense: it has no experts" in cli.error("shape", "--hf-config", llama_3_8b, "--experts", "8")
+    assert "--family" in cli.error("shape", "--hf-config", llama_3_8b, "--family", "llama3")
+    assert "must divide the 32 attention heads" in cli.error("shape", "--hf-config", llama_3_8b, "--kv-heads", "5")
+    mixtral = cli.json("shape", "--hf-config", MIXTRAL, "--active-experts", "1")
+    assert mixtral["params_active"] == 12_879_925_248 - 32 * 3 * 4096 * 14336
+    served = cli.json("serve", "--hf-config", llama_3_8b, "--kv-heads", "4", "--gpu", "H100", "--gpus", "1")
+    assert served["kv_cache_bytes_per_token"] == 32 * 2 * 4 * 128 * 2
+    assert served["model"].endswith("with --kv-heads 4")
+
+
+def test_predict_takes_its_parameters_from_a_config(cli: Cli) -> None:
+    llama_3_8b = str(CONFIGS / "llama-3-8b.json")
+    from_file = cli.json("predict", "--hf-config", llama_3_8b, "--tokens", "15T", "--law", "epoch-2024")
+    typed = cli.json("predict", "--params", "8030261248", "--tokens", "15T", "--law", "epoch-2024")
+    assert from_file == typed
+    moe = cli.run("predict", "--hf-config", MIXTRAL, "--tokens", "1T", "--format", "json")
+    assert moe.exit_code == 0 and json.loads(moe.stdout)["n_params"] == 12_879_925_248
+    assert "a mixture of experts; N is the 12,879,925,248 parameters a token uses" in moe.stderr
+    assert "one of them" in cli.error("predict", "--hf-config", llama_3_8b, "--params", "8B", "--tokens", "1T")
+    assert "one of them" in cli.error("predict", "--tokens", "1T")

@@ -105,3 +105,13 @@ def test_layout_settings_without_a_gpu_are_said_unused(cli: Cli) -> None:
     result = cli.run("shape", "--params", "7B", "--tp", "8", "--no-flash-attention", "--dropout")
     assert result.exit_code == 0
     assert "--tp, --no-flash-attention, --dropout unused without --gpu" in result.stderr
+
+
+def test_fp32_gradients_double_the_gradients_and_zero_3_gathers(cli: Cli) -> None:
+    args = ("shape", "--params", "70B", "--gpu", "H100", "--sharding", "zero-3", "--gpus", "64", "--tp", "8")
+    bf16, fp32 = cli.json(*args), cli.json(*args, "--grad-precision", "fp32")
+    assert fp32["gradients_gib_per_gpu"] == pytest.approx(2 * bf16["gradients_gib_per_gpu"])
+    assert (bf16["grad_precision"], fp32["grad_precision"]) == ("bf16", "fp32")
+    assert bf16["gather_gib_per_gpu"] > 0 and bf16["micro_batch_max"] >= 1
+    assert cli.json("shape", "--params", "7B", "--gpu", "H100", "--sharding", "zero-1")["gather_gib_per_gpu"] is None
+    assert "--grad-precision" in cli.error(*args, "--grad-precision", "fp16")

@@ -31,6 +31,8 @@ def test_json_csv_and_the_table_agree(cli: Cli) -> None:
     assert int(row["batch_max"]) == 20 and float(row["decode_seconds_per_step"]) == record["decode_seconds_per_step"]
     table = " ".join(cli.run(*args, env={"COLUMNS": "120"}).stdout.split())
     assert "KV cache per token │ 320 KiB" in table and "Largest batch that fits │ 20" in table
+    markdown = cli.run(*args, "--format", "markdown").stdout
+    assert "| KV cache per token | 320 KiB |" in markdown and markdown.startswith("**Serving ")
 
 
 def test_a_shape_by_size_or_by_flags_serves_too(cli: Cli) -> None:

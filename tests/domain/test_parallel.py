@@ -205,3 +205,57 @@ def test_the_launchable_batch_is_a_whole_number_of_micro_batches_per_rank() -> N
 
 
 # --- the CLI --------------------------------------------------------------------------------------------------------
+
+
+# --- training memory conventions: gradients' format, ZeRO-3's gathered units, the largest micro-batch -------------
+
+
+@pytest.mark.parametrize(
+    ("grad_precision", "unsharded", "sharded_per_d"), [("fp32", 18, (6, 12)), ("bf16", 16, (4, 12))]
+)
+@pytest.mark.parametrize("d", [1, 8, 64])
+def test_state_bytes_per_parameter_are_megatrons_table(
+    grad_precision: str, unsharded: int, sharded_per_d: tuple[int, int], d: int
+) -> None:
+    """Megatron-LM README, "Distributed Optimizer": bf16 params with fp32 grads take 18 bytes a parameter, 6 + 12/d
+    with the distributed optimiser (ZeRO-1 over d data-parallel ranks); the ZeRO paper's bf16 gradients take 16 and
+    4 + 12/d (Rajbhandari et al. 2020, Fig. 1, K = 12)."""
+    params = 7_000_000_000
+    model = ModelSize(32, 4096, 32, 32, 4096, 32000, params, 0, False, 34.0)
+    states = {}
+    for sharding in ("none", "zero-1"):
+        layout = layout_memory(model, 1e15, 1, 1, 1, d, sharding, "full", 1, 1, True, grad_precision)
+        states[sharding] = (layout.weights_bytes + layout.gradients_bytes + layout.optimizer_bytes) / params
+        assert layout.gather_bytes == 0
+    fixed, per_d = sharded_per_d
+    assert states["none"] == pytest.approx(unsharded)
+    assert states["zero-1"] == pytest.approx(fixed + per_d / d)
+
+
+def test_zero_3_holds_two_gathered_units_beside_its_shards() -> None:
+    shape = Shape(32, 4096, 32, 11008, vocab_size=32000)  # LLaMA-2-7B's blocks
+    model = model_size(shape, count(shape))
+    block = (count(shape).params_total - count(shape).params_embedding) / 32
+    assert block > 32000 * 4096  # a block outweighs the vocabulary matrix here
+    for tp in (1, 2):
+        layout = layout_memory(model, H100_BYTES, tp, 1, 1, 8, "zero-3", "full", 1, 1, True)
+        assert layout.gather_bytes == pytest.approx(2 * 2 * block / tp)
+        parts = layout.weights_bytes + layout.gradients_bytes + layout.optimizer_bytes + layout.activations_bytes
+        assert layout.total_bytes == pytest.approx(parts + layout.gather_bytes)
+    wide_vocabulary = Shape(4, 1024, 8, 4096, vocab_size=256_000)
+    small = model_size(wide_vocabulary, count(wide_vocabulary))
+    assert (
+        layout_memory(small, H100_BYTES, 1, 1, 1, 8, "zero-3", "full", 1, 1, True).gather_bytes
+        == 2 * 2 * 256_000 * 1024
+    )
+
+
+def test_the_largest_micro_batch_is_the_last_that_fits() -> None:
+    shape = Shape(32, 4096, 32, 11008, vocab_size=32000, seq_len=4096)
+    model = model_size(shape, count(shape))
+    layout = layout_memory(model, H100_BYTES, 4, 1, 1, 2, "zero-1", "none", 1, 16, True)
+    m = layout.micro_batch_max
+    assert m >= 1
+    fits = layout_memory(model, H100_BYTES, 4, 1, 1, 2, "zero-1", "none", m, 16, True)
+    too_many = layout_memory(model, H100_BYTES, 4, 1, 1, 2, "zero-1", "none", m + 1, 16, True)
+    assert fits.fits and not too_many.fits

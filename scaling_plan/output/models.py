@@ -1,10 +1,15 @@
-"""`serve`'s output: one record, and for people a table with every formula beneath it."""
+"""What one model takes: its architecture counted (`shape --hf-config`) and its serving (`serve`, budget --serve),
+as records and, for people, tables with every formula beneath them."""
 
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
 
 from ..serving import MEMORY_UTILISATION, Serving
+
+if TYPE_CHECKING:
+    from ..architectures import Architecture, ArchitectureCount
 from ..units import format_scientific
 from .records import PLAN_SERVING_KEYS, SERVE_KEYS, Record, serving_record
 from .tables import print_key_values
@@ -77,3 +82,33 @@ def print_plan_serving(record: Record, served: Serving, out: IO[str]) -> None:
     keys = [key for key in PLAN_SERVING_KEYS if record[key] is not None]
     title = f"Serving the plan's model on {served.gpus} x {served.gpu.name}"
     print_key_values(title, record, keys, serving_notes(served), out)
+
+
+def emit_architecture(
+    hf_config: str, arch: Architecture, counted: ArchitectureCount, output_format: str, out: IO[str],
+    overridden: Sequence[str] = (),
+) -> None:  # fmt: skip
+    """`shape --hf-config`: a released model's architecture and its exact counts (`overridden`: the flags that
+    replaced what the file says, as given)."""
+    from .records import ARCHITECTURE_KEYS, architecture_record
+
+    record = architecture_record(hf_config, arch, counted)
+    notes = [
+        f"Counted as {arch.model_type}'s modelling code builds it: every weight, bias and norm the checkpoint holds;"
+        " embedding: the token embedding, the output matrix when untied, learned positions.",
+        "Parameters per token count the routed experts a token uses (and every shared one); FLOPs per token are the"
+        " planner's 6·N with that N (C = 6·N·D).",
+        "KV cache at bf16 (2 bytes an element; fp8 halves it): keys and values of every key/value head in every"
+        " layer, or a latent attention's compressed latent and rotary key (DeepSeek-AI 2024, DeepSeek-V2, sec. 2.1).",
+    ]
+    if record["not_counted"] is not None:
+        notes.append(f"Not counted: {record['not_counted']}.")
+    if overridden:
+        notes.append(f"Over the file: {', '.join(overridden)}.")
+
+    def table(out: IO[str]) -> None:
+        not_rows = ("schema_version", "hf_config", "not_counted")  # the file is in the title; what is left out a note
+        keys = [key for key in ARCHITECTURE_KEYS if record[key] is not None and key not in not_rows]
+        print_key_values(f"{arch.model_type} from {hf_config}", record, keys, notes, out)
+
+    write_report(Report([record], record, table), output_format, out)
