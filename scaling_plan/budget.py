@@ -28,6 +28,16 @@ HOURS_PER_DAY = 24.0
 #: 46% and Llama 3 405B 38-43%, Chowdhery et al. 2022 Table 3; Dubey et al. 2024 Table 4). Always shown in output.
 DEFAULT_MFU = 0.40
 
+#: Model bandwidth utilisation when none is given: the share of peak HBM bandwidth a decode step achieves. Databricks
+#: (Agarwal et al. 2023, "LLM Inference Performance Engineering: Best Practices") define MBU as (weights + KV cache
+#: bytes) / step time / peak bandwidth, with a worked example at 50%; llm-analysis (0.2.2, analysis.py `infer`) warns
+#: that benchmarks show 0.6 to 0.7 of HBM bandwidth achieved. Always shown.
+DEFAULT_MBU = 0.6
+#: A served request when none is given (serving.py): a 2,048-token prompt and 256 tokens out. Give your own: the
+#: costs follow them.
+DEFAULT_PROMPT_TOKENS = 2048
+DEFAULT_OUTPUT_TOKENS = 256
+
 
 @dataclass(frozen=True)
 class Gpu:

@@ -25,7 +25,16 @@ import math
 from dataclasses import dataclass, replace
 
 from .architectures import Architecture, ArchitectureCount, count_architecture
-from .budget import DEFAULT_MFU, DEFAULT_PUE, GIB, SECONDS_PER_HOUR, Gpu
+from .budget import (
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    DEFAULT_OUTPUT_TOKENS,
+    DEFAULT_PROMPT_TOKENS,
+    DEFAULT_PUE,
+    GIB,
+    SECONDS_PER_HOUR,
+    Gpu,
+)
 from .errors import UsageError, named
 
 #: Bytes a weight or cache element takes in each format. Quantised weights carry scales too (int4 with a bf16 scale
@@ -37,13 +46,6 @@ ACTIVATION_BYTES = 2.0
 #: `gpu_memory_utilization` of 0.9 (vLLM engine arguments); the rest is the CUDA context, the kernels' workspace and
 #: fragmentation.
 MEMORY_UTILISATION = 0.9
-#: Model bandwidth utilisation when none is given: the share of peak HBM bandwidth a decode step achieves. Databricks
-#: (Agarwal et al. 2023, "LLM Inference Performance Engineering: Best Practices") define MBU as (weights + KV cache
-#: bytes) / step time / peak bandwidth; their worked example is 50%, and tuned servers run higher. Always shown.
-DEFAULT_MBU = 0.6
-#: A request when none is given: a 2,048-token prompt and 256 tokens out. Give your own: the costs follow them.
-DEFAULT_PROMPT_TOKENS = 2048
-DEFAULT_OUTPUT_TOKENS = 256
 #: Tensor parallelism within a node: the link bandwidths of budget.GPUS hold for up to 8 GPUs (HGX and DGX boards).
 GPUS_PER_NODE = 8
 #: The most sequences a replica batches: past this the search stops (a step then takes seconds for any real model).

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..budget import DEFAULT_MFU, DEFAULT_PUE, GPUS
+from ..budget import DEFAULT_MBU, DEFAULT_MFU, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, DEFAULT_PUE, GPUS
 from ..choices import (
     Family,
     FfnKind,
@@ -24,7 +24,6 @@ from ..choices import (
     WeightsPrecision,
 )
 from ..laws import DEFAULT_LAW, MAX_LOSS_NATS, PRESETS
-from ..serving import DEFAULT_MBU, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 
 
 @dataclass(frozen=True)

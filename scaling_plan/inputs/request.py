@@ -29,7 +29,7 @@ from ..errors import UsageError, named, shown, unknown_name
 from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, ParametricLaw, find_law
 from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
-from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS
+from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS, fields_of
 from .values import Sourced, checked_number, checked_whole, sourced_choice
 
 if TYPE_CHECKING:
@@ -212,13 +212,13 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
 def _serve(values: Mapping[str, Sourced], hardware: Hardware | None, warnings: list[str]) -> ServeRequest | None:
     """Serving the plan's model, when asked for (--serve, a serve: section): on the hardware's GPU, the fewest that
     hold it per replica, priced and run at the inference price and MFU where given, else the training ones."""
-    from .serve_request import SERVE_FIELDS, serve_settings, serving_gpu
-
     if "serve" not in values:
-        given = [values[field].where for field in SERVE_FIELDS if field in values]
+        given = [values[field].where for field in fields_of("serve") if field in values]
         if given:
             warnings.append(f"{', '.join(given)} unused without --serve")
         return None
+    from .serve_request import serve_settings, serving_gpu
+
     gpu = serving_gpu(values, hardware, values["serve"].where)
     assert hardware is not None
     mfu = checked_number(values, "inference_mfu")

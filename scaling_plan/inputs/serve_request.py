@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..budget import Gpu, Hardware
+from ..budget import DEFAULT_MBU, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, Gpu, Hardware
 from ..choices import KV_PRECISIONS, WEIGHTS_PRECISIONS
 from ..errors import UsageError, named
-from ..serving import DEFAULT_MBU, DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, ServeRequest
+from ..serving import ServeRequest
 from .fields import fields_of
 from .values import Sourced, checked_number, checked_whole, sourced_choice
 
