@@ -28,6 +28,7 @@ from .data_constrained import DataConstrainedLaw, DataUse, data_use, unconstrain
 from .errors import UsageError
 from .gap import Gap, gap_to_optimal
 from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, Law, Num, ParametricLaw
+from .returns import Returns, returns_at
 from .units import format_scientific
 
 if TYPE_CHECKING:
@@ -113,6 +114,16 @@ class Plan:
     downstream: tuple[MetricPrediction, ...] = ()  # each downstream mapping's metric at the plan's loss
     tokens_trimmed_pct: float | None = None  # under a hard budget with a blueprint: tokens trimmed to fit (fill_budget)
     serving: Serving | None = None  # when asked for: the blueprint served on the hardware's GPU
+    returns: Returns | None = None  # what 10x the compute and the next 0.01 nats buy and cost, along the allocation
+
+    @property
+    def next_step_time_and_cost(self) -> tuple[float | None, float | None]:
+        """GPU-hours and cost of the compute for the next 0.01 nats, counted as the plan's own training is."""
+        extra, hardware = self.returns.flops_for_next_step if self.returns else None, self.request.hardware
+        if extra is None or hardware is None:
+            return None, None
+        gpu_hours, _, cost = hardware.time_and_cost(extra * self.training_flops / self.compute_flops)
+        return gpu_hours, cost
 
     @property
     def tokens_per_param(self) -> float:
@@ -405,7 +416,7 @@ def make_plan(request: PlanRequest) -> Plan:
         ),
         blueprint=blueprint, tokens_trimmed_pct=trimmed_pct,
         downstream=predict_downstream(request, loss_nats, () if refits is None else tuple(refits[:, 2])),
-        serving=serve_blueprint(request, blueprint),
+        serving=serve_blueprint(request, blueprint), returns=returns_at(request, numbers.compute_flops),
     )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from .plans import (
     predict_downstream,
     with_blueprint,
 )
+from .returns import returns_at
 from .units import format_budget
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Sweep:
             data=data_use(request.law, n_params, n_tokens),
             inference=plan_inference(request, n_params, n_tokens, loss, at(self.inference_n_params), training_flops),
             blueprint=blueprint, tokens_trimmed_pct=None if self.tokens_trimmed_pct is None else self.tokens_trimmed_pct[row],
-            downstream=predict_downstream(request, loss),
+            downstream=predict_downstream(request, loss), returns=returns_at(request, compute),
         )  # fmt: skip
 
     def plans(self) -> Iterator[Plan]:

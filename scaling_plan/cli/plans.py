@@ -161,11 +161,20 @@ def shape(
 @with_fields("unique_tokens", "law", *fields_of("hardware"))
 def predict(
     tokens: Annotated[
-        str, typer.Option(help="Training tokens of the run, e.g. 1.4T.", show_default=False, metavar="TOKENS")
+        str,
+        typer.Option(
+            help="Training tokens of the run, e.g. 1.4T; several: 2T,1T, each with its --params.",
+            show_default=False,
+            metavar="TOKENS",
+        ),
     ],
     params: Annotated[
         str | None,
-        typer.Option(help="Parameters of the run, e.g. 70B (or --hf-config).", show_default=False, metavar="PARAMS"),
+        typer.Option(
+            help="Parameters of the run, e.g. 70B (or --hf-config); several runs: 7B,13B with --tokens 2T,1T.",
+            show_default=False,
+            metavar="PARAMS",
+        ),
     ] = None,
     hf_config: Annotated[
         str | None,
@@ -193,19 +202,66 @@ def predict(
     from ..plan_warnings import prediction_warnings
 
     values = plan_flags(fields)
-    n_params, warnings_of_file = _run_params(params, hf_config)
-    values |= {
-        "run": Sourced(None, "--params/--tokens"),
-        "n_params": n_params,
-        "n_tokens": Sourced(tokens, "--tokens"),
-        "method": Sourced("law", "--params/--tokens"),  # the run is measured against the law's own optimum
-    }
-    request, warnings = build_request(values)
-    assert request.run is not None
-    gap = gap_to_optimal(request.run.n_params, request.run.n_tokens, request.law, request.hardware, request.run.where)
-    warn_all(warnings_of_file + warnings + prediction_warnings(request, gap))
+    predictions, said = [], []
+    runs = _runs(params, hf_config, tokens)
+    for n_params, n_tokens, of_file in runs:
+        asked = values | {
+            "run": Sourced(None, "--params/--tokens"),
+            "n_params": n_params,
+            "n_tokens": n_tokens,
+            "method": Sourced("law", "--params/--tokens"),  # the run is measured against the law's own optimum
+        }
+        request, warnings = build_request(asked)
+        assert request.run is not None
+        run = request.run
+        gap = gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
+        prefix = "" if len(runs) == 1 else f"{n_params.value} x {n_tokens.value}: "
+        said += [prefix + line for line in of_file + warnings + prediction_warnings(request, gap)]
+        predictions.append((gap, request))
+    warn_all(list(dict.fromkeys(said)))
     with without_notes(quiet):
-        emit_prediction(gap, request.law, request.hardware, output_format, sys.stdout)
+        if len(predictions) == 1:
+            emit_prediction(gap, request.law, request.hardware, output_format, sys.stdout)
+        else:
+            from ..output.plans import prediction_notes, prediction_record
+            from ..output.reports import emit_candidates
+
+            records = [prediction_record(gap, request.law, request.hardware) for gap, request in predictions]
+            emit_candidates(records, prediction_notes(request.law, request.hardware), output_format, sys.stdout)
+
+
+def _runs(params: str | None, hf_config: str | None, tokens: str) -> list[tuple[Any, Any, list[str]]]:
+    """predict's runs: N and D for each (--params 7B,13B --tokens 2T,1T pair up; one of either goes with each of the
+    other), with the warnings a config.json's N brings."""
+    from ..errors import UsageError
+    from ..inputs.values import Sourced, comma_items
+
+    token_items = comma_items(tokens, "--tokens", "2T,1T")
+    sizes: list[tuple[Any, list[str]]]
+    if params is not None and hf_config is not None:
+        _run_params(params, hf_config)  # refuses the two together
+    if params is not None:
+        param_items = comma_items(params, "--params", "7B,13B")
+        if (
+            len(param_items) > 1
+            and param_items[0].isdigit()
+            and all(len(i) == 3 and i.isdigit() for i in param_items[1:])
+        ):
+            raise UsageError("--params", f"thousands separators are read in money only, got {params!r}: write a number"
+                             " such as 8.03e9, or sizes such as 7B,13B for several runs")  # fmt: skip
+        sizes = [(Sourced(item, "--params"), []) for item in param_items]
+    else:
+        sizes = [_run_params(None, hf_config)]
+    if len(sizes) > 1 and len(token_items) > 1 and len(sizes) != len(token_items):
+        raise UsageError(
+            "--tokens", f"{len(token_items)} token counts for {len(sizes)} sizes: give as many (they pair up), or one"
+        )
+    count = max(len(sizes), len(token_items))
+    return [
+        (*sizes[i if len(sizes) > 1 else 0][:1], Sourced(token_items[i if len(token_items) > 1 else 0], "--tokens"),
+         sizes[i if len(sizes) > 1 else 0][1])
+        for i in range(count)
+    ]  # fmt: skip
 
 
 def _run_params(params: str | None, hf_config: str | None) -> tuple[Any, list[str]]:

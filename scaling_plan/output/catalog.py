@@ -42,6 +42,34 @@ def _group(name: str, *fields: Field) -> tuple[Field, ...]:
 
 F = Field
 
+#: `shape --hf-config`: what a released model's config.json says beside its counts.
+ARCHITECTURE = _group(
+    "architecture",
+    F("hf_config", "text", "Config", "the Hugging Face config.json read"),
+    F("model_type", "text", "Model type", "its model_type"),
+    F("attention", "text", "Attention", "multi-head; grouped-query, with its key/value heads; or latent (multi-head"
+      " latent attention), with the rank of its key/value latent and its rotary key's width"),
+    F("kv_cache_bytes_per_token", "bytes", "KV cache per token", "bytes of keys and values one token adds to the cache"
+      " over all layers, at the cache's precision (bf16 for shape --hf-config; fp8 halves it); a multi-head latent"
+      " attention caches its compressed latent and rotary key"),
+    F("not_counted", "text", "Not counted", "what the checkpoint holds that the counts leave out (a"
+      " multi-token-prediction module); null when nothing", null=True),
+)  # fmt: skip
+#: What more compute buys along the plan's allocation (returns.py), and with hardware what the next 0.01 nats cost.
+MORE_COMPUTE = (
+    F("loss_drop_per_10x_nats", "nats", "Loss drop per 10x compute", "the predicted loss at C minus at 10·C, along the"
+      " same allocation; null past the allocator's bound", null=True, shown=True),
+    F("flops_for_next_0_01_nats", "FLOPs", "Compute for the next 0.01 nats", "the extra compute (6·N·D) that lowers"
+      " the loss by 0.01 nats along the same allocation; null where the law's floor E is too near", null=True,
+      shown=True),
+)  # fmt: skip
+MORE_COMPUTE_COST = (
+    F("gpu_hours_for_next_0_01_nats", "GPU-hours", "  GPU-hours for the next 0.01 nats", "that extra compute's"
+      " GPU-hours, counted as the plan's are", null=True, shown=True),
+    F("cost_usd_for_next_0_01_nats", "USD", "  Cost of the next 0.01 nats", "that extra compute's cost", null=True,
+      shown=True),
+)  # fmt: skip
+
 #: `serve`, and a plan's model served (budget --serve): the replica, the request, memory, times, throughput and costs.
 SERVING = _group(
     "serving",
@@ -145,6 +173,7 @@ GROUPS: dict[str, tuple[Field, ...]] = {
             shown=True,
         ),
         F("loss_bits", "bits", "Predicted loss (bits/token)", "loss_nats / ln 2", shown=True),
+        *MORE_COMPUTE,
         F("method", "text", "Allocation", "how N and D were allocated: a rule, a law's optimum, or a frontier"),
         F(
             "tokens_per_param_rule",
@@ -197,6 +226,7 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         ),
         F("wall_clock_days", "days", "Wall-clock days", "GPU-hours / (GPUs x 24 h)", null=True, shown=True),
         F("cost_usd", "USD", "Cost (USD)", "GPU-hours x price", null=True, shown=True),
+        *MORE_COMPUTE_COST,
     ),
     "energy": _group(
         "energy",
@@ -432,33 +462,7 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("hyperparameters_extrapolated", "flag", "Hyperparameters extrapolated"),
         F("hyperparameters_source", "text", "Hyperparameters from"),
     ),
-    "architecture": _group(
-        "architecture",
-        F("hf_config", "text", "Config", "the Hugging Face config.json read"),
-        F("model_type", "text", "Model type", "its model_type"),
-        F(
-            "attention",
-            "text",
-            "Attention",
-            "multi-head; grouped-query, with its key/value heads; or latent (multi-head latent attention), with the"
-            " rank of its key/value latent and its rotary key's width",
-        ),
-        F(
-            "kv_cache_bytes_per_token",
-            "bytes",
-            "KV cache per token",
-            "bytes of keys and values one token adds to the cache over all layers, at the cache's precision (bf16"
-            " for shape --hf-config; fp8 halves it); a multi-head latent attention caches its compressed latent and"
-            " rotary key",
-        ),
-        F(
-            "not_counted",
-            "text",
-            "Not counted",
-            "what the checkpoint holds that the counts leave out (a multi-token-prediction module); null when nothing",
-            null=True,
-        ),
-    ),
+    "architecture": ARCHITECTURE,
     "serving": SERVING,
     "gap": _group(
         "gap",
@@ -562,6 +566,8 @@ OTHER_FIELDS: tuple[Field, ...] = (
     F("frontier_n_coefficient", "constant", "Frontier coefficient of N"),
     F("frontier_n_exponent", "exponent", "Frontier exponent of N"),
     F("rd_star", "constant", "R_D*"),
+    F("rank_by_loss", "count", "Rank by loss", "1 for the lowest predicted loss of the runs given"),
+    F("rank_by_compute", "count", "Rank by compute", "1 for the least compute of the runs given"),
     F("rn_star", "constant", "R_N*"),
 )
 

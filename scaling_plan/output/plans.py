@@ -89,6 +89,16 @@ def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
         f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
         "Compute: C = 6·N·D training FLOPs (forward 2·N·D + backward 4·N·D).",
     ]
+    if plan.returns is not None:
+        notes.append(
+            "More compute, along the same allocation: loss drop per 10x = L(C) - L(10·C); the next 0.01 nats takes"
+            " C' - C more, where L(C') = L(C) - 0.01"
+            + (
+                "."
+                if plan.returns.flops_for_next_step is not None or not one_plan
+                else f"; no compute reaches it here, the law's floor {law.irreducible_loss:.4f} being too near."
+            )
+        )
     if plan.blueprint is not None and not one_plan:
         notes.append(
             "Full count: each row's blueprint's training FLOPs, every matrix multiply, attention and the logits"
@@ -240,26 +250,31 @@ PREDICTION_KEYS = (
 )  # fmt: skip
 
 
+def prediction_record(gap: Gap, law: Law, hardware: Hardware | None) -> Record:
+    """One run's loss under a named law, its gap to the law's optimum at its compute, and what it takes."""
+    head = {
+        "schema_version": SCHEMA_VERSION, "law": law.name, "law_source": law.source,
+        "n_params_kind": law.n_params_kind, "loss_dataset": law.dataset,
+    }  # fmt: skip
+    return head | gap_record(gap) | energy_fields(hardware, gap.gpu_hours)
+
+
+def prediction_notes(law: Law, hardware: Hardware | None) -> list[str]:
+    return [
+        f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
+        *gap_notes(law),
+        *hardware_notes(hardware),
+    ]
+
+
 def emit_prediction(gap: Gap, law: Law, hardware: Hardware | None, output_format: str, out: IO[str]) -> None:
     """`predict`: one run's loss under a named law, its gap to the law's optimum at the same compute, and with
     hardware what the run takes: GPU-hours, time, cost, energy and emissions, as a plan's."""
-    record: Record = (
-        {
-            "schema_version": SCHEMA_VERSION,
-            "law": law.name,
-            "law_source": law.source,
-            "n_params_kind": law.n_params_kind,
-            "loss_dataset": law.dataset,
-        }
-        | gap_record(gap)
-        | energy_fields(hardware, gap.gpu_hours)
-    )
+    record = prediction_record(gap, law, hardware)
 
     def table(out: IO[str]) -> None:
         title = f"Predicted loss of {format_count(gap.n_params)} parameters on {format_count(gap.n_tokens)} tokens"
-        notes = [f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.", *gap_notes(law)]
-        notes += hardware_notes(hardware)
-        print_key_values(title, record, PREDICTION_KEYS, notes, out)
+        print_key_values(title, record, PREDICTION_KEYS, prediction_notes(law, hardware), out)
 
     write_report(Report([record], record, table), output_format, out)
 
@@ -483,7 +498,7 @@ SWEEP_GROUP_KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss_nats")
 
 
 SWEEP_KEYS = (
-    "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats", "loss_drop_per_10x_nats",
     "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "emissions_tco2e",
 )  # fmt: skip
 

@@ -66,6 +66,8 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         "tokens_per_param": plan.tokens_per_param,
         "loss_nats": plan.loss_nats,
         "loss_bits": plan.loss_nats / math.log(2),
+        "loss_drop_per_10x_nats": plan.returns.loss_drop_per_10x_nats if plan.returns else None,
+        "flops_for_next_0_01_nats": plan.returns.flops_for_next_step if plan.returns else None,
         "method": request.allocator.method,
         "tokens_per_param_rule": rule.tokens_per_param if rule else None,
         "law": request.law.name,
@@ -82,6 +84,8 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         "gpu_hours": plan.gpu_hours,
         "wall_clock_days": plan.wall_clock_days,
         "cost_usd": plan.cost_usd,
+        "gpu_hours_for_next_0_01_nats": plan.next_step_time_and_cost[0],
+        "cost_usd_for_next_0_01_nats": plan.next_step_time_and_cost[1],
     }
     return (
         fill(PLAN_KEYS, own)

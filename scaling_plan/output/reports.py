@@ -347,3 +347,34 @@ def emit_backtest(
     if downstream:
         document["downstream_scores"] = list(downstream)
     write_report(Report(predictions, document, table), output_format, out)
+
+
+#: `predict` of several runs: each run's row, ranked.
+CANDIDATE_KEYS = (
+    "rank_by_loss", "n_params", "n_tokens", "tokens_per_param", "compute_flops", "loss_nats", "loss_gap_nats",
+    "compute_overhead_pct", "rank_by_compute", "gpu_hours", "cost_usd",
+)  # fmt: skip
+
+
+def ranked(records: Sequence[Record]) -> list[Record]:
+    """Each run's record with its rank by predicted loss and by compute (1: the lowest; ties keep their order)."""
+    by_loss = sorted(range(len(records)), key=lambda i: records[i]["loss_nats"])
+    by_compute = sorted(range(len(records)), key=lambda i: records[i]["compute_flops"])
+    return [
+        record | {"rank_by_loss": by_loss.index(i) + 1, "rank_by_compute": by_compute.index(i) + 1}
+        for i, record in enumerate(records)
+    ]
+
+
+def emit_candidates(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    """`predict` of several runs (--params 7B,13B --tokens 2T,1T): each run's prediction, ranked by loss and by
+    compute; one JSON document holding them, a CSV row each."""
+    rows = ranked(records)
+    document = {"schema_version": SCHEMA_VERSION, "law": rows[0]["law"], "candidates": rows}
+
+    def table(out: IO[str]) -> None:
+        keys = [key for key in CANDIDATE_KEYS if any(row[key] is not None for row in rows)]
+        shown = sorted(rows, key=lambda row: row["rank_by_loss"])
+        print_rows(f"{len(rows)} runs under {rows[0]['law']}, by predicted loss", shown, keys, notes, out)
+
+    write_report(Report(rows, document, table), output_format, out)

@@ -432,6 +432,21 @@ PredictOutput = create_model(  # type: ignore[call-overload]
 )
 
 
+PredictCandidate = create_model(
+    "PredictCandidate",
+    __base__=PredictOutput,
+    __doc__="One of several runs `predict` was given, with its ranks among them.",
+    **_fields(("rank_by_loss", "rank_by_compute")),
+)
+
+
+class PredictCandidatesOutput(_Record):
+    """`predict --format json` of several runs (--params 7B,13B --tokens 2T,1T)."""
+
+    law: str
+    candidates: list[PredictCandidate]
+
+
 class ProfileRecord(_Record):
     budget_flops: float
     n_runs: int
@@ -509,6 +524,7 @@ class BacktestOutput(_Record):
 OUTPUTS: dict[str, type[BaseModel]] = {
     "backtest": BacktestOutput,
     "predict": PredictOutput,
+    "predict (several runs)": PredictCandidatesOutput,
     "fit": FitOutput,
     "fit-isoflop": IsoflopFitOutput,
     "fit-downstream": DownstreamFitOutput,
