@@ -179,3 +179,46 @@ def architecture_of_shape(shape: Shape) -> Architecture:
         else shape.d_model, qkv_bias=gpt, output_bias=gpt, mlp_bias=gpt, learned_positions=shape.seq_len if gpt else 0,
         experts=experts,
     )  # fmt: skip
+
+
+def shape_of_architecture(arch: Architecture, seq_len: int) -> tuple[Shape | None, str]:
+    """The planner's shape for a released architecture, when one counts it exactly: (shape, "") or (None, what the
+    shape cannot state). A blueprint lays out and times a Shape; the parts a Shape does not model (an explicit head
+    width, biases without the gpt style's learned positions, query/key norms, latent attention, dense first layers,
+    gated shared experts, router biases) would be miscounted, so they are named instead. `seq_len`: the training
+    context, for a model without learned positions."""
+    from .shapes import Shape, count
+
+    d, h = arch.d_model, arch.n_heads
+    gpt = arch.learned_positions > 0 and arch.qkv_bias and arch.output_bias and arch.mlp_bias
+    gpt = gpt and arch.norm_params == 2 * d
+    llama = not (arch.learned_positions or arch.qkv_bias or arch.output_bias or arch.mlp_bias) and arch.norm_params == d
+    moe = arch.experts
+    biases = arch.qkv_bias or arch.output_bias or arch.mlp_bias
+    reasons = [
+        (arch.latent is not None, "multi-head latent attention"),
+        (arch.qk_norm, "norms on queries and keys"),
+        (arch.latent is None and (d % h != 0 or arch.head_dim != d // h), f"heads {arch.head_dim} wide on a width of"
+         f" {d} (a shape's are d_model / heads)"),
+        (arch.norms_per_layer != 2, f"{arch.norms_per_layer} norms a layer"),
+        (biases and not gpt, "biases without the gpt style's learned positions"),
+        (not biases and not llama, "norms or positions of neither the llama nor the gpt style"),
+        (moe is not None and moe.dense_layers > 0, "dense first layers"),
+        (moe is not None and moe.shared_gate, "a gated shared expert"),
+        (moe is not None and moe.router_bias, "a router bias"),
+        (moe is not None and moe.shared_d_ff != moe.shared * moe.d_ff, "shared experts of another width"),
+    ]  # fmt: skip
+    said = [reason for wrong, reason in reasons if wrong]
+    if said:
+        return None, ", ".join(said)
+    shape = Shape(
+        n_layers=arch.n_layers, d_model=d, n_heads=h, d_ff=arch.d_ff, vocab_size=arch.vocab_size,
+        seq_len=arch.learned_positions if gpt else seq_len, ffn="swiglu" if arch.gated_ffn else "gelu",
+        tied_embeddings=arch.tied_embeddings, n_kv_heads=arch.n_kv_heads, style="gpt" if gpt else "llama",
+        experts=moe.routed if moe else 0, active_experts=moe.active if moe else 0,
+        shared_experts=moe.shared if moe else 0, expert_d_ff=moe.d_ff if moe else None,
+    )  # fmt: skip
+    counted, exact = count(shape), count_architecture(arch)
+    if (counted.params_total, counted.params_active) != (exact.params_total, exact.params_active):
+        return None, f"a count of {counted.params_total:,} parameters as a shape, not its {exact.params_total:,}"
+    return shape, ""

@@ -135,6 +135,7 @@ class BlueprintRequest:
     family: str | None = None  # the model series whose conventions the template follows
     dropout: bool | None = None  # blocks with dropout, whose masks activations keep; None follows the style
     layout: LayoutRequest = dataclasses.field(default_factory=LayoutRequest)
+    source: str | None = None  # the config.json an explicit template was read from (--hf-config)
 
 
 @dataclass(frozen=True)

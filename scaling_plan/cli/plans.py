@@ -41,6 +41,17 @@ FormatOption = Annotated[OutputFormat, format_option()]
 )
 @with_fields(*PLAN_FIELDS)
 def budget(
+    hf_config: Annotated[
+        str | None,
+        typer.Option(
+            "--hf-config",
+            help="A released model's Hugging Face config.json (or its folder) as the blueprint: its exact shape beside"
+            " the plan (implies --blueprint; llama, mistral, mixtral and gpt2 types: those a shape counts exactly).",
+            rich_help_panel="Blueprint: shape, counts, memory, batch size and learning rate",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ] = None,
     fields: FieldValues = NO_FIELDS,
     compare_laws: CompareLawsOption = False,
     downstream: DownstreamOption = None,
@@ -61,6 +72,10 @@ def budget(
     from ..output.tables import without_notes
 
     values = merge(config_file_values(config), plan_flags(fields) | downstream_flag(downstream))
+    if hf_config is not None:  # the file's model is the plan's blueprint
+        from ..inputs.values import Sourced
+
+        values |= {"hf_config": Sourced(hf_config, "--hf-config"), "blueprint": Sourced(True, "--hf-config")}
     plan, compared, warnings = plan_of(values, compare_laws)
     warn_all(list(warnings))
     with without_notes(quiet):

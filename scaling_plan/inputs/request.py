@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ..downstream import DownstreamMapping
     from ..inference import InferenceRequest
     from ..serving import ServeRequest
+    from ..shapes import Shape
 
 
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
@@ -285,6 +286,31 @@ def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[st
     return ShapeQuestion(request, target, checked_number(values, "tokens"), hardware), warnings
 
 
+def _released_shape(values: Mapping[str, Sourced]) -> Shape:
+    """A released model's shape for a blueprint (--hf-config, with the shape flags over it), when a shape counts it
+    exactly; else one line naming what it cannot state, and the commands that count and serve it exactly."""
+    from ..architectures import shape_of_architecture
+    from ..shapes import DEFAULT_SEQ_LEN
+    from .hf_config import OVERRIDES, read_hf_config, with_overrides
+
+    item = values["hf_config"]
+    refused = [values[name].where for name in ("family", "ffn", "style", "shared_experts") if name in values]
+    if refused:
+        raise UsageError(
+            item.where, f"the file's model is the blueprint's; {', '.join(refused)} cannot be given beside it"
+        )
+    given = {name: values[name] for name in OVERRIDES if name in values}
+    architecture = with_overrides(read_hf_config(str(item.value), item.where), given, str(item.value))
+    shape, why = shape_of_architecture(architecture, checked_whole(values, "seq_len") or DEFAULT_SEQ_LEN)
+    if shape is None:
+        raise UsageError(
+            item.where,
+            f"a blueprint cannot lay out {architecture.model_type} from {item.value} exactly: a shape cannot state its"
+            f" {why}; `shape --hf-config` counts it and `serve --hf-config` serves it",
+        )
+    return shape
+
+
 def blueprint_request(
     values: Mapping[str, Sourced], warnings: list[str], required: bool = False
 ) -> BlueprintRequest | None:
@@ -308,11 +334,14 @@ def blueprint_request(
 
     numbers = {field: checked_whole(values, field) for field in (*SHAPE_INTEGERS, *EXPERT_INTEGERS)}
     explicit = numbers["n_layers"] is not None or numbers["d_model"] is not None
-    if explicit and (numbers["n_layers"] is None or numbers["d_model"] is None):
+    released = _released_shape(values) if "hf_config" in values else None
+    if released is not None:
+        explicit = False  # the file's shape, checked where it was read; the flags over it are applied there
+    elif explicit and (numbers["n_layers"] is None or numbers["d_model"] is None):
         missing = "n_layers" if numbers["n_layers"] is None else "d_model"
         present = "d_model" if missing == "n_layers" else "n_layers"
         raise UsageError(values[present].where, f"an explicit shape needs {FLAGS[missing]} too")
-    if not explicit:
+    if not explicit and released is None:
         for field in ("n_heads", "d_ff", "expert_d_ff"):
             if field in values:
                 raise UsageError(values[field].where, "is part of an explicit shape: give --layers and --d-model too")
@@ -345,6 +374,8 @@ def blueprint_request(
         # A derived head count or FFN width is wrong because of the width it came from.
         item = values.get(field) or values.get({"n_heads": "d_model", "d_ff": "d_model"}.get(field, "experts"))
         raise UsageError(item.where if item else FLAGS[field], message)
+    if released is not None:
+        shape, explicit = released, True
     from ..parallel import DEFAULT_GPUS_PER_NODE, LayoutRequest
 
     layout_fields = (
@@ -370,6 +401,7 @@ def blueprint_request(
         family=family_name or None,
         dropout=bool(values["dropout"].value) if "dropout" in values else None,
         layout=layout,
+        source=str(values["hf_config"].value) if released is not None else None,
     )
 
 

@@ -379,7 +379,10 @@ def print_blueprint(record: Record, blueprint: Blueprint, out: IO[str], context:
     for key in hidden:
         shown[key] = None
     shape = blueprint.shape
-    kind = "your shape" if blueprint.request.explicit else context or "sized to the plan"
+    source = blueprint.request.source
+    kind = (
+        f"from {source}" if source else "your shape" if blueprint.request.explicit else context or "sized to the plan"
+    )
     title = (
         f"Blueprint: {shape.n_layers} layer{'s' if shape.n_layers != 1 else ''} x d_model {shape.d_model:,} ({kind})"
     )

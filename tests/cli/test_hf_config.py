@@ -129,3 +129,21 @@ def test_predict_takes_its_parameters_from_a_config(cli: Cli) -> None:
     assert "a mixture of experts; N is the 12,879,925,248 parameters a token uses" in moe.stderr
     assert "one of them" in cli.error("predict", "--hf-config", llama_3_8b, "--params", "8B", "--tokens", "1T")
     assert "one of them" in cli.error("predict", "--tokens", "1T")
+
+
+def test_budget_lays_out_a_released_model_a_shape_counts_exactly(cli: Cli) -> None:
+    record = cli.json("budget", "--flops", "1e24", "--hf-config", str(CONFIGS / "llama-3-70b.json"), "--gpu", "H100")
+    assert (record["params_total"], record["n_layers"], record["n_kv_heads"], record["vocab_size"]) == (
+        70_553_706_496, 80, 8, 128_256,
+    )  # fmt: skip
+    assert record["n_params"] == pytest.approx(91.3e9, rel=0.01)  # the plan stays the compute-optimal one beside it
+    table = cli.run("budget", "--flops", "1e24", "--hf-config", str(CONFIGS / "llama-3-70b.json"), "-q").stdout
+    assert "Blueprint: 80 layers x d_model 8,192 (from " in table
+    served = cli.json(
+        "budget", "--flops", "1e24", "--hf-config", MIXTRAL, "--serve", "--gpu", "H100", "--price-per-gpu-hour", "2"
+    )
+    assert (served["params_total"], served["params_active"]) == (46_702_792_704, 12_879_925_248)
+    gemma = cli.error("budget", "--flops", "1e24", "--hf-config", str(CONFIGS / "gemma-7b.json"))
+    assert "heads 256 wide on a width of 3072" in gemma and "`shape --hf-config` counts it" in gemma
+    assert "--family cannot be given" in cli.error("budget", "--flops", "1e24", "--hf-config", MIXTRAL, "--family",
+                                                   "llama3")  # fmt: skip

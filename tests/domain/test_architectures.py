@@ -119,3 +119,27 @@ def test_an_active_count_is_the_total_less_the_experts_a_token_skips() -> None:
     counts = count_architecture(architecture)
     one_expert = 3 * 4096 * 14336
     assert counts.params_total - counts.params_active == 32 * (8 - 2) * one_expert
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("llama-2-7b", ""), ("llama-3-8b", ""), ("llama-3-70b", ""), ("mistral-7b", ""), ("mixtral-8x7b", ""),
+        ("gpt2", ""), ("gemma-7b", "heads 256 wide"), ("gemma-2-9b", "4 norms a layer"),
+        ("qwen2-0.5b", "biases without the gpt style's learned positions"), ("qwen3-0.6b", "norms on queries and keys"),
+        ("pythia-160m", "biases without"), ("deepseek-v3", "multi-head latent attention"),
+        ("qwen1.5-moe-a2.7b", "a gated shared expert"),
+    ],
+)  # fmt: skip
+def test_a_shape_states_a_released_model_only_where_it_counts_it_exactly(name: str, why: str) -> None:
+    from scaling_plan.architectures import shape_of_architecture
+    from scaling_plan.shapes import count
+
+    architecture = read_hf_config(str(CONFIGS / f"{name}.json"))
+    shape, reason = shape_of_architecture(architecture, 4096)
+    if not why:
+        assert shape is not None, reason
+        exact = count_architecture(architecture)
+        assert (count(shape).params_total, count(shape).params_active) == (exact.params_total, exact.params_active)
+    else:
+        assert shape is None and why in reason
