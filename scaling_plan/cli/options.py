@@ -71,6 +71,11 @@ def format_option(help_text: str = "Output format.", panel: str | None = PANEL_O
     return typer.Option("--format", "-f", help=help_text, rich_help_panel=panel)
 
 
+def hf_config_option(help_text: str, panel: str | None = None) -> Any:
+    """`--hf-config PATH`: a released model's Hugging Face config.json, as each command that reads one uses it."""
+    return typer.Option("--hf-config", help=help_text, rich_help_panel=panel, show_default=False, metavar="PATH")
+
+
 def option(help_text: str, panel: str, metavar: str | None = None) -> Any:
     """A plain option in a help panel (its name comes from the parameter); `metavar` names what its value counts."""
     return typer.Option(help=help_text, rich_help_panel=panel, metavar=metavar)

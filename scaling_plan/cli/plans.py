@@ -10,6 +10,7 @@ from ..inputs.fields import BLUEPRINT_FIELDS, fields_of
 from .app import command, warn_all
 from .options import (
     NO_FIELDS,
+    PANEL_BLUEPRINT,
     PANEL_SWEEP,
     CompareLawsOption,
     ConfigOption,
@@ -18,6 +19,7 @@ from .options import (
     QuietOption,
     downstream_flag,
     format_option,
+    hf_config_option,
     option,
     plan_flags,
     with_fields,
@@ -43,13 +45,10 @@ FormatOption = Annotated[OutputFormat, format_option()]
 def budget(
     hf_config: Annotated[
         str | None,
-        typer.Option(
-            "--hf-config",
-            help="A released model's Hugging Face config.json (or its folder) as the blueprint: its exact shape beside"
+        hf_config_option(
+            "A released model's Hugging Face config.json (or its folder) as the blueprint: its exact shape beside"
             " the plan (implies --blueprint; llama, mistral, mixtral and gpt2 types: those a shape counts exactly).",
-            rich_help_panel="Blueprint: shape, counts, memory, batch size and learning rate",
-            show_default=False,
-            metavar="PATH",
+            PANEL_BLUEPRINT,
         ),
     ] = None,
     fields: FieldValues = NO_FIELDS,
@@ -109,14 +108,11 @@ def shape(
     ] = None,
     hf_config: Annotated[
         str | None,
-        typer.Option(
-            "--hf-config",
-            help="A released model's Hugging Face config.json (or the folder holding it): its exact parameters,"
+        hf_config_option(
+            "A released model's Hugging Face config.json (or the folder holding it): its exact parameters,"
             " FLOPs per token and KV cache; --layers, --d-model, --heads, --kv-heads, --d-ff, --vocab-size and the"
             " expert flags given beside it replace what it says. Model types: llama, mistral, mixtral, qwen2,"
-            " qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, deepseek_v2, deepseek_v3, gpt2, gpt_neox.",
-            show_default=False,
-            metavar="PATH",
+            " qwen2_moe, qwen3, qwen3_moe, gemma, gemma2, deepseek_v2, deepseek_v3, gpt2, gpt_neox."
         ),
     ] = None,
     fields: FieldValues = NO_FIELDS,
@@ -193,12 +189,9 @@ def predict(
     ] = None,
     hf_config: Annotated[
         str | None,
-        typer.Option(
-            "--hf-config",
-            help="Or a released model's Hugging Face config.json (or its folder): its exact parameters are N (a"
-            " mixture of experts: those a token uses).",
-            show_default=False,
-            metavar="PATH",
+        hf_config_option(
+            "Or a released model's Hugging Face config.json (or its folder): its exact parameters are N (a"
+            " mixture of experts: those a token uses)."
         ),
     ] = None,
     fields: FieldValues = NO_FIELDS,

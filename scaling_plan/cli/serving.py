@@ -9,7 +9,7 @@ from ..budget import DEFAULT_MFU
 from ..choices import ReportFormat
 from ..inputs.serve_request import SERVE_FIELDS, SERVE_SHAPE_FIELDS
 from .app import command, warn_all
-from .options import NO_FIELDS, FieldValues, QuietOption, format_option, plan_flags, with_fields
+from .options import NO_FIELDS, FieldValues, QuietOption, format_option, hf_config_option, plan_flags, with_fields
 
 FormatOption = Annotated[ReportFormat, format_option("Output format (markdown for a pull request or notebook).")]
 #: What the hardware flags mean when serving.
@@ -41,12 +41,9 @@ RETOLD = {
 def serve(
     hf_config: Annotated[
         str | None,
-        typer.Option(
-            "--hf-config",
-            help="A released model's Hugging Face config.json (or the folder holding it) to serve; shape flags"
-            " beside it (--layers, --kv-heads, ...) replace what it says.",
-            show_default=False,
-            metavar="PATH",
+        hf_config_option(
+            "A released model's Hugging Face config.json (or the folder holding it) to serve; shape flags"
+            " beside it (--layers, --kv-heads, ...) replace what it says."
         ),
     ] = None,
     params: Annotated[
