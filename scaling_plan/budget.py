@@ -127,7 +127,7 @@ GPUS: dict[str, Gpu] = {
             1.307e15,
             192 * GIB,
             "AMD Instinct MI300X data sheet (2023): BF16 1,307.4 TFLOPS dense; FP8 2,614.9 dense; 192GB HBM3 at"
-            " 5.3 TB/s; Infinity Fabric links 896 GB/s peak aggregate; 750 W peak board power",
+            " 5.3 TB/s; 7 GPU-to-GPU fabric links of 128 GB/s, 896 GB/s peak aggregate; 750 W peak board power",
             750.0,
             2.6149e15,
             memory_bandwidth_bytes_per_second=5.3e12,
