@@ -260,11 +260,8 @@ def prediction_record(gap: Gap, law: Law, hardware: Hardware | None) -> Record:
 
 
 def prediction_notes(law: Law, hardware: Hardware | None) -> list[str]:
-    return [
-        f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
-        *gap_notes(law),
-        *hardware_notes(hardware),
-    ]
+    loss = f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}."
+    return [loss, *gap_notes(law), *hardware_notes(hardware)]
 
 
 def emit_prediction(gap: Gap, law: Law, hardware: Hardware | None, output_format: str, out: IO[str]) -> None:

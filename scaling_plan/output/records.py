@@ -377,11 +377,8 @@ def serving_fields(served: Serving | None) -> Record:
         return {}
     request = served.request
     # Every other serving field is the Serving's own attribute of that name.
-    renamed = {
-        "gpus_per_replica": served.gpus,
-        "replicas": served.replicas_for_load,
-        "tokens_per_second": request.load_tokens_per_second,
-    }
+    renamed = {"gpus_per_replica": served.gpus, "replicas": served.replicas_for_load,
+               "tokens_per_second": request.load_tokens_per_second}  # fmt: skip
     asked = {name: getattr(request, name) for name in SERVING_ASKED}
     measured = {name: getattr(served, name) for name in PLAN_SERVING_KEYS if name not in renamed and name not in asked}
     return fill(PLAN_SERVING_KEYS, renamed | asked | measured)
