@@ -333,7 +333,7 @@ COMMAND_MODULES: dict[str, str] = {
     "budget": "plans", "shape": "plans", "predict": "plans", "sweep": "plans", "serve": "serving",
     "compare": "configs", "check": "configs",
     "fit": "fitting", "backtest": "fitting", "experiments": "fitting", "plot": "fitting",
-    "fit-downstream": "downstream", "suggest": "suggest",
+    "fit-downstream": "downstream", "suggest": "suggest", "simulate": "simulate",
     "schema": "listings", "laws": "listings", "gpus": "listings",
 }  # fmt: skip
 

@@ -437,40 +437,13 @@ def experiments(
 
     Fill in each run's final loss in the loss_nats column and `scaling-plan fit` reads the file back.
     """
-    from ..experiments import SPREAD_DEFAULT, isoflop_grid
-    from ..inputs.budgets import sweep_budgets
-    from ..inputs.request import resolve_law
-    from ..inputs.runs import MAX_RUNS
-    from ..inputs.values import Sourced, positive_number
-    from ..isoflop import MIN_SIZES_PER_BUDGET
+    from ..inputs.budgets import isoflop_grid_of
     from ..output.fit_records import experiment_records
     from ..output.reports import emit_experiments
     from ..output.tables import without_notes
-    from ..units import format_scientific
 
-    values = [float(value) for value in sweep_budgets(None, None, None, budgets, "flops")[0]]
-    factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
-    if factor <= 1:
-        raise UsageError("--spread", f"must be more than 1 (at 1 every size is the same), got {factor:g}")
-    repeated = sorted({value for value in values if values.count(value) > 1}, key=values.index)
-    if repeated:
-        raise UsageError(
-            "--budgets",
-            f"{format_scientific(repeated[0])} FLOPs is given more than once: each budget is one column of the grid",
-        )
-    if len(values) * sizes_per_budget > MAX_RUNS:
-        raise UsageError(
-            "--budgets",
-            f"{len(values):,} budgets × {sizes_per_budget} sizes; a grid holds at most {MAX_RUNS:,} runs, as many as fit reads",
-        )
-    if sizes_per_budget < MIN_SIZES_PER_BUDGET:
-        warn(
-            f"--sizes-per-budget {sizes_per_budget}: an isoFLOP profile needs {MIN_SIZES_PER_BUDGET} or more sizes (a"
-            " parabola's three coefficients and a residual), so fit --approach isoflop would leave every budget out;"
-            " fit (Approach 3) can still use these runs"
-        )
-    chosen = resolve_law(None if law is None else Sourced(law, "--law"))
-    grid = isoflop_grid(values, sizes_per_budget, chosen, factor)
+    grid, chosen, factor, warnings = isoflop_grid_of(budgets, sizes_per_budget, spread, law)
+    warn_all(warnings)
     notes = [
         f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
         "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",

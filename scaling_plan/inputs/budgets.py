@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from ..experiments import Experiment
+    from ..laws import Law
+
 
 #: Most budgets one sweep plans (csv, json, jsonl): a few seconds, and an absurd range is refused at once.
 MAX_SWEEP_POINTS = 100_000
@@ -118,3 +121,43 @@ def sweep_budgets(
     else:
         values = np.append(values, high)
     return values, "start"
+
+
+def isoflop_grid_of(
+    budgets: str, sizes_per_budget: int, spread: str | None, law: str | None, repeats: int = 1
+) -> tuple[list[Experiment], Law, float, list[str]]:
+    """The isoFLOP grid `experiments` and `simulate` are asked for (--budgets, --sizes-per-budget, --spread, --law),
+    checked: the grid, the law that centres it, the spread, and warnings."""
+    from ..experiments import SPREAD_DEFAULT, isoflop_grid
+    from ..isoflop import MIN_SIZES_PER_BUDGET
+    from ..units import format_scientific
+    from .request import resolve_law
+    from .runs import MAX_RUNS
+    from .values import Sourced
+
+    values = [float(value) for value in sweep_budgets(None, None, None, budgets, "flops")[0]]
+    factor = SPREAD_DEFAULT if spread is None else positive_number(spread, "--spread")
+    if factor <= 1:
+        raise UsageError("--spread", f"must be more than 1 (at 1 every size is the same), got {factor:g}")
+    repeated = sorted({value for value in values if values.count(value) > 1}, key=values.index)
+    if repeated:
+        raise UsageError(
+            "--budgets",
+            f"{format_scientific(repeated[0])} FLOPs is given more than once: each budget is one column of the grid",
+        )
+    if len(values) * sizes_per_budget * repeats > MAX_RUNS:
+        each = "" if repeats == 1 else f" × {repeats} repeats"
+        raise UsageError(
+            "--budgets",
+            f"{len(values):,} budgets × {sizes_per_budget} sizes{each}; a grid holds at most {MAX_RUNS:,} runs, as many"
+            " as fit reads",
+        )
+    warnings = []
+    if sizes_per_budget < MIN_SIZES_PER_BUDGET:
+        warnings.append(
+            f"--sizes-per-budget {sizes_per_budget}: an isoFLOP profile needs {MIN_SIZES_PER_BUDGET} or more sizes (a"
+            " parabola's three coefficients and a residual), so fit --approach isoflop would leave every budget out;"
+            " fit (Approach 3) can still use these runs"
+        )
+    chosen = resolve_law(None if law is None else Sourced(law, "--law"))
+    return isoflop_grid(values, sizes_per_budget, chosen, factor), chosen, factor, warnings

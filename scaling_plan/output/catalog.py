@@ -566,6 +566,7 @@ OTHER_FIELDS: tuple[Field, ...] = (
     F("frontier_n_coefficient", "constant", "Frontier coefficient of N"),
     F("frontier_n_exponent", "exponent", "Frontier exponent of N"),
     F("rd_star", "constant", "R_D*"),
+    F("repeat", "count", "Repeat", "simulate: which copy of the run (each its own noise, as a seed)"),
     F("rank_by_loss", "count", "Rank by loss", "1 for the lowest predicted loss of the runs given"),
     F("rank_by_compute", "count", "Rank by compute", "1 for the least compute of the runs given"),
     F("rn_star", "constant", "R_N*"),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..fitting import Bootstrap, Fit
     from ..inputs.runs import RunsTable, Selection
     from ..isoflop import IsoflopFit, Profile
+    from ..simulate import SimulatedRun
 
 
 FIT_CONSTANTS = ("E", "A", "B", "alpha", "beta", "frontier_exponent")
@@ -129,6 +130,14 @@ def experiment_records(experiments: Sequence[Experiment]) -> list[Record]:
             "loss_nats": None,
         }
         for e in experiments
+    ]
+
+
+def simulated_records(runs: Sequence[SimulatedRun]) -> list[Record]:
+    """`simulate`: experiments' rows with their loss filled in, and each copy's repeat number."""
+    return [
+        record | {"loss_nats": run.loss_nats, "repeat": run.repeat}
+        for run, record in zip(runs, experiment_records([run.experiment for run in runs]), strict=True)
     ]
 
 

@@ -259,6 +259,17 @@ def emit_experiments(records: Sequence[Record], notes: Sequence[str], output_for
     write_report(Report(records, {"schema_version": SCHEMA_VERSION, "runs": list(records)}, table), output_format, out)
 
 
+def emit_simulated(records: Sequence[Record], notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    """`simulate`: the grid's runs with their simulated losses."""
+    repeats = any(record["repeat"] > 1 for record in records)
+    keys = [*EXPERIMENT_KEYS, "loss_nats", *(("repeat",) if repeats else ())]
+
+    def table(out: IO[str]) -> None:
+        print_rows(f"Simulated: {counted(len(records), 'run')}", records, keys, notes, out)
+
+    write_report(Report(records, {"schema_version": SCHEMA_VERSION, "runs": list(records)}, table), output_format, out)
+
+
 #: The budgets of an isoFLOP fit, as its table shows them.
 PROFILE_KEYS = ("budget_flops", "n_runs", "n_sizes", "optimal_n_params", "optimal_n_tokens", "optimal_loss_nats",
                 "curvature", "left_out")  # fmt: skip

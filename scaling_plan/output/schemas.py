@@ -381,6 +381,17 @@ class ExperimentsOutput(_Record):
     runs: list[ExperimentRecord]
 
 
+class SimulatedRecord(ExperimentRecord):
+    loss_nats: float = Field(description="the law's loss at N and D, times exp(noise·z)")
+    repeat: int = Field(description="which copy of the run, each with its own noise")
+
+
+class SimulateOutput(_Record):
+    """`simulate --format json`."""
+
+    runs: list[SimulatedRecord]
+
+
 class SuggestedRecord(ExperimentRecord):
     gpu_hours: float | None = Field(description="with --gpu: the run's GPU-hours")
     expected_relative_width: float = Field(
@@ -529,6 +540,7 @@ OUTPUTS: dict[str, type[BaseModel]] = {
     "fit-isoflop": IsoflopFitOutput,
     "fit-downstream": DownstreamFitOutput,
     "experiments": ExperimentsOutput,
+    "simulate": SimulateOutput,
     "suggest": SuggestOutput,
     "budget": BudgetOutput,
     "shape": ShapeOutput,

@@ -1,0 +1,90 @@
+"""The simulate command: runs with losses from a known law, to test a fitting procedure before training."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..choices import OutputFormat
+from ..laws import DEFAULT_LAW
+from .app import command, warn_all
+from .options import QuietOption, complete_law, format_option
+
+
+@command(
+    (
+        (
+            "Runs from Epoch AI's law with 1% noise, to fit back",
+            "scaling-plan simulate --budgets 1e18,1e19,1e20,1e21 --noise 0.01 -f csv > runs.csv",
+        ),
+        ("Three seeds of each run", "scaling-plan simulate --budgets 1e18,1e19 --noise 0.01 --repeats 3 -f csv"),
+    )
+)
+def simulate(
+    budgets: Annotated[
+        str,
+        typer.Option(help="Compute budgets of the grid: 1e18,1e19,1e20.", show_default=False, metavar="FLOPS,..."),
+    ],
+    law: Annotated[
+        str | None,
+        typer.Option(
+            help=f"The law the losses come from (default {DEFAULT_LAW}): a preset or file with L(N, D).",
+            metavar="NAME|PATH",
+            autocompletion=complete_law,
+        ),
+    ] = None,
+    sizes_per_budget: Annotated[
+        int,
+        typer.Option(min=1, max=100, help="Model sizes per budget (an isoFLOP fit needs 4 or more).", metavar="COUNT"),
+    ] = 7,
+    spread: Annotated[
+        str | None,
+        typer.Option(
+            help="Sizes run from N*/spread to N*·spread around the law's optimum N* (default 4).", metavar="FACTOR"
+        ),
+    ] = None,
+    noise: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Relative spread of each run's loss: loss x exp(noise·z), z standard normal (default 0: the law's"
+            " own loss).",
+            metavar="FRACTION",
+        ),
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the noise (0 or more).", metavar="SEED")] = 0,
+    repeats: Annotated[
+        int,
+        typer.Option(min=1, max=100, help="Copies of each run, each with its own noise, as seeds.", metavar="COUNT"),
+    ] = 1,
+    output_format: Annotated[
+        OutputFormat, format_option("Output format (csv for fit and backtest to read).", panel=None)
+    ] = "table",
+    quiet: QuietOption = False,
+) -> None:
+    """Runs of an isoFLOP grid with losses from a known law and seeded noise: fit them back to test a procedure.
+
+    The columns are experiments', with loss_nats filled and each copy's repeat number; fit and backtest read them.
+    """
+    from ..errors import UsageError
+    from ..inputs.budgets import isoflop_grid_of
+    from ..laws import FrontierLaw
+    from ..output.fit_records import simulated_records
+    from ..output.reports import emit_simulated
+    from ..output.tables import without_notes
+    from ..simulate import simulate_runs
+
+    grid, chosen, factor, warnings = isoflop_grid_of(budgets, sizes_per_budget, spread, law, repeats)
+    if isinstance(chosen, FrontierLaw):
+        raise UsageError("--law", f"{chosen.name} is a frontier, with no loss away from it: simulate needs L(N, D)")
+    warn_all(warnings)
+    runs = simulate_runs(grid, chosen, noise, seed, repeats)
+    notes = [
+        f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s"
+        " optimum; D = C / (6·N).",
+        f"Loss: {chosen.name}, {chosen.formula}, x exp({noise:g}·z), z standard normal from seed {seed}"
+        + (f"; {repeats} copies of each run." if repeats > 1 else "."),
+    ]
+    with without_notes(quiet):
+        emit_simulated(simulated_records(runs), notes, output_format, sys.stdout)
