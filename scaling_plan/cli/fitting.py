@@ -20,6 +20,7 @@ from .options import (
     WRITTEN_WHOLE,
     BootstrapOption,
     FlopsColOption,
+    GridBudgetsOption,
     IntervalOption,
     LossColOption,
     ParamsColOption,
@@ -27,6 +28,8 @@ from .options import (
     QuietWithoutNotesOption,
     RequireCompleteOption,
     SeedOption,
+    SizesPerBudgetOption,
+    SpreadOption,
     TokensColOption,
     complete_law,
     format_option,
@@ -404,22 +407,9 @@ def _plotting() -> Any:
     )
 )
 def experiments(
-    budgets: Annotated[
-        str,
-        typer.Option(help="Compute budgets of the grid: 1e17,3e17,1e18,3e18.", show_default=False, metavar="FLOPS,..."),
-    ],
-    sizes_per_budget: Annotated[
-        int,
-        typer.Option(  # isoflop.MIN_SIZES_PER_BUDGET; a test holds them equal
-            min=1, max=100, help="Model sizes per budget (an isoFLOP fit needs 4 or more).", metavar="COUNT"
-        ),
-    ] = 7,
-    spread: Annotated[
-        str | None,
-        typer.Option(
-            help="Sizes run from N*/spread to N*·spread around the expected optimum N* (default 4).", metavar="FACTOR"
-        ),
-    ] = None,
+    budgets: GridBudgetsOption,
+    sizes_per_budget: SizesPerBudgetOption = 7,
+    spread: SpreadOption = None,
     law: Annotated[
         str | None,
         typer.Option(

@@ -232,6 +232,22 @@ IntervalOption = Annotated[
         metavar="PERCENT",
     ),
 ]
+#: The isoFLOP grid that experiments lays out and simulate fills in.
+GridBudgetsOption = Annotated[
+    str, typer.Option(help="Compute budgets of the grid: 1e18,1e19,1e20.", show_default=False, metavar="FLOPS,...")
+]
+SizesPerBudgetOption = Annotated[
+    int,
+    typer.Option(  # isoflop.MIN_SIZES_PER_BUDGET: fewer is warned of (inputs.budgets.isoflop_grid_of)
+        min=1, max=100, help="Model sizes per budget (an isoFLOP fit needs 4 or more).", metavar="COUNT"
+    ),
+]
+SpreadOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Sizes run from N*/spread to N*·spread around the law's optimum N* (default 4).", metavar="FACTOR"
+    ),
+]
 #: Downstream files for the commands that plan (budget, sweep, compare) and backtest.
 DownstreamOption = Annotated[
     list[str] | None,

@@ -8,7 +8,7 @@ import typer
 from ..choices import OutputFormat
 from ..laws import DEFAULT_LAW
 from .app import command, warn_all
-from .options import QuietOption, complete_law, format_option
+from .options import GridBudgetsOption, QuietOption, SizesPerBudgetOption, SpreadOption, complete_law, format_option
 
 
 @command(
@@ -21,10 +21,7 @@ from .options import QuietOption, complete_law, format_option
     )
 )
 def simulate(
-    budgets: Annotated[
-        str,
-        typer.Option(help="Compute budgets of the grid: 1e18,1e19,1e20.", show_default=False, metavar="FLOPS,..."),
-    ],
+    budgets: GridBudgetsOption,
     law: Annotated[
         str | None,
         typer.Option(
@@ -33,16 +30,8 @@ def simulate(
             autocompletion=complete_law,
         ),
     ] = None,
-    sizes_per_budget: Annotated[
-        int,
-        typer.Option(min=1, max=100, help="Model sizes per budget (an isoFLOP fit needs 4 or more).", metavar="COUNT"),
-    ] = 7,
-    spread: Annotated[
-        str | None,
-        typer.Option(
-            help="Sizes run from N*/spread to N*·spread around the law's optimum N* (default 4).", metavar="FACTOR"
-        ),
-    ] = None,
+    sizes_per_budget: SizesPerBudgetOption = 7,
+    spread: SpreadOption = None,
     noise: Annotated[
         float,
         typer.Option(
