@@ -48,11 +48,11 @@ def scipy_loop_seconds(share: int) -> float | None:
         return None
     import numpy as np
 
-    from scaling_plan.fitting import INITIAL_GRID, _Objective
+    from scaling_plan.fitting import HUBER, INITIAL_GRID, _Objective
     from scaling_plan.inputs.runs import read_runs, select_runs
 
     runs = select_runs(read_runs(str(RUNS)), drop_top_loss=5).runs
-    objective = _Objective(runs, 1e-3)
+    objective = _Objective(runs, HUBER)
     one = np.zeros(1, dtype=np.intp)
 
     def value_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from .design import Suggestion
     from .downstream import DownstreamFit, MetricPrediction
-    from .fitting import Bootstrap, Fit
+    from .fitting import Bootstrap, Criterion, Fit
     from .gap import Gap
     from .inputs.runs import RunsTable, Selection
     from .inputs.values import Sourced
@@ -97,7 +97,7 @@ def runs_named(selection: Selection, fit: Fit) -> str:
 
 def law_fit_of(
     selection: Selection,
-    huber_delta: float,
+    criterion: Criterion,
     resamples: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
@@ -109,7 +109,7 @@ def law_fit_of(
     from .fitting import BOOTSTRAP_WORK, bootstrap_fit, fit_law
 
     BOOTSTRAP_WORK.check(resamples, len(selection.runs), "bootstrap")
-    result, optima = fit_law(selection.runs, huber_delta)
+    result, optima = fit_law(selection.runs, criterion)
     table = selection.table
     if not result.finite:
         columns = ", ".join(f"{role}={name!r}" for role, name in table.columns.items())
@@ -121,11 +121,11 @@ def law_fit_of(
     problem = fit_problem(selection, result)
     if not resamples or problem is not None:
         return result, None, (), problem
-    samples, warnings = kept_refits(bootstrap_fit(selection.runs, optima, resamples, seed, huber_delta, progress))
+    samples, warnings = kept_refits(bootstrap_fit(selection.runs, optima, resamples, seed, criterion, progress))
     return result, samples, tuple(warnings), problem
 
 
-def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
+def kept_refits(samples: Bootstrap, kind: str = "law") -> tuple[Bootstrap | None, list[str]]:
     """A fit's bootstrap refits, for `fit` and fit(): those a law file holds (lawfile.sample_faults: constants in their
     ranges, an optimum within floating point), the rest left out with a warning; kept when enough remain for an
     interval and a standard error (fitting.MIN_BOOTSTRAP_SAMPLES); else none, and a warning that says why. Refits
@@ -139,7 +139,7 @@ def kept_refits(samples: Bootstrap) -> tuple[Bootstrap | None, list[str]]:
     finite = len(samples.samples)
     if samples.n_converged < finite:  # counted before any is left out: the refits fit ran
         warnings.append(f"{finite - samples.n_converged:,} of {finite:,} bootstrap refits did not converge")
-    faults = sample_faults("law", samples.samples)
+    faults = sample_faults(kind, samples.samples)
     if faults.any():
         warnings.append(
             f"{int(sum(faults))} of the {samples.resamples} bootstrap refits ran outside what a law file holds"

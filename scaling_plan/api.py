@@ -16,68 +16,35 @@ domain, and builds its records with the output wing, as the CLI does.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .api_fields import Fields as Fields
 from .api_fields import LawLike as LawLike
 from .api_fields import Options as Options
 from .api_fields import Quantity as Quantity
-from .choices import APPROACHES
+from .api_fits import FittedFrontier as FittedFrontier
+from .api_fits import FittedKaplan as FittedKaplan
+from .api_fits import FittedLaw as FittedLaw
+from .api_fits import FittedMapping as FittedMapping
+from .api_fits import fit as fit
+from .api_fits import fit_downstream as fit_downstream
+from .api_support import _as_json, _said
 from .downstream import DownstreamMapping
-from .laws import FrontierLaw, ParametricLaw
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .answers import Entry
     from .design import Suggestion
-    from .fitting import Bootstrap, Fit
-    from .inputs.runs import Selection
     from .inputs.values import Sourced
     from .laws import Law
-    from .output.records import Record
     from .plans import Plan
     from .sweeps import Sweep
 
 # The results are NamedTuples (cheap to define: `budget` and `sweep` import this module at every start); FittedLaw
 # is a dataclass, as the law it extends.
-
-
-def _said(warnings: Sequence[str]) -> tuple[str, ...]:
-    """Warnings as the API says them: an input named by its keyword (the command line says its flag)."""
-    from .errors import in_words
-
-    return tuple(in_words(warning) for warning in warnings)
-
-
-def _interval_level(interval: float) -> float:
-    """An interval given in percent (90: the 5th to 95th percentile) as a level, checked as the flag --interval is."""
-    from .errors import UsageError
-
-    if not 1 <= interval <= 99.9:
-        raise UsageError("interval", f"must be a percentage from 1 to 99.9, got {interval:g}")
-    return interval / 100
-
-
-def _as_json(payload: Any) -> dict[str, Any]:
-    """`payload` as the CLI's JSON gives it, copied from the records (not written and read back): tuples as lists,
-    every number finite (the JSON writer refuses NaN and inf too)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(key): plain(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(item) for item in value]
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{value} is not a JSON number")
-        return value
-
-    result: dict[str, Any] = plain(payload)
-    return result
 
 
 class Config(NamedTuple):
@@ -219,228 +186,6 @@ def sweep(
 
     made, compared, warnings = sweep_of(_values(dict(options), config), values, where, kind, compare_laws)
     return SweepResult(made, compared, _said(warnings))
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    """What every fit returns besides its law or mapping: the command's record and the warnings it would print."""
-
-    record: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    fit_warnings: tuple[str, ...] = ()
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        return _said(self.fit_warnings)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Exactly the JSON of the command that makes the same fit (`fit`, `fit --approach isoflop`,
-        `fit-downstream`) for the same runs and options."""
-        return _as_json(self.record)
-
-
-@dataclass(frozen=True)
-class FittedLaw(_Fitted, ParametricLaw):
-    """A law fitted to your runs (`fit`'s answer): a ParametricLaw, so plan(law=fitted) and sweep(law=fitted) use it
-    directly, with its bootstrap refits for intervals."""
-
-    problem: str | None = None  # why the fit is not to be trusted (it did not converge), or None
-
-    @property
-    def converged(self) -> bool:
-        return self.problem is None
-
-
-@dataclass(frozen=True)
-class FittedFrontier(_Fitted, FrontierLaw):
-    """A frontier fitted to your runs' isoFLOP profiles (`fit(approach="isoflop")`, Approach 2 of Hoffmann et al.
-    2022): a FrontierLaw, so plan(law=fitted, method="law") allocates along it and predicts L_opt, with its
-    bootstrap refits for intervals."""
-
-
-def fit(
-    runs: str | os.PathLike[str],
-    *,
-    approach: str = "parametric",
-    budget_col: str | None = None,
-    budget_rtol: Quantity | None = None,
-    params_col: str | None = None,
-    tokens_col: str | None = None,
-    flops_col: str | None = None,
-    loss_col: str | None = None,
-    require_complete: bool = False,
-    drop_top_loss: int = 0,
-    min_flops: Quantity | None = None,
-    max_flops: Quantity | None = None,
-    huber_delta: Quantity | None = None,
-    bootstrap: int = 0,
-    seed: int = 42,
-    interval: float = 90.0,
-    name: str | None = None,
-) -> FittedLaw | FittedFrontier:
-    """Fit L(N, D) = E + A/N^alpha + B/D^beta to a runs file, as `scaling-plan fit` (Hoffmann et al. 2022,
-    appendix D.2), with `bootstrap` refits for intervals. A fit that did not converge is returned with its `problem`
-    said (the CLI exits 1 for it); one that runs away to infinite constants, or is degenerate (an exponent at or below
-    0), raises ScalingPlanError, naming the runs behind it where they can say.
-
-    approach="isoflop" fits Approach 2 instead (a parabola per compute budget, power laws through the minima, and
-    L_opt(C)), as `fit --approach isoflop`, and returns a FittedFrontier: runs are grouped by a budget column when
-    the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
-    whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
-    from .answers import law_fit_of
-    from .errors import UsageError
-    from .fitting import CONSTANTS, HUBER_DELTA_DEFAULT
-    from .inputs.runs import read_runs, select_runs
-    from .inputs.values import choice, positive_number, seed_number
-    from .output.fit_records import fit_record
-
-    approach = choice(approach, APPROACHES, "approach", "approach")
-    path = os.fspath(runs)
-    delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "huber_delta")
-    low = None if min_flops is None else positive_number(min_flops, "min_flops")
-    high = None if max_flops is None else positive_number(max_flops, "max_flops")
-    level = _interval_level(interval)
-    if bootstrap < 0 or drop_top_loss < 0:
-        raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
-    seed = seed_number(seed, "seed")
-    table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
-    selection = select_runs(table, drop_top_loss, low, high)
-    if approach == "isoflop":
-        return _fitted_frontier(
-            selection, budget_rtol, bootstrap, seed, level, name or os.path.splitext(os.path.basename(path))[0]
-        )
-    result, samples, said, problem = law_fit_of(selection, delta, bootstrap, seed)
-    zero = next((name for name, value in zip(CONSTANTS, result.constants, strict=True) if not value > 0), None)
-    if zero is not None:  # no ParametricLaw has it: `fit` prints it and exits 1, fit() raises
-        raise UsageError(path, problem or f"no law fits: the best fit has {zero} = {getattr(result, zero):g}")
-    warnings = [*table.warnings(), *said]
-    return _fitted_law(selection, result, samples, level, name or os.path.splitext(os.path.basename(path))[0],
-                       fit_record(selection, result, samples, level), tuple(warnings), problem)  # fmt: skip
-
-
-def _fitted_frontier(
-    selection: Selection, budget_rtol: Quantity | None, resamples: int, seed: int, level: float, name: str
-) -> FittedFrontier:
-    """The isoFLOP frontier as its frontier file would be read back (inputs.lawfile), with the fit's record."""
-    import dataclasses
-
-    from .answers import isoflop_fit_of, law_file_refusal
-    from .errors import UsageError
-    from .experiments import BUDGET_RTOL_DEFAULT
-    from .inputs.lawfile import frontier_law
-    from .inputs.values import positive_number
-    from .output.fit_records import isoflop_record
-    from .output.lawfile import frontier_file_data
-
-    rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
-    result, warnings = isoflop_fit_of(selection, rtol, resamples, seed, "bootstrap")
-    data = frontier_file_data(selection, result, level, name, "")
-    refusal = law_file_refusal(data)
-    if refusal is not None:  # a frontier out of these ranges plans nothing (a loss that rises with compute)
-        raise UsageError(selection.table.label, refusal)
-    law = frontier_law(name, data, {(): 1}, name)
-    fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(FrontierLaw)}
-    return FittedFrontier(
-        **fields, record=isoflop_record(selection, result, level), fit_warnings=(*selection.table.warnings(), *warnings)
-    )
-
-
-def _fitted_law(
-    selection: Selection,
-    result: Fit,
-    samples: Bootstrap | None,
-    level: float,
-    name: str,
-    record: Record,
-    warnings: tuple[str, ...],
-    problem: str | None,
-) -> FittedLaw:
-    """The fitted constants as a law, with the range of the runs and the bootstrap refits, as its law file would
-    be read back (inputs.lawfile.load_law_file)."""
-    from .answers import law_file_refusal, law_file_warning
-    from .output.lawfile import law_file_data
-
-    data = law_file_data(selection, result, samples, level, name, "")
-    refusal = law_file_refusal(data)
-    warnings += () if refusal is None else (law_file_warning(selection.table.label, refusal),)
-    low, high = data["fitted_range"]["compute_flops"]
-    return FittedLaw(
-        name=name,
-        E=result.E,
-        A=result.A,
-        B=result.B,
-        alpha=result.alpha,
-        beta=result.beta,
-        source=str(data["source"]),
-        dataset=str(data["dataset"]),
-        compute_range_flops=(low, high),
-        samples=() if samples is None else tuple(tuple(row) for row in data["bootstrap"]["samples"]),
-        interval_level=level,
-        runs_fingerprint=selection.table.fingerprint,
-        record=record,
-        problem=problem,
-        fit_warnings=warnings,
-    )
-
-
-@dataclass(frozen=True)
-class FittedMapping(_Fitted, DownstreamMapping):
-    """A downstream metric fitted against loss (`fit-downstream`'s answer): a DownstreamMapping, so
-    plan(downstream=[fitted]) predicts the metric from a plan's loss, with the refits for its interval."""
-
-
-def fit_downstream(
-    runs: str | os.PathLike[str],
-    *,
-    metric: str,
-    form: str = "exponential",
-    chance: Quantity | None = None,
-    chance_margin: Quantity | None = None,
-    floor: Quantity | None = None,
-    ceiling: Quantity | None = None,
-    params_col: str | None = None,
-    tokens_col: str | None = None,
-    flops_col: str | None = None,
-    loss_col: str | None = None,
-    require_complete: bool = False,
-    bootstrap: int = 0,
-    seed: int = 42,
-    interval: float = 90.0,
-    dataset: str | None = None,
-    name: str | None = None,
-) -> FittedMapping:
-    """Fit a downstream metric against loss, as `scaling-plan fit-downstream` (exponential, Gadre et al. 2024; or
-    sigmoid), with `bootstrap` refits for intervals. A metric at chance in nearly every run raises
-    ScalingPlanError, as the command exits 2 for it."""
-    from .answers import downstream_fit_of
-    from .output.fit_records import downstream_fit_record
-    from .output.lawfile import downstream_file_data
-
-    level = _interval_level(interval)
-    options = {
-        "chance": chance, "chance_margin": chance_margin, "floor": floor, "ceiling": ceiling,
-        "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
-        "require_complete": require_complete, "bootstrap": bootstrap, "seed": seed, "name": name, "dataset": dataset,
-    }  # fmt: skip
-    table, fitted, short, measured_on, warnings = downstream_fit_of(
-        os.fspath(runs), metric, form, options, lambda option: option
-    )
-    data = downstream_file_data(table, short, fitted, level, measured_on, "")
-    return FittedMapping(
-        name=short,
-        metric=str(data["metric"]),
-        form=fitted.form,
-        constants=fitted.constants,
-        chance=fitted.chance,
-        floor=fitted.floor,
-        ceiling=fitted.ceiling,
-        loss_range_nats=fitted.loss_range_nats,
-        dataset=measured_on,
-        source=str(data["source"]),
-        samples=() if fitted.samples is None else tuple(tuple(float(v) for v in row) for row in fitted.samples),
-        interval_level=level,
-        record=downstream_fit_record(table, short, fitted, level, measured_on),
-        fit_warnings=(*table.warnings(), *warnings),
-    )
 
 
 class SuggestResult(NamedTuple):

@@ -29,7 +29,7 @@ class ServeResult(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly `scaling-plan serve ... --format json`."""
-        from .api import _as_json
+        from .api_support import _as_json
         from .output.records import serving_record
 
         return _as_json(serving_record(self.model, self.serving))
@@ -44,7 +44,7 @@ def serve(hf_config: str | os.PathLike[str] | None = None, **options: Any) -> Se
     '320 KiB per token, 20 fit'
     """
     from .answers import serving_of
-    from .api import _said
+    from .api_support import _said
     from .errors import UsageError, unknown_name
     from .inputs.values import Sourced
 
@@ -69,7 +69,7 @@ class ArchitectureResult(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly `scaling-plan shape --hf-config PATH --format json`."""
-        from .api import _as_json
+        from .api_support import _as_json
         from .output.records import architecture_record
 
         return _as_json(architecture_record(self.hf_config, self.architecture, self.counts))

@@ -26,13 +26,19 @@ import numpy as np
 
 from .errors import UsageError, named
 from .experiments import BUDGET_RTOL_DEFAULT
-from .fitting import MIN_RUNS, Runs, fit_law
+from .fitting import HUBER, MIN_RUNS, Criterion, Runs, fit_law
 from .isoflop import fit_isoflop, group_budgets, isoflop_profile
-from .laws import Law
+from .laws import FrontierLaw, Law
 from .units import format_count, format_scientific
 
 if TYPE_CHECKING:
     from .downstream import DownstreamMapping
+
+
+#: What a score's predictions are of: every held-out run; the best (lowest-loss) run of each held-out budget, which
+#: a law of compute alone predicts, and on which every family is scored when one is among those compared; or each
+#: held-out budget's isoFLOP minimum (its own parabola's), which Approach 2 predicts.
+RUNS, BEST_RUNS, ISOFLOP_MINIMA = "held-out runs", "each held-out budget's best run", "held-out isoFLOP minima"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class Score:
     predictions: tuple[Prediction, ...]
     constants: dict[str, float]  # what was fitted (empty for a preset)
     note: str | None = None  # why there are no predictions, when there are none
+    scored_on: str = RUNS  # what the predictions are of (RUNS, BEST_RUNS or ISOFLOP_MINIMA)
+    rank: int | None = None  # by mean |error| among the split's scores of the same targets (1: the least)
 
     def _errors(self) -> list[float]:
         return [p.relative_error_pct for p in self.predictions]
@@ -151,33 +159,88 @@ def splits(
 
 
 def _subset(runs: Runs, mask: np.ndarray) -> Runs:
-    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask])
+    weights = None if runs.weights is None else runs.weights[mask]
+    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask], weights)
 
 
 def _predictions(law: Law, runs: Runs) -> tuple[Prediction, ...]:
-    predicted = law.loss(runs.n_params, runs.n_tokens)
+    """The law's loss for each run: of its N and D, or of its compute alone for a frontier law."""
+    predicted = law.loss_at(runs.compute_flops) if isinstance(law, FrontierLaw) else law.loss(runs.n_params,
+                                                                                           runs.n_tokens)  # fmt: skip
     return tuple(
         Prediction(float(n), float(d), float(6.0 * n * d), float(loss), float(p))
         for n, d, loss, p in zip(runs.n_params, runs.n_tokens, runs.loss_nats, predicted, strict=True)
     )
 
 
-def score_parametric(split: Split, runs: Runs) -> Score:
+def _named(name: str, criterion: Criterion) -> str:
+    return name if criterion.kind == "huber" else f"{name} {criterion.kind}"
+
+
+def score_parametric(
+    split: Split, runs: Runs, criterion: Criterion = HUBER, targets: np.ndarray | None = None
+) -> Score:
+    """Chinchilla's law fitted on the split's training runs, scored on `targets` (default: every held-out run)."""
     from .laws import ParametricLaw
 
-    train, held = _subset(runs, split.train), _subset(runs, split.held_out)
-    base = (split.name, "parametric", len(train), len(held), float(train.compute_flops.max()),
-            float(held.compute_flops.max()))  # fmt: skip
+    train, held = _subset(runs, split.train), _subset(runs, split.held_out if targets is None else targets)
+    base = (split.name, _named("parametric", criterion), len(train), int(split.held_out.sum()),
+            float(train.compute_flops.max()), float(runs.compute_flops[split.held_out].max()))  # fmt: skip
+    scored_on = RUNS if targets is None else BEST_RUNS
     if len(train) < MIN_RUNS:
-        return Score(*base, (), {}, f"{len(train)} training runs; a fit needs {MIN_RUNS}")
-    fit, _ = fit_law(train)
+        return Score(*base, (), {}, f"{len(train)} training runs; a fit needs {MIN_RUNS}", scored_on)
+    fit, _ = fit_law(train, criterion)
     if not fit.finite:
-        return Score(*base, (), {}, "no law fits the training runs (the fit runs away to infinite constants)")
+        return Score(*base, (), {}, "no law fits the training runs (the fit runs away to infinite constants)",
+                     scored_on)  # fmt: skip
     if not all(value > 0 for value in fit.constants):
-        return Score(*base, (), {}, fit.problem or "the best fit is degenerate (a constant is not positive)")
+        return Score(*base, (), {}, fit.problem or "the best fit is degenerate (a constant is not positive)",
+                     scored_on)  # fmt: skip
     law = ParametricLaw("backtest", fit.E, fit.A, fit.B, fit.alpha, fit.beta, source="backtest fit")
     constants = dict(zip(("E", "A", "B", "alpha", "beta"), fit.constants, strict=True))
-    return Score(*base, _predictions(law, held), constants, fit.problem)
+    return Score(*base, _predictions(law, held), constants, fit.problem, scored_on)
+
+
+def score_form(
+    split: Split,
+    runs: Runs,
+    form: str,
+    criterion: Criterion,
+    targets: np.ndarray | None,
+    budgets: np.ndarray | None,
+    rtol: float,
+) -> Score:
+    """Another law family (families.py) fitted on the split's training runs, scored on `targets` (default: every
+    held-out run)."""
+    from .families import FAMILIES, fit_family, frontier_runs
+    from .laws import KaplanLaw
+
+    family = FAMILIES[form]
+    train, held = _subset(runs, split.train), _subset(runs, split.held_out if targets is None else targets)
+    base = (split.name, _named(form, criterion), len(train), int(split.held_out.sum()),
+            float(train.compute_flops.max()), float(runs.compute_flops[split.held_out].max()))  # fmt: skip
+    scored_on = RUNS if targets is None else BEST_RUNS
+    train_budgets = None if budgets is None else budgets[split.train]
+    needed = len(family.constants) + 1
+    have = len(frontier_runs(train, train_budgets, rtol)) if family.on_frontier else len(train)
+    if have < needed:
+        what = "training budgets" if family.on_frontier else "training runs"
+        return Score(*base, (), {}, f"{have} {what}; {form}'s {len(family.constants)} constants need {needed}",
+                     scored_on)  # fmt: skip
+    fit, _ = fit_family(family, train, criterion, train_budgets, rtol)
+    if not fit.finite or fit.problem is not None:
+        return Score(*base, (), {}, fit.problem or "no law fits the training runs", scored_on)
+    c = fit.constants
+    law: Law
+    if fit.allocation is None:
+        law = KaplanLaw("backtest", c["alpha_n"], c["alpha_d"], c["n_c"], c["d_c"], frontier_n_coefficient=None)
+    else:
+        k_n, a = fit.allocation
+        law = FrontierLaw("backtest", k_n, a, c["E"], c["A"], c["gamma"], source="backtest fit",
+                          gamma_change=c.get("gamma_change", 0.0), break_flops=c.get("break_flops"),
+                          sharpness=c.get("sharpness", 1.0))  # fmt: skip
+    allocation = {} if fit.allocation is None else dict(zip(("k_n", "a"), fit.allocation, strict=True))
+    return Score(*base, _predictions(law, held), allocation | c, None, scored_on)
 
 
 def score_isoflop(split: Split, runs: Runs, budgets: np.ndarray | None, rtol: float) -> Score:
@@ -190,7 +253,7 @@ def score_isoflop(split: Split, runs: Runs, budgets: np.ndarray | None, rtol: fl
         fit = fit_isoflop(runs.n_params[split.train], compute[split.train], runs.loss_nats[split.train],
                           all_budgets[split.train], rtol)  # fmt: skip
     except UsageError as error:
-        return Score(*base, (), {}, error.message)
+        return Score(*base, (), {}, error.message, ISOFLOP_MINIMA)
     frontier = fit.frontier
     predictions = []
     for budget in np.unique(all_budgets[split.held_out]):
@@ -203,13 +266,14 @@ def score_isoflop(split: Split, runs: Runs, budgets: np.ndarray | None, rtol: fl
                                       frontier.loss(float(budget))))  # fmt: skip
     constants = {"k_n": frontier.k_n, "a": frontier.a, "E": frontier.E, "A": frontier.A, "gamma": frontier.gamma}
     note = None if predictions else "no held-out budget has a usable isoFLOP profile to compare its minimum with"
-    return Score(*base, tuple(predictions), constants, note)
+    return Score(*base, tuple(predictions), constants, note, ISOFLOP_MINIMA)
 
 
-def score_law(split: Split, runs: Runs, law: Law) -> Score:
-    train, held = _subset(runs, split.train), _subset(runs, split.held_out)
-    return Score(split.name, law.name, len(train), len(held), float(train.compute_flops.max()),
-                 float(held.compute_flops.max()), _predictions(law, held), {})  # fmt: skip
+def score_law(split: Split, runs: Runs, law: Law, targets: np.ndarray | None = None) -> Score:
+    train, held = _subset(runs, split.train), _subset(runs, split.held_out if targets is None else targets)
+    return Score(split.name, law.name, len(train), int(split.held_out.sum()), float(train.compute_flops.max()),
+                 float(runs.compute_flops[split.held_out].max()), _predictions(law, held), {}, None,
+                 RUNS if targets is None else BEST_RUNS)  # fmt: skip
 
 
 def backtest(
@@ -219,9 +283,16 @@ def backtest(
     laws: Sequence[Law] = (),
     budgets: Sequence[float] | None = None,
     rtol: float = 0.1,
+    criteria: Sequence[Criterion] = (HUBER,),
+    forms: Sequence[str] = ("chinchilla",),
 ) -> list[Score]:
-    """Every split scored by every approach asked for, then by every law."""
+    """Every split scored by every approach asked for (the parametric approach in each law family, fitted by each
+    criterion), then by every law, each ranked among the split's scores of the same targets. With a family of
+    compute alone among `forms`, every family and law is scored on each held-out budget's best run (BEST_RUNS)."""
+    from .families import FAMILIES, frontier_runs
+
     budget_array = None if budgets is None else np.asarray(budgets, dtype=float)
+    on_frontier = any(FAMILIES[form].on_frontier for form in forms if form != "chinchilla")
     scores = []
     for split in chosen:
         if not split.train.any() or not split.held_out.any():
@@ -229,13 +300,72 @@ def backtest(
                 split.option,
                 f"{split.name}: leaves {'no runs to fit' if not split.train.any() else 'no runs to hold out'}",
             )
+        targets = None
+        if on_frontier:
+            held = np.flatnonzero(split.held_out)
+            best = frontier_runs(_subset(runs, split.held_out),
+                                 None if budget_array is None else budget_array[split.held_out], rtol)  # fmt: skip
+            targets = np.zeros(len(runs), bool)
+            targets[held[best]] = True
         for approach in approaches:
-            if approach == "parametric":
-                scores.append(score_parametric(split, runs))
-            else:
+            if approach != "parametric":
                 scores.append(score_isoflop(split, runs, budget_array, rtol))
-        scores += [score_law(split, runs, law) for law in laws]
-    return scores
+                continue
+            for criterion in criteria:
+                scores += [
+                    score_parametric(split, runs, criterion, targets) if form == "chinchilla"
+                    else score_form(split, runs, form, criterion, targets, budget_array, rtol)
+                    for form in forms
+                ]  # fmt: skip
+        scores += [score_law(split, runs, law, targets) for law in laws]
+    return ranked(scores)
+
+
+#: `fit --form auto` holds out the largest budgets until at least this share of the runs is held out.
+AUTO_HELD_OUT_SHARE = 0.2
+
+
+def largest_budgets_split(runs: Runs, budgets: Sequence[float] | None, rtol: float) -> Split:
+    """The split `fit --form auto` chooses by: the largest budgets held out (at least AUTO_HELD_OUT_SHARE of the
+    runs, and at least one budget), the rest to fit on."""
+    groups = group_budgets(runs.compute_flops, None if budgets is None else np.asarray(budgets, dtype=float), rtol)
+    held = np.zeros(len(runs), bool)
+    for budget in sorted(set(groups.tolist()), reverse=True):
+        held |= groups == budget
+        if held.sum() >= AUTO_HELD_OUT_SHARE * len(runs):
+            break
+    count = len(set(groups[held].tolist()))
+    return Split(f"the {count} largest budgets ({int(held.sum())} runs)", ~held, held, "form")
+
+
+def choose_form(
+    runs: Runs, criterion: Criterion, budgets: Sequence[float] | None, rtol: float
+) -> tuple[str, list[Score]]:
+    """The law family that best predicts the runs of the largest budgets from the others (`fit --form auto`): every
+    family fitted on the same training runs and scored on each held-out budget's best run; the lowest mean |error|
+    wins. Raises a UsageError when no family could be scored."""
+    from .choices import LAW_FORMS
+
+    split = largest_budgets_split(runs, budgets, rtol)
+    if not split.train.any():
+        raise UsageError("form", "auto needs runs of more than one budget: the largest are held out to choose by")
+    scores = backtest(runs, [split], ["parametric"], (), budgets, rtol, (criterion,), LAW_FORMS)
+    best = next((score for score in scores if score.rank == 1), None)
+    if best is None:
+        raise UsageError("form", f"auto: no family could be fitted on the runs below {split.name}")
+    form = "chinchilla" if best.method.startswith("parametric") else best.method.split()[0]
+    return form, scores
+
+
+def ranked(scores: Sequence[Score]) -> list[Score]:
+    """Each score with its rank by mean |error| among the scores of its split that predict the same things (1: the
+    least); None for a score without predictions."""
+    ranks: dict[int, int] = {}
+    for key in dict.fromkeys((score.split, score.scored_on) for score in scores):
+        peers = [i for i, score in enumerate(scores) if (score.split, score.scored_on) == key and score.predictions]
+        for rank, i in enumerate(sorted(peers, key=lambda i: scores[i].mean_abs_error_pct or 0.0), 1):
+            ranks[i] = rank
+    return [replace(score, rank=ranks.get(i)) for i, score in enumerate(scores)]
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,17 @@ KV_PRECISIONS: tuple[str, ...] = get_args(KvPrecision)
 GradPrecision = Literal["bf16", "fp32"]
 GRAD_PRECISIONS: tuple[str, ...] = get_args(GradPrecision)
 
+#: The law families fit fits (families.py besides Chinchilla's own).
+LawForm = Literal["chinchilla", "kaplan", "compute", "broken"]
+LAW_FORMS: tuple[str, ...] = get_args(LawForm)
+#: ... and `fit --form auto`, which chooses among them by a backtest on the largest budgets.
+FitForm = Literal["chinchilla", "kaplan", "compute", "broken", "auto"]
+FIT_FORMS: tuple[str, ...] = get_args(FitForm)
+
+#: What a fit minimises over the runs' misses on log loss (fitting.CRITERIA says each with its source).
+FitCriterion = Literal["huber", "mse", "mae", "asymmetric"]
+FIT_CRITERIA: tuple[str, ...] = get_args(FitCriterion)
+
 #: Activation recomputation (Korthikanti et al. 2022).
 Recompute = Literal["none", "selective", "full"]
 RECOMPUTE: tuple[str, ...] = get_args(Recompute)

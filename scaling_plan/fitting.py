@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 #: Huber δ on log loss (Hoffmann et al. 2022, appendix D.2).
 HUBER_DELTA_DEFAULT = 1e-3
 
+#: How a fit weighs each run's miss (choices.FIT_CRITERIA) r = log L̂ − log L (`fit --criterion`): huber is Hoffmann et al. 2022's (appendix
+#: D.2); mse (r²/2) and mae (|r|) are the chinchilla toolkit's other criteria (Takano 2024, github.com/kyo-takano/
+#: chinchilla, `chinchilla/_metrics.py`); asymmetric is that toolkit's asymmetric MAE, |r| with an over-prediction of
+#: the loss (r > 0) counted ASYMMETRY_DEFAULT times an under-prediction, so the law follows the lowest losses the
+#: runs reach rather than their mean (its docs/changes.md, sec. 1; weight w = 10 in `asymmetric_mae`). A weight
+#: below 1 turns it round: an optimistic prediction (below the observed loss) then costs more.
+ASYMMETRY_DEFAULT = 10.0
+
 #: The initialisation grid of Hoffmann et al. 2022, appendix D.2, in the order (a, α, b, β, e) used below.
 INITIAL_GRID = np.array(
     [
@@ -78,12 +86,49 @@ CONSTANTS = ("E", "A", "B", "alpha", "beta")
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """What a fit minimises: the sum over runs of weight × penalty(log L̂ − log L) (choices.FIT_CRITERIA). `huber_delta` is used
+    by huber only, `asymmetry` by asymmetric only."""
+
+    kind: str = "huber"
+    huber_delta: float = HUBER_DELTA_DEFAULT
+    asymmetry: float = ASYMMETRY_DEFAULT
+
+    @property
+    def cap(self) -> float:
+        """Where the penalty turns from square to straight: δ for huber, never for mse, at once for mae/asymmetric."""
+        return {"huber": self.huber_delta, "mse": math.inf}.get(self.kind, 0.0)
+
+    @property
+    def source(self) -> str:
+        if self.kind == "huber":
+            return "Hoffmann et al. 2022, appendix D.2"
+        return f"{self.kind} as in the chinchilla toolkit, Takano 2024; the starts of Hoffmann et al. 2022"
+
+    def describe(self) -> str:
+        """The criterion in words, for the notes."""
+        return {
+            "huber": f"the sum of Huber losses (delta {self.huber_delta:g}) on log loss",
+            "mse": "the sum of squared errors on log loss",
+            "mae": "the sum of absolute errors on log loss",
+            "asymmetric": f"the sum of absolute errors on log loss, an over-prediction counted {self.asymmetry:g}"
+            " times an under-prediction",
+        }[self.kind]
+
+
+#: The default criterion: Hoffmann et al. 2022's Huber loss at δ = 1e-3.
+HUBER = Criterion()
+
+
+@dataclass(frozen=True)
 class Runs:
-    """Observed training runs: parameters N, tokens D and final loss (nats/token)."""
+    """Observed training runs: parameters N, tokens D and final loss (nats/token), and each run's weight in a fit
+    (None: every run once)."""
 
     n_params: Array
     n_tokens: Array
     loss_nats: Array
+    weights: Array | None = None
 
     def __len__(self) -> int:
         return len(self.loss_nats)
@@ -100,8 +145,8 @@ class Fit:
     B: float
     alpha: float
     beta: float
-    objective: float  # sum of Huber losses at the optimum
-    huber_delta: float
+    objective: float  # the criterion's sum at the optimum
+    criterion: Criterion
     n_starts: int
     n_starts_at_best: int
     converged: bool
@@ -135,19 +180,21 @@ class Fit:
 
 @dataclass(frozen=True)
 class Bootstrap:
-    """Refits on resamples of the runs (drawn with replacement): rows of (E, A, B, alpha, beta), one per refit whose
-    constants are finite (a refit that ran away to an overflow is left out, and not counted as converged). Which of
-    them a law file may hold is the inputs' question (answers.kept_refits)."""
+    """Refits on resamples of the runs (drawn with replacement): rows of the family's constants (names; Chinchilla's
+    E, A, B, alpha, beta), one per refit whose constants are finite (a refit that ran away to an overflow is left out,
+    and not counted as converged). Which of them a law file may hold is the inputs' question (answers.kept_refits)."""
 
     samples: Array
     resamples: int
     seed: int
     n_converged: int
+    names: tuple[str, ...] = CONSTANTS
 
     def values(self) -> dict[str, Array]:
-        """Each constant's samples, and the implied frontier exponent a = β/(α+β)."""
-        columns = {name: self.samples[:, i] for i, name in enumerate(CONSTANTS)}
-        columns["frontier_exponent"] = columns["beta"] / (columns["alpha"] + columns["beta"])
+        """Each constant's samples, and for Chinchilla's family the implied frontier exponent a = β/(α+β)."""
+        columns = {name: self.samples[:, i] for i, name in enumerate(self.names)}
+        if self.names == CONSTANTS:
+            columns["frontier_exponent"] = columns["beta"] / (columns["alpha"] + columns["beta"])
         return columns
 
     def intervals(self, level: float) -> dict[str, tuple[float, float]]:
@@ -169,16 +216,35 @@ class Bootstrap:
         return errors
 
 
-class _Objective:
-    """Sum of Huber(log L̂ − log L) over runs for a batch of parameter rows (a, α, b, β, e), and its gradient."""
+def penalty_factors(criterion: Criterion, residual: Array, absolute: Array, out: Array) -> float:
+    """Each run's penalty is c·|r| − h·c² with c written into `out` and h returned: Huber's c = min(|r|, δ) and
+    h = 1/2 (mse: c = |r|, r²/2); the absolute errors' c = 1 (or the asymmetry, where r > 0) and h = 0. Its slope
+    in r is sign(r)·c either way."""
+    if criterion.kind == "asymmetric":
+        np.copyto(out, np.where(residual > 0, criterion.asymmetry, 1.0))
+        return 0.0
+    if criterion.kind == "mae":
+        out.fill(1.0)
+        return 0.0
+    np.minimum(absolute, criterion.cap, out=out)
+    return 0.5
 
-    def __init__(self, runs: Runs, delta: float, weights: Array | None = None) -> None:
+
+class _Objective:
+    """The criterion's sum over runs of penalty(log L̂ − log L) for a batch of parameter rows (a, α, b, β, e), and its
+    gradient (penalty_factors)."""
+
+    def __init__(self, runs: Runs, criterion: Criterion, weights: Array | None = None) -> None:
         self.log_n = np.log(runs.n_params)
         self.log_d = np.log(runs.n_tokens)
         self.log_loss = np.log(runs.loss_nats)
         self.neg_log_n, self.neg_log_d = -self.log_n, -self.log_d
-        self.delta = delta
-        self.weights = weights  # one row of run weights per problem, or None for all runs once
+        self.criterion = criterion
+        # one row of run weights per problem (a resample's), times the runs' own weights; or the runs' own alone
+        self.run_weights = runs.weights
+        if weights is not None and runs.weights is not None:
+            weights = weights * runs.weights
+        self.weights = weights
         # Work arrays reused by every chunk: fresh ones each call would be paged in by the kernel every time
         # (they are above malloc's mmap threshold), which doubled the fit's wall time.
         self._work = np.empty((7, CHUNK_STARTS, len(self.log_n)))
@@ -209,14 +275,18 @@ class _Objective:
         np.log(predicted, out=residual)
         residual -= self.log_loss
         np.abs(residual, out=absolute)
-        np.minimum(absolute, self.delta, out=clipped)  # c = min(|r|, δ); Huber(r) = c·|r| − c²/2
+        half = penalty_factors(self.criterion, residual, absolute, clipped)
         weighted = clipped
         if self.weights is not None:
             weighted = np.take(self.weights, problems, axis=0, out=weights)  # gathered into a reused array
             weighted *= clipped
+        elif self.run_weights is not None:
+            weighted = np.multiply(clipped, self.run_weights, out=weights)
         # Sums over runs by einsum or numpy's reductions rather than a BLAS product, which may sum in another order
         # from one call to the next on a threaded BLAS.
-        value = np.einsum("sr,sr->s", weighted, absolute) - 0.5 * np.einsum("sr,sr->s", weighted, clipped)
+        value = np.einsum("sr,sr->s", weighted, absolute)
+        if half:
+            value -= half * np.einsum("sr,sr->s", weighted, clipped)
         slope = np.copysign(weighted, residual, out=weighted)  # w·Huber'(r)
         slope /= predicted  # d/dθ log L̂ = (dL̂/dθ) / L̂
         gradient = np.empty((len(theta), 5))
@@ -352,10 +422,10 @@ def _constants(theta: Array) -> Array:
     return constants
 
 
-def fit_law(runs: Runs, huber_delta: float = HUBER_DELTA_DEFAULT, start: Array = INITIAL_GRID) -> tuple[Fit, Array]:
+def fit_law(runs: Runs, criterion: Criterion = HUBER, start: Array = INITIAL_GRID) -> tuple[Fit, Array]:
     """The best of the grid's starts; also returns the distinct local optima found (rows of a, α, b, β, e, best first),
     which warm-start the bootstrap."""
-    objective = _Objective(runs, huber_delta)
+    objective = _Objective(runs, criterion)
     theta, f, converged, iterations = _minimise(objective, start, np.zeros(len(start), dtype=np.intp))
     f = np.where(np.isfinite(f), f, np.inf)
     best = int(np.argmin(f))
@@ -364,7 +434,7 @@ def fit_law(runs: Runs, huber_delta: float = HUBER_DELTA_DEFAULT, start: Array =
     fit = Fit(
         E=E, A=A, B=B, alpha=alpha, beta=beta,
         objective=float(f[best]),
-        huber_delta=huber_delta,
+        criterion=criterion,
         n_starts=len(start),
         n_starts_at_best=int(np.sum(f <= f[best] * (1 + SAME_OPTIMUM_RTOL))),
         converged=bool(converged[best]),
@@ -472,7 +542,7 @@ def bootstrap_fit(
     optima: Array,
     resamples: int,
     seed: int,
-    huber_delta: float = HUBER_DELTA_DEFAULT,
+    criterion: Criterion = HUBER,
     progress: Callable[[int, int], None] | None = None,
 ) -> Bootstrap:
     """Refit on `resamples` resamples of the runs drawn with replacement (numpy's PCG64 seeded with `seed`)."""
@@ -487,7 +557,7 @@ def bootstrap_fit(
         # No merging here: a resample's few warm starts gain little from it, and a merge is a yes-or-no decision that
         # a last-bit difference can flip, sending a refit to a neighbouring optimum: the same starts and seed give
         # the same refits.
-        theta, f, converged, _ = _minimise(_Objective(runs, huber_delta, weights), np.tile(starts, (count, 1)))
+        theta, f, converged, _ = _minimise(_Objective(runs, criterion, weights), np.tile(starts, (count, 1)))
         f = np.where(np.isfinite(f), f, np.inf).reshape(count, len(starts))
         best = np.argmin(f, axis=1) + np.arange(count) * len(starts)
         constants = _constants(theta[best])

@@ -215,6 +215,10 @@ class KaplanLaw:
     spends C = 2·C_min (Kaplan eq. 5.5, C_min = C / (1 + B/B_crit)). We use C_min = C/2: it is how Hoffmann et al.
     2022 (appendix D.4) read Kaplan when they quote 4.68B parameters as Kaplan-optimal at 1e21 FLOPs. Tokens
     follow from D = C / (6·N) so that C = 6·N·D holds for every plan.
+
+    A law fitted to runs (`fit --form kaplan`) has no Table 6 of its own: `frontier_n_coefficient` None allocates
+    by eq. 1.5's own optimum under C = 6·N·D. With p = α_N/α_D, minimising (N_c/N)^p + 6·D_c·N/C over N gives
+        N_opt = (p·N_c^p·C / (6·D_c))^(1/(p+1)),   D_opt = C / (6·N_opt).
     """
 
     name: str = "kaplan-2020"
@@ -222,20 +226,27 @@ class KaplanLaw:
     alpha_d: float = 0.103  # Kaplan et al. 2020, Table 2
     n_c: float = 6.4e13  # Kaplan et al. 2020, Table 2, non-embedding parameters
     d_c: float = 1.8e13  # Kaplan et al. 2020, Table 2, tokens
-    frontier_n_coefficient: float = 1.3e9  # Kaplan et al. 2020, Table 6: N_e, parameters
+    frontier_n_coefficient: float | None = 1.3e9  # Kaplan et al. 2020, Table 6: N_e, parameters
     frontier_n_exponent: float = 0.73  # Kaplan et al. 2020, Table 6: p_N
     source: str = "Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', eq. 1.5, Tables 2 and 6"
     dataset: str = "WebText2 (GPT-2 tokenizer)"
     n_params_kind: str = "non-embedding"
     compute_range_flops: tuple[float, float] = PUBLISHED_COMPUTE_RANGE_FLOPS
     irreducible_loss: float = 0.0  # the L(N, D) form has no constant term
+    #: Bootstrap refits (alpha_n, alpha_d, n_c, d_c) of a fitted law, and the share of them an interval holds.
+    samples: tuple[tuple[float, ...], ...] = ()
+    interval_level: float = 0.9
+    runs_fingerprint: tuple[int, str] | None = None
 
     @property
     def formula(self) -> str:
-        return (
-            f"L = [({self.n_c:g}/N)^({self.alpha_n:g}/{self.alpha_d:g}) + {self.d_c:g}/D]^{self.alpha_d:g};"
-            f" N_opt = {self.frontier_n_coefficient:g}·(C/2 in PF-days)^{self.frontier_n_exponent:g}"
-        )
+        law = f"L = [({self.n_c:.4g}/N)^({self.alpha_n:.4g}/{self.alpha_d:.4g}) + {self.d_c:.4g}/D]^{self.alpha_d:.4g}"
+        if self.frontier_n_coefficient is None:
+            return f"{law}; N_opt from its own optimum under C = 6·N·D"
+        return f"{law}; N_opt = {self.frontier_n_coefficient:g}·(C/2 in PF-days)^{self.frontier_n_exponent:g}"
+
+    def refits(self) -> list[KaplanLaw]:
+        return [replace(self, alpha_n=an, alpha_d=ad, n_c=nc, d_c=dc, samples=()) for an, ad, nc, dc in self.samples]
 
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
         loss: Num = ((self.n_c / n_params) ** (self.alpha_n / self.alpha_d) + self.d_c / n_tokens) ** self.alpha_d
@@ -251,8 +262,13 @@ class KaplanLaw:
         return n_tokens if n_tokens.ndim else float(n_tokens)  # type: ignore[return-value]
 
     def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
-        c_min_pf_days = compute_flops / 2.0 / PF_DAY_FLOPS
-        n_params = self.frontier_n_coefficient * c_min_pf_days**self.frontier_n_exponent
+        if self.frontier_n_coefficient is None:
+            p = self.alpha_n / self.alpha_d
+            log_n = (math.log(p) + p * math.log(self.n_c) - math.log(FLOPS_PER_PARAM_TOKEN * self.d_c)) / (p + 1)
+            n_params: Num = math.exp(log_n) * compute_flops ** (1 / (p + 1))
+        else:
+            c_min_pf_days = compute_flops / 2.0 / PF_DAY_FLOPS
+            n_params = self.frontier_n_coefficient * c_min_pf_days**self.frontier_n_exponent
         n_tokens = compute_flops / (FLOPS_PER_PARAM_TOKEN * n_params)
         return n_params, n_tokens
 
@@ -282,11 +298,16 @@ class FrontierLaw:
     dataset: str = "the data the law was fitted on"
     n_params_kind: str = "total"
     compute_range_flops: tuple[float, float] = PUBLISHED_COMPUTE_RANGE_FLOPS
-    #: Bootstrap refits (k_N, a, E, A, γ), and the share of them an interval holds.
-    samples: tuple[tuple[float, float, float, float, float], ...] = ()
+    #: Bootstrap refits (k_N, a, E, A, γ, and for a broken one Δγ, C_b, f), and the share of them an interval holds.
+    samples: tuple[tuple[float, ...], ...] = ()
     interval_level: float = 0.9
     #: The runs it was fitted on, as (count, hash) (inputs.runs.RunsTable.fingerprint); None when not known.
     runs_fingerprint: tuple[int, str] | None = None
+    #: A broken power law (Caballero et al. 2023, eq. 1, one break; families.py): past break_flops the slope turns
+    #: from γ to γ + gamma_change, over a span set by the sharpness: L_opt = E + A·C^(−γ)·(1 + (C/C_b)^(1/f))^(−Δγ·f).
+    gamma_change: float = 0.0
+    break_flops: float | None = None
+    sharpness: float = 1.0
 
     @property
     def irreducible_loss(self) -> float:
@@ -295,13 +316,36 @@ class FrontierLaw:
     @property
     def formula(self) -> str:
         k_d = 1.0 / (FLOPS_PER_PARAM_TOKEN * self.k_n)
+        broken = ""
+        if self.break_flops is not None:
+            broken = (
+                f"·(1 + (C/{self.break_flops:.4g})^(1/{self.sharpness:.4g}))^-({self.gamma_change:.4g}·"
+                f"{self.sharpness:.4g})"
+            )
         return (
             f"frontier N_opt = {self.k_n:.4g}·C^{self.a:.4g}, D_opt = {k_d:.4g}·C^{1 - self.a:.4g},"
-            f" L_opt = {self.E:.4g} + {self.A:.4g}·C^-{self.gamma:.4g}"
+            f" L_opt = {self.E:.4g} + {self.A:.4g}·C^-{self.gamma:.4g}{broken}"
         )
 
     def refits(self) -> list[FrontierLaw]:
-        return [replace(self, k_n=k, a=a, E=e, A=big_a, gamma=g, samples=()) for k, a, e, big_a, g in self.samples]
+        if self.break_flops is None:
+            return [replace(self, k_n=k, a=a, E=e, A=big_a, gamma=g, samples=()) for k, a, e, big_a, g in self.samples]
+        return [
+            replace(self, k_n=k, a=a, E=e, A=big_a, gamma=g, gamma_change=dg, break_flops=cb, sharpness=f, samples=())
+            for k, a, e, big_a, g, dg, cb, f in self.samples
+        ]
+
+    def loss_at(self, compute_flops: Num) -> Num:
+        """L_opt(C), the loss of the compute-optimal run at this compute."""
+        loss: Num = self.E + self.A * compute_flops ** (-self.gamma)
+        if self.break_flops is not None:  # the bend in logarithms: (1 + e^z)^(−Δγ·f) = e^(−Δγ·f·ln(1 + e^z))
+            import numpy as np
+
+            z = (np.log(compute_flops) - math.log(self.break_flops)) / self.sharpness
+            bend = np.exp(-self.gamma_change * self.sharpness * np.logaddexp(0.0, z))
+            loss = self.E + (loss - self.E) * bend
+            return loss if np.ndim(loss) else float(loss)  # type: ignore[return-value]
+        return loss
 
     def optimum(self, compute_flops: Num) -> tuple[Num, Num]:
         n_params: Num = self.k_n * compute_flops**self.a
@@ -321,8 +365,7 @@ class FrontierLaw:
         compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
         if not np.allclose(n_params, self.k_n * compute**self.a, rtol=FRONTIER_RTOL, atol=0):
             raise self._off_frontier()
-        loss: Num = self.E + self.A * compute ** (-self.gamma)
-        return loss
+        return self.loss_at(compute)
 
     def tokens_for_loss(self, n_params: Num, loss_nats: Num) -> Num:
         raise self._off_frontier()

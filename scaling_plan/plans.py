@@ -27,7 +27,7 @@ from .choices import GIVEN_KINDS, Given
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .gap import Gap, gap_to_optimal
-from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, Law, Num, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, KaplanLaw, Law, Num, ParametricLaw
 from .returns import Returns, returns_at
 from .units import format_scientific
 
@@ -329,7 +329,7 @@ def refit_outcomes(request: PlanRequest, compute_flops: float) -> Any:
     predicted loss varies.
     """
     law = unconstrained(request.law)
-    if not isinstance(law, (ParametricLaw, FrontierLaw)) or not law.samples:
+    if not isinstance(law, (ParametricLaw, KaplanLaw, FrontierLaw)) or not law.samples:
         return None
     import numpy as np
 
@@ -350,7 +350,7 @@ def intervals_of(request: PlanRequest, rows: Any) -> Intervals | None:
     import numpy as np
 
     law = unconstrained(request.law)
-    assert isinstance(law, (ParametricLaw, FrontierLaw))  # only they have refits
+    assert isinstance(law, (ParametricLaw, KaplanLaw, FrontierLaw))  # only they have refits
     level = law.interval_level
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(rows, [tail, 100 - tail], axis=0)
@@ -367,7 +367,7 @@ def predict_downstream(
     from .downstream import predict_metric
 
     law = unconstrained(request.law)
-    level = law.interval_level if isinstance(law, (ParametricLaw, FrontierLaw)) else None
+    level = law.interval_level if isinstance(law, (ParametricLaw, KaplanLaw, FrontierLaw)) else None
     return tuple(predict_metric(mapping, loss_nats, refit_losses, level) for mapping in request.downstream)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..choices import Approach, BacktestApproach, OutputFormat
+from ..choices import Approach, BacktestApproach, FitForm, OutputFormat
 from ..errors import UsageError
 from ..laws import DEFAULT_LAW, PRESETS
 from ..status import ExitStatus
@@ -18,9 +18,12 @@ from .options import (
     PANEL_OUTPUT,
     PANEL_SELECTION,
     WRITTEN_WHOLE,
+    AsymmetryOption,
     BootstrapOption,
+    CriterionOption,
     FlopsColOption,
     GridBudgetsOption,
+    HuberDeltaOption,
     IntervalOption,
     LossColOption,
     ParamsColOption,
@@ -31,6 +34,7 @@ from .options import (
     SizesPerBudgetOption,
     SpreadOption,
     TokensColOption,
+    WeightsOption,
     complete_law,
     format_option,
     option,
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
         ("Fit a law to your runs", "scaling-plan fit runs.csv"),
         ("With 90% intervals, written as a law file", "scaling-plan fit runs.csv --bootstrap 100 -o my-law.yaml"),
         ("Plan with the fitted law", "scaling-plan budget --flops 1e22 --law my-law.yaml --method law"),
+        ("The law family that best predicts your largest runs", "scaling-plan fit runs.csv --form auto"),
     )
 )
 def fit(
@@ -65,6 +70,17 @@ def fit(
             "COLUMN",
         ),
     ] = None,
+    form: Annotated[
+        FitForm,
+        option(
+            "The law family: chinchilla (E + A/N^alpha + B/D^beta), kaplan (Kaplan et al. 2020 eq. 1.5), compute"
+            " (L = E + A·C^-gamma along the frontier) or broken (a broken power law in compute, Caballero et al."
+            " 2023); compute and broken are fitted to each budget's best run. auto: the one that best predicts the"
+            " largest budgets' runs from the rest, said in the notes.",
+            PANEL_FIT,
+            "FORM",
+        ),
+    ] = "chinchilla",
     approach: Annotated[
         Approach,
         option(
@@ -76,8 +92,8 @@ def fit(
     budget_rtol: Annotated[
         str | None,
         option(
-            "isoflop without a budget column: runs within this relative compute of a bucket's smallest share a"
-            " budget (default 0.1).",  # experiments.BUDGET_RTOL_DEFAULT; a test holds them equal
+            "isoflop, compute and broken without a budget column: runs within this relative compute of a bucket's"
+            " smallest share a budget (default 0.1).",  # experiments.BUDGET_RTOL_DEFAULT; a test holds them equal
             PANEL_FIT,
             "FRACTION",
         ),
@@ -90,9 +106,10 @@ def fit(
     ] = 0,
     min_flops: Annotated[str | None, option("Leave out runs below this compute.", PANEL_SELECTION, "FLOPS")] = None,
     max_flops: Annotated[str | None, option("Leave out runs above this compute.", PANEL_SELECTION, "FLOPS")] = None,
-    huber_delta: Annotated[
-        str | None, option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", PANEL_FIT, "DELTA")
-    ] = None,
+    criterion: CriterionOption = "huber",
+    huber_delta: HuberDeltaOption = None,
+    asymmetry: AsymmetryOption = None,
+    weights: WeightsOption = None,
     bootstrap: BootstrapOption = 0,
     seed: SeedOption = 42,
     interval: IntervalOption = 90.0,
@@ -120,24 +137,29 @@ def fit(
     output_format: Annotated[OutputFormat, format_option()] = "table",
     quiet: QuietOption = False,
 ) -> None:
-    """Fit L(N, D) = E + A/N^alpha + B/D^beta to your own runs, with bootstrap intervals.
+    """Fit a scaling law to your own runs (L = E + A/N^alpha + B/D^beta, or --form), with bootstrap intervals.
 
     The procedure of Hoffmann et al. 2022 (appendix D.2): the sum of Huber losses on log loss, from their grid of
-    4,500 starts. Exit codes: 0 fitted; 1 the fit did not converge (unless --allow-unconverged); 2 bad input.
+    4,500 starts; --criterion chooses another sum. Exit codes: 0 fitted; 1 the fit did not converge (unless
+    --allow-unconverged); 2 bad input.
     """
     import datetime
 
     from ..answers import law_fit_of
-    from ..fitting import HUBER_DELTA_DEFAULT
+    from ..answers_fit import chosen_form, criterion_of, form_fit_of, only_parametric
     from ..inputs.runs import read_runs, select_runs
     from ..inputs.values import positive_number
     from ..output.files import output_file
-    from ..output.fit_records import fit_record
-    from ..output.lawfile import law_file_data, write_yaml
-    from ..output.reports import emit_fit, fit_notes
+    from ..output.fit_records import fit_record, form_fit_record
+    from ..output.lawfile import form_file_data, law_file_data, write_yaml
+    from ..output.reports import emit_fit, emit_form_fit, fit_notes, form_fit_notes
     from ..output.tables import without_notes
 
-    delta = HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "--huber-delta")
+    chosen = criterion_of(criterion, huber_delta, asymmetry)
+    if approach == "isoflop":
+        only_parametric(criterion, huber_delta, asymmetry, weights)
+        if form != "chinchilla":
+            raise UsageError("--form", "applies to --approach parametric (isoflop fits Chinchilla's frontier)")
     low = None if min_flops is None else positive_number(min_flops, "--min-flops")
     high = None if max_flops is None else positive_number(max_flops, "--max-flops")
     out_file = None
@@ -145,13 +167,14 @@ def fit(
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
         out_file = output_file(output, "--output", [(runs, "the runs file")])
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col)
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
+                      weights_col=weights)  # fmt: skip
     warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
-    if approach == "isoflop":
-        from ..experiments import BUDGET_RTOL_DEFAULT  # here, not at the top: experiments is not needed to start
+    from ..experiments import BUDGET_RTOL_DEFAULT  # here, not at the top: experiments is not needed to start
 
-        rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
+    rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
+    if approach == "isoflop":
         _fit_isoflop(selection, rtol, bootstrap, seed, interval / 100, out_file, name, output_format, quiet)
         return
 
@@ -160,13 +183,25 @@ def fit(
             sys.stderr.write(f"\rbootstrap: {done:,}/{total:,} refits")
             sys.stderr.write("\n" if done == total else "")
 
-    result, samples, said, problem = law_fit_of(selection, delta, bootstrap, seed, progress)
-    warn_all(said)
     level = interval / 100
     law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
-    data = law_file_data(selection, result, samples, level, law_name, datetime.date.today().isoformat())
-    with without_notes(quiet):
-        emit_fit(fit_record(selection, result, samples, level), fit_notes(selection, result), output_format, sys.stdout)
+    today = datetime.date.today().isoformat()
+    family, choice = chosen_form(selection, form, chosen, rtol)
+    told = [] if choice is None else [f"Form: {choice}."]
+    if family == "chinchilla":
+        result, samples, said, problem = law_fit_of(selection, chosen, bootstrap, seed, progress)
+        warn_all(said)
+        data = law_file_data(selection, result, samples, level, law_name, today)
+        with without_notes(quiet):
+            emit_fit(fit_record(selection, result, samples, level, choice), [*told, *fit_notes(selection, result)],
+                     output_format, sys.stdout)  # fmt: skip
+    else:
+        fitted, samples, said, problem = form_fit_of(selection, family, chosen, bootstrap, seed, rtol, progress)
+        warn_all(said)
+        data = form_file_data(selection, fitted, samples, level, law_name, today)
+        with without_notes(quiet):
+            emit_form_fit(form_fit_record(selection, fitted, samples, level, choice),
+                          [*told, *form_fit_notes(selection, fitted)], output_format, sys.stdout)  # fmt: skip
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", ExitStatus.FAILED)
@@ -176,7 +211,13 @@ def fit(
     if out_file is not None:
         write_yaml(out_file, data)
         kept = f", {len(samples.samples):,} bootstrap samples" if samples is not None else ""
-        wrote(out_file.path, f"law {law_name!r}: E, A, B, alpha, beta{kept}; use it with --law {out_file.path}")
+        constants = ", ".join(samples.names if samples is not None else [k for k in data if k in _CONSTANT_KEYS])
+        wrote(out_file.path, f"law {law_name!r}: {constants}{kept}; use it with --law {out_file.path}")
+
+
+#: The constants a law file holds, of every kind fit writes, in the order they are said.
+_CONSTANT_KEYS = ("E", "A", "B", "alpha", "beta", "k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "gamma", "gamma_change",
+                  "break_flops", "sharpness")  # fmt: skip
 
 
 def _check_law_file(data: Any, runs: str, output: "OutputFile | None") -> None:
@@ -263,6 +304,25 @@ def backtest(
         BacktestApproach,
         option("Fitted predictions to score: parametric (Approach 3), isoflop (Approach 2) or both.", PANEL_FIT),
     ] = "parametric",
+    form: Annotated[
+        str,
+        option(
+            "Law families to fit and rank on the same held-out runs, as fit's --form: one, several"
+            " (chinchilla,kaplan) or all. With compute or broken among them, every family is scored on each held-out"
+            " budget's best run.",
+            PANEL_FIT,
+            "NAMES",
+        ),
+    ] = "chinchilla",
+    criterion: Annotated[
+        str,
+        option(
+            "What the parametric fit minimises, as fit's --criterion; several (huber,mse,mae,asymmetric) or all to"
+            " score each on the same held-out runs.",
+            PANEL_FIT,
+            "NAMES",
+        ),
+    ] = "huber",
     law: Annotated[
         list[str] | None,
         typer.Option(
@@ -314,6 +374,7 @@ def backtest(
     """
     import numpy as np
 
+    from ..answers_fit import criteria_of, forms_of
     from ..backtest import backtest as run_backtest
     from ..backtest import score_downstream, splits
     from ..experiments import BUDGET_RTOL_DEFAULT
@@ -330,6 +391,8 @@ def backtest(
         None if holdout_params_above is None else positive_number(holdout_params_above, "--holdout-params-above")
     )
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
+    criteria = criteria_of(criterion)
+    forms = forms_of(form, approach)
     reading = [(runs, "the runs file"), *((path, "a law file") for path in law or []),
                *((path, "a downstream file") for path in downstream or [])]  # fmt: skip
     figure = None if plot_path is None else _image_file(plot_path, "--plot", reading)
@@ -341,7 +404,7 @@ def backtest(
     selection = select_runs(table)
     chosen = splits(selection.runs, above, params_above, holdout_top, rolling, selection.budget_flops, rtol)
     approaches = ["parametric", "isoflop"] if approach == "both" else [approach]
-    scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol)
+    scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol, criteria, forms)
     metric_scores = []
     for mapping in mappings:
         assert table.metrics is not None

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from ..choices import FitCriterion
 from ..inputs.fields import BY_NAME, FLAGS, Field, range_text
 
 #: Help panels, so related options show together in --help.
@@ -212,6 +213,32 @@ BootstrapOption = Annotated[
         rich_help_panel=PANEL_FIT,
         metavar="COUNT",
     ),
+]
+CriterionOption = Annotated[
+    FitCriterion,
+    option(
+        "What the fit minimises over the runs' misses on log loss: huber (Hoffmann et al. 2022), mse, mae, or"
+        " asymmetric (an over-prediction of the loss counts --asymmetry times an under-prediction: the law follows"
+        " the lowest losses; the chinchilla toolkit's asymmetric MAE).",
+        PANEL_FIT,
+        "NAME",
+    ),
+]
+HuberDeltaOption = Annotated[
+    str | None, option("Huber delta on log loss (default 1e-3, Hoffmann et al. 2022).", PANEL_FIT, "DELTA")
+]
+AsymmetryOption = Annotated[
+    str | None,
+    option(
+        "--criterion asymmetric: an over-prediction's weight against an under-prediction's (default 10, the"
+        " chinchilla toolkit's; below 1, an optimistic prediction costs more).",
+        PANEL_FIT,
+        "WEIGHT",
+    ),
+]
+WeightsOption = Annotated[
+    str | None,
+    option("Column of each run's weight in the fit (positive; e.g. repeats, or trust).", PANEL_COLUMNS, "COLUMN"),
 ]
 SeedOption = Annotated[
     int,

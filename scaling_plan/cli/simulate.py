@@ -66,7 +66,13 @@ def simulate(
 
     grid, chosen, factor, warnings = isoflop_grid_of(budgets, sizes_per_budget, spread, law, repeats)
     if isinstance(chosen, FrontierLaw):
-        raise UsageError("--law", f"{chosen.name} is a frontier, with no loss away from it: simulate needs L(N, D)")
+        if sizes_per_budget != 1:
+            raise UsageError(
+                "--law",
+                f"{chosen.name} is a frontier, with no loss away from it: simulate its own runs with"
+                " --sizes-per-budget 1 (one run per budget, at its N_opt)",
+            )
+        warnings = []  # one run per budget is what a frontier has, not a profile missing sizes
     warn_all(warnings)
     runs = simulate_runs(grid, chosen, noise, seed, repeats)
     notes = [

@@ -361,6 +361,13 @@ MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT = 0.1, 1e4
 MIN_FRONTIER_K, MAX_FRONTIER_K = 1e-25, 1e16
 MIN_FRONTIER_A, MAX_FRONTIER_A = 0.1, 0.9
 MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA = 0.005, 1.0
+#: Kaplan et al. 2020's scales N_c and D_c (6.4e13 parameters and 1.8e13 tokens, Table 2): from 1 to 1e30, past
+#: which (N_c/N)^p overflows for any real N.
+MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE = 1.0, 1e30
+#: A broken frontier's change of slope at its break (Caballero et al. 2023's c_1; a loss that falls faster, or
+#: slower, past the break) and the break's sharpness f (smaller is sharper; their fits use 0.05 to 1.5).
+MIN_GAMMA_CHANGE, MAX_GAMMA_CHANGE = -1.0, 2.0
+MIN_SHARPNESS, MAX_SHARPNESS = 1e-3, 100.0
 #: Downstream mappings (Gadre et al. 2024's exponential; a sigmoid as in Dubey et al. 2024, Figure 4). 1 - epsilon is
 #: the metric at a high loss, a score in [-1, 1]; k is the metric's rise at zero loss, far outside any fit: fit-
 #: downstream writes k = u·exp(gamma·mean loss), up to exp(30 x 7) ≈ 1e91 for its steepest start (gamma = 30 per nat)
@@ -389,6 +396,18 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     _n("frontier", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
     _n("frontier", "A", "nats·FLOPs^gamma", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
     _n("frontier", "gamma", "", MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA, low_inclusive=True),
+    _n("broken", "k_n", "params/FLOPs^a", MIN_FRONTIER_K, MAX_FRONTIER_K, low_inclusive=True),
+    _n("broken", "a", "", MIN_FRONTIER_A, MAX_FRONTIER_A, low_inclusive=True),
+    _n("broken", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
+    _n("broken", "A", "nats·FLOPs^gamma", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    _n("broken", "gamma", "", MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA, low_inclusive=True),
+    _n("broken", "gamma_change", "", MIN_GAMMA_CHANGE, MAX_GAMMA_CHANGE, low_inclusive=True, high_inclusive=True),
+    _n("broken", "break_flops", "FLOPs", 0.0, MAX_FLOPS),
+    _n("broken", "sharpness", "", MIN_SHARPNESS, MAX_SHARPNESS, low_inclusive=True),
+    _n("kaplan", "alpha_n", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    _n("kaplan", "alpha_d", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    _n("kaplan", "n_c", "parameters", MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE, low_inclusive=True),
+    _n("kaplan", "d_c", "tokens", MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE, low_inclusive=True),
     _n("downstream", "epsilon", "", 0.0, 2.0, low_inclusive=True),
     _n("downstream", "k", "", 0.0, MAX_DOWNSTREAM_K),
     _n("downstream", "gamma", "1/nats", 0.0, MAX_DOWNSTREAM_GAMMA),
@@ -424,8 +443,13 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
 )
 #: The file numbers by (kind, key).
 FILE_NUMBER: dict[tuple[str, str], FileNumber] = {(number.kind, number.key): number for number in FILE_NUMBERS}
-#: The constants of each law kind's bootstrap samples, in their order (law files' LawFile and FrontierLawFile).
-SAMPLE_CONSTANTS = {"law": ("E", "A", "B", "alpha", "beta"), "frontier": ("k_n", "a", "E", "A", "gamma")}
+#: The constants of each law kind's bootstrap samples, in their order (models.py's law file models).
+SAMPLE_CONSTANTS = {
+    "law": ("E", "A", "B", "alpha", "beta"),
+    "frontier": ("k_n", "a", "E", "A", "gamma"),
+    "broken": ("k_n", "a", "E", "A", "gamma", "gamma_change", "break_flops", "sharpness"),
+    "kaplan": ("alpha_n", "alpha_d", "n_c", "d_c"),
+}
 
 #: Fields by name.
 BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}

@@ -1,4 +1,6 @@
-"""A law file (E, A, B, alpha, beta and optional provenance, range and bootstrap samples) -> ParametricLaw."""
+"""A law file (E, A, B, alpha, beta and optional provenance, range and bootstrap samples) -> ParametricLaw; the other
+kinds fit writes: a frontier (kind: frontier) or broken frontier (kind: broken) -> FrontierLaw, and Kaplan's joint
+law (kind: kaplan) -> KaplanLaw."""
 
 from __future__ import annotations
 
@@ -7,7 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
-from ..laws import MAX_LOG10_MAGNITUDE, PUBLISHED_COMPUTE_RANGE_FLOPS, FrontierLaw, ParametricLaw, optimum_magnitude
+from ..laws import (
+    MAX_LOG10_MAGNITUDE,
+    PUBLISHED_COMPUTE_RANGE_FLOPS,
+    FrontierLaw,
+    KaplanLaw,
+    ParametricLaw,
+    optimum_magnitude,
+)
 from .fields import FILE_NUMBER, SAMPLE_CONSTANTS, range_problem
 from .yaml_files import read_yaml, validate_model
 
@@ -15,15 +24,26 @@ from .yaml_files import read_yaml, validate_model
 MAX_LAW_FILE_BYTES = 20_000_000
 
 
-def load_law_file(path: str, where: str | None = None) -> ParametricLaw | FrontierLaw:
+def load_law_file(path: str, where: str | None = None) -> ParametricLaw | FrontierLaw | KaplanLaw:
     """A law file (E, A, B, alpha, beta; optional name, source, dataset, fitted_range, rd_star and rn_star, bootstrap)
-    -> ParametricLaw; a frontier file (kind: frontier) -> FrontierLaw. `where` is what named the file (--law)."""
+    -> ParametricLaw; a frontier file (kind: frontier or broken) -> FrontierLaw; kind: kaplan -> KaplanLaw. `where` is
+    what named the file (--law)."""
     data, lines, label = read_yaml(
         path, max_bytes=MAX_LAW_FILE_BYTES, what="a law file holds five constants and at most 100,000 bootstrap samples",
         kind="law file", where=where,
     )  # fmt: skip
-    if isinstance(data, dict) and data.get("kind") == "frontier":
+    return law_of_data(path, data, lines, label)
+
+
+def law_of_data(
+    path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str
+) -> ParametricLaw | FrontierLaw | KaplanLaw:
+    """A law file's data, by its kind, -> its law, checked as a file is."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind in ("frontier", "broken"):
         return frontier_law(path, data, lines, label)
+    if kind == "kaplan":
+        return kaplan_law(path, data, lines, label)
     return parametric_law(path, data, lines, label)
 
 
@@ -59,7 +79,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=checked_samples("law", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),
+        samples=checked_samples("law", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),  # type: ignore[arg-type]
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
@@ -71,10 +91,7 @@ def law_file_problem(data: Mapping[str, Any]) -> str | None:
     """Why a law or frontier file holding `data` (as fit writes it) would be refused when read back with --law, or
     None: the file's own checks decide, so a fit never writes a file that --law then refuses."""
     try:
-        if data.get("kind") == "frontier":
-            frontier_law("", data, {(): 1}, "")
-        else:
-            parametric_law("", data, {(): 1}, "")
+        law_of_data("", data, {(): 1}, "")
     except UsageError as error:
         return error.message
     return None
@@ -94,7 +111,7 @@ def sample_faults(kind: str, samples: Any) -> Any:
     optimum leaves floating point (laws.optimum_magnitude). A boolean per row."""
     import numpy as np
 
-    rows = np.asarray(samples, dtype=float).reshape(-1, 5)
+    rows = np.asarray(samples, dtype=float).reshape(-1, len(SAMPLE_CONSTANTS[kind]))
     faults = np.zeros(len(rows), dtype=bool)
     for column, name in enumerate(SAMPLE_CONSTANTS[kind]):
         number = FILE_NUMBER[(kind, name)]
@@ -110,10 +127,10 @@ def sample_faults(kind: str, samples: Any) -> Any:
 
 def checked_samples(
     kind: str,
-    samples: list[tuple[float, float, float, float, float]],
+    samples: Any,
     lines: dict[tuple[str | int, ...], int],
     label: str,
-) -> tuple[tuple[float, float, float, float, float], ...]:
+) -> tuple[tuple[float, ...], ...]:
     """A file's bootstrap rows, each one a law of the file's kind could be (sample_faults); the first that is not is
     refused, by its line and index: a row left out silently would narrow the intervals it gives."""
     faults = sample_faults(kind, samples) if samples else ()
@@ -128,16 +145,31 @@ def checked_samples(
                 raise UsageError(where, f"bootstrap.samples[{index}]: {name}: {problem}")
         magnitude = optimum_magnitude(*row[1:])
         raise UsageError(where, f"bootstrap.samples[{index}]: A, B, alpha and beta {_past_floating_point(magnitude)}")
-    return tuple(tuple(row) for row in samples)  # type: ignore[misc]
+    return tuple(tuple(row) for row in samples)
 
 
 def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> FrontierLaw:
-    """A frontier file's data (read from `path`, or made by a fit) -> FrontierLaw, checked as a file is."""
-    from .models import FrontierLawFile
+    """A frontier file's data (read from `path`, or made by a fit; kind frontier or broken) -> FrontierLaw, checked
+    as a file is."""
+    from .models import BrokenLawFile, FrontierLawFile
 
-    law_file = validate_model(FrontierLawFile, data, lines, label)  # each constant in its range (FILE_NUMBERS)
+    kind = data.get("kind") if isinstance(data, dict) else None
+    model = BrokenLawFile if kind == "broken" else FrontierLawFile
+    law_file = validate_model(model, data, lines, label)  # each constant in its range (FILE_NUMBERS)
     compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
-    rows = checked_samples("frontier", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else ()
+    broken = isinstance(law_file, BrokenLawFile)
+    if broken and not law_file.gamma + law_file.gamma_change > 0:
+        raise UsageError(
+            f"{label}:{lines.get(('gamma_change',), 1)}",
+            f"gamma_change: gamma + gamma_change = {law_file.gamma + law_file.gamma_change:g}: the loss would rise"
+            " with compute past the break",
+        )
+    sampled = "broken" if broken else "frontier"
+    rows = checked_samples(sampled, law_file.bootstrap.samples, lines, label) if law_file.bootstrap else ()
+    extra: dict[str, Any] = {}
+    if isinstance(law_file, BrokenLawFile):
+        extra = {"gamma_change": law_file.gamma_change, "break_flops": law_file.break_flops,
+                 "sharpness": law_file.sharpness}  # fmt: skip
     return FrontierLaw(
         name=law_file.name or os.path.basename(path),
         k_n=law_file.k_n,
@@ -146,6 +178,31 @@ def frontier_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], 
         A=law_file.A,
         gamma=law_file.gamma,
         source=law_file.source or f"frontier file {path}",
+        dataset=law_file.dataset or "the data the law was fitted on",
+        compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
+        samples=rows,
+        interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
+        runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
+        **extra,
+    )
+
+
+def kaplan_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> KaplanLaw:
+    """A Kaplan law file's data (kind: kaplan, as `fit --form kaplan` writes it) -> KaplanLaw, allocating by its own
+    optimum, checked as a file is."""
+    from .models import KaplanLawFile
+
+    law_file = validate_model(KaplanLawFile, data, lines, label)
+    compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
+    rows = checked_samples("kaplan", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else ()
+    return KaplanLaw(
+        name=law_file.name or os.path.basename(path),
+        alpha_n=law_file.alpha_n,
+        alpha_d=law_file.alpha_d,
+        n_c=law_file.n_c,
+        d_c=law_file.d_c,
+        frontier_n_coefficient=None,
+        source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
         samples=rows,

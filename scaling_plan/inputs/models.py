@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
 
 from ..budget import GPU_ALIASES, GPUS, gpu_problem
-from ..choices import DownstreamForm
+from ..choices import DownstreamForm, FitCriterion
 from ..laws import PRESETS
 from ..units import parse_quantity
 from .fields import FILE_NUMBER, SECTIONS, FileNumber, range_problem
@@ -249,7 +249,10 @@ class FitProcedure(_Section):
     runs: int
     runs_dropped: int
     tokens_from_compute: bool
-    huber_delta: float
+    criterion: FitCriterion = "huber"
+    huber_delta: float | None = None
+    asymmetry: float | None = None
+    weights_column: str | None = None
     starts: int
     starts_at_best: int
     objective: float
@@ -263,12 +266,17 @@ def _samples_schema(kind: str) -> dict[str, Any]:
     from .fields import SAMPLE_CONSTANTS
 
     columns = [_number_schema(FILE_NUMBER[(kind, name)], text_too=False) for name in SAMPLE_CONSTANTS[kind]]
-    return {"type": "array", "items": {"type": "array", "prefixItems": columns, "minItems": 5, "maxItems": 5}}
+    width = len(columns)
+    return {"type": "array", "items": {"type": "array", "prefixItems": columns, "minItems": width, "maxItems": width}}
 
 
 Row = tuple[float, float, float, float, float]
 LawSamples = Annotated[list[Row], WithJsonSchema(_samples_schema("law"))]
 FrontierSamples = Annotated[list[Row], WithJsonSchema(_samples_schema("frontier"))]
+BrokenSamples = Annotated[
+    list[tuple[float, float, float, float, float, float, float, float]], WithJsonSchema(_samples_schema("broken"))
+]
+KaplanSamples = Annotated[list[tuple[float, float, float, float]], WithJsonSchema(_samples_schema("kaplan"))]
 
 
 class BootstrapSummary(_Section):
@@ -338,6 +346,73 @@ class FrontierLawFile(_Section):
     runs_fingerprint: RunsFingerprint | None = None
     procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
     bootstrap: FrontierBootstrap | None = None
+
+
+class BrokenBootstrap(FrontierBootstrap):
+    samples: BrokenSamples = Field(  # type: ignore[assignment]
+        description="rows of k_n, a, E, A, gamma, gamma_change, break_flops, sharpness, each in its constant's range"
+    )
+
+
+class BrokenLawFile(_Section):
+    """A compute-optimal frontier whose loss is a broken power law in compute (Caballero et al. 2023, eq. 1 with one
+    break; `fit --form broken`): N_opt = k_n·C^a and L_opt = E + A·C^-gamma·(1 + (C/break_flops)^(1/sharpness))^
+    (-gamma_change·sharpness) in nats per token. Like a frontier file, it allocates along the frontier and predicts
+    the loss of runs on it only."""
+
+    kind: Literal["broken"]
+    name: str | None = None
+    source: str | None = None
+    dataset: str | None = None
+    date: str | None = None
+    k_n: Annotated[float, InRange("broken", "k_n")] = Field(description="N_opt = k_n·C^a, C in FLOPs")
+    a: Annotated[float, InRange("broken", "a")]
+    E: Annotated[float, InRange("broken", "E", text_too=False)] = Field(description="the frontier's irreducible loss")
+    A: Annotated[float, InRange("broken", "A")]
+    gamma: Annotated[float, InRange("broken", "gamma")] = Field(description="the slope before the break")
+    gamma_change: Annotated[float, InRange("broken", "gamma_change")] = Field(
+        description="how much steeper the slope is past the break (negative: flatter)"
+    )
+    break_flops: Annotated[float, InRange("broken", "break_flops")] = Field(description="where the slope turns")
+    sharpness: Annotated[float, InRange("broken", "sharpness")] = Field(
+        description="the turn's span (smaller: sharper)"
+    )
+    fitted_range: FittedRange | None = None
+    runs_fingerprint: RunsFingerprint | None = None
+    procedure: dict[str, Any] | None = Field(None, description="how it was fitted (informational)")
+    bootstrap: BrokenBootstrap | None = None
+
+
+class KaplanBootstrap(_Section):
+    """Refits on resampled runs: the samples let `budget` give intervals on N, D and loss."""
+
+    resamples: int
+    seed: int
+    converged: int
+    level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
+    intervals: dict[str, tuple[float, float]]
+    standard_errors: dict[str, float]
+    samples: KaplanSamples = Field(description="rows of alpha_n, alpha_d, n_c, d_c, each in its constant's range")
+
+
+class KaplanLawFile(_Section):
+    """Kaplan et al. 2020's joint law (eq. 1.5) fitted to runs (`fit --form kaplan`): L = [(n_c/N)^(alpha_n/alpha_d)
+    + d_c/D]^alpha_d in nats per token, with N counted as the runs count it. It allocates by its own optimum under
+    C = 6·N·D."""
+
+    kind: Literal["kaplan"]
+    name: str | None = None
+    source: str | None = None
+    dataset: str | None = None
+    date: str | None = None
+    alpha_n: Annotated[float, InRange("kaplan", "alpha_n")]
+    alpha_d: Annotated[float, InRange("kaplan", "alpha_d")]
+    n_c: Annotated[float, InRange("kaplan", "n_c")]
+    d_c: Annotated[float, InRange("kaplan", "d_c")]
+    fitted_range: FittedRange | None = None
+    runs_fingerprint: RunsFingerprint | None = None
+    procedure: FitProcedure | None = None
+    bootstrap: KaplanBootstrap | None = None
 
 
 class DownstreamRange(_Section):

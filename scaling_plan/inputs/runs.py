@@ -72,6 +72,7 @@ class RunsTable:
     header: tuple[str, ...] = ()  # every column of the file, in its order
     separator: str | None = None  # the separator of a CSV or TSV file (None: JSON, whose rows do not append)
     decimal_comma: bool = False  # whether its numbers are written with a decimal comma
+    weights: list[float] | None = None  # each run's weight in a fit, when a --weights column is named
 
     @property
     def fingerprint(self) -> tuple[int, str]:
@@ -370,10 +371,11 @@ def read_runs(
     require_complete: bool = False,
     budget_col: str | None = None,
     metric_cols: Sequence[str] = (),
+    weights_col: str | None = None,
 ) -> RunsTable:
     """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
     `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
-    skipped the same way)."""
+    skipped the same way); with `weights_col`, each run's weight in a fit (positive)."""
     label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True, kind="runs file")
     columns, records, decimal_comma, separator = _records(text, label, path)
@@ -387,6 +389,8 @@ def read_runs(
     flops = None if tokens is not None else _column("flops", flops_col, columns, label, False)
     budget = _column("budget", budget_col, columns, label, False)
     metric_columns = [_named_column(chosen, "--metric", columns, label) for chosen in metric_cols]
+    weights = None if weights_col is None else _named_column(weights_col, "--weights", columns, label)
+    run_weights: list[float] = []
     if tokens is None and flops is None:
         raise UsageError(
             label,
@@ -422,6 +426,8 @@ def read_runs(
         lines.append(line)
         if budget is not None:
             budgets.append(_value(record, budget, where, decimal_comma))
+        if weights is not None:
+            run_weights.append(_value(record, weights, where, decimal_comma))
     if not losses:
         raise UsageError(label, f"no run has a loss yet: fill in the {loss} column as runs finish")
     _check_ranges(label, lines, "params", params, n_params)
@@ -431,9 +437,11 @@ def read_runs(
     used = {"params": params, "loss": loss} | ({"tokens": tokens} if tokens else {"flops": flops or ""})
     used |= {"budget": budget} if budget is not None else {}
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
+    used |= {"weights": weights} if weights is not None else {}
     return RunsTable(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
         scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
+        run_weights if weights is not None else None,
     )  # fmt: skip
 
 
@@ -498,7 +506,8 @@ def select_runs(
             raise UsageError(
                 where, f"every selected run has the same {name} ({values[0]:g}): the law cannot separate N and D"
             )
-    runs = Runs(n_params[keep], n_tokens[keep], loss[keep])
+    weights = None if table.weights is None else np.array(table.weights)[keep]
+    runs = Runs(n_params[keep], n_tokens[keep], loss[keep], weights)
     budgets = None if table.budget_flops is None else [b for b, k in zip(table.budget_flops, keep, strict=True) if k]
     lines = tuple(line for line, kept in zip(table.lines, keep, strict=True) if kept)
     return Selection(table, runs, len(loss) - n_kept, budgets, lines)

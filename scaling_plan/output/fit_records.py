@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from ..design import Suggestion
     from ..downstream import DownstreamFit
     from ..experiments import Experiment
-    from ..fitting import Bootstrap, Fit
+    from ..families import FamilyFit
+    from ..fitting import Bootstrap, Criterion, Fit
     from ..inputs.runs import RunsTable, Selection
     from ..isoflop import IsoflopFit, Profile
     from ..simulate import SimulatedRun
@@ -28,35 +29,60 @@ def value_range(values: Any) -> list[float]:
     return [float(values.min()), float(values.max())]
 
 
-def fit_record(selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float) -> Record:
-    """A fit's constants, objective and diagnostics, and bootstrap intervals when there are any."""
-    runs, table = selection.runs, selection.table
-    record: Record = {
-        "schema_version": SCHEMA_VERSION,
-        "runs_file": table.label,
-        "n_runs": len(runs),
-        "n_runs_dropped": selection.n_dropped,
-        "tokens_from_compute": table.tokens_from_compute,
-        "E": fit.E,
-        "A": fit.A,
-        "B": fit.B,
-        "alpha": fit.alpha,
-        "beta": fit.beta,
-        "frontier_exponent": fit.frontier_exponent,
-        "objective": fit.objective,
-        "huber_delta": fit.huber_delta,
-        "n_starts": fit.n_starts,
-        "n_starts_at_best": fit.n_starts_at_best,
-        "converged": fit.converged,
-        "iterations": fit.iterations,
-        "residual_rmse_log": fit.residual_rmse,
-        "residual_max_log": fit.residual_max,
+def criterion_fields(criterion: Criterion, table: RunsTable) -> Record:
+    """What a fit minimised: its criterion, Huber's delta or the asymmetry where they apply, and the weights column."""
+    return {
+        "criterion": criterion.kind,
+        "huber_delta": criterion.huber_delta if criterion.kind == "huber" else None,
+        "asymmetry": criterion.asymmetry if criterion.kind == "asymmetric" else None,
+        "weights_column": table.columns.get("weights"),
     }
-    for name, values in (
-        ("n_params", runs.n_params),
-        ("n_tokens", runs.n_tokens),
-        ("compute_flops", runs.compute_flops),
-    ):
+
+
+def form_fit_record(
+    selection: Selection, fit: FamilyFit, bootstrap: Bootstrap | None, level: float, choice: str | None = None
+) -> Record:
+    """A fit of another law family (fit --form): its constants (and a compute family's allocation k_n, a), what
+    it minimised, diagnostics, and bootstrap intervals when there are any."""
+    from ..families import FAMILIES
+
+    family = FAMILIES[fit.form]
+    allocation = {} if fit.allocation is None else dict(zip(("k_n", "a"), fit.allocation, strict=True))
+    heading: Record = {
+        "schema_version": SCHEMA_VERSION, "runs_file": selection.table.label, "form": fit.form, "form_choice": choice,
+        "formula": family.formula, "source": family.source, "n_runs": len(selection.runs),
+        "n_runs_dropped": selection.n_dropped, "n_runs_fitted": len(fit.used),
+        "tokens_from_compute": selection.table.tokens_from_compute,
+    }  # fmt: skip
+    return _fitted(heading | allocation | fit.constants, selection, fit, bootstrap, level)
+
+
+def fit_record(
+    selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float, choice: str | None = None
+) -> Record:
+    """A fit's constants, objective and diagnostics, and bootstrap intervals when there are any."""
+    heading: Record = {
+        "schema_version": SCHEMA_VERSION, "runs_file": selection.table.label, "n_runs": len(selection.runs),
+        "n_runs_dropped": selection.n_dropped, "tokens_from_compute": selection.table.tokens_from_compute,
+        "form": "chinchilla", "form_choice": choice,
+    }  # fmt: skip
+    constants = dict(zip(FIT_CONSTANTS, (*fit.constants, fit.frontier_exponent), strict=True))
+    return _fitted(heading | constants, selection, fit, bootstrap, level)
+
+
+def _fitted(
+    record: Record, selection: Selection, fit: Fit | FamilyFit, bootstrap: Bootstrap | None, level: float
+) -> Record:
+    """A fit's record (its heading and constants given) with what it minimised, the optimiser's report, the runs'
+    ranges and the bootstrap's intervals and standard errors of every constant it refitted."""
+    runs, table = selection.runs, selection.table
+    record = record | {
+        "objective": fit.objective, **criterion_fields(fit.criterion, table), "n_starts": fit.n_starts,
+        "n_starts_at_best": fit.n_starts_at_best, "converged": fit.converged, "iterations": fit.iterations,
+        "residual_rmse_log": fit.residual_rmse, "residual_max_log": fit.residual_max,
+    }  # fmt: skip
+    for name, values in (("n_params", runs.n_params), ("n_tokens", runs.n_tokens),
+                         ("compute_flops", runs.compute_flops)):  # fmt: skip
         record[f"min_{name}"], record[f"max_{name}"] = value_range(values)
     if bootstrap is not None:
         intervals, errors = bootstrap.intervals(level), bootstrap.standard_errors()
@@ -64,7 +90,7 @@ def fit_record(selection: Selection, fit: Fit, bootstrap: Bootstrap | None, leve
             {"bootstrap_resamples": bootstrap.resamples, "bootstrap_seed": bootstrap.seed,
              "bootstrap_converged": bootstrap.n_converged, "interval_level": level}
         )  # fmt: skip
-        for name in FIT_CONSTANTS:
+        for name in intervals:
             record[f"{name}_low"], record[f"{name}_high"] = intervals[name]
             record[f"{name}_se"] = errors[name]
     return record
@@ -290,6 +316,8 @@ def isoflop_record(selection: Selection, fit: IsoflopFit, level: float) -> Recor
 BACKTEST_KEYS = (
     "split",
     "method",
+    "rank",
+    "scored_on",
     "n_train",
     "n_held_out",
     "compute_ratio",
@@ -354,6 +382,8 @@ def score_record(score: Score) -> Record:
         "schema_version": SCHEMA_VERSION,
         "split": score.split,
         "method": score.method,
+        "rank": score.rank,
+        "scored_on": score.scored_on,
         "n_train": score.n_train,
         "n_held_out": score.n_held_out,
         "max_train_flops": score.max_train_flops,

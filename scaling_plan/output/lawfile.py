@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .fit_records import value_range
+from .fit_records import criterion_fields, value_range
 from .records import Record
 
 if TYPE_CHECKING:
     from ..downstream import DownstreamFit
+    from ..families import FamilyFit
     from ..fitting import Bootstrap, Fit
     from ..inputs.runs import RunsTable, Selection
     from ..isoflop import IsoflopFit
@@ -23,7 +24,8 @@ def law_file_data(
     runs, table = selection.runs, selection.table
     data: Record = {
         "name": name,
-        "source": f"scaling-plan fit of {table.label} (Hoffmann et al. 2022 appendix D.2 procedure)",
+        "source": f"scaling-plan fit of {table.label} (Hoffmann et al. 2022 appendix D.2 procedure"
+        + (")" if fit.criterion.kind == "huber" else f", by {fit.criterion.kind})"),
         "dataset": f"the data the runs in {table.label} were trained and evaluated on",
         "date": date,
         "E": fit.E,
@@ -38,12 +40,15 @@ def law_file_data(
         },
         "runs_fingerprint": runs_fingerprint(table),
         "procedure": {
-            "method": "sum of Huber losses on log loss, log-sum-exp form, L-BFGS from the paper's grid",
+            "method": f"{fit.criterion.describe()}, log-sum-exp form, L-BFGS from the paper's grid",
             "runs_file": table.label,
             "runs": len(runs),
             "runs_dropped": selection.n_dropped,
             "tokens_from_compute": table.tokens_from_compute,
-            "huber_delta": fit.huber_delta,
+            "criterion": fit.criterion.kind,
+            **({"huber_delta": fit.criterion.huber_delta} if fit.criterion.kind == "huber" else {}),
+            **({"asymmetry": fit.criterion.asymmetry} if fit.criterion.kind == "asymmetric" else {}),
+            **({"weights_column": table.columns["weights"]} if "weights" in table.columns else {}),
             "starts": fit.n_starts,
             "starts_at_best": fit.n_starts_at_best,
             "objective": fit.objective,
@@ -61,6 +66,60 @@ def law_file_data(
             "standard_errors": bootstrap.standard_errors(),
             "samples": [[float(v) for v in row] for row in bootstrap.samples],
         }
+    return data
+
+
+def form_file_data(
+    selection: Selection, fit: FamilyFit, bootstrap: Bootstrap | None, level: float, name: str, date: str
+) -> Record:
+    """The law file `fit --form NAME --output` writes (families.FILE_KINDS: kaplan, or a frontier file for the
+    compute families); --law reads it back (inputs.lawfile.law_of_data)."""
+    import numpy as np
+
+    from ..families import FAMILIES, FILE_KINDS
+
+    runs, table, family = selection.runs, selection.table, FAMILIES[fit.form]
+    kind = FILE_KINDS[fit.form]
+    used = np.array(fit.used, dtype=np.intp)
+    allocation = {} if fit.allocation is None else dict(zip(("k_n", "a"), fit.allocation, strict=True))
+    procedure: Record = {
+        "method": f"{fit.criterion.describe()}, L-BFGS from a grid of starts",
+        "runs_file": table.label,
+        "runs": len(runs),
+        "runs_dropped": selection.n_dropped,
+        "tokens_from_compute": table.tokens_from_compute,
+        **{key: value for key, value in criterion_fields(fit.criterion, table).items() if value is not None},
+        "starts": fit.n_starts,
+        "starts_at_best": fit.n_starts_at_best,
+        "objective": fit.objective,
+        "residual_rmse_log": fit.residual_rmse,
+        "converged": fit.converged,
+    }
+    if family.on_frontier:
+        procedure["budgets_fitted"] = len(used)
+    data: Record = {
+        "kind": kind,
+        "name": name,
+        "source": f"scaling-plan fit --form {fit.form} of {table.label} ({family.source})",
+        "dataset": f"the data the runs in {table.label} were trained and evaluated on",
+        "date": date,
+        **allocation,
+        **fit.constants,
+        "fitted_range": {
+            "compute_flops": value_range(runs.compute_flops[used]),
+            "n_params": value_range(runs.n_params[used]),
+            "n_tokens": value_range(runs.n_tokens[used]),
+        },
+        "runs_fingerprint": runs_fingerprint(table),
+        "procedure": procedure,
+    }
+    if bootstrap is not None:
+        summary: Record = {"resamples": bootstrap.resamples, "seed": bootstrap.seed}
+        summary |= {"kept": len(bootstrap.samples)} if family.on_frontier else {"converged": bootstrap.n_converged}
+        summary |= {"level": level, "intervals": {k: list(v) for k, v in bootstrap.intervals(level).items()}}
+        summary |= {} if family.on_frontier else {"standard_errors": bootstrap.standard_errors()}
+        summary["samples"] = [[float(v) for v in row] for row in bootstrap.samples]
+        data["bootstrap"] = summary
     return data
 
 

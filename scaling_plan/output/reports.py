@@ -21,6 +21,7 @@ from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
 if TYPE_CHECKING:
+    from ..families import FamilyFit
     from ..fitting import Fit
     from ..inputs.runs import Selection
 
@@ -140,17 +141,71 @@ def emit_listing(
     write_report(Report(records, {"schema_version": SCHEMA_VERSION, key: list(records)}, table), output_format, out)
 
 
+def _weighted(columns: dict[str, str]) -> str:
+    return f", each run weighted by its {columns['weights']!r}," if "weights" in columns else ""
+
+
 def fit_notes(selection: Selection, fit: Fit) -> list[str]:
     table = selection.table
     notes = [
         f"Runs: {len(selection.runs)} from {table.label} ({selection.n_dropped} left out by the filters);"
         f" columns {', '.join(f'{role}={column!r}' for role, column in table.columns.items())}.",
-        f"Fit: minimum of the sum of Huber losses (delta {fit.huber_delta:g}) on log loss over {fit.n_starts:,}"
-        f" starts (Hoffmann et al. 2022, appendix D.2); {fit.n_starts_at_best:,} reached the best optimum.",
+        f"Fit: minimum of {fit.criterion.describe()}{_weighted(table.columns)} over {fit.n_starts:,} starts"
+        f" ({fit.criterion.source}); {fit.n_starts_at_best:,} reached the best optimum.",
     ]
     if table.tokens_from_compute:
         notes.append("Tokens were not given: D = C / (6·N) from the compute column.")
     return notes
+
+
+#: What `fit --form` shows: any family's constants (a compute family's allocation first), then the diagnostics.
+FORM_FIT_KEYS = ("k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "E", "A", "gamma", "gamma_change", "break_flops",
+                 "sharpness", "objective", "criterion", "n_starts_at_best", "converged", "residual_rmse_log",
+                 "residual_max_log", "n_runs", "n_runs_fitted", "min_compute_flops", "max_compute_flops")  # fmt: skip
+
+
+def form_fit_notes(selection: Selection, fit: FamilyFit) -> list[str]:
+    from ..families import FAMILIES
+
+    table, family = selection.table, FAMILIES[fit.form]
+    notes = [
+        f"Law: {family.formula} ({family.source}).",
+        f"Runs: {len(selection.runs)} from {table.label} ({selection.n_dropped} left out by the filters);"
+        f" columns {', '.join(f'{role}={column!r}' for role, column in table.columns.items())}.",
+        f"Fit: minimum of {fit.criterion.describe()}{_weighted(table.columns)} over {fit.n_starts:,} starts;"
+        f" {fit.n_starts_at_best:,} reached the best optimum.",
+    ]
+    if family.on_frontier:
+        notes.append(
+            f"A function of compute alone: fitted to the best run of each of the {len(fit.used)} budgets; N_opt ="
+            " k_n·C^a is the least-squares line through their ln N against ln C, and D_opt = C/(6·N_opt)."
+        )
+    else:
+        notes.append("Planning with it allocates by its own optimum under C = 6·N·D (not Kaplan's Table 6).")
+    if table.tokens_from_compute:
+        notes.append("Tokens were not given: D = C / (6·N) from the compute column.")
+    return notes
+
+
+def emit_form_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[str]) -> None:
+    def table(out: IO[str]) -> None:
+        shown = dict(record)
+        keys = []
+        for key in FORM_FIT_KEYS:
+            if key not in record or (key == "n_runs_fitted" and record[key] == record["n_runs"]):
+                continue
+            keys.append(key)
+            if f"{key}_low" in record:
+                shown[f"{key}_interval"] = f"{record[key + '_low']:.4g} - {record[key + '_high']:.4g}"
+                keys.append(f"{key}_interval")
+        title = f"Fitted {record['form']} law: {record['formula']}"
+        if "interval_level" in record:
+            title += (
+                f" ({record['interval_level']:.0%} intervals from {record['bootstrap_resamples']} bootstrap refits)"
+            )
+        print_key_values(title, shown, keys, notes, out)
+
+    write_report(Report([record], record, table), output_format, out)
 
 
 def emit_fit(record: Record, notes: Sequence[str], output_format: str, out: IO[str]) -> None:
@@ -337,9 +392,14 @@ def emit_backtest(
         " compute. isoflop predicts each held-out budget's minimum loss (its own parabola), not single runs.",
     ]
 
+    # a rank says something among several fits of a split; what was scored, when not every held-out run
+    shown = [key for key in BACKTEST_KEYS
+             if not (key == "rank" and all((record["rank"] or 1) == 1 for record in records))
+             and not (key == "scored_on" and all(record["scored_on"] == "held-out runs" for record in records))]  # fmt: skip
+
     def table(out: IO[str]) -> None:
         title = f"Backtest of {runs_file}: fitted on the smaller runs, scored on the held-out larger ones"
-        print_rows(title, records, BACKTEST_KEYS, [] if len(splits) == 1 else notes, out, labels)
+        print_rows(title, records, tuple(shown), [] if len(splits) == 1 else notes, out, labels)
         loss_rows = [row for row in predictions if row.get("relative_error_pct") is not None]
         if len(splits) == 1 and loss_rows:
             print_rows("Held-out predictions", loss_rows, PREDICTION_KEYS[1:], notes, out, labels,

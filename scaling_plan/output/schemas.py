@@ -13,9 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..inputs.models import LawFile, PlanConfig
 from .catalog import FIELDS, GAP_KEYS, names
-from .fit_records import FIT_CONSTANTS, FRONTIER_CONSTANTS
+from .fit_schemas import (
+    BacktestOutput,
+    DownstreamFitOutput,
+    FitOutput,
+    FormFitOutput,
+    IsoflopFitOutput,
+    RecordModel,
+)
 from .plans import SWEEP_GROUP_KEYS
-from .records import ARCHITECTURE_KEYS, COMPARED_KEYS, PLAN_SERVING_KEYS, SCHEMA_VERSION, SERVE_KEYS
+from .records import ARCHITECTURE_KEYS, COMPARED_KEYS, PLAN_SERVING_KEYS, SERVE_KEYS
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -59,19 +66,17 @@ def hardware_file_schema() -> dict[str, Any]:
 
 
 def law_file_schema() -> dict[str, Any]:
-    """A law file is either kind: a parametric law (the default kind) or a compute-optimal frontier."""
+    """A law file is one of its kinds: a parametric law (the default kind), a compute-optimal frontier (plain or
+    broken), or Kaplan's joint law."""
     from pydantic import TypeAdapter
 
-    from ..inputs.models import FrontierLawFile
+    from ..inputs.models import BrokenLawFile, FrontierLawFile, KaplanLawFile
 
-    both = TypeAdapter(LawFile | FrontierLawFile).json_schema()
+    both = TypeAdapter(LawFile | FrontierLawFile | BrokenLawFile | KaplanLawFile).json_schema()
     return {"$schema": JSON_SCHEMA_DIALECT, **both, "title": "scaling-plan law file"}
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = Field(description=f"output schema version ({SCHEMA_VERSION}); bumped on renames")
+_Record = RecordModel
 
 
 #: A downstream metric predicted beside the loss (`--downstream`): downstream_<name> and its _low and _high (numbers,
@@ -303,68 +308,6 @@ class GpusOutput(_Record):
     gpus: list[GpuRecord]
 
 
-_FIT_BOOTSTRAP = (
-    "bootstrap_resamples", "bootstrap_seed", "bootstrap_converged", "interval_level",
-    *(f"{name}_{part}" for name in FIT_CONSTANTS for part in ("low", "high", "se")),
-)  # fmt: skip
-
-
-FitOutput = create_model(  # type: ignore[call-overload]
-    "FitOutput",
-    __base__=_Record,
-    runs_file=(str, ...),
-    n_runs=(int, ...),
-    n_runs_dropped=(int, ...),
-    tokens_from_compute=(bool, Field(description="tokens were absent: D = C/(6N)")),
-    **{name: (float, ...) for name in FIT_CONSTANTS},
-    objective=(float, Field(description="sum of Huber losses on log loss at the optimum")),
-    huber_delta=(float, ...),
-    n_starts=(int, ...),
-    n_starts_at_best=(int, ...),
-    converged=(bool, ...),
-    iterations=(int, ...),
-    residual_rmse_log=(float, ...),
-    residual_max_log=(float, ...),
-    **{f"{end}_{q}": (float, ...) for q in ("n_params", "n_tokens", "compute_flops") for end in ("min", "max")},
-    **{key: (float | None, None) for key in _FIT_BOOTSTRAP},
-)
-
-
-class DownstreamFitOutput(_Record):
-    """`fit-downstream --format json`: the form's constants (exponential: epsilon, k, gamma; sigmoid: l0, scale),
-    with <constant>_low and _high from the bootstrap refits."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "patternProperties": {r"^(epsilon|k|gamma|l0|scale)(_low|_high)?$": {"type": "number"}},
-            "additionalProperties": False,
-        },
-    )
-
-    runs_file: str
-    metric: str = Field(description="the column fitted")
-    name: str = Field(description="short name: --downstream's fields are downstream_<name>")
-    form: str = Field(description="exponential or sigmoid")
-    formula: str
-    loss_column: str
-    loss_dataset: str
-    n_runs: int
-    n_runs_skipped: int = Field(description="runs without a loss or a metric yet")
-    chance: float
-    floor: float | None = Field(description="the sigmoid's lower asymptote; null for the exponential")
-    ceiling: float
-    chance_margin: float
-    n_at_chance: int = Field(description="runs within chance_margin of chance")
-    min_loss_nats: float
-    max_loss_nats: float
-    residual_rmse: float = Field(description="root mean square error of the metric")
-    bootstrap_resamples: int | None = None
-    bootstrap_seed: int | None = None
-    bootstrap_kept: int | None = None
-    interval_level: float | None = None
-
-
 class ExperimentRecord(_Record):
     run: int
     budget_flops: float
@@ -458,86 +401,13 @@ class PredictCandidatesOutput(_Record):
     candidates: list[PredictCandidate]
 
 
-class ProfileRecord(_Record):
-    budget_flops: float
-    n_runs: int
-    n_sizes: int
-    min_n_params: float
-    max_n_params: float
-    optimal_n_params: float | None
-    optimal_n_tokens: float | None
-    optimal_loss_nats: float | None
-    curvature: float | None = Field(description="the parabola's coefficient of (ln N)^2")
-    used: bool
-    left_out: str | None = Field(description="why the budget is not used, else null")
-
-
-IsoflopFitOutput = create_model(  # type: ignore[call-overload]
-    "IsoflopFitOutput",
-    __base__=_Record,
-    __doc__="`fit --approach isoflop --format json`: the frontier through the isoFLOP minima, and each budget.",
-    approach=(str, Field(description="isoflop")),
-    runs_file=(str, ...),
-    n_runs=(int, ...),
-    n_runs_dropped=(int, ...),
-    budgets_from=(str, Field(description="column (a budget column) or compute (bucketed by --budget-rtol)")),
-    budget_rtol=(float | None, ...),
-    n_budgets=(int, ...),
-    n_budgets_used=(int, ...),
-    **{name: (float, ...) for name in FRONTIER_CONSTANTS},
-    residual_rmse_log_n=(float, ...),
-    residual_rmse_loss=(float, ...),
-    min_budget_flops=(float, ...),
-    max_budget_flops=(float, ...),
-    bootstrap_resamples=(int | None, None),
-    bootstrap_kept=(int | None, None),
-    interval_level=(float | None, None),
-    **{f"{name}_{end}": (float | None, None) for name in FRONTIER_CONSTANTS for end in ("low", "high")},
-    budgets=(list[ProfileRecord], ...),
-)
-
-
-class PredictionRecord(_Record):
-    split: str
-    method: str = Field(description="parametric, isoflop, or the preset scored")
-    n_params: float
-    n_tokens: float
-    compute_flops: float
-    loss_nats: float = Field(description="observed (isoflop: the held-out budget's own isoFLOP minimum)")
-    predicted_loss_nats: float
-    relative_error_pct: float = Field(description="100·(predicted - observed)/observed")
-
-
-class ScoreRecord(_Record):
-    split: str
-    method: str
-    n_train: int
-    n_held_out: int
-    max_train_flops: float
-    max_held_out_flops: float
-    compute_ratio: float = Field(description="largest held-out compute over largest training compute")
-    n_predictions: int
-    mean_abs_error_pct: float | None
-    mean_signed_error_pct: float | None
-    max_abs_error_pct: float | None
-    note: str | None = Field(description="why there are no predictions (or the fit's problem), else null")
-    constants: dict[str, float] = Field(description="what was fitted on the training runs; empty for a preset")
-    predictions: list[PredictionRecord]
-
-
-class BacktestOutput(_Record):
-    """`backtest --format json`."""
-
-    runs_file: str
-    scores: list[ScoreRecord]
-
-
 OUTPUTS: dict[str, type[BaseModel]] = {
     "backtest": BacktestOutput,
     "predict": PredictOutput,
     "predict (several runs)": PredictCandidatesOutput,
     "fit": FitOutput,
     "fit-isoflop": IsoflopFitOutput,
+    "fit --form": FormFitOutput,
     "fit-downstream": DownstreamFitOutput,
     "experiments": ExperimentsOutput,
     "simulate": SimulateOutput,

@@ -76,6 +76,13 @@ def test_a_fitted_law_is_fits_json_and_plans_as_its_law_file_does(cli: Cli, tmp_
     assert planned["law"] == "chinchilla_approach3_points" and from_file["law"] == "fitted"
 
 
+def test_a_fit_by_another_criterion_is_what_fit_gives(cli: Cli) -> None:
+    fitted = sp.fit(RUNS, criterion="asymmetric", asymmetry=4)
+    shown = cli.json("fit", RUNS, "--criterion", "asymmetric", "--asymmetry", "4")
+    assert fitted.record == shown and shown["criterion"] == "asymmetric"
+    assert (fitted.E, fitted.alpha) == (shown["E"], shown["alpha"])
+
+
 def test_an_isoflop_fit_is_fits_json_and_plans_as_its_frontier_file_does(cli: Cli, tmp_path: Path) -> None:
     fitted = sp.fit(RUNS, approach="isoflop", bootstrap=50, seed=3)
     assert isinstance(fitted, sp.FittedFrontier)
@@ -112,6 +119,9 @@ def test_compare_is_exactly_the_compare_commands_json(cli: Cli) -> None:
         (lambda: sp.plan(flop=1e24), "flop", "did you mean 'flops'"),  # type: ignore[call-arg]
         (lambda: sp.sweep([1e20], unit="tokens"), "unit", "unknown unit 'tokens'"),
         (lambda: sp.fit(RUNS, interval=100), "interval", "from 1 to 99.9"),
+        (lambda: sp.fit(RUNS, criterion="median"), "criterion", "unknown criterion 'median'"),
+        (lambda: sp.fit(RUNS, criterion="mse", huber_delta=0.1), "huber_delta", "criterion huber only, not mse"),
+        (lambda: sp.fit(RUNS, criterion="asymmetric", asymmetry=-2), "asymmetry", "must be positive"),
         (lambda: sp.load_config(ROOT / "no-such.yaml"), f"{ROOT / 'no-such.yaml'}", "no such file"),
     ],
 )

@@ -60,7 +60,8 @@ def test_csv_tsv_json_lines_and_stdin_read_alike(cli: Cli, tmp_path: Path) -> No
     (tmp_path / "runs.csv").write_text(as_table(runs))
     (tmp_path / "runs.tsv").write_text(as_table(runs, "\t"))
     lines = [
-        json.dumps({"n_params": n, "n_tokens": d, "loss": lo}) for n, d, lo in zip(*runs.__dict__.values(), strict=True)
+        json.dumps({"n_params": n, "n_tokens": d, "loss": lo})
+        for n, d, lo in zip(runs.n_params, runs.n_tokens, runs.loss_nats, strict=True)
     ]
     (tmp_path / "runs.jsonl").write_text("\n".join(lines) + "\n")
     fits = [cli.json("fit", str(tmp_path / name)) for name in ("runs.csv", "runs.tsv", "runs.jsonl")]
@@ -472,3 +473,59 @@ def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cl
         "scaling-plan: warning: 1 of the 1 bootstrap refits gave finite constants; intervals need 2: no intervals\n"
     )
     assert "E_se" not in json.loads(one.stdout) and "bootstrap_resamples" not in json.loads(one.stdout)
+
+
+def test_a_criterion_and_weights_reach_the_record_the_notes_and_the_law_file(cli: Cli, tmp_path: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(Path(CHINCHILLA_RUNS).read_text())))
+    weighted = tmp_path / "runs.csv"
+    with weighted.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, [*rows[0], "trust"])
+        writer.writeheader()
+        writer.writerows({**row, "trust": 1 + i % 3} for i, row in enumerate(rows))
+    args = (str(weighted), "--criterion", "asymmetric", "--asymmetry", "5", "--weights", "trust")
+    record = cli.json("fit", *args)
+    assert (record["criterion"], record["asymmetry"], record["huber_delta"]) == ("asymmetric", 5.0, None)
+    assert record["weights_column"] == "trust"
+    assert cli.json("fit", CHINCHILLA_RUNS)["criterion"] == "huber"
+    notes = cli.run("fit", *args).stdout
+    assert "an over-prediction counted 5 times" in " ".join(notes.split()) and "'trust'" in notes
+    law = tmp_path / "asym.yaml"
+    assert cli.run("fit", *args, "-o", str(law)).exit_code == 0
+    procedure = yaml.safe_load(law.read_text())["procedure"]
+    assert (procedure["criterion"], procedure["asymmetry"], procedure["weights_column"]) == ("asymmetric", 5.0, "trust")
+    plan = cli.json("budget", "--flops", "1e22", "--law", str(law), "--method", "law")
+    assert plan["law"] == "asym" and plan["loss_nats"] > record["E"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--criterion", "median"), "--criterion: unknown criterion 'median'"),
+        (("--criterion", "mse", "--huber-delta", "0.1"), "--huber-delta: applies to --criterion huber only, not mse"),
+        (("--asymmetry", "3"), "--asymmetry: applies to --criterion asymmetric only, not huber"),
+        (("--criterion", "asymmetric", "--asymmetry", "0"), "--asymmetry: must be positive"),
+        (("--weights", "nope"), "--weights: no column 'nope'"),
+        (("--approach", "isoflop", "--criterion", "mae"), "--criterion: applies to --approach parametric only"),
+    ],
+)
+def test_bad_criteria_and_weights_are_one_line_naming_the_flag(cli: Cli, args: tuple[str, ...], expected: str) -> None:
+    assert expected in cli.error("fit", CHINCHILLA_RUNS, *args)
+
+
+def test_a_weight_that_is_not_positive_names_its_line(cli: Cli, tmp_path: Path) -> None:
+    text = as_table(synthetic_runs(0.0)).splitlines()
+    lines = [f"{text[0]},w", *(f"{line},{-1 if i == 3 else 1}" for i, line in enumerate(text[1:], 2))]
+    path = tmp_path / "runs.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert "runs.csv:3: w: must be positive, got -1" in cli.error("fit", str(path), "--weights", "w")
+
+
+def test_backtest_scores_each_criterion_on_the_same_held_out_runs(cli: Cli) -> None:
+    result = cli.json("backtest", CHINCHILLA_RUNS, "--holdout-top", "30", "--criterion", "all")
+    methods = [fit["method"] for fit in result["scores"]]
+    assert methods == ["parametric", "parametric mse", "parametric mae", "parametric asymmetric"]
+    held = {fit["method"]: fit["n_held_out"] for fit in result["scores"]}
+    assert set(held.values()) == {30}
+    errors = {fit["method"]: fit["mean_abs_error_pct"] for fit in result["scores"]}
+    assert len(set(errors.values())) == 4  # four fits, four different extrapolations
+    assert "--criterion: unknown criterion 'l1'" in cli.error("backtest", CHINCHILLA_RUNS, "--criterion", "mse,l1")

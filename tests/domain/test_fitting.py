@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from scaling_plan.fitting import (
-    HUBER_DELTA_DEFAULT,
+    HUBER,
     INITIAL_GRID,
     Fit,
     Runs,
@@ -99,7 +99,7 @@ def test_runs_with_one_percent_noise_give_the_constants_within_stated_tolerances
 def test_starts_that_meet_and_go_on_as_one_find_the_optimum_each_start_finds_alone(noise: float) -> None:
     runs = synthetic_runs(noise)
     merged, _ = fit_law(runs)
-    _, alone, _, _ = _minimise(_Objective(runs, HUBER_DELTA_DEFAULT), INITIAL_GRID)  # no merging
+    _, alone, _, _ = _minimise(_Objective(runs, HUBER), INITIAL_GRID)  # no merging
     best = float(np.min(alone[np.isfinite(alone)]))
     assert merged.objective == pytest.approx(best, rel=1e-9, abs=1e-15)
     reached_alone = int(np.sum(alone <= best * (1 + 1e-5)))  # as the fit counts them

@@ -224,6 +224,43 @@ power_watts: 700
 memory_bandwidth_gb_per_second: 3350
 link_bandwidth_gb_per_second: 900
 """
+KAPLAN = """kind: kaplan
+alpha_n: 0.076
+alpha_d: 0.103
+n_c: 6.4e+13
+d_c: 1.8e+13
+bootstrap:
+  resamples: 3
+  seed: 42
+  converged: 3
+  level: 0.9
+  intervals: {}
+  standard_errors: {}
+  samples:
+  - [0.075, 0.1, 6.0e+13, 1.7e+13]
+  - [0.076, 0.103, 6.4e+13, 1.8e+13]
+  - [0.077, 0.105, 6.8e+13, 1.9e+13]
+"""
+BROKEN = """kind: broken
+k_n: 0.1
+a: 0.5
+E: 1.8
+A: 200.0
+gamma: 0.12
+gamma_change: 0.15
+break_flops: 1.0e+20
+sharpness: 0.5
+bootstrap:
+  resamples: 3
+  seed: 42
+  kept: 3
+  level: 0.9
+  intervals: {}
+  samples:
+  - [0.09, 0.49, 1.7, 190.0, 0.11, 0.14, 9.0e+19, 0.45]
+  - [0.1, 0.5, 1.8, 200.0, 0.12, 0.15, 1.0e+20, 0.5]
+  - [0.11, 0.51, 1.9, 210.0, 0.13, 0.16, 1.1e+20, 0.6]
+"""
 #: An isoFLOP grid (3 budgets x 5 sizes) with Besiroglu et al. 2024's loss (Table 1) and a score that rises as the
 #: loss falls: every command that reads a runs file fits it.
 RUNS = "n_params,n_tokens,loss,budget,acc\n" + "".join(
@@ -260,6 +297,17 @@ def _file_cases() -> list[tuple[str, str, int, str, str, list[str]]]:
         cases.append((f"frontier-{key}", FRONTIER, number, old, f"{key}:", frontier_plan))
     for key, old in zip(("k_n", "a", "E", "A", "gamma"), ("0.13", "0.48", "1.5", "280.0", "0.12"), strict=True):
         cases.append((f"frontier-sample-{key}", FRONTIER, 14, old, "bootstrap.samples[0]:", frontier_plan))
+    for number, key in enumerate(("alpha_n", "alpha_d", "n_c", "d_c"), 2):
+        old = KAPLAN.splitlines()[number - 1].split(": ")[1]
+        cases.append((f"kaplan-{key}", KAPLAN, number, old, f"{key}:", frontier_plan))
+    for key, old in zip(("alpha_n", "alpha_d", "n_c", "d_c"), ("0.075", "0.1", "6.0e+13", "1.7e+13"), strict=True):
+        cases.append((f"kaplan-sample-{key}", KAPLAN, 14, old, "bootstrap.samples[0]:", frontier_plan))
+    broken_keys = ("k_n", "a", "E", "A", "gamma", "gamma_change", "break_flops", "sharpness")
+    for number, key in enumerate(broken_keys, 2):
+        old = BROKEN.splitlines()[number - 1].split(": ")[1]
+        cases.append((f"broken-{key}", BROKEN, number, old, f"{key}:", frontier_plan))
+    for key, old in zip(broken_keys, ("0.09", "0.49", "1.7", "190.0", "0.11", "0.14", "9.0e+19", "0.45"), strict=True):
+        cases.append((f"broken-sample-{key}", BROKEN, 17, old, "bootstrap.samples[0]:", frontier_plan))
     predict = ["budget", "--flops", "1e22", "--downstream", "{file}"]
     for form, (constants, row) in (("exponential", EXPONENTIAL), ("sigmoid", SIGMOID)):
         text = DOWNSTREAM.format(form=form, constants=constants, row=row)
@@ -325,7 +373,7 @@ def test_the_fields_and_files_walked_are_every_number_the_tool_reads() -> None:
     assert all(field.high is not None for field in QUANTITIES)
     assert {field.section for field in QUANTITIES} <= set(SECTION_CONFIGS) and set(SECTIONS) >= set(SECTION_CONFIGS)
     kinds = {number.kind for number in FILE_NUMBERS}
-    assert kinds == {"law", "frontier", "downstream", "hardware", "runs"}
+    assert kinds == {"law", "frontier", "broken", "kaplan", "downstream", "hardware", "runs"}
     walked = {case[0].split("-")[0] for case in _file_cases()} | {"runs"}
     assert walked == kinds
     assert ROOT.exists()

@@ -1,0 +1,159 @@
+"""The answers of `fit --form` and `--criterion`, and of backtest's families and criteria, for the CLI and the API
+alike (answers.py's, split for length): the criterion and families asked for, checked, and a family's fit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .answers import kept_refits
+from .errors import UsageError, named
+
+if TYPE_CHECKING:
+    from .families import FamilyFit
+    from .fitting import Bootstrap, Criterion
+    from .inputs.runs import Selection
+
+
+def criterion_of(kind: str, huber_delta: object, asymmetry: object) -> Criterion:
+    """The fit criterion asked for, for `fit`, `backtest` and their API functions: a Huber delta only with huber, an
+    asymmetry only with asymmetric, each a positive number (errors name the fields; each door words them)."""
+    from .choices import FIT_CRITERIA
+    from .fitting import ASYMMETRY_DEFAULT, HUBER_DELTA_DEFAULT, Criterion
+    from .inputs.values import choice, positive_number
+
+    kind = choice(kind, FIT_CRITERIA, "criterion", "criterion")
+    for field, value, needs in (("huber_delta", huber_delta, "huber"), ("asymmetry", asymmetry, "asymmetric")):
+        if value is not None and kind != needs:
+            raise UsageError(field, f"applies to {named('criterion')} {needs} only, not {kind}")
+    return Criterion(
+        kind,
+        HUBER_DELTA_DEFAULT if huber_delta is None else positive_number(huber_delta, "huber_delta"),
+        ASYMMETRY_DEFAULT if asymmetry is None else positive_number(asymmetry, "asymmetry"),
+    )
+
+
+def only_parametric(criterion: str, huber_delta: object, asymmetry: object, weights: object) -> None:
+    """The isoFLOP approach fits parabolas by least squares: a parametric fit's criterion and weights are refused."""
+    given = {"criterion": criterion != "huber", "huber_delta": huber_delta is not None,
+             "asymmetry": asymmetry is not None, "weights": weights is not None}  # fmt: skip
+    field = next((field for field, said in given.items() if said), None)
+    if field is not None:
+        raise UsageError(field, f"applies to {named('approach')} parametric only (isoflop fits parabolas by least"
+                                " squares)")  # fmt: skip
+
+
+def criteria_of(names: str) -> tuple[Criterion, ...]:
+    """Criteria named in a comma list (or "all"), each at its defaults, for `backtest --criterion` and backtest()."""
+    from .choices import FIT_CRITERIA
+    from .inputs.values import comma_items
+
+    if names.strip().lower() == "all":
+        return tuple(criterion_of(kind, None, None) for kind in FIT_CRITERIA)
+    kinds = comma_items(names, "criterion", "huber,mse")
+    return tuple(dict.fromkeys(criterion_of(kind, None, None) for kind in kinds))
+
+
+def chosen_form(selection: Selection, form: str, criterion: Criterion, rtol: float) -> tuple[str, str | None]:
+    """The law family to fit, for `fit --form` and fit(): the one asked for, or for "auto" the one with the least mean
+    |error| on the largest budgets' best runs when fitted on the rest (backtest.choose_form), and what was chosen
+    and why, in words."""
+    if form != "auto":
+        return form, None
+    import numpy as np
+
+    from .backtest import choose_form
+    from .families import FAMILIES, fit_family
+
+    _, scores = choose_form(selection.runs, criterion, selection.budget_flops, rtol)
+    budgets = None if selection.budget_flops is None else np.array(selection.budget_flops)
+    passed = []
+    for score in sorted((s for s in scores if s.rank is not None), key=lambda s: s.rank or 0):
+        name = "chinchilla" if score.method.startswith("parametric") else score.method.split()[0]
+        # a family that extrapolated best may still be no law on all the runs (a broken law's break at their edge)
+        problem = None if name == "chinchilla" else fit_family(FAMILIES[name], selection.runs, criterion, budgets,
+                                                                rtol)[0].problem  # fmt: skip
+        if problem is None:
+            chosen = name
+            break
+        passed.append(f"{name} extrapolated better but on all the runs {problem}")
+    else:
+        raise UsageError("form", f"auto: no family fitted to all the runs is a law to plan with ({'; '.join(passed)})")
+    errors = ", ".join(
+        f"{score.method.replace('parametric', 'chinchilla')} "
+        + ("-" if score.mean_abs_error_pct is None else f"{score.mean_abs_error_pct:.2f}%")
+        for score in scores
+    )
+    said = (
+        f"auto chose {chosen}: fitted on the runs below {scores[0].split} and scored on each of those"
+        f" budgets' best run, its mean |error| was the least ({errors})"
+    )
+    if passed:
+        said = f"{said}; {'; '.join(passed)}"
+    return chosen, said
+
+
+def forms_of(names: str, approach: str) -> tuple[str, ...]:
+    """Law families named in a comma list (or "all"), for `backtest --form`: each a family fit --form fits, and only
+    where the parametric approach is asked for (isoflop fits Chinchilla's frontier)."""
+    from .choices import LAW_FORMS
+    from .inputs.values import choice, comma_items
+
+    if names.strip().lower() == "all":
+        forms: tuple[str, ...] = LAW_FORMS
+    else:
+        forms = tuple(dict.fromkeys(choice(name, LAW_FORMS, "form", "law family")
+                                    for name in comma_items(names, "form", "chinchilla,kaplan")))  # fmt: skip
+    if approach == "isoflop" and forms != ("chinchilla",):
+        raise UsageError("form", f"applies to {named('approach')} parametric or both (isoflop fits Chinchilla's"
+                                 " frontier)")  # fmt: skip
+    return forms
+
+
+def form_fit_of(
+    selection: Selection,
+    form: str,
+    criterion: Criterion,
+    resamples: int,
+    seed: int,
+    rtol: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[FamilyFit, Bootstrap | None, tuple[str, ...], str | None]:
+    """A law family other than Chinchilla's (families.py) fitted to the selected runs, for `fit --form` and fit():
+    the fit, its kept bootstrap refits, the warnings and the fit's problem, as law_fit_of. Refused before any work:
+    too few budgets for a compute family's constants, and refits past their cap."""
+    import numpy as np
+
+    from .families import FAMILIES, FILE_KINDS, bootstrap_family, fit_family, frontier_runs
+    from .fitting import BOOTSTRAP_WORK
+    from .units import counted
+
+    family, runs, table = FAMILIES[form], selection.runs, selection.table
+    budgets = None if selection.budget_flops is None else np.array(selection.budget_flops)
+    needed = len(family.constants) + 1  # a residual beyond the constants
+    if family.on_frontier and len(frontier_runs(runs, budgets, rtol)) < needed:
+        found = len(frontier_runs(runs, budgets, rtol))
+        raise UsageError(
+            table.label,
+            f"{counted(found, 'budget')} (runs within {rtol:g} of each other's compute share one); {form} is fitted to"
+            f" each budget's best run and its {len(family.constants)} constants need {needed}",
+        )
+    BOOTSTRAP_WORK.check(resamples, len(runs), "bootstrap")
+    result, optima = fit_family(family, runs, criterion, budgets, rtol)
+    if not result.finite:
+        raise UsageError(table.label, f"no {form} law fits: the best fit runs away to infinite constants")
+    said = []
+    if family.on_frontier and len(result.used) > len(runs) / 2:
+        said.append(
+            f"{table.label}: {len(result.used)} budgets for {counted(len(runs), 'run')}: most budgets have one run, and"
+            f" one run is no budget's best size; {form} then describes these runs, not compute-optimal ones (an"
+            " isoFLOP grid has several sizes per budget: `scaling-plan experiments`)"
+        )
+    problem = result.problem
+    if not resamples or problem is not None:
+        return result, None, tuple(said), problem
+    refits = bootstrap_family(family, runs, result, optima, resamples, seed)
+    if progress is not None:
+        progress(resamples, resamples)
+    samples, warnings = kept_refits(refits, FILE_KINDS[form])
+    return result, samples, (*said, *warnings), problem

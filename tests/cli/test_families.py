@@ -1,0 +1,172 @@
+"""fit --form and backtest --form: each law family fitted back from runs `simulate` made from it, its law file read
+back by --law, the families ranked on the same held-out runs, and bad input refused in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+import scaling_plan as sp
+from scaling_plan.laws import PRESETS, KaplanLaw
+
+from ..conftest import ROOT, Cli
+
+CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
+#: 25 budgets, a quarter decade apart, from 1e17 to 1e23 FLOPs.
+BUDGETS = ",".join(f"{10 ** (17 + i / 4):.4g}" for i in range(25))
+#: A frontier whose slope turns from 0.12 to 0.27 around 1e20 FLOPs, and a straight one (written as fit writes them).
+BROKEN = {"kind": "broken", "name": "bent", "k_n": 0.1, "a": 0.5, "E": 1.8, "A": 200.0, "gamma": 0.12,
+          "gamma_change": 0.15, "break_flops": 1e20, "sharpness": 0.5}  # fmt: skip
+STRAIGHT = {"kind": "frontier", "name": "straight", "k_n": 0.1, "a": 0.5, "E": 1.8, "A": 200.0, "gamma": 0.15}
+
+
+def simulated(cli: Cli, tmp_path: Path, law: str, *args: str) -> str:
+    runs = tmp_path / "runs.csv"
+    result = cli.run("simulate", "--law", law, "--seed", "11", "--format", "csv", *args)
+    assert result.exit_code == 0, result.stderr
+    runs.write_text(result.stdout)
+    return str(runs)
+
+
+def law_file(tmp_path: Path, data: dict[str, object]) -> str:
+    path = tmp_path / f"{data['name']}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def held(fitted: dict[str, float], truth: dict[str, float]) -> list[str]:
+    return [f"{name}: {value:.4g} not in [{fitted[name + '_low']:.4g}, {fitted[name + '_high']:.4g}]"
+            for name, value in truth.items() if not fitted[f"{name}_low"] <= value <= fitted[f"{name}_high"]]  # fmt: skip
+
+
+def test_kaplan_is_fitted_back_from_runs_of_the_kaplan_preset(cli: Cli, tmp_path: Path) -> None:
+    runs = simulated(cli, tmp_path, "kaplan-2020", "--budgets", "1e18,1e19,1e20,1e21,1e22", "--sizes-per-budget", "9",
+                     "--noise", "0.01")  # fmt: skip
+    fitted = cli.json("fit", runs, "--form", "kaplan", "--bootstrap", "200")
+    kaplan = PRESETS["kaplan-2020"]
+    assert isinstance(kaplan, KaplanLaw)
+    assert fitted["form"] == "kaplan" and fitted["form_choice"] is None
+    assert fitted["alpha_n"] == pytest.approx(kaplan.alpha_n, rel=0.10)  # Kaplan et al. 2020, Table 2
+    assert fitted["alpha_d"] == pytest.approx(kaplan.alpha_d, rel=0.10)
+    truth = {"alpha_n": kaplan.alpha_n, "alpha_d": kaplan.alpha_d, "n_c": kaplan.n_c, "d_c": kaplan.d_c}
+    assert held(fitted, truth) == []
+
+
+def test_compute_is_fitted_back_from_runs_of_a_frontier(cli: Cli, tmp_path: Path) -> None:
+    frontier = law_file(tmp_path, STRAIGHT)
+    runs = simulated(cli, tmp_path, frontier, "--budgets", BUDGETS, "--sizes-per-budget", "1", "--noise", "0.003")
+    fitted = cli.json("fit", runs, "--form", "compute", "--bootstrap", "200")
+    assert fitted["n_runs_fitted"] == 25
+    assert fitted["a"] == pytest.approx(0.5, abs=1e-6) and fitted["k_n"] == pytest.approx(0.1, rel=1e-4)
+    assert held(fitted, {"E": 1.8, "A": 200.0, "gamma": 0.15}) == []
+
+
+def test_broken_is_fitted_back_from_runs_of_a_broken_frontier(cli: Cli, tmp_path: Path) -> None:
+    runs = simulated(cli, tmp_path, law_file(tmp_path, BROKEN), "--budgets", BUDGETS, "--sizes-per-budget", "1",
+                     "--noise", "0.002")  # fmt: skip
+    fitted = cli.json("fit", runs, "--form", "broken", "--bootstrap", "200")
+    truth = {"E": 1.8, "gamma": 0.12, "gamma_change": 0.15, "break_flops": 1e20}
+    assert held(fitted, truth) == []
+
+
+@pytest.mark.parametrize(("form", "kind"), [("kaplan", "kaplan"), ("compute", "frontier"), ("broken", "broken")])
+def test_each_familys_law_file_is_read_back_by_law(cli: Cli, tmp_path: Path, form: str, kind: str) -> None:
+    path = tmp_path / f"{form}.yaml"
+    runs = CHINCHILLA_RUNS
+    if form == "broken":  # Chinchilla's runs show no bend (test_a_break_at_the_edge_is_no_law)
+        runs = simulated(cli, tmp_path, law_file(tmp_path, BROKEN), "--budgets", BUDGETS, "--sizes-per-budget", "1",
+                         "--noise", "0.002")  # fmt: skip
+    result = cli.run("fit", runs, "--form", form, "--bootstrap", "50", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    data = yaml.safe_load(path.read_text())
+    assert data["kind"] == kind and data["procedure"]["criterion"] == "huber"
+    schema = json.loads(cli.run("schema", "--law-file").stdout)
+    jsonschema.validate(data, schema)
+    plan = cli.json("budget", "--flops", "1e22", "--law", str(path), "--method", "law")
+    assert plan["law"] == form and plan["n_params_low"] < plan["n_params"] < plan["n_params_high"]
+    assert 6 * plan["n_params"] * plan["n_tokens"] == pytest.approx(1e22)
+    assert cli.run("sweep", "--law", str(path), "--method", "law", "--budgets", "1e21,1e22").exit_code == 0
+
+
+def test_a_familys_fit_matches_the_output_schema(cli: Cli) -> None:
+    schema = json.loads(cli.run("schema", "--output-schema").stdout)
+    for form in ("kaplan", "compute"):
+        document = cli.json("fit", CHINCHILLA_RUNS, "--form", form, "--bootstrap", "20")
+        jsonschema.validate(document, {"$ref": "#/$defs/FormFitOutput", "$defs": schema["$defs"]})
+        rows = cli.csv("fit", CHINCHILLA_RUNS, "--form", form)
+        assert rows[0]["form"] == form and float(rows[0]["residual_rmse_log"]) < 0.05
+    document = cli.json("fit", CHINCHILLA_RUNS, "--form", "auto")
+    assert document["form_choice"].startswith(f"auto chose {document['form']}: ")
+
+
+def test_a_break_at_the_edge_of_the_runs_is_no_law(cli: Cli) -> None:
+    """Chinchilla's runs bend nowhere inside their compute: the best broken fit puts its break at the largest budget,
+    which the fit reports as its problem (exit 1), and auto passes over it, saying why."""
+    result = cli.run("fit", CHINCHILLA_RUNS, "--form", "broken")
+    assert result.exit_code == 1 and "no bend within the runs" in result.stderr
+    chosen = cli.json("fit", CHINCHILLA_RUNS, "--form", "auto")
+    assert chosen["form"] != "broken"
+
+
+def test_backtest_ranks_every_family_on_each_held_out_budgets_best_run(cli: Cli) -> None:
+    result = cli.json("backtest", CHINCHILLA_RUNS, "--holdout-top", "30", "--form", "all")
+    scores = result["scores"]
+    assert [score["method"] for score in scores] == ["parametric", "kaplan", "compute", "broken"]
+    assert {score["scored_on"] for score in scores} == {"each held-out budget's best run"}
+    scored = [score for score in scores if score["n_predictions"]]
+    by_error = sorted(scored, key=lambda score: score["mean_abs_error_pct"])
+    assert [score["rank"] for score in by_error] == list(range(1, len(scored) + 1)) and len(scored) >= 3
+    assert len({score["n_predictions"] for score in scored}) == 1  # the same held-out runs for every family
+    assert all(score["rank"] is None and score["note"] for score in scores if not score["n_predictions"])
+    table = cli.run("backtest", CHINCHILLA_RUNS, "--holdout-top", "30", "--form", "all").stdout
+    assert "Rank" in table and "each held-out budget's best run" in " ".join(table.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("fit", CHINCHILLA_RUNS, "--form", "power"), "--form: "),
+        (("fit", CHINCHILLA_RUNS, "--form", "kaplan", "--approach", "isoflop"), "--form: applies to --approach"),
+        (("backtest", CHINCHILLA_RUNS, "--holdout-top", "9", "--form", "kaplan,power"),
+         "--form: unknown law family 'power'"),
+        (("backtest", CHINCHILLA_RUNS, "--holdout-top", "9", "--form", "kaplan", "--approach", "isoflop"),
+         "--form: applies to --approach parametric or both"),
+    ],
+)  # fmt: skip
+def test_bad_forms_are_one_line(cli: Cli, args: tuple[str, ...], expected: str) -> None:
+    assert expected in cli.error(*args)
+
+
+def test_too_few_budgets_for_a_compute_family_is_refused_before_fitting(cli: Cli, tmp_path: Path) -> None:
+    runs = simulated(cli, tmp_path, "epoch-2024", "--budgets", "1e18,1e19,1e20", "--sizes-per-budget", "5")
+    assert "3 budgets" in cli.error("fit", runs, "--form", "compute")
+    assert "broken is fitted to each budget's best run and its 6 constants need 7" in cli.error(
+        "fit", runs, "--form", "broken"
+    )
+
+
+def test_a_law_file_of_another_kind_with_a_bad_constant_names_its_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("kind: kaplan\nalpha_n: 0.076\nalpha_d: 5\nn_c: 6.4e13\nd_c: 1.8e13\n")
+    assert "bad.yaml:3: alpha_d" in cli.error("budget", "--flops", "1e22", "--law", str(path))
+    bent = dict(BROKEN, gamma_change=-0.5)
+    assert "gamma + gamma_change = -0.38" in cli.error("budget", "--flops", "1e22", "--law", law_file(tmp_path, bent),
+                                                       "--method", "law")  # fmt: skip
+
+
+def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
+    kaplan = sp.fit(CHINCHILLA_RUNS, form="kaplan")
+    assert isinstance(kaplan, sp.FittedKaplan) and kaplan.to_dict() == cli.json("fit", CHINCHILLA_RUNS, "--form",
+                                                                                 "kaplan")  # fmt: skip
+    assert sp.plan(flops=1e22, law=kaplan, method="law").n_params == pytest.approx(kaplan.optimum(1e22)[0])
+    bent = sp.fit(CHINCHILLA_RUNS, form="compute")
+    assert isinstance(bent, sp.FittedFrontier) and bent.record["form"] == "compute"
+    chosen = sp.fit(CHINCHILLA_RUNS, form="auto")
+    assert chosen.record["form_choice"] == cli.json("fit", CHINCHILLA_RUNS, "--form", "auto")["form_choice"]
+    with pytest.raises(sp.ScalingPlanError) as error:
+        sp.fit(CHINCHILLA_RUNS, form="power")
+    assert error.value.field == "form"

@@ -1,0 +1,134 @@
+"""Law families besides Chinchilla's (fit --form), called directly: each family fitted back from runs simulated from
+it, its bootstrap intervals covering the constants it was simulated from, and its compute-optimal frontier."""
+
+import math
+
+import numpy as np
+import pytest
+
+from scaling_plan.backtest import BEST_RUNS, RUNS, backtest, choose_form, splits
+from scaling_plan.families import FAMILIES, bootstrap_family, fit_family, frontier_runs
+from scaling_plan.fitting import HUBER, Runs
+from scaling_plan.laws import PRESETS, FrontierLaw, KaplanLaw
+
+
+def isoflop_runs(law: object, budgets: np.ndarray, noise: float, seed: int, sizes: int = 9) -> Runs:
+    """An isoFLOP grid, `sizes` per budget from N_opt/6 to 6·N_opt of the law's own optimum, with log-normal noise."""
+    n = np.concatenate([law.optimum(c)[0] * np.logspace(-0.8, 0.8, sizes) for c in budgets])  # type: ignore[attr-defined]
+    d = np.repeat(budgets, sizes) / (6 * n)
+    loss = law.loss(n, d) * np.exp(noise * np.random.default_rng(seed).standard_normal(len(n)))  # type: ignore[attr-defined]
+    return Runs(n, d, loss)
+
+
+def frontier_only(law: FrontierLaw, budgets: np.ndarray, noise: float, seed: int) -> Runs:
+    """One run per budget, at the frontier's N_opt, its loss L_opt(C) with log-normal noise."""
+    n = np.array([law.optimum(c)[0] for c in budgets])
+    d = budgets / (6 * n)
+    loss = law.loss_at(budgets) * np.exp(noise * np.random.default_rng(seed).standard_normal(len(budgets)))
+    return Runs(n, d, loss)
+
+
+def covered(intervals: dict[str, tuple[float, float]], truth: dict[str, float]) -> list[str]:
+    return [f"{name}: {truth[name]:.4g} not in {intervals[name]}" for name in truth
+            if not intervals[name][0] <= truth[name] <= intervals[name][1]]  # fmt: skip
+
+
+def test_kaplan_fitted_to_runs_of_the_kaplan_preset_recovers_its_exponents_within_ten_percent() -> None:
+    kaplan = PRESETS["kaplan-2020"]
+    assert isinstance(kaplan, KaplanLaw)
+    runs = isoflop_runs(kaplan, np.logspace(18, 22, 5), noise=0.01, seed=3)
+    fit, optima = fit_family(FAMILIES["kaplan"], runs)
+    assert fit.converged and fit.problem is None
+    assert fit.constants["alpha_n"] == pytest.approx(kaplan.alpha_n, rel=0.10)  # Kaplan et al. 2020, Table 2: 0.076
+    assert fit.constants["alpha_d"] == pytest.approx(kaplan.alpha_d, rel=0.10)  # 0.103
+    boot = bootstrap_family(FAMILIES["kaplan"], runs, fit, optima, 200, seed=1)
+    truth = {"alpha_n": kaplan.alpha_n, "alpha_d": kaplan.alpha_d, "n_c": kaplan.n_c, "d_c": kaplan.d_c}
+    assert covered(boot.intervals(0.9), truth) == []
+    assert boot.names == ("alpha_n", "alpha_d", "n_c", "d_c") and boot.n_converged == 200
+
+
+def test_compute_fitted_to_a_chinchilla_laws_optima_recovers_its_frontier() -> None:
+    """Along its own optimum, E + A/N^α + B/D^β is E + A'·C^(−γ) with γ = αβ/(α+β) and N_opt ∝ C^(β/(α+β))
+    (Hoffmann et al. 2022, eq. 4): the compute family must give back those exponents and E."""
+    law = PRESETS["epoch-2024"]
+    alpha, beta = law.alpha, law.beta  # type: ignore[attr-defined]
+    truth = {"E": law.irreducible_loss, "gamma": alpha * beta / (alpha + beta)}
+    budgets = np.logspace(17, 23, 13)
+    n = np.array([law.optimum(c)[0] for c in budgets])
+    # 90% intervals hold the truth 90% of the time, not every time: over 20 noisy draws each constant's must hold it
+    # at least 15 times (fewer has a chance of 1% under a true 90%: binomial, 20 draws).
+    held = dict.fromkeys(truth, 0)
+    for seed in range(20):
+        loss = law.loss(n, budgets / (6 * n)) * np.exp(0.003 * np.random.default_rng(seed).standard_normal(len(n)))
+        runs = Runs(n, budgets / (6 * n), loss)
+        fit, optima = fit_family(FAMILIES["compute"], runs)
+        assert fit.allocation is not None and fit.allocation[1] == pytest.approx(beta / (alpha + beta), rel=1e-6)
+        assert fit.constants["gamma"] == pytest.approx(truth["gamma"], rel=0.15)
+        assert fit.constants["E"] == pytest.approx(truth["E"], rel=0.05)
+        boot = bootstrap_family(FAMILIES["compute"], runs, fit, optima, 200, seed=seed)
+        assert boot.names == ("k_n", "a", "E", "A", "gamma")
+        intervals = boot.intervals(0.9)
+        for name, value in truth.items():
+            held[name] += intervals[name][0] <= value <= intervals[name][1]
+    assert min(held.values()) >= 15, held
+
+
+BENT = FrontierLaw("bent", k_n=0.1, a=0.5, E=1.8, A=2000.0, gamma=0.12, source="test", gamma_change=0.15,
+                   break_flops=1e20, sharpness=0.5)  # fmt: skip
+
+
+def test_broken_fitted_to_runs_of_a_broken_frontier_recovers_its_slopes_and_break() -> None:
+    budgets = np.logspace(16, 24, 33)
+    runs = frontier_only(BENT, budgets, noise=0.002, seed=4)
+    fit, optima = fit_family(FAMILIES["broken"], runs)
+    assert fit.converged and fit.problem is None
+    c = fit.constants
+    assert c["gamma"] == pytest.approx(BENT.gamma, abs=0.03)
+    assert c["gamma"] + c["gamma_change"] == pytest.approx(BENT.gamma + BENT.gamma_change, abs=0.05)
+    assert abs(math.log10(c["break_flops"] / 1e20)) < 1.0  # within a decade of compute
+    boot = bootstrap_family(FAMILIES["broken"], runs, fit, optima, 200, seed=5)
+    truth = {"E": BENT.E, "gamma": BENT.gamma, "gamma_change": BENT.gamma_change, "break_flops": 1e20}
+    assert covered(boot.intervals(0.9), truth) == []
+    # The straight compute law cannot bend: it misses these runs by more.
+    straight, _ = fit_family(FAMILIES["compute"], runs)
+    assert straight.residual_rmse > 2 * fit.residual_rmse
+
+
+def test_the_compute_families_fit_each_budgets_best_run() -> None:
+    runs = isoflop_runs(PRESETS["epoch-2024"], np.logspace(18, 21, 4), noise=0.0, seed=0, sizes=7)
+    best = frontier_runs(runs, None, 0.1)
+    assert len(best) == 4
+    for index in best:
+        same = np.isclose(runs.compute_flops, runs.compute_flops[index], rtol=0.1)
+        assert runs.loss_nats[index] == runs.loss_nats[same].min()
+
+
+def test_a_fitted_kaplan_law_allocates_at_the_minimum_of_its_own_loss() -> None:
+    """The closed form of N_opt (laws.KaplanLaw, frontier_n_coefficient None) against a search along C = 6·N·D."""
+    law = KaplanLaw("fitted", alpha_n=0.09, alpha_d=0.13, n_c=1.1e13, d_c=9e12, frontier_n_coefficient=None)
+    for compute in (1e20, 1e23, 1e26):
+        n_opt, d_opt = law.optimum(compute)
+        n = n_opt * np.logspace(-0.5, 0.5, 20001)
+        searched = n[np.argmin(law.loss(n, compute / (6 * n)))]
+        assert n_opt == pytest.approx(searched, rel=2e-4)
+        assert 6 * n_opt * d_opt == pytest.approx(compute)
+
+
+def test_backtest_ranks_every_family_on_the_same_runs() -> None:
+    runs = isoflop_runs(PRESETS["kaplan-2020"], np.logspace(18, 22, 9), noise=0.003, seed=6)
+    split = splits(runs, top=18)
+    alone = backtest(runs, split, ["parametric"], forms=("chinchilla", "kaplan"))
+    assert {score.scored_on for score in alone} == {RUNS}
+    assert sorted(score.rank for score in alone) == [1, 2]  # type: ignore[type-var]
+    every = backtest(runs, split, ["parametric"], forms=("chinchilla", "kaplan", "compute", "broken"))
+    assert {score.scored_on for score in every} == {BEST_RUNS}
+    assert {len(score.predictions) for score in every} == {2}  # the best run of each of the 2 held-out budgets
+    by_error = sorted(every, key=lambda score: score.mean_abs_error_pct or 0.0)
+    assert [score.rank for score in by_error] == [1, 2, 3, 4]
+
+
+def test_auto_chooses_the_family_that_bends_for_runs_that_bend() -> None:
+    runs = frontier_only(BENT, np.logspace(16, 24, 33), noise=0.002, seed=4)
+    form, scores = choose_form(runs, HUBER, None, 0.1)
+    assert form == "broken", [(s.method, s.mean_abs_error_pct) for s in scores]
+    assert [s.method for s in scores] == ["parametric", "kaplan", "compute", "broken"]
