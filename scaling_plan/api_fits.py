@@ -86,6 +86,8 @@ def fit(
     huber_delta: Quantity | None = None,
     asymmetry: Quantity | None = None,
     weights: str | None = None,
+    where: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
     bootstrap: int = 0,
     seed: int = 42,
     interval: float = 90.0,
@@ -96,7 +98,8 @@ def fit(
     "kaplan" (Kaplan et al. 2020 eq. 1.5; returns a FittedKaplan), "compute" or "broken" (the loss along the frontier
     as a function of compute, fitted to each budget's best run; a FittedFrontier). `criterion` is what the fit minimises over the runs' misses
     on log loss (huber, mse, mae or asymmetric, with `huber_delta` or `asymmetry`), `weights` a column of each run's
-    weight. A fit that did not converge is returned with its `problem`
+    weight; `where` keeps the rows whose columns hold those values ({"State": "finished"}) and `skip_invalid`
+    skips rows that cannot be read, as `--where` and `--skip-invalid` do (both said in `warnings`). A fit that did not converge is returned with its `problem`
     said (the CLI exits 1 for it); one that runs away to infinite constants, or is degenerate (an exponent at or below
     0), raises ScalingPlanError, naming the runs behind it where they can say.
 
@@ -129,7 +132,7 @@ def fit(
         raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
     seed = seed_number(seed, "seed")
     table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
-                      weights_col=weights)  # fmt: skip
+                      weights_col=weights, where=list((where or {}).items()), skip_invalid=skip_invalid)  # fmt: skip
     selection = select_runs(table, drop_top_loss, low, high)
     law_name = name or os.path.splitext(os.path.basename(path))[0]
     if approach == "isoflop":

@@ -32,9 +32,11 @@ from .options import (
     RequireCompleteOption,
     SeedOption,
     SizesPerBudgetOption,
+    SkipInvalidOption,
     SpreadOption,
     TokensColOption,
     WeightsOption,
+    WhereOption,
     complete_law,
     format_option,
     option,
@@ -110,6 +112,8 @@ def fit(
     huber_delta: HuberDeltaOption = None,
     asymmetry: AsymmetryOption = None,
     weights: WeightsOption = None,
+    where: WhereOption = None,
+    skip_invalid: SkipInvalidOption = False,
     bootstrap: BootstrapOption = 0,
     seed: SeedOption = 42,
     interval: IntervalOption = 90.0,
@@ -147,7 +151,7 @@ def fit(
 
     from ..answers import law_fit_of
     from ..answers_fit import chosen_form, criterion_of, form_fit_of, only_parametric
-    from ..inputs.runs import read_runs, select_runs
+    from ..inputs.runs import read_runs, select_runs, where_items
     from ..inputs.values import positive_number
     from ..output.files import output_file
     from ..output.fit_records import fit_record, form_fit_record
@@ -168,7 +172,7 @@ def fit(
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
         out_file = output_file(output, "--output", [(runs, "the runs file")])
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
-                      weights_col=weights)  # fmt: skip
+                      weights_col=weights, where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
     warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
     from ..experiments import BUDGET_RTOL_DEFAULT  # here, not at the top: experiments is not needed to start
@@ -345,6 +349,8 @@ def backtest(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
+    where: WhereOption = None,
+    skip_invalid: SkipInvalidOption = False,
     downstream: Annotated[
         list[str] | None,
         typer.Option(
@@ -380,7 +386,7 @@ def backtest(
     from ..experiments import BUDGET_RTOL_DEFAULT
     from ..inputs.downstream_file import load_downstream_file
     from ..inputs.request import resolve_law
-    from ..inputs.runs import read_runs, select_runs
+    from ..inputs.runs import read_runs, select_runs, where_items
     from ..inputs.values import Sourced, positive_number
     from ..output.fit_records import downstream_score_record, score_record
     from ..output.reports import emit_backtest
@@ -399,7 +405,8 @@ def backtest(
     drawing = None if plot_path is None else _plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
     mappings = [load_downstream_file(path, "--downstream") for path in downstream or []]
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings])
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings],
+                      where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
     warn_all(table.warnings())
     selection = select_runs(table)
     chosen = splits(selection.runs, above, params_above, holdout_top, rolling, selection.budget_flops, rtol)

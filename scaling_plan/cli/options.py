@@ -240,6 +240,25 @@ WeightsOption = Annotated[
     str | None,
     option("Column of each run's weight in the fit (positive; e.g. repeats, or trust).", PANEL_COLUMNS, "COLUMN"),
 ]
+WhereOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help="Keep only the rows whose COLUMN holds VALUE (State=finished, as trackers export runs); repeat to keep"
+        " the rows that match every one. How many are left out is said.",
+        rich_help_panel=PANEL_SELECTION,
+        metavar="COLUMN=VALUE",
+    ),
+]
+SkipInvalidOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Skip rows whose size, tokens, compute or loss cannot be read or are out of range (a crashed run's NaN"
+        " loss), counting them by reason in one warning, instead of refusing the file.",
+        rich_help_panel=PANEL_SELECTION,
+    ),
+]
 SeedOption = Annotated[
     int,
     typer.Option(

@@ -37,6 +37,10 @@ MAX_RUNS_BYTES = 20_000_000
 MAX_RUNS = 10_000
 
 
+#: Prefixes an experiment tracker's export puts before a run's parameters and metrics (MLflow's `mlflow.search_runs`
+#: and its UI's CSV: params.n_params, metrics.loss): a default column is found under them too.
+TRACKER_PREFIXES = ("params.", "metrics.")
+
 #: Column names tried, in order and ignoring case, when no --*-col flag names one.
 DEFAULT_COLUMNS = {
     "params": ("n_params", "Model Size", "params", "parameters", "N"),
@@ -73,6 +77,10 @@ class RunsTable:
     separator: str | None = None  # the separator of a CSV or TSV file (None: JSON, whose rows do not append)
     decimal_comma: bool = False  # whether its numbers are written with a decimal comma
     weights: list[float] | None = None  # each run's weight in a fit, when a --weights column is named
+    #: rows left out: by --where (its items and the count), and by --skip-invalid (each reason and its lines)
+    where: tuple[tuple[str, str], ...] = ()
+    not_where: int = 0
+    invalid: dict[str, list[int]] | None = None
 
     @property
     def fingerprint(self) -> tuple[int, str]:
@@ -87,6 +95,15 @@ class RunsTable:
 
     def warnings(self) -> list[str]:
         said = []
+        if self.where:
+            chosen = " and ".join(f"{column}={value}" for column, value in self.where)
+            said.append(f"{self.label}: {counted(self.not_where, 'row')} left out by {named('where')} {chosen}")
+        if self.invalid:
+            reasons = "; ".join(
+                f"{len(lines):,} with {reason} (the first at line {lines[0]})" for reason, lines in self.invalid.items()
+            )
+            total = sum(len(lines) for lines in self.invalid.values())
+            said.append(f"{self.label}: {counted(total, 'row')} skipped by {named('skip_invalid')}: {reasons}")
         names = " or ".join(self.metrics or ())
         for lines, what in ((self.without_loss, "a loss"), (self.without_metric, f"a score for {names}")):
             if lines:
@@ -277,17 +294,21 @@ def _records(text: str, label: str, path: str) -> tuple[list[str], Records, bool
 
 
 def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, required: bool) -> str | None:
-    """The column for a role: the one a --*-col flag names, else the first of DEFAULT_COLUMNS found (both matched
-    ignoring case and surrounding spaces)."""
+    """The column for a role: the one a --*-col flag names, else the first of DEFAULT_COLUMNS found, bare or under a
+    tracker's prefix (TRACKER_PREFIXES; all matched ignoring case and surrounding spaces)."""
     flag = f"--{role}-col"
     if chosen is not None:
         return _named_column(chosen, flag, columns, label)
     by_name = {column.strip().casefold(): column for column in columns}
-    found = next((by_name[name.casefold()] for name in DEFAULT_COLUMNS[role] if name.casefold() in by_name), None)
+    bare = [name.casefold() for name in DEFAULT_COLUMNS[role]]
+    tried = bare + [prefix + name for name in bare for prefix in TRACKER_PREFIXES]
+    found = next((by_name[name] for name in tried if name in by_name), None)
     if found is None and required:
-        tried = ", ".join(DEFAULT_COLUMNS[role])
+        names = ", ".join(DEFAULT_COLUMNS[role])
         raise UsageError(
-            label, f"no {role} column (tried {tried}; name it with {flag}); columns found: {', '.join(columns)}"
+            label,
+            f"no {role} column (tried {names}, also under params. or metrics.; name it with {flag}); columns found:"
+            f" {', '.join(columns)}",
         )
     return found
 
@@ -372,10 +393,14 @@ def read_runs(
     budget_col: str | None = None,
     metric_cols: Sequence[str] = (),
     weights_col: str | None = None,
+    where: Sequence[tuple[str, str]] = (),
+    skip_invalid: bool = False,
 ) -> RunsTable:
     """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
     `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
-    skipped the same way); with `weights_col`, each run's weight in a fit (positive)."""
+    skipped the same way); with `weights_col`, each run's weight in a fit (positive). `where` keeps the rows whose
+    columns hold those values (as written, spaces around them aside); `skip_invalid` skips a row whose values cannot
+    be read or are out of range, counting each reason (RunsTable.invalid), where it would refuse the file."""
     label = file_label(path)
     text = read_text(path, MAX_RUNS_BYTES, "a runs file holds one row per training run", utf16=True, kind="runs file")
     columns, records, decimal_comma, separator = _records(text, label, path)
@@ -398,42 +423,60 @@ def read_runs(
             f" columns found: {', '.join(columns)}",
         )
     assert params is not None and loss is not None
+    chosen = [(_named_column(column, "--where", columns, label), value) for column, value in where]
     n_params, n_tokens, losses, lines, without_loss, budgets = [], [], [], [], [], []
     scores: dict[str, list[float]] = {column: [] for column in metric_columns}
     without_metric: list[int] = []
+    not_where, invalid = 0, dict[str, list[int]]()
     for line, record in records:
-        where = f"{label}:{line}"
+        at = f"{label}:{line}"
+        if any(str(record.get(column, "")).strip() != value.strip() for column, value in chosen):
+            not_where += 1
+            continue
         if _is_empty(record, loss) and not require_complete:
             without_loss.append(line)  # a run of the grid not finished yet
             continue
         empty = [column for column in metric_columns if _is_empty(record, column)]
         if empty:
             if require_complete:
-                raise UsageError(where, f"{empty[0]}: empty; every run needs a value")
+                raise UsageError(at, f"{empty[0]}: empty; every run needs a value")
             without_metric.append(line)  # a run not evaluated yet
             continue
-        for column in metric_columns:
-            scores[column].append(_metric_value(record, column, where, decimal_comma))
-        n = _value(record, params, where, decimal_comma)
-        d = (
-            _value(record, tokens, where, decimal_comma)
-            if tokens is not None
-            else _value(record, flops or "", where, decimal_comma) / (6.0 * n)
-        )
+        try:
+            metric = [_metric_value(record, column, at, decimal_comma) for column in metric_columns]
+            n = _ranged(_value(record, params, at, decimal_comma), "params", params, at)
+            d = (
+                _ranged(_value(record, tokens, at, decimal_comma), "tokens", tokens, at)
+                if tokens is not None
+                else _ranged(_value(record, flops or "", at, decimal_comma) / (6.0 * n), "tokens", flops or "", at,
+                             from_compute=True)
+            )  # fmt: skip
+            run_loss = _loss_value(record, loss, at, decimal_comma)
+            run_budget = None if budget is None else _ranged(_value(record, budget, at, decimal_comma), "budget",
+                                                             budget, at)  # fmt: skip
+            weight = None if weights is None else _value(record, weights, at, decimal_comma)
+        except UsageError as error:
+            if not skip_invalid:
+                raise
+            invalid.setdefault(_reason(error.message), []).append(line)
+            continue
+        for column, score in zip(metric_columns, metric, strict=True):
+            scores[column].append(score)
         n_params.append(n)
         n_tokens.append(d)
-        losses.append(_loss_value(record, loss, where, decimal_comma))
+        losses.append(run_loss)
         lines.append(line)
-        if budget is not None:
-            budgets.append(_value(record, budget, where, decimal_comma))
-        if weights is not None:
-            run_weights.append(_value(record, weights, where, decimal_comma))
+        if run_budget is not None:
+            budgets.append(run_budget)
+        if weight is not None:
+            run_weights.append(weight)
+    if chosen and not_where == len(records):
+        asked = " and ".join(f"{column}={value}" for column, value in chosen)
+        raise UsageError("where", f"no row of {label} has {asked} ({counted(len(records), 'row')} read)")
+    if not losses and invalid:
+        raise UsageError(label, f"no run left: every row with a loss was skipped by {named('skip_invalid')}")
     if not losses:
         raise UsageError(label, f"no run has a loss yet: fill in the {loss} column as runs finish")
-    _check_ranges(label, lines, "params", params, n_params)
-    _check_ranges(label, lines, "tokens", tokens or flops or "", n_tokens, from_compute=tokens is None)
-    if budget is not None:
-        _check_ranges(label, lines, "budget", budget, budgets)
     used = {"params": params, "loss": loss} | ({"tokens": tokens} if tokens else {"flops": flops or ""})
     used |= {"budget": budget} if budget is not None else {}
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
@@ -441,22 +484,40 @@ def read_runs(
     return RunsTable(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
         scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
-        run_weights if weights is not None else None,
+        run_weights if weights is not None else None, tuple(chosen), not_where, invalid or None,
     )  # fmt: skip
 
 
-def _check_ranges(
-    label: str, lines: Sequence[int], role: str, column: str, values: Sequence[float], from_compute: bool = False
-) -> None:
-    """Each run's value in the range of its role (fields.FILE_NUMBERS: runs), or a UsageError naming file:line and the
-    column. Tokens given by compute are checked as the tokens they give, D = C/(6·N), naming the compute column."""
+def where_items(items: Sequence[str], field: str = "where") -> list[tuple[str, str]]:
+    """--where COLUMN=VALUE items as (column, value) pairs; an item without `=` or a column is refused, naming it."""
+    pairs = []
+    for item in items:
+        column, equals, value = item.partition("=")
+        if not equals or not column.strip():
+            raise UsageError(field, f"expected COLUMN=VALUE (State=finished), got {item!r}")
+        pairs.append((column.strip(), value))
+    return pairs
+
+
+def _ranged(value: float, role: str, column: str, at: str, from_compute: bool = False) -> float:
+    """A run's value in the range of its role (fields.FILE_NUMBERS: runs), or a UsageError naming file:line and the
+    column; tokens given by compute are checked as the tokens they give, D = C/(6·N), naming the compute column."""
     from .fields import FILE_NUMBER, range_problem
 
-    for line, value in zip(lines, values, strict=True):
-        problem = range_problem(FILE_NUMBER[("runs", role)], value)
-        if problem is not None:
-            said = " (the tokens it gives, D = C/(6·N))" if from_compute else ""
-            raise UsageError(f"{label}:{line}", f"{column}: {problem}{said}")
+    problem = range_problem(FILE_NUMBER[("runs", role)], value)
+    if problem is not None:
+        said = " (the tokens it gives, D = C/(6·N))" if from_compute else ""
+        raise UsageError(at, f"{column}: {problem}{said}")
+    return value
+
+
+def _reason(message: str) -> str:
+    """Why a row was skipped, as --skip-invalid counts it: the column and the kind of fault, without the value."""
+    column, _, problem = message.partition(": ")
+    for kind in ("empty", "must be positive", "not a loss in nats", "must be at least", "must be at most"):
+        if kind in problem:
+            return f"{column} {kind.replace('not a loss in nats', 'not a loss in nats per token')}"
+    return f"{column} not a number"
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ GOOD_ROWS = "".join(f"{n},{20 * n},{2 + 100 / n**0.3}\n" for n in (1e6, 2e6, 4e6
         ("n_params,n_tokens,loss\n" + GOOD_ROWS + "1e9,lots,3\n", ":8: n_tokens: cannot read 'lots'"),
         (
             "size,n_tokens,loss\n" + GOOD_ROWS,
-            "no params column (tried n_params, Model Size, params, parameters, N;"
+            "no params column (tried n_params, Model Size, params, parameters, N, also under params. or metrics.;"
             " name it with --params-col); columns found: size, n_tokens, loss",
         ),
         ("n_params,loss\n1e6,3\n", "no tokens or compute column"),
