@@ -10,8 +10,9 @@ from .answers import kept_refits
 from .errors import UsageError, named
 
 if TYPE_CHECKING:
+    from .diagnostics import Diagnostics
     from .families import FamilyFit
-    from .fitting import Bootstrap, Criterion
+    from .fitting import Bootstrap, Criterion, Fit
     from .inputs.runs import Selection
 
 
@@ -157,3 +158,32 @@ def form_fit_of(
         progress(resamples, resamples)
     samples, warnings = kept_refits(refits, FILE_KINDS[form])
     return result, samples, (*said, *warnings), problem
+
+
+def diagnostics_of(selection: Selection, fit: Fit | FamilyFit, rtol: float) -> Diagnostics:
+    """What the runs behind a fit can tell (diagnostics.py), for every fit of `fit` and fit(): its residuals on the
+    runs it was fitted to, its constants against the ranges a law file holds."""
+    import numpy as np
+
+    from .diagnostics import bound_findings, diagnose
+    from .families import FAMILIES, FILE_KINDS
+    from .fitting import CONSTANTS, Fit, Runs
+    from .inputs.fields import FILE_NUMBER
+    from .isoflop import group_budgets
+
+    runs = selection.runs
+    budgets = group_budgets(runs.compute_flops, None if selection.budget_flops is None
+                            else np.array(selection.budget_flops), rtol)  # fmt: skip
+    if isinstance(fit, Fit):
+        kind, constants, n_constants, on_frontier = "law", dict(zip(CONSTANTS, fit.constants, strict=True)), 5, False
+        with np.errstate(all="ignore"):
+            predicted = fit.E + fit.A / runs.n_params**fit.alpha + fit.B / runs.n_tokens**fit.beta
+            residual = np.log(predicted) - np.log(runs.loss_nats)
+    else:
+        family = FAMILIES[fit.form]
+        kind, constants, n_constants = FILE_KINDS[fit.form], fit.constants, len(family.constants)
+        on_frontier, residual = family.on_frontier, np.array(fit.residual_log)
+        index = np.array(fit.used, dtype=np.intp)
+        runs, budgets = Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index]), budgets[index]
+    ranges = {key: (number.low, number.high) for (file_kind, key), number in FILE_NUMBER.items() if file_kind == kind}
+    return diagnose(runs, residual, n_constants, on_frontier, budgets, bound_findings(constants, ranges))

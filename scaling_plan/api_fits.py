@@ -108,7 +108,7 @@ def fit(
     the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
     whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
     from .answers import law_fit_of
-    from .answers_fit import chosen_form, criterion_of, only_parametric
+    from .answers_fit import chosen_form, criterion_of, diagnostics_of, only_parametric
     from .errors import UsageError, named
     from .fitting import CONSTANTS
     from .inputs.runs import read_runs, select_runs
@@ -148,8 +148,8 @@ def fit(
     if zero is not None:  # no ParametricLaw has it: `fit` prints it and exits 1, fit() raises
         raise UsageError(path, problem or f"no law fits: the best fit has {zero} = {getattr(result, zero):g}")
     warnings = [*table.warnings(), *said]
-    return _fitted_law(selection, result, samples, level, law_name,
-                       fit_record(selection, result, samples, level, told), tuple(warnings), problem)  # fmt: skip
+    record = fit_record(selection, result, samples, level, told, diagnostics_of(selection, result, rtol))
+    return _fitted_law(selection, result, samples, level, law_name, record, tuple(warnings), problem)
 
 
 def _fitted_form(
@@ -168,7 +168,7 @@ def _fitted_form(
     import dataclasses
 
     from .answers import law_file_refusal
-    from .answers_fit import form_fit_of
+    from .answers_fit import diagnostics_of, form_fit_of
     from .errors import UsageError
     from .inputs.lawfile import law_of_data
     from .output.fit_records import form_fit_record
@@ -180,7 +180,7 @@ def _fitted_form(
     if refusal is not None:
         raise UsageError(selection.table.label, problem or refusal)
     law = law_of_data(name, data, {(): 1}, name)
-    record = form_fit_record(selection, result, samples, level, told)
+    record = form_fit_record(selection, result, samples, level, told, diagnostics_of(selection, result, rtol))
     warnings = (*selection.table.warnings(), *said)
     if isinstance(law, KaplanLaw):
         fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(KaplanLaw)}

@@ -269,6 +269,7 @@ class FamilyFit:
     used: tuple[int, ...]
     allocation: tuple[float, float] | None = None  # (k_n, a) in N_opt = k_n·C^a, for the compute families
     compute_range_flops: tuple[float, float] = (0.0, math.inf)  # of the runs fitted to
+    residual_log: tuple[float, ...] = ()  # ln L̂ − ln L of each run fitted to, in the order of `used`
 
     @property
     def finite(self) -> bool:
@@ -336,6 +337,7 @@ def fit_family(
         residual_max=float(np.max(np.abs(residual))), used=tuple(int(i) for i in used),
         allocation=allocation(*chosen, None if weights is None else weights[0]) if family.on_frontier else None,
         compute_range_flops=(float(np.min(chosen[1])), float(np.max(chosen[1]))),
+        residual_log=tuple(float(r) for r in residual),
     )  # fmt: skip
     order = np.argsort(f)
     _, first = np.unique(np.round(f[order] / max(f[best], 1e-300), 4), return_index=True)

@@ -150,13 +150,13 @@ def fit(
     import datetime
 
     from ..answers import law_fit_of
-    from ..answers_fit import chosen_form, criterion_of, form_fit_of, only_parametric
+    from ..answers_fit import chosen_form, criterion_of, diagnostics_of, form_fit_of, only_parametric
     from ..inputs.runs import read_runs, select_runs, where_items
     from ..inputs.values import positive_number
     from ..output.files import output_file
     from ..output.fit_records import fit_record, form_fit_record
     from ..output.lawfile import form_file_data, law_file_data, write_yaml
-    from ..output.reports import emit_fit, emit_form_fit, fit_notes, form_fit_notes
+    from ..output.reports import diagnostic_notes, emit_fit, emit_form_fit, fit_notes, form_fit_notes
     from ..output.tables import without_notes
 
     chosen = criterion_of(criterion, huber_delta, asymmetry)
@@ -195,17 +195,21 @@ def fit(
     if family == "chinchilla":
         result, samples, said, problem = law_fit_of(selection, chosen, bootstrap, seed, progress)
         warn_all(said)
+        diagnosed = diagnostics_of(selection, result, rtol)
         data = law_file_data(selection, result, samples, level, law_name, today)
         with without_notes(quiet):
-            emit_fit(fit_record(selection, result, samples, level, choice), [*told, *fit_notes(selection, result)],
-                     output_format, sys.stdout)  # fmt: skip
+            emit_fit(fit_record(selection, result, samples, level, choice, diagnosed),
+                     [*told, *fit_notes(selection, result), *diagnostic_notes(diagnosed)], output_format,
+                     sys.stdout)  # fmt: skip
     else:
         fitted, samples, said, problem = form_fit_of(selection, family, chosen, bootstrap, seed, rtol, progress)
         warn_all(said)
+        diagnosed = diagnostics_of(selection, fitted, rtol)
         data = form_file_data(selection, fitted, samples, level, law_name, today)
         with without_notes(quiet):
-            emit_form_fit(form_fit_record(selection, fitted, samples, level, choice),
-                          [*told, *form_fit_notes(selection, fitted)], output_format, sys.stdout)  # fmt: skip
+            emit_form_fit(form_fit_record(selection, fitted, samples, level, choice, diagnosed),
+                          [*told, *form_fit_notes(selection, fitted), *diagnostic_notes(diagnosed)], output_format,
+                          sys.stdout)  # fmt: skip
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", ExitStatus.FAILED)

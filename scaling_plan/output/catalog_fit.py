@@ -37,6 +37,11 @@ F = Field
 
 #: What fit, fit --form, fit --approach isoflop, fit-downstream, backtest, predict and simulate write besides plans.
 FIT_FIELDS: tuple[Field, ...] = (
+    F("n_distinct_params", "count", "Distinct sizes"),
+    F("n_distinct_tokens", "count", "Distinct token counts"),
+    F("n_repeat_groups", "count", "Points run more than once"),
+    F("seed_noise_log", "constant", "Seed-to-seed noise (std of log loss)"),
+    F("diagnostics", "text", "Diagnostics"),
     F("frontier_exponent", "exponent", "Frontier exponent a = beta/(alpha+beta)"),
     F("objective", "constant", "Objective (the criterion's sum)", digits=6),
     F("criterion", "text", "Criterion"),

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..backtest import DownstreamScore, Score
     from ..budget import Hardware
     from ..design import Suggestion
+    from ..diagnostics import Diagnostics
     from ..downstream import DownstreamFit
     from ..experiments import Experiment
     from ..families import FamilyFit
@@ -40,7 +41,12 @@ def criterion_fields(criterion: Criterion, table: RunsTable) -> Record:
 
 
 def form_fit_record(
-    selection: Selection, fit: FamilyFit, bootstrap: Bootstrap | None, level: float, choice: str | None = None
+    selection: Selection,
+    fit: FamilyFit,
+    bootstrap: Bootstrap | None,
+    level: float,
+    choice: str | None,
+    diagnostics: Diagnostics,
 ) -> Record:
     """A fit of another law family (fit --form): its constants (and a compute family's allocation k_n, a), what
     it minimised, diagnostics, and bootstrap intervals when there are any."""
@@ -54,11 +60,16 @@ def form_fit_record(
         "n_runs_dropped": selection.n_dropped, "n_runs_fitted": len(fit.used),
         "tokens_from_compute": selection.table.tokens_from_compute,
     }  # fmt: skip
-    return _fitted(heading | allocation | fit.constants, selection, fit, bootstrap, level)
+    return _fitted(heading | allocation | fit.constants, selection, fit, bootstrap, level, diagnostics)
 
 
 def fit_record(
-    selection: Selection, fit: Fit, bootstrap: Bootstrap | None, level: float, choice: str | None = None
+    selection: Selection,
+    fit: Fit,
+    bootstrap: Bootstrap | None,
+    level: float,
+    choice: str | None,
+    diagnostics: Diagnostics,
 ) -> Record:
     """A fit's constants, objective and diagnostics, and bootstrap intervals when there are any."""
     heading: Record = {
@@ -67,19 +78,28 @@ def fit_record(
         "form": "chinchilla", "form_choice": choice,
     }  # fmt: skip
     constants = dict(zip(FIT_CONSTANTS, (*fit.constants, fit.frontier_exponent), strict=True))
-    return _fitted(heading | constants, selection, fit, bootstrap, level)
+    return _fitted(heading | constants, selection, fit, bootstrap, level, diagnostics)
 
 
 def _fitted(
-    record: Record, selection: Selection, fit: Fit | FamilyFit, bootstrap: Bootstrap | None, level: float
+    record: Record,
+    selection: Selection,
+    fit: Fit | FamilyFit,
+    bootstrap: Bootstrap | None,
+    level: float,
+    diagnostics: Diagnostics,
 ) -> Record:
-    """A fit's record (its heading and constants given) with what it minimised, the optimiser's report, the runs'
-    ranges and the bootstrap's intervals and standard errors of every constant it refitted."""
+    """A fit's record (its heading and constants given) with what it minimised, the optimiser's report, what the
+    runs can tell (diagnostics.py), the runs' ranges and the bootstrap's intervals and standard errors of every
+    constant it refitted."""
     runs, table = selection.runs, selection.table
     record = record | {
         "objective": fit.objective, **criterion_fields(fit.criterion, table), "n_starts": fit.n_starts,
         "n_starts_at_best": fit.n_starts_at_best, "converged": fit.converged, "iterations": fit.iterations,
         "residual_rmse_log": fit.residual_rmse, "residual_max_log": fit.residual_max,
+        "n_distinct_params": diagnostics.n_distinct_params, "n_distinct_tokens": diagnostics.n_distinct_tokens,
+        "n_budgets": diagnostics.n_budgets, "n_repeat_groups": diagnostics.n_repeat_groups,
+        "seed_noise_log": diagnostics.seed_noise_log, "diagnostics": "; ".join(diagnostics.findings) or None,
     }  # fmt: skip
     for name, values in (("n_params", runs.n_params), ("n_tokens", runs.n_tokens),
                          ("compute_flops", runs.compute_flops)):  # fmt: skip

@@ -22,6 +22,18 @@ class RecordModel(BaseModel):
 
 _Record = RecordModel
 
+
+class _Diagnosed(_Record):
+    """What the runs behind a fit can tell (diagnostics.py), in every fit's record."""
+
+    n_distinct_params: int = Field(description="distinct model sizes")
+    n_distinct_tokens: int = Field(description="distinct token counts")
+    n_budgets: int = Field(description="distinct compute budgets (within 10% of each other's compute)")
+    n_repeat_groups: int = Field(description="(N, D) points run more than once")
+    seed_noise_log: float | None = Field(description="their pooled std of log loss; null without repeats")
+    diagnostics: str | None = Field(description="what the runs cannot tell, or a lack of fit, in sentences; null")
+
+
 _FIT_BOOTSTRAP = (
     "bootstrap_resamples", "bootstrap_seed", "bootstrap_converged", "interval_level",
     *(f"{name}_{part}" for name in FIT_CONSTANTS for part in ("low", "high", "se")),
@@ -30,7 +42,7 @@ _FIT_BOOTSTRAP = (
 
 FitOutput = create_model(  # type: ignore[call-overload]
     "FitOutput",
-    __base__=_Record,
+    __base__=_Diagnosed,
     runs_file=(str, ...),
     n_runs=(int, ...),
     n_runs_dropped=(int, ...),
@@ -93,7 +105,7 @@ class DownstreamFitOutput(_Record):
 _FORM_CONSTANTS = r"k_n|a|alpha_n|alpha_d|n_c|d_c|E|A|gamma|gamma_change|break_flops|sharpness"
 
 
-class FormFitOutput(_Record):
+class FormFitOutput(_Diagnosed):
     """`fit --form kaplan|compute|broken --format json`: the family's constants (kaplan: alpha_n, alpha_d, n_c, d_c;
     compute: k_n, a, E, A, gamma; broken: those and gamma_change, break_flops, sharpness), each with <constant>_low,
     _high and _se from the bootstrap refits."""

@@ -21,6 +21,7 @@ from .tables import notes_shown, print_grid, print_key_values, print_rows
 from .writers import Report, write_markdown, write_report
 
 if TYPE_CHECKING:
+    from ..diagnostics import Diagnostics
     from ..families import FamilyFit
     from ..fitting import Fit
     from ..inputs.runs import Selection
@@ -139,6 +140,21 @@ def emit_listing(
         print_rows(title, records, table_keys, [], out)
 
     write_report(Report(records, {"schema_version": SCHEMA_VERSION, key: list(records)}, table), output_format, out)
+
+
+def diagnostic_notes(diagnosed: Diagnostics) -> list[str]:
+    """What the runs behind a fit can tell, and each finding, as notes."""
+    counts = (f"{counted(diagnosed.n_distinct_params, 'size')}, {counted(diagnosed.n_distinct_tokens, 'token count')},"
+              f" {counted(diagnosed.n_budgets, 'budget')}")  # fmt: skip
+    if diagnosed.seed_noise_log is None:
+        noise = "; no point run more than once, so no seed-to-seed noise to judge the residuals by"
+    elif diagnosed.seed_noise_log == 0:
+        noise = (f"; {counted(diagnosed.n_repeat_groups, 'point')} run more than once with the same loss each time"
+                 " (rows written twice?), so no seed-to-seed noise to judge the residuals by")  # fmt: skip
+    else:
+        noise = (f"; seed-to-seed noise {diagnosed.seed_noise_log:.3g} of log loss, from"
+                 f" {counted(diagnosed.n_repeat_groups, 'point')} run more than once")  # fmt: skip
+    return [f"Runs hold {counts}{noise}.", *(f"Diagnostic: {finding}." for finding in diagnosed.findings)]
 
 
 def _weighted(columns: dict[str, str]) -> str:

@@ -529,3 +529,19 @@ def test_backtest_scores_each_criterion_on_the_same_held_out_runs(cli: Cli) -> N
     errors = {fit["method"]: fit["mean_abs_error_pct"] for fit in result["scores"]}
     assert len(set(errors.values())) == 4  # four fits, four different extrapolations
     assert "--criterion: unknown criterion 'l1'" in cli.error("backtest", CHINCHILLA_RUNS, "--criterion", "mse,l1")
+
+
+def test_every_fit_says_what_its_runs_can_tell(cli: Cli, tmp_path: Path) -> None:
+    """Runs of Kaplan's law, each run three times: the seed-to-seed noise, and Chinchilla's form missing them by more
+    than it, in the notes and the JSON; Kaplan's form does not."""
+    runs = tmp_path / "runs.csv"
+    runs.write_text(cli.run("simulate", "--law", "kaplan-2020", "--budgets", "1e18,1e19,1e20,1e21", "--noise",
+                            "0.003", "--repeats", "3", "--format", "csv").stdout)  # fmt: skip
+    chinchilla = cli.json("fit", str(runs))
+    assert (chinchilla["n_repeat_groups"], chinchilla["n_budgets"]) == (28, 4)
+    assert chinchilla["seed_noise_log"] == pytest.approx(0.003, rel=0.3)
+    assert "times the seed-to-seed noise" in chinchilla["diagnostics"]
+    assert cli.json("fit", str(runs), "--form", "kaplan")["diagnostics"] is None
+    notes = " ".join(cli.run("fit", str(runs)).stdout.split())
+    assert "Runs hold 28 sizes, 28 token counts, 4 budgets; seed-to-seed noise" in notes
+    assert "Diagnostic: residuals" in notes
