@@ -10,10 +10,15 @@ from .answers import kept_refits
 from .errors import UsageError, named
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from .diagnostics import Diagnostics
     from .families import FamilyFit
-    from .fitting import Bootstrap, Criterion, Fit
+    from .fitting import Bootstrap, Criterion, Fit, Runs
     from .inputs.runs import Selection
+
+    Array = NDArray[np.float64]
 
 
 def criterion_of(kind: str, huber_delta: object, asymmetry: object) -> Criterion:
@@ -160,6 +165,22 @@ def form_fit_of(
     return result, samples, (*said, *warnings), problem
 
 
+def residuals_of(selection: Selection, fit: Fit | FamilyFit) -> tuple[Runs, Array]:
+    """The runs a fit was fitted to (a compute family's: each budget's best) and its ln L̂ − ln L on each."""
+    import numpy as np
+
+    from .fitting import Fit, Runs
+
+    runs = selection.runs
+    if isinstance(fit, Fit):
+        with np.errstate(all="ignore"):  # a degenerate fit's constants may not make a loss: NaN, never shown as one
+            predicted = fit.E + fit.A / runs.n_params**fit.alpha + fit.B / runs.n_tokens**fit.beta
+            residual: Array = np.log(predicted) - np.log(runs.loss_nats)
+        return runs, residual
+    index = np.array(fit.used, dtype=np.intp)
+    return Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index]), np.array(fit.residual_log)
+
+
 def diagnostics_of(selection: Selection, fit: Fit | FamilyFit, rtol: float) -> Diagnostics:
     """What the runs behind a fit can tell (diagnostics.py), for every fit of `fit` and fit(): its residuals on the
     runs it was fitted to, its constants against the ranges a law file holds."""
@@ -167,23 +188,18 @@ def diagnostics_of(selection: Selection, fit: Fit | FamilyFit, rtol: float) -> D
 
     from .diagnostics import bound_findings, diagnose
     from .families import FAMILIES, FILE_KINDS
-    from .fitting import CONSTANTS, Fit, Runs
+    from .fitting import CONSTANTS, Fit
     from .inputs.fields import FILE_NUMBER
     from .isoflop import group_budgets
 
-    runs = selection.runs
-    budgets = group_budgets(runs.compute_flops, None if selection.budget_flops is None
+    budgets = group_budgets(selection.runs.compute_flops, None if selection.budget_flops is None
                             else np.array(selection.budget_flops), rtol)  # fmt: skip
+    runs, residual = residuals_of(selection, fit)
     if isinstance(fit, Fit):
         kind, constants, n_constants, on_frontier = "law", dict(zip(CONSTANTS, fit.constants, strict=True)), 5, False
-        with np.errstate(all="ignore"):
-            predicted = fit.E + fit.A / runs.n_params**fit.alpha + fit.B / runs.n_tokens**fit.beta
-            residual = np.log(predicted) - np.log(runs.loss_nats)
     else:
         family = FAMILIES[fit.form]
         kind, constants, n_constants = FILE_KINDS[fit.form], fit.constants, len(family.constants)
-        on_frontier, residual = family.on_frontier, np.array(fit.residual_log)
-        index = np.array(fit.used, dtype=np.intp)
-        runs, budgets = Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index]), budgets[index]
+        on_frontier, budgets = family.on_frontier, budgets[np.array(fit.used, dtype=np.intp)]
     ranges = {key: (number.low, number.high) for (file_kind, key), number in FILE_NUMBER.items() if file_kind == kind}
     return diagnose(runs, residual, n_constants, on_frontier, budgets, bound_findings(constants, ranges))

@@ -138,6 +138,16 @@ def fit(
     name: Annotated[
         str | None, option("Name of the law in the written file (default: the file's name).", PANEL_OUTPUT, "NAME")
     ] = None,
+    plot_path: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            help="Also draw the fit's residuals against compute and against tokens per parameter, with the runs'"
+            " seed-to-seed noise when repeats give one, to a .png or .svg (the plot extra)." + WRITTEN_WHOLE,
+            rich_help_panel=PANEL_OUTPUT,
+            metavar="PATH",
+        ),
+    ] = None,
     output_format: Annotated[OutputFormat, format_option()] = "table",
     quiet: QuietOption = False,
 ) -> None:
@@ -150,7 +160,7 @@ def fit(
     import datetime
 
     from ..answers import law_fit_of
-    from ..answers_fit import chosen_form, criterion_of, diagnostics_of, form_fit_of, only_parametric
+    from ..answers_fit import chosen_form, criterion_of, diagnostics_of, form_fit_of, only_parametric, residuals_of
     from ..inputs.runs import read_runs, select_runs, where_items
     from ..inputs.values import positive_number
     from ..output.files import output_file
@@ -171,6 +181,10 @@ def fit(
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
         out_file = output_file(output, "--output", [(runs, "the runs file")])
+    figure = None if plot_path is None else _image_file(plot_path, "--plot", [(runs, "the runs file"), (output, "-o")])
+    drawing = None if plot_path is None else _plotting()
+    if figure is not None and approach == "isoflop":
+        raise UsageError("--plot", "draws a parametric fit's residuals; plot an isoFLOP fit's law with `plot`")
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
                       weights_col=weights, where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
     warn_all(table.warnings())
@@ -210,6 +224,10 @@ def fit(
             emit_form_fit(form_fit_record(selection, fitted, samples, level, choice, diagnosed),
                           [*told, *form_fit_notes(selection, fitted), *diagnostic_notes(diagnosed)], output_format,
                           sys.stdout)  # fmt: skip
+    if drawing is not None and figure is not None:
+        used, residual = residuals_of(selection, result if family == "chinchilla" else fitted)
+        drawing.plot_residuals(used, residual, diagnosed.seed_noise_log, f"{family} fit", figure)
+        wrote(figure.path, f"{_image_kind(figure)} figure of the fit's residuals")
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", ExitStatus.FAILED)

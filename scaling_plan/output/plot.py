@@ -123,3 +123,32 @@ def plot_backtest(scores: Sequence[Score], output: OutputFile) -> None:
         output.write(lambda handle: figure.savefig(handle, format=output.extension, dpi=120))
     finally:
         plt.close(figure)
+
+
+def plot_residuals(runs: Runs, residual_log: Any, noise_log: float | None, title: str, output: OutputFile) -> None:
+    """A fit's residuals (`fit --plot`): (a) against compute, coloured by model size, with the band of the runs'
+    seed-to-seed noise when repeated runs give one; (b) against tokens per parameter, where a form that misses the
+    runs' allocation shows a trend. Residual % = 100·(L̂/L − 1)."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    percent = 100.0 * np.expm1(np.asarray(residual_log, dtype=float))
+    figure, (by_compute, by_ratio) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    colour = np.log10(runs.n_params)
+    drawn = by_compute.scatter(runs.compute_flops, percent, c=colour, cmap="viridis", s=18)
+    by_ratio.scatter(runs.n_tokens / runs.n_params, percent, c=colour, cmap="viridis", s=18)
+    for axes in (by_compute, by_ratio):
+        axes.axhline(0.0, color="black", lw=1)
+        if noise_log:
+            band = 100.0 * np.expm1(2 * noise_log)
+            axes.axhspan(-band, band, color="grey", alpha=0.2, label="±2 seed-to-seed standard deviations")
+            axes.legend(loc="upper left", fontsize="small")
+    by_compute.set(xscale="log", xlabel="compute C = 6·N·D (FLOPs)", ylabel="residual: predicted / observed - 1 (%)")
+    by_compute.set_title(f"(a) {title}: residuals against compute")
+    by_ratio.set(xscale="log", xlabel="tokens per parameter D/N", ylabel="residual (%)")
+    by_ratio.set_title("(b) residuals against tokens per parameter")
+    figure.colorbar(drawn, ax=by_ratio, label="log10 parameters N")
+    try:
+        output.write(lambda handle: figure.savefig(handle, format=output.extension, dpi=120))
+    finally:
+        plt.close(figure)

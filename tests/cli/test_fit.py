@@ -545,3 +545,17 @@ def test_every_fit_says_what_its_runs_can_tell(cli: Cli, tmp_path: Path) -> None
     notes = " ".join(cli.run("fit", str(runs)).stdout.split())
     assert "Runs hold 28 sizes, 28 token counts, 4 budgets; seed-to-seed noise" in notes
     assert "Diagnostic: residuals" in notes
+
+
+def test_fit_plot_draws_the_residuals_and_refuses_what_it_cannot_draw(cli: Cli, tmp_path: Path) -> None:
+    png = tmp_path / "residuals.png"
+    result = cli.run("fit", CHINCHILLA_RUNS, "--form", "kaplan", "--plot", str(png), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert png_size(png) == (1560, 600)  # two 6.5 x 5 inch panels at 120 dpi
+    assert f"wrote: {png} (PNG figure of the fit's residuals)" in result.stderr
+    svg = tmp_path / "residuals.svg"
+    assert cli.run("fit", CHINCHILLA_RUNS, "--plot", str(svg), "-q").exit_code == 0
+    assert "<svg" in svg.read_text()
+    assert "--plot: write a .png or .svg" in cli.error("fit", CHINCHILLA_RUNS, "--plot", str(tmp_path / "r.gif"))
+    assert "--plot: draws a parametric fit's residuals" in cli.error("fit", CHINCHILLA_RUNS, "--approach", "isoflop",
+                                                                       "--plot", str(png))  # fmt: skip
