@@ -447,10 +447,11 @@ def suggestion_of(
     from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
-    if not isinstance(chosen, (ParametricLaw, FrontierLaw)):
+    if not isinstance(chosen, (ParametricLaw, FrontierLaw)) or getattr(chosen, "break_flops", None) is not None:
         raise UsageError(
             flag("law"), f"{chosen.name} is neither a law fitted by fit (parametric) nor a frontier fitted by fit"
-            " --approach isoflop: there are no refits to narrow",
+            " --approach isoflop or --form compute: suggest designs runs for those (not yet for fit --form kaplan's"
+            " or broken's)",
         )  # fmt: skip
     params_col, tokens_col, flops_col, loss_col = columns
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)

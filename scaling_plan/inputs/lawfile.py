@@ -202,6 +202,7 @@ def kaplan_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], la
         n_c=law_file.n_c,
         d_c=law_file.d_c,
         frontier_n_coefficient=None,
+        n_params_kind="total",  # as a fitted law of E + A/N^alpha + B/D^beta counts them: the runs' own count
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,

@@ -170,3 +170,11 @@ def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
     with pytest.raises(sp.ScalingPlanError) as error:
         sp.fit(CHINCHILLA_RUNS, form="power")
     assert error.value.field == "form"
+
+
+def test_suggest_refuses_the_families_it_cannot_design_for_yet(cli: Cli, tmp_path: Path) -> None:
+    kaplan = tmp_path / "kaplan.yaml"
+    assert cli.run("fit", CHINCHILLA_RUNS, "--form", "kaplan", "-o", str(kaplan)).exit_code == 0
+    for law in (str(kaplan), law_file(tmp_path, BROKEN)):
+        said = cli.error("suggest", CHINCHILLA_RUNS, "--law", law, "--target", "1e23")
+        assert "--law:" in said and "not yet for fit --form kaplan's or broken's" in said
