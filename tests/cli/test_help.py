@@ -28,6 +28,15 @@ def test_every_command_answers_dash_h(cli: Cli, command: str) -> None:
     assert options and [name for name in options if name not in short.stdout] == []
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_no_help_reads_as_a_non_finite_number(cli: Cli, command: str) -> None:
+    """Output is checked for NaN and inf as numbers (the fuzz walk's rule); help words them otherwise ("not a
+    number"), so that the check holds for every output, help included."""
+    from ..fuzz.fuzzing import NON_FINITE
+
+    assert NON_FINITE.search(cli.run(command, "--help").stdout) is None
+
+
 def test_help_names_the_quantity_each_value_counts(cli: Cli) -> None:
     text = cli.run("budget", "--help", env={"COLUMNS": "120"}).stdout
     for metavar in ("FLOPS", "USD", "GPU_HOURS", "PARAMS", "TOKENS", "NATS", "FRACTION", "COUNT", "NAME|PATH"):
