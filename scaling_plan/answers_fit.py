@@ -71,11 +71,10 @@ def chosen_form(selection: Selection, form: str, criterion: Criterion, rtol: flo
     from .backtest import choose_form
     from .families import FAMILIES, fit_family
 
-    _, scores = choose_form(selection.runs, criterion, selection.budget_flops, rtol)
+    ranked, scores = choose_form(selection.runs, criterion, selection.budget_flops, rtol)
     budgets = None if selection.budget_flops is None else np.array(selection.budget_flops)
     passed = []
-    for score in sorted((s for s in scores if s.rank is not None), key=lambda s: s.rank or 0):
-        name = "chinchilla" if score.method.startswith("parametric") else score.method.split()[0]
+    for name in ranked:
         # a family that extrapolated best may still be no law on all the runs (a broken law's break at their edge)
         problem = None if name == "chinchilla" else fit_family(FAMILIES[name], selection.runs, criterion, budgets,
                                                                 rtol)[0].problem  # fmt: skip
@@ -137,8 +136,8 @@ def form_fit_of(
     family, runs, table = FAMILIES[form], selection.runs, selection.table
     budgets = None if selection.budget_flops is None else np.array(selection.budget_flops)
     needed = len(family.constants) + 1  # a residual beyond the constants
-    if family.on_frontier and len(frontier_runs(runs, budgets, rtol)) < needed:
-        found = len(frontier_runs(runs, budgets, rtol))
+    found = len(frontier_runs(runs, budgets, rtol)) if family.on_frontier else needed
+    if found < needed:
         raise UsageError(
             table.label,
             f"{counted(found, 'budget')} (runs within {rtol:g} of each other's compute share one); {form} is fitted to"

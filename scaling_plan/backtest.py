@@ -340,21 +340,21 @@ def largest_budgets_split(runs: Runs, budgets: Sequence[float] | None, rtol: flo
 
 def choose_form(
     runs: Runs, criterion: Criterion, budgets: Sequence[float] | None, rtol: float
-) -> tuple[str, list[Score]]:
-    """The law family that best predicts the runs of the largest budgets from the others (`fit --form auto`): every
-    family fitted on the same training runs and scored on each held-out budget's best run; the lowest mean |error|
-    wins. Raises a UsageError when no family could be scored."""
+) -> tuple[list[str], list[Score]]:
+    """How well each law family predicts the runs of the largest budgets from the others (`fit --form auto`): every
+    family fitted on the same training runs and scored on each held-out budget's best run. Returns the families that
+    could be scored, the least mean |error| first, and every score. Raises a UsageError when none could be."""
     from .choices import LAW_FORMS
 
     split = largest_budgets_split(runs, budgets, rtol)
     if not split.train.any():
         raise UsageError("form", "auto needs runs of more than one budget: the largest are held out to choose by")
     scores = backtest(runs, [split], ["parametric"], (), budgets, rtol, (criterion,), LAW_FORMS)
-    best = next((score for score in scores if score.rank == 1), None)
-    if best is None:
+    ranked = sorted((score for score in scores if score.rank is not None), key=lambda score: score.rank or 0)
+    if not ranked:
         raise UsageError("form", f"auto: no family could be fitted on the runs below {split.name}")
-    form = "chinchilla" if best.method.startswith("parametric") else best.method.split()[0]
-    return form, scores
+    # the method names a family as _named does: "parametric" for Chinchilla's, then the criterion
+    return ["chinchilla" if s.method.startswith("parametric") else s.method.split()[0] for s in ranked], scores
 
 
 def ranked(scores: Sequence[Score]) -> list[Score]:

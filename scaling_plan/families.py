@@ -174,9 +174,9 @@ class Broken(Family):
     def starts(self, x: Array, loss: Array, criterion: Criterion) -> Array:
         """A broken law with no change of slope is the compute law: its fit's best optima, each bent either way at a
         quarter, half and three quarters of the runs' span of ln C, by a sharp or a gentle turn."""
-        compute = COMPUTE
-        theta, f, _, _ = _minimise(_Objective(compute, x, loss, criterion, None), compute.starts(x, loss, criterion),
-                                   np.zeros(len(compute.starts(x, loss, criterion)), dtype=np.intp))  # fmt: skip
+        straight = COMPUTE.starts(x, loss, criterion)
+        theta, f, _, _ = _minimise(_Objective(COMPUTE, x, loss, criterion, None), straight,
+                                   np.zeros(len(straight), dtype=np.intp))  # fmt: skip
         order = np.argsort(np.where(np.isfinite(f), f, np.inf))[:3]
         places = [math.log(share / (1 - share)) for share in (0.25, 0.5, 0.75)]  # u at those shares of the span
         turns = (math.log(0.25), math.log(2.0))

@@ -161,6 +161,8 @@ def fit(
 
     from ..answers import law_fit_of
     from ..answers_fit import chosen_form, criterion_of, diagnostics_of, form_fit_of, only_parametric, residuals_of
+    from ..families import FamilyFit
+    from ..fitting import Fit
     from ..inputs.runs import read_runs, select_runs, where_items
     from ..inputs.values import positive_number
     from ..output.files import output_file
@@ -206,26 +208,26 @@ def fit(
     today = datetime.date.today().isoformat()
     family, choice = chosen_form(selection, form, chosen, rtol)
     told = [] if choice is None else [f"Form: {choice}."]
+    fitted: Fit | FamilyFit
     if family == "chinchilla":
-        result, samples, said, problem = law_fit_of(selection, chosen, bootstrap, seed, progress)
-        warn_all(said)
-        diagnosed = diagnostics_of(selection, result, rtol)
-        data = law_file_data(selection, result, samples, level, law_name, today)
-        with without_notes(quiet):
-            emit_fit(fit_record(selection, result, samples, level, choice, diagnosed),
-                     [*told, *fit_notes(selection, result), *diagnostic_notes(diagnosed)], output_format,
-                     sys.stdout)  # fmt: skip
+        fitted, samples, said, problem = law_fit_of(selection, chosen, bootstrap, seed, progress)
     else:
         fitted, samples, said, problem = form_fit_of(selection, family, chosen, bootstrap, seed, rtol, progress)
-        warn_all(said)
-        diagnosed = diagnostics_of(selection, fitted, rtol)
-        data = form_file_data(selection, fitted, samples, level, law_name, today)
-        with without_notes(quiet):
+    warn_all(said)
+    diagnosed = diagnostics_of(selection, fitted, rtol)
+    with without_notes(quiet):
+        if isinstance(fitted, Fit):
+            data = law_file_data(selection, fitted, samples, level, law_name, today)
+            emit_fit(fit_record(selection, fitted, samples, level, choice, diagnosed),
+                     [*told, *fit_notes(selection, fitted), *diagnostic_notes(diagnosed)], output_format,
+                     sys.stdout)  # fmt: skip
+        else:
+            data = form_file_data(selection, fitted, samples, level, law_name, today)
             emit_form_fit(form_fit_record(selection, fitted, samples, level, choice, diagnosed),
                           [*told, *form_fit_notes(selection, fitted), *diagnostic_notes(diagnosed)], output_format,
                           sys.stdout)  # fmt: skip
     if drawing is not None and figure is not None:
-        used, residual = residuals_of(selection, result if family == "chinchilla" else fitted)
+        used, residual = residuals_of(selection, fitted)
         drawing.plot_residuals(used, residual, diagnosed.seed_noise_log, f"{family} fit", figure)
         wrote(figure.path, f"{_image_kind(figure)} figure of the fit's residuals")
     if problem is not None and not allow_unconverged:

@@ -383,16 +383,12 @@ class BrokenLawFile(_Section):
     bootstrap: BrokenBootstrap | None = None
 
 
-class KaplanBootstrap(_Section):
+class KaplanBootstrap(BootstrapSummary):
     """Refits on resampled runs: the samples let `budget` give intervals on N, D and loss."""
 
-    resamples: int
-    seed: int
-    converged: int
-    level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
-    intervals: dict[str, tuple[float, float]]
-    standard_errors: dict[str, float]
-    samples: KaplanSamples = Field(description="rows of alpha_n, alpha_d, n_c, d_c, each in its constant's range")
+    samples: KaplanSamples = Field(  # type: ignore[assignment]
+        description="rows of alpha_n, alpha_d, n_c, d_c, each in its constant's range"
+    )
 
 
 class KaplanLawFile(_Section):

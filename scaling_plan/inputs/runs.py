@@ -427,7 +427,8 @@ def read_runs(
     n_params, n_tokens, losses, lines, without_loss, budgets = [], [], [], [], [], []
     scores: dict[str, list[float]] = {column: [] for column in metric_columns}
     without_metric: list[int] = []
-    not_where, invalid = 0, dict[str, list[int]]()
+    not_where = 0
+    invalid: dict[str, list[int]] = {}
     for line, record in records:
         at = f"{label}:{line}"
         if any(str(record.get(column, "")).strip() != value.strip() for column, value in chosen):
@@ -514,10 +515,11 @@ def _ranged(value: float, role: str, column: str, at: str, from_compute: bool = 
 def _reason(message: str) -> str:
     """Why a row was skipped, as --skip-invalid counts it: the column and the kind of fault, without the value."""
     column, _, problem = message.partition(": ")
-    for kind in ("empty", "must be positive", "not a loss in nats", "must be at least", "must be at most"):
-        if kind in problem:
-            return f"{column} {kind.replace('not a loss in nats', 'not a loss in nats per token')}"
-    return f"{column} not a number"
+    if "not a loss in nats" in problem:
+        return f"{column} not a loss in nats per token"
+    kind = next((kind for kind in ("empty", "must be positive", "must be at least", "must be at most") if kind in problem),
+                "not a number")  # fmt: skip
+    return f"{column} {kind}"
 
 
 @dataclass(frozen=True)

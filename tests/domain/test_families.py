@@ -129,6 +129,7 @@ def test_backtest_ranks_every_family_on_the_same_runs() -> None:
 
 def test_auto_chooses_the_family_that_bends_for_runs_that_bend() -> None:
     runs = frontier_only(BENT, np.logspace(16, 24, 33), noise=0.002, seed=4)
-    form, scores = choose_form(runs, HUBER, None, 0.1)
+    ranked, scores = choose_form(runs, HUBER, None, 0.1)
+    form = ranked[0]
     assert form == "broken", [(s.method, s.mean_abs_error_pct) for s in scores]
     assert [s.method for s in scores] == ["parametric", "kaplan", "compute", "broken"]
