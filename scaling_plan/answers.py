@@ -172,14 +172,18 @@ def law_file_warning(label: str, refusal: str) -> str:
 
 
 def plan_of(
-    values: Mapping[str, Sourced], compare_laws: bool = False
+    values: Mapping[str, Sourced], compare_laws: bool = False, hf_config: Sourced | None = None
 ) -> tuple[Plan, tuple[Plan, ...] | None, tuple[str, ...]]:
-    """The plan for values from any source (keywords, flags, a config), for plan() and `budget`."""
+    """The plan for values from any source (keywords, flags, a config), for plan() and `budget`; with a released
+    model's config.json (`hf_config`, its path and where it was given), that model is the plan's blueprint."""
     from .inputs.request import build_request
+    from .inputs.values import Sourced
     from .plan_warnings import warnings_for
     from .plans import compare_laws as compare
     from .plans import make_plan
 
+    if hf_config is not None:
+        values = {**values, "hf_config": hf_config, "blueprint": Sourced(True, hf_config.where)}
     request, warnings = build_request(values)
     made = make_plan(request)
     warnings += warnings_for(made)

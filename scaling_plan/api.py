@@ -129,16 +129,24 @@ class PlanResult(NamedTuple):
 
 
 def plan(
-    *, config: Config | str | os.PathLike[str] | None = None, compare_laws: bool = False, **fields: Unpack[Fields]
+    *,
+    config: Config | str | os.PathLike[str] | None = None,
+    compare_laws: bool = False,
+    hf_config: str | os.PathLike[str] | None = None,
+    **fields: Unpack[Fields],
 ) -> PlanResult:
-    """Compute-optimal N, D and loss for a budget (or an inverse target), as `scaling-plan budget` answers it.
+    """Compute-optimal N, D and loss for a budget (or an inverse target), as `scaling-plan budget` answers it;
+    `hf_config` (a config.json, or a folder holding one) makes that released model the plan's blueprint, as
+    `budget --hf-config` does.
 
     >>> plan(flops=1e24).loss_nats > plan(flops=1e25).loss_nats
     True
     """
     from .answers import plan_of
+    from .inputs.values import Sourced
 
-    made, compared, warnings = plan_of(_values(fields, config), compare_laws)
+    released = Sourced(os.fspath(hf_config), "hf_config") if hf_config is not None else None
+    made, compared, warnings = plan_of(_values(fields, config), compare_laws, released)
     return PlanResult(made, compared, _said(warnings))
 
 

@@ -68,19 +68,46 @@ def model_size(shape: Shape, counts: Counts, dropout: bool | None = None) -> Mod
     in all s·b·h·(34 + 5·a·s/h). Here K and V follow the key/value heads (4·kv/heads), the MLP follows d_ff (2 +
     4·d_ff/h; SwiGLU keeps its gate and up outputs and the down matrix's input, 2 + 6·d_ff/h), and an MoE layer
     holds the MLP activations of each expert a token uses. Blocks without dropout keep neither mask of s·b·h nor,
-    of the scores, the mask and the dropout's output: 32 + 2·a·s/h for the paper's block."""
+    of the scores, the mask and the dropout's output: 32 + 2·a·s/h for the paper's block. A released model's parts
+    follow the same tensors at their own widths (heads of their own width, latent attention's latents and heads,
+    the inputs of query/key norms, norms_per_layer norms); with dense first layers every layer counts as the heavier
+    kind, since a pipeline stage may hold only those."""
     dropout = default_dropout(shape.style) if dropout is None else dropout
-    ffns = shape.active_experts + shape.shared_experts if shape.experts else 1
-    attention = 6 + 4 * shape.kv_heads / shape.n_heads  # QKV input 2, Q 2, K and V 4·kv/heads, output input 2
-    mlp = 2 + (6 if shape.ffn == "swiglu" else 4) * shape.ffn_width / shape.d_model  # per FFN (expert) a token uses
-    norms = 4
+    d, h, kv = shape.d_model, shape.n_heads, shape.kv_heads
+    if shape.latent is not None:
+        # the hidden state 2; each latent (queries', keys and values' with the rotary key) twice, as its norm's
+        # input and its up-projection's; Q and K 4·h·qk/d, V 2·h·v/d; the output projection's input 2·h·v/d
+        latent = shape.latent
+        latents = (latent.q_rank or 0) + latent.kv_rank + latent.rope_dim
+        attention = 2 + (4 * latents + 4 * h * shape.qk_dim + 4 * h * shape.v_dim) / d
+    elif shape.head_width is not None:  # the same tensors with heads of their own width
+        attention = 2 + (2 * h * shape.head_dim + 4 * kv * shape.head_dim + 2 * h * shape.head_dim) / d
+    else:
+        attention = 6 + 4 * kv / h  # QKV input 2, Q 2, K and V 4·kv/heads, output input 2
+    if shape.qk_norm:  # the inputs of the norms on queries and keys
+        attention += 2 * (h + kv) * shape.head_dim / d
+    gated = 6 if shape.ffn == "swiglu" else 4
+
+    def mlp(width: int) -> float:  # one FFN of this width: its input, and its intermediates
+        return 2 + gated * width / d
+
+    if not shape.experts:
+        ffn = mlp(shape.d_ff)
+    elif shape.shared_d_ff is None:  # each expert a token uses, shared ones of the routed width
+        ffn = (shape.active_experts + shape.shared_experts) * mlp(shape.ffn_width)
+    else:
+        ffn = shape.active_experts * mlp(shape.ffn_width) + (mlp(shape.shared_d_ff) if shape.shared_d_ff else 0)
+    if shape.experts and shape.dense_layers:  # every layer held as the heavier kind: a stage may be all of one
+        ffn = max(ffn, mlp(shape.d_ff))
+    norms = 2 * shape.norms_per_layer
     masks = 2 if dropout else 0  # 1 byte each, after attention and after the MLP
     return ModelSize(
-        n_layers=shape.n_layers, d_model=shape.d_model, n_heads=shape.n_heads, n_kv_heads=shape.kv_heads,
+        n_layers=shape.n_layers, d_model=d, n_heads=h, n_kv_heads=kv,
         seq_len=shape.seq_len, vocab_size=shape.vocab_size, params_total=counts.params_total,
         params_embedding=counts.params_embedding, tied_embeddings=shape.tied_embeddings,
-        linear_units=attention + ffns * mlp + norms + masks,
+        linear_units=attention + ffn + norms + masks,
         score_units=5 if dropout else 2,  # softmax output 2 (+ its dropout mask 1 and the dropout's output 2)
+        heaviest_block_params=counts.heaviest_block_params if shape.experts and shape.dense_layers else None,
     )  # fmt: skip
 
 
@@ -136,6 +163,7 @@ class BlueprintRequest:
     dropout: bool | None = None  # blocks with dropout, whose masks activations keep; None follows the style
     layout: LayoutRequest = dataclasses.field(default_factory=LayoutRequest)
     source: str | None = None  # the config.json an explicit template was read from (--hf-config)
+    left_out: tuple[str, ...] = ()  # what that checkpoint holds that the count leaves out
 
 
 @dataclass(frozen=True)
@@ -297,8 +325,10 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
         )
     error, target = blueprint.params_vs_target_pct, blueprint.target_params
     if error is not None and target is not None and abs(error) > 100 * PARAMS_TOLERANCE:
+        model = "the blueprint's own model" if blueprint.request.explicit else "the nearest hardware-friendly shape"
         warnings.append(
-            f"the nearest hardware-friendly shape has {blueprint.counts.params_active:,} parameters,"
-            f" {error:+.1f}% from the plan's {format_count(target)}"
+            f"{model} has {blueprint.counts.params_active:,} parameters, {error:+.1f}% from the plan's"
+            f" {format_count(target)}"
+            + (": the blueprint trains it on the plan's tokens" if blueprint.request.explicit else "")
         )
     return warnings

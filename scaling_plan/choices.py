@@ -26,9 +26,11 @@ OBJECTIVES: tuple[str, ...] = get_args(Objective)
 FfnKind = Literal["gelu", "swiglu"]
 FFN_KINDS: tuple[str, ...] = get_args(FfnKind)
 
-#: Block style: 'llama' has RMSNorm, no biases and rotary positions; 'gpt' has LayerNorm with biases, a bias in
-#: every linear layer and learned position embeddings (Brown et al. 2020, after Radford et al. 2019).
-Style = Literal["llama", "gpt"]
+#: Block style (norms, biases, positions; shapes.BLOCK_STYLES): 'llama' has RMSNorm, no biases and rotary positions;
+#: 'gpt' has LayerNorm with biases, a bias in every linear layer and learned position embeddings (Brown et al. 2020,
+#: after Radford et al. 2019); 'neox' is gpt's with rotary positions (GPT-NeoX and Pythia; Black et al. 2022);
+#: 'qwen2' is llama's with biases on queries, keys and values (Qwen2; Yang et al. 2024).
+Style = Literal["llama", "gpt", "neox", "qwen2"]
 STYLES: tuple[str, ...] = get_args(Style)
 
 #: How training states split over GPUs, as a user may name it ('fsdp' is the same as 'zero-3').

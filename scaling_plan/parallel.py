@@ -95,19 +95,26 @@ class ModelSize:
     #: Bytes of attention scores per query per key per head (5 with dropout: the softmax output 2, its dropout mask 1
     #: and the dropout's output 2; 2 without, the softmax output; Korthikanti et al. 2022, sec. 4.1).
     score_units: float = 5.0
+    #: The largest block's parameters where blocks differ (a mixture of experts' dense first layers); None when
+    #: every block is alike.
+    heaviest_block_params: float | None = None
 
     @property
     def largest_unit_params(self) -> float:
         """Parameters of the largest unit ZeRO-3 gathers whole: a block, or the vocabulary matrix."""
         block = (self.params_total - self.params_embedding) / self.n_layers
+        if self.heaviest_block_params is not None:
+            block = self.heaviest_block_params
         return max(block, float(self.vocab_size * self.d_model))
 
     def stage_params(self, pp: int) -> float:
-        """Parameters of the heaviest pipeline stage."""
+        """Parameters of the heaviest pipeline stage (where blocks differ, a stage of the heaviest)."""
         if pp == 1:
             return float(self.params_total)
         blocks = self.params_total - self.params_embedding
         one_matrix = self.params_embedding if self.tied_embeddings else self.params_embedding / 2
+        if self.heaviest_block_params is not None:
+            return min(self.heaviest_block_params * self.n_layers / pp, float(blocks)) + one_matrix
         return blocks / pp + one_matrix
 
 

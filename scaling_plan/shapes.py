@@ -11,7 +11,7 @@ import functools
 import math
 from dataclasses import dataclass, replace
 
-from .choices import FFN_KINDS, STYLES
+from .choices import FFN_KINDS
 
 #: Vocabulary and context when none is given: Llama 3's 128,000-token vocabulary (Dubey et al. 2024, Table 3) and
 #: the 4,096-token sequences DeepSeek LLM's scaling study used (DeepSeek-AI 2024, Table 3).
@@ -38,12 +38,53 @@ WIDE_HEAD_FROM_D_MODEL = 1024
 
 
 @dataclass(frozen=True)
+class BlockStyle:
+    """A block's norms, biases and positions (choices.STYLES)."""
+
+    layer_norm: bool  # LayerNorm (a gain and a bias), else RMSNorm (a gain)
+    qkv_bias: bool  # biases on the query, key and value projections
+    output_bias: bool  # a bias on attention's output projection
+    mlp_bias: bool  # biases in the FFN's matrices
+    learned_positions: bool  # a learned position embedding of seq_len rows, else rotary positions (no weights)
+    says: str
+
+
+BLOCK_STYLES: dict[str, BlockStyle] = {
+    "llama": BlockStyle(False, False, False, False, False, "RMSNorm, no biases, rotary positions"),
+    "gpt": BlockStyle(True, True, True, True, True, "LayerNorm, biases, learned positions"),
+    "neox": BlockStyle(True, True, True, True, False, "LayerNorm, biases, rotary positions"),
+    "qwen2": BlockStyle(False, True, False, False, False, "RMSNorm, biases on queries, keys and values, rotary positions"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Latent:
+    """Multi-head latent attention (DeepSeek-AI 2024, DeepSeek-V2, sec. 2.1): keys and values are made from one
+    compressed latent of `kv_rank` channels per token, plus a shared rotary key of `rope_dim`; queries from a latent
+    of `q_rank` (None: queries straight from the hidden state). Each head has `nope_dim` + `rope_dim` query/key
+    channels and `v_dim` value channels."""
+
+    kv_rank: int
+    q_rank: int | None
+    rope_dim: int
+    nope_dim: int
+    v_dim: int
+
+
+@dataclass(frozen=True)
 class Shape:
-    """A decoder-only transformer. Mixture-of-experts when `experts` > 0: every FFN is an expert, and each token
-    uses `active_experts` of the routed experts plus every shared expert, each an FFN of width `expert_d_ff` (d_ff
-    unless given: narrower experts make a fine-grained MoE, as DeepSeekMoE and Qwen-MoE; a wider shared expert is
-    that many shared experts of the routed width). The router is one d_model x experts matrix per layer, without
-    bias; norms and biases follow the style."""
+    """A decoder-only transformer. Mixture-of-experts when `experts` > 0: every FFN is an expert (after the first
+    `dense_layers`, which keep a dense FFN of d_ff), and each token uses `active_experts` of the routed experts plus
+    every shared expert, each an FFN of width `expert_d_ff` (d_ff unless given: narrower experts make a fine-grained
+    MoE, as DeepSeekMoE and Qwen-MoE; a wider shared expert is that many shared experts of the routed width, or
+    `shared_d_ff` wide together). The router is one d_model x experts matrix per layer, with one bias per expert
+    when `router_bias` (DeepSeek-V3's load-balancing bias); `shared_gate` scales the shared experts by a learned
+    d_model x 1 gate (Qwen-MoE). Norms, biases and positions follow the style.
+
+    The fields after `d_ff_rule` state released architectures a designed shape does not have (all from a
+    config.json; inputs/hf_config.py): a head width other than d_model / heads (`head_width`: Gemma, Qwen3), norms
+    on queries and keys (`qk_norm`, one of head_width each: Qwen3), `norms_per_layer` other than 2 (Gemma 2 has
+    4) and multi-head latent attention (`latent`: DeepSeek-V2 and V3)."""
 
     n_layers: int
     d_model: int
@@ -62,6 +103,14 @@ class Shape:
     #: How a sized shape's d_ff follows d_model: ratio x d_model rounded up to a multiple (a family's rule), or
     #: None for default_d_ff's. Explicit shapes carry their own d_ff.
     d_ff_rule: tuple[float, int] | None = None
+    head_width: int | None = None  # None: d_model / n_heads
+    qk_norm: bool = False
+    norms_per_layer: int = 2
+    latent: Latent | None = None
+    dense_layers: int = 0
+    shared_d_ff: int | None = None  # the shared experts' width together; None: shared_experts x expert_d_ff
+    shared_gate: bool = False
+    router_bias: bool = False
 
     @property
     def ffn_width(self) -> int:
@@ -70,7 +119,7 @@ class Shape:
 
     @property
     def head_dim(self) -> int:
-        return self.d_model // self.n_heads
+        return self.d_model // self.n_heads if self.head_width is None else self.head_width
 
     @property
     def kv_heads(self) -> int:
@@ -84,6 +133,38 @@ class Shape:
     def ffn_matrices(self) -> int:
         return 3 if self.ffn == "swiglu" else 2
 
+    @property
+    def block_style(self) -> BlockStyle:
+        return BLOCK_STYLES[self.style]
+
+    @property
+    def shared_width(self) -> int:
+        """The shared experts' FFN width, together."""
+        return self.shared_experts * self.ffn_width if self.shared_d_ff is None else self.shared_d_ff
+
+    @property
+    def qk_dim(self) -> int:
+        """Query/key channels of a head (with latent attention, its own and its rotary part)."""
+        return self.head_dim if self.latent is None else self.latent.nope_dim + self.latent.rope_dim
+
+    @property
+    def v_dim(self) -> int:
+        """Value channels of a head."""
+        return self.head_dim if self.latent is None else self.latent.v_dim
+
+    def parts(self) -> list[str]:
+        """What the shape has beyond its style and sizes, in words (empty for a designed shape)."""
+        said = [
+            (self.head_width is not None and self.latent is None, f"heads {self.head_dim} wide"),
+            (self.qk_norm, "norms on queries and keys"),
+            (self.norms_per_layer != 2, f"{self.norms_per_layer} norms a layer"),
+            (self.latent is not None, "multi-head latent attention"),
+            (self.dense_layers > 0, f"{self.dense_layers} dense first layer{'s' if self.dense_layers != 1 else ''}"),
+            (self.shared_gate, "a gated shared expert"),
+            (self.router_bias, "a router bias"),
+        ]
+        return [words for present, words in said if present]
+
 
 def shape_problems(shape: Shape, sized: bool = True) -> list[tuple[str, str]]:
     """(field, message) for each way the shape cannot exist; empty when it can. An unsized shape (a template for
@@ -96,14 +177,14 @@ def shape_problems(shape: Shape, sized: bool = True) -> list[tuple[str, str]]:
         problems.append(("n_kv_heads", f"must be at least 1, got {shape.n_kv_heads}"))
     if problems:
         return problems
-    if sized and shape.d_model % shape.n_heads:
+    if sized and shape.head_width is None and shape.d_model % shape.n_heads:
         problems.append(("n_heads", f"{shape.n_heads} heads do not divide d_model {shape.d_model}"))
     if sized and shape.n_kv_heads is not None and shape.n_heads % shape.n_kv_heads:
         problems.append(("n_kv_heads", f"{shape.n_kv_heads} key/value heads must divide {shape.n_heads} heads"))
     if shape.ffn not in FFN_KINDS:
         problems.append(("ffn", f"unknown FFN kind {shape.ffn!r}; choose one of {', '.join(FFN_KINDS)}"))
-    if shape.style not in STYLES:
-        problems.append(("style", f"unknown style {shape.style!r}; choose one of {', '.join(STYLES)}"))
+    if shape.style not in BLOCK_STYLES:
+        problems.append(("style", f"unknown style {shape.style!r}; choose one of {', '.join(BLOCK_STYLES)}"))
     if shape.experts < 0 or shape.shared_experts < 0 or shape.active_experts < 0:
         problems.append(("experts", "expert counts must not be negative"))
     elif shape.experts and not 1 <= shape.active_experts <= shape.experts:
@@ -134,6 +215,8 @@ class Counts:
     flops_per_token_full: float
     full_terms: dict[str, float]  # Chinchilla appendix F, forward FLOPs per sequence, whole model
     causal_attention: bool
+    kv_cache_elements_per_token: int = 0  # keys and values (or latent attention's latent) a token adds, all layers
+    heaviest_block_params: int = 0  # the largest layer's parameters (a mixture of experts' dense layers are less)
 
     @property
     def params_non_embedding(self) -> int:
@@ -144,11 +227,32 @@ class Counts:
         return self.flops_per_token_full / self.flops_per_token_6n
 
 
-def _ffn_params(shape: Shape) -> tuple[int, int]:
-    """Weights and biases of one FFN (one expert)."""
-    weights = shape.ffn_matrices * shape.d_model * shape.ffn_width
-    biases = (shape.ffn_matrices - 1) * shape.ffn_width + shape.d_model if shape.style == "gpt" else 0
+def _ffn_params(shape: Shape, width: int) -> tuple[int, int]:
+    """Weights and biases of one FFN of this width (one expert's, the shared experts', a dense layer's)."""
+    weights = shape.ffn_matrices * shape.d_model * width
+    biases = (shape.ffn_matrices - 1) * width + shape.d_model if shape.block_style.mlp_bias else 0
     return weights, biases
+
+
+def _attention_params(shape: Shape) -> tuple[int, int, int]:
+    """One layer's attention: the input projections' weights (queries, keys, values; with latent attention, their
+    latents), the output projection's weights, and the rest (biases, norms); each as the modelling code builds it
+    (Hugging Face transformers' modeling_<type>.py; DeepSeek's modeling_deepseek.py for latent attention)."""
+    d, h, style = shape.d_model, shape.n_heads, shape.block_style
+    output = h * shape.v_dim * d
+    latent = shape.latent
+    if latent is not None:  # DeepSeek-V2, sec. 2.1 (eqs. 9-19)
+        qk = shape.qk_dim
+        # q_proj; or q_a_proj, its RMSNorm and q_b_proj
+        query = d * h * qk if latent.q_rank is None else d * latent.q_rank + latent.q_rank * h * qk
+        # kv_a_proj_with_mqa (the latent and the rotary key), its RMSNorm, kv_b_proj
+        keys_values = d * (latent.kv_rank + latent.rope_dim) + latent.kv_rank * h * (latent.nope_dim + latent.v_dim)
+        norms = latent.kv_rank + (latent.q_rank or 0)
+        return query + keys_values, output, norms
+    q_width, kv_width = shape.d_attn, shape.kv_heads * shape.head_dim
+    biases = (q_width + 2 * kv_width if style.qkv_bias else 0) + (d if style.output_bias else 0)
+    norms = 2 * shape.head_dim if shape.qk_norm else 0
+    return d * q_width + 2 * d * kv_width, output, biases + norms
 
 
 def count(shape: Shape, causal_attention: bool = False) -> Counts:
@@ -161,39 +265,61 @@ def count(shape: Shape, causal_attention: bool = False) -> Counts:
                  attention and a 2-matrix FFN of 4·d_model this is their 72·n_layer·d_model² + 12·n_layer·d_model·l_seq.
       full       Hoffmann et al. 2022, appendix F: every matrix multiply, attention and softmax, embeddings and
                  logits; backward = 2 x forward. Causal attention optionally halves the attention-score terms.
+    d_attn is n_heads x head_dim; with latent attention, whose query/key and value heads differ in width, the mean
+    of the two (the score terms are one product with each).
     """
     d, L, V, S = shape.d_model, shape.n_layers, shape.vocab_size, shape.seq_len
-    gpt = shape.style == "gpt"
-    d_attn, d_kv = shape.d_attn, shape.kv_heads * shape.head_dim
-    attn_weights = d * d_attn + 2 * d * d_kv + d_attn * d
-    attn_biases = d_attn + 2 * d_kv + d if gpt else 0
-    norm = 2 * d if gpt else d  # LayerNorm has a gain and a bias, RMSNorm a gain
-    ffn_weights, ffn_biases = _ffn_params(shape)
+    style = shape.block_style
+    attn_in, attn_out, attn_rest = _attention_params(shape)
+    attn_weights = attn_in + attn_out
+    norm = 2 * d if style.layer_norm else d  # LayerNorm has a gain and a bias, RMSNorm a gain
+    ffn_weights, ffn_biases = _ffn_params(shape, shape.ffn_width)
     routed, active, shared = shape.experts, shape.active_experts, shape.shared_experts
-    ffns_total = routed + shared if routed else 1
-    ffns_active = active + shared if routed else 1
-    router = d * routed
-    block_fixed = attn_weights + attn_biases + 2 * norm + router
     ffn_each = ffn_weights + ffn_biases
-    embedding = V * d + (0 if shape.tied_embeddings else V * d) + (S * d if gpt else 0)
-    total = L * (block_fixed + ffns_total * ffn_each) + norm + embedding
-    active_params = L * (block_fixed + ffns_active * ffn_each) + norm + embedding
-    matmul_active = L * (attn_weights + router + ffns_active * ffn_weights)
+    fixed = attn_weights + attn_rest + shape.norms_per_layer * norm
+    if routed:
+        router = d * routed
+        if shape.shared_d_ff is None:  # shared experts of the routed width, each its own FFN
+            shared_weights, shared_params = shared * ffn_weights, shared * ffn_each
+        else:  # one FFN of their summed width, as a released model's config gives it
+            shared_weights, shared_biases = _ffn_params(shape, shape.shared_d_ff) if shape.shared_d_ff else (0, 0)
+            shared_params = shared_weights + shared_biases
+        gate = d if shape.shared_gate else 0
+        sparse_fixed = fixed + router + (routed if shape.router_bias else 0) + shared_params + gate
+        sparse_total, sparse_active = sparse_fixed + routed * ffn_each, sparse_fixed + active * ffn_each
+        sparse_matmul = router + active * ffn_weights + shared_weights + gate
+    else:
+        router = 0
+        sparse_total = sparse_active = fixed + ffn_each
+        sparse_matmul = ffn_weights
+    dense_weights, dense_biases = _ffn_params(shape, shape.d_ff)
+    dense_block = fixed + dense_weights + dense_biases
+    n_dense, n_sparse = shape.dense_layers if routed else 0, L - (shape.dense_layers if routed else 0)
+    embedding = V * d + (0 if shape.tied_embeddings else V * d) + (S * d if style.learned_positions else 0)
+    total = n_dense * dense_block + n_sparse * sparse_total + norm + embedding
+    active_params = n_dense * dense_block + n_sparse * sparse_active + norm + embedding
+    matmul_active = L * attn_weights + n_dense * dense_weights + n_sparse * sparse_matmul
 
     scores = 0.5 if causal_attention else 1.0
-    h, k = shape.n_heads, shape.head_dim
+    h = shape.n_heads
+    d_attn = shape.d_attn if shape.latent is None else h * (shape.qk_dim + shape.v_dim) / 2
+    if n_dense or shape.shared_d_ff is not None or shape.shared_gate:
+        ffn_flops = 2.0 * S * (n_dense * dense_weights + n_sparse * sparse_matmul)
+    else:
+        ffn_flops = L * (2.0 * S * (active + shared if routed else 1) * ffn_weights + 2.0 * S * router)
     terms = {
         "embeddings": 2.0 * S * V * d,
-        "attention_qkv": L * 2.0 * S * d * (h + 2 * shape.kv_heads) * k,
-        "attention_logits": L * scores * 2.0 * S * S * (k * h),
+        "attention_qkv": L * 2.0 * S * attn_in,
+        "attention_logits": L * scores * 2.0 * S * S * (h * shape.qk_dim),
         "attention_softmax": L * scores * 3.0 * h * S * S,
-        "attention_values": L * scores * 2.0 * S * S * (k * h),
-        "attention_output": L * 2.0 * S * (k * h) * d,
-        "ffn": L * (2.0 * S * ffns_active * ffn_weights + 2.0 * S * router),
+        "attention_values": L * scores * 2.0 * S * S * (h * shape.v_dim),
+        "attention_output": L * 2.0 * S * attn_out,
+        "ffn": ffn_flops,
         "final_logits": 2.0 * S * d * V,
     }
     forward_per_sequence = sum(terms.values())
     non_embedding_active = active_params - embedding
+    cache = shape.latent.kv_rank + shape.latent.rope_dim if shape.latent else 2 * shape.kv_heads * shape.head_dim
     return Counts(
         params_total=total,
         params_active=active_params,
@@ -205,6 +331,8 @@ def count(shape: Shape, causal_attention: bool = False) -> Counts:
         flops_per_token_full=3.0 * forward_per_sequence / S,
         full_terms=terms,
         causal_attention=causal_attention,
+        kv_cache_elements_per_token=L * cache,
+        heaviest_block_params=max(dense_block if n_dense else 0, sparse_total if n_sparse else 0),
     )
 
 

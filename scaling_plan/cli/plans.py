@@ -66,16 +66,13 @@ def budget(
     gets the intended run's gap to the compute-optimal run at the same compute.
     """
     from ..answers import plan_of
-    from ..inputs.values import config_file_values, merge
+    from ..inputs.values import Sourced, config_file_values, merge
     from ..output.plans import emit_budget
     from ..output.tables import without_notes
 
     values = merge(config_file_values(config), plan_flags(fields) | downstream_flag(downstream))
-    if hf_config is not None:  # the file's model is the plan's blueprint
-        from ..inputs.values import Sourced
-
-        values |= {"hf_config": Sourced(hf_config, "--hf-config"), "blueprint": Sourced(True, "--hf-config")}
-    plan, compared, warnings = plan_of(values, compare_laws)
+    released = Sourced(hf_config, "--hf-config") if hf_config is not None else None
+    plan, compared, warnings = plan_of(values, compare_laws, released)
     warn_all(list(warnings))
     with without_notes(quiet):
         emit_budget(plan, compared, output_format, sys.stdout)

@@ -252,8 +252,9 @@ FIELDS: tuple[Field, ...] = (
        "Share the input and output embedding (default untied).", "share input and output embeddings; default false",
        off_flag="--untied-embeddings"),
     _f("style", "--style", "blueprint", Style,
-       "Blocks: llama (RMSNorm, no biases, rotary) or gpt (LayerNorm, biases, learned positions).",
-       "block style; default llama"),
+       "Blocks: llama (RMSNorm, no biases, rotary), gpt (LayerNorm, biases, learned positions), neox (gpt's with"
+       " rotary, as Pythia) or qwen2 (llama's with query/key/value biases).",
+       "block style: llama, gpt, neox or qwen2; default llama"),
     _f("experts", "--experts", "blueprint", Q, "Mixture-of-experts: routed experts per layer.",
        "mixture-of-experts: routed experts per layer", low_inclusive=True, whole=True, metavar="COUNT", high=MAX_EXPERTS),
     _f("active_experts", "--active-experts", "blueprint", Q, "Routed experts each token uses (top-k; default 1).",
@@ -293,8 +294,8 @@ FIELDS: tuple[Field, ...] = (
        "FlashAttention-style kernels (no score tensor kept); default true", off_flag="--no-flash-attention"),
     _f("dropout", "--dropout", "blueprint", "bool",
        "Blocks with dropout, whose masks count in activation memory (default: on for --style gpt and gpt3, off for"
-       " llama).", "dropout in the blocks (its masks count in activation memory); default true for the gpt style,"
-       " false for llama", off_flag="--no-dropout"),
+       " the others).", "dropout in the blocks (its masks count in activation memory); default true for the gpt"
+       " style, false for the others", off_flag="--no-dropout"),
     _f("gpus_per_node", "--gpus-per-node", "blueprint", Q, "GPUs per node: the most tensor parallelism spans (default 8).",
        "GPUs per node, the most tensor parallelism spans; default 8", low=1.0, low_inclusive=True, whole=True,
        metavar="COUNT", high=MAX_DEGREE),

@@ -12,8 +12,9 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..architectures import Architecture, Experts, Latent
+from ..architectures import Architecture, Experts
 from ..errors import UsageError
+from ..shapes import Latent
 from .yaml_files import Path, read_yaml
 
 if TYPE_CHECKING:

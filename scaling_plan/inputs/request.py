@@ -286,9 +286,9 @@ def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[st
     return ShapeQuestion(request, target, checked_number(values, "tokens"), hardware), warnings
 
 
-def _released_shape(values: Mapping[str, Sourced]) -> Shape:
-    """A released model's shape for a blueprint (--hf-config, with the shape flags over it), when a shape counts it
-    exactly; else one line naming what it cannot state, and the commands that count and serve it exactly."""
+def _released_shape(values: Mapping[str, Sourced]) -> tuple[Shape, tuple[str, ...]]:
+    """A released model's shape for a blueprint (--hf-config, with the shape flags over it), counted exactly, and
+    what its checkpoint holds that the count leaves out."""
     from ..architectures import shape_of_architecture
     from ..shapes import DEFAULT_SEQ_LEN
     from .hf_config import OVERRIDES, read_hf_config, with_overrides
@@ -301,14 +301,8 @@ def _released_shape(values: Mapping[str, Sourced]) -> Shape:
         )
     given = {name: values[name] for name in OVERRIDES if name in values}
     architecture = with_overrides(read_hf_config(str(item.value), item.where), given, str(item.value))
-    shape, why = shape_of_architecture(architecture, checked_whole(values, "seq_len") or DEFAULT_SEQ_LEN)
-    if shape is None:
-        raise UsageError(
-            item.where,
-            f"a blueprint cannot lay out {architecture.model_type} from {item.value} exactly: a shape cannot state its"
-            f" {why}; `shape --hf-config` counts it and `serve --hf-config` serves it",
-        )
-    return shape
+    seq_len = checked_whole(values, "seq_len") or DEFAULT_SEQ_LEN
+    return shape_of_architecture(architecture, seq_len), architecture.left_out
 
 
 def blueprint_request(
@@ -334,7 +328,7 @@ def blueprint_request(
 
     numbers = {field: checked_whole(values, field) for field in (*SHAPE_INTEGERS, *EXPERT_INTEGERS)}
     explicit = numbers["n_layers"] is not None or numbers["d_model"] is not None
-    released = _released_shape(values) if "hf_config" in values else None
+    released, left_out = _released_shape(values) if "hf_config" in values else (None, ())
     if released is not None:
         explicit = False  # the file's shape, checked where it was read; the flags over it are applied there
     elif explicit and (numbers["n_layers"] is None or numbers["d_model"] is None):
@@ -402,6 +396,7 @@ def blueprint_request(
         dropout=bool(values["dropout"].value) if "dropout" in values else None,
         layout=layout,
         source=str(values["hf_config"].value) if released is not None else None,
+        left_out=left_out,
     )
 
 

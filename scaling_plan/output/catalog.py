@@ -365,7 +365,8 @@ GROUPS: dict[str, tuple[Field, ...]] = {
             "style",
             "text",
             "Block style",
-            "llama (RMSNorm, no biases, rotary) or gpt (LayerNorm, biases, learned positions)",
+            "llama (RMSNorm, no biases, rotary), gpt (LayerNorm, biases, learned positions), neox (gpt's with rotary)"
+            " or qwen2 (llama's with query/key/value biases)",
         ),
         F("experts", "count", "Routed experts", shown=True),
         F("active_experts", "count", "Active experts per token", shown=True),

@@ -298,10 +298,12 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
     family = FAMILIES[blueprint.request.family] if blueprint.request.family else None
     attention = "halved for causal masking" if blueprint.counts.causal_attention else "not halved for causal masking"
     notes = [
-        f"Shape: {shape.style} blocks ("
-        + ("RMSNorm, no biases, rotary positions" if shape.style == "llama" else "LayerNorm, biases, learned positions")
+        f"Shape: {shape.style} blocks ({shape.block_style.says}"
         + ("" if blueprint.request.explicit else "; d_model/layers near 128, widths multiples of 128")
-        + ")."
+        + ")"
+        + "".join(f"; {part}" for part in shape.parts())
+        + "."
+        + (f" Left out: {'; '.join(blueprint.request.left_out)}." if blueprint.request.left_out else "")
         + (f" Family {family.name}: {family.source}." if family else ""),
         "FLOPs/token (training): 6N on all parameters used per token; Kaplan et al. 2020 6N + 6·L·ctx·d_attn"
         " (N non-embedding); DeepSeek LLM 2024 M = 6 x block matmul weights + 12·L·d_attn·seq (their"

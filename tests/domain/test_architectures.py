@@ -121,25 +121,34 @@ def test_an_active_count_is_the_total_less_the_experts_a_token_skips() -> None:
     assert counts.params_total - counts.params_active == 32 * (8 - 2) * one_expert
 
 
-@pytest.mark.parametrize(
-    ("name", "why"),
-    [
-        ("llama-2-7b", ""), ("llama-3-8b", ""), ("llama-3-70b", ""), ("mistral-7b", ""), ("mixtral-8x7b", ""),
-        ("gpt2", ""), ("gemma-7b", "heads 256 wide"), ("gemma-2-9b", "4 norms a layer"),
-        ("qwen2-0.5b", "biases without the gpt style's learned positions"), ("qwen3-0.6b", "norms on queries and keys"),
-        ("pythia-160m", "biases without"), ("deepseek-v3", "multi-head latent attention"),
-        ("qwen1.5-moe-a2.7b", "a gated shared expert"),
-    ],
-)  # fmt: skip
-def test_a_shape_states_a_released_model_only_where_it_counts_it_exactly(name: str, why: str) -> None:
-    from scaling_plan.architectures import shape_of_architecture
-    from scaling_plan.shapes import count
+@pytest.mark.parametrize("name", sorted(path.stem for path in CONFIGS.glob("*.json")))
+def test_every_released_model_is_a_shape_with_its_parts_and_goes_back_unchanged(name: str) -> None:
+    """A blueprint lays out a released model as a Shape: the shape states every part the config has (head widths,
+    query/key norms, Gemma 2's four norms, biases of each style, latent attention, dense first layers, gated shared
+    experts, router biases), and goes back to the same architecture."""
+    from dataclasses import replace
+
+    from scaling_plan.architectures import architecture_of_shape, shape_of_architecture
 
     architecture = read_hf_config(str(CONFIGS / f"{name}.json"))
-    shape, reason = shape_of_architecture(architecture, 4096)
-    if not why:
-        assert shape is not None, reason
-        exact = count_architecture(architecture)
-        assert (count(shape).params_total, count(shape).params_active) == (exact.params_total, exact.params_active)
-    else:
-        assert shape is None and why in reason
+    shape = shape_of_architecture(architecture, 4096)
+    back = architecture_of_shape(shape)
+    assert back == replace(architecture, model_type="shape", left_out=())
+
+
+@pytest.mark.parametrize(
+    ("name", "style", "parts"),
+    [
+        ("llama-3-8b", "llama", []), ("gpt2", "gpt", []), ("pythia-160m", "neox", []),
+        ("qwen2-0.5b", "qwen2", []), ("gemma-7b", "llama", ["heads 256 wide"]),
+        ("gemma-2-9b", "llama", ["heads 256 wide", "4 norms a layer"]),
+        ("qwen3-0.6b", "llama", ["heads 128 wide", "norms on queries and keys"]),
+        ("deepseek-v3", "llama", ["multi-head latent attention", "3 dense first layers", "a router bias"]),
+        ("qwen1.5-moe-a2.7b", "qwen2", ["a gated shared expert"]),
+    ],
+)  # fmt: skip
+def test_a_released_models_shape_says_its_style_and_parts(name: str, style: str, parts: list[str]) -> None:
+    from scaling_plan.architectures import shape_of_architecture
+
+    shape = shape_of_architecture(read_hf_config(str(CONFIGS / f"{name}.json")), 4096)
+    assert (shape.style, shape.parts()) == (style, parts)

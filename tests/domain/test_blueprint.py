@@ -33,6 +33,54 @@ def test_parameter_totals_match_published_models_within_1_percent(name: str, sha
     assert counts.params_embedding + counts.params_non_embedding == counts.params_total
 
 
+#: Exact totals of released checkpoints (tests/data/hf_configs/README.md gives each count's source: Pythia-160M's
+#: model card; the checkpoint of Qwen2.5-0.5B, which has Qwen2-0.5B's dimensions), typed as shapes of the two styles that are neither llama's nor gpt's: Pythia-160M (GPT-NeoX: LayerNorm,
+#: biases, rotary; Biderman et al. 2023, Table 1: 12 layers, d_model 768, 12 heads) and Qwen2-0.5B (RMSNorm, biases
+#: on queries, keys and values; Yang et al. 2024, Table 1: 24 layers, 14 heads, 2 key/value heads, tied).
+STYLED = [
+    ("neox", Shape(12, 768, 12, 3072, 50304, 2048, "gelu", False, None, "neox"), 162_322_944),
+    ("qwen2", Shape(24, 896, 14, 4864, 151936, 4096, "swiglu", True, 2, "qwen2"), 494_032_768),
+]
+
+
+@pytest.mark.parametrize(("style", "shape", "published"), STYLED, ids=[s[0] for s in STYLED])
+def test_the_neox_and_qwen2_styles_count_their_released_models_exactly(
+    style: str, shape: Shape, published: int
+) -> None:
+    assert count(shape).params_total == published
+
+
+def test_a_head_width_given_as_d_model_over_heads_lays_out_as_the_derived_one() -> None:
+    from dataclasses import replace
+
+    from scaling_plan.blueprint import model_size
+
+    shape = Shape(32, 4096, 32, 14336, 128256, 8192, "swiglu", False, 8)
+    stated = replace(shape, head_width=128)
+    assert count(stated) == count(shape)
+    assert model_size(stated, count(stated)).linear_units == pytest.approx(model_size(shape, count(shape)).linear_units)
+
+
+def test_dense_first_layers_leave_the_heaviest_pipeline_stage_all_experts() -> None:
+    """DeepSeek-style: the first layers dense, the rest experts. A pipeline stage of expert layers only holds more
+    than an even share of all blocks, and ZeRO-3 gathers an expert layer, not the mean block."""
+    from dataclasses import replace
+
+    from scaling_plan.blueprint import model_size
+
+    moe = Shape(16, 2048, 16, 10944, 102400, 4096, "swiglu", False, None, experts=64, active_experts=6,
+                shared_experts=2, expert_d_ff=1408)  # fmt: skip
+    mixed = replace(moe, dense_layers=1)
+    counts = count(mixed)
+    size = model_size(mixed, counts)
+    expert_layer = (count(moe).params_total - count(moe).params_embedding) / 16
+    assert counts.heaviest_block_params == pytest.approx(expert_layer)
+    assert size.largest_unit_params == pytest.approx(expert_layer)
+    blocks = counts.params_total - counts.params_embedding
+    assert size.stage_params(4) - counts.params_embedding / 2 == pytest.approx(4 * expert_layer)
+    assert 4 * expert_layer > blocks / 4
+
+
 def test_tied_embeddings_are_counted_once_and_untied_twice() -> None:
     tied = Shape(2, 256, 4, 1024, vocab_size=1000, ffn="gelu", tied_embeddings=True)
     untied = Shape(2, 256, 4, 1024, vocab_size=1000, ffn="gelu", tied_embeddings=False)
