@@ -139,7 +139,7 @@ def kept_refits(samples: Bootstrap, kind: str = "law") -> tuple[Bootstrap | None
     finite = len(samples.samples)
     if samples.n_converged < finite:  # counted before any is left out: the refits fit ran
         warnings.append(f"{finite - samples.n_converged:,} of {finite:,} bootstrap refits did not converge")
-    faults = sample_faults(kind, samples.samples)
+    faults = sample_faults(kind, samples.samples, samples.names)
     if faults.any():
         warnings.append(
             f"{int(sum(faults))} of the {samples.resamples} bootstrap refits ran outside what a law file holds"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .families import FamilyFit
     from .fitting import Bootstrap, Criterion, Fit, Runs
     from .inputs.runs import Selection
+    from .laws import ParametricLaw
 
     Array = NDArray[np.float64]
 
@@ -123,17 +124,23 @@ def form_fit_of(
     seed: int,
     rtol: float,
     progress: Callable[[int, int], None] | None = None,
+    base: ParametricLaw | None = None,
 ) -> tuple[FamilyFit, Bootstrap | None, tuple[str, ...], str | None]:
     """A law family other than Chinchilla's (families.py) fitted to the selected runs, for `fit --form` and fit():
     the fit, its kept bootstrap refits, the warnings and the fit's problem, as law_fit_of. Refused before any work:
-    too few budgets for a compute family's constants, and refits past their cap."""
+    too few budgets for a compute family's constants, runs that cannot determine the data-constrained law's, and
+    refits past their cap. `base`: the law whose E, A, B, α, β the data-constrained fit holds."""
     import numpy as np
 
-    from .families import FAMILIES, FILE_KINDS, bootstrap_family, fit_family, frontier_runs
+    from .families import FAMILIES, FILE_KINDS, DataConstrained, bootstrap_family, fit_family, frontier_runs
     from .fitting import BOOTSTRAP_WORK
     from .units import counted
 
     family, runs, table = FAMILIES[form], selection.runs, selection.table
+    if form == "data-constrained":
+        _check_repeats(selection, base is not None)
+        if base is not None:
+            family = DataConstrained((base.E, base.A, base.B, base.alpha, base.beta))
     budgets = None if selection.budget_flops is None else np.array(selection.budget_flops)
     needed = len(family.constants) + 1  # a residual beyond the constants
     found = len(frontier_runs(runs, budgets, rtol)) if family.on_frontier else needed
@@ -154,7 +161,7 @@ def form_fit_of(
             f" one run is no budget's best size; {form} then describes these runs, not compute-optimal ones (an"
             " isoFLOP grid has several sizes per budget: `scaling-plan experiments`)"
         )
-    problem = result.problem
+    problem = result.problem or (_unused_params(selection, result) if form == "data-constrained" else None)
     if not resamples or problem is not None:
         return result, None, tuple(said), problem
     refits = bootstrap_family(family, runs, result, optima, resamples, seed)
@@ -162,6 +169,74 @@ def form_fit_of(
         progress(resamples, resamples)
     samples, warnings = kept_refits(refits, FILE_KINDS[form])
     return result, samples, (*said, *warnings), problem
+
+
+def base_law_of(form: str, value: object) -> ParametricLaw | None:
+    """The law whose E, A, B, α, β the data-constrained fit holds (`fit --base-law`): a preset or law file of the
+    form E + A/N^α + B/D^β, or (from the API) such a law itself; refused beside another form."""
+    if value is None:
+        return None
+    if form != "data-constrained":
+        raise UsageError(
+            "base_law", f"holds the data-constrained form's base law: give {named('form')} data-constrained"
+        )
+    where = "base_law"
+    from .inputs.request import resolve_law
+    from .inputs.values import Sourced
+    from .laws import ParametricLaw
+
+    law = resolve_law(Sourced(value, where))
+    if not isinstance(law, ParametricLaw):
+        raise UsageError(
+            where, f"{law.name} is not of the form E + A/N^alpha + B/D^beta, whose constants the data-constrained"
+            " form holds (a preset such as datablations-2023, or a fit's law file)",
+        )  # fmt: skip
+    return law
+
+
+def _check_repeats(selection: Selection, base_held: bool) -> None:
+    """Runs that can determine the data-constrained law: each with its unique tokens, some repeating them, and
+    (unless the base law is held) enough that see them once to fit the base law to."""
+    from .fitting import MIN_RUNS
+    from .inputs.runs import DEFAULT_COLUMNS
+    from .units import counted
+
+    runs, label = selection.runs, selection.table.label
+    if runs.unique_tokens is None:
+        raise UsageError(
+            label,
+            f"the data-constrained form reads each run's unique tokens: no such column (tried"
+            f" {', '.join(DEFAULT_COLUMNS['unique'])}; name it with {named('unique_col')})",
+        )
+    repeating = int((runs.n_tokens > runs.unique_tokens * (1 + 1e-9)).sum())
+    if repeating == 0:
+        raise UsageError(label, "no run repeats its data (every run has D <= U): R_D* and R_N* need runs that do")
+    once = len(runs) - repeating
+    if not base_held and once < MIN_RUNS:
+        raise UsageError(
+            label,
+            f"{counted(once, 'run')} see each unique token at most once; the base law's five constants are fitted to"
+            f" those and need {MIN_RUNS} (or hold them at a law: {named('base_law')})",
+        )
+
+
+def _unused_params(selection: Selection, fit: FamilyFit) -> str | None:
+    """The data-constrained fit's problem when no run has more parameters than its unique tokens can use (the base
+    law's compute-optimal N for them): R_N* is then whatever its start was."""
+    import numpy as np
+
+    from .laws import ParametricLaw
+
+    runs, c = selection.runs, fit.constants
+    assert runs.unique_tokens is not None
+    base = ParametricLaw("base", c["E"], c["A"], c["B"], c["alpha"], c["beta"], "", "")
+    usable = np.asarray(base.optimal_params_for_tokens(np.minimum(runs.unique_tokens, runs.n_tokens)))
+    if (runs.n_params > usable * (1 + 1e-9)).any():
+        return None
+    return (
+        "no run has more parameters than its unique tokens can use (the base law's compute-optimal N for them), so"
+        " the runs do not determine R_N*"
+    )
 
 
 def residuals_of(selection: Selection, fit: Fit | FamilyFit) -> tuple[Runs, Array]:
@@ -177,7 +252,9 @@ def residuals_of(selection: Selection, fit: Fit | FamilyFit) -> tuple[Runs, Arra
             residual: Array = np.log(predicted) - np.log(runs.loss_nats)
         return runs, residual
     index = np.array(fit.used, dtype=np.intp)
-    return Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index]), np.array(fit.residual_log)
+    unique = None if runs.unique_tokens is None else runs.unique_tokens[index]
+    subset = Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index], None, unique)
+    return subset, np.array(fit.residual_log)
 
 
 def diagnostics_of(selection: Selection, fit: Fit | FamilyFit, rtol: float) -> Diagnostics:

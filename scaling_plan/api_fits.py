@@ -88,6 +88,8 @@ def fit(
     weights: str | None = None,
     where: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
+    unique_col: str | None = None,
+    base_law: str | os.PathLike[str] | ParametricLaw | None = None,
     bootstrap: int = 0,
     seed: int = 42,
     interval: float = 90.0,
@@ -96,7 +98,9 @@ def fit(
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to a runs file, as `scaling-plan fit` (Hoffmann et al. 2022,
     appendix D.2), with `bootstrap` refits for intervals. `form` fits another law family as `fit --form` does:
     "kaplan" (Kaplan et al. 2020 eq. 1.5; returns a FittedKaplan), "compute" or "broken" (the loss along the frontier
-    as a function of compute, fitted to each budget's best run; a FittedFrontier). `criterion` is what the fit minimises over the runs' misses
+    as a function of compute, fitted to each budget's best run; a FittedFrontier) or "data-constrained" (Muennighoff
+    et al. 2023, for runs with a `unique_col` of unique tokens; a FittedLaw with its rd_star and rn_star, its E, A,
+    B, alpha and beta fitted first to the runs that see their data once, or held at `base_law`). `criterion` is what the fit minimises over the runs' misses
     on log loss (huber, mse, mae or asymmetric, with `huber_delta` or `asymmetry`), `weights` a column of each run's
     weight; `where` keeps the rows whose columns hold those values ({"State": "finished"}) and `skip_invalid`
     skips rows that cannot be read, as `--where` and `--skip-invalid` do (both said in `warnings`). A fit that did not converge is returned with its `problem`
@@ -108,7 +112,7 @@ def fit(
     the file has one, else by compute within `budget_rtol`; `bootstrap` resamples runs within budgets. A frontier
     whose constants a frontier file may not hold (as fit -o refuses to write) raises ScalingPlanError."""
     from .answers import law_fit_of
-    from .answers_fit import chosen_form, criterion_of, diagnostics_of, only_parametric
+    from .answers_fit import base_law_of, chosen_form, criterion_of, diagnostics_of, only_parametric
     from .errors import UsageError, named
     from .fitting import CONSTANTS
     from .inputs.runs import read_runs, select_runs
@@ -132,7 +136,8 @@ def fit(
         raise UsageError("bootstrap" if bootstrap < 0 else "drop_top_loss", "must not be negative")
     seed = seed_number(seed, "seed")
     table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
-                      weights_col=weights, where=list((where or {}).items()), skip_invalid=skip_invalid)  # fmt: skip
+                      weights_col=weights, where=list((where or {}).items()), skip_invalid=skip_invalid,
+                      unique_col=unique_col)  # fmt: skip
     selection = select_runs(table, drop_top_loss, low, high)
     law_name = name or os.path.splitext(os.path.basename(path))[0]
     if approach == "isoflop":
@@ -140,9 +145,10 @@ def fit(
     from .experiments import BUDGET_RTOL_DEFAULT
 
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "budget_rtol")
+    base = base_law_of(form, base_law)
     family, told = chosen_form(selection, form, chosen, rtol)
     if family != "chinchilla":
-        return _fitted_form(selection, family, chosen, rtol, bootstrap, seed, level, law_name, told)
+        return _fitted_form(selection, family, chosen, rtol, bootstrap, seed, level, law_name, told, base)
     result, samples, said, problem = law_fit_of(selection, chosen, bootstrap, seed)
     zero = next((name for name, value in zip(CONSTANTS, result.constants, strict=True) if not value > 0), None)
     if zero is not None:  # no ParametricLaw has it: `fit` prints it and exits 1, fit() raises
@@ -162,7 +168,8 @@ def _fitted_form(
     level: float,
     name: str,
     told: str | None,
-) -> FittedKaplan | FittedFrontier:
+    base: ParametricLaw | None = None,
+) -> FittedLaw | FittedKaplan | FittedFrontier:
     """Another law family, as its law file would be read back (inputs.lawfile.law_of_data), with the fit's record.
     A fit a law file may not hold raises ScalingPlanError, as fit -o refuses to write it."""
     import dataclasses
@@ -174,7 +181,7 @@ def _fitted_form(
     from .output.fit_records import form_fit_record
     from .output.lawfile import form_file_data
 
-    result, samples, said, problem = form_fit_of(selection, form, criterion, resamples, seed, rtol)
+    result, samples, said, problem = form_fit_of(selection, form, criterion, resamples, seed, rtol, base=base)
     data = form_file_data(selection, result, samples, level, name, "")
     refusal = law_file_refusal(data)
     if refusal is not None:
@@ -185,6 +192,9 @@ def _fitted_form(
     if isinstance(law, KaplanLaw):
         fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(KaplanLaw)}
         return FittedKaplan(**fields, record=record, fit_warnings=warnings, problem=problem)
+    if isinstance(law, ParametricLaw):  # the data-constrained law, with its R_D* and R_N*
+        fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(ParametricLaw)}
+        return FittedLaw(**fields, record=record, fit_warnings=warnings, problem=problem)
     assert isinstance(law, FrontierLaw)
     fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(FrontierLaw)}
     return FittedFrontier(**fields, record=record, fit_warnings=warnings)

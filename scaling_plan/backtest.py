@@ -160,7 +160,8 @@ def splits(
 
 def _subset(runs: Runs, mask: np.ndarray) -> Runs:
     weights = None if runs.weights is None else runs.weights[mask]
-    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask], weights)
+    unique = None if runs.unique_tokens is None else runs.unique_tokens[mask]
+    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask], weights, unique)
 
 
 def _predictions(law: Law, runs: Runs) -> tuple[Prediction, ...]:

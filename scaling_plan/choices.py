@@ -59,8 +59,9 @@ GRAD_PRECISIONS: tuple[str, ...] = get_args(GradPrecision)
 #: The law families fit fits (families.py besides Chinchilla's own).
 LawForm = Literal["chinchilla", "kaplan", "compute", "broken"]
 LAW_FORMS: tuple[str, ...] = get_args(LawForm)
-#: ... and `fit --form auto`, which chooses among them by a backtest on the largest budgets.
-FitForm = Literal["chinchilla", "kaplan", "compute", "broken", "auto"]
+#: ... Muennighoff et al. 2023's data-constrained law, for runs with their unique tokens, and `fit --form auto`,
+#: which chooses among the first by a backtest on the largest budgets.
+FitForm = Literal["chinchilla", "kaplan", "compute", "broken", "data-constrained", "auto"]
 FIT_FORMS: tuple[str, ...] = get_args(FitForm)
 
 #: What a fit minimises over the runs' misses on log loss (fitting.CRITERIA says each with its source).

@@ -45,9 +45,10 @@ def _distinct(values: Array) -> int:
 
 
 def seed_noise(runs: Runs) -> tuple[int, float | None]:
-    """The (N, D) points run more than once, and the pooled within-point standard deviation of their log loss."""
-    keys = np.column_stack([np.round(np.log10(runs.n_params), REPEAT_DIGITS),
-                            np.round(np.log10(runs.n_tokens), REPEAT_DIGITS)])  # fmt: skip
+    """The (N, D) points run more than once (with the unique tokens U, when the runs give them: the same N and D on
+    less data is another run), and the pooled within-point standard deviation of their log loss."""
+    columns = [runs.n_params, runs.n_tokens] + ([] if runs.unique_tokens is None else [runs.unique_tokens])
+    keys = np.column_stack([np.round(np.log10(column), REPEAT_DIGITS) for column in columns])
     _, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
     group = group.reshape(-1)
     repeated = np.flatnonzero(counts > 1)

@@ -5,6 +5,8 @@ loss along the compute-optimal frontier as a function of compute alone, a power 
     compute   L_opt(C) = E + A·C^(−γ)                        the frontier form of Hoffmann et al. 2022 (isoflop.py)
     broken    L_opt(C) = E + A·C^(−γ)·(1 + (C/C_b)^(1/f))^(−Δγ·f)   Caballero et al. 2023, "Broken Neural Scaling
               Laws" (ICLR), eq. 1 with one break: the slope turns from γ to γ + Δγ around C_b, sharper for smaller f
+    data-constrained   L = E + A/N'^α + B/D'^β                  Muennighoff et al. 2023, eq. 5-7: runs that repeat
+              their unique tokens U count D' and N', worth less than D and N (data_constrained.py)
 
 Each family is fitted as fitting.py fits Chinchilla's: a criterion (fitting.Criterion) on log loss, minimised by the
 batched L-BFGS from a grid of starts, the bootstrap's resamples as run weights; Chinchilla's own family keeps its
@@ -22,16 +24,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .data_constrained import REPETITION_SOURCE
 from .fitting import (
     HUBER,
     SAME_OPTIMUM_RTOL,
     Bootstrap,
     Criterion,
     Runs,
+    _constants,
     _minimise,
+    fit_law,
     penalty_factors,
     resample_weights,
 )
+from .fitting import _Objective as _ChinchillaObjective
 from .isoflop import group_budgets
 
 if TYPE_CHECKING:
@@ -69,8 +75,8 @@ class Family:
             return np.log(runs.compute_flops)[None, :]
         return np.vstack([np.log(runs.n_params), np.log(runs.n_tokens)])
 
-    def starts(self, x: Array, loss: Array, criterion: Criterion) -> Array:
-        """Where the fit's L-BFGS starts, θ rows, given the runs' inputs and losses."""
+    def starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array | None = None) -> Array:
+        """Where the fit's L-BFGS starts, θ rows, given the runs' inputs, losses and weights (one row, or None)."""
         raise NotImplementedError
 
     def log_loss(self, theta: Array, x: Array) -> tuple[Array, Array]:
@@ -81,6 +87,10 @@ class Family:
         """Rows of θ -> rows of the named constants."""
         raise NotImplementedError
 
+    def resample_starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array, starts: Array) -> Array:
+        """The bootstrap's starts: each resample (a row of run weights) from each of the fit's optima."""
+        return np.tile(starts, (len(weights), 1))
+
 
 class Kaplan(Family):
     """θ = (a, p, b, q): ln L̂ = q·ln(e^(a − p·ln N) + e^(b − ln D)), so α_D = q, α_N = p·q, N_c = e^(a/p), D_c = e^b."""
@@ -90,7 +100,7 @@ class Kaplan(Family):
     formula = "L = [(n_c/N)^(alpha_n/alpha_d) + d_c/D]^alpha_d"
     source = KAPLAN_SOURCE
 
-    def starts(self, x: Array, loss: Array, criterion: Criterion) -> Array:
+    def starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array | None = None) -> Array:
         # Exponents around Kaplan's (alpha_d 0.103, alpha_n/alpha_d 0.74) and scales N_c, D_c from 1e10 to 1e16: 81
         # starts. Against a grid of 256 (alpha_d up to 0.4, scales from 1e9), they reached the same optimum (objective
         # within 1e-13 relative) on Chinchilla's 245 runs, Sardana et al.'s 47 and runs simulated from kaplan-2020,
@@ -131,7 +141,7 @@ class Compute(Family):
     source = COMPUTE_SOURCE
     on_frontier = True
 
-    def starts(self, x: Array, loss: Array, criterion: Criterion) -> Array:
+    def starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array | None = None) -> Array:
         # E from e^-1 to e^1 nats, the reducible loss at the runs' mean compute from e^-3 to e^1 nats
         starts = itertools.product((-1.0, -0.5, 0.0, 0.5, 1.0), (-3.0, -2.0, -1.0, 0.0, 1.0),
                                    (0.02, 0.05, 0.1, 0.2, 0.4))  # fmt: skip
@@ -171,7 +181,7 @@ class Broken(Family):
     source = BROKEN_SOURCE
     on_frontier = True
 
-    def starts(self, x: Array, loss: Array, criterion: Criterion) -> Array:
+    def starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array | None = None) -> Array:
         """A broken law with no change of slope is the compute law: its fit's best optima, each bent either way at a
         quarter, half and three quarters of the runs' span of ln C, by a sharp or a gentle turn."""
         straight = COMPUTE.starts(x, loss, criterion)
@@ -216,10 +226,104 @@ class Broken(Family):
                                     SHARPNESS_MIN + np.exp(s)])  # fmt: skip
 
 
+#: R_D* and R_N* the data-constrained fit starts from, with the base law's constants: about those Muennighoff et al.
+#: 2023 fitted (15.4 and 5.3) and a factor of 3 to 10 either side (their notebook started from 0 to 20).
+REPETITION_STARTS = (0.5, 2.0, 6.0, 20.0, 60.0)
+
+
+class DataConstrained(Family):
+    """Muennighoff et al. 2023's repetition-aware law (data_constrained.py), fitted as they fitted it (their code,
+    github.com/huggingface/datablations, utils/parametric_fit.ipynb): first E, A, B, α, β to the runs that see each
+    unique token at most once, then R_D* and R_N* to every run with those five held fixed, by L-BFGS on the same
+    criterion. θ = (a, α, b, β, e, ln R_D*, ln R_N*), the first five held (their gradient is zero) at the first
+    step's fit: a start's first five columns are the base law it keeps. Reads N, D and the unique tokens U."""
+
+    name = "data-constrained"
+    constants = ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star")
+    formula = "L = E + A/N'^alpha + B/D'^beta, N' and D' the parameters and tokens worth counting when data repeat"
+    source = REPETITION_SOURCE
+
+    def __init__(self, base: tuple[float, float, float, float, float] | None = None) -> None:
+        """`base`: E, A, B, α, β to hold instead of fitting them first (as Muennighoff et al. held their C4 fit)."""
+        self.base = base
+
+    def inputs(self, runs: Runs) -> Array:
+        if runs.unique_tokens is None:
+            raise ValueError("the data-constrained family reads each run's unique tokens")
+        return np.vstack([runs.n_params, runs.n_tokens, runs.unique_tokens])
+
+    def starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array | None = None) -> Array:
+        if self.base is None:
+            _, optima = fit_law(base_runs(x, loss, weights), criterion)
+            held = optima[:1]
+        else:
+            E, A, B, alpha, beta = self.base
+            held = np.array([[math.log(A), alpha, math.log(B), beta, math.log(E)]])
+        grid = np.log(np.array(list(itertools.product(REPETITION_STARTS, repeat=2))))
+        return np.column_stack([np.repeat(held, len(grid), axis=0), grid])
+
+    def log_loss(self, theta: Array, x: Array) -> tuple[Array, Array]:
+        a, alpha, b, beta, e, rho_d, rho_n = (theta[:, i : i + 1] for i in range(7))
+        n_params, n_tokens, unique = x
+        seen = np.minimum(unique, n_tokens)
+        # the parameters the unique data can use: the base law's compute-optimal N for D = seen (laws.py's
+        # optimal_params_for_tokens, N = G·(D·G)^(β/α)), in logarithms
+        log_g = (np.log(alpha) + a - np.log(beta) - b) / (alpha + beta)
+        usable = np.minimum(np.log(n_params), log_g + beta / alpha * (np.log(seen) + log_g))
+        tokens, d_tokens = _worth(np.log(seen), n_tokens / seen - 1.0, rho_d)
+        params, d_params = _worth(usable, n_params / np.exp(usable) - 1.0, rho_n)
+        log_n_term, log_d_term = a - alpha * np.log(params), b - beta * np.log(tokens)
+        total = np.logaddexp(np.logaddexp(log_n_term, log_d_term), np.broadcast_to(e, log_n_term.shape))
+        jacobian = np.zeros((*total.shape, 7))
+        jacobian[..., 5] = -beta * np.exp(log_d_term - total) * d_tokens
+        jacobian[..., 6] = -alpha * np.exp(log_n_term - total) * d_params
+        return total, jacobian
+
+    def constants_of(self, theta: Array, x: Array) -> Array:
+        with np.errstate(over="ignore"):
+            return np.column_stack([_constants(theta[:, :5]), np.exp(theta[:, 5:])])
+
+    def resample_starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array, starts: Array) -> Array:
+        """Both steps again on each resample: its base law refitted to its runs that see their data once (from the
+        fit's base law), then R_D* and R_N* from each of the fit's optima with that base held. A base given is held
+        in every refit."""
+        if self.base is not None:
+            return super().resample_starts(x, loss, criterion, weights, starts)
+        once = base_mask(x)
+        refit = _ChinchillaObjective(Runs(x[0][once], x[1][once], loss[once]), criterion, weights[:, once])
+        base, _, _, _ = _minimise(refit, np.tile(starts[:1, :5], (len(weights), 1)))
+        return np.column_stack([np.repeat(base, len(starts), axis=0), np.tile(starts[:, 5:], (len(weights), 1))])
+
+
+def _worth(log_unique: Array, repeats: Array, log_star: Array) -> tuple[Array, Array]:
+    """U·(1 + R*·(1 − e^(−R/R*))) (Muennighoff et al. 2023, eq. 5-6) for R repeats of U, with R* = e^(log_star), and
+    its derivative in log_star over itself: d ln(worth) / d ln R*."""
+    star = np.exp(log_star)
+    decayed = -np.expm1(-repeats / star)  # 1 − e^(−R/R*)
+    factor = 1.0 + star * decayed
+    slope = star * decayed - repeats * np.exp(-repeats / star)  # d(R*·(1 − e^(−R/R*))) / d ln R*
+    return np.exp(log_unique) * factor, slope / factor
+
+
+def base_mask(x: Array) -> NDArray[np.bool_]:
+    """The runs (columns of the data-constrained inputs N, D, U) that see each unique token at most once: the base
+    law's runs."""
+    _, n_tokens, unique = x
+    once: NDArray[np.bool_] = n_tokens <= unique * (1 + 1e-9)
+    return once
+
+
+def base_runs(x: Array, loss: Array, weights: Array | None) -> Runs:
+    """The base law's runs (base_mask), with their weights."""
+    once = base_mask(x)
+    return Runs(x[0][once], x[1][once], loss[once], None if weights is None else weights[0][once])
+
+
 COMPUTE = Compute()
-FAMILIES: dict[str, Family] = {family.name: family for family in (Kaplan(), COMPUTE, Broken())}
-#: The kind of law file each family's fit writes (inputs.models): a compute family is a frontier file.
-FILE_KINDS = {"kaplan": "kaplan", "compute": "frontier", "broken": "broken"}
+FAMILIES: dict[str, Family] = {family.name: family for family in (Kaplan(), COMPUTE, Broken(), DataConstrained())}
+#: The kind of law file each family's fit writes (inputs.models): a compute family is a frontier file, the
+#: data-constrained law a parametric one ("law") with its R_D* and R_N*.
+FILE_KINDS = {"kaplan": "kaplan", "compute": "frontier", "broken": "broken", "data-constrained": "law"}
 
 
 class _Objective:
@@ -281,7 +385,8 @@ class FamilyFit:
         if not self.converged:
             return f"the fit did not converge in {self.iterations} iterations"
         c = self.constants
-        exponents = {"kaplan": ("alpha_n", "alpha_d"), "compute": ("gamma",), "broken": ("gamma",)}[self.form]
+        exponents = {"kaplan": ("alpha_n", "alpha_d"), "compute": ("gamma",), "broken": ("gamma",),
+                     "data-constrained": ("alpha", "beta")}[self.form]  # fmt: skip
         bad = [name for name in exponents if not c[name] > 0]
         if bad:
             said = ", ".join(f"{name} = {c[name]:.4g}" for name in bad)
@@ -319,7 +424,7 @@ def fit_family(
     used = frontier_runs(runs, budgets, rtol) if family.on_frontier else np.arange(len(runs))
     x, loss = family.inputs(runs)[:, used], runs.loss_nats[used]
     weights = None if runs.weights is None else runs.weights[used][None, :]
-    start = family.starts(x, loss, criterion)
+    start = family.starts(x, loss, criterion, weights)
     objective = _Objective(family, x, loss, criterion, weights)
     problems = np.zeros(len(start), dtype=np.intp)
     theta, f, converged, iterations = _minimise(objective, start, problems)
@@ -360,7 +465,7 @@ def bootstrap_family(family: Family, runs: Runs, fit: FamilyFit, optima: Array, 
     starts = optima[:BOOTSTRAP_STARTS]
     stacked = np.repeat(weights, len(starts), axis=0)
     objective = _Objective(family, x, loss, fit.criterion, stacked)
-    theta, f, converged, _ = _minimise(objective, np.tile(starts, (resamples, 1)))
+    theta, f, converged, _ = _minimise(objective, family.resample_starts(x, loss, fit.criterion, weights, starts))
     f = np.where(np.isfinite(f), f, np.inf).reshape(resamples, len(starts))
     best = np.argmin(f, axis=1) + np.arange(resamples) * len(starts)
     constants = family.constants_of(theta[best], x)

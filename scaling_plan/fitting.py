@@ -122,13 +122,14 @@ HUBER = Criterion()
 
 @dataclass(frozen=True)
 class Runs:
-    """Observed training runs: parameters N, tokens D and final loss (nats/token), and each run's weight in a fit
-    (None: every run once)."""
+    """Observed training runs: parameters N, tokens D and final loss (nats/token), each run's weight in a fit (None:
+    every run once) and the unique tokens U its data held (None: not known; a run of D > U saw its data D/U times)."""
 
     n_params: Array
     n_tokens: Array
     loss_nats: Array
     weights: Array | None = None
+    unique_tokens: Array | None = None
 
     def __len__(self) -> int:
         return len(self.loss_nats)

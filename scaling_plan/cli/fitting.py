@@ -9,7 +9,7 @@ import typer
 
 from ..choices import Approach, BacktestApproach, FitForm, OutputFormat
 from ..errors import UsageError
-from ..laws import DEFAULT_LAW, PRESETS
+from ..laws import PRESETS
 from ..status import ExitStatus
 from .app import command, fail, warn, warn_all, wrote
 from .options import (
@@ -22,7 +22,6 @@ from .options import (
     BootstrapOption,
     CriterionOption,
     FlopsColOption,
-    GridBudgetsOption,
     HuberDeltaOption,
     IntervalOption,
     LossColOption,
@@ -31,9 +30,7 @@ from .options import (
     QuietWithoutNotesOption,
     RequireCompleteOption,
     SeedOption,
-    SizesPerBudgetOption,
     SkipInvalidOption,
-    SpreadOption,
     TokensColOption,
     WeightsOption,
     WhereOption,
@@ -72,17 +69,31 @@ def fit(
             "COLUMN",
         ),
     ] = None,
+    unique_col: Annotated[
+        str | None,
+        option("Unique tokens column (unique_tokens, U): the data-constrained form reads it.", PANEL_COLUMNS, "COLUMN"),
+    ] = None,
     form: Annotated[
         FitForm,
         option(
             "The law family: chinchilla (E + A/N^alpha + B/D^beta), kaplan (Kaplan et al. 2020 eq. 1.5), compute"
-            " (L = E + A·C^-gamma along the frontier) or broken (a broken power law in compute, Caballero et al."
-            " 2023); compute and broken are fitted to each budget's best run. auto: the one that best predicts the"
-            " largest budgets' runs from the rest, said in the notes.",
+            " (L = E + A·C^-gamma along the frontier), broken (a broken power law in compute, Caballero et al."
+            " 2023) or data-constrained (Muennighoff et al. 2023: runs that repeat their unique tokens); compute"
+            " and broken are fitted to each budget's best run. auto: the one that best predicts the largest"
+            " budgets' runs from the rest, said in the notes.",
             PANEL_FIT,
             "FORM",
         ),
     ] = "chinchilla",
+    base_law: Annotated[
+        str | None,
+        option(
+            "data-constrained: hold E, A, B, alpha and beta at this law (a preset or law file) and fit R_D* and R_N*"
+            " alone, as Muennighoff et al. held theirs (default: fitted first to the runs that see their data once).",
+            PANEL_FIT,
+            "NAME|PATH",
+        ),
+    ] = None,
     approach: Annotated[
         Approach,
         option(
@@ -160,7 +171,15 @@ def fit(
     import datetime
 
     from ..answers import law_fit_of
-    from ..answers_fit import chosen_form, criterion_of, diagnostics_of, form_fit_of, only_parametric, residuals_of
+    from ..answers_fit import (
+        base_law_of,
+        chosen_form,
+        criterion_of,
+        diagnostics_of,
+        form_fit_of,
+        only_parametric,
+        residuals_of,
+    )
     from ..families import FamilyFit
     from ..fitting import Fit
     from ..inputs.runs import read_runs, select_runs, where_items
@@ -188,7 +207,8 @@ def fit(
     if figure is not None and approach == "isoflop":
         raise UsageError("--plot", "draws a parametric fit's residuals; plot an isoFLOP fit's law with `plot`")
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
-                      weights_col=weights, where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
+                      weights_col=weights, where=where_items(where or []), skip_invalid=skip_invalid,
+                      unique_col=unique_col)  # fmt: skip
     warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
     from ..experiments import BUDGET_RTOL_DEFAULT  # here, not at the top: experiments is not needed to start
@@ -206,13 +226,14 @@ def fit(
     level = interval / 100
     law_name = name or (os.path.splitext(os.path.basename(output))[0] if output is not None else "fitted")
     today = datetime.date.today().isoformat()
+    base = base_law_of(form, base_law)
     family, choice = chosen_form(selection, form, chosen, rtol)
     told = [] if choice is None else [f"Form: {choice}."]
     fitted: Fit | FamilyFit
     if family == "chinchilla":
         fitted, samples, said, problem = law_fit_of(selection, chosen, bootstrap, seed, progress)
     else:
-        fitted, samples, said, problem = form_fit_of(selection, family, chosen, bootstrap, seed, rtol, progress)
+        fitted, samples, said, problem = form_fit_of(selection, family, chosen, bootstrap, seed, rtol, progress, base)
     warn_all(said)
     diagnosed = diagnostics_of(selection, fitted, rtol)
     with without_notes(quiet):
@@ -224,7 +245,8 @@ def fit(
         else:
             data = form_file_data(selection, fitted, samples, level, law_name, today)
             emit_form_fit(form_fit_record(selection, fitted, samples, level, choice, diagnosed),
-                          [*told, *form_fit_notes(selection, fitted), *diagnostic_notes(diagnosed)], output_format,
+                          [*told, *form_fit_notes(selection, fitted, base), *diagnostic_notes(diagnosed)],
+                          output_format,
                           sys.stdout)  # fmt: skip
     if drawing is not None and figure is not None:
         used, residual = residuals_of(selection, fitted)
@@ -486,54 +508,6 @@ def _plotting() -> Any:
             raise
         raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
     return drawing
-
-
-@command(
-    (
-        (
-            "An isoFLOP grid of 7 sizes at each of four budgets",
-            "scaling-plan experiments --budgets 1e17,3e17,1e18,3e18",
-        ),
-        (
-            "As a runs file to fill in with losses",
-            "scaling-plan experiments --budgets 1e18,1e19 -f csv > runs-grid.csv",
-        ),
-    )
-)
-def experiments(
-    budgets: GridBudgetsOption,
-    sizes_per_budget: SizesPerBudgetOption = 7,
-    spread: SpreadOption = None,
-    law: Annotated[
-        str | None,
-        typer.Option(
-            help=f"Law that gives the expected optimum (default {DEFAULT_LAW}); a preset or file.",
-            metavar="NAME|PATH",
-            autocompletion=complete_law,
-        ),
-    ] = None,
-    output_format: Annotated[
-        OutputFormat, format_option("Output format (csv or json to drive training jobs).", panel=None)
-    ] = "table",
-    quiet: QuietOption = False,
-) -> None:
-    """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.
-
-    Fill in each run's final loss in the loss_nats column and `scaling-plan fit` reads the file back.
-    """
-    from ..inputs.budgets import isoflop_grid_of
-    from ..output.fit_records import experiment_records
-    from ..output.reports import emit_experiments
-    from ..output.tables import without_notes
-
-    grid, chosen, factor, warnings = isoflop_grid_of(budgets, sizes_per_budget, spread, law)
-    warn_all(warnings)
-    notes = [
-        f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
-        "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
-    ]
-    with without_notes(quiet):
-        emit_experiments(experiment_records(grid), notes, output_format, sys.stdout)
 
 
 @command(

@@ -1,4 +1,5 @@
-"""The simulate command: runs with losses from a known law, to test a fitting procedure before training."""
+"""Runs to train and runs to fit: experiments (an isoFLOP grid to train and fill in) and simulate (runs with losses
+from a known law, to test a fitting procedure before training)."""
 
 import sys
 from typing import Annotated
@@ -9,6 +10,54 @@ from ..choices import OutputFormat
 from ..laws import DEFAULT_LAW
 from .app import command, warn_all
 from .options import GridBudgetsOption, QuietOption, SizesPerBudgetOption, SpreadOption, complete_law, format_option
+
+
+@command(
+    (
+        (
+            "An isoFLOP grid of 7 sizes at each of four budgets",
+            "scaling-plan experiments --budgets 1e17,3e17,1e18,3e18",
+        ),
+        (
+            "As a runs file to fill in with losses",
+            "scaling-plan experiments --budgets 1e18,1e19 -f csv > runs-grid.csv",
+        ),
+    )
+)
+def experiments(
+    budgets: GridBudgetsOption,
+    sizes_per_budget: SizesPerBudgetOption = 7,
+    spread: SpreadOption = None,
+    law: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Law that gives the expected optimum (default {DEFAULT_LAW}); a preset or file.",
+            metavar="NAME|PATH",
+            autocompletion=complete_law,
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, format_option("Output format (csv or json to drive training jobs).", panel=None)
+    ] = "table",
+    quiet: QuietOption = False,
+) -> None:
+    """The isoFLOP grid of runs to train: model sizes around the expected optimum at each budget, and their tokens.
+
+    Fill in each run's final loss in the loss_nats column and `scaling-plan fit` reads the file back.
+    """
+    from ..inputs.budgets import isoflop_grid_of
+    from ..output.fit_records import experiment_records
+    from ..output.reports import emit_experiments
+    from ..output.tables import without_notes
+
+    grid, chosen, factor, warnings = isoflop_grid_of(budgets, sizes_per_budget, spread, law)
+    warn_all(warnings)
+    notes = [
+        f"Sizes: {sizes_per_budget} per budget, log-even from N*/{factor:g} to N*·{factor:g}, N* = {chosen.name}'s optimum.",
+        "Tokens: D = C / (6·N), so each run spends exactly its budget. Fill in loss_nats, then run scaling-plan fit.",
+    ]
+    with without_notes(quiet):
+        emit_experiments(experiment_records(grid), notes, output_format, sys.stdout)
 
 
 @command(

@@ -439,6 +439,7 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     # least one parameter and one token, at most what a plan takes.
     _n("runs", "params", "parameters", 1.0, MAX_PARAMS, low_inclusive=True),
     _n("runs", "tokens", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
+    _n("runs", "unique", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
     _n("runs", "flops", "FLOPs", 0.0, MAX_FLOPS),
     _n("runs", "budget", "FLOPs", 0.0, MAX_FLOPS),
 )

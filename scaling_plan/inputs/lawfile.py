@@ -105,15 +105,17 @@ def _past_floating_point(magnitude: float) -> str:
     )
 
 
-def sample_faults(kind: str, samples: Any) -> Any:
-    """Which bootstrap rows (E, A, B, alpha, beta for kind "law"; k_n, a, E, A, gamma for "frontier") a law file may
-    not hold: a constant outside its range (fields.FILE_NUMBERS; NaN and inf too) or, for a law, constants whose
-    optimum leaves floating point (laws.optimum_magnitude). A boolean per row."""
+def sample_faults(kind: str, samples: Any, names: tuple[str, ...] | None = None) -> Any:
+    """Which bootstrap rows (E, A, B, alpha, beta for kind "law"; k_n, a, E, A, gamma for "frontier"; or the
+    `names` given, such as a data-constrained law's with its R_D* and R_N*) a law file may not hold: a constant
+    outside its range (fields.FILE_NUMBERS; NaN and inf too) or, for a law, constants whose optimum leaves floating
+    point (laws.optimum_magnitude). A boolean per row."""
     import numpy as np
 
-    rows = np.asarray(samples, dtype=float).reshape(-1, len(SAMPLE_CONSTANTS[kind]))
+    names = SAMPLE_CONSTANTS[kind] if names is None else names
+    rows = np.asarray(samples, dtype=float).reshape(-1, len(names))
     faults = np.zeros(len(rows), dtype=bool)
-    for column, name in enumerate(SAMPLE_CONSTANTS[kind]):
+    for column, name in enumerate(names):
         number = FILE_NUMBER[(kind, name)]
         values = rows[:, column]
         low_ok = values >= number.low if number.low_inclusive else values > number.low
@@ -121,7 +123,7 @@ def sample_faults(kind: str, samples: Any) -> Any:
         faults |= ~(low_ok & high_ok)  # NaN fails both
     if kind == "law":
         with np.errstate(invalid="ignore"):
-            faults |= ~(np.asarray(optimum_magnitude(*rows[:, 1:].T)) <= MAX_LOG10_MAGNITUDE)
+            faults |= ~(np.asarray(optimum_magnitude(*rows[:, 1:5].T)) <= MAX_LOG10_MAGNITUDE)
     return faults
 
 

@@ -48,6 +48,7 @@ DEFAULT_COLUMNS = {
     "flops": ("compute_flops", "Training FLOP", "flops", "C"),
     "loss": ("loss_nats", "loss", "Loss", "Smoothed Loss"),  # the last as MosaicML's trainer logs it
     "budget": ("budget_flops", "budget"),  # an isoFLOP grid's budget per run (experiments writes it)
+    "unique": ("unique_tokens", "Unique Tokens", "U"),  # the unique tokens a run's data held (repeated past them)
 }
 
 
@@ -77,6 +78,7 @@ class RunsTable:
     separator: str | None = None  # the separator of a CSV or TSV file (None: JSON, whose rows do not append)
     decimal_comma: bool = False  # whether its numbers are written with a decimal comma
     weights: list[float] | None = None  # each run's weight in a fit, when a --weights column is named
+    unique_tokens: list[float] | None = None  # each run's unique tokens, when the file has a unique-tokens column
     #: rows left out: by --where (its items and the count), and by --skip-invalid (each reason and its lines)
     where: tuple[tuple[str, str], ...] = ()
     not_where: int = 0
@@ -395,6 +397,7 @@ def read_runs(
     weights_col: str | None = None,
     where: Sequence[tuple[str, str]] = (),
     skip_invalid: bool = False,
+    unique_col: str | None = None,
 ) -> RunsTable:
     """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
     `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
@@ -413,6 +416,7 @@ def read_runs(
     )
     flops = None if tokens is not None else _column("flops", flops_col, columns, label, False)
     budget = _column("budget", budget_col, columns, label, False)
+    unique = _column("unique", unique_col, columns, label, False)
     metric_columns = [_named_column(chosen, "--metric", columns, label) for chosen in metric_cols]
     weights = None if weights_col is None else _named_column(weights_col, "--weights", columns, label)
     run_weights: list[float] = []
@@ -424,7 +428,7 @@ def read_runs(
         )
     assert params is not None and loss is not None
     chosen = [(_named_column(column, "--where", columns, label), value) for column, value in where]
-    n_params, n_tokens, losses, lines, without_loss, budgets = [], [], [], [], [], []
+    n_params, n_tokens, losses, lines, without_loss, budgets, uniques = [], [], [], [], [], [], []
     scores: dict[str, list[float]] = {column: [] for column in metric_columns}
     without_metric: list[int] = []
     not_where = 0
@@ -456,6 +460,8 @@ def read_runs(
             run_budget = None if budget is None else _ranged(_value(record, budget, at, decimal_comma), "budget",
                                                              budget, at)  # fmt: skip
             weight = None if weights is None else _value(record, weights, at, decimal_comma)
+            run_unique = None if unique is None else _ranged(_value(record, unique, at, decimal_comma), "unique",
+                                                             unique, at)  # fmt: skip
         except UsageError as error:
             if not skip_invalid:
                 raise
@@ -471,6 +477,8 @@ def read_runs(
             budgets.append(run_budget)
         if weight is not None:
             run_weights.append(weight)
+        if run_unique is not None:
+            uniques.append(run_unique)
     if chosen and not_where == len(records):
         asked = " and ".join(f"{column}={value}" for column, value in chosen)
         raise UsageError("where", f"no row of {label} has {asked} ({counted(len(records), 'row')} read)")
@@ -482,10 +490,12 @@ def read_runs(
     used |= {"budget": budget} if budget is not None else {}
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
     used |= {"weights": weights} if weights is not None else {}
+    used |= {"unique": unique} if unique is not None else {}
     return RunsTable(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
         scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
-        run_weights if weights is not None else None, tuple(chosen), not_where, invalid or None,
+        run_weights if weights is not None else None, uniques if unique is not None else None, tuple(chosen), not_where,
+        invalid or None,
     )  # fmt: skip
 
 
@@ -570,7 +580,8 @@ def select_runs(
                 where, f"every selected run has the same {name} ({values[0]:g}): the law cannot separate N and D"
             )
     weights = None if table.weights is None else np.array(table.weights)[keep]
-    runs = Runs(n_params[keep], n_tokens[keep], loss[keep], weights)
+    unique = None if table.unique_tokens is None else np.array(table.unique_tokens)[keep]
+    runs = Runs(n_params[keep], n_tokens[keep], loss[keep], weights, unique)
     budgets = None if table.budget_flops is None else [b for b, k in zip(table.budget_flops, keep, strict=True) if k]
     lines = tuple(line for line, kept in zip(table.lines, keep, strict=True) if kept)
     return Selection(table, runs, len(loss) - n_kept, budgets, lines)

@@ -79,7 +79,7 @@ def form_file_data(
     from ..families import FAMILIES, FILE_KINDS
 
     runs, table, family = selection.runs, selection.table, FAMILIES[fit.form]
-    kind = FILE_KINDS[fit.form]
+    kind = "parametric" if FILE_KINDS[fit.form] == "law" else FILE_KINDS[fit.form]  # a "law" is a parametric file
     used = np.array(fit.used, dtype=np.intp)
     allocation = {} if fit.allocation is None else dict(zip(("k_n", "a"), fit.allocation, strict=True))
     procedure: Record = {
@@ -118,7 +118,10 @@ def form_file_data(
         summary |= {"kept": len(bootstrap.samples)} if family.on_frontier else {"converged": bootstrap.n_converged}
         summary |= {"level": level, "intervals": {k: list(v) for k, v in bootstrap.intervals(level).items()}}
         summary |= {} if family.on_frontier else {"standard_errors": bootstrap.standard_errors()}
-        summary["samples"] = [[float(v) for v in row] for row in bootstrap.samples]
+        # A parametric file's samples are E, A, B, alpha, beta (the data-constrained law's R_D* and R_N* are in its
+        # intervals and standard errors): what its reader checks and plans with.
+        held = bootstrap.samples[:, :5] if kind == "parametric" else bootstrap.samples
+        summary["samples"] = [[float(v) for v in row] for row in held]
         data["bootstrap"] = summary
     return data
 

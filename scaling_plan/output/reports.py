@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..families import FamilyFit
     from ..fitting import Fit
     from ..inputs.runs import Selection
+    from ..laws import ParametricLaw
 
 
 def _compare_grid(records: Sequence[Record]) -> tuple[list[str], list[list[str]]]:
@@ -175,12 +176,13 @@ def fit_notes(selection: Selection, fit: Fit) -> list[str]:
 
 
 #: What `fit --form` shows: any family's constants (a compute family's allocation first), then the diagnostics.
-FORM_FIT_KEYS = ("k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "E", "A", "gamma", "gamma_change", "break_flops",
-                 "sharpness", "objective", "criterion", "n_starts_at_best", "converged", "residual_rmse_log",
+FORM_FIT_KEYS = ("k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "E", "A", "B", "alpha", "beta", "rd_star", "rn_star",
+                 "gamma", "gamma_change", "break_flops", "sharpness", "objective", "criterion", "n_starts_at_best", "converged", "residual_rmse_log",
                  "residual_max_log", "n_runs", "n_runs_fitted", "min_compute_flops", "max_compute_flops")  # fmt: skip
 
 
-def form_fit_notes(selection: Selection, fit: FamilyFit) -> list[str]:
+def form_fit_notes(selection: Selection, fit: FamilyFit, base: ParametricLaw | None = None) -> list[str]:
+    """How a family's fit was made; `base`: the law a data-constrained fit held."""
     from ..families import FAMILIES
 
     table, family = selection.table, FAMILIES[fit.form]
@@ -195,6 +197,21 @@ def form_fit_notes(selection: Selection, fit: FamilyFit) -> list[str]:
         notes.append(
             f"A function of compute alone: fitted to the best run of each of the {len(fit.used)} budgets; N_opt ="
             " k_n·C^a is the least-squares line through their ln N against ln C, and D_opt = C/(6·N_opt)."
+        )
+    elif fit.form == "data-constrained":
+        runs = selection.runs
+        assert runs.unique_tokens is not None  # the fit read them
+        once = int((runs.n_tokens <= runs.unique_tokens * (1 + 1e-9)).sum())
+        first = (
+            f"held at {base.name}'s"
+            if base is not None
+            else f"fitted first to the {once} runs that see their data once"
+        )
+        notes.append(
+            f"Two steps, as Muennighoff et al. 2023 fitted it: E, A, B, alpha and beta {first}, then R_D* and R_N* to"
+            " every run with those held. N' and D': a run's parameters and tokens worth counting when its unique"
+            " tokens U repeat (D' = U·(1 + R_D*·(1 - e^(-R_D/R_D*))), R_D = D/U - 1; N' likewise past the"
+            " compute-optimal N for U). Plan with it under a cap: --unique-tokens."
         )
     else:
         notes.append("Planning with it allocates by its own optimum under C = 6·N·D (not Kaplan's Table 6).")

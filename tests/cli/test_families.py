@@ -178,3 +178,71 @@ def test_suggest_refuses_the_families_it_cannot_design_for_yet(cli: Cli, tmp_pat
     for law in (str(kaplan), law_file(tmp_path, BROKEN)):
         said = cli.error("suggest", CHINCHILLA_RUNS, "--law", law, "--target", "1e23")
         assert "--law:" in said and "not yet for fit --form kaplan's or broken's" in said
+
+
+MUENNIGHOFF_RUNS = str(ROOT / "tests" / "data" / "muennighoff2023_runs.csv")
+
+
+def test_the_data_constrained_law_is_fitted_written_and_planned_with(cli: Cli, tmp_path: Path) -> None:
+    from tests.repeats import LAW, repeated_runs, write_runs
+
+    runs = write_runs(repeated_runs(), tmp_path / "repeats.csv")
+    out = str(tmp_path / "repeats.yaml")
+    record = cli.json("fit", runs, "--form", "data-constrained", "--bootstrap", "30", "-o", out)
+    assert (record["form"], record["n_runs"]) == ("data-constrained", 80)
+    assert record["rd_star"] == pytest.approx(LAW.rd_star, rel=0.1) and record["rd_star_low"] < record["rd_star_high"]
+    written = yaml.safe_load(Path(out).read_text())
+    assert (written["kind"], written["rd_star"]) == ("parametric", record["rd_star"])
+    assert len(written["bootstrap"]["samples"][0]) == 5  # E, A, B, alpha, beta: what a parametric file plans with
+    plan = cli.json("budget", "--flops", "1e21", "--law", out, "--method", "law", "--unique-tokens", "1e9")
+    assert plan["epochs"] > 1 and plan["loss_nats_low"] < plan["loss_nats"] < plan["loss_nats_high"]
+    table = cli.run("fit", runs, "--form", "data-constrained").stdout
+    assert "R_D*" in table and "fitted first to the 20 runs that see their data once" in " ".join(table.split())
+
+
+def test_a_base_law_held_is_said_and_refused_where_it_cannot_apply(cli: Cli) -> None:
+    notes = cli.run("fit", MUENNIGHOFF_RUNS, "--form", "data-constrained", "--base-law", "datablations-2023").stdout
+    assert "held at datablations-2023's" in " ".join(notes.split())
+    assert "--base-law: holds the data-constrained form's base law: give --form data-constrained" in cli.error(
+        "fit", MUENNIGHOFF_RUNS, "--base-law", "datablations-2023"
+    )
+    assert "--base-law: kaplan-2020 is not of the form E + A/N^alpha + B/D^beta" in cli.error(
+        "fit", MUENNIGHOFF_RUNS, "--form", "data-constrained", "--base-law", "kaplan-2020"
+    )
+
+
+def test_runs_that_cannot_determine_the_data_constrained_law_are_refused_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    assert "reads each run's unique tokens: no such column (tried unique_tokens" in cli.error(
+        "fit", CHINCHILLA_RUNS, "--form", "data-constrained"
+    )
+
+    def runs_file(name: str, unique_per_param: float) -> str:  # six runs of 20 tokens a parameter
+        path = tmp_path / name
+        path.write_text("n_params,n_tokens,unique_tokens,loss_nats\n" + "".join(
+            f"{n:g},{20 * n:g},{unique_per_param * n:g},{2 + 1e3 / n ** 0.3:.4f}\n"
+            for n in (1e7, 3e7, 1e8, 3e8, 1e9, 3e9)))  # fmt: skip
+        return str(path)
+
+    once = runs_file("once.csv", 40)
+    assert "no run repeats its data" in cli.error("fit", once, "--form", "data-constrained")
+    assert "--unique-col: no column 'U2'" in cli.error("fit", once, "--form", "data-constrained", "--unique-col", "U2")
+    small = tmp_path / "small.csv"  # each run twice over 1,000 tokens a parameter: no size its data cannot use
+    small.write_text("n_params,n_tokens,unique_tokens,loss_nats\n" + "".join(
+        f"{n:g},{2000 * n:g},{1000 * n:g},{2 + 1e3 / n ** 0.3:.4f}\n" for n in (1e7, 3e7, 1e8, 3e8, 1e9, 3e9)))  # fmt: skip
+    result = cli.run("fit", str(small), "--form", "data-constrained", "--base-law", "datablations-2023")
+    assert result.exit_code == 1 and "the runs do not determine R_N*" in result.stderr
+    every = runs_file("every.csv", 2)  # every run sees its data 10 times
+    assert (
+        "0 runs see each unique token at most once; the base law's five constants are fitted to those and need 6"
+        " (or hold them at a law: --base-law)" in cli.error("fit", every, "--form", "data-constrained")
+    )
+
+
+def test_the_api_fits_the_data_constrained_law_as_the_cli_does(cli: Cli) -> None:
+    fitted = sp.fit(MUENNIGHOFF_RUNS, form="data-constrained", base_law="datablations-2023")
+    assert isinstance(fitted, sp.FittedLaw) and fitted.rd_star is not None
+    assert fitted.to_dict() == cli.json("fit", MUENNIGHOFF_RUNS, "--form", "data-constrained", "--base-law",
+                                        "datablations-2023")  # fmt: skip
+    with pytest.raises(sp.ScalingPlanError) as error:
+        sp.fit(MUENNIGHOFF_RUNS, base_law="datablations-2023")
+    assert error.value.field == "base_law"

@@ -285,7 +285,7 @@ def test_no_command_names_the_missing_command(cli: Cli) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "scaling-plan: error: missing a command: choose one of budget, shape, predict, sweep, serve, compare, check, fit,"
-        " backtest, experiments, plot, fit-downstream, suggest, simulate, schema, laws, gpus"
+        " backtest, plot, experiments, simulate, fit-downstream, suggest, schema, laws, gpus"
     ]
 
 
