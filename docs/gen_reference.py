@@ -76,6 +76,7 @@ GROUP_TITLES = {
     "hardware": "Hardware: time and cost",
     "energy": "Energy and emissions",
     "intervals": "Intervals (with a fitted law's bootstrap)",
+    "moe": "Mixture-of-experts plans",
     "data": "Data-constrained plans",
     "inference": "Inference-aware plans",
     "blueprint": "Blueprint: the model's shape and layout",

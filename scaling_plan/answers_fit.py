@@ -183,10 +183,10 @@ def base_law_of(form: str, value: object) -> ParametricLaw | None:
     where = "base_law"
     from .inputs.request import resolve_law
     from .inputs.values import Sourced
-    from .laws import ParametricLaw
+    from .laws import MoELaw, ParametricLaw
 
     law = resolve_law(Sourced(value, where))
-    if not isinstance(law, ParametricLaw):
+    if not isinstance(law, ParametricLaw) or isinstance(law, MoELaw):
         raise UsageError(
             where, f"{law.name} is not of the form E + A/N^alpha + B/D^beta, whose constants the data-constrained"
             " form holds (a preset such as datablations-2023, or a fit's law file)",

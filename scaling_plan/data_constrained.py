@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .allocate import bisect_in_log, minimise_in_log
-from .laws import FLOPS_PER_PARAM_TOKEN, Law, Num, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, Law, MoELaw, Num, ParametricLaw
+from .search import bisect_in_log, minimise_in_log
 from .units import format_count
 
 #: R_D* and R_N* fitted by Muennighoff et al. 2023 (published with their code, github.com/huggingface/datablations,
@@ -142,7 +142,7 @@ def repetition_constants(law: ParametricLaw) -> tuple[float, float, bool]:
 def with_unique_tokens(law: Law, unique_tokens: float) -> DataConstrainedLaw | None:
     """The law under a unique-token cap; None for a law not of the form E + A/N^α + B/D^β."""
     base = law.base if isinstance(law, DataConstrainedLaw) else law
-    if not isinstance(base, ParametricLaw):
+    if not isinstance(base, ParametricLaw) or isinstance(base, MoELaw):  # repetition was fitted on dense models
         return None
     rd_star, rn_star, _ = repetition_constants(base)
     return DataConstrainedLaw(base, unique_tokens, rd_star, rn_star)

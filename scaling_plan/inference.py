@@ -19,10 +19,10 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .allocate import minimise_in_log
 from .budget import Gpu, Hardware
 from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, Law, Num
+from .search import minimise_in_log
 
 if TYPE_CHECKING:
     import numpy as np

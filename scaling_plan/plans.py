@@ -27,7 +27,7 @@ from .choices import GIVEN_KINDS, Given
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .gap import Gap, gap_to_optimal
-from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, KaplanLaw, Law, Num, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, KaplanLaw, Law, MoELaw, Num, ParametricLaw
 from .returns import Returns, returns_at
 from .units import format_scientific
 
@@ -128,6 +128,12 @@ class Plan:
     @property
     def tokens_per_param(self) -> float:
         return self.n_tokens / self.n_params
+
+    @property
+    def granularity(self) -> int | None:
+        """Under a mixture-of-experts law: the granularity its loss is predicted at (MoELaw.granularity_for)."""
+        law = self.request.law
+        return int(law.granularity_for(self.n_params)) if isinstance(law, MoELaw) else None
 
     @property
     def extrapolated(self) -> bool:
@@ -558,6 +564,10 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
     plans: list[Plan] = []
     notes: list[str] = []
     for law in laws_to_compare(request):
+        if isinstance(law, MoELaw) and (request.blueprint or request.serve or request.inference):
+            notes.append(f"{law.name} left out: it plans a mixture of experts, which a blueprint, serving and"
+                         " inference-aware allocation do not take yet")  # fmt: skip
+            continue
         if request.given == "loss" and law.dataset != request.law.dataset:
             notes.append(
                 f"{law.name} left out: its loss is on {law.dataset}, not {request.law.dataset}, so loss"

@@ -26,7 +26,7 @@ from ..choices import (
 )
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, named, shown, unknown_name
-from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, ParametricLaw, find_law
+from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, MoELaw, ParametricLaw, find_law
 from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS, fields_of
@@ -179,6 +179,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         )
     warnings: list[str] = []
     hardware = _hardware(values, given, warnings)
+    _refuse_for_moe(values, resolve_law(values.get("law")))
     law = _capped_law(values, resolve_law(values.get("law")), warnings)
 
     method = sourced_choice(values, "method", METHODS, "tokens-per-param")
@@ -208,6 +209,30 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         given, given_value, given_where, allocator, law, hardware, run, inference, blueprint, downstream, serve, wheres
     )
     return request, warnings
+
+
+#: What a mixture-of-experts law's plan does not model yet, and why: a unique-token cap (Muennighoff et al.'s
+#: repetition form was fitted on dense models), a blueprint and its serving (they lay out a dense model of the plan's
+#: N, where a mixture's experts hold many times its active parameters) and inference-aware allocation (2·N FLOPs a
+#: token of a dense model).
+_NOT_FOR_MOE = {
+    "unique_tokens": "a unique-token cap (Muennighoff et al. 2023 fitted repetition on dense models)",
+    "blueprint": "a blueprint (it lays out a dense model of the plan's N; a mixture's experts are not laid out yet)",
+    "hf_config": "a blueprint (it lays out a dense model of the plan's N; a mixture's experts are not laid out yet)",
+    "serve": "serving (it serves the blueprint's dense model)",
+    "inference_tokens": "inference-aware allocation (it prices a token at 2·N FLOPs of a dense model)",
+}
+
+
+def _refuse_for_moe(values: Mapping[str, Sourced], law: Law) -> None:
+    """A mixture-of-experts law's plan refuses what it does not model yet, naming the input."""
+    if not isinstance(law, MoELaw):
+        return
+    for name, what in _NOT_FOR_MOE.items():
+        if name in values and values[name].value not in (None, False):
+            raise UsageError(
+                values[name].where, f"{law.name} plans a mixture of experts, which {what} does not take yet"
+            )
 
 
 def _serve(values: Mapping[str, Sourced], hardware: Hardware | None, warnings: list[str]) -> ServeRequest | None:

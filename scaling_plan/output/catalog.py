@@ -237,6 +237,24 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("loss_nats_low", "nats", "Loss, low", "the interval's low end"),
         F("loss_nats_high", "nats", "Loss, high", "the interval's high end"),
     ),
+    "moe": _group(
+        "moe",
+        F(
+            "granularity",
+            "count",
+            "Granularity G",
+            "d_ff / d_expert of a mixture of experts (Krajewski et al. 2024): each token uses G finer experts",
+            shown=True,
+        ),
+        F(
+            "n_params_total",
+            "parameters",
+            "Parameters, every expert",
+            "the mixture's total non-embedding parameters, the N of its law",
+            shown=True,
+        ),
+        F("expansion", "number", "Expansion E", "the experts' parameters over a dense FFN's", shown=True),
+    ),
     "data": _group(
         "data",
         F(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from ..budget import Hardware
-from ..laws import Law
+from ..laws import Law, MoELaw
 from ..units import format_budget, format_count, format_number, format_scientific, format_usd
 from .catalog import FIELDS, GAP_KEYS, names, table_rows
 from .fields import downstream_cell, field_of, humanise
@@ -82,12 +82,16 @@ DATASET_NAME_CHARS = 16
 def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
     """The formulas and sources behind a plan's numbers, printed under its table; with one_plan False, behind every
     row of a sweep that `plan` is one row of (nothing said of its numbers alone)."""
+    from ..allocate import LawOptimum
+
     request = plan.request
     law, hardware = request.law, request.hardware
     notes = [
         f"Allocation: {request.allocator.description}.",
         f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
-        "Compute: C = 6·N·D training FLOPs (forward 2·N·D + backward 4·N·D).",
+        f"Compute: {law.flops_convention}."
+        if isinstance(law, MoELaw) and isinstance(request.allocator, LawOptimum)
+        else "Compute: C = 6·N·D training FLOPs (forward 2·N·D + backward 4·N·D).",
     ]
     if plan.returns is not None:
         notes.append(
@@ -166,8 +170,9 @@ def hardware_notes(hardware: Hardware | None, flops: str = "C") -> list[str]:
     return notes
 
 
-#: Under a unique-token cap, shown after the loss.
+#: Under a unique-token cap, shown after the loss; under a mixture-of-experts law, its granularity and size before.
 DATA_KEYS = names("data")
+MOE_KEYS = names("moe")
 
 
 INFERENCE_KEYS = (
@@ -443,9 +448,10 @@ def downstream_notes(plan: Plan, one_plan: bool = True) -> list[str]:
 
 def budget_document(plan: Plan, compared: Sequence[Plan] | None) -> Record:
     """`budget`'s JSON: the plan's record, and with --compare-laws a record per allocation compared."""
-    document = plan_record(plan)
+    moe = any(each.granularity is not None for each in (plan, *(compared or ())))  # then every row has its columns
+    document = plan_record(plan, moe=moe)
     if compared is not None:
-        document["compare_laws"] = [plan_record(other, "compare") for other in compared]
+        document["compare_laws"] = [plan_record(other, "compare", moe) for other in compared]
     return document
 
 
@@ -467,6 +473,9 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         # what the loss makes of the data and the metrics, after the loss's rows
         after = 1 + max(i for i, key in enumerate(keys) if key in FIELDS and FIELDS[key].unit in ("nats", "bits"))
         keys[after:after] = [*downstream_keys(plan, shown), *(DATA_KEYS if plan.data is not None else ())]
+        if plan.granularity is not None:  # a mixture's size and granularity, after its active parameters
+            at = keys.index("n_params") + 1 + int(plan.intervals is not None)
+            keys[at:at] = MOE_KEYS
         print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
         if plan.inference is not None:
             print_inference(plan.inference, out)

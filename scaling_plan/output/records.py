@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..budget import Gpu, Hardware
-from ..laws import Law
+from ..laws import Law, MoELaw
 from .catalog import GAP_KEYS, names
 from .fields import in_unit
 
@@ -47,8 +47,9 @@ def fill(keys: Sequence[str], values: Mapping[str, Any]) -> Record:
 PLAN_KEYS = names("head", "plan", "hardware")
 
 
-def plan_record(plan: Plan, role: str = "plan") -> Record:
-    """The fields of one plan, in output order. Unknown values are None (null in JSON, empty in CSV)."""
+def plan_record(plan: Plan, role: str = "plan", moe: bool = False) -> Record:
+    """The fields of one plan, in output order. Unknown values are None (null in JSON, empty in CSV). `moe`: the
+    mixture-of-experts fields even for a dense plan (null), as rows beside a mixture's share its columns."""
     request, hardware = plan.request, plan.request.hardware
     from ..allocate import TokensPerParamRule  # here: fit's records do not need the allocators
 
@@ -92,6 +93,7 @@ def plan_record(plan: Plan, role: str = "plan") -> Record:
         | energy_fields(hardware, plan.gpu_hours)
         | _interval_fields(plan)
         | downstream_fields(plan.downstream)
+        | _moe_fields(plan, moe)
         | _data_fields(plan.data)
         | _inference_fields(plan.inference)
         | blueprint_fields(plan.blueprint)
@@ -115,6 +117,21 @@ def energy_fields(hardware: Hardware | None, gpu_hours: float | None) -> Record:
             "emissions_tco2e": hardware.emissions_tco2e(gpu_hours) if known else None,  # type: ignore[union-attr]
         },
     )
+
+
+def _moe_fields(plan: Plan, always: bool = False) -> Record:
+    """Under a mixture-of-experts law: the plan's granularity, total parameters and expansion (all None for a dense
+    plan `always` asked for, else none)."""
+    if plan.granularity is None:
+        return fill(names("moe"), dict.fromkeys(names("moe"))) if always else {}
+    law = plan.request.law
+    assert isinstance(law, MoELaw)
+    values = {
+        "granularity": plan.granularity,
+        "n_params_total": law.total_params(plan.n_params),
+        "expansion": law.expansion,
+    }
+    return fill(names("moe"), values)
 
 
 def _data_fields(data: DataUse | None) -> Record:

@@ -115,7 +115,7 @@ PlanRecord = create_model(
     "PlanRecord",
     __base__=_PlanFields,
     **_fields(names("head", "plan", "hardware", "energy")),
-    **_fields((*names("data", "inference", "blueprint"), *PLAN_SERVING_KEYS), present=False),
+    **_fields((*names("moe", "data", "inference", "blueprint"), *PLAN_SERVING_KEYS), present=False),
 )
 
 

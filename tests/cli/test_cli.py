@@ -145,6 +145,8 @@ def test_compare_laws_lists_the_rule_and_every_preset(cli: Cli) -> None:
         ("law", "chinchilla-2022-unrounded"),
         ("law", "kaplan-2020"),
         ("law", "datablations-2023"),
+        ("law", "krajewski-2024-moe"),
+        ("law", "krajewski-2024-dense"),
         ("llama3-2024", "epoch-2024"),  # a published frontier allocates; the plan's law predicts
         ("deepseek-llm-2024", "epoch-2024"),
     }
@@ -173,7 +175,9 @@ def test_csv_has_the_same_fields_as_json(cli: Cli) -> None:
         elif value is None:
             assert rows[0][key] == ""
     compared = cli.csv("budget", "--flops", "1e24", "--compare-laws")
-    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 8
+    assert [row["role"] for row in compared] == ["plan"] + ["compare"] * 10
+    # every row has the mixture's columns, which only the mixture-of-experts law's row fills
+    assert [row["law"] for row in compared if row["granularity"]] == ["krajewski-2024-moe"]
 
 
 def test_table_humanises_and_shows_the_formulas(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,3 +64,44 @@ def test_compare_laws_leaves_deepseek_out_past_its_bound_and_answers_the_rest(cl
     assert "deepseek-llm-2024 / epoch-2024 left out: 1.00e40 FLOPs is past what deepseek-llm-2024 allocates" in (
         result.stderr
     )
+
+
+def test_a_mixture_of_experts_plan_gives_its_granularity_and_total_parameters(cli: Cli) -> None:
+    """Krajewski et al. 2024, Table 2: at 1.41e21 FLOPs, 3B active parameters (64 x 3B), 72.9B tokens, G = 16;
+    N in their law counts every expert, 43 x the active parameters at E = 64."""
+    plan = cli.json("budget", "--flops", "1.41e21", "--law", "krajewski-2024-moe", "--method", "law")
+    assert (plan["granularity"], plan["expansion"]) == (16, 64.0)
+    assert plan["n_params"] == pytest.approx(3e9, rel=0.01) and plan["n_tokens"] == pytest.approx(72.9e9, rel=0.01)
+    assert plan["n_params_total"] == pytest.approx(43 * plan["n_params"])
+    table = " ".join(cli.run("budget", "--flops", "1.41e21", "--law", "krajewski-2024-moe", "--method", "law").stdout
+                     .split())  # fmt: skip
+    assert "Granularity G │ 16" in table and "Parameters, every expert │ 129B" in table
+    assert "C = (6·N_act + 14·d_model·E·G·n_blocks)·D training FLOPs (Krajewski et al. 2024, eq. 10" in table
+    dense = cli.json("budget", "--flops", "1.41e21", "--law", "krajewski-2024-dense", "--method", "law")
+    assert "granularity" not in dense and dense["loss_nats"] > plan["loss_nats"]
+
+
+def test_compare_laws_puts_the_dense_and_the_mixture_side_by_side(cli: Cli) -> None:
+    compared = {row["law"]: row for row in cli.json("budget", "--flops", "1e22", "--compare-laws")["compare_laws"]
+                if row["method"] == "law"}  # fmt: skip
+    moe, dense = compared["krajewski-2024-moe"], compared["krajewski-2024-dense"]
+    assert moe["granularity"] == 32 and dense["granularity"] is None  # a dense row beside it has the column, null
+    assert moe["loss_nats"] < dense["loss_nats"]  # the same data and compute: the mixture's lower loss
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--unique-tokens", "1e10"), ("--blueprint", None), ("--inference-tokens", "1T")],
+)
+def test_what_a_mixture_of_experts_plan_does_not_model_yet_is_refused(cli: Cli, flag: str, value: str | None) -> None:
+    args = ("budget", "--flops", "1e22", "--law", "krajewski-2024-moe", "--method", "law", flag)
+    error = cli.error(*args, *((value,) if value else ()))
+    assert error.startswith(f"scaling-plan: error: {flag}: krajewski-2024-moe plans a mixture of experts")
+
+
+def test_the_api_plans_a_mixture_of_experts_as_budget_does(cli: Cli) -> None:
+    import scaling_plan as sp
+
+    result = sp.plan(flops=1e22, law="krajewski-2024-moe", method="law")
+    assert result.to_dict() == cli.json("budget", "--flops", "1e22", "--law", "krajewski-2024-moe", "--method", "law")
+    assert result.plan.granularity == 32

@@ -102,3 +102,67 @@ def test_the_unrounded_chinchilla_constants_put_chinchilla_s_optimum_near_40b() 
     A, B, alpha, beta = 406.401018, 410.722827, 0.33917084, 0.2849083  # E does not move the optimum
     g = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
     assert unrounded == pytest.approx(g * (5.76e23 / 6) ** (beta / (alpha + beta)), rel=1e-12)
+
+
+# --- mixtures of experts: Krajewski et al. 2024 ------------------------------------------------------------------------
+
+#: Krajewski et al. 2024, "Scaling Laws for Fine-Grained Mixture of Experts", Table 2: the compute-optimal mixture
+#: (E = 64) of each active size: (active parameters, tokens D, granularity G, FLOPs, loss).
+KRAJEWSKI_TABLE_2 = [
+    (100e6, 4.37e9, 8, 2.95e18, 3.133),
+    (1e9, 28.94e9, 16, 1.93e20, 2.491),
+    (3e9, 72.90e9, 16, 1.41e21, 2.245),
+    (7e9, 137.60e9, 32, 6.46e21, 2.076),
+    (70e9, 941.07e9, 32, 4.16e23, 1.694),
+    (300e9, 2.96e12, 64, 5.69e24, 1.503),
+    (1e12, 7.94e12, 64, 4.97e25, 1.367),
+]
+
+
+@pytest.mark.parametrize(("n_active", "n_tokens", "granularity", "compute", "loss"), KRAJEWSKI_TABLE_2)
+def test_the_moe_law_gives_krajewskis_table_2_compute_optimal_mixtures(
+    n_active: float, n_tokens: float, granularity: int, compute: float, loss: float
+) -> None:
+    """At each row's FLOPs: its granularity exactly, its active size and tokens within 1% (the table's sizes are
+    nominal, 64 x 100M ...) and its loss within 0.003 (the table rounds to 3 decimals, from constants the code
+    keeps to 4 or 5 digits)."""
+    from scaling_plan.laws import MoELaw
+
+    law = PRESETS["krajewski-2024-moe"]
+    assert isinstance(law, MoELaw)
+    n, d, g = law.optimum_with_granularity(compute)
+    assert g == granularity
+    assert (n, d) == pytest.approx((n_active, n_tokens), rel=0.01)
+    assert law.loss(n, d) == pytest.approx(loss, abs=0.003)
+    assert d * law.flops_per_token(n, g) == pytest.approx(compute, rel=1e-9)  # the budget spent under eq. 10
+
+
+def test_the_moe_law_counts_every_expert_and_the_router_as_the_paper_does() -> None:
+    """Sec. 3 and eq. 10: N = d²·(8E + 4)·n_blocks, 43 x N_act = 12·d²·n_blocks at E = 64; per token 6·N_act +
+    14·d_model·E·G·n_blocks, with d_model = 64·n_blocks."""
+    from scaling_plan.laws import MoELaw
+
+    law = PRESETS["krajewski-2024-moe"]
+    assert isinstance(law, MoELaw)
+    d_model, n_blocks = 1024, 16  # 64 x 16
+    n_active = 12 * d_model**2 * n_blocks
+    assert law.total_params(n_active) == pytest.approx(d_model**2 * (8 * 64 + 4) * n_blocks)
+    assert law.flops_per_token(n_active, 8) == pytest.approx(6 * n_active + 14 * d_model * 64 * 8 * n_blocks)
+
+
+def test_the_dense_law_of_the_same_paper_carries_its_table_1() -> None:
+    dense = PRESETS["krajewski-2024-dense"]
+    assert isinstance(dense, ParametricLaw)
+    assert (dense.E, dense.A, dense.alpha, dense.B, dense.beta) == (0.47, 16.3, 0.126, 26.7, 0.127)
+
+
+def test_a_fixed_granularity_is_kept_and_a_larger_one_never_raises_the_loss_at_the_same_size() -> None:
+    from dataclasses import replace
+
+    from scaling_plan.laws import MoELaw
+
+    law = PRESETS["krajewski-2024-moe"]
+    assert isinstance(law, MoELaw)
+    fixed = replace(law, granularity=4)
+    assert fixed.optimum_with_granularity(1e21)[2] == 4 and fixed.granularity_for(1e9) == 4
+    assert law.loss_at(1e9, 3e10, 16) < law.loss_at(1e9, 3e10, 4)
