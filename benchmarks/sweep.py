@@ -20,8 +20,8 @@ import numpy as np
 from scaling_plan.allocate import LawOptimum, TokensPerParamRule
 from scaling_plan.budget import GPUS, Hardware
 from scaling_plan.data_constrained import with_unique_tokens
-from scaling_plan.laws import PRESETS
 from scaling_plan.plans import PlanRequest
+from scaling_plan.presets import PRESETS
 from scaling_plan.sweeps import make_sweep
 
 N_BUDGETS = 1_000_000

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .laws import FLOPS_PER_PARAM_TOKEN, GRANULARITIES, FrontierLaw, Law, MoELaw, Num
+from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, Law, Num
+from .moe import GRANULARITIES, MoELaw
 
 #: The Chinchilla rule of thumb: about 20 training tokens per parameter (Hoffmann et al. 2022, Table 3 lists
 #: D/N between 20 and 22 for its Approach-1 projections; Chinchilla itself is 70B parameters on 1.4T tokens).

@@ -183,7 +183,8 @@ def base_law_of(form: str, value: object) -> ParametricLaw | None:
     where = "base_law"
     from .inputs.request import resolve_law
     from .inputs.values import Sourced
-    from .laws import MoELaw, ParametricLaw
+    from .laws import ParametricLaw
+    from .moe import MoELaw
 
     law = resolve_law(Sourced(value, where))
     if not isinstance(law, ParametricLaw) or isinstance(law, MoELaw):

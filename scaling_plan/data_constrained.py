@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .laws import FLOPS_PER_PARAM_TOKEN, Law, MoELaw, Num, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, Law, Num, ParametricLaw
+from .moe import MoELaw
 from .search import bisect_in_log, minimise_in_log
 from .units import format_count
 

@@ -27,7 +27,9 @@ from .choices import GIVEN_KINDS, Given
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, unconstrained, with_unique_tokens
 from .errors import UsageError
 from .gap import Gap, gap_to_optimal
-from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, FrontierLaw, KaplanLaw, Law, MoELaw, Num, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, KaplanLaw, Law, Num, ParametricLaw
+from .moe import MoELaw
+from .presets import PRESETS
 from .returns import Returns, returns_at
 from .units import format_scientific
 
@@ -132,8 +134,7 @@ class Plan:
     @property
     def granularity(self) -> int | None:
         """Under a mixture-of-experts law: the granularity its loss is predicted at (MoELaw.granularity_for)."""
-        law = self.request.law
-        return int(law.granularity_for(self.n_params)) if isinstance(law, MoELaw) else None
+        return int(self.request.law.granularity_for(self.n_params)) if isinstance(self.request.law, MoELaw) else None
 
     @property
     def extrapolated(self) -> bool:
@@ -565,8 +566,7 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
     notes: list[str] = []
     for law in laws_to_compare(request):
         if isinstance(law, MoELaw) and (request.blueprint or request.serve or request.inference):
-            notes.append(f"{law.name} left out: it plans a mixture of experts, which a blueprint, serving and"
-                         " inference-aware allocation do not take yet")  # fmt: skip
+            notes.append(f"{law.name} left out: a blueprint, serving and inference do not take a mixture of experts")
             continue
         if request.given == "loss" and law.dataset != request.law.dataset:
             notes.append(

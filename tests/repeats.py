@@ -12,7 +12,8 @@ import numpy as np
 
 from scaling_plan.data_constrained import DataConstrainedLaw
 from scaling_plan.fitting import Runs
-from scaling_plan.laws import PRESETS, ParametricLaw
+from scaling_plan.laws import ParametricLaw
+from scaling_plan.presets import PRESETS
 
 LAW = PRESETS["datablations-2023"]
 assert isinstance(LAW, ParametricLaw) and LAW.rd_star is not None and LAW.rn_star is not None

@@ -9,7 +9,7 @@ import typer
 
 from ..choices import Approach, BacktestApproach, FitForm, OutputFormat
 from ..errors import UsageError
-from ..laws import PRESETS
+from ..presets import PRESETS
 from ..status import ExitStatus
 from .app import command, fail, warn, warn_all, wrote
 from .options import (
@@ -560,7 +560,8 @@ def plot(
 
     figure = _image_file(output, "--output", [(law, "the law file"), (runs, "the runs file")])
     from ..errors import unknown_name
-    from ..laws import ParametricLaw, find_law
+    from ..laws import ParametricLaw
+    from ..presets import find_law
 
     chosen = resolve_law(Sourced(law, "LAW"))
     if not isinstance(chosen, ParametricLaw):

@@ -8,7 +8,7 @@ import typer
 from ..budget import GPUS
 from ..choices import OutputFormat
 from ..errors import UsageError
-from ..laws import PRESETS
+from ..presets import PRESETS
 from .app import command
 from .options import QuietOption, QuietWithoutNotesOption, format_option
 
@@ -66,10 +66,10 @@ def laws(
 ) -> None:
     """List the loss-law presets with every constant and its source, and the published frontiers (allocation only)."""
     from ..allocate import FRONTIERS
-    from ..laws import optimal_tokens_per_param
-    from ..output.records import frontier_record, law_record
+    from ..output.listings import frontier_record, law_record
     from ..output.reports import emit_listing
     from ..output.tables import without_notes
+    from ..presets import optimal_tokens_per_param
 
     records = [law_record(law, optimal_tokens_per_param(law, 1e24)) for law in PRESETS.values()]
     records += [frontier_record(frontier) for frontier in FRONTIERS.values()]
@@ -86,7 +86,7 @@ def gpus(
 ) -> None:
     """List the GPU presets with their peak dense BF16 and FP8 FLOP/s, memory and its bandwidth, the GPU-to-GPU
     link's bandwidth, rated power and sources."""
-    from ..output.records import gpu_record
+    from ..output.listings import gpu_record
     from ..output.reports import emit_listing
     from ..output.tables import without_notes
 

@@ -56,7 +56,7 @@ def complete_law(incomplete: str) -> list[str]:
     import glob
     import os
 
-    from ..laws import PRESETS
+    from ..presets import PRESETS
 
     presets = [name for name in PRESETS if name.startswith(incomplete.lower())]
     paths = sorted(glob.glob(glob.escape(incomplete) + "*"))

@@ -353,7 +353,7 @@ def sweep(
     from ..answers import sweep_of
     from ..inputs.budgets import sweep_budgets
     from ..inputs.values import config_file_values, merge
-    from ..output.plans import emit_sweep
+    from ..output.sweeps import emit_sweep
     from ..output.tables import without_notes
 
     kind = unit.replace("-", "_")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..choices import OutputFormat
-from ..laws import DEFAULT_LAW
+from ..presets import DEFAULT_LAW
 from .app import command, warn_all
 from .options import GridBudgetsOption, QuietOption, SizesPerBudgetOption, SpreadOption, complete_law, format_option
 

@@ -23,7 +23,8 @@ from ..choices import (
     Style,
     WeightsPrecision,
 )
-from ..laws import DEFAULT_LAW, MAX_LOSS_NATS, PRESETS
+from ..laws import MAX_LOSS_NATS
+from ..presets import DEFAULT_LAW, PRESETS
 
 
 @dataclass(frozen=True)

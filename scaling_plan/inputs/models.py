@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from ..budget import GPU_ALIASES, GPUS, gpu_problem
 from ..choices import DownstreamForm, FitCriterion
-from ..laws import PRESETS
+from ..presets import PRESETS
 from ..units import parse_quantity
 from .fields import FILE_NUMBER, SECTIONS, FileNumber, range_problem
 from .fields import Field as InputField

@@ -26,9 +26,11 @@ from ..choices import (
 )
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
 from ..errors import UsageError, named, shown, unknown_name
-from ..laws import DEFAULT_LAW, PRESETS, FrontierLaw, KaplanLaw, Law, MoELaw, ParametricLaw, find_law
+from ..laws import FrontierLaw, KaplanLaw, Law, ParametricLaw
+from ..moe import MoELaw
 from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
+from ..presets import DEFAULT_LAW, PRESETS, find_law
 from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS, fields_of
 from .values import Sourced, checked_number, checked_whole, sourced_choice
 

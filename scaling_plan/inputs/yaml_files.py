@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..budget import find_gpu
 from ..errors import UsageError, shown
-from ..laws import find_law
+from ..presets import find_law
 from .fields import SECTIONS
 from .files import file_label, read_text
 from .values import Sourced

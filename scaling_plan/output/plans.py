@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
 
 from ..budget import Hardware
-from ..laws import Law, MoELaw
-from ..units import format_budget, format_count, format_number, format_scientific, format_usd
+from ..laws import Law
+from ..moe import MoELaw
+from ..units import format_budget, format_count, format_scientific
 from .catalog import FIELDS, GAP_KEYS, names, table_rows
-from .fields import downstream_cell, field_of, humanise
-from .records import SCHEMA_VERSION, Record, energy_fields, gap_record, plan_record, shape_record, sweep_records
+from .fields import downstream_cell, humanise
+from .records import SCHEMA_VERSION, Record, energy_fields, gap_record, plan_record, shape_record
 from .tables import print_key_values, print_rows
-from .writers import Report, Streamed, write_report
+from .writers import Report, write_report
 
 if TYPE_CHECKING:
     from ..allocate import Allocator
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from ..gap import Gap
     from ..inference import InferencePlan
     from ..plans import Plan
-    from ..sweeps import Sweep
 
 
 #: A plan's table: the rows its fields are shown in (catalog.py), in their order.
@@ -33,7 +33,7 @@ COMPARE_KEYS = (
 )  # fmt: skip
 
 
-def _title(plan: Plan) -> str:
+def plan_title(plan: Plan) -> str:
     """What the table answers; an inverse target's answer depends on the allocation, so its title names it."""
     kind, value = plan.request.given, plan.request.given_value
     if kind in ("flops", "dollars", "gpu_hours", "days"):
@@ -476,7 +476,7 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
         if plan.granularity is not None:  # a mixture's size and granularity, after its active parameters
             at = keys.index("n_params") + 1 + int(plan.intervals is not None)
             keys[at:at] = MOE_KEYS
-        print_key_values(_title(plan), shown, keys, plan_notes(plan), out)
+        print_key_values(plan_title(plan), shown, keys, plan_notes(plan), out)
         if plan.inference is not None:
             print_inference(plan.inference, out)
         if plan.blueprint is not None:
@@ -502,109 +502,3 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
             print_rows("The same question under each allocation", rows, keys, notes, out)
 
     write_report(Report([record, *compare_records], document, table), output_format, out)
-
-
-#: Per law compared in a sweep, this group of columns, named "<law>.<field>".
-SWEEP_GROUP_KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss_nats")
-
-
-SWEEP_KEYS = (
-    "given_value", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats", "loss_drop_per_10x_nats",
-    "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "emissions_tco2e",
-)  # fmt: skip
-
-
-#: With --unique-tokens, after the loss: passes over the data and what the cap costs in loss.
-SWEEP_DATA_KEYS = ("epochs", "data_penalty_nats")
-
-
-#: With --inference-tokens, at the end: the inference-aware model and what it saves over the model's life.
-SWEEP_INFERENCE_KEYS = ("inference_aware_n_params", "inference_aware_n_tokens", "flops_saved_pct", "cost_saved_pct")
-
-
-#: With --blueprint, each row's shape and what it needs.
-SWEEP_BLUEPRINT_KEYS = (
-    "family", "n_layers", "d_model", "training_flops", "full_to_6n_ratio", "tp", "pp", "cp", "dp",
-    "memory_gib_per_gpu", "min_gpus", "lr_peak", "batch_tokens",
-)  # fmt: skip
-
-
-#: Sweep tables are wide: short headings keep them readable in a terminal.
-_SWEEP_LABELS = {
-    "compute_flops": "FLOPs", "n_params": "N", "n_tokens": "D", "tokens_per_param": "D/N", "loss_nats": "Loss",
-    "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
-    "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "training_flops": "Full FLOPs",
-    "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch", "tp": "TP",
-    "pp": "PP", "cp": "CP", "dp": "DP",
-    "epochs": "Epochs", "data_penalty_nats": "Data penalty", "energy_mwh": "MWh", "emissions_tco2e": "tCO2e", "inference_aware_n_params": "Inference-aware N",
-    "inference_aware_n_tokens": "Inference-aware D", "flops_saved_pct": "FLOPs saved", "cost_saved_pct": "Cost saved",
-}  # fmt: skip
-
-
-_BUDGET_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
-    "dollars": ("Budget", format_usd),
-    "gpu_hours": ("Budget GPU-hours", format_count),
-    "days": ("Budget days", format_number),
-}
-
-
-def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out: IO[str]) -> None:
-    records = sweep_records(sweep, compared)
-
-    def table(out: IO[str]) -> None:
-        kind = sweep.request.given
-        keys = [key for key in SWEEP_KEYS if key != "given_value" or kind in _BUDGET_COLUMNS]
-        keys += [f"{other.request.law.name}.{field}" for other in compared for field in SWEEP_GROUP_KEYS]
-        if sweep.plan(0).data is not None:
-            keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = SWEEP_DATA_KEYS
-        metrics = [f"downstream_{mapping.name}" for mapping in sweep.request.downstream]
-        keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = metrics
-        if sweep.request.inference is not None:
-            keys += SWEEP_INFERENCE_KEYS
-        if sweep.request.blueprint is not None:
-            keys += SWEEP_BLUEPRINT_KEYS
-        rows = list(records)
-        labels = dict(_SWEEP_LABELS) | {key: key.removeprefix("downstream_") for key in metrics}
-        labels.update({key: f"{key.rpartition('.')[0]} {_SWEEP_LABELS[field_of(key)]}" for key in keys if "." in key})
-        own = sweep.request.law.dataset
-        datasets = list(dict.fromkeys([own, *(other.request.law.dataset for other in compared)]))
-        for other in compared:
-            if other.request.law.dataset != own:  # a loss on other data, said beside it
-                labels[f"{other.request.law.name}.loss_nats"] += f" on {dataset_name(other.request.law.dataset)}"
-        if kind in _BUDGET_COLUMNS:
-            labels["given_value"], formatter = _BUDGET_COLUMNS[kind]
-            for row in rows:
-                row["given_value"] = formatter(row["given_value"])
-        held = sorted({row[f"{key}_clamped"] for row in rows for key in metrics if row[f"{key}_clamped"]})
-        for row in rows:
-            row.update({key: downstream_cell(row, key) for key in metrics})
-        notes = plan_notes(sweep.plan(0), one_plan=False)
-        if held:
-            notes.append(
-                f"A metric marked ({') or ('.join(held)}) is held at its mapping's {' or '.join(held)}, which the"
-                " form reaches at that row's loss: a bound rather than a prediction (its _low and _high in JSON and"
-                " CSV are the refits' spread, or empty where every refit is held there too)."
-            )
-        if compared:
-            notes.append(
-                "Each '<law> ...' column group is that law's own optimum, with its loss predicted by that law."
-            )
-            if len(datasets) > 1:
-                notes.append(mixed_datasets_note(datasets))
-        inference = sweep.request.inference
-        if inference is not None:
-            objective = "lifetime cost" if inference.objective == "cost" else "lifetime FLOPs"
-            notes.append(
-                f"Inference-aware: the model with each row's loss and the least {objective} serving"
-                f" {format_count(inference.tokens)} tokens; training 6·N·D, inference 2·N·D_inf FLOPs"
-                " (Sardana et al. 2024, sec. 2)."
-            )
-        if sweep.blueprints is not None:
-            notes += blueprint_notes(sweep.blueprints[0], sweep.blueprints)
-        title = (
-            f"Sweep of {len(sweep)} budget{'s' if len(sweep) != 1 else ''}, {_title(sweep.plan(0)).removeprefix('Plan for ')} to "
-            + _title(sweep.plan(len(sweep) - 1)).removeprefix("Plan for ")
-        )
-        print_rows(title, rows, keys, notes, out, labels)
-
-    write_report(Report(records, Streamed({"schema_version": SCHEMA_VERSION}, "plans"), table), output_format, out)

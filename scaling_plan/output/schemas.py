@@ -21,8 +21,8 @@ from .fit_schemas import (
     IsoflopFitOutput,
     RecordModel,
 )
-from .plans import SWEEP_GROUP_KEYS
 from .records import ARCHITECTURE_KEYS, COMPARED_KEYS, PLAN_SERVING_KEYS, SERVE_KEYS
+from .sweeps import SWEEP_GROUP_KEYS
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

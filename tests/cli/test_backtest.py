@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from ..conftest import ROOT, Cli
 

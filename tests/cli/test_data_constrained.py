@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scaling_plan.data_constrained import with_unique_tokens
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from ..conftest import CONFIGS, Cli
 

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 import scaling_plan as sp
-from scaling_plan.laws import PRESETS, KaplanLaw
+from scaling_plan.laws import KaplanLaw
+from scaling_plan.presets import PRESETS
 
 from ..conftest import ROOT, Cli
 

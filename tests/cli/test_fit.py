@@ -444,7 +444,7 @@ def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cl
     """Was: a single budget's refits reached B near 1e252, whose standard error overflowed (a RuntimeWarning, then an
     internal error writing inf to JSON); one refit's standard error was NaN (an internal error too). A refit past
     what a law file holds (B at most 1e20) is now left out, and said."""
-    from scaling_plan.laws import PRESETS
+    from scaling_plan.presets import PRESETS
 
     rows = cli.csv("experiments", "--budgets", "1e18", "--sizes-per-budget", "7")
     rng = np.random.default_rng(0)

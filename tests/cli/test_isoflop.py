@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from scaling_plan.isoflop import MIN_SIZES_PER_BUDGET
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from ..conftest import Cli
 

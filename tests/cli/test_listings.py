@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scaling_plan.budget import GPUS
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from ..conftest import Cli
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from ..conftest import Cli
 

@@ -13,7 +13,9 @@ from scaling_plan.allocate import (
     compute_for_params,
     compute_for_tokens,
 )
-from scaling_plan.laws import PRESETS, MoELaw, ParametricLaw
+from scaling_plan.laws import ParametricLaw
+from scaling_plan.moe import MoELaw
+from scaling_plan.presets import PRESETS
 
 RULE = TokensPerParamRule()
 

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scaling_plan.data_constrained import DataConstrainedLaw, with_unique_tokens
-from scaling_plan.laws import PRESETS, ParametricLaw
+from scaling_plan.laws import ParametricLaw
+from scaling_plan.presets import PRESETS
 
 from ..strength import examples
 

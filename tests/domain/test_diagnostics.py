@@ -7,7 +7,7 @@ import pytest
 from scaling_plan.diagnostics import bound_findings, diagnose, seed_noise
 from scaling_plan.families import FAMILIES, fit_family
 from scaling_plan.fitting import Runs, fit_law
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from .test_families import isoflop_runs
 

@@ -9,7 +9,8 @@ import pytest
 from scaling_plan.backtest import BEST_RUNS, RUNS, backtest, choose_form, splits
 from scaling_plan.families import FAMILIES, bootstrap_family, fit_family, frontier_runs
 from scaling_plan.fitting import HUBER, Runs
-from scaling_plan.laws import PRESETS, FrontierLaw, KaplanLaw
+from scaling_plan.laws import FrontierLaw, KaplanLaw
+from scaling_plan.presets import PRESETS
 
 
 def isoflop_runs(law: object, budgets: np.ndarray, noise: float, seed: int, sizes: int = 9) -> Runs:

@@ -4,7 +4,8 @@ import pytest
 
 from scaling_plan.allocate import LawOptimum
 from scaling_plan.gap import gap_to_optimal
-from scaling_plan.laws import PRESETS, ParametricLaw
+from scaling_plan.laws import ParametricLaw
+from scaling_plan.presets import PRESETS
 
 CHINCHILLA = PRESETS["chinchilla-2022"]
 assert isinstance(CHINCHILLA, ParametricLaw)

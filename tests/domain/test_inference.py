@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from scaling_plan.allocate import LawOptimum, compute_for_params
 from scaling_plan.data_constrained import with_unique_tokens
 from scaling_plan.inference import InferenceRequest, Lifetime, inference_aware
-from scaling_plan.laws import PRESETS, Law, ParametricLaw
+from scaling_plan.laws import Law, ParametricLaw
+from scaling_plan.presets import PRESETS
 
 from ..strength import examples
 

@@ -10,7 +10,7 @@ import pytest
 from scaling_plan.errors import UsageError
 from scaling_plan.experiments import isoflop_grid
 from scaling_plan.isoflop import IsoflopFit, fit_isoflop
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 from ..conftest import ROOT
 from ..strength import count

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaling_plan.laws import PRESETS, KaplanLaw, ParametricLaw
+from scaling_plan.laws import KaplanLaw, ParametricLaw
+from scaling_plan.presets import PRESETS
 
 CHINCHILLA = PRESETS["chinchilla-2022"]
 EPOCH = PRESETS["epoch-2024"]
@@ -126,7 +127,7 @@ def test_the_moe_law_gives_krajewskis_table_2_compute_optimal_mixtures(
     """At each row's FLOPs: its granularity exactly, its active size and tokens within 1% (the table's sizes are
     nominal, 64 x 100M ...) and its loss within 0.003 (the table rounds to 3 decimals, from constants the code
     keeps to 4 or 5 digits)."""
-    from scaling_plan.laws import MoELaw
+    from scaling_plan.moe import MoELaw
 
     law = PRESETS["krajewski-2024-moe"]
     assert isinstance(law, MoELaw)
@@ -140,7 +141,7 @@ def test_the_moe_law_gives_krajewskis_table_2_compute_optimal_mixtures(
 def test_the_moe_law_counts_every_expert_and_the_router_as_the_paper_does() -> None:
     """Sec. 3 and eq. 10: N = d²·(8E + 4)·n_blocks, 43 x N_act = 12·d²·n_blocks at E = 64; per token 6·N_act +
     14·d_model·E·G·n_blocks, with d_model = 64·n_blocks."""
-    from scaling_plan.laws import MoELaw
+    from scaling_plan.moe import MoELaw
 
     law = PRESETS["krajewski-2024-moe"]
     assert isinstance(law, MoELaw)
@@ -159,7 +160,7 @@ def test_the_dense_law_of_the_same_paper_carries_its_table_1() -> None:
 def test_a_fixed_granularity_is_kept_and_a_larger_one_never_raises_the_loss_at_the_same_size() -> None:
     from dataclasses import replace
 
-    from scaling_plan.laws import MoELaw
+    from scaling_plan.moe import MoELaw
 
     law = PRESETS["krajewski-2024-moe"]
     assert isinstance(law, MoELaw)

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from scaling_plan.allocate import LawOptimum, TokensPerParamRule, compute_for_loss, compute_for_params
 from scaling_plan.budget import GPUS, Hardware
-from scaling_plan.laws import PRESETS, MoELaw, ParametricLaw
+from scaling_plan.laws import ParametricLaw
+from scaling_plan.moe import MoELaw
+from scaling_plan.presets import PRESETS
 from scaling_plan.units import parse_quantity
 
 from ..strength import examples

@@ -9,8 +9,8 @@ import pytest
 
 from scaling_plan.inputs.request import build_request
 from scaling_plan.inputs.values import Sourced
-from scaling_plan.laws import PRESETS
 from scaling_plan.plans import make_plan
+from scaling_plan.presets import PRESETS
 
 EPOCH = PRESETS["epoch-2024"]
 E, A, B, ALPHA, BETA = EPOCH.E, EPOCH.A, EPOCH.B, EPOCH.alpha, EPOCH.beta  # type: ignore[attr-defined]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from scaling_plan.budget import GPUS, Hardware
-from scaling_plan.laws import PRESETS
 from scaling_plan.plans import PlanRequest, make_plan
+from scaling_plan.presets import PRESETS
 from scaling_plan.sweeps import make_sweep
 
 

@@ -24,7 +24,7 @@ from typer.main import get_command
 
 from scaling_plan.budget import GPUS
 from scaling_plan.cli.app import app
-from scaling_plan.laws import PRESETS
+from scaling_plan.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LONG = os.environ.get("SCALING_PLAN_FUZZ") == "long"
