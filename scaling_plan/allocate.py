@@ -206,6 +206,11 @@ def _within_solver_range(compute_flops: float) -> bool:
     return low <= compute_flops <= high
 
 
+#: A mixture's plan at the compute found for a size or a token count must give it back this closely (its optimum is
+#: searched, to about 1e-7): else the value lies where the optimum jumps, and no compute gives it.
+MOE_PINNED_RTOL = 1e-5
+
+
 def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[float, float, float] | None:
     """(C, N, D) at which the allocator chooses exactly `value` parameters (kind "params") or tokens ("tokens").
 
@@ -224,7 +229,14 @@ def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[fl
             return None
         other = float(allocator.allocate(compute)[1 - given])
     n_params, n_tokens = (value, other) if given == 0 else (other, value)
-    compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    law = allocator.law if isinstance(allocator, LawOptimum) else None
+    if isinstance(law, MoELaw):  # a mixture's optimum spends eq. 10's FLOPs, router included
+        compute = float(law.compute_flops(n_params, n_tokens))
+        # Where the granularity doubles the optimum jumps (N up, D down), over values no compute gives.
+        if not math.isclose(float(allocator.allocate(compute)[given]), value, rel_tol=MOE_PINNED_RTOL):
+            return None
+    else:
+        compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
     low, high = SOLVER_RANGE_FLOPS
     return (compute, n_params, n_tokens) if low <= compute <= high else None
 

@@ -111,6 +111,11 @@ class MoELaw(ParametricLaw):
             found = granularities[np.searchsorted(largest, sizes * (1 - 1e-9))]
         return found if found.ndim else float(found)
 
+    def compute_flops(self, n_active: Num, n_tokens: Num) -> Num:
+        """Eq. 10's training FLOPs of N_act on D tokens, at the granularity of that active size."""
+        flops: Num = n_tokens * self.flops_per_token(n_active, self.granularity_for(n_active))
+        return flops
+
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
         return self.loss_at(n_params, n_tokens, self.granularity_for(n_params))
 

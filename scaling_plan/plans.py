@@ -132,8 +132,7 @@ class Plan:
         return self.n_tokens / self.n_params
 
     @property
-    def granularity(self) -> int | None:
-        """Under a mixture-of-experts law: the granularity its loss is predicted at (MoELaw.granularity_for)."""
+    def granularity(self) -> int | None:  # under a mixture-of-experts law, the one its loss is predicted at
         return int(self.request.law.granularity_for(self.n_params)) if isinstance(self.request.law, MoELaw) else None
 
     @property
@@ -218,7 +217,9 @@ def _out_of_reach(request: PlanRequest) -> str:
                 f"{kind} = {value:g} is too small to plan: the least training planned (1 FLOP) already has"
                 f" {smallest:.3g} {'parameters' if kind == 'params' else 'tokens'}"
             )
-    return f"no training compute up to {format_scientific(most_compute, 1)} FLOPs gives {kind} = {value:g}"
+    jumps = isinstance(request.allocator, LawOptimum) and isinstance(request.law, MoELaw)  # where G doubles
+    return f"no training compute up to {format_scientific(most_compute, 1)} FLOPs gives {kind} = {value:g}" + (
+        f": {request.law.name}'s optimum jumps over it where its granularity doubles" if jumps else "")  # fmt: skip
 
 
 class Outcome(NamedTuple):
@@ -286,8 +287,7 @@ HARDWARE_INPUTS = ("gpu", "peak_flops", "mfu", "goodput", "gpus", "price_per_gpu
 def _require_plannable(request: PlanRequest, numbers: Outcome) -> None:
     """Each number of a plan finite and positive, or a UsageError naming the inputs that made it: the allocation
     (the budget with the rule's ratio or the law), the loss (the law), the time and cost (the budget with the
-    hardware). Every input has a range (inputs/fields.py) within which these stay finite; this says which inputs
-    combine where they do not."""
+    hardware). Every input has a range (inputs/fields.py) where these stay finite; this names what combines past."""
     n_params, n_tokens, loss = numbers.n_params, numbers.n_tokens, numbers.loss_nats
     given = f"{request.given} = {request.given_value:g}"
     if not finite_positive(n_params, n_tokens):

@@ -105,3 +105,16 @@ def test_the_api_plans_a_mixture_of_experts_as_budget_does(cli: Cli) -> None:
     result = sp.plan(flops=1e22, law="krajewski-2024-moe", method="law")
     assert result.to_dict() == cli.json("budget", "--flops", "1e22", "--law", "krajewski-2024-moe", "--method", "law")
     assert result.plan.granularity == 32
+
+
+def test_a_mixtures_inverse_questions_spend_eq_10s_flops_and_say_where_the_optimum_jumps(cli: Cli) -> None:
+    """`budget --params N` for a mixture: the compute counts the router (eq. 10), so the plan at that compute has N
+    again; where the granularity doubles (8 to 16 near 1.52e8 active parameters) the optimum jumps over some sizes."""
+    law = ("--law", "krajewski-2024-moe", "--method", "law")
+    inverse = cli.json("budget", "--params", "1e8", *law)
+    assert inverse["compute_flops"] > 6 * 1e8 * inverse["n_tokens"]  # the router's FLOPs besides 6·N·D
+    forward = cli.json("budget", "--flops", repr(inverse["compute_flops"]), *law)
+    assert forward["n_params"] == pytest.approx(1e8, rel=1e-6)
+    assert "krajewski-2024-moe's optimum jumps over it where its granularity doubles" in cli.error(
+        "budget", "--params", "1.53e8", *law
+    )

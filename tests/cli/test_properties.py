@@ -28,16 +28,23 @@ def test_budget_to_params_to_budget_round_trips_through_the_cli(
     log_n: float, allocation: tuple[str, ...], extra: tuple[str, ...]
 ) -> None:
     """`budget --params N` finds the compute whose plan has N parameters; `budget --flops` that compute gives N."""
-    assume(not ("kaplan-2020" in allocation and extra))
+    # refused: a cap and inference need a law of the form E + A/N^α + B/D^β, and a dense one
+    assume(not (("kaplan-2020" in allocation or "krajewski-2024-moe" in allocation) and extra))
     cli = Cli()
     n_params = f"{10**log_n:.6g}"
+    moe = "krajewski-2024-moe" in allocation
+    asked = cli.run("budget", "--params", n_params, *allocation, *extra, "--format", "json")
+    if moe and asked.exit_code == 2:  # the mixture's optimum jumps over a few sizes where its granularity doubles
+        assert "optimum jumps over it where its granularity doubles" in asked.stderr
+        assume(False)
     inverse = cli.json("budget", "--params", n_params, *allocation, *extra)
     forward = cli.json("budget", "--flops", repr(inverse["compute_flops"]), *allocation, *extra)
     # With a unique-token cap the law's optimum is found numerically (golden section on a minimum that is flat in N),
     # so N(C) holds only to what the last bits allow: 2.2e-5 relative at 1e12 and 200B unique tokens with numpy 2,
-    # 1.7e-4 at 4.2e11 (349 epochs) with numpy 1.24. The loss, which is what the optimum decides, agrees to 1e-9.
+    # 1.7e-4 at 4.2e11 (349 epochs) with numpy 1.24. The loss, which is what the optimum decides, agrees to 1e-9. A
+    # mixture of experts' optimum is searched too (1.3e-7 at 1e8 active parameters).
     capped = "--unique-tokens" in extra
-    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-3 if capped else 1e-9)
+    assert forward["n_params"] == pytest.approx(float(n_params), rel=1e-3 if capped else 1e-6 if moe else 1e-9)
     assert forward["loss_nats"] == pytest.approx(inverse["loss_nats"], rel=1e-9)
 
 
@@ -52,7 +59,8 @@ def test_a_sweep_is_a_loop_of_single_plans(
     budgets: list[float], unit: str, allocation: tuple[str, ...], extra: tuple[str, ...]
 ) -> None:
     """Every sweep row equals `budget` for that row's budget, whatever the unit, allocation, data cap or inference."""
-    assume(not ("kaplan-2020" in allocation and extra))  # refused: these need a law of the form E + A/N^α + B/D^β
+    # refused: a cap and inference need a law of the form E + A/N^α + B/D^β, and a dense one
+    assume(not (("kaplan-2020" in allocation or "krajewski-2024-moe" in allocation) and extra))
     cli = Cli()
     values = [f"{10**b / (1e5 if unit == 'days' else 1):.6g}" for b in budgets]
     flag = "--" + unit
