@@ -181,8 +181,9 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         )
     warnings: list[str] = []
     hardware = _hardware(values, given, warnings)
-    _refuse_for_moe(values, resolve_law(values.get("law")))
-    law = _capped_law(values, resolve_law(values.get("law")), warnings)
+    law = resolve_law(values.get("law"))  # a law file is read once
+    _refuse_for_moe(values, law)
+    law = _capped_law(values, law, warnings)
 
     method = sourced_choice(values, "method", METHODS, "tokens-per-param")
     tokens_per_param = checked_number(values, "tokens_per_param")
