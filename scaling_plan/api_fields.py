@@ -70,6 +70,7 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     method: str
     tokens_per_param: Quantity
     law: LawLike
+    granularity: Quantity
     unique_tokens: Quantity
     inference_tokens: Quantity
     inference_objective: str
@@ -85,6 +86,7 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     tp: Quantity
     pp: Quantity
     cp: Quantity
+    ep: Quantity
     flash_attention: bool
     dropout: bool
     gpus_per_node: Quantity

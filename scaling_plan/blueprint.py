@@ -108,6 +108,8 @@ def model_size(shape: Shape, counts: Counts, dropout: bool | None = None) -> Mod
         linear_units=attention + ffn + norms + masks,
         score_units=5 if dropout else 2,  # softmax output 2 (+ its dropout mask 1 and the dropout's output 2)
         heaviest_block_params=counts.heaviest_block_params if shape.experts and shape.dense_layers else None,
+        experts=shape.experts, active_experts=shape.active_experts, expert_layers=counts.expert_layers,
+        routed_params_per_layer=counts.routed_params_per_layer,
     )  # fmt: skip
 
 
@@ -192,17 +194,37 @@ class Blueprint:
         return 100.0 * (self.counts.params_active / self.target_params - 1.0)
 
 
-def shape_of(request: BlueprintRequest, target_params: float | None) -> Shape:
-    """The request's own shape, or the one sized to target_params."""
+#: A mixture of experts a plan asks for: (expansion E, granularity G) of Krajewski et al. 2024's law.
+Mixture = tuple[float, int]
+
+
+def mixture_shape(dense: Shape, mixture: Mixture) -> Shape:
+    """The fine-grained mixture of experts of a dense shape (Krajewski et al. 2024, sec. 3): each FFN becomes E·G
+    experts of width d_ff/G (rounded), G of them a token, so that a token uses a dense FFN's parameters and the
+    experts hold E times them."""
+    expansion, granularity = mixture
+    return dataclasses.replace(
+        dense, experts=round(expansion * granularity), active_experts=granularity,
+        expert_d_ff=max(1, round(dense.d_ff / granularity)),
+    )  # fmt: skip
+
+
+def shape_of(request: BlueprintRequest, target_params: float | None, mixture: Mixture | None = None) -> Shape:
+    """The request's own shape, or the one sized to target_params (active parameters; a mixture of experts of that
+    active size when `mixture` is given)."""
     if request.explicit or target_params is None:
         return request.template
-    return shape_for_params(target_params, request.template)
+    shape = shape_for_params(target_params, request.template)
+    return mixture_shape(shape, mixture) if mixture else shape
 
 
-def full_training_flops(request: BlueprintRequest, target_params: float, n_tokens: float) -> float:
+def full_training_flops(
+    request: BlueprintRequest, target_params: float, n_tokens: float, mixture: Mixture | None = None
+) -> float:
     """The full count of training FLOPs (Counts.flops_per_token_full x tokens) of the shape make_blueprint makes for
     target_params, without laying it out on GPUs."""
-    return count(shape_of(request, target_params), request.causal_attention).flops_per_token_full * n_tokens
+    shape = shape_of(request, target_params, mixture)
+    return count(shape, request.causal_attention).flops_per_token_full * n_tokens
 
 
 def make_blueprint(
@@ -211,11 +233,13 @@ def make_blueprint(
     n_tokens: float | None,
     hardware: Hardware | None,
     where: str = "params",
+    mixture: Mixture | None = None,
 ) -> Blueprint:
-    """The shape (the request's own, or one sized to target_params), its counts, parallel layout and memory,
-    hyperparameters and the run's time under the full FLOP count. Without n_tokens the run trains 20 tokens per
-    active parameter. A target no shape comes within PARAMS_REFUSAL of is refused, naming `where`."""
-    shape = shape_of(request, target_params)
+    """The shape (the request's own, or one sized to target_params: a mixture of experts when `mixture` is given),
+    its counts, parallel layout and memory, hyperparameters and the run's time under the full FLOP count. Without
+    n_tokens the run trains 20 tokens per active parameter. A target no shape comes within PARAMS_REFUSAL of is
+    refused, naming `where`."""
+    shape = shape_of(request, target_params, mixture)
     counts = count(shape, request.causal_attention)
     if target_params is not None and not request.explicit:
         off = counts.params_active / target_params - 1.0
@@ -258,6 +282,7 @@ def _culprit(request: LayoutRequest) -> str:
         "tp": request.tp is not None,
         "pp": request.pp is not None,
         "cp": request.cp is not None,
+        "ep": request.ep is not None,
         "sharding": request.sharding not in (None, "zero-3"),
         "micro_batch": request.micro_batch > 1,
     }
@@ -294,7 +319,7 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
     choice = blueprint.layout
     fixed = blueprint.request.layout
     settings = (
-        "tp", "pp", "cp", "sharding", "recompute", "micro_batch", "gpus_per_node", "flash_attention", "dropout",
+        "tp", "pp", "cp", "ep", "sharding", "recompute", "micro_batch", "gpus_per_node", "flash_attention", "dropout",
     )  # fmt: skip
     unused = [fixed.where[name] for name in settings if name in fixed.where]
     if choice is None and unused:

@@ -8,8 +8,17 @@ Memory per GPU, mixed-precision Adam and 16-bit activations:
   the same shard (their Fig. 1; Megatron-LM's distributed optimiser shards over data- and context-parallel ranks).
   A stage holds its L/pp blocks and, when pp > 1, one vocabulary matrix (the first stage the input embedding, the
   last the output layer or, tied, a copy of the embedding); tensor parallelism divides all of it, norms included.
-  Experts are split by tensor parallelism like dense FFNs (expert parallelism is not modelled). ZeRO-3 also holds
-  two units (blocks, or the vocabulary matrix) gathered whole, GATHERED_UNITS.
+  A mixture's routed experts are split by tensor parallelism like dense FFNs, and over `ep` expert-parallel ranks
+  taken from the data-parallel ones (each holds experts/ep whole experts; Lepikhin et al. 2021, GShard, sec. 2.2;
+  Megatron-LM's expert parallelism), so their states are sharded by ZeRO over the dp x cp / ep ranks that hold the
+  same experts. ZeRO-3 also holds two units (blocks, their experts divided by ep, or the vocabulary matrix)
+  gathered whole, GATHERED_UNITS.
+- All-to-all traffic of expert parallelism: each expert layer sends every token to the GPUs of the experts it is
+  routed to and takes the outputs back (dispatch and combine; GShard, Algorithm 2), and the backward pass does both
+  again for the gradients: 4 exchanges per expert layer per micro-batch, 6 under full recomputation (the forward
+  pass is run twice). Each exchange moves, per GPU, its tokens (s/cp·b/tp under sequence parallelism) x the experts
+  a token uses x d_model x 2 bytes, the (ep - 1)/ep of it bound for other GPUs: an upper bound, since a token
+  routed to two experts on one GPU is often sent once.
 - Activations: Korthikanti et al. 2022, Table 2, with sequence parallelism whenever tp > 1 (as Megatron-LM runs
   tensor parallelism): per layer s·b·h/t·(34 + 5·a·s/h) bytes for their GPT block, whose 34 and 5 count dropout
   masks and the scores' dropout output; a block without dropout keeps s·b·h/t·(32 + 2·a·s/h) (blueprint.model_size
@@ -35,6 +44,8 @@ from .errors import UsageError
 #: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
 WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
 OPTIMIZER_BYTES = 12  # FP32 master weights 4 + Adam momentum 4 + variance 4
+#: Bytes of an activation element: training and serving compute in 16-bit formats.
+ACTIVATION_BYTES = 2.0
 #: Gradients by their format: bf16 (2 bytes, the ZeRO paper's 16 bytes a parameter with Adam) or fp32 (4: Megatron-LM
 #: accumulates and all-reduces bf16 training's gradients in fp32, 18 bytes a parameter, 6 + 12/d with its distributed
 #: optimiser: Megatron-LM README, "Distributed Optimizer"; DeepSpeed's bf16 optimiser keeps fp32 gradients too).
@@ -98,14 +109,25 @@ class ModelSize:
     #: The largest block's parameters where blocks differ (a mixture of experts' dense first layers); None when
     #: every block is alike.
     heaviest_block_params: float | None = None
+    #: A mixture of experts: routed experts per layer, the experts a token uses, the layers that have them, and
+    #: one such layer's routed experts' parameters (what expert parallelism divides).
+    experts: int = 0
+    active_experts: int = 0
+    expert_layers: int = 0
+    routed_params_per_layer: float = 0.0
 
-    @property
-    def largest_unit_params(self) -> float:
-        """Parameters of the largest unit ZeRO-3 gathers whole: a block, or the vocabulary matrix."""
+    def largest_unit_params(self, ep: int = 1) -> float:
+        """Parameters of the largest unit ZeRO-3 gathers whole: a block (its routed experts divided over ep), or the
+        vocabulary matrix."""
         block = (self.params_total - self.params_embedding) / self.n_layers
         if self.heaviest_block_params is not None:
             block = self.heaviest_block_params
+        block -= self.routed_params_per_layer * (1.0 - 1.0 / ep)
         return max(block, float(self.vocab_size * self.d_model))
+
+    def stage_expert_layers(self, pp: int) -> float:
+        """Expert layers in the heaviest pipeline stage."""
+        return min(float(self.expert_layers), self.n_layers / pp)
 
     def stage_params(self, pp: int) -> float:
         """Parameters of the heaviest pipeline stage (where blocks differ, a stage of the heaviest)."""
@@ -125,6 +147,7 @@ class LayoutRequest:
     tp: int | None = None
     pp: int | None = None
     cp: int | None = None
+    ep: int | None = None
     sharding: str | None = None
     recompute: str | None = None
     micro_batch: int = 1
@@ -157,6 +180,8 @@ class Layout:
     capacity_bytes: float
     gather_bytes: float = 0.0  # ZeRO-3's gathered units
     micro_batch_max: int = 0  # the largest micro-batch that fits this layout (0: not even one); see largest_micro_batch
+    ep: int = 1  # expert-parallel ranks, within the data-parallel ones
+    all_to_all_bytes: float = 0.0  # expert parallelism's all-to-all traffic per GPU per step (see the module doc)
 
     @property
     def n_gpus(self) -> int:
@@ -193,15 +218,16 @@ class Layout:
         }
         return max(parts, key=lambda name: parts[name])
 
-    def _rank(self) -> tuple[int, int, bool, int, float, int, float]:
+    def _rank(self) -> tuple[int, int, bool, int, int, float, int, float]:
         """Lower is better: least recomputation, then bubble (in bands of BUBBLE_BAND), then no ZeRO-3, the fewest
-        GPUs per model replica (less traffic inside a replica), the least bubble, tensor before context parallelism,
-        then the least memory."""
+        GPUs per model replica (less traffic inside a replica), the least expert parallelism (less all-to-all
+        traffic), the least bubble, tensor before context parallelism, then the least memory."""
         return (
             RECOMPUTE_ORDER.index(self.recompute),
             math.ceil(round(self.bubble_fraction / BUBBLE_BAND, 9)),
             self.sharding == COSTLY_SHARDING,
             self.tp * self.pp * self.cp,
+            self.ep,
             round(self.bubble_fraction, 9),
             self.cp,
             self.total_bytes,
@@ -211,7 +237,7 @@ class Layout:
 #: How choose_layout ranks the layouts that fit, in words (LayoutChoice.reason says it of one choice).
 RANKING = (
     f"the least recomputation, then the least pipeline bubble (bubbles within {BUBBLE_BAND:.0%} counting alike), then"
-    " the fewest GPUs per model replica"
+    " the fewest GPUs per model replica, then the least expert parallelism"
 )
 
 
@@ -235,7 +261,7 @@ class LayoutChoice:
         return (
             f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), the one with the least"
             f" recomputation ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike),"
-            " then the fewest GPUs per model replica"
+            " then the fewest GPUs per model replica" + (", then the least expert parallelism" if layout.ep > 1 else "")
         )
 
 
@@ -256,21 +282,36 @@ def activation_bytes(
     return layers * per_layer + rebuilt + 4.0 * s * b * h * (1 + model.vocab_size / h) / tp
 
 
+def all_to_all_bytes(
+    model: ModelSize, tp: int, pp: int, cp: int, ep: int, micro_batch: int, accumulation: int, recompute: str
+) -> float:
+    """Expert parallelism's all-to-all bytes one GPU sends per step (the module doc's upper bound); 0 without it."""
+    if ep == 1 or not model.experts:
+        return 0.0
+    tokens = model.seq_len / cp * micro_batch / tp
+    exchange = tokens * model.active_experts * model.d_model * ACTIVATION_BYTES * (ep - 1) / ep
+    exchanges = 6 if recompute == "full" else 4
+    return exchange * exchanges * model.stage_expert_layers(pp) * accumulation
+
+
 def layout_memory(
     model: ModelSize, capacity_bytes: float, tp: int, pp: int, cp: int, dp: int, sharding: str, recompute: str,
-    micro_batch: int, accumulation: int, flash_attention: bool, grad_precision: str = "bf16",
+    micro_batch: int, accumulation: int, flash_attention: bool, grad_precision: str = "bf16", ep: int = 1,
 ) -> Layout:  # fmt: skip
-    held = model.stage_params(pp) / tp
+    experts = model.routed_params_per_layer * model.stage_expert_layers(pp)
+    held, held_experts = (model.stage_params(pp) - experts) / tp, experts / (tp * ep)
     sharded = SHARDED_STATES[sharding]
     replicas = dp * cp  # ranks holding the same shard of the model, over which ZeRO divides
     per_state = {
-        state: bytes_per_param * held / (replicas if state in sharded else 1)
+        state: bytes_per_param * (
+            held / replicas + held_experts / (replicas // ep) if state in sharded else held + held_experts
+        )
         for state, bytes_per_param in (
             ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES[grad_precision]), ("optimizer", OPTIMIZER_BYTES),
         )
     }  # fmt: skip
     in_flight = min(pp, accumulation)
-    gather = GATHERED_UNITS * WEIGHT_BYTES * model.largest_unit_params / tp if "weights" in sharded else 0.0
+    gather = GATHERED_UNITS * WEIGHT_BYTES * model.largest_unit_params(ep) / tp if "weights" in sharded else 0.0
 
     def activations(mode: str, sequences: int = micro_batch) -> float:
         return activation_bytes(model, sequences, mode, tp, cp, pp, in_flight, flash_attention)
@@ -282,7 +323,8 @@ def layout_memory(
     return Layout(
         tp, pp, cp, dp, sharding, recompute, micro_batch, accumulation, flash_attention,
         per_state["weights"], per_state["gradients"], per_state["optimizer"], activations(recompute),
-        activations("none"), activations("full"), capacity_bytes, gather, largest,
+        activations("none"), activations("full"), capacity_bytes, gather, largest, ep,
+        all_to_all_bytes(model, tp, pp, cp, ep, micro_batch, accumulation, recompute),
     )  # fmt: skip
 
 
@@ -296,7 +338,12 @@ def _divisors(n: int, up_to: int) -> list[int]:
 
 def check_request(model: ModelSize, request: LayoutRequest, n_gpus: int | None) -> None:
     """Refuse a fixed degree the model or the cluster cannot take, naming its flag."""
-    tp, pp, cp = request.tp, request.pp, request.cp
+    tp, pp, cp, ep = request.tp, request.pp, request.cp, request.ep
+    if ep is not None and ep > 1:
+        if not model.experts:
+            raise UsageError(request.flag("ep"), f"expert parallelism ({ep}) needs a mixture of experts")
+        if model.experts % ep:
+            raise UsageError(request.flag("ep"), f"{ep} must divide the {model.experts:,} routed experts")
     if tp is not None:
         if tp > request.gpus_per_node:
             raise UsageError(
@@ -319,12 +366,19 @@ def check_request(model: ModelSize, request: LayoutRequest, n_gpus: int | None) 
             f"{request.sharding} does not combine with pipeline parallelism (--pp {pp}): use none or zero-1",
         )
     if n_gpus is not None:
-        fixed = (tp or 1) * (pp or 1) * (cp or 1)
+        fixed = _fixed_gpus(request)
         if n_gpus % fixed:
             degrees = " x ".join(
-                f"{name} {value}" for name, value in (("tp", tp), ("pp", pp), ("cp", cp)) if value is not None
+                f"{name} {value}"
+                for name, value in (("tp", tp), ("pp", pp), ("cp", cp), ("ep", ep))
+                if value is not None
             )
             raise UsageError(request.flag("gpus"), f"{n_gpus:,} GPUs do not divide into {degrees} ({fixed:,})")
+
+
+def _fixed_gpus(request: LayoutRequest) -> int:
+    """The GPUs the fixed degrees take (expert parallelism's within the data-parallel ranks, so a factor of them)."""
+    return (request.tp or 1) * (request.pp or 1) * (request.cp or 1) * (request.ep or 1)
 
 
 def _candidates(
@@ -351,13 +405,19 @@ def _candidates(
                 shardings = [request.sharding] if request.sharding else (
                     list(PIPELINE_SHARDINGS) if pp > 1 else list(SHARDINGS)
                 )  # fmt: skip
+                eps = [request.ep] if request.ep else [
+                    e for e in _powers_of_two(dp) if model.experts % e == 0
+                ] if model.experts else [1]  # fmt: skip
                 accumulation = max(1, round(batch_sequences / (dp * request.micro_batch)))
-                for sharding in shardings:
-                    for recompute in recomputes:
-                        yield layout_memory(
-                            model, capacity_bytes, tp, pp, cp, dp, sharding, recompute, request.micro_batch,
-                            accumulation, request.flash_attention, request.grad_precision,
-                        )  # fmt: skip
+                for ep in eps:
+                    if dp % ep:
+                        continue
+                    for sharding in shardings:
+                        for recompute in recomputes:
+                            yield layout_memory(
+                                model, capacity_bytes, tp, pp, cp, dp, sharding, recompute, request.micro_batch,
+                                accumulation, request.flash_attention, request.grad_precision, ep,
+                            )  # fmt: skip
 
 
 def _search(
@@ -378,7 +438,8 @@ def _search(
     return best, smallest, searched, fitting
 
 
-#: Counts tried when looking for the fewest GPUs: 1, 2, 4, then whole nodes, at most this many counts.
+#: Counts tried when looking for the fewest GPUs: 1, 2, 4, then whole nodes from the first whose GPUs can hold the
+#: training states at all, at most this many counts.
 MAX_GPU_COUNTS_TRIED = 400
 
 
@@ -387,8 +448,11 @@ def fewest_gpus(model: ModelSize, request: LayoutRequest, batch_sequences: float
     states = (WEIGHT_BYTES + GRADIENT_BYTES[request.grad_precision] + OPTIMIZER_BYTES) * model.params_total
     floor = max(1, math.ceil(states / capacity_bytes))  # every state fully divided: no fewer can hold them
     node = request.gpus_per_node
-    fixed = (request.tp or 1) * (request.pp or 1) * (request.cp or 1)
-    counts = [c for c in (1, 2, 4) if c < node] + [node * k for k in range(1, MAX_GPU_COUNTS_TRIED)]
+    fixed = _fixed_gpus(request)
+    first_node = max(1, math.ceil(floor / node))  # whole nodes from the first that can hold the states
+    counts = [c for c in (1, 2, 4) if c < node] + [
+        node * k for k in range(first_node, first_node + MAX_GPU_COUNTS_TRIED)
+    ]
     for n in counts:
         if n < floor or n % fixed:
             continue
@@ -403,9 +467,9 @@ def choose_layout(
     """The best layout on n_gpus GPUs (on the fewest that fit when None) for a global batch near batch_sequences."""
     check_request(model, request, n_gpus)
     least = fewest_gpus(model, request, batch_sequences, capacity_bytes)
-    fixed = (request.tp or 1) * (request.pp or 1) * (request.cp or 1)
+    fixed = _fixed_gpus(request)
     gpus = n_gpus if n_gpus is not None else (least or fixed)
     best, smallest, searched, fitting = _search(model, request, gpus, batch_sequences, capacity_bytes)
     chosen = best or smallest
-    assert chosen is not None  # tp = pp = cp = 1 is a candidate unless fixed, and fixed degrees divide the GPUs
+    assert chosen is not None  # tp = pp = cp = ep = 1 is a candidate unless fixed, and fixed degrees divide the GPUs
     return LayoutChoice(chosen, searched, fitting, least)

@@ -488,8 +488,9 @@ def fill_budget(request: PlanRequest, numbers: Outcome, budget_flops: float) -> 
     last_shape = None
     for _ in range(FILL_STEPS):
         compute = numbers.compute_flops
-        full = full_training_flops(request.blueprint, numbers.n_params, numbers.n_tokens)
-        shape = shape_of(request.blueprint, numbers.n_params)
+        mixture = mixture_of(request, numbers.n_params)
+        full = full_training_flops(request.blueprint, numbers.n_params, numbers.n_tokens, mixture)
+        shape = shape_of(request.blueprint, numbers.n_params, mixture)
         exponent = d_exponent if shape == last_shape or request.blueprint.explicit else 1.0
         last_shape = shape
         if full <= budget_flops:
@@ -531,7 +532,16 @@ def plan_blueprint(request: PlanRequest, n_params: float, n_tokens: float) -> Bl
             f"N = {n_params:.3g} parameters: a blueprint shapes models of at most {MAX_SHAPE_PARAMS:.0e}; lower the"
             " budget, or give an explicit shape",
         )
-    return make_blueprint(request.blueprint, n_params, n_tokens, request.hardware, "blueprint")
+    return make_blueprint(
+        request.blueprint, n_params, n_tokens, request.hardware, "blueprint", mixture_of(request, n_params)
+    )
+
+
+def mixture_of(request: PlanRequest, n_params: float) -> tuple[float, int] | None:
+    """Under a mixture-of-experts law, the mixture a blueprint of N active parameters lays out: the law's expansion
+    and the granularity its plan of that size takes."""
+    law = request.law
+    return (law.expansion, int(law.granularity_for(n_params))) if isinstance(law, MoELaw) else None
 
 
 def assessed(plan: Plan) -> Gap:
@@ -565,8 +575,8 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
     plans: list[Plan] = []
     notes: list[str] = []
     for law in laws_to_compare(request):
-        if isinstance(law, MoELaw) and (request.blueprint or request.serve or request.inference):
-            notes.append(f"{law.name} left out: a blueprint, serving and inference do not take a mixture of experts")
+        if isinstance(law, MoELaw) and (request.serve or request.inference):
+            notes.append(f"{law.name} left out: serving and inference-aware plans do not take a mixture of experts")
             continue
         if request.given == "loss" and law.dataset != request.law.dataset:
             notes.append(

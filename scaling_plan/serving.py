@@ -36,12 +36,11 @@ from .budget import (
     Gpu,
 )
 from .errors import UsageError, named
+from .parallel import ACTIVATION_BYTES  # serving computes in bf16 whatever its weights' format
 
 #: Bytes a weight or cache element takes in each format. Quantised weights carry scales too (int4 with a bf16 scale
 #: per group of 128 weights adds 1/64 of a byte per weight, under 3%), which these leave out.
 PRECISION_BYTES = {"bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
-#: Bytes of an activation element: serving computes in bf16 whatever its weights' format.
-ACTIVATION_BYTES = 2.0
 #: The share of a GPU's memory a server takes for weights, cache and activations: vLLM's default
 #: `gpu_memory_utilization` of 0.9 (vLLM engine arguments); the rest is the CUDA context, the kernels' workspace and
 #: fragmentation.

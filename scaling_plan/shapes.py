@@ -217,6 +217,8 @@ class Counts:
     causal_attention: bool
     kv_cache_elements_per_token: int = 0  # keys and values (or latent attention's latent) a token adds, all layers
     heaviest_block_params: int = 0  # the largest layer's parameters (a mixture of experts' dense layers are less)
+    routed_params_per_layer: int = 0  # one expert layer's routed experts: what expert parallelism divides
+    expert_layers: int = 0  # layers with routed experts
 
     @property
     def params_non_embedding(self) -> int:
@@ -333,6 +335,8 @@ def count(shape: Shape, causal_attention: bool = False) -> Counts:
         causal_attention=causal_attention,
         kv_cache_elements_per_token=L * cache,
         heaviest_block_params=max(dense_block if n_dense else 0, sparse_total if n_sparse else 0),
+        routed_params_per_layer=routed * ffn_each,
+        expert_layers=n_sparse if routed else 0,
     )
 
 

@@ -24,6 +24,7 @@ from ..choices import (
     WeightsPrecision,
 )
 from ..laws import MAX_LOSS_NATS
+from ..moe import GRANULARITIES
 from ..presets import DEFAULT_LAW, PRESETS
 
 
@@ -146,6 +147,8 @@ MAX_VOCAB, MAX_SEQ_LEN, MAX_EXPERTS = 1e7, 1e8, 2.0**20
 #: Parallel layouts: sequences per GPU per step, and tensor, pipeline and context degrees and GPUs per node (a TPU v5p
 #: pod, 8,960 chips, is the largest single interconnect domain).
 MAX_MICRO_BATCH, MAX_DEGREE = 1e5, 1e4
+#: A mixture-of-experts law's granularity: Krajewski et al. 2024's code searches up to 256.
+MAX_GRANULARITY = float(GRANULARITIES[-1])
 #: Policy limits: extra compute over the optimal run, in percent (a run at 60,000 tokens per parameter pays a few
 #: hundred percent); passes over the unique data (past 16, repeated tokens are worth little: Muennighoff et al. 2023).
 MAX_COMPUTE_OVERHEAD_PCT, MAX_EPOCHS = 1e6, 1e4
@@ -210,6 +213,10 @@ FIELDS: tuple[Field, ...] = (
     _f("law", "--law", "allocation", "text",
        f"Loss law: {', '.join(PRESETS)}, or a law YAML file (default {DEFAULT_LAW}).",
        "loss law preset or a law file path (relative to this config)", metavar="NAME|PATH"),
+    _f("granularity", "--granularity", "allocation", Q,
+       "Under a mixture-of-experts law: fix its granularity G (expert width d_ff/G, G routed experts a token)"
+       " instead of searching 1 to 256.", "mixture-of-experts law: granularity G, fixed; default searched",
+       low=1.0, low_inclusive=True, whole=True, metavar="G", high=MAX_GRANULARITY),
     _f("unique_tokens", "--unique-tokens", "data", Q,
        "Unique training tokens available, e.g. 25B: data past it repeats (Muennighoff et al. 2023).",
        "unique training tokens available, e.g. 25B", metavar="TOKENS", size="tokens", low=1e6, low_inclusive=True, high=MAX_TOKENS),
@@ -290,6 +297,10 @@ FIELDS: tuple[Field, ...] = (
        metavar="STAGES", high=MAX_DEGREE),
     _f("cp", "--cp", "blueprint", Q, "Context-parallel GPUs, each holding 1/cp of every sequence; default: searched.",
        "context-parallel degree; default searched", low=1.0, low_inclusive=True, whole=True, metavar="DEGREE", high=MAX_DEGREE),
+    _f("ep", "--ep", "blueprint", Q,
+       "Expert-parallel GPUs, within the data-parallel ones, each holding experts/ep of a layer's routed experts;"
+       " must divide the experts; default: searched.", "expert-parallel degree (within data parallelism); default"
+       " searched", low=1.0, low_inclusive=True, whole=True, metavar="DEGREE", high=MAX_EXPERTS),
     _f("flash_attention", "--flash-attention", "blueprint", "bool",
        "Attention kernels that keep no seq x seq score tensor, as FlashAttention (default on).",
        "FlashAttention-style kernels (no score tensor kept); default true", off_flag="--no-flash-attention"),

@@ -182,7 +182,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     warnings: list[str] = []
     hardware = _hardware(values, given, warnings)
     law = resolve_law(values.get("law"))  # a law file is read once
-    _refuse_for_moe(values, law)
+    values, law = _mixture(values, law)
     law = _capped_law(values, law, warnings)
 
     method = sourced_choice(values, "method", METHODS, "tokens-per-param")
@@ -215,27 +215,42 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
 
 
 #: What a mixture-of-experts law's plan does not model yet, and why: a unique-token cap (Muennighoff et al.'s
-#: repetition form was fitted on dense models), a blueprint and its serving (they lay out a dense model of the plan's
-#: N, where a mixture's experts hold many times its active parameters) and inference-aware allocation (2·N FLOPs a
-#: token of a dense model).
+#: repetition form was fitted on dense models), serving (it serves a dense model of the plan's N) and
+#: inference-aware allocation (2·N FLOPs a token of a dense model).
 _NOT_FOR_MOE = {
     "unique_tokens": "a unique-token cap (Muennighoff et al. 2023 fitted repetition on dense models)",
-    "blueprint": "a blueprint (it lays out a dense model of the plan's N; a mixture's experts are not laid out yet)",
-    "hf_config": "a blueprint (it lays out a dense model of the plan's N; a mixture's experts are not laid out yet)",
-    "serve": "serving (it serves the blueprint's dense model)",
+    "serve": "serving (it serves a dense model)",
     "inference_tokens": "inference-aware allocation (it prices a token at 2·N FLOPs of a dense model)",
 }
 
 
-def _refuse_for_moe(values: Mapping[str, Sourced], law: Law) -> None:
-    """A mixture-of-experts law's plan refuses what it does not model yet, naming the input."""
+def _mixture(values: Mapping[str, Sourced], law: Law) -> tuple[Mapping[str, Sourced], Law]:
+    """Under a mixture-of-experts law: its granularity fixed by --granularity, --experts checked against the law's
+    expansion E (and then taken out of the blueprint's shape, which the plan's granularity sets), and what the plan
+    does not model refused, each naming the input."""
     if not isinstance(law, MoELaw):
-        return
+        if "granularity" in values:
+            raise UsageError(
+                values["granularity"].where,
+                f"a granularity needs a mixture-of-experts law (krajewski-2024-moe), not {law.name}",
+            )
+        return values, law
     for name, what in _NOT_FOR_MOE.items():
         if name in values and values[name].value not in (None, False):
             raise UsageError(
                 values[name].where, f"{law.name} plans a mixture of experts, which {what} does not take yet"
             )
+    experts = checked_whole(values, "experts")
+    if experts is not None and experts != law.expansion:
+        raise UsageError(
+            values["experts"].where,
+            f"{law.name} was fitted at E = {law.expansion:g} experts (its expansion: {law.expansion:g} dense FFNs of"
+            f" parameters, routed to G of {law.expansion:g}·G experts of width d_ff/G), not {experts:,}",
+        )
+    granularity = checked_whole(values, "granularity")
+    if granularity is not None:
+        law = replace(law, granularity=granularity)
+    return {name: item for name, item in values.items() if name != "experts"}, law
 
 
 def _serve(values: Mapping[str, Sourced], hardware: Hardware | None, warnings: list[str]) -> ServeRequest | None:
@@ -401,13 +416,14 @@ def blueprint_request(
     from ..parallel import DEFAULT_GPUS_PER_NODE, LayoutRequest
 
     layout_fields = (
-        "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "gpus_per_node", "flash_attention", "dropout", "gpus",
+        "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "ep", "gpus_per_node", "flash_attention", "dropout", "gpus",
         "gpu", "gpu_memory_gib", "grad_precision",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
         pp=numbers["pp"],
         cp=numbers["cp"],
+        ep=numbers["ep"],
         sharding=sourced_choice(values, "sharding", SHARDINGS, "") or None,
         recompute=sourced_choice(values, "recompute", RECOMPUTE, "") or None,
         micro_batch=numbers["micro_batch"] or 1,

@@ -409,6 +409,25 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("pp", "count", "Pipeline stages (pp)", shown=True),
         F("cp", "count", "Context parallel (cp)", shown=True),
         F("dp", "count", "Data parallel (dp)", shown=True),
+        F(
+            "ep",
+            "count",
+            "Expert parallel (ep)",
+            "expert-parallel ranks, within the data-parallel ones, each holding"
+            " experts/ep of every expert layer's routed experts; null without routed experts",
+            null=True,
+            shown=True,
+        ),
+        F(
+            "all_to_all_gib_per_step",
+            "GiB",
+            "All-to-all per GPU per step (GiB)",
+            "expert parallelism's dispatch and"
+            " combine traffic one GPU sends per training step, forward and backward (an upper bound: each token sent"
+            " once per expert it uses); null without expert parallelism",
+            null=True,
+            shown=True,
+        ),
         F("sharding", "text", "ZeRO sharding (over dp x cp)", shown=True),
         F("recompute", "text", "Activation recomputation", shown=True),
         F("flash_attention", "flag", "FlashAttention-style kernels", shown=True),

@@ -290,8 +290,8 @@ _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
 
 #: How memory is counted: shown only when there is a GPU to count it on.
 _MEMORY_SETTINGS = (
-    "tp", "pp", "cp", "dp", "sharding", "recompute", "flash_attention", "dropout", "micro_batch_sequences",
-    "gradient_accumulation_steps", "pipeline_bubble_pct",
+    "tp", "pp", "cp", "dp", "ep", "all_to_all_gib_per_step", "sharding", "recompute", "flash_attention", "dropout",
+    "micro_batch_sequences", "gradient_accumulation_steps", "pipeline_bubble_pct",
 )  # fmt: skip
 
 
@@ -346,6 +346,12 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             )
             + ", the ZeRO stage dividing them over dp x cp"
             + (
+                f"; each GPU holds {blueprint.shape.experts // layout.ep:,} of the {blueprint.shape.experts:,} routed"
+                f" experts of a layer (ep {layout.ep}, within dp; their ZeRO shards over dp x cp / ep)"
+                if layout.ep > 1
+                else ""
+            )
+            + (
                 "; ZeRO-3 holds two units (blocks, or the vocabulary matrix) gathered whole"
                 if layout.gather_bytes
                 else ""
@@ -362,6 +368,13 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             + ("; FlashAttention-style kernels keep no score tensor" if layout.flash_attention else "")
             + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); time and MFU are as"
             " given, not lowered by the bubble or recomputation."
+            + (
+                " All-to-all per step: 4 exchanges per expert layer per micro-batch (dispatch and combine, forward"
+                " and backward; GShard, Lepikhin et al. 2021; 6 under full recomputation), each the GPU's tokens x"
+                " experts a token uses x d_model x 2 bytes x (ep - 1)/ep: an upper bound."
+                if layout.ep > 1
+                else ""
+            )
         )
     notes.append(
         "Learning rate and batch: DeepSeek LLM 2024 eq. 1, eta = 0.3118·C^-0.125, B = 0.2920·C^0.3271 tokens,"
@@ -493,6 +506,17 @@ def emit_budget(plan: Plan, compared: Sequence[Plan] | None, output_format: str,
                 "Each law row predicts loss with its own law; the rule and published-frontier rows with the plan's law."
             ]
             keys = list(COMPARE_KEYS)
+            if plan.granularity is not None:  # a mixture's plan: dense beside mixtures, sizes and granularity
+                keys[keys.index("n_params") + 1 : keys.index("n_params") + 1] = ["n_params_total", "granularity"]
+                notes.append(
+                    "N is the parameters a token uses; a mixture's row gives its total parameters and granularity"
+                    " too (a dense row's are N and none)."
+                )
+            if plan.blueprint is not None and plan.blueprint.layout is not None:
+                keys += ["memory_gib_per_gpu", "min_gpus"]
+                notes.append(
+                    "Each row's memory is its own blueprint's, on the GPUs given or else the fewest its layout fits (Min GPUs)."
+                )
             datasets = list(dict.fromkeys(str(row["loss_dataset"]) for row in compare_records))
             rows = compare_records
             if len(datasets) > 1:

@@ -243,6 +243,8 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "pp": memory.pp if memory else fixed.pp,
             "cp": memory.cp if memory else fixed.cp,
             "dp": memory.dp if memory else None,
+            "ep": (memory.ep if memory else fixed.ep) if shape.experts else None,
+            "all_to_all_gib_per_step": gib(memory.all_to_all_bytes) if memory and memory.ep > 1 else None,
             "sharding": memory.sharding if memory else fixed.sharding,
             "recompute": memory.recompute if memory else fixed.recompute,
             "flash_attention": fixed.flash_attention,

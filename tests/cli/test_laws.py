@@ -1,6 +1,7 @@
 """The laws at the command line: presets by name, frontier laws' plans and their warnings."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_compare_laws_puts_the_dense_and_the_mixture_side_by_side(cli: Cli) -> N
 
 @pytest.mark.parametrize(
     ("flag", "value"),
-    [("--unique-tokens", "1e10"), ("--blueprint", None), ("--inference-tokens", "1T")],
+    [("--unique-tokens", "1e10"), ("--serve", None), ("--inference-tokens", "1T")],
 )
 def test_what_a_mixture_of_experts_plan_does_not_model_yet_is_refused(cli: Cli, flag: str, value: str | None) -> None:
     args = ("budget", "--flops", "1e22", "--law", "krajewski-2024-moe", "--method", "law", flag)
@@ -118,3 +119,66 @@ def test_a_mixtures_inverse_questions_spend_eq_10s_flops_and_say_where_the_optim
     assert "krajewski-2024-moe's optimum jumps over it where its granularity doubles" in cli.error(
         "budget", "--params", "1.53e8", *law
     )
+
+
+def test_a_mixtures_blueprint_lays_out_its_experts_with_expert_parallelism(cli: Cli) -> None:
+    """The plan's mixture as Krajewski et al. 2024 build it (sec. 3): E·G experts of width d_ff/G, G a token, sized
+    to the plan's active parameters; on 1,024 H100s its experts are split over expert-parallel ranks, the memory per
+    GPU is under the H100's, and the all-to-all traffic is stated."""
+    plan = cli.json(
+        "budget", "--flops", "1e24", "--method", "law", "--law", "krajewski-2024-moe", "--experts", "64",
+        "--blueprint", "--gpu", "H100-SXM", "--gpus", "1024",
+    )  # fmt: skip
+    g = plan["granularity"]
+    assert (plan["experts"], plan["active_experts"]) == (64 * g, g)
+    assert plan["expert_d_ff"] == round(plan["d_ff"] / g)
+    assert plan["params_active"] == pytest.approx(plan["n_params"], rel=0.02)
+    # the experts hold E = 64 dense FFNs: about 43 x the active parameters at E = 64, as the law counts them
+    assert plan["params_non_embedding"] == pytest.approx(plan["n_params_total"], rel=0.03)
+    assert plan["ep"] > 1 and plan["experts"] % plan["ep"] == 0 and plan["dp"] % plan["ep"] == 0
+    assert plan["memory_gib_per_gpu"] <= plan["gpu_memory_gib"] and plan["all_to_all_gib_per_step"] > 0
+    assert plan["tp"] * plan["pp"] * plan["cp"] * plan["dp"] == 1024
+
+
+def test_granularity_is_fixed_by_flag_and_experts_must_be_the_laws_expansion(cli: Cli) -> None:
+    from scaling_plan.moe import MoELaw
+    from scaling_plan.presets import PRESETS
+
+    law = ("--method", "law", "--law", "krajewski-2024-moe")
+    plan = cli.json("budget", "--flops", "1e22", *law, "--granularity", "8")
+    fixed = PRESETS["krajewski-2024-moe"]
+    assert isinstance(fixed, MoELaw)
+    at_8 = replace(fixed, granularity=8)
+    assert plan["granularity"] == 8
+    assert plan["loss_nats"] == pytest.approx(float(at_8.loss_at(plan["n_params"], plan["n_tokens"], 8)), rel=1e-9)
+    assert plan["loss_nats"] > cli.json("budget", "--flops", "1e22", *law)["loss_nats"]  # G = 8 is not the optimum
+    assert cli.error("budget", "--flops", "1e22", "--granularity", "8") == (
+        "scaling-plan: error: --granularity: a granularity needs a mixture-of-experts law (krajewski-2024-moe), not"
+        " epoch-2024"
+    )
+    assert cli.error("budget", "--flops", "1e22", *law, "--experts", "16").startswith(
+        "scaling-plan: error: --experts: krajewski-2024-moe was fitted at E = 64 experts"
+    )
+    error = cli.error("budget", "--flops", "1e24", *law, "--blueprint", "--gpu", "H100-SXM", "--gpus", "1024",
+                      "--ep", "3")  # fmt: skip
+    assert error == "scaling-plan: error: --ep: 3 must divide the 2,048 routed experts"
+
+
+def test_a_mixtures_comparison_shows_total_parameters_granularity_and_memory(cli: Cli) -> None:
+    args = ("budget", "--flops", "1e22", "--method", "law", "--law", "krajewski-2024-moe", "--compare-laws",
+            "--blueprint", "--gpu", "H100-SXM")  # fmt: skip
+    table = " ".join(cli.run(*args, env={"COLUMNS": "300"}).stdout.split())
+    assert "Parameters, every expert ┃ Granularity G" in table and "Memory per GPU (GiB) ┃ Minimum GPUs" in table
+    rows = {row["law"]: row for row in cli.json(*args)["compare_laws"] if row["method"] == "law"}
+    moe, dense = rows["krajewski-2024-moe"], rows["krajewski-2024-dense"]
+    assert moe["min_gpus"] > dense["min_gpus"]  # the mixture's experts need more memory than the dense model
+    assert moe["ep"] is not None and dense["ep"] is None
+
+
+def test_the_api_plans_a_mixtures_blueprint_as_budget_does(cli: Cli) -> None:
+    import scaling_plan as sp
+
+    fields = {"flops": 1e23, "method": "law", "law": "krajewski-2024-moe", "granularity": 16, "blueprint": True,
+              "gpu": "H100-SXM", "gpus": 256, "ep": 8}  # fmt: skip
+    args = [part for name, value in fields.items() for part in (f"--{name}", *([] if value is True else [str(value)]))]
+    assert sp.plan(**fields).to_dict() == cli.json("budget", *args)  # type: ignore[arg-type]

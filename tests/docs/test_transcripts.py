@@ -56,7 +56,7 @@ def run_page(page: Path, folder: Path) -> list[str]:
             shows_error = any(line.startswith(f"{PROG}: error:") for line in command.expected)
             if status != 0 and not shows_error and not _status_shown(transcript, command.line):
                 problems.append(f"{where}\nexited {status}, and the page shows no error:\n{shown}")
-            difference = mismatch(command.expected, shown)
+            difference = mismatch(command.expected, shown, transcript.rel_tol)
             if difference is not None:
                 problems.append(f"{where}\n{difference}")
     return problems
@@ -77,6 +77,7 @@ def test_the_pages_have_transcripts() -> None:
 def test_a_skipped_transcript_says_why() -> None:
     for transcript in ALL:
         assert transcript.skip is None or len(transcript.skip) > 10, transcript.name
+        assert transcript.why_tolerance is None or len(transcript.why_tolerance) > 10, transcript.name
 
 
 @pytest.mark.parametrize("page", RUN_PAGES, ids=[str(page.relative_to(ROOT)) for page in RUN_PAGES])
@@ -92,6 +93,8 @@ def test_the_comparison_holds_numbers_to_the_tolerance_and_text_exactly() -> Non
     shown = ["Plan for 1.00e24 FLOPs", "│ Parameters N   │   91.3B │", "..."]
     assert mismatch(shown, "Plan for 1.0e24 FLOPs\n│ Parameters N │ 91.31B │\n│ more │") is None
     assert mismatch(shown, "Plan for 1.0e24 FLOPs\n│ Parameters N │ 91.5B │") is not None  # 0.2% off
+    assert mismatch(shown, "Plan for 1.00e24 FLOPs\n│ Parameters N │ 91.4B │") is None  # one unit of its last digit
+    assert mismatch(shown, "Plan for 1.00e24 FLOPs\n│ Parameters N │ 91.5B │", rel_tol=0.01) is None
     assert mismatch(shown, "Plan for 1.0e24 FLOPs\n│ Parameters M │ 91.3B │") is not None
     assert mismatch(["a b", "c"], "a\nb c") is None  # a line wrapped elsewhere
     assert mismatch(["a b"], "a b c") is not None  # output the page does not show, without a `...`

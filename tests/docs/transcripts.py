@@ -4,8 +4,9 @@ A transcript is a ```console block. Each `$ ` line is a command, and the lines u
 are what it printed (stdout and stderr, in the order a terminal shows them). A line that is only `...` or `…`
 stands for output left out of the page; every other line is compared:
 
-- numbers agree to a relative tolerance of REL_TOL (1e-3): the pages round what the tool prints, and a fit's last
-  digits may move with the machine's BLAS;
+- numbers agree to a relative tolerance of REL_TOL (1e-3), or to one unit of the last digit either prints (2.31 and
+  2.32 agree): the pages round what the tool prints, and a fit's last digits may move with the machine's numpy and
+  BLAS, which flips a rounded digit however small the move;
 - everything else is equal once whitespace is normalised: runs of spaces and line breaks count as one space (so a
   note wrapped at another width still matches), and a run of a table's rule characters (─, ━) as one.
 
@@ -15,7 +16,8 @@ exit status of the command before it. Any other command is refused, so that no p
 cannot run. Every command that shows no error line must exit 0.
 
 A block is not compared when the comment line just above its fence says `<!-- transcript: skip: WHY -->`, where
-WHY says what in its output depends on the machine.
+WHY says what in its output depends on the machine; its numbers agree to a wider relative tolerance when that line
+says `<!-- transcript: tolerance 1%: WHY -->`, WHY saying why they move that much.
 
 The commands of one page run in order in one temporary folder that holds the repository's configs/, tests/ and
 examples/, so a file one writes (`fit ... -o fitted.yaml`) is there for the next, and none is left in the repository.
@@ -41,6 +43,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PROG = "scaling-plan"
 ELISIONS = {"...", "…"}
 SKIP = re.compile(r"<!--\s*transcript:\s*skip:\s*(?P<why>\S.*?)\s*-->")
+TOLERANCE = re.compile(r"<!--\s*transcript:\s*tolerance\s+(?P<pct>[\d.]+)%:\s*(?P<why>\S.*?)\s*-->")
 
 #: A number (70, 1,024, 1.9597, 5.88e+23), a word (H100, epoch, n_params), a run of a table's rule characters, or
 #: any other single character.
@@ -65,6 +68,8 @@ class Transcript:
     line: int  # the line of the block's opening fence
     commands: list[Command]
     skip: str | None  # why the block's output is not compared, or None
+    rel_tol: float = REL_TOL  # how closely its numbers agree
+    why_tolerance: str | None = None  # why that is wider than REL_TOL
 
     @property
     def name(self) -> str:
@@ -81,8 +86,10 @@ def transcripts(page: Path) -> list[Transcript]:
         if line.strip() == "```console":
             indent = len(line) - len(line.lstrip())
             above = lines[number - 1].strip() if number else ""
-            skip = SKIP.fullmatch(above)
+            skip, wider = SKIP.fullmatch(above), TOLERANCE.fullmatch(above)
             transcript = Transcript(page, number + 1, [], skip["why"] if skip else None)
+            if wider:
+                transcript.rel_tol, transcript.why_tolerance = float(wider["pct"]) / 100, wider["why"]
             number += 1
             while lines[number].strip() != "```":
                 text = lines[number][indent:]
@@ -98,12 +105,24 @@ def transcripts(page: Path) -> list[Transcript]:
     return found
 
 
-def tokens(text: str) -> list[str | float]:
-    """The text as numbers (floats) and other tokens (strings), whitespace left out."""
-    found: list[str | float] = []
+@dataclass(frozen=True)
+class Number:
+    value: float
+    unit: float  # one unit of its last printed digit: 0.01 for 2.31, 1e21 for 5.88e+23
+
+
+def _number(text: str) -> Number:
+    mantissa, _, exponent = text.replace(",", "").lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return Number(float(text.replace(",", "")), 10.0 ** (int(exponent or 0) - decimals))
+
+
+def tokens(text: str) -> list[str | Number]:
+    """The text as numbers and other tokens (strings), whitespace left out."""
+    found: list[str | Number] = []
     for match in _TOKEN.finditer(text):
         if match["number"] is not None:
-            found.append(float(match["number"].replace(",", "")))
+            found.append(_number(match["number"]))
         elif match["rule"] is not None:
             found.append(re.sub(r"([─━═])\1+", r"\1", match["rule"]))
         else:
@@ -111,17 +130,20 @@ def tokens(text: str) -> list[str | float]:
     return found
 
 
-def _same(expected: str | float, actual: str | float) -> bool:
-    if isinstance(expected, float) and isinstance(actual, float):
-        return math.isclose(expected, actual, rel_tol=REL_TOL)
+def _same(expected: str | Number, actual: str | Number, rel_tol: float) -> bool:
+    if isinstance(expected, Number) and isinstance(actual, Number):
+        unit = max(expected.unit, actual.unit) * (1 + 1e-9)
+        return math.isclose(expected.value, actual.value, rel_tol=rel_tol, abs_tol=unit)
     return expected == actual
 
 
-def _matches_at(segment: list[str | float], actual: list[str | float], at: int) -> bool:
-    return at + len(segment) <= len(actual) and all(_same(e, a) for e, a in zip(segment, actual[at:], strict=False))
+def _matches_at(segment: list[str | Number], actual: list[str | Number], at: int, rel_tol: float) -> bool:
+    return at + len(segment) <= len(actual) and all(
+        _same(e, a, rel_tol) for e, a in zip(segment, actual[at:], strict=False)
+    )
 
 
-def mismatch(expected_lines: list[str], actual_text: str) -> str | None:
+def mismatch(expected_lines: list[str], actual_text: str, rel_tol: float = REL_TOL) -> str | None:
     """None when the output matches what the page shows; else what differs."""
     segments: list[list[str]] = [[]]
     for line in expected_lines:
@@ -144,7 +166,7 @@ def mismatch(expected_lines: list[str], actual_text: str) -> str | None:
             starts = [len(actual) - len(segment)]
         else:
             starts = list(range(at, len(actual) - len(segment) + 1))
-        found = next((start for start in starts if start >= at and _matches_at(segment, actual, start)), None)
+        found = next((start for start in starts if start >= at and _matches_at(segment, actual, start, rel_tol)), None)
         if found is None:
             return f"the page shows\n{chr(10).join(lines)}\nwhich is not in the output\n{actual_text}"
         at = found + len(segment)

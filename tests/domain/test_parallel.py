@@ -3,6 +3,8 @@ batches, and the CLI around them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scaling_plan.blueprint import model_size
@@ -259,3 +261,73 @@ def test_the_largest_micro_batch_is_the_last_that_fits() -> None:
     fits = layout_memory(model, H100_BYTES, 4, 1, 1, 2, "zero-1", "none", m, 16, True)
     too_many = layout_memory(model, H100_BYTES, 4, 1, 1, 2, "zero-1", "none", m + 1, 16, True)
     assert fits.fits and not too_many.fits
+
+
+# --- expert parallelism --------------------------------------------------------------------------------------------
+
+
+def mixtral() -> tuple[Shape, ModelSize]:
+    """Mixtral-8x7B from its config.json: 32 layers of 8 SwiGLU experts of width 14,336 on d_model 4,096, 2 a token."""
+    from scaling_plan.architectures import shape_of_architecture
+    from scaling_plan.inputs.hf_config import read_hf_config
+
+    config = Path(__file__).resolve().parents[1] / "data" / "hf_configs" / "mixtral-8x7b.json"
+    shape = shape_of_architecture(read_hf_config(str(config)), 4096)
+    return shape, model_size(shape, count(shape))
+
+
+def test_expert_parallelism_divides_the_routed_experts_and_zero_shards_them_over_dp_over_ep() -> None:
+    """Each of ep ranks holds experts/ep whole experts of every layer; the rest of the model is held whole. ZeRO
+    shards the experts' states over the dp/ep ranks that hold the same experts, so a sharded state ends divided
+    over all dp ranks with or without expert parallelism."""
+    shape, model = mixtral()
+    routed = 32 * 8 * 3 * 4096 * 14336  # layers x experts x SwiGLU's three matrices
+    assert model.routed_params_per_layer * model.expert_layers == routed
+    rest = count(shape).params_total - routed
+    for ep in (1, 2, 8):
+        layout = layout_memory(model, H100_BYTES, 1, 1, 1, 8, "zero-1", "full", 1, 8, True, ep=ep)
+        assert layout.weights_bytes == pytest.approx(2 * (rest + routed / ep))
+        assert layout.gradients_bytes == pytest.approx(2 * (rest + routed / ep))
+        assert layout.optimizer_bytes == pytest.approx(12 * (rest + routed) / 8)  # the same at every ep
+        zero_3 = layout_memory(model, H100_BYTES, 1, 1, 1, 8, "zero-3", "full", 1, 8, True, ep=ep)
+        assert zero_3.weights_bytes == pytest.approx(2 * (rest + routed) / 8)
+        # two gathered blocks, each with its experts divided over ep
+        block = (count(shape).params_total - count(shape).params_embedding) / 32
+        assert zero_3.gather_bytes == pytest.approx(2 * 2 * (block - routed / 32 * (1 - 1 / ep)))
+
+
+def test_all_to_all_traffic_is_four_exchanges_per_expert_layer_and_micro_batch() -> None:
+    """Dispatch and combine, forward and backward (6 under full recomputation): each exchange sends the GPU's
+    s/cp·b/tp tokens x top-k x d_model x 2 bytes, (ep - 1)/ep of it to other GPUs."""
+    _, model = mixtral()
+    tp, cp, ep, micro, steps = 2, 1, 4, 1, 3
+    layout = layout_memory(model, H100_BYTES, tp, 1, cp, 8, "zero-1", "none", micro, steps, True, ep=ep)
+    exchange = 4096 / cp * micro / tp * 2 * 4096 * 2 * (ep - 1) / ep
+    assert layout.all_to_all_bytes == pytest.approx(exchange * 4 * 32 * steps)
+    full = layout_memory(model, H100_BYTES, tp, 1, cp, 8, "zero-1", "full", micro, steps, True, ep=ep)
+    assert full.all_to_all_bytes == pytest.approx(1.5 * layout.all_to_all_bytes)
+    assert layout_memory(model, H100_BYTES, tp, 1, cp, 8, "zero-1", "none", micro, steps, True).all_to_all_bytes == 0
+
+
+def test_expert_parallelism_must_divide_the_experts_and_the_data_parallel_ranks() -> None:
+    from scaling_plan.errors import UsageError
+
+    _, model = mixtral()
+    with pytest.raises(UsageError, match="3 must divide the 8 routed experts"):
+        choose_layout(model, LayoutRequest(ep=3), H100_BYTES, 16, 512)
+    with pytest.raises(UsageError, match="needs a mixture of experts"):
+        choose_layout(gpt_block(4, 1024, 16, 2048, 51200), LayoutRequest(ep=2), H100_BYTES, 8, 64)
+    with pytest.raises(UsageError, match="16 GPUs do not divide into tp 4 x ep 8"):
+        choose_layout(model, LayoutRequest(tp=4, ep=8), H100_BYTES, 16, 512)
+    chosen = choose_layout(model, LayoutRequest(ep=8), H100_BYTES, 16, 512).layout
+    assert chosen.ep == 8 and chosen.dp % 8 == 0 and chosen.fits
+
+
+def test_mixtral_fits_on_16_h100s_and_no_layout_holds_its_adam_states_on_8() -> None:
+    """46.7B parameters x 16 bytes of mixed-precision Adam are 696 GiB: more than 8 H100s hold whatever the layout."""
+    shape, model = mixtral()
+    assert 16 * count(shape).params_total > 8 * H100_BYTES
+    assert fewest_gpus(model, LayoutRequest(), 512, H100_BYTES) == 16
+    choice = choose_layout(model, LayoutRequest(), H100_BYTES, 16, 512)
+    assert choice.layout.fits and choice.layout.ep > 1  # expert parallelism is what fits it without recomputing
+    assert not choose_layout(model, LayoutRequest(), H100_BYTES, 8, 512).layout.fits
