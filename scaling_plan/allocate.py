@@ -20,6 +20,11 @@ from .moe import GRANULARITIES, MoELaw
 TOKENS_PER_PARAM_DEFAULT = 20.0
 
 
+#: The rule under a mixture's eq. 10 searches N_act within e^-12 of 6·N·D's answer (the router's FLOPs are far less
+#: than that factor at any size a plan takes), in 60 halvings: to 1e-17 of ln N.
+MIXTURE_RULE_SPAN, MIXTURE_RULE_STEPS = 12.0, 60
+
+
 class Allocator(Protocol):
     @property
     def method(self) -> str:
@@ -38,18 +43,44 @@ class Allocator(Protocol):
 
 @dataclass(frozen=True)
 class TokensPerParamRule:
-    """D = r·N and C = 6·N·D, so N = sqrt(C / (6r)) and D = r·N."""
+    """D = r·N and C = 6·N·D, so N = sqrt(C / (6r)) and D = r·N. Under a mixture-of-experts law (`mixture`), C is
+    its eq. 10 FLOPs at the granularity of that active size (moe.MoELaw.compute_flops): N is the largest whose run
+    spends at most C (where the granularity doubles, the FLOPs jump and a run may spend a little less)."""
 
     tokens_per_param: float = TOKENS_PER_PARAM_DEFAULT
     method: str = "tokens-per-param"
+    mixture: MoELaw | None = None
 
     @property
     def description(self) -> str:
-        return f"tokens-per-param rule: D = {self.tokens_per_param:g}·N with C = 6·N·D, so N = sqrt(C / {6 * self.tokens_per_param:g})"
+        ratio = self.tokens_per_param
+        if self.mixture is not None:
+            return f"tokens-per-param rule: D = {ratio:g}·N_act with C = {self.mixture.name}'s eq. 10 FLOPs"
+        return f"tokens-per-param rule: D = {ratio:g}·N with C = 6·N·D, so N = sqrt(C / {6 * ratio:g})"
 
     def allocate(self, compute_flops: Num) -> tuple[Num, Num]:
         n_params = (compute_flops / (FLOPS_PER_PARAM_TOKEN * self.tokens_per_param)) ** 0.5
+        if self.mixture is not None:
+            n_params = self._within_eq_10(compute_flops, n_params)
         return n_params, self.tokens_per_param * n_params
+
+    def _within_eq_10(self, compute_flops: Num, most: Num) -> Num:
+        """The largest N_act, at most `most` (6·N·D's answer; eq. 10 adds the router), whose run of r·N_act tokens
+        spends at most the compute under eq. 10: a bisection in ln N, as the FLOPs rise with N but jump where G
+        doubles."""
+        import numpy as np
+
+        law, ratio = self.mixture, self.tokens_per_param
+        assert law is not None
+        compute = np.asarray(compute_flops, dtype=float)
+        low, high = np.log(np.asarray(most, dtype=float)) - MIXTURE_RULE_SPAN, np.log(np.asarray(most, dtype=float))
+        for _ in range(MIXTURE_RULE_STEPS):
+            middle = (low + high) / 2
+            n_active = np.exp(middle)
+            fits = law.compute_flops(n_active, ratio * n_active) <= compute
+            low, high = np.where(fits, middle, low), np.where(fits, high, middle)
+        found = np.exp(low)
+        return found if found.ndim else float(found)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -229,8 +260,8 @@ def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[fl
             return None
         other = float(allocator.allocate(compute)[1 - given])
     n_params, n_tokens = (value, other) if given == 0 else (other, value)
-    law = allocator.law if isinstance(allocator, LawOptimum) else None
-    if isinstance(law, MoELaw):  # a mixture's optimum spends eq. 10's FLOPs, router included
+    law = allocator.law if isinstance(allocator, LawOptimum) else getattr(allocator, "mixture", None)
+    if isinstance(law, MoELaw):  # a mixture's optimum, or the rule under it, spends eq. 10's FLOPs, router included
         compute = float(law.compute_flops(n_params, n_tokens))
         # Where the granularity doubles the optimum jumps (N up, D down), over values no compute gives.
         if not math.isclose(float(allocator.allocate(compute)[given]), value, rel_tol=MOE_PINNED_RTOL):

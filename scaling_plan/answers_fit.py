@@ -137,6 +137,8 @@ def form_fit_of(
     from .units import counted
 
     family, runs, table = FAMILIES[form], selection.runs, selection.table
+    if form == "moe":
+        _check_mixture(selection)
     if form == "data-constrained":
         _check_repeats(selection, base is not None)
         if base is not None:
@@ -221,6 +223,36 @@ def _check_repeats(selection: Selection, base_held: bool) -> None:
         )
 
 
+def _check_mixture(selection: Selection) -> None:
+    """Runs that can determine the mixture-of-experts law: each with its granularity and expansion, one expansion
+    (Krajewski et al. 2024 fitted their law at each E apart), and two granularities at least, or g and A are one."""
+    import numpy as np
+
+    from .inputs.runs import DEFAULT_COLUMNS
+
+    runs, label = selection.runs, selection.table.label
+    for role, values, flag in (("granularity", runs.granularity, "granularity_col"),
+                               ("experts", runs.experts, "experts_col")):  # fmt: skip
+        if values is None:
+            raise UsageError(
+                label,
+                f"the moe form reads each run's {'expansion E' if role == 'experts' else role}: no such column (tried"
+                f" {', '.join(DEFAULT_COLUMNS[role])}; name it with {named(flag)})",
+            )
+    assert runs.granularity is not None and runs.experts is not None
+    if not np.all(runs.experts == runs.experts[0]):
+        other = int(np.argmax(runs.experts != runs.experts[0]))
+        raise UsageError(
+            f"{label}:{selection.lines[other]}" if selection.lines else label,
+            f"expansion {runs.experts[other]:g}, where the first run has {runs.experts[0]:g}: the moe law is fitted at"
+            f" one expansion E (select one with {named('where')})",
+        )
+    if len(set(runs.granularity.tolist())) < 2:
+        raise UsageError(
+            label, f"every run has granularity {runs.granularity[0]:g}: the moe law's g and gamma need two or more"
+        )
+
+
 def _unused_params(selection: Selection, fit: FamilyFit) -> str | None:
     """The data-constrained fit's problem when no run has more parameters than its unique tokens can use (the base
     law's compute-optimal N for them): R_N* is then whatever its start was."""
@@ -253,8 +285,9 @@ def residuals_of(selection: Selection, fit: Fit | FamilyFit) -> tuple[Runs, Arra
             residual: Array = np.log(predicted) - np.log(runs.loss_nats)
         return runs, residual
     index = np.array(fit.used, dtype=np.intp)
-    unique = None if runs.unique_tokens is None else runs.unique_tokens[index]
-    subset = Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index], None, unique)
+    unique, granularity, experts = (None if values is None else values[index]
+                                    for values in (runs.unique_tokens, runs.granularity, runs.experts))  # fmt: skip
+    subset = Runs(runs.n_params[index], runs.n_tokens[index], runs.loss_nats[index], None, unique, granularity, experts)
     return subset, np.array(fit.residual_log)
 
 

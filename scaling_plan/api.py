@@ -28,6 +28,7 @@ from .api_fits import FittedFrontier as FittedFrontier
 from .api_fits import FittedKaplan as FittedKaplan
 from .api_fits import FittedLaw as FittedLaw
 from .api_fits import FittedMapping as FittedMapping
+from .api_fits import FittedMoE as FittedMoE
 from .api_fits import fit as fit
 from .api_fits import fit_downstream as fit_downstream
 from .api_support import _as_json, _said

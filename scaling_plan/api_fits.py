@@ -12,6 +12,7 @@ from .api_fields import Quantity
 from .choices import APPROACHES, FIT_FORMS
 from .downstream import DownstreamMapping
 from .laws import FrontierLaw, KaplanLaw, ParametricLaw
+from .moe import MoELaw
 
 if TYPE_CHECKING:
     from .fitting import Bootstrap, Criterion, Fit
@@ -67,6 +68,15 @@ class FittedKaplan(_Fitted, KaplanLaw):
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class FittedMoE(_Fitted, MoELaw):
+    """Krajewski et al. 2024's mixture-of-experts law fitted to your runs (`fit(form="moe")`): a MoELaw allocating
+    the active parameters, tokens and granularity by its own optimum under their eq. 10 FLOPs, so plan(law=fitted,
+    method="law") uses it, with its bootstrap refits for intervals."""
+
+    problem: str | None = None
+
+
 def fit(
     runs: str | os.PathLike[str],
     *,
@@ -89,18 +99,22 @@ def fit(
     where: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
     unique_col: str | None = None,
+    granularity_col: str | None = None,
+    experts_col: str | None = None,
     base_law: str | os.PathLike[str] | ParametricLaw | None = None,
     bootstrap: int = 0,
     seed: int = 42,
     interval: float = 90.0,
     name: str | None = None,
-) -> FittedLaw | FittedKaplan | FittedFrontier:
+) -> FittedLaw | FittedKaplan | FittedFrontier | FittedMoE:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta to a runs file, as `scaling-plan fit` (Hoffmann et al. 2022,
     appendix D.2), with `bootstrap` refits for intervals. `form` fits another law family as `fit --form` does:
     "kaplan" (Kaplan et al. 2020 eq. 1.5; returns a FittedKaplan), "compute" or "broken" (the loss along the frontier
     as a function of compute, fitted to each budget's best run; a FittedFrontier) or "data-constrained" (Muennighoff
     et al. 2023, for runs with a `unique_col` of unique tokens; a FittedLaw with its rd_star and rn_star, its E, A,
-    B, alpha and beta fitted first to the runs that see their data once, or held at `base_law`). `criterion` is what the fit minimises over the runs' misses
+    B, alpha and beta fitted first to the runs that see their data once, or held at `base_law`) or "moe" (Krajewski
+    et al. 2024's mixture-of-experts law, for runs of active parameters N with a `granularity_col` and an
+    `experts_col` of their expansion E; a FittedMoE). `criterion` is what the fit minimises over the runs' misses
     on log loss (huber, mse, mae or asymmetric, with `huber_delta` or `asymmetry`), `weights` a column of each run's
     weight; `where` keeps the rows whose columns hold those values ({"State": "finished"}) and `skip_invalid`
     skips rows that cannot be read, as `--where` and `--skip-invalid` do (both said in `warnings`). A fit that did not converge is returned with its `problem`
@@ -137,7 +151,7 @@ def fit(
     seed = seed_number(seed, "seed")
     table = read_runs(path, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
                       weights_col=weights, where=list((where or {}).items()), skip_invalid=skip_invalid,
-                      unique_col=unique_col)  # fmt: skip
+                      unique_col=unique_col, granularity_col=granularity_col, experts_col=experts_col)  # fmt: skip
     selection = select_runs(table, drop_top_loss, low, high)
     law_name = name or os.path.splitext(os.path.basename(path))[0]
     if approach == "isoflop":
@@ -169,7 +183,7 @@ def _fitted_form(
     name: str,
     told: str | None,
     base: ParametricLaw | None = None,
-) -> FittedLaw | FittedKaplan | FittedFrontier:
+) -> FittedLaw | FittedKaplan | FittedFrontier | FittedMoE:
     """Another law family, as its law file would be read back (inputs.lawfile.law_of_data), with the fit's record.
     A fit a law file may not hold raises ScalingPlanError, as fit -o refuses to write it."""
     import dataclasses
@@ -192,6 +206,9 @@ def _fitted_form(
     if isinstance(law, KaplanLaw):
         fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(KaplanLaw)}
         return FittedKaplan(**fields, record=record, fit_warnings=warnings, problem=problem)
+    if isinstance(law, MoELaw):
+        fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(MoELaw)}
+        return FittedMoE(**fields, record=record, fit_warnings=warnings, problem=problem)
     if isinstance(law, ParametricLaw):  # the data-constrained law, with its R_D* and R_N*
         fields = {f.name: getattr(law, f.name) for f in dataclasses.fields(ParametricLaw)}
         return FittedLaw(**fields, record=record, fit_warnings=warnings, problem=problem)

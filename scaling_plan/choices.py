@@ -59,9 +59,10 @@ GRAD_PRECISIONS: tuple[str, ...] = get_args(GradPrecision)
 #: The law families fit fits (families.py besides Chinchilla's own).
 LawForm = Literal["chinchilla", "kaplan", "compute", "broken"]
 LAW_FORMS: tuple[str, ...] = get_args(LawForm)
-#: ... Muennighoff et al. 2023's data-constrained law, for runs with their unique tokens, and `fit --form auto`,
-#: which chooses among the first by a backtest on the largest budgets.
-FitForm = Literal["chinchilla", "kaplan", "compute", "broken", "data-constrained", "auto"]
+#: ... Muennighoff et al. 2023's data-constrained law, for runs with their unique tokens, Krajewski et al. 2024's
+#: mixture-of-experts law, for runs with their granularity and expansion, and `fit --form auto`, which chooses among
+#: the first by a backtest on the largest budgets.
+FitForm = Literal["chinchilla", "kaplan", "compute", "broken", "data-constrained", "moe", "auto"]
 FIT_FORMS: tuple[str, ...] = get_args(FitForm)
 
 #: What a fit minimises over the runs' misses on log loss (fitting.CRITERIA says each with its source).

@@ -45,9 +45,11 @@ def _distinct(values: Array) -> int:
 
 
 def seed_noise(runs: Runs) -> tuple[int, float | None]:
-    """The (N, D) points run more than once (with the unique tokens U, when the runs give them: the same N and D on
-    less data is another run), and the pooled within-point standard deviation of their log loss."""
-    columns = [runs.n_params, runs.n_tokens] + ([] if runs.unique_tokens is None else [runs.unique_tokens])
+    """The (N, D) points run more than once (with the unique tokens U, and a mixture's granularity and expansion,
+    when the runs give them: the same N and D on less data, or with finer experts, is another run), and the pooled
+    within-point standard deviation of their log loss."""
+    extra = (runs.unique_tokens, runs.granularity, runs.experts)
+    columns = [runs.n_params, runs.n_tokens, *(column for column in extra if column is not None)]
     keys = np.column_stack([np.round(np.log10(column), REPEAT_DIGITS) for column in columns])
     _, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
     group = group.reshape(-1)
@@ -84,6 +86,9 @@ def diagnose(
                                                                                  "beta and B")):  # fmt: skip
             if count < 3:
                 findings.append(f"only {count} distinct {what}: {constants} rest on a line through {count} points")
+        if runs.granularity is not None and _distinct(runs.granularity) < 3:
+            count = _distinct(runs.granularity)
+            findings.append(f"only {count} distinct granularities: g and gamma rest on a line through {count} points")
     rmse = float(np.sqrt(np.mean(residual_log**2)))
     if noise is not None and noise > 0 and rmse > LACK_OF_FIT_RATIO * noise:
         findings.append(

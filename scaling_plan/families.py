@@ -319,11 +319,61 @@ def base_runs(x: Array, loss: Array, weights: Array | None) -> Runs:
     return Runs(x[0][once], x[1][once], loss[once], None if weights is None else weights[0][once])
 
 
+#: The granularity term's share g/A and exponent γ the MoE fit starts from, with the dense law's constants: about
+#: Krajewski et al. 2024's (g/a = 2.1/18.1, γ = 0.58; Table 1) and a factor of 3 to 10 either side.
+MIXTURE_SHARES = (0.01, 0.03, 0.1, 0.3, 1.0)
+MIXTURE_GAMMAS = (0.2, 0.6, 1.2)
+
+
+class Mixture(Family):
+    """Krajewski et al. 2024's fine-grained mixture-of-experts law (moe.py), eq. 9: L = c + (g/G^γ + a)·N^(−α) +
+    b·D^(−β), N the total non-embedding parameters, N = N_act·(8E + 4)/12 for runs whose `n_params` are their active
+    parameters at expansion E (as moe.MoELaw counts them). θ = (ln a, α, ln b, β, ln c, ln g, γ); the starts are the
+    dense law E + A/N^α + B/D^β fitted to the runs (G ignored) with the granularity term's share and exponent from a
+    grid (MIXTURE_SHARES, MIXTURE_GAMMAS). Reads N, D, G and one expansion E."""
+
+    name = "moe"
+    constants = ("E", "A", "B", "alpha", "beta", "g", "gamma")
+    formula = "L = E + (g/G^gamma + A)/N^alpha + B/D^beta, N = N_act·(8·expansion + 4)/12"
+    source = "Krajewski et al. 2024, 'Scaling Laws for Fine-Grained Mixture of Experts', eq. 9"
+
+    def inputs(self, runs: Runs) -> Array:
+        if runs.granularity is None or runs.experts is None:
+            raise ValueError("the moe family reads each run's granularity and expansion")
+        total = runs.n_params * (8.0 * runs.experts + 4.0) / 12.0
+        return np.vstack([np.log(total), np.log(runs.n_tokens), np.log(runs.granularity)])
+
+    def starts(self, x: Array, loss: Array, criterion: Criterion, weights: Array | None = None) -> Array:
+        dense = Runs(np.exp(x[0]), np.exp(x[1]), loss, None if weights is None else weights[0])
+        _, optima = fit_law(dense, criterion)
+        a, alpha, b, beta, e = optima[0]
+        rows = [(a, alpha, b, beta, e, a + math.log(share), gamma)
+                for share, gamma in itertools.product(MIXTURE_SHARES, MIXTURE_GAMMAS)]  # fmt: skip
+        return np.array(rows)
+
+    def log_loss(self, theta: Array, x: Array) -> tuple[Array, Array]:
+        a, alpha, b, beta, e, g, gamma = (theta[:, i : i + 1] for i in range(7))
+        log_n, log_d, log_g = x
+        terms = np.stack(np.broadcast_arrays(a - alpha * log_n, g - gamma * log_g - alpha * log_n,
+                                             b - beta * log_d, e))  # fmt: skip
+        total = np.logaddexp.reduce(terms, axis=0)
+        share_a, share_g, share_b, share_e = np.exp(terms - total)
+        jacobian = np.stack([share_a, -(share_a + share_g) * log_n, share_b, -share_b * log_d, share_e, share_g,
+                             -share_g * log_g], axis=2)  # fmt: skip
+        return total, jacobian
+
+    def constants_of(self, theta: Array, x: Array) -> Array:
+        with np.errstate(over="ignore"):
+            return np.column_stack([_constants(theta[:, :5]), np.exp(theta[:, 5]), theta[:, 6]])
+
+
 COMPUTE = Compute()
-FAMILIES: dict[str, Family] = {family.name: family for family in (Kaplan(), COMPUTE, Broken(), DataConstrained())}
+FAMILIES: dict[str, Family] = {
+    family.name: family for family in (Kaplan(), COMPUTE, Broken(), DataConstrained(), Mixture())
+}
 #: The kind of law file each family's fit writes (inputs.models): a compute family is a frontier file, the
-#: data-constrained law a parametric one ("law") with its R_D* and R_N*.
-FILE_KINDS = {"kaplan": "kaplan", "compute": "frontier", "broken": "broken", "data-constrained": "law"}
+#: data-constrained law a parametric one ("law") with its R_D* and R_N*, a mixture of experts' a "moe" file.
+FILE_KINDS = {"kaplan": "kaplan", "compute": "frontier", "broken": "broken", "data-constrained": "law", "moe": "moe"}
 
 
 class _Objective:
@@ -386,7 +436,7 @@ class FamilyFit:
             return f"the fit did not converge in {self.iterations} iterations"
         c = self.constants
         exponents = {"kaplan": ("alpha_n", "alpha_d"), "compute": ("gamma",), "broken": ("gamma",),
-                     "data-constrained": ("alpha", "beta")}[self.form]  # fmt: skip
+                     "data-constrained": ("alpha", "beta"), "moe": ("alpha", "beta", "gamma")}[self.form]  # fmt: skip
         bad = [name for name in exponents if not c[name] > 0]
         if bad:
             said = ", ".join(f"{name} = {c[name]:.4g}" for name in bad)

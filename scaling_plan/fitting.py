@@ -123,13 +123,17 @@ HUBER = Criterion()
 @dataclass(frozen=True)
 class Runs:
     """Observed training runs: parameters N, tokens D and final loss (nats/token), each run's weight in a fit (None:
-    every run once) and the unique tokens U its data held (None: not known; a run of D > U saw its data D/U times)."""
+    every run once) and the unique tokens U its data held (None: not known; a run of D > U saw its data D/U times).
+    A mixture of experts' N is its active parameters."""
 
     n_params: Array
     n_tokens: Array
     loss_nats: Array
     weights: Array | None = None
     unique_tokens: Array | None = None
+    #: A mixture of experts' granularity G and expansion E (Krajewski et al. 2024), when the runs file gives them
+    granularity: Array | None = None
+    experts: Array | None = None
 
     def __len__(self) -> int:
         return len(self.loss_nats)

@@ -127,7 +127,7 @@ class ParametricLaw:
     n_params_kind: str = "total"
     compute_range_flops: tuple[float, float] = PUBLISHED_COMPUTE_RANGE_FLOPS
     #: Bootstrap refits (E, A, B, alpha, beta) of a fitted law, and the share of them an interval holds.
-    samples: tuple[tuple[float, float, float, float, float], ...] = ()
+    samples: tuple[tuple[float, ...], ...] = ()
     interval_level: float = 0.9
     #: R_D* and R_N* of Muennighoff et al. 2023 (eq. 5 and 6): how fast repeated tokens and parameters in excess of
     #: the unique data lose value. Only a law fitted with repetition carries them (see data_constrained.py).

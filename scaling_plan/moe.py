@@ -4,7 +4,7 @@ granularity (presets.py holds the preset). Pure domain; a plan's N is the mixtur
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .laws import FLOPS_PER_PARAM_TOKEN, Num, ParametricLaw
@@ -35,6 +35,13 @@ class MoELaw(ParametricLaw):
     expansion: float = 64.0
     router_flops: float = 14.0
     granularity: int | None = None
+
+    def refits(self) -> list[ParametricLaw]:
+        """The law under each of its bootstrap refits, rows of E, A, B, α, β, g, γ (empty without samples)."""
+        return [
+            replace(self, E=E, A=A, B=B, alpha=alpha, beta=beta, g=g, gamma=gamma, samples=())
+            for E, A, B, alpha, beta, g, gamma in self.samples
+        ]
 
     def total_params(self, n_active: Num) -> Num:
         """N in the law: the total non-embedding parameters of the mixture with N_act active."""

@@ -345,6 +345,15 @@ def refit_outcomes(request: PlanRequest, compute_flops: float) -> Any:
     for refit in law.refits() if cap is None else [with_unique_tokens(r, cap) for r in law.refits()]:
         assert refit is not None
         allocator = LawOptimum(refit) if isinstance(request.allocator, LawOptimum) else request.allocator
+        if isinstance(refit, MoELaw):  # at its own optimum's granularity, or the plan's: no table of G per refit
+            assert isinstance(law, MoELaw)
+            if isinstance(allocator, LawOptimum):
+                n_params, n_tokens, granularity = refit.optimum_with_granularity(compute_flops)
+            else:
+                n_params, n_tokens = allocator.allocate(compute_flops)
+                granularity = law.granularity_for(n_params)
+            rows.append((n_params, n_tokens, refit.loss_at(n_params, n_tokens, granularity)))
+            continue
         n_params, n_tokens = allocator.allocate(compute_flops)
         rows.append((n_params, n_tokens, refit.loss(n_params, n_tokens)))
     return np.array(rows)
@@ -571,6 +580,7 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
     every law whose loss is on other data: the same number of nats there is a different target.
     """
     rule = request.allocator if isinstance(request.allocator, TokensPerParamRule) else TokensPerParamRule()
+    rule = replace(rule, mixture=request.law if isinstance(request.law, MoELaw) else None)
     candidates: list[PlanRequest] = [replace(request, allocator=rule, run=None)]
     plans: list[Plan] = []
     notes: list[str] = []

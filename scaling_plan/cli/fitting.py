@@ -73,13 +73,31 @@ def fit(
         str | None,
         option("Unique tokens column (unique_tokens, U): the data-constrained form reads it.", PANEL_COLUMNS, "COLUMN"),
     ] = None,
+    granularity_col: Annotated[
+        str | None,
+        option(
+            "Granularity column (granularity, G): a mixture's d_ff over its experts' width; the moe form reads it.",
+            PANEL_COLUMNS,
+            "COLUMN",
+        ),
+    ] = None,
+    experts_col: Annotated[
+        str | None,
+        option(
+            "Expansion column (expansion, experts): E, the dense FFNs of parameters a mixture's experts hold (its"
+            " experts at granularity 1); the moe form reads it, one value for all runs.",
+            PANEL_COLUMNS,
+            "COLUMN",
+        ),
+    ] = None,
     form: Annotated[
         FitForm,
         option(
             "The law family: chinchilla (E + A/N^alpha + B/D^beta), kaplan (Kaplan et al. 2020 eq. 1.5), compute"
             " (L = E + A·C^-gamma along the frontier), broken (a broken power law in compute, Caballero et al."
-            " 2023) or data-constrained (Muennighoff et al. 2023: runs that repeat their unique tokens); compute"
-            " and broken are fitted to each budget's best run. auto: the one that best predicts the largest"
+            " 2023), data-constrained (Muennighoff et al. 2023: runs that repeat their unique tokens) or moe"
+            " (Krajewski et al. 2024: mixtures of experts, N active, with their granularity); compute and broken are"
+            " fitted to each budget's best run. auto: the one that best predicts the largest"
             " budgets' runs from the rest, said in the notes.",
             PANEL_FIT,
             "FORM",
@@ -208,7 +226,7 @@ def fit(
         raise UsageError("--plot", "draws a parametric fit's residuals; plot an isoFLOP fit's law with `plot`")
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
                       weights_col=weights, where=where_items(where or []), skip_invalid=skip_invalid,
-                      unique_col=unique_col)  # fmt: skip
+                      unique_col=unique_col, granularity_col=granularity_col, experts_col=experts_col)  # fmt: skip
     warn_all(table.warnings())
     selection = select_runs(table, drop_top_loss, low, high)
     from ..experiments import BUDGET_RTOL_DEFAULT  # here, not at the top: experiments is not needed to start

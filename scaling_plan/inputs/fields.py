@@ -149,6 +149,8 @@ MAX_VOCAB, MAX_SEQ_LEN, MAX_EXPERTS = 1e7, 1e8, 2.0**20
 MAX_MICRO_BATCH, MAX_DEGREE = 1e5, 1e4
 #: A mixture-of-experts law's granularity: Krajewski et al. 2024's code searches up to 256.
 MAX_GRANULARITY = float(GRANULARITIES[-1])
+#: A run's granularity, d_ff over its experts' width: far past any trained (DeepSeek-V3's is 9).
+MAX_RUN_GRANULARITY = 1e4
 #: Policy limits: extra compute over the optimal run, in percent (a run at 60,000 tokens per parameter pays a few
 #: hundred percent); passes over the unique data (past 16, repeated tokens are worth little: Muennighoff et al. 2023).
 MAX_COMPUTE_OVERHEAD_PCT, MAX_EPOCHS = 1e6, 1e4
@@ -404,6 +406,14 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     _n("law", "rd_star", "epochs", MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT, low_inclusive=True),
     _n("law", "rn_star", "", MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT, low_inclusive=True),
     _n("law", "compute_flops", "FLOPs", 0.0, MAX_FLOPS),  # fitted_range
+    _n("moe", "E", "nats/token", 0.0, MAX_LOSS_NATS),
+    _n("moe", "A", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    _n("moe", "B", "nats·tokens^beta", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    _n("moe", "alpha", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    _n("moe", "beta", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    _n("moe", "g", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    _n("moe", "gamma", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    _n("moe", "expansion", "", 1.0, MAX_EXPERTS, low_inclusive=True),
     _n("frontier", "k_n", "params/FLOPs^a", MIN_FRONTIER_K, MAX_FRONTIER_K, low_inclusive=True),
     _n("frontier", "a", "", MIN_FRONTIER_A, MAX_FRONTIER_A, low_inclusive=True),
     _n("frontier", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
@@ -452,6 +462,9 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     _n("runs", "params", "parameters", 1.0, MAX_PARAMS, low_inclusive=True),
     _n("runs", "tokens", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
     _n("runs", "unique", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
+    # a mixture's granularity and expansion (Krajewski et al. 2024 ran G from 1 to 16 and E from 1 to 64)
+    _n("runs", "granularity", "", 1.0, MAX_RUN_GRANULARITY, low_inclusive=True),
+    _n("runs", "experts", "", 1.0, MAX_EXPERTS, low_inclusive=True),
     _n("runs", "flops", "FLOPs", 0.0, MAX_FLOPS),
     _n("runs", "budget", "FLOPs", 0.0, MAX_FLOPS),
 )
@@ -463,6 +476,7 @@ SAMPLE_CONSTANTS = {
     "frontier": ("k_n", "a", "E", "A", "gamma"),
     "broken": ("k_n", "a", "E", "A", "gamma", "gamma_change", "break_flops", "sharpness"),
     "kaplan": ("alpha_n", "alpha_d", "n_c", "d_c"),
+    "moe": ("E", "A", "B", "alpha", "beta", "g", "gamma"),
 }
 
 #: Fields by name.

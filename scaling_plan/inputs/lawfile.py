@@ -1,12 +1,12 @@
 """A law file (E, A, B, alpha, beta and optional provenance, range and bootstrap samples) -> ParametricLaw; the other
 kinds fit writes: a frontier (kind: frontier) or broken frontier (kind: broken) -> FrontierLaw, and Kaplan's joint
-law (kind: kaplan) -> KaplanLaw."""
+law (kind: kaplan) -> KaplanLaw, and a mixture of experts' (kind: moe) -> MoELaw."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..laws import (
@@ -19,6 +19,9 @@ from ..laws import (
 )
 from .fields import FILE_NUMBER, SAMPLE_CONSTANTS, range_problem
 from .yaml_files import read_yaml, validate_model
+
+if TYPE_CHECKING:
+    from ..moe import MoELaw
 
 #: Largest law file read, in bytes: fit writes one with up to 100,000 bootstrap samples, about 10 MB.
 MAX_LAW_FILE_BYTES = 20_000_000
@@ -44,6 +47,8 @@ def law_of_data(
         return frontier_law(path, data, lines, label)
     if kind == "kaplan":
         return kaplan_law(path, data, lines, label)
+    if kind == "moe":
+        return moe_law(path, data, lines, label)
     return parametric_law(path, data, lines, label)
 
 
@@ -79,7 +84,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=checked_samples("law", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),  # type: ignore[arg-type]
+        samples=checked_samples("law", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
@@ -195,23 +200,51 @@ def kaplan_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], la
     from .models import KaplanLawFile
 
     law_file = validate_model(KaplanLawFile, data, lines, label)
-    compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
-    rows = checked_samples("kaplan", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else ()
     return KaplanLaw(
-        name=law_file.name or os.path.basename(path),
         alpha_n=law_file.alpha_n,
         alpha_d=law_file.alpha_d,
         n_c=law_file.n_c,
         d_c=law_file.d_c,
         frontier_n_coefficient=None,
         n_params_kind="total",  # as a fitted law of E + A/N^alpha + B/D^beta counts them: the runs' own count
-        source=law_file.source or f"law file {path}",
-        dataset=law_file.dataset or "the data the law was fitted on",
-        compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=rows,
-        interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
-        runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
+        **_fitted_file("kaplan", law_file, path, lines, label),
     )
+
+
+def moe_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> MoELaw:
+    """A mixture-of-experts law file's data (kind: moe, as `fit --form moe` writes it) -> MoELaw, allocating N_act,
+    D and the granularity by its own optimum under Krajewski et al. 2024's eq. 10 FLOPs, checked as a file is."""
+    from ..moe import MoELaw
+    from .models import MoELawFile
+
+    law_file = validate_model(MoELawFile, data, lines, label)
+    return MoELaw(
+        E=law_file.E,
+        A=law_file.A,
+        B=law_file.B,
+        alpha=law_file.alpha,
+        beta=law_file.beta,
+        g=law_file.g,
+        gamma=law_file.gamma,
+        expansion=law_file.expansion,
+        n_params_kind="active non-embedding",
+        **_fitted_file("moe", law_file, path, lines, label),  # bootstrap rows of seven: MoELaw.refits reads them
+    )
+
+
+def _fitted_file(kind: str, law_file: Any, path: str, lines: dict[tuple[str | int, ...], int], label: str) -> Any:
+    """What a law of a file `fit --form` writes keeps of the file besides its constants: its name, source and
+    dataset, the compute it was fitted on, its checked bootstrap rows and interval level, and its runs."""
+    compute_range = law_file.fitted_range.compute_flops if law_file.fitted_range else None
+    return {
+        "name": law_file.name or os.path.basename(path),
+        "source": law_file.source or f"law file {path}",
+        "dataset": law_file.dataset or "the data the law was fitted on",
+        "compute_range_flops": tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
+        "samples": checked_samples(kind, law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),
+        "interval_level": law_file.bootstrap.level if law_file.bootstrap else 0.9,
+        "runs_fingerprint": _fingerprint(law_file.runs_fingerprint),
+    }
 
 
 def _fingerprint(fingerprint: Any) -> tuple[int, str] | None:

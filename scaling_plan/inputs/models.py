@@ -277,6 +277,9 @@ BrokenSamples = Annotated[
     list[tuple[float, float, float, float, float, float, float, float]], WithJsonSchema(_samples_schema("broken"))
 ]
 KaplanSamples = Annotated[list[tuple[float, float, float, float]], WithJsonSchema(_samples_schema("kaplan"))]
+MoESamples = Annotated[
+    list[tuple[float, float, float, float, float, float, float]], WithJsonSchema(_samples_schema("moe"))
+]
 
 
 class BootstrapSummary(_Section):
@@ -409,6 +412,41 @@ class KaplanLawFile(_Section):
     runs_fingerprint: RunsFingerprint | None = None
     procedure: FitProcedure | None = None
     bootstrap: KaplanBootstrap | None = None
+
+
+class MoEBootstrap(BootstrapSummary):
+    """Refits on resampled runs: the samples let `budget` give intervals on N, D and loss."""
+
+    samples: MoESamples = Field(  # type: ignore[assignment]
+        description="rows of E, A, B, alpha, beta, g, gamma, each in its constant's range"
+    )
+
+
+class MoELawFile(_Section):
+    """Krajewski et al. 2024's fine-grained mixture-of-experts law (eq. 9) fitted to runs (`fit --form moe`): L = E +
+    (g/G^gamma + A)/N^alpha + B/D^beta in nats per token, N the total non-embedding parameters, N = N_act·(8·expansion
+    + 4)/12 of a mixture with N_act active at expansion E (the law is fitted at one). It allocates N_act, D and the
+    granularity G by its own optimum under their eq. 10 FLOPs."""
+
+    kind: Literal["moe"]
+    name: str | None = None
+    source: str | None = None
+    dataset: str | None = None
+    date: str | None = None
+    E: Annotated[float, InRange("moe", "E")]
+    A: Annotated[float, InRange("moe", "A")]
+    B: Annotated[float, InRange("moe", "B")]
+    alpha: Annotated[float, InRange("moe", "alpha")]
+    beta: Annotated[float, InRange("moe", "beta")]
+    g: Annotated[float, InRange("moe", "g")] = Field(description="the granularity term's scale, g/G^gamma")
+    gamma: Annotated[float, InRange("moe", "gamma")] = Field(description="how fast finer experts lower the loss")
+    expansion: Annotated[float, InRange("moe", "expansion")] = Field(
+        description="E of the runs: their experts hold E dense FFNs of parameters (64 in Krajewski et al.'s Table 1)"
+    )
+    fitted_range: FittedRange | None = None
+    runs_fingerprint: RunsFingerprint | None = None
+    procedure: FitProcedure | None = None
+    bootstrap: MoEBootstrap | None = None
 
 
 class DownstreamRange(_Section):

@@ -202,7 +202,8 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
                 " budget tried); give --flops, --params or --tokens",
             )
     else:
-        allocator = TokensPerParamRule(TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param)
+        ratio = TOKENS_PER_PARAM_DEFAULT if tokens_per_param is None else tokens_per_param
+        allocator = TokensPerParamRule(ratio, mixture=law if isinstance(law, MoELaw) else None)
     serve = _serve(values, hardware, warnings)
     blueprint = blueprint_request(values, warnings, required=serve is not None)
     inference = _inference(values, hardware, law, warnings, serve, blueprint)

@@ -49,6 +49,9 @@ DEFAULT_COLUMNS = {
     "loss": ("loss_nats", "loss", "Loss", "Smoothed Loss"),  # the last as MosaicML's trainer logs it
     "budget": ("budget_flops", "budget"),  # an isoFLOP grid's budget per run (experiments writes it)
     "unique": ("unique_tokens", "Unique Tokens", "U"),  # the unique tokens a run's data held (repeated past them)
+    # a mixture of experts' granularity G and expansion E, as Krajewski et al. 2024 name them (fit --form moe)
+    "granularity": ("granularity", "G"),
+    "experts": ("expansion", "experts"),
 }
 
 
@@ -83,6 +86,9 @@ class RunsTable:
     where: tuple[tuple[str, str], ...] = ()
     not_where: int = 0
     invalid: dict[str, list[int]] | None = None
+    #: a mixture of experts' granularity G and expansion E of each run, when the file has those columns
+    granularity: list[float] | None = None
+    experts: list[float] | None = None
 
     @property
     def fingerprint(self) -> tuple[int, str]:
@@ -398,6 +404,8 @@ def read_runs(
     where: Sequence[tuple[str, str]] = (),
     skip_invalid: bool = False,
     unique_col: str | None = None,
+    granularity_col: str | None = None,
+    experts_col: str | None = None,
 ) -> RunsTable:
     """The runs of a file. A run whose loss is empty is skipped (RunsTable.without_loss), or refused with
     `require_complete`. With `metric_cols`, each run's score on those metrics too, from -1 to 1 (a run without one is
@@ -417,6 +425,8 @@ def read_runs(
     flops = None if tokens is not None else _column("flops", flops_col, columns, label, False)
     budget = _column("budget", budget_col, columns, label, False)
     unique = _column("unique", unique_col, columns, label, False)
+    granularity = _column("granularity", granularity_col, columns, label, False)
+    experts = _column("experts", experts_col, columns, label, False)
     metric_columns = [_named_column(chosen, "--metric", columns, label) for chosen in metric_cols]
     weights = None if weights_col is None else _named_column(weights_col, "--weights", columns, label)
     run_weights: list[float] = []
@@ -429,6 +439,8 @@ def read_runs(
     assert params is not None and loss is not None
     chosen = [(_named_column(column, "--where", columns, label), value) for column, value in where]
     n_params, n_tokens, losses, lines, without_loss, budgets, uniques = [], [], [], [], [], [], []
+    granularities: list[float] = []
+    expansions: list[float] = []
     scores: dict[str, list[float]] = {column: [] for column in metric_columns}
     without_metric: list[int] = []
     not_where = 0
@@ -462,6 +474,8 @@ def read_runs(
             weight = None if weights is None else _value(record, weights, at, decimal_comma)
             run_unique = None if unique is None else _ranged(_value(record, unique, at, decimal_comma), "unique",
                                                              unique, at)  # fmt: skip
+            mixture = [None if column is None else _ranged(_value(record, column, at, decimal_comma), role, column, at)
+                       for role, column in (("granularity", granularity), ("experts", experts))]  # fmt: skip
         except UsageError as error:
             if not skip_invalid:
                 raise
@@ -479,6 +493,10 @@ def read_runs(
             run_weights.append(weight)
         if run_unique is not None:
             uniques.append(run_unique)
+        if mixture[0] is not None:
+            granularities.append(mixture[0])
+        if mixture[1] is not None:
+            expansions.append(mixture[1])
     if chosen and not_where == len(records):
         asked = " and ".join(f"{column}={value}" for column, value in chosen)
         raise UsageError("where", f"no row of {label} has {asked} ({counted(len(records), 'row')} read)")
@@ -491,11 +509,13 @@ def read_runs(
     used |= {"metric": metric_columns[0]} if len(metric_columns) == 1 else {}
     used |= {"weights": weights} if weights is not None else {}
     used |= {"unique": unique} if unique is not None else {}
+    used |= {"granularity": granularity} if granularity is not None else {}
+    used |= {"experts": experts} if experts is not None else {}
     return RunsTable(
         label, n_params, n_tokens, losses, lines, used, tokens is None, without_loss, budgets if budget else None,
         scores if metric_columns else None, tuple(without_metric), tuple(columns), separator, decimal_comma,
         run_weights if weights is not None else None, uniques if unique is not None else None, tuple(chosen), not_where,
-        invalid or None,
+        invalid or None, granularities if granularity is not None else None, expansions if experts is not None else None,
     )  # fmt: skip
 
 
@@ -580,8 +600,11 @@ def select_runs(
                 where, f"every selected run has the same {name} ({values[0]:g}): the law cannot separate N and D"
             )
     weights = None if table.weights is None else np.array(table.weights)[keep]
-    unique = None if table.unique_tokens is None else np.array(table.unique_tokens)[keep]
-    runs = Runs(n_params[keep], n_tokens[keep], loss[keep], weights, unique)
+    unique, granularity, experts = (
+        None if values is None else np.array(values)[keep]
+        for values in (table.unique_tokens, table.granularity, table.experts)
+    )
+    runs = Runs(n_params[keep], n_tokens[keep], loss[keep], weights, unique, granularity, experts)
     budgets = None if table.budget_flops is None else [b for b, k in zip(table.budget_flops, keep, strict=True) if k]
     lines = tuple(line for line, kept in zip(table.lines, keep, strict=True) if kept)
     return Selection(table, runs, len(loss) - n_kept, budgets, lines)

@@ -10,7 +10,7 @@ from ..units import format_bytes, format_count, format_number, format_scientific
 from .catalog import FIELDS, Field
 
 #: Labels of fields that are not output fields of their own: a fitted constant's interval row in a table.
-_INTERVAL_ROWS = ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "frontier_exponent", "k_n", "a",
+_INTERVAL_ROWS = ("n_params", "n_tokens", "loss_nats", "E", "A", "B", "alpha", "beta", "g", "frontier_exponent", "k_n", "a",
                   "k_d", "b", "gamma", "epsilon", "k", "metric_gamma", "l0", "scale", "alpha_n", "alpha_d", "n_c", "d_c",
                   "gamma_change", "break_flops", "sharpness", "rd_star", "rn_star")  # fmt: skip
 

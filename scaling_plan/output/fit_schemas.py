@@ -102,13 +102,13 @@ class DownstreamFitOutput(_Record):
 
 
 #: The constants of every family `fit --form` fits, and a compute family's allocation.
-_FORM_CONSTANTS = r"k_n|a|alpha_n|alpha_d|n_c|d_c|E|A|gamma|gamma_change|break_flops|sharpness"
+_FORM_CONSTANTS = r"k_n|a|alpha_n|alpha_d|n_c|d_c|E|A|B|alpha|beta|g|gamma|gamma_change|break_flops|sharpness"
 
 
 class FormFitOutput(_Diagnosed):
-    """`fit --form kaplan|compute|broken --format json`: the family's constants (kaplan: alpha_n, alpha_d, n_c, d_c;
-    compute: k_n, a, E, A, gamma; broken: those and gamma_change, break_flops, sharpness), each with <constant>_low,
-    _high and _se from the bootstrap refits."""
+    """`fit --form kaplan|compute|broken|moe --format json`: the family's constants (kaplan: alpha_n, alpha_d, n_c,
+    d_c; compute: k_n, a, E, A, gamma; broken: those and gamma_change, break_flops, sharpness; moe: E, A, B, alpha,
+    beta, g, gamma), each with <constant>_low, _high and _se from the bootstrap refits."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -119,7 +119,7 @@ class FormFitOutput(_Diagnosed):
     )
 
     runs_file: str
-    form: Literal["kaplan", "compute", "broken"]
+    form: Literal["kaplan", "compute", "broken", "moe"]
     form_choice: str | None = Field(description="--form auto: which family it chose and why; else null")
     formula: str
     source: str

@@ -97,6 +97,15 @@ def form_file_data(
     }
     if family.on_frontier:
         procedure["budgets_fitted"] = len(used)
+    compute = runs.compute_flops[used]
+    mixture: Record = {}
+    if fit.form == "moe":  # the runs' compute as the law counts it (eq. 10, the router's FLOPs too), and their E
+        from ..moe import MoELaw
+
+        assert runs.experts is not None and runs.granularity is not None
+        counted = MoELaw("runs", 1.0, 1.0, 1.0, 1.0, 1.0, "", "", expansion=float(runs.experts[0]))
+        compute = runs.n_tokens[used] * counted.flops_per_token(runs.n_params[used], runs.granularity[used])
+        mixture = {"expansion": counted.expansion}
     data: Record = {
         "kind": kind,
         "name": name,
@@ -105,8 +114,9 @@ def form_file_data(
         "date": date,
         **allocation,
         **fit.constants,
+        **mixture,
         "fitted_range": {
-            "compute_flops": value_range(runs.compute_flops[used]),
+            "compute_flops": value_range(compute),
             "n_params": value_range(runs.n_params[used]),
             "n_tokens": value_range(runs.n_tokens[used]),
         },

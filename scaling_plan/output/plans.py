@@ -82,7 +82,7 @@ DATASET_NAME_CHARS = 16
 def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
     """The formulas and sources behind a plan's numbers, printed under its table; with one_plan False, behind every
     row of a sweep that `plan` is one row of (nothing said of its numbers alone)."""
-    from ..allocate import LawOptimum
+    from ..allocate import LawOptimum, TokensPerParamRule
 
     request = plan.request
     law, hardware = request.law, request.hardware
@@ -90,7 +90,7 @@ def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
         f"Allocation: {request.allocator.description}.",
         f"Loss: {law.name}, {law.formula} ({law.source}); nats/token on {law.dataset}.",
         f"Compute: {law.flops_convention}."
-        if isinstance(law, MoELaw) and isinstance(request.allocator, LawOptimum)
+        if isinstance(law, MoELaw) and isinstance(request.allocator, (LawOptimum, TokensPerParamRule))
         else "Compute: C = 6·N·D training FLOPs (forward 2·N·D + backward 4·N·D).",
     ]
     if plan.returns is not None:

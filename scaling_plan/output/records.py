@@ -428,7 +428,7 @@ def sweep_records(sweep: Sweep, compared: Sequence[Sweep]) -> Iterable[Record]:
 
 #: The rows of `compare`, each with its delta against the baseline column.
 COMPARED_KEYS = (
-    "budget_flops", "compute_flops", "n_params", "n_tokens", "tokens_per_param", "loss_nats",
+    "budget_flops", "compute_flops", "n_params", "n_params_total", "granularity", "n_tokens", "tokens_per_param", "loss_nats",
     "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "emissions_tco2e", "loss_gap_nats", "loss_gap_pct", "compute_overhead_pct",
     "unique_tokens", "epochs", "data_penalty_nats", "lifetime_flops", "inference_aware_n_params", "flops_saved_pct",
     "n_layers", "d_model", "params_total", "flops_per_token_full", "wall_clock_days_full", "memory_gib_per_gpu",
@@ -455,6 +455,12 @@ def _compared_values(entry: Entry) -> Record:
         | blueprint_fields(entry.plan.blueprint)
         | serving_fields(entry.plan.serving)
     )
+    law = entry.plan.request.law
+    if isinstance(law, MoELaw):  # the mixture the run compared has: its size sets its granularity (moe.py)
+        run |= {
+            "n_params_total": law.total_params(run["n_params"]),
+            "granularity": law.granularity_for(run["n_params"]),
+        }
     values = {key: (planned if key in _PLAN_COMPARED_KEYS else run).get(key) for key in COMPARED_KEYS}
     return values | {"budget_flops": entry.plan.compute_flops}
 

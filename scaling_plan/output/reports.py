@@ -177,7 +177,7 @@ def fit_notes(selection: Selection, fit: Fit) -> list[str]:
 
 #: What `fit --form` shows: any family's constants (a compute family's allocation first), then the diagnostics.
 FORM_FIT_KEYS = ("k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "E", "A", "B", "alpha", "beta", "rd_star", "rn_star",
-                 "gamma", "gamma_change", "break_flops", "sharpness", "objective", "criterion", "n_starts_at_best", "converged", "residual_rmse_log",
+                 "g", "gamma", "gamma_change", "break_flops", "sharpness", "objective", "criterion", "n_starts_at_best", "converged", "residual_rmse_log",
                  "residual_max_log", "n_runs", "n_runs_fitted", "min_compute_flops", "max_compute_flops")  # fmt: skip
 
 
@@ -212,6 +212,12 @@ def form_fit_notes(selection: Selection, fit: FamilyFit, base: ParametricLaw | N
             " every run with those held. N' and D': a run's parameters and tokens worth counting when its unique"
             " tokens U repeat (D' = U·(1 + R_D*·(1 - e^(-R_D/R_D*))), R_D = D/U - 1; N' likewise past the"
             " compute-optimal N for U). Plan with it under a cap: --unique-tokens."
+        )
+    elif fit.form == "moe":
+        notes.append(
+            "N: each run's active non-embedding parameters, counted in the law as the mixture's total, N_act·(8E +"
+            " 4)/12 at the runs' expansion E (Krajewski et al. 2024, sec. 3 and 5). Planning with it allocates N_act,"
+            " D and the granularity by its own optimum under their eq. 10 FLOPs (the router's included)."
         )
     else:
         notes.append("Planning with it allocates by its own optimum under C = 6·N·D (not Kaplan's Table 6).")

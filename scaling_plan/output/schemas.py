@@ -70,9 +70,9 @@ def law_file_schema() -> dict[str, Any]:
     broken), or Kaplan's joint law."""
     from pydantic import TypeAdapter
 
-    from ..inputs.models import BrokenLawFile, FrontierLawFile, KaplanLawFile
+    from ..inputs.models import BrokenLawFile, FrontierLawFile, KaplanLawFile, MoELawFile
 
-    both = TypeAdapter(LawFile | FrontierLawFile | BrokenLawFile | KaplanLawFile).json_schema()
+    both = TypeAdapter(LawFile | FrontierLawFile | BrokenLawFile | KaplanLawFile | MoELawFile).json_schema()
     return {"$schema": JSON_SCHEMA_DIALECT, **both, "title": "scaling-plan law file"}
 
 

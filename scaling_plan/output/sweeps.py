@@ -36,6 +36,10 @@ SWEEP_KEYS = (
 SWEEP_DATA_KEYS = ("epochs", "data_penalty_nats")
 
 
+#: Under a mixture-of-experts law, after N (its active parameters): the total parameters and the granularity.
+SWEEP_MOE_KEYS = ("n_params_total", "granularity")
+
+
 #: With --inference-tokens, at the end: the inference-aware model and what it saves over the model's life.
 SWEEP_INFERENCE_KEYS = ("inference_aware_n_params", "inference_aware_n_tokens", "flops_saved_pct", "cost_saved_pct")
 
@@ -53,7 +57,7 @@ _SWEEP_LABELS = {
     "gpu_hours": "GPU-hours", "wall_clock_days": "Days", "cost_usd": "Cost", "n_layers": "Layers",
     "d_model": "d_model", "full_to_6n_ratio": "Full/6N", "training_flops": "Full FLOPs",
     "memory_gib_per_gpu": "GiB/GPU", "min_gpus": "Min GPUs", "lr_peak": "LR", "batch_tokens": "Batch", "tp": "TP",
-    "pp": "PP", "cp": "CP", "dp": "DP",
+    "pp": "PP", "cp": "CP", "dp": "DP", "n_params_total": "N total", "granularity": "G",
     "epochs": "Epochs", "data_penalty_nats": "Data penalty", "energy_mwh": "MWh", "emissions_tco2e": "tCO2e", "inference_aware_n_params": "Inference-aware N",
     "inference_aware_n_tokens": "Inference-aware D", "flops_saved_pct": "FLOPs saved", "cost_saved_pct": "Cost saved",
 }  # fmt: skip
@@ -77,6 +81,8 @@ def emit_sweep(sweep: Sweep, compared: Sequence[Sweep], output_format: str, out:
             keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = SWEEP_DATA_KEYS
         metrics = [f"downstream_{mapping.name}" for mapping in sweep.request.downstream]
         keys[keys.index("loss_nats") + 1 : keys.index("loss_nats") + 1] = metrics
+        if sweep.plan(0).granularity is not None:  # a mixture's total size and granularity, after its active one
+            keys[keys.index("n_params") + 1 : keys.index("n_params") + 1] = SWEEP_MOE_KEYS
         if sweep.request.inference is not None:
             keys += SWEEP_INFERENCE_KEYS
         if sweep.request.blueprint is not None:

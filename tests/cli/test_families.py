@@ -4,6 +4,7 @@ back by --law, the families ranked on the same held-out runs, and bad input refu
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import jsonschema
@@ -247,3 +248,73 @@ def test_the_api_fits_the_data_constrained_law_as_the_cli_does(cli: Cli) -> None
     with pytest.raises(sp.ScalingPlanError) as error:
         sp.fit(MUENNIGHOFF_RUNS, base_law="datablations-2023")
     assert error.value.field == "base_law"
+
+
+def mixture_runs_file(tmp_path: Path, noise: float = 0.0, expansion: tuple[float, ...] = (64.0,),
+                      granularities: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)) -> str:  # fmt: skip
+    """Runs over Krajewski et al. 2024's ranges (N_act 3M to 86M at E = 64, 16B to 130B tokens), each granularity,
+    their loss from their law (moe.MoELaw.loss_at) with seeded log-normal noise; the expansions cycle over rows."""
+    import itertools
+
+    import numpy as np
+
+    law = PRESETS["krajewski-2024-moe"]
+    rng = np.random.default_rng(5)
+    rows = ["n_params,n_tokens,granularity,expansion,loss_nats"]
+    grid = itertools.product(np.geomspace(3e6, 8.6e7, 5), np.geomspace(1.6e10, 1.3e11, 4), granularities)
+    for index, (n, d, g) in enumerate(grid):
+        loss = float(law.loss_at(n, d, g)) * math.exp(noise * rng.standard_normal())  # type: ignore[attr-defined]
+        rows.append(f"{n:.8g},{d:.8g},{g:g},{expansion[index % len(expansion)]:g},{loss:.9f}")
+    path = tmp_path / "mixture.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+def test_the_moe_law_is_fitted_written_and_planned_with_as_the_preset_plans(cli: Cli, tmp_path: Path) -> None:
+    runs, out = mixture_runs_file(tmp_path), str(tmp_path / "mixture.yaml")
+    record = cli.json("fit", runs, "--form", "moe", "--bootstrap", "20", "-o", out)
+    assert (record["form"], record["n_runs"]) == ("moe", 100)
+    law = PRESETS["krajewski-2024-moe"]
+    for name in ("E", "A", "B", "alpha", "beta", "g", "gamma"):
+        assert record[name] == pytest.approx(getattr(law, name), rel=1e-5), name
+    written = yaml.safe_load(Path(out).read_text())
+    assert (written["kind"], written["expansion"], len(written["bootstrap"]["samples"][0])) == ("moe", 64, 7)
+    most = written["fitted_range"]["compute_flops"][1]  # eq. 10's FLOPs, the router's too: more than 6·N·D
+    assert most > 6 * 8.6e7 * 1.3e11 * 1.05
+    args = ("budget", "--flops", "1e24", "--method", "law")
+    fitted, preset = cli.json(*args, "--law", out), cli.json(*args, "--law", "krajewski-2024-moe")
+    for key in ("n_params", "n_tokens", "loss_nats", "n_params_total"):
+        assert fitted[key] == pytest.approx(preset[key], rel=1e-4), key
+    assert fitted["granularity"] == preset["granularity"] == 32
+    # 20 refits of noiseless runs: each the same law, so the interval closes on the plan
+    assert fitted["n_params_low"] == pytest.approx(fitted["n_params_high"], rel=1e-6)
+    assert fitted["n_params_low"] == pytest.approx(fitted["n_params"], rel=1e-6)
+    table = " ".join(cli.run("fit", runs, "--form", "moe").stdout.split())
+    assert "│ g │" in table and "N_act·(8E + 4)/12" in table and "eq. 10" in table
+
+
+def test_runs_that_cannot_determine_the_moe_law_are_refused_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    assert "the moe form reads each run's granularity: no such column (tried granularity, G; name it with" \
+           " --granularity-col)" in cli.error("fit", CHINCHILLA_RUNS, "--form", "moe")  # fmt: skip
+    mixed = mixture_runs_file(tmp_path, expansion=(64.0, 8.0))
+    assert cli.error("fit", mixed, "--form", "moe") == (
+        f"scaling-plan: error: {mixed}:3: expansion 8, where the first run has 64: the moe law is fitted at one"
+        " expansion E (select one with --where)"
+    )
+    one = mixture_runs_file(tmp_path, granularities=(4.0,))
+    assert "every run has granularity 4: the moe law's g and gamma need two or more" in cli.error(
+        "fit", one, "--form", "moe"
+    )
+    assert "--granularity-col: no column 'Gr'" in cli.error("fit", one, "--form", "moe", "--granularity-col", "Gr")
+
+
+def test_the_api_fits_the_moe_law_as_the_cli_does(cli: Cli, tmp_path: Path) -> None:
+    runs = mixture_runs_file(tmp_path, noise=0.003)
+    fitted = sp.fit(runs, form="moe")
+    assert isinstance(fitted, sp.FittedMoE) and fitted.problem is None
+    assert fitted.to_dict() == cli.json("fit", runs, "--form", "moe")
+    out = str(tmp_path / "mixture.yaml")
+    cli.json("fit", runs, "--form", "moe", "-o", out)
+    assert sp.plan(flops=1e23, method="law", law=fitted).to_dict()["n_params"] == pytest.approx(
+        cli.json("budget", "--flops", "1e23", "--method", "law", "--law", out)["n_params"], rel=1e-9
+    )

@@ -182,3 +182,28 @@ def test_the_api_plans_a_mixtures_blueprint_as_budget_does(cli: Cli) -> None:
               "gpu": "H100-SXM", "gpus": 256, "ep": 8}  # fmt: skip
     args = [part for name, value in fields.items() for part in (f"--{name}", *([] if value is True else [str(value)]))]
     assert sp.plan(**fields).to_dict() == cli.json("budget", *args)  # type: ignore[arg-type]
+
+
+def test_a_mixtures_sweep_gives_each_budgets_total_parameters_and_granularity(cli: Cli) -> None:
+    args = ("sweep", "--from", "1e21", "--to", "1e23", "--per-decade", "1", "--method", "law", "--law",
+            "krajewski-2024-moe")  # fmt: skip
+    header = next(line for line in cli.run(*args, env={"COLUMNS": "200"}).stdout.splitlines() if "N total" in line)
+    assert header.index("N ") < header.index("N total") < header.index(" G ") < header.index(" D ")
+    for row in cli.json(*args)["plans"]:  # each row the single plan of its budget: eq. 9's N = 43·N_act at E = 64
+        plan = cli.json("budget", "--flops", repr(row["compute_flops"]), "--method", "law", "--law",
+                        "krajewski-2024-moe")  # fmt: skip
+        assert row["granularity"] == plan["granularity"] and row["n_params_total"] == pytest.approx(
+            43 * row["n_params"]
+        )
+
+
+def test_compare_gives_a_mixtures_total_parameters_and_granularity_beside_a_dense_run(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dense, moe = tmp_path / "dense.yaml", tmp_path / "moe.yaml"
+    dense.write_text("budget: {flops: 1e22}\nallocation: {method: law, law: krajewski-2024-dense}\n")
+    moe.write_text("budget: {flops: 1e22}\nallocation: {method: law, law: krajewski-2024-moe}\n")
+    first, second = cli.json("compare", str(dense), str(moe))["configs"]
+    assert first["granularity"] is None and first["n_params_total"] is None
+    assert second["granularity"] == 32 and second["n_params_total"] == pytest.approx(43 * second["n_params"])
+    table = cli.run("compare", str(dense), str(moe), env={"COLUMNS": "200"}).stdout
+    assert "Granularity G" in table and "Parameters, every expert" in table
+    assert cli.run("compare", str(dense), str(dense)).stdout.count("Granularity") == 0  # dense only: no such rows

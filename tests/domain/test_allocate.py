@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -138,3 +139,19 @@ def test_allocators_are_vectorised_over_numpy_arrays() -> None:
         n_params, n_tokens = allocator.allocate(budgets)
         for i, c in enumerate(budgets):
             assert (n_params[i], n_tokens[i]) == pytest.approx(allocator.allocate(float(c)), rel=1e-12)
+
+
+def test_the_rule_under_a_mixture_spends_the_budget_as_its_law_counts_flops() -> None:
+    """Under krajewski-2024-moe, compute is eq. 10's (the router's FLOPs too): D = 20·N_act spends at most C by that
+    count, to 1e-9 of it away from where the granularity doubles, and loses to the law's own optimum."""
+    law = PRESETS["krajewski-2024-moe"]
+    assert isinstance(law, MoELaw)
+    rule = TokensPerParamRule(20.0, mixture=law)
+    budgets = np.logspace(19, 26, 29)
+    n_params, n_tokens = rule.allocate(budgets)
+    spent = law.compute_flops(n_params, n_tokens) / budgets
+    assert np.all(spent <= 1 + 1e-12) and np.median(spent) > 1 - 1e-9
+    assert np.all(n_tokens == 20.0 * n_params)
+    assert np.all(n_params < TokensPerParamRule(20.0).allocate(budgets)[0])  # 6·N·D would spend more than C
+    optimum = np.array([law.loss_at(*law.optimum_with_granularity(c)) for c in budgets])
+    assert np.all(law.loss(n_params, n_tokens) >= optimum - 1e-12)

@@ -208,3 +208,36 @@ def test_a_base_held_is_held_in_every_bootstrap_refit() -> None:
     fit, optima = fit_family(family, runs)  # type: ignore[arg-type]
     samples = bootstrap_family(family, runs, fit, optima, 20, seed=1).samples  # type: ignore[arg-type]
     assert np.allclose(samples[:, 3:5], [LAW.alpha, LAW.beta]) and np.ptp(samples[:, 5]) > 0
+
+
+def mixture_runs(noise: float, seed: int) -> Runs:
+    """Runs over Krajewski et al. 2024's own ranges (sec. 5: 129M to 3.7B total parameters, i.e. N_act of 3M to 86M
+    at E = 64, on 16B to 130B tokens, G from 1 to 16), their loss from their law with log-normal noise."""
+    law = PRESETS["krajewski-2024-moe"]
+    grid = np.meshgrid(np.geomspace(3e6, 8.6e7, 5), np.geomspace(1.6e10, 1.3e11, 4), (1.0, 2.0, 4.0, 8.0, 16.0))
+    n, d, g = (axis.ravel() for axis in grid)
+    loss = law.loss_at(n, d, g) * np.exp(noise * np.random.default_rng(seed).standard_normal(len(n)))  # type: ignore[attr-defined]
+    return Runs(n, d, loss, granularity=g, experts=np.full(len(n), 64.0))
+
+
+def test_the_moe_law_is_fitted_back_to_krajewskis_constants_from_runs_of_their_law() -> None:
+    law = PRESETS["krajewski-2024-moe"]
+    fit, _ = fit_family(FAMILIES["moe"], mixture_runs(0.0, 0), HUBER)
+    assert fit.converged and fit.problem is None
+    for name in ("E", "A", "B", "alpha", "beta", "g", "gamma"):  # Table 1's a, alpha, b, beta, g, gamma, c
+        assert fit.constants[name] == pytest.approx(getattr(law, name), rel=1e-6), name
+
+
+def test_a_moe_fit_of_noisy_runs_predicts_their_law_within_their_range_and_its_refits_cover_it() -> None:
+    from dataclasses import replace
+
+    law = PRESETS["krajewski-2024-moe"]
+    runs = mixture_runs(0.005, 7)
+    fit, optima = fit_family(FAMILIES["moe"], runs, HUBER)
+    inside = (3e7, 5e10, 8.0)  # N_act, D, G amid the runs: 0.5% noise on each of 100 runs, 0.3% allowed
+    truth = law.loss_at(*inside)  # type: ignore[attr-defined]
+    assert replace(law, **fit.constants).loss_at(*inside) == pytest.approx(truth, rel=0.003)
+    refits = bootstrap_family(FAMILIES["moe"], runs, fit, optima, 40, seed=1)
+    assert refits.n_converged >= 36
+    losses = [replace(law, **dict(zip(refits.names, row, strict=True))).loss_at(*inside) for row in refits.samples]
+    assert min(losses) <= truth <= max(losses)
