@@ -82,6 +82,7 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     sharding: str
     recompute: str
     grad_precision: str
+    optimizer_states: str
     micro_batch: Quantity
     tp: Quantity
     pp: Quantity

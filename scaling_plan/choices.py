@@ -56,6 +56,10 @@ KV_PRECISIONS: tuple[str, ...] = get_args(KvPrecision)
 GradPrecision = Literal["bf16", "fp32"]
 GRAD_PRECISIONS: tuple[str, ...] = get_args(GradPrecision)
 
+#: The format Adam's momentum and variance are kept in: fp32, or 8-bit block-wise (Dettmers et al. 2022).
+OptimizerStates = Literal["fp32", "8bit"]
+OPTIMIZER_STATES: tuple[str, ...] = get_args(OptimizerStates)
+
 #: The law families fit fits (families.py besides Chinchilla's own).
 LawForm = Literal["chinchilla", "kaplan", "compute", "broken"]
 LAW_FORMS: tuple[str, ...] = get_args(LawForm)

@@ -43,7 +43,10 @@ from .errors import UsageError
 
 #: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
 WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
-OPTIMIZER_BYTES = 12  # FP32 master weights 4 + Adam momentum 4 + variance 4
+#: Optimizer states by the format of Adam's momentum and variance: fp32, FP32 master weights 4 + momentum 4 + variance
+#: 4; 8bit, the master weights 4 + one byte each, with an FP32 scale per block of 2,048 values of each (Dettmers et
+#: al. 2022, "8-bit Optimizers via Block-wise Quantization", ICLR, sec. 2: block-wise dynamic quantization).
+OPTIMIZER_BYTES = {"fp32": 12.0, "8bit": 4.0 + 2.0 * (1.0 + 4.0 / 2048)}
 #: Bytes of an activation element: training and serving compute in 16-bit formats.
 ACTIVATION_BYTES = 2.0
 #: Gradients by their format: bf16 (2 bytes, the ZeRO paper's 16 bytes a parameter with Adam) or fp32 (4: Megatron-LM
@@ -154,6 +157,7 @@ class LayoutRequest:
     flash_attention: bool = True
     gpus_per_node: int = DEFAULT_GPUS_PER_NODE
     grad_precision: str = "bf16"
+    optimizer_states: str = "fp32"
     where: Mapping[str, str] = field(default_factory=dict)  # each fixed setting's flag or file:line, for messages
 
     def flag(self, name: str) -> str:
@@ -297,6 +301,7 @@ def all_to_all_bytes(
 def layout_memory(
     model: ModelSize, capacity_bytes: float, tp: int, pp: int, cp: int, dp: int, sharding: str, recompute: str,
     micro_batch: int, accumulation: int, flash_attention: bool, grad_precision: str = "bf16", ep: int = 1,
+    optimizer_states: str = "fp32",
 ) -> Layout:  # fmt: skip
     experts = model.routed_params_per_layer * model.stage_expert_layers(pp)
     held, held_experts = (model.stage_params(pp) - experts) / tp, experts / (tp * ep)
@@ -307,7 +312,7 @@ def layout_memory(
             held / replicas + held_experts / (replicas // ep) if state in sharded else held + held_experts
         )
         for state, bytes_per_param in (
-            ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES[grad_precision]), ("optimizer", OPTIMIZER_BYTES),
+            ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES[grad_precision]), ("optimizer", OPTIMIZER_BYTES[optimizer_states]),
         )
     }  # fmt: skip
     in_flight = min(pp, accumulation)
@@ -417,6 +422,7 @@ def _candidates(
                             yield layout_memory(
                                 model, capacity_bytes, tp, pp, cp, dp, sharding, recompute, request.micro_batch,
                                 accumulation, request.flash_attention, request.grad_precision, ep,
+                                request.optimizer_states,
                             )  # fmt: skip
 
 
@@ -445,7 +451,8 @@ MAX_GPU_COUNTS_TRIED = 400
 
 def fewest_gpus(model: ModelSize, request: LayoutRequest, batch_sequences: float, capacity_bytes: float) -> int:
     """The fewest GPUs (1, 2, 4, or whole nodes) any layout fits on with the request's fixed settings; 0 if none."""
-    states = (WEIGHT_BYTES + GRADIENT_BYTES[request.grad_precision] + OPTIMIZER_BYTES) * model.params_total
+    per_param = WEIGHT_BYTES + GRADIENT_BYTES[request.grad_precision] + OPTIMIZER_BYTES[request.optimizer_states]
+    states = per_param * model.params_total
     floor = max(1, math.ceil(states / capacity_bytes))  # every state fully divided: no fewer can hold them
     node = request.gpus_per_node
     fixed = _fixed_gpus(request)

@@ -17,6 +17,7 @@ from ..choices import (
     KvPrecision,
     Method,
     Objective,
+    OptimizerStates,
     Precision,
     Recompute,
     Sharding,
@@ -289,6 +290,11 @@ FIELDS: tuple[Field, ...] = (
        " or fp32 (18: Megatron-LM's and DeepSpeed's bf16 training keep fp32 gradients).",
        "gradient format: bf16 (16 bytes a parameter with Adam) or fp32 (18, as Megatron-LM and DeepSpeed keep them);"
        " default bf16", metavar="FORMAT"),
+    _f("optimizer_states", "--optimizer-states", "blueprint", OptimizerStates,
+       "Adam's momentum and variance in training memory: fp32 (default; 12 bytes a parameter with the FP32 master"
+       " weights) or 8bit (6: block-wise 8-bit states, Dettmers et al. 2022).",
+       "Adam's states: fp32 (12 bytes a parameter with the master weights) or 8bit (6, Dettmers et al. 2022);"
+       " default fp32", metavar="FORMAT"),
     _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per forward pass (default 1).",
        "sequences per GPU per forward pass; default 1", low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_MICRO_BATCH),
     _f("tp", "--tp", "blueprint", Q, "Tensor-parallel GPUs per model replica, within a node; default: searched.",

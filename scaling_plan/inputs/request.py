@@ -19,6 +19,7 @@ from ..choices import (
     GRAD_PRECISIONS,
     METHODS,
     OBJECTIVES,
+    OPTIMIZER_STATES,
     PRECISIONS,
     RECOMPUTE,
     STYLES,
@@ -418,7 +419,7 @@ def blueprint_request(
 
     layout_fields = (
         "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "ep", "gpus_per_node", "flash_attention", "dropout", "gpus",
-        "gpu", "gpu_memory_gib", "grad_precision",
+        "gpu", "gpu_memory_gib", "grad_precision", "optimizer_states",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
@@ -431,6 +432,7 @@ def blueprint_request(
         flash_attention=bool(values["flash_attention"].value) if "flash_attention" in values else True,
         gpus_per_node=numbers["gpus_per_node"] or DEFAULT_GPUS_PER_NODE,
         grad_precision=sourced_choice(values, "grad_precision", GRAD_PRECISIONS, "bf16"),
+        optimizer_states=sourced_choice(values, "optimizer_states", OPTIMIZER_STATES, "fp32"),
         where={field: values[field].where for field in layout_fields if field in values},
     )
     return BlueprintRequest(

@@ -458,6 +458,7 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("gpu_memory_gib", "GiB", "GPU memory (GiB)", shown=True),
         F("memory_dominant", "text", "Largest part", shown=True),
         F("grad_precision", "text", "Gradients kept in", "bf16 or fp32 (--grad-precision)", shown=True),
+        F("optimizer_states", "text", "Adam's states kept in", "fp32 or 8bit (--optimizer-states)", shown=True),
         F(
             "micro_batch_max",
             "count",

@@ -8,6 +8,7 @@ from typing import IO, TYPE_CHECKING
 from ..budget import Hardware
 from ..laws import Law
 from ..moe import MoELaw
+from ..parallel import OPTIMIZER_BYTES
 from ..units import format_budget, format_count, format_scientific
 from .catalog import FIELDS, GAP_KEYS, names, table_rows
 from .fields import downstream_cell, humanise
@@ -333,17 +334,22 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
         else:
             every = "every row: " if others else ""
             notes.append(f"Layout: {every}{describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
-        fp32_grads = blueprint.request.layout.grad_precision == "fp32"
+        fixed = blueprint.request.layout
+        fp32_grads, states = fixed.grad_precision == "fp32", fixed.optimizer_states
+        optimizer = (
+            "FP32 master weights, momentum and variance"
+            if states == "fp32"
+            else "FP32 master weights, 8-bit momentum and variance with a scale per 2,048 (Dettmers et al. 2022)"
+        )
+        held = (
+            f"BF16 weights, FP32 gradients as Megatron-LM and DeepSpeed keep them; {optimizer}"
+            if fp32_grads
+            else f"BF16 weights and gradients; {optimizer}; Rajbhandari et al. 2020; --grad-precision fp32 for"
+            " Megatron-LM's 18"
+        )
         notes.append(
-            "Memory per GPU: mixed-precision Adam, "
-            + (
-                "2 + 4 + 12 bytes per parameter the GPU's pipeline stage and tensor rank hold (BF16 weights, FP32"
-                " gradients as Megatron-LM and DeepSpeed keep them; FP32 master weights, momentum and variance)"
-                if fp32_grads
-                else "2 + 2 + 12 bytes per parameter the GPU's pipeline stage and tensor rank hold (BF16 weights and"
-                " gradients; FP32 master weights, momentum and variance; Rajbhandari et al. 2020; --grad-precision"
-                " fp32 for Megatron-LM's 18)"
-            )
+            f"Memory per GPU: mixed-precision Adam, 2 + {4 if fp32_grads else 2} + {OPTIMIZER_BYTES[states]:.4g} bytes"
+            f" per parameter the GPU's pipeline stage and tensor rank hold ({held})"
             + ", the ZeRO stage dividing them over dp x cp"
             + (
                 f"; each GPU holds {blueprint.shape.experts // layout.ep:,} of the {blueprint.shape.experts:,} routed"

@@ -268,6 +268,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "gpu_memory_gib": gib(memory.capacity_bytes) if memory else None,
             "memory_dominant": memory.dominant if memory else None,
             "grad_precision": fixed.grad_precision,
+            "optimizer_states": fixed.optimizer_states,
             "micro_batch_max": memory.micro_batch_max if memory else None,
             "min_gpus": choice.min_gpus if choice else None,
             "lr_peak": hyper.lr_peak,

@@ -8,7 +8,7 @@ import pytest
 
 from scaling_plan.budget import GIB
 
-from ..conftest import Cli
+from ..conftest import ROOT, Cli
 
 
 def test_a_1e24_plan_on_1024_h100s_is_launchable(cli: Cli) -> None:
@@ -115,3 +115,17 @@ def test_fp32_gradients_double_the_gradients_and_zero_3_gathers(cli: Cli) -> Non
     assert bf16["gather_gib_per_gpu"] > 0 and bf16["micro_batch_max"] >= 1
     assert cli.json("shape", "--params", "7B", "--gpu", "H100", "--sharding", "zero-1")["gather_gib_per_gpu"] is None
     assert "--grad-precision" in cli.error(*args, "--grad-precision", "fp16")
+
+
+def test_8_bit_adam_states_lay_mixtral_out_on_8_h100s(cli: Cli) -> None:
+    """Mixtral-8x7B from its config: with FP32 Adam states (16 bytes a parameter, 696 GiB) no layout holds it on 8
+    H100s and the plan says 16; with 8-bit states (Dettmers et al. 2022; 10 bytes, 435 GiB) it fits on 8."""
+    args = ("budget", "--flops", "1e23", "--hf-config", str(ROOT / "tests" / "data" / "hf_configs" / "mixtral-8x7b.json"),
+            "--gpu", "H100-SXM", "--gpus", "8")  # fmt: skip
+    fp32, eight = cli.json(*args), cli.json(*args, "--optimizer-states", "8bit")
+    assert fp32["min_gpus"] == 16 and fp32["memory_gib_per_gpu"] > fp32["gpu_memory_gib"]
+    assert eight["optimizer_states"] == "8bit" and eight["min_gpus"] == 8
+    assert eight["memory_gib_per_gpu"] <= eight["gpu_memory_gib"] and eight["ep"] > 1
+    table = " ".join(cli.run(*args, "--optimizer-states", "8bit", env={"COLUMNS": "200"}).stdout.split())
+    assert "2 + 2 + 6.004 bytes per parameter" in table and "Dettmers et al. 2022" in table
+    assert cli.error(*args, "--optimizer-states", "4bit").startswith("scaling-plan: error: --optimizer-states:")

@@ -331,3 +331,16 @@ def test_mixtral_fits_on_16_h100s_and_no_layout_holds_its_adam_states_on_8() -> 
     choice = choose_layout(model, LayoutRequest(), H100_BYTES, 16, 512)
     assert choice.layout.fits and choice.layout.ep > 1  # expert parallelism is what fits it without recomputing
     assert not choose_layout(model, LayoutRequest(), H100_BYTES, 8, 512).layout.fits
+
+
+def test_mixtral_fits_on_8_h100s_with_8_bit_adam_states() -> None:
+    """Dettmers et al. 2022's block-wise 8-bit Adam keeps momentum and variance in a byte each, with an FP32 scale per
+    2,048 values, beside the FP32 master weights: 2 + 2 + 6.0039 bytes a parameter, 435 GiB for Mixtral's 46.7B, which
+    8 H100s (637 GiB) hold."""
+    shape, model = mixtral()
+    request = LayoutRequest(optimizer_states="8bit")
+    layout = layout_memory(model, H100_BYTES, 1, 1, 1, 8, "zero-1", "full", 1, 8, True, optimizer_states="8bit")
+    assert layout.optimizer_bytes == pytest.approx((4 + 2 * (1 + 4 / 2048)) * count(shape).params_total / 8)
+    assert fewest_gpus(model, request, 512, H100_BYTES) == 8
+    choice = choose_layout(model, request, H100_BYTES, 8, 512)
+    assert choice.layout.fits and choice.layout.total_bytes <= H100_BYTES
