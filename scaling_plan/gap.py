@@ -12,11 +12,13 @@ from .budget import Hardware
 from .data_constrained import DataUse, data_use
 from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, Law
+from .moe import MoELaw
 
 
 @dataclass(frozen=True)
 class Gap:
-    """How far a run (N, D) is from its law's compute-optimal frontier at the same compute C = 6·N·D.
+    """How far a run (N, D) is from its law's compute-optimal frontier at the same compute C = 6·N·D (under a
+    mixture-of-experts law, its eq. 10 FLOPs: moe.MoELaw.compute_flops).
 
     The reference is always the law's own optimum (not the tokens-per-param rule), so the gap says what the law
     predicts is lost; the same-loss compute is the least compute at which that frontier reaches the run's loss.
@@ -32,11 +34,8 @@ class Gap:
     gpu_hours: float | None
     wall_clock_days: float | None
     cost_usd: float | None
+    compute_flops: float
     data: DataUse | None = None  # under a unique-token cap
-
-    @property
-    def compute_flops(self) -> float:
-        return FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
 
     @property
     def epochs(self) -> float | None:
@@ -62,8 +61,11 @@ class Gap:
 def gap_to_optimal(
     n_params: float, n_tokens: float, law: Law, hardware: Hardware | None = None, where: str = ""
 ) -> Gap:
-    """Measure a run (N, D) against the law's compute-optimal run at the same compute C = 6·N·D."""
-    compute_flops = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    """Measure a run (N, D) against the law's compute-optimal run at the same compute, as the law counts it: C =
+    6·N·D, or a mixture's eq. 10 FLOPs (the router's too)."""
+    compute_flops = float(
+        law.compute_flops(n_params, n_tokens) if isinstance(law, MoELaw) else FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    )
     loss_nats = law.loss(n_params, n_tokens)
     optimum = LawOptimum(law)
     optimal_n, optimal_d = optimum.allocate(compute_flops)
@@ -73,5 +75,5 @@ def gap_to_optimal(
     gpu_hours, days, cost = hardware.time_and_cost(compute_flops) if hardware else (None, None, None)
     return Gap(
         n_params, n_tokens, loss_nats, optimal_n, optimal_d, law.loss(optimal_n, optimal_d), same_loss_compute,
-        gpu_hours, days, cost, data_use(law, n_params, n_tokens),
+        gpu_hours, days, cost, compute_flops, data_use(law, n_params, n_tokens),
     )  # fmt: skip

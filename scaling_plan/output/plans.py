@@ -243,7 +243,8 @@ def print_inference(inference: InferencePlan, out: IO[str]) -> None:
 
 def gap_notes(law: Law) -> list[str]:
     return [
-        f"Gap: against {law.name}'s own compute-optimal run at the run's compute C = 6·N·D.",
+        f"Gap: against {law.name}'s own compute-optimal run at the run's compute"
+        + (" by its eq. 10 (the router's FLOPs too)." if isinstance(law, MoELaw) else " C = 6·N·D."),
         "Compute overhead = run compute / least compute at which that optimum reaches the same loss - 1.",
     ]
 

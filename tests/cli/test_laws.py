@@ -207,3 +207,15 @@ def test_compare_gives_a_mixtures_total_parameters_and_granularity_beside_a_dens
     table = cli.run("compare", str(dense), str(moe), env={"COLUMNS": "200"}).stdout
     assert "Granularity G" in table and "Parameters, every expert" in table
     assert cli.run("compare", str(dense), str(dense)).stdout.count("Granularity") == 0  # dense only: no such rows
+
+
+def test_predict_measures_a_mixtures_run_at_its_eq_10_compute(cli: Cli) -> None:
+    """Krajewski et al. 2024, Table 2: 3B active parameters on 72.90B tokens is the compute-optimal mixture of 1.41e21
+    FLOPs by eq. 10 (6·N·D alone is 1.31e21): predict counts it so, and finds it on the law's frontier."""
+    record = cli.json("predict", "--params", "3B", "--tokens", "72.9B", "--law", "krajewski-2024-moe")
+    assert record["compute_flops"] == pytest.approx(1.41e21, rel=0.005)
+    assert abs(record["loss_gap_nats"]) < 1e-4 and abs(record["compute_overhead_pct"]) < 0.1
+    notes = " ".join(
+        cli.run("predict", "--params", "3B", "--tokens", "72.9B", "--law", "krajewski-2024-moe").stdout.split()
+    )
+    assert "at the run's compute by its eq. 10" in notes
