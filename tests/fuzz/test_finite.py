@@ -241,6 +241,27 @@ bootstrap:
   - [0.076, 0.103, 6.4e+13, 1.8e+13]
   - [0.077, 0.105, 6.8e+13, 1.9e+13]
 """
+MOE = """kind: moe
+E: 0.472
+A: 18.07
+B: 30.81
+alpha: 0.1146
+beta: 0.1465
+g: 2.076
+gamma: 0.5843
+expansion: 64
+bootstrap:
+  resamples: 3
+  seed: 42
+  converged: 3
+  level: 0.9
+  intervals: {}
+  standard_errors: {}
+  samples:
+  - [0.47, 18.0, 30.8, 0.114, 0.146, 2.07, 0.58]
+  - [0.472, 18.07, 30.81, 0.1146, 0.1465, 2.076, 0.5843]
+  - [0.474, 18.1, 30.9, 0.115, 0.147, 2.08, 0.59]
+"""
 BROKEN = """kind: broken
 k_n: 0.1
 a: 0.5
@@ -302,6 +323,12 @@ def _file_cases() -> list[tuple[str, str, int, str, str, list[str]]]:
         cases.append((f"kaplan-{key}", KAPLAN, number, old, f"{key}:", frontier_plan))
     for key, old in zip(("alpha_n", "alpha_d", "n_c", "d_c"), ("0.075", "0.1", "6.0e+13", "1.7e+13"), strict=True):
         cases.append((f"kaplan-sample-{key}", KAPLAN, 14, old, "bootstrap.samples[0]:", frontier_plan))
+    moe_keys = ("E", "A", "B", "alpha", "beta", "g", "gamma", "expansion")
+    for number, key in enumerate(moe_keys, 2):
+        old = MOE.splitlines()[number - 1].split(": ")[1]
+        cases.append((f"moe-{key}", MOE, number, old, f"{key}:", frontier_plan))
+    for key, old in zip(moe_keys[:7], ("0.47", "18.0", "30.8", "0.114", "0.146", "2.07", "0.58"), strict=True):
+        cases.append((f"moe-sample-{key}", MOE, 18, old, "bootstrap.samples[0]:", frontier_plan))
     broken_keys = ("k_n", "a", "E", "A", "gamma", "gamma_change", "break_flops", "sharpness")
     for number, key in enumerate(broken_keys, 2):
         old = BROKEN.splitlines()[number - 1].split(": ")[1]
@@ -373,7 +400,7 @@ def test_the_fields_and_files_walked_are_every_number_the_tool_reads() -> None:
     assert all(field.high is not None for field in QUANTITIES)
     assert {field.section for field in QUANTITIES} <= set(SECTION_CONFIGS) and set(SECTIONS) >= set(SECTION_CONFIGS)
     kinds = {number.kind for number in FILE_NUMBERS}
-    assert kinds == {"law", "frontier", "broken", "kaplan", "downstream", "hardware", "runs"}
+    assert kinds == {"law", "frontier", "broken", "kaplan", "moe", "downstream", "hardware", "runs"}
     walked = {case[0].split("-")[0] for case in _file_cases()} | {"runs"}
     assert walked == kinds
     assert ROOT.exists()
