@@ -64,7 +64,9 @@ def gap_to_optimal(
     """Measure a run (N, D) against the law's compute-optimal run at the same compute, as the law counts it: C =
     6·N·D, or a mixture's eq. 10 FLOPs (the router's too)."""
     compute_flops = float(
-        law.compute_flops(n_params, n_tokens) if isinstance(law, MoELaw) else FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+        law.compute_flops(n_params, n_tokens)
+        if isinstance(law, MoELaw)
+        else FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
     )
     loss_nats = law.loss(n_params, n_tokens)
     optimum = LawOptimum(law)
