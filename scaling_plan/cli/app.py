@@ -22,6 +22,7 @@ from .click_adapter import (
     ClickException,
     NoArgsIsHelpError,
     click_message,
+    coerce_given_only,
     completion_for_named_shells,
     draw_help,
     parsed_options,
@@ -205,6 +206,7 @@ class _Command(TyperCommand):
         super().__init__(*args, **kwargs)
         for param in self.params:
             _choice_in_any_case(param)
+            coerce_given_only(param)
 
     def make_parser(self, ctx: Any) -> Any:
         parser = super().make_parser(ctx)

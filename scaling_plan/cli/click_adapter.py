@@ -12,10 +12,10 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from typer._click.exceptions import BadParameter, ClickException, NoArgsIsHelpError
+from typer._click.exceptions import BadParameter, ClickException, MissingParameter, NoArgsIsHelpError
 
-__all__ = ["ClickException", "NoArgsIsHelpError", "click_message", "completion_for_named_shells", "draw_help",
-           "parsed_options", "read_choice_with", "refuse_repeats"]  # fmt: skip
+__all__ = ["ClickException", "NoArgsIsHelpError", "click_message", "coerce_given_only", "completion_for_named_shells",
+           "draw_help", "parsed_options", "read_choice_with", "refuse_repeats"]  # fmt: skip
 
 #: Typer's switch between its two completion options: unset, --install-completion and --show-completion take no value
 #: and detect the shell from the parent process (so `--show-completion bash` under sh, as in a container or CI, fails
@@ -72,6 +72,24 @@ def refuse_repeats(option: Any, refuse: Callable[[Any, Any, Any], None]) -> None
         process(value, state)
 
     option.process = once
+
+
+def coerce_given_only(param: Any) -> None:
+    """Typer 0.29 builds a pydantic TypeAdapter for every parameter of a command, given or not (about 0.4 ms each;
+    budget has 70), only to turn an absent single value into None. An absent one (None) is passed as None here, as
+    Typer's coercion returns it, then held to `required` and its callback as Typer does; a given one is Typer's."""
+    process = param.process_value
+    if param.multiple or param.nargs != 1:
+        return
+
+    def process_value(ctx: Any, value: Any) -> Any:
+        if value is not None:
+            return process(ctx, value)
+        if param.required:
+            raise MissingParameter(ctx=ctx, param=param)
+        return value if param.callback is None else param.callback(ctx, param, value)
+
+    param.process_value = process_value
 
 
 def read_choice_with(param: Any, parse: Callable[[str], str]) -> list[str] | None:

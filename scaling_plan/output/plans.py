@@ -8,7 +8,6 @@ from typing import IO, TYPE_CHECKING
 from ..budget import Hardware
 from ..laws import Law
 from ..moe import MoELaw
-from ..parallel import OPTIMIZER_BYTES
 from ..units import format_budget, format_count, format_scientific
 from .catalog import FIELDS, GAP_KEYS, names, table_rows
 from .fields import downstream_cell, humanise
@@ -335,6 +334,8 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
         else:
             every = "every row: " if others else ""
             notes.append(f"Layout: {every}{describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
+        from ..parallel import OPTIMIZER_BYTES  # here: parallel.py is not needed to print a plan without a layout
+
         fixed = blueprint.request.layout
         fp32_grads, states = fixed.grad_precision == "fp32", fixed.optimizer_states
         optimizer = (

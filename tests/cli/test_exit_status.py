@@ -116,3 +116,24 @@ def test_the_private_parts_the_cli_relies_on_are_where_it_expects_them(cli: Cli)
     # And they still do what the CLI needs of them: a second value refused, a choice read in any case.
     assert "--flops: given twice" in cli.error("budget", "--flops", "1e24", "--flops", "1e25")
     assert cli.run("budget", "--flops", "1e24", "--method", "LAW").exit_code == 0
+
+
+def test_an_option_not_given_is_what_typers_own_coercion_makes_of_it() -> None:
+    """cli/click_adapter.coerce_given_only passes an absent single value as None without Typer's pydantic adapter:
+    for every option of every command, Typer's own processing of it gives the same, so an upgrade that changes what
+    Typer makes of an absent value fails here."""
+    import typer.main
+
+    from scaling_plan.cli.app import app
+
+    group = typer.main.get_command(app)
+    checked = 0
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        context = command.make_context(name, [], resilient_parsing=True)
+        for param in command.params:
+            if param.multiple or param.nargs != 1 or param.required:
+                continue
+            typer_own = type(param).process_value(param, context, None)
+            assert param.process_value(context, None) == typer_own, (name, param.name)
+            checked += 1
+    assert checked > 300
