@@ -239,11 +239,15 @@ class _Objective:
     """The criterion's sum over runs of penalty(log L̂ − log L) for a batch of parameter rows (a, α, b, β, e), and its
     gradient (penalty_factors)."""
 
-    def __init__(self, runs: Runs, criterion: Criterion, weights: Array | None = None) -> None:
+    def __init__(self, runs: Runs, criterion: Criterion, weights: Array | None = None, centred: bool = False) -> None:
         self.log_n = np.log(runs.n_params)
         self.log_d = np.log(runs.n_tokens)
         self.log_loss = np.log(runs.loss_nats)
-        self.neg_log_n, self.neg_log_d = -self.log_n, -self.log_d
+        # Centred, θ's a and b are taken at the runs' mean ln N and ln D (to_inner): a and α, b and β then move
+        # nearly independently, and the bootstrap's refits take about half the L-BFGS steps.
+        self.shift = (float(np.mean(self.log_n)), float(np.mean(self.log_d))) if centred else (0.0, 0.0)
+        self.x_n, self.x_d = self.log_n - self.shift[0], self.log_d - self.shift[1]
+        self.neg_log_n, self.neg_log_d = -self.x_n, -self.x_d
         self.criterion = criterion
         # one row of run weights per problem (a resample's), times the runs' own weights; or the runs' own alone
         self.run_weights = runs.weights
@@ -263,6 +267,20 @@ class _Objective:
         ]
         return np.concatenate([f for f, _ in parts]), np.concatenate([g for _, g in parts])
 
+    def to_inner(self, theta: Array) -> Array:
+        """Rows of (a, α, b, β, e) -> the coordinates the objective takes (a + α·m_N, α, b + β·m_D, β, e centred)."""
+        inner = theta.copy()
+        inner[:, 0] -= inner[:, 1] * self.shift[0]
+        inner[:, 2] -= inner[:, 3] * self.shift[1]
+        return inner
+
+    def from_inner(self, inner: Array) -> Array:
+        """to_inner's inverse."""
+        theta = inner.copy()
+        theta[:, 0] += theta[:, 1] * self.shift[0]
+        theta[:, 2] += theta[:, 3] * self.shift[1]
+        return theta
+
     def residuals(self, theta: Array) -> Array:
         a, alpha, b, beta, e = (theta[:, i : i + 1] for i in range(5))
         predicted = np.exp(a - alpha * self.log_n) + np.exp(b - beta * self.log_d) + np.exp(e)
@@ -272,8 +290,8 @@ class _Objective:
     def _chunk(self, theta: Array, problems: NDArray[np.intp]) -> tuple[Array, Array]:
         a, alpha, b, beta, e = (theta[:, i : i + 1] for i in range(5))
         n_term, d_term, predicted, residual, absolute, clipped, weights = (work[: len(theta)] for work in self._work)
-        np.exp(np.subtract(a, np.multiply(alpha, self.log_n, out=n_term), out=n_term), out=n_term)  # A / N^α
-        np.exp(np.subtract(b, np.multiply(beta, self.log_d, out=d_term), out=d_term), out=d_term)  # B / D^β
+        np.exp(np.subtract(a, np.multiply(alpha, self.x_n, out=n_term), out=n_term), out=n_term)  # A / N^α
+        np.exp(np.subtract(b, np.multiply(beta, self.x_d, out=d_term), out=d_term), out=d_term)  # B / D^β
         irreducible = np.exp(e)  # E
         np.add(n_term, d_term, out=predicted)
         predicted += irreducible
@@ -562,7 +580,9 @@ def bootstrap_fit(
         # No merging here: a resample's few warm starts gain little from it, and a merge is a yes-or-no decision that
         # a last-bit difference can flip, sending a refit to a neighbouring optimum: the same starts and seed give
         # the same refits.
-        theta, f, converged, _ = _minimise(_Objective(runs, criterion, weights), np.tile(starts, (count, 1)))
+        objective = _Objective(runs, criterion, weights, centred=True)
+        inner, f, converged, _ = _minimise(objective, objective.to_inner(np.tile(starts, (count, 1))))
+        theta = objective.from_inner(inner)
         f = np.where(np.isfinite(f), f, np.inf).reshape(count, len(starts))
         best = np.argmin(f, axis=1) + np.arange(count) * len(starts)
         constants = _constants(theta[best])
