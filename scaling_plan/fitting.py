@@ -269,14 +269,14 @@ class _Objective:
 
     def to_inner(self, theta: Array) -> Array:
         """Rows of (a, α, b, β, e) -> the coordinates the objective takes (a + α·m_N, α, b + β·m_D, β, e centred)."""
-        inner = theta.copy()
+        inner: Array = theta.copy()
         inner[:, 0] -= inner[:, 1] * self.shift[0]
         inner[:, 2] -= inner[:, 3] * self.shift[1]
         return inner
 
     def from_inner(self, inner: Array) -> Array:
         """to_inner's inverse."""
-        theta = inner.copy()
+        theta: Array = inner.copy()
         theta[:, 0] += theta[:, 1] * self.shift[0]
         theta[:, 2] += theta[:, 3] * self.shift[1]
         return theta
