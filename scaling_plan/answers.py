@@ -348,8 +348,9 @@ def downstream_fit_of(
     flag: Callable[[str], str],
 ) -> tuple[RunsTable, DownstreamFit, str, str, tuple[str, ...]]:
     """A metric fitted against loss, for fit_downstream() and `fit-downstream`: the runs read, the fit, its short
-    name, the dataset its loss is on and warnings (refits a downstream file cannot hold, left out). `options` hold chance, chance_margin, floor, ceiling, the runs' columns,
-    require_complete, bootstrap, seed, name and dataset as either door takes them; `flag` names an option in
+    name, the dataset its loss is on and warnings (refits a downstream file cannot hold, left out). `options` hold chance,
+    chance_margin, floor, ceiling, the runs' columns, require_complete, where ((column, value) pairs), skip_invalid,
+    bootstrap, seed, name and dataset as either door takes them; `flag` names an option in
     messages as that door spells it."""
     import re
 
@@ -384,9 +385,12 @@ def downstream_fit_of(
     if not (isinstance(bootstrap, int) and 0 <= bootstrap <= 100_000):
         raise UsageError(flag("bootstrap"), f"must be a whole number from 0 to 100,000, got {bootstrap!r}")
     seed = seed_number(seed, flag("seed"))
+    where = options.get("where") or []
+    assert isinstance(where, list)  # (column, value) pairs, as each door reads them
     table = read_runs(
         runs, column("params_col"), column("tokens_col"), column("flops_col"), column("loss_col"),
-        bool(options.get("require_complete")), None, (metric,),
+        bool(options.get("require_complete")), None, (metric,), where=where,
+        skip_invalid=bool(options.get("skip_invalid")),
     )  # fmt: skip
     assert table.metrics is not None and margin is not None and ceiling is not None
     scores = table.metrics[table.columns["metric"]]
@@ -437,10 +441,12 @@ def suggestion_of(
     objective: str,
     columns: Sequence[str | None],
     flag: Callable[[str], str],
+    where: Sequence[tuple[str, str]] = (),
+    skip_invalid: bool = False,
 ) -> tuple[Suggestion, Law, RunsTable, list[str]]:
-    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` with refits, and a
-    warning when the law's file says it was fitted on other runs (a law that does not say, a preset or an older
-    file, is taken at its word)."""
+    """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` (the rows `where` and
+    `skip_invalid` keep, as fit reads them) with refits, and a warning when the law's file says it was fitted on
+    other runs (a law that does not say, a preset or an older file, is taken at its word)."""
     import os
 
     from .design import suggest_budgets, suggest_runs
@@ -458,7 +464,7 @@ def suggestion_of(
             " or broken's)",
         )  # fmt: skip
     params_col, tokens_col, flops_col, loss_col = columns
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col)
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, where=where, skip_invalid=skip_invalid)
     selection = select_runs(table)
     warnings = []
     if chosen.runs_fingerprint is not None and chosen.runs_fingerprint != table.fingerprint:

@@ -302,6 +302,8 @@ def fit_downstream(
     flops_col: str | None = None,
     loss_col: str | None = None,
     require_complete: bool = False,
+    where: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
     bootstrap: int = 0,
     seed: int = 42,
     interval: float = 90.0,
@@ -309,8 +311,8 @@ def fit_downstream(
     name: str | None = None,
 ) -> FittedMapping:
     """Fit a downstream metric against loss, as `scaling-plan fit-downstream` (exponential, Gadre et al. 2024; or
-    sigmoid), with `bootstrap` refits for intervals. A metric at chance in nearly every run raises
-    ScalingPlanError, as the command exits 2 for it."""
+    sigmoid), with `bootstrap` refits for intervals; `where` and `skip_invalid` select rows as fit()'s do. A metric
+    at chance in nearly every run raises ScalingPlanError, as the command exits 2 for it."""
     from .answers import downstream_fit_of
     from .api_support import _interval_level
     from .output.fit_records import downstream_fit_record
@@ -321,6 +323,7 @@ def fit_downstream(
         "chance": chance, "chance_margin": chance_margin, "floor": floor, "ceiling": ceiling,
         "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
         "require_complete": require_complete, "bootstrap": bootstrap, "seed": seed, "name": name, "dataset": dataset,
+        "where": list((where or {}).items()), "skip_invalid": skip_invalid,
     }  # fmt: skip
     table, fitted, short, measured_on, warnings = downstream_fit_of(
         os.fspath(runs), metric, form, options, lambda option: option

@@ -21,7 +21,9 @@ from .options import (
     QuietOption,
     RequireCompleteOption,
     SeedOption,
+    SkipInvalidOption,
     TokensColOption,
+    WhereOption,
     format_option,
     option,
 )
@@ -78,6 +80,8 @@ def fit_downstream(
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
     require_complete: RequireCompleteOption = False,
+    where: WhereOption = None,
+    skip_invalid: SkipInvalidOption = False,
     bootstrap: BootstrapOption = 0,
     seed: SeedOption = 42,
     interval: IntervalOption = 90.0,
@@ -120,6 +124,7 @@ def fit_downstream(
 
     from ..answers import downstream_fit_of
     from ..inputs.downstream_file import downstream_file_problem
+    from ..inputs.runs import where_items
     from ..output.files import output_file
     from ..output.fit_records import downstream_fit_record
     from ..output.lawfile import downstream_file_data, write_yaml
@@ -137,6 +142,7 @@ def fit_downstream(
         "chance": chance, "chance_margin": chance_margin, "floor": floor, "ceiling": ceiling,
         "params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
         "require_complete": require_complete, "bootstrap": bootstrap, "seed": seed, "name": name, "dataset": dataset,
+        "where": where_items(where or []), "skip_invalid": skip_invalid,
     }  # fmt: skip
     table, fitted, short, measured_on, fit_warnings = downstream_fit_of(
         runs, metric, form, options, lambda option: "--" + option.replace("_", "-")

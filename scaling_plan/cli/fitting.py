@@ -561,6 +561,8 @@ def plot(
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
     require_complete: RequireCompleteOption = False,
+    where: WhereOption = None,
+    skip_invalid: SkipInvalidOption = False,
     presets: Annotated[
         str | None,
         typer.Option(
@@ -591,10 +593,17 @@ def plot(
             raise UsageError("--presets", unknown_name("preset", name, PRESETS))
         others.append(preset)
     selected = None
+    reading = {"--params-col": params_col, "--tokens-col": tokens_col, "--flops-col": flops_col,
+               "--loss-col": loss_col, "--require-complete": require_complete, "--where": where,
+               "--skip-invalid": skip_invalid}  # fmt: skip
+    unused = [flag for flag, value in reading.items() if value]
+    if runs is None and unused:
+        warn_all([f"{', '.join(unused)} unused without --runs"])
     if runs is not None:
-        from ..inputs.runs import read_runs, select_runs
+        from ..inputs.runs import read_runs, select_runs, where_items
 
-        table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete)
+        table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete,
+                          where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
         warn_all(table.warnings())
         selected = select_runs(table).runs
     _plotting().plot_law(chosen, selected, others, figure)

@@ -20,7 +20,9 @@ from .options import (
     LossColOption,
     ParamsColOption,
     QuietOption,
+    SkipInvalidOption,
     TokensColOption,
+    WhereOption,
     complete_law,
     format_option,
     option,
@@ -98,6 +100,8 @@ def suggest(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
+    where: WhereOption = None,
+    skip_invalid: SkipInvalidOption = False,
     fields: FieldValues = NO_FIELDS,
     output: Annotated[
         str | None,
@@ -123,6 +127,7 @@ def suggest(
     from ..design import PROFILE_SIZES
     from ..inputs.hardware_file import looks_like_file
     from ..inputs.request import hardware_of
+    from ..inputs.runs import where_items
     from ..inputs.values import positive_number
     from ..laws import FrontierLaw
     from ..output.files import output_file
@@ -145,7 +150,7 @@ def suggest(
     hardware = hardware_of(flags, warnings)
     suggestion, chosen, table, said = suggestion_of(
         runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
-        lambda option: "--" + option.replace("_", "-"),
+        lambda option: "--" + option.replace("_", "-"), where_items(where or []), skip_invalid,
     )  # fmt: skip
     warn_all(table.warnings() + said + warnings)
     asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)

@@ -97,3 +97,56 @@ def test_the_api_takes_where_and_skip_invalid_and_says_both(export: tuple[str, d
     with pytest.raises(sp.ScalingPlanError) as error:
         sp.fit(path)
     assert error.value.field.endswith("mlflow.csv:5")
+
+
+def with_a_score(path: str, folder: Path) -> Path:
+    """The export with a score that follows the loss, as MMLU would; a failed run's is NaN too."""
+    rows = list(csv.reader(Path(path).read_text().splitlines()))
+    scored = folder / "scored.csv"
+    with scored.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*rows[0], "metrics.mmlu"])
+        for row in rows[1:]:
+            loss = float(row[4]) if row[4] not in ("", "NaN", "inf") else 3.0
+            writer.writerow([*row, "nan" if row[1] == "FAILED" else f"{0.25 + 0.7 * 2.7 ** (-2 * (loss - 1.8)):.4f}"])
+    return scored
+
+
+def test_fit_downstream_suggest_and_plot_read_an_export_as_fit_does(
+    cli: Cli, export: tuple[str, dict[str, int]], tmp_path: Path
+) -> None:
+    """--where and --skip-invalid select the same rows wherever a runs file is read: fit-downstream (a metric column
+    beside the loss), suggest (the runs its law was fitted on: no warning that they differ) and plot."""
+    path, counts = export
+    kept = 245 - counts["failed"] - counts["running"] - counts["infinite"]
+    scored = with_a_score(path, tmp_path)
+    selection = ("--where", "status=FINISHED", "--skip-invalid")
+    fitted = cli.json("fit-downstream", str(scored), "--metric", "metrics.mmlu", *selection)
+    assert fitted["n_runs"] == kept
+    assert (
+        f"{counts['failed'] + counts['running']} rows left out by --where status=FINISHED"
+        in cli.run("fit-downstream", str(scored), "--metric", "metrics.mmlu", *selection).stderr
+    )
+    law = str(tmp_path / "law.yaml")
+    assert cli.run("fit", path, *selection, "--bootstrap", "50", "-o", law).exit_code == 0
+    suggested = cli.run("suggest", path, "--law", law, "--target", "1e24", "-n", "2", *selection, "--format", "json")
+    assert suggested.exit_code == 0, suggested.stderr
+    assert "fitted on other runs" not in suggested.stderr and "left out by --where" in suggested.stderr
+    assert f"{path}:5: metrics.loss: must be a finite number" in cli.error("suggest", path, "--law", law, "--target",
+                                                                           "1e24")  # fmt: skip
+    drawn = cli.run("plot", law, "--runs", path, *selection, "-o", str(tmp_path / "fit.svg"))
+    assert drawn.exit_code == 0 and "left out by --where" in drawn.stderr
+    alone = cli.run("plot", law, "--where", "status=FINISHED", "-o", str(tmp_path / "law.svg"))
+    assert "--where unused without --runs" in alone.stderr
+
+
+def test_the_api_selects_rows_for_a_downstream_fit_and_a_suggestion(
+    export: tuple[str, dict[str, int]], tmp_path: Path
+) -> None:
+    path, counts = export
+    selection = {"where": {"status": "FINISHED"}, "skip_invalid": True}
+    mapping = sp.fit_downstream(with_a_score(path, tmp_path), metric="metrics.mmlu", **selection)  # type: ignore[arg-type]
+    assert mapping.record["n_runs"] == 245 - counts["failed"] - counts["running"] - counts["infinite"]
+    law = sp.fit(path, bootstrap=50, **selection)  # type: ignore[arg-type]
+    made = sp.suggest(path, law=law, target=1e24, count=2, **selection)  # type: ignore[arg-type]
+    assert any("left out by where status=FINISHED" in line for line in made.warnings)
