@@ -99,16 +99,21 @@ def chosen_form(selection: Selection, form: str, criterion: Criterion, rtol: flo
     return chosen, said
 
 
-def forms_of(names: str, approach: str) -> tuple[str, ...]:
+def forms_of(names: str, approach: str, runs: Runs | None = None) -> tuple[str, ...]:
     """Law families named in a comma list (or "all"), for `backtest --form`: each a family fit --form fits, and only
-    where the parametric approach is asked for (isoflop fits Chinchilla's frontier)."""
-    from .choices import LAW_FORMS
+    where the parametric approach is asked for (isoflop fits Chinchilla's frontier). "all" is every family the
+    runs can determine: the data-constrained law too when they give unique tokens, the mixture's when they give a
+    granularity and an expansion."""
+    from .choices import FIT_FORMS, LAW_FORMS
     from .inputs.values import choice, comma_items
 
     if names.strip().lower() == "all":
-        forms: tuple[str, ...] = LAW_FORMS
+        from .families import families_for
+
+        forms: tuple[str, ...] = LAW_FORMS if runs is None else families_for(runs)
     else:
-        forms = tuple(dict.fromkeys(choice(name, LAW_FORMS, "form", "law family")
+        known = tuple(form for form in FIT_FORMS if form != "auto")
+        forms = tuple(dict.fromkeys(choice(name, known, "form", "law family")
                                     for name in comma_items(names, "form", "chinchilla,kaplan")))  # fmt: skip
     if approach == "isoflop" and forms != ("chinchilla",):
         raise UsageError("form", f"applies to {named('approach')} parametric or both (isoflop fits Chinchilla's"

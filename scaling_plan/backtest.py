@@ -28,7 +28,8 @@ from .errors import UsageError, named
 from .experiments import BUDGET_RTOL_DEFAULT
 from .fitting import HUBER, MIN_RUNS, Criterion, Runs, fit_law
 from .isoflop import fit_isoflop, group_budgets, isoflop_profile
-from .laws import FrontierLaw, Law
+from .laws import FrontierLaw, Law, ParametricLaw
+from .moe import MoELaw
 from .units import format_count, format_scientific
 
 if TYPE_CHECKING:
@@ -159,15 +160,28 @@ def splits(
 
 
 def _subset(runs: Runs, mask: np.ndarray) -> Runs:
-    weights = None if runs.weights is None else runs.weights[mask]
-    unique = None if runs.unique_tokens is None else runs.unique_tokens[mask]
-    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask], weights, unique)
+    weights, unique, granularity, experts = (
+        None if values is None else values[mask]
+        for values in (runs.weights, runs.unique_tokens, runs.granularity, runs.experts)
+    )
+    return Runs(runs.n_params[mask], runs.n_tokens[mask], runs.loss_nats[mask], weights, unique, granularity, experts)
 
 
 def _predictions(law: Law, runs: Runs) -> tuple[Prediction, ...]:
-    """The law's loss for each run: of its N and D, or of its compute alone for a frontier law."""
-    predicted = law.loss_at(runs.compute_flops) if isinstance(law, FrontierLaw) else law.loss(runs.n_params,
-                                                                                           runs.n_tokens)  # fmt: skip
+    """The law's loss for each run: of its N and D, or of its compute alone for a frontier law; a mixture's law at
+    each run's granularity, a law with R_D* and R_N* under each run's unique tokens."""
+    from .data_constrained import with_unique_tokens
+
+    if isinstance(law, FrontierLaw):
+        predicted = law.loss_at(runs.compute_flops)
+    elif isinstance(law, MoELaw) and runs.granularity is not None:
+        predicted = law.loss_at(runs.n_params, runs.n_tokens, runs.granularity)
+    elif isinstance(law, ParametricLaw) and law.rd_star is not None and runs.unique_tokens is not None:
+        capped = [with_unique_tokens(law, float(u)) for u in runs.unique_tokens]
+        predicted = np.array([float(each.loss(n, d)) for each, n, d in  # type: ignore[union-attr]
+                              zip(capped, runs.n_params, runs.n_tokens, strict=True)])  # fmt: skip
+    else:
+        predicted = law.loss(runs.n_params, runs.n_tokens)
     return tuple(
         Prediction(float(n), float(d), float(6.0 * n * d), float(loss), float(p))
         for n, d, loss, p in zip(runs.n_params, runs.n_tokens, runs.loss_nats, predicted, strict=True)
@@ -182,7 +196,6 @@ def score_parametric(
     split: Split, runs: Runs, criterion: Criterion = HUBER, targets: np.ndarray | None = None
 ) -> Score:
     """Chinchilla's law fitted on the split's training runs, scored on `targets` (default: every held-out run)."""
-    from .laws import ParametricLaw
 
     train, held = _subset(runs, split.train), _subset(runs, split.held_out if targets is None else targets)
     base = (split.name, _named("parametric", criterion), len(train), int(split.held_out.sum()),
@@ -228,12 +241,22 @@ def score_form(
         what = "training budgets" if family.on_frontier else "training runs"
         return Score(*base, (), {}, f"{have} {what}; {form}'s {len(family.constants)} constants need {needed}",
                      scored_on)  # fmt: skip
+    unfit = _undetermined(form, train)
+    if unfit is not None:
+        return Score(*base, (), {}, unfit, scored_on)
     fit, _ = fit_family(family, train, criterion, train_budgets, rtol)
     if not fit.finite or fit.problem is not None:
         return Score(*base, (), {}, fit.problem or "no law fits the training runs", scored_on)
     c = fit.constants
     law: Law
-    if fit.allocation is None:
+    if form == "moe":
+        assert train.experts is not None
+        law = MoELaw("backtest", c["E"], c["A"], c["B"], c["alpha"], c["beta"], "backtest fit", "", g=c["g"],
+                     gamma=c["gamma"], expansion=float(train.experts[0]))  # fmt: skip
+    elif form == "data-constrained":
+        law = ParametricLaw("backtest", c["E"], c["A"], c["B"], c["alpha"], c["beta"], "backtest fit", "",
+                            rd_star=c["rd_star"], rn_star=c["rn_star"])  # fmt: skip
+    elif fit.allocation is None:
         law = KaplanLaw("backtest", c["alpha_n"], c["alpha_d"], c["n_c"], c["d_c"], frontier_n_coefficient=None)
     else:
         k_n, a = fit.allocation
@@ -242,6 +265,23 @@ def score_form(
                           sharpness=c.get("sharpness", 1.0))  # fmt: skip
     allocation = {} if fit.allocation is None else dict(zip(("k_n", "a"), fit.allocation, strict=True))
     return Score(*base, _predictions(law, held), allocation | c, None, scored_on)
+
+
+def _undetermined(form: str, train: Runs) -> str | None:
+    """Why the training runs cannot determine a data-constrained or mixture-of-experts law (answers_fit checks the
+    same of a whole runs file), or None."""
+    if form == "data-constrained":
+        if train.unique_tokens is None:
+            return "no unique tokens in the runs"
+        repeating = int((train.n_tokens > train.unique_tokens * (1 + 1e-9)).sum())
+        if repeating == 0 or len(train) - repeating < MIN_RUNS:
+            return f"{repeating} training runs repeat their data and {len(train) - repeating} see it once"
+    if form == "moe":
+        if train.granularity is None or train.experts is None:
+            return "no granularity or expansion in the runs"
+        if len(set(train.experts.tolist())) > 1 or len(set(train.granularity.tolist())) < 2:
+            return "the training runs have more than one expansion or a single granularity"
+    return None
 
 
 def score_isoflop(split: Split, runs: Runs, budgets: np.ndarray | None, rtol: float) -> Score:
@@ -345,12 +385,12 @@ def choose_form(
     """How well each law family predicts the runs of the largest budgets from the others (`fit --form auto`): every
     family fitted on the same training runs and scored on each held-out budget's best run. Returns the families that
     could be scored, the least mean |error| first, and every score. Raises a UsageError when none could be."""
-    from .choices import LAW_FORMS
+    from .families import families_for
 
     split = largest_budgets_split(runs, budgets, rtol)
     if not split.train.any():
         raise UsageError("form", "auto needs runs of more than one budget: the largest are held out to choose by")
-    scores = backtest(runs, [split], ["parametric"], (), budgets, rtol, (criterion,), LAW_FORMS)
+    scores = backtest(runs, [split], ["parametric"], (), budgets, rtol, (criterion,), families_for(runs))
     ranked = sorted((score for score in scores if score.rank is not None), key=lambda score: score.rank or 0)
     if not ranked:
         raise UsageError("form", f"auto: no family could be fitted on the runs below {split.name}")

@@ -376,6 +376,20 @@ FAMILIES: dict[str, Family] = {
 FILE_KINDS = {"kaplan": "kaplan", "compute": "frontier", "broken": "broken", "data-constrained": "law", "moe": "moe"}
 
 
+def families_for(runs: Runs) -> tuple[str, ...]:
+    """Every family the runs can be fitted by (`backtest --form all`, `fit --form auto`): Chinchilla's, Kaplan's and
+    the compute families always; the data-constrained law when the runs give unique tokens; the mixture's when they
+    give a granularity and an expansion."""
+    from .choices import LAW_FORMS
+
+    forms: tuple[str, ...] = LAW_FORMS
+    if runs.unique_tokens is not None:
+        forms += ("data-constrained",)
+    if runs.granularity is not None and runs.experts is not None:
+        forms += ("moe",)
+    return forms
+
+
 class _Objective:
     """The criterion's sum over runs of penalty(ln L̂ − ln L) for a batch of θ rows, and its gradient."""
 

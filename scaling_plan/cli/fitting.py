@@ -376,8 +376,9 @@ def backtest(
         str,
         option(
             "Law families to fit and rank on the same held-out runs, as fit's --form: one, several"
-            " (chinchilla,kaplan) or all. With compute or broken among them, every family is scored on each held-out"
-            " budget's best run.",
+            " (chinchilla,kaplan) or all (with data-constrained when the runs give unique tokens, moe when they give"
+            " a granularity and an expansion). With compute or broken among them, every family is scored on each"
+            " held-out budget's best run.",
             PANEL_FIT,
             "NAMES",
         ),
@@ -462,7 +463,7 @@ def backtest(
     )
     rtol = BUDGET_RTOL_DEFAULT if budget_rtol is None else positive_number(budget_rtol, "--budget-rtol")
     criteria = criteria_of(criterion)
-    forms = forms_of(form, approach)
+    forms_of(form, approach)  # a bad --form refused before the runs are read
     reading = [(runs, "the runs file"), *((path, "a law file") for path in law or []),
                *((path, "a downstream file") for path in downstream or [])]  # fmt: skip
     figure = None if plot_path is None else _image_file(plot_path, "--plot", reading)
@@ -473,6 +474,7 @@ def backtest(
                       where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
     warn_all(table.warnings())
     selection = select_runs(table)
+    forms = forms_of(form, approach, selection.runs)
     chosen = splits(selection.runs, above, params_above, holdout_top, rolling, selection.budget_flops, rtol)
     approaches = ["parametric", "isoflop"] if approach == "both" else [approach]
     scores = run_backtest(selection.runs, chosen, approaches, laws, selection.budget_flops, rtol, criteria, forms)
