@@ -140,10 +140,11 @@ def kept_refits(samples: Bootstrap, kind: str = "law") -> tuple[Bootstrap | None
     if samples.n_converged < finite:  # counted before any is left out: the refits fit ran
         warnings.append(f"{finite - samples.n_converged:,} of {finite:,} bootstrap refits did not converge")
     faults = sample_faults(kind, samples.samples, samples.names)
-    if faults.any():
+    runaway = samples.resamples - finite  # refits whose constants ran to infinity: no sample, said with the rest
+    if faults.any() or runaway:
         warnings.append(
-            f"{int(sum(faults))} of the {samples.resamples} bootstrap refits ran outside what a law file holds"
-            " (`scaling-plan schema --law-file` gives the ranges): left out"
+            f"{int(sum(faults)) + runaway} of the {samples.resamples} bootstrap refits ran outside what a law file"
+            " holds (`scaling-plan schema --law-file` gives the ranges): left out"
         )
         samples = replace(samples, samples=samples.samples[~faults])
     kept = len(samples.samples)

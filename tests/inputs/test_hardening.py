@@ -647,9 +647,9 @@ def test_bootstrap_refits_are_solved_in_batches_of_bounded_size_with_the_same_re
     held = []
     objective = fitting._Objective
 
-    def recording(runs: Any, delta: float, weights: Any = None) -> Any:
+    def recording(runs: Any, delta: float, weights: Any = None, centred: bool = False) -> Any:
         held.append(0 if weights is None else weights.size)
-        return objective(runs, delta, weights)
+        return objective(runs, delta, weights, centred)
 
     monkeypatch.setattr(fitting, "BOOTSTRAP_BATCH_RUNS", 10 * len(runs))
     monkeypatch.setattr(fitting, "_Objective", recording)
