@@ -455,14 +455,16 @@ def suggestion_of(
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import Sourced
     from .laws import FrontierLaw, ParametricLaw
+    from .moe import MoELaw
     from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
-    if not isinstance(chosen, (ParametricLaw, FrontierLaw)) or getattr(chosen, "break_flops", None) is not None:
+    mixture = isinstance(chosen, MoELaw)  # its design would need g and gamma, and eq. 10's optimum
+    if mixture or not isinstance(chosen, (ParametricLaw, FrontierLaw)) or getattr(chosen, "break_flops", None):
         raise UsageError(
             flag("law"), f"{chosen.name} is neither a law fitted by fit (parametric) nor a frontier fitted by fit"
-            " --approach isoflop or --form compute: suggest designs runs for those (not yet for fit --form kaplan's"
-            " or broken's)",
+            " --approach isoflop or --form compute: suggest designs runs for those (not yet for fit --form kaplan's,"
+            " broken's or moe's)",
         )  # fmt: skip
     params_col, tokens_col, flops_col, loss_col = columns
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, where=where, skip_invalid=skip_invalid)

@@ -249,7 +249,7 @@ def _check_mixture(selection: Selection) -> None:
         other = int(np.argmax(runs.experts != runs.experts[0]))
         raise UsageError(
             f"{label}:{selection.lines[other]}" if selection.lines else label,
-            f"expansion {runs.experts[other]:g}, where the first run has {runs.experts[0]:g}: the moe law is fitted at"
+            f"expansion {runs.experts[other]:.12g}, where the first run has {runs.experts[0]:.12g}: the moe law is fitted at"
             f" one expansion E (select one with {named('where')})",
         )
     if len(set(runs.granularity.tolist())) < 2:

@@ -601,6 +601,12 @@ def compare_laws(request: PlanRequest) -> tuple[list[Plan], list[str]]:
         if request.given == "loss" and frontier.k_m is not None:
             notes.append(f"{frontier.method} left out: a loss target along its frontier is not supported")
             continue
+        if isinstance(request.law, MoELaw):  # its N and D at C = 6·N·D would spend more than C by eq. 10
+            notes.append(
+                f"{frontier.method} left out: its frontier allocates C = 6·N·D, which under {request.law.name}'s eq."
+                " 10 FLOPs (the router's too) spends more than the budget"
+            )
+            continue
         candidates.append(replace(request, allocator=frontier, run=None))
     if isinstance(request.law, DataConstrainedLaw):
         kept = {law.name for law in laws_to_compare(request)}

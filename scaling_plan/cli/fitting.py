@@ -284,7 +284,7 @@ def fit(
 
 
 #: The constants a law file holds, of every kind fit writes, in the order they are said.
-_CONSTANT_KEYS = ("E", "A", "B", "alpha", "beta", "k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "gamma", "gamma_change",
+_CONSTANT_KEYS = ("E", "A", "B", "alpha", "beta", "k_n", "a", "alpha_n", "alpha_d", "n_c", "d_c", "g", "gamma", "gamma_change",
                   "break_flops", "sharpness")  # fmt: skip
 
 

@@ -254,8 +254,9 @@ SkipInvalidOption = Annotated[
     bool,
     typer.Option(
         "--skip-invalid",
-        help="Skip rows whose size, tokens, compute or loss cannot be read or are out of range (a crashed run's loss"
-        " that is not a number), counting them by reason in one warning, instead of refusing the file.",
+        help="Skip rows whose size, tokens, compute, loss (or unique tokens, granularity, expansion, metric) cannot be"
+        " read or are out of range (a crashed run's loss that is not a number), counting them by reason in one"
+        " warning, instead of refusing the file.",
         rich_help_panel=PANEL_SELECTION,
     ),
 ]

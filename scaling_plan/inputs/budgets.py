@@ -160,4 +160,12 @@ def isoflop_grid_of(
             " fit (Approach 3) can still use these runs"
         )
     chosen = resolve_law(None if law is None else Sourced(law, "--law"))
+    from ..moe import MoELaw
+
+    if isinstance(chosen, MoELaw):  # a grid of N and D at C = 6·N·D: a mixture's runs need their granularity too
+        raise UsageError(
+            "--law",
+            f"{chosen.name} plans a mixture of experts, whose runs need a granularity and eq. 10's FLOPs: isoFLOP"
+            " grids are of L(N, D) at C = 6·N·D (not yet of a mixture's runs)",
+        )
     return isoflop_grid(values, sizes_per_budget, chosen, factor), chosen, factor, warnings

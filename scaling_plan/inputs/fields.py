@@ -266,8 +266,10 @@ FIELDS: tuple[Field, ...] = (
        "Blocks: llama (RMSNorm, no biases, rotary), gpt (LayerNorm, biases, learned positions), neox (gpt's with"
        " rotary, as Pythia) or qwen2 (llama's with query/key/value biases).",
        "block style: llama, gpt, neox or qwen2; default llama"),
-    _f("experts", "--experts", "blueprint", Q, "Mixture-of-experts: routed experts per layer.",
-       "mixture-of-experts: routed experts per layer", low_inclusive=True, whole=True, metavar="COUNT", high=MAX_EXPERTS),
+    _f("experts", "--experts", "blueprint", Q,
+       "Mixture-of-experts: routed experts per layer; under a mixture-of-experts law, its expansion E (the layer then"
+       " routes among E·G experts of width d_ff/G).",
+       "mixture-of-experts: routed experts per layer (under a mixture-of-experts law: its expansion E)", low_inclusive=True, whole=True, metavar="COUNT", high=MAX_EXPERTS),
     _f("active_experts", "--active-experts", "blueprint", Q, "Routed experts each token uses (top-k; default 1).",
        "routed experts each token uses (top-k)", low_inclusive=True, whole=True, metavar="COUNT", high=MAX_EXPERTS),
     _f("shared_experts", "--shared-experts", "blueprint", Q, "Experts every token uses besides the routed ones.",

@@ -177,9 +177,11 @@ def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
 def test_suggest_refuses_the_families_it_cannot_design_for_yet(cli: Cli, tmp_path: Path) -> None:
     kaplan = tmp_path / "kaplan.yaml"
     assert cli.run("fit", CHINCHILLA_RUNS, "--form", "kaplan", "-o", str(kaplan)).exit_code == 0
-    for law in (str(kaplan), law_file(tmp_path, BROKEN)):
+    moe = tmp_path / "moe.yaml"  # a ParametricLaw in kind, whose design would need g, gamma and eq. 10's optimum
+    assert cli.run("fit", mixture_runs_file(tmp_path), "--form", "moe", "-o", str(moe)).exit_code == 0
+    for law in (str(kaplan), law_file(tmp_path, BROKEN), str(moe), "krajewski-2024-moe"):
         said = cli.error("suggest", CHINCHILLA_RUNS, "--law", law, "--target", "1e23")
-        assert "--law:" in said and "not yet for fit --form kaplan's or broken's" in said
+        assert "--law:" in said and "not yet for fit --form kaplan's, broken's or moe's" in said
 
 
 MUENNIGHOFF_RUNS = str(ROOT / "tests" / "data" / "muennighoff2023_runs.csv")

@@ -219,3 +219,23 @@ def test_predict_measures_a_mixtures_run_at_its_eq_10_compute(cli: Cli) -> None:
         cli.run("predict", "--params", "3B", "--tokens", "72.9B", "--law", "krajewski-2024-moe").stdout.split()
     )
     assert "at the run's compute by its eq. 10" in notes
+
+
+@pytest.mark.parametrize("command", ["experiments", "simulate"])
+def test_isoflop_grids_of_a_mixtures_law_are_refused_in_one_line(cli: Cli, command: str) -> None:
+    """A grid of N and D at C = 6·N·D says nothing of a mixture's granularity: refused, not laid out as a dense one."""
+    said = cli.error(command, "--budgets", "1e18,1e19", "--law", "krajewski-2024-moe")
+    assert said.startswith("scaling-plan: error: --law: krajewski-2024-moe plans a mixture of experts")
+
+
+def test_beside_a_mixtures_law_the_published_frontiers_are_left_out_and_said(cli: Cli) -> None:
+    """Their N and D at C = 6·N·D would spend more than the budget by eq. 10, and so beat the law's own optimum."""
+    result = cli.run("budget", "--flops", "1e22", "--law", "krajewski-2024-moe", "--method", "law", "--compare-laws",
+                     "--format", "json")  # fmt: skip
+    methods = {row["method"] for row in json.loads(result.stdout)["compare_laws"]}
+    assert "llama3-2024" not in methods and "deepseek-llm-2024" not in methods
+    assert "llama3-2024 left out: its frontier allocates C = 6·N·D, which under krajewski-2024-moe's eq. 10" in (
+        result.stderr
+    )
+    dense = cli.json("budget", "--flops", "1e22", "--compare-laws")["compare_laws"]
+    assert "llama3-2024" in {row["method"] for row in dense}
