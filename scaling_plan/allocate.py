@@ -73,7 +73,8 @@ class TokensPerParamRule:
         law, ratio = self.mixture, self.tokens_per_param
         assert law is not None
         compute = np.asarray(compute_flops, dtype=float)
-        low, high = np.log(np.asarray(most, dtype=float)) - MIXTURE_RULE_SPAN, np.log(np.asarray(most, dtype=float))
+        high = np.log(np.asarray(most, dtype=float))
+        low = high - MIXTURE_RULE_SPAN
         for _ in range(MIXTURE_RULE_STEPS):
             middle = (low + high) / 2
             n_active = np.exp(middle)
@@ -260,7 +261,10 @@ def pinned_allocation(allocator: Allocator, kind: str, value: float) -> tuple[fl
             return None
         other = float(allocator.allocate(compute)[1 - given])
     n_params, n_tokens = (value, other) if given == 0 else (other, value)
-    law = allocator.law if isinstance(allocator, LawOptimum) else getattr(allocator, "mixture", None)
+    law = (
+        allocator.law if isinstance(allocator, LawOptimum)
+        else allocator.mixture if isinstance(allocator, TokensPerParamRule) else None
+    )  # fmt: skip
     if isinstance(law, MoELaw):  # a mixture's optimum, or the rule under it, spends eq. 10's FLOPs, router included
         compute = float(law.compute_flops(n_params, n_tokens))
         # Where the granularity doubles the optimum jumps (N up, D down), over values no compute gives.

@@ -16,6 +16,18 @@ GRANULARITIES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 MOE_SEARCH_TOKENS_PER_PARAM = (1e-4, 1e8)
 
 
+#: c_r of Krajewski et al. 2024's eq. 10: the router's FLOPs per token per d_model·E·G·n_blocks.
+ROUTER_FLOPS = 14.0
+
+
+def eq_10_flops_per_token(n_active: Num, granularity: Any, expansion: float, router_flops: float = ROUTER_FLOPS) -> Num:
+    """Krajewski et al. 2024's eq. 10 per token: 6·N_act + c_r·d_model·E·G·n_blocks, with d_model = 64·n_blocks and
+    N_act = 12·d_model²·n_blocks: the matrix multiplies a token uses, and the router."""
+    d_model_squared = (64.0 * n_active / 12.0) ** (2.0 / 3.0)
+    flops: Num = 6.0 * n_active + router_flops * expansion * granularity * d_model_squared / 64.0
+    return flops
+
+
 @dataclass(frozen=True)
 class MoELaw(ParametricLaw):
     """Krajewski et al. 2024, "Scaling Laws for Fine-Grained Mixture of Experts" (arXiv 2402.07871), eq. 9:
@@ -33,7 +45,7 @@ class MoELaw(ParametricLaw):
     g: float = 0.0
     gamma: float = 0.0
     expansion: float = 64.0
-    router_flops: float = 14.0
+    router_flops: float = ROUTER_FLOPS
     granularity: int | None = None
 
     def refits(self) -> list[ParametricLaw]:
@@ -48,10 +60,7 @@ class MoELaw(ParametricLaw):
         return n_active * (8.0 * self.expansion + 4.0) / 12.0
 
     def flops_per_token(self, n_active: Num, granularity: Any) -> Num:
-        """Eq. 10 per token: 6·N_act + 14·d_model·E·G·n_blocks, with d_model = 64·n_blocks and N_act = 12·d²·n."""
-        d_model_squared = (64.0 * n_active / 12.0) ** (2.0 / 3.0)
-        flops: Num = 6.0 * n_active + self.router_flops * self.expansion * granularity * d_model_squared / 64.0
-        return flops
+        return eq_10_flops_per_token(n_active, granularity, self.expansion, self.router_flops)
 
     def loss_at(self, n_active: Num, n_tokens: Num, granularity: Any) -> Num:
         params_term = (self.g / granularity**self.gamma + self.A) * self.total_params(n_active) ** (-self.alpha)

@@ -100,12 +100,12 @@ def form_file_data(
     compute = runs.compute_flops[used]
     mixture: Record = {}
     if fit.form == "moe":  # the runs' compute as the law counts it (eq. 10, the router's FLOPs too), and their E
-        from ..moe import MoELaw
+        from ..moe import eq_10_flops_per_token
 
         assert runs.experts is not None and runs.granularity is not None
-        counted = MoELaw("runs", 1.0, 1.0, 1.0, 1.0, 1.0, "", "", expansion=float(runs.experts[0]))
-        compute = runs.n_tokens[used] * counted.flops_per_token(runs.n_params[used], runs.granularity[used])
-        mixture = {"expansion": counted.expansion}
+        expansion = float(runs.experts[0])
+        compute = runs.n_tokens[used] * eq_10_flops_per_token(runs.n_params[used], runs.granularity[used], expansion)
+        mixture = {"expansion": expansion}
     data: Record = {
         "kind": kind,
         "name": name,
