@@ -454,17 +454,18 @@ def suggestion_of(
     from .inputs.request import resolve_law
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import Sourced
-    from .laws import FrontierLaw, ParametricLaw
+    from .laws import FrontierLaw, KaplanLaw, ParametricLaw
     from .moe import MoELaw
     from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
-    mixture = isinstance(chosen, MoELaw)  # its design would need g and gamma, and eq. 10's optimum
-    if mixture or not isinstance(chosen, (ParametricLaw, FrontierLaw)) or getattr(chosen, "break_flops", None):
+    # A mixture's design would need g and gamma and eq. 10's optimum; a data-constrained one's, each run's unique tokens.
+    unfit = isinstance(chosen, MoELaw) or getattr(chosen, "rd_star", None) is not None
+    if unfit or not isinstance(chosen, (ParametricLaw, KaplanLaw, FrontierLaw)):
         raise UsageError(
-            flag("law"), f"{chosen.name} is neither a law fitted by fit (parametric) nor a frontier fitted by fit"
-            " --approach isoflop or --form compute: suggest designs runs for those (not yet for fit --form kaplan's,"
-            " broken's or moe's)",
+            flag("law"), f"{chosen.name} is not a law suggest designs runs for: a law fitted by fit (--form"
+            " chinchilla or kaplan) or a frontier (--approach isoflop, --form compute or broken); not yet a"
+            " data-constrained or mixture-of-experts law",
         )  # fmt: skip
     params_col, tokens_col, flops_col, loss_col = columns
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, where=where, skip_invalid=skip_invalid)

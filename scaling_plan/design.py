@@ -5,7 +5,8 @@ enough. Given a law fitted with bootstrap refits and the runs it was fitted on, 
 linearised optimal design (the c-optimal criterion of experimental design: the variance of one quantity):
 
 - a run at (N, D) measures ln L(N, D) with the runs' own residual variance σ² (of log loss about the fit), so it
-  carries the information J·Jᵀ/σ² about θ = (ln A, α, ln B, β, ln E), J = ∂ ln L/∂θ at the fit; the runs so far
+  carries the information J·Jᵀ/σ² about the law's constants θ (Chinchilla's (ln A, α, ln B, β, ln E), Kaplan's
+  (α_N, α_D, ln N_c, ln D_c)), J = ∂ ln L/∂θ at the fit by central differences; the runs so far
   give the covariance Σ = (Σ_runs J·Jᵀ/σ²)⁻¹ (not the refits' own covariance, which the few refits that ran to a
   vanishing term, E -> 0, dominate: in six simulated studies of three rounds, designs from it narrowed the interval
   every round in four, these in all six);
@@ -19,7 +20,7 @@ The interval widths it reports are the current bootstrap interval's, scaled by s
 linearisation expects; refitting on the new runs (with their real losses) measures what they did.
 
 A frontier law (Approach 2: `fit --approach isoflop`) learns from whole isoFLOP profiles, each budget's minimum one
-point of a line: ln N_opt = ln k_n + a·ln C (and of L_opt = E + A·C^-gamma for the loss). There each suggestion is a
+point of a line: ln N_opt = ln k_n + a·ln C (and of L_opt(C), straight or broken, for the loss). There each suggestion is a
 budget with its profile of PROFILE_SIZES sizes, and the design is the same over the profiles' minima: the points so
 far give Σ = σ²·(XᵀX)⁻¹, σ² their residual variance about the frontier, and a new budget C adds the row x(C).
 """
@@ -27,15 +28,15 @@ far give Σ = σ²·(XᵀX)⁻¹, σ² their residual variance about the frontie
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .choices import SUGGEST_OBJECTIVES as OBJECTIVES
 from .errors import UsageError, named
-from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, Law, ParametricLaw
+from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, KaplanLaw, Law, ParametricLaw
 from .units import counted, format_scientific
 
 if TYPE_CHECKING:
@@ -102,32 +103,83 @@ class Suggestion:
         return float(sum(run.budget_flops for run in self.runs))
 
 
-def _theta(law: ParametricLaw) -> Array:
-    return np.array([math.log(law.A), law.alpha, math.log(law.B), law.beta, math.log(law.E)])
+#: The constants a design moves, in its coordinates θ: the scales (E, A, B, N_c, D_c, k_N, C_b, f) by their logarithm,
+#: the exponents as they are. The linearised design does not depend on the coordinates; central differences are best
+#: conditioned in these.
+SCALES = frozenset({"E", "A", "B", "n_c", "d_c", "k_n", "break_flops", "sharpness"})
 
 
-def _quantity(objective: str, theta: Array, target_flops: float) -> Array:
-    """ln N_opt(C) or ln L_opt(C) for rows of θ (closed form: Hoffmann et al. 2022, eq. 4)."""
-    log_a, alpha, log_b, beta, log_e = (theta[..., i] for i in range(5))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        log_g = (np.log(alpha) + log_a - np.log(beta) - log_b) / (alpha + beta)
-        log_n = log_g + beta / (alpha + beta) * math.log(target_flops / FLOPS_PER_PARAM_TOKEN)
-        if objective == "n-opt":
-            result: Array = log_n
-            return result
-        log_d = math.log(target_flops / FLOPS_PER_PARAM_TOKEN) - log_n
-        loss: Array = np.log(np.exp(log_e) + np.exp(log_a - alpha * log_n) + np.exp(log_b - beta * log_d))
-        return loss
+def _constants(law: Law, objective: str) -> tuple[str, ...]:
+    """The constants that move what a design measures and what it narrows, in the order of the law's samples."""
+    if isinstance(law, ParametricLaw):
+        return ("E", "A", "B", "alpha", "beta")
+    if isinstance(law, KaplanLaw):
+        return ("alpha_n", "alpha_d", "n_c", "d_c")
+    assert isinstance(law, FrontierLaw)
+    if objective == "n-opt":  # ln N_opt = ln k_N + a·ln C: the loss constants do not move it
+        return ("k_n", "a")
+    return ("E", "A", "gamma") + (("gamma_change", "break_flops", "sharpness") if law.break_flops else ())
 
 
-def _jacobian(theta: Array, log_n: Array, log_d: Array) -> Array:
-    """∂ ln L(N, D)/∂θ for each (N, D): rows of (u, -u·ln N, v, -v·ln D, w), the terms' shares of the loss."""
-    log_a, alpha, log_b, beta, log_e = theta
-    n_term, d_term = np.exp(log_a - alpha * log_n), np.exp(log_b - beta * log_d)
-    total = n_term + d_term + math.exp(log_e)
-    u, v, w = n_term / total, d_term / total, math.exp(log_e) / total
-    jacobian: Array = np.column_stack([u, -u * log_n, v, -v * log_d, w])
-    return jacobian
+def _theta(law: Law, names: Sequence[str]) -> Array:
+    return np.array([math.log(getattr(law, name)) if name in SCALES else getattr(law, name) for name in names])
+
+
+def _law_at(law: Law, names: Sequence[str], theta: Array) -> Law:
+    values = {
+        name: math.exp(value) if name in SCALES else float(value) for name, value in zip(names, theta, strict=True)
+    }
+    moved: Law = replace(law, **values, samples=())  # type: ignore[type-var]
+    return moved
+
+
+def _derivatives(measure: Callable[[Law], Array], law: Law, names: Sequence[str]) -> Array:
+    """∂ measure/∂θ at the law by central differences: (points, θ)."""
+    theta = _theta(law, names)
+    step = GRADIENT_STEP * np.maximum(np.abs(theta), 1.0)
+    columns = [
+        (np.asarray(measure(_law_at(law, names, theta + np.eye(len(theta))[i] * step[i]))) -
+         np.asarray(measure(_law_at(law, names, theta - np.eye(len(theta))[i] * step[i])))) / (2 * step[i])
+        for i in range(len(theta))
+    ]  # fmt: skip
+    return np.column_stack([np.atleast_1d(column) for column in columns])
+
+
+def _quantity(objective: str, law: Law, target_flops: float) -> float:
+    """ln N_opt(C) or ln L_opt(C) at the target under the law."""
+    n_params, n_tokens = law.optimum(target_flops)
+    if objective == "n-opt":
+        return math.log(float(n_params))
+    if isinstance(law, FrontierLaw):
+        return math.log(float(law.loss_at(target_flops)))
+    return math.log(float(law.loss(n_params, n_tokens)))
+
+
+def _interval(objective: str, law: Law, target_flops: float) -> tuple[float, float]:
+    """The refits' interval on the quantity at the target (a refit that runs to a vanishing or infinite term says
+    nothing and is left out)."""
+    values = []
+    for refit in _refits(law):
+        with np.errstate(all="ignore"):
+            try:
+                values.append(math.exp(_quantity(objective, refit, target_flops)))
+            except (ValueError, OverflowError, ZeroDivisionError):
+                continue
+    finite = np.array([value for value in values if math.isfinite(value)])
+    tail = 100 * (1 - law.interval_level) / 2  # type: ignore[attr-defined]
+    low, high = (float(v) for v in np.percentile(finite, [tail, 100 - tail]))
+    return low, high
+
+
+def _refits(law: Law) -> list[Law]:
+    refits: list[Law] = []
+    for sample in law.samples:  # type: ignore[attr-defined]
+        if all(math.isfinite(value) for value in sample):
+            try:
+                refits.extend(replace(law, samples=(sample,)).refits())  # type: ignore[type-var, attr-defined]
+            except ValueError:  # a constant the law refuses (a vanishing term)
+                continue
+    return refits
 
 
 def _sizes_at(law: Law, budget: float, count: int) -> list[tuple[float, float, float, float]]:
@@ -180,7 +232,7 @@ def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float
 
 
 def suggest_runs(
-    law: ParametricLaw,
+    law: ParametricLaw | KaplanLaw,
     runs: Runs,
     target_flops: float,
     count: int = COUNT_DEFAULT,
@@ -207,32 +259,25 @@ def suggest_runs(
             f" {format_scientific(float(candidates[:, 0].min()))} FLOPs",
         )
 
-    theta = _theta(law)
-    rows = np.array(law.samples, dtype=float)  # (E, A, B, alpha, beta) per refit
-    rows = rows[np.all(np.isfinite(rows) & (rows > 0), axis=1)]  # a refit that ran to a vanishing term says nothing
-    samples = np.column_stack([np.log(rows[:, 1]), rows[:, 3], np.log(rows[:, 2]), rows[:, 4], np.log(rows[:, 0])])
-    values = np.exp(_quantity(objective, samples, target_flops))
-    values = values[np.isfinite(values)]
-    tail = 100 * (1 - law.interval_level) / 2
-    low, high = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
-    value = float(np.exp(_quantity(objective, theta, target_flops)))
+    names = _constants(law, objective)
+    low, high = _interval(objective, law, target_flops)
+    value = math.exp(_quantity(objective, law, target_flops))
     predicted = np.log(law.loss(runs.n_params, runs.n_tokens))
     noise = float(np.sqrt(np.mean((predicted - np.log(runs.loss_nats)) ** 2)))
+
     # The runs' own information about θ at the fit (Gauss-Newton), not the refits' covariance: a few refits that ran
     # to a vanishing term (E -> 0) would dominate that, and their directions say nothing about a run's effect here.
-    measured = _jacobian(theta, np.log(runs.n_params), np.log(runs.n_tokens))
+    def log_loss_at(n_params: Array, n_tokens: Array) -> Callable[[Law], Array]:
+        return lambda moved: np.log(moved.loss(n_params, n_tokens))
+
+    measured = _derivatives(log_loss_at(runs.n_params, runs.n_tokens), law, names)
     covariance = np.linalg.pinv(measured.T @ measured / noise**2, rcond=1e-12, hermitian=True)
-    step = GRADIENT_STEP * np.maximum(np.abs(theta), 1.0)
-    gradient = np.array([
-        (_quantity(objective, theta + np.eye(5)[i] * step[i], target_flops)
-         - _quantity(objective, theta - np.eye(5)[i] * step[i], target_flops)) / (2 * step[i])
-        for i in range(5)
-    ])  # fmt: skip
+    gradient = _derivatives(lambda moved: np.array(_quantity(objective, moved, target_flops)), law, names)[0]
     variance_now = float(gradient @ covariance @ gradient)
     if not (variance_now > 0 and noise > 0):
         raise UsageError("law", f"{law.name}'s refits leave no spread at the target: nothing to narrow")
 
-    jacobians = _jacobian(theta, np.log(candidates[:, 1]), np.log(candidates[:, 2]))
+    jacobians = _derivatives(log_loss_at(candidates[:, 1], candidates[:, 2]), law, names)
     width_now = (high - low) / value
     picks = _greedy(covariance, gradient, jacobians, noise, candidates[:, 0], count, budget_flops)
     chosen = [
@@ -320,40 +365,26 @@ def suggest_budgets(
             f"{format_scientific(budget_flops)} FLOPs affords no profile: the smallest, {PROFILE_SIZES} runs at"
             f" {format_scientific(float(offered.min()))} FLOPs, spends {format_scientific(float(costs.min()))}",
         )
-    log_c = np.log([budget for budget, _, _ in minima])
-    if objective == "n-opt":
-        # ln N_opt = ln k_n + a·ln C: linear, so J = (1, ln C) and g = (1, ln C_target).
-        observed = np.log([n for _, n, _ in minima])
-        rows_now = np.column_stack([np.ones_like(log_c), log_c])
-        residual = observed - (math.log(law.k_n) + law.a * log_c)
-        gradient = np.array([1.0, math.log(target_flops)])
-        jacobians = np.column_stack([np.ones_like(offered), np.log(offered)])
-        dof = len(minima) - 2
-        refit_values = np.array([k * target_flops**a for k, a, _, _, _ in law.samples])
-        value = law.k_n * target_flops**law.a
-    else:
-        # L_opt = E + A·C^-gamma, in (E, ln A, gamma): J = (1, A·C^-gamma, -A·C^-gamma·ln C); q = ln L_opt.
-        def rows_at(log_budgets: Array) -> Array:
-            term = law.A * np.exp(-law.gamma * log_budgets)
-            rows: Array = np.column_stack([np.ones_like(log_budgets), term, -term * log_budgets])
-            return rows
+    names = _constants(law, objective)
+    at_minima = np.array([budget for budget, _, _ in minima])
 
-        observed = np.array([loss for _, _, loss in minima])
-        rows_now = rows_at(log_c)
-        residual = observed - (law.E + law.A * np.exp(-law.gamma * log_c))
-        value = float(law.E + law.A * target_flops**-law.gamma)
-        gradient = rows_at(np.array([math.log(target_flops)]))[0] / value
-        jacobians = rows_at(np.log(offered))
-        dof = len(minima) - 3
-        refit_values = np.array([e + big_a * target_flops**-g for _, _, e, big_a, g in law.samples])
-    noise = float(np.sqrt(np.sum(residual**2) / max(dof, 1)))
+    def measure(budgets: Array) -> Callable[[Law], Array]:  # what a profile's minimum measures: ln N_opt, or L_opt
+        if objective == "n-opt":
+            return lambda moved: np.log(moved.optimum(budgets)[0])
+        return lambda moved: np.asarray(moved.loss_at(budgets))  # type: ignore[attr-defined]
+
+    observed = np.log([n for _, n, _ in minima]) if objective == "n-opt" else np.array([loss for *_, loss in minima])
+    residual = observed - measure(at_minima)(law)
+    noise = float(np.sqrt(np.sum(residual**2) / max(len(minima) - len(names), 1)))
     if not noise > 0:
         raise UsageError("law", f"{law.name} meets its budgets' minima exactly: nothing to narrow")
+    rows_now = _derivatives(measure(at_minima), law, names)
     covariance = np.linalg.pinv(rows_now.T @ rows_now / noise**2, rcond=1e-12, hermitian=True)
+    gradient = _derivatives(lambda moved: np.array(_quantity(objective, moved, target_flops)), law, names)[0]
+    jacobians = _derivatives(measure(offered), law, names)
     variance_now = float(gradient @ covariance @ gradient)
-    finite = refit_values[np.isfinite(refit_values)]
-    tail = 100 * (1 - law.interval_level) / 2
-    low, high = (float(v) for v in np.percentile(finite, [tail, 100 - tail]))
+    value = math.exp(_quantity(objective, law, target_flops))
+    low, high = _interval(objective, law, target_flops)
     width_now = (high - low) / value
     picks = _greedy(covariance, gradient, jacobians, noise, costs, count, budget_flops)
     chosen: list[SuggestedRun] = []

@@ -52,8 +52,8 @@ def suggest(
     law: Annotated[
         str,
         typer.Option(
-            help="The law fitted to RUNS with bootstrap refits (fit --bootstrap 200 -o my-law.yaml), or a frontier"
-            " (fit --approach isoflop --bootstrap 200 -o frontier.yaml).",
+            help="The law fitted to RUNS with bootstrap refits (fit --bootstrap 200 -o my-law.yaml, --form chinchilla or"
+            " kaplan), or a frontier (fit --approach isoflop, --form compute or broken, with --bootstrap).",
             show_default=False,
             metavar="PATH",
             autocompletion=complete_law,

@@ -173,10 +173,26 @@ def test_bad_input_is_one_line_and_exit_2(cli: Cli, study: tuple[Path, Path]) ->
     assert "--objective" in cli.error(*base, "--target", "1e24", "--objective", "width")
 
 
+def _analytic_log_n_opt(theta: np.ndarray) -> float:
+    """ln N_opt(C) at TARGET for θ = (ln A, α, ln B, β, ln E), by Hoffmann et al. 2022's eq. 4."""
+    log_a, alpha, log_b, beta, _ = theta
+    log_g = (math.log(alpha) + log_a - math.log(beta) - log_b) / (alpha + beta)
+    return float(log_g + beta / (alpha + beta) * math.log(TARGET / 6))
+
+
+def _analytic_jacobian(theta: np.ndarray, n_params: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+    """∂ ln L/∂θ: rows of (u, -u·ln N, v, -v·ln D, w), the terms' shares of the loss."""
+    log_a, alpha, log_b, beta, log_e = theta
+    n_term, d_term = np.exp(log_a - alpha * np.log(n_params)), np.exp(log_b - beta * np.log(n_tokens))
+    total = n_term + d_term + math.exp(log_e)
+    u, v, w = n_term / total, d_term / total, math.exp(log_e) / total
+    return np.column_stack([u, -u * np.log(n_params), v, -v * np.log(n_tokens), w])
+
+
 def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study: tuple[Path, Path]) -> None:
-    """Recomputed here by brute force: the first suggested run is the candidate whose added information lowers
-    gᵀ(Σ⁻¹ + J·Jᵀ/σ²)⁻¹g most."""
-    from scaling_plan.design import _candidates, _jacobian, _quantity, _theta, suggest_runs
+    """Recomputed here by brute force, with the derivatives in closed form (the design takes them numerically, for
+    any family): the first suggested run is the candidate whose added information lowers gᵀ(Σ⁻¹ + J·Jᵀ/σ²)⁻¹g most."""
+    from scaling_plan.design import _candidates, suggest_runs
     from scaling_plan.inputs.lawfile import load_law_file
     from scaling_plan.inputs.runs import read_runs, select_runs
 
@@ -185,18 +201,25 @@ def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study
     assert isinstance(law, ParametricLaw)
     runs = select_runs(read_runs(str(runs_path))).runs
     chosen = suggest_runs(law, runs, TARGET, 1, 1e20).runs[0]
-    theta = _theta(law)
+    theta = np.array([math.log(law.A), law.alpha, math.log(law.B), law.beta, math.log(law.E)])
     sigma = math.sqrt(np.mean((np.log(law.loss(runs.n_params, runs.n_tokens)) - np.log(runs.loss_nats)) ** 2))
-    measured = _jacobian(theta, np.log(runs.n_params), np.log(runs.n_tokens))
+    measured = _analytic_jacobian(theta, runs.n_params, runs.n_tokens)
     information = measured.T @ measured / sigma**2
-    step = 1e-6 * np.maximum(np.abs(theta), 1.0)
-    gradient = np.array([(_quantity("n-opt", theta + step[i] * np.eye(5)[i], TARGET)
-                          - _quantity("n-opt", theta - step[i] * np.eye(5)[i], TARGET)) / (2 * step[i])
-                         for i in range(5)])  # fmt: skip
+    log_g = (math.log(law.alpha) + theta[0] - math.log(law.beta) - theta[2]) / (law.alpha + law.beta)
+    share_n, share_d = law.beta / (law.alpha + law.beta), law.alpha / (law.alpha + law.beta)
+    # ∂ ln N_opt/∂θ in closed form; checked against a central difference of eq. 4 itself.
+    sum_ab = law.alpha + law.beta
+    log_c = math.log(TARGET / 6)
+    gradient = np.array([1 / sum_ab, (1 / law.alpha - log_g) / sum_ab - log_c * share_n / sum_ab,
+                         -1 / sum_ab, (-1 / law.beta - log_g) / sum_ab + log_c * share_d / sum_ab, 0.0])  # fmt: skip
+    step = 1e-6
+    numeric = [(_analytic_log_n_opt(theta + step * np.eye(5)[i]) - _analytic_log_n_opt(theta - step * np.eye(5)[i]))
+               / (2 * step) for i in range(5)]  # fmt: skip
+    assert gradient == pytest.approx(numeric, rel=1e-5, abs=1e-9)
     candidates = _candidates(law, float(runs.compute_flops.min()), 1e20)
     variances = []
     for _, n_params, n_tokens, _ in candidates:
-        j = _jacobian(theta, np.log([n_params]), np.log([n_tokens]))[0]
+        j = _analytic_jacobian(theta, np.array([n_params]), np.array([n_tokens]))[0]
         variances.append(gradient @ np.linalg.pinv(information + np.outer(j, j) / sigma**2) @ gradient)
     best = candidates[int(np.argmin(variances))]
     assert (chosen.budget_flops, chosen.n_params, chosen.n_tokens) == (best[0], best[1], best[2])
@@ -429,3 +452,72 @@ def _as_csv(rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def _simulated(cli: Cli, path: Path, law: str, budgets: str, sizes: int, noise: str, seed: int) -> Path:
+    made = cli.run("simulate", "--law", law, "--budgets", budgets, "--sizes-per-budget", str(sizes), "--noise", noise,
+                   "--seed", str(seed), "-f", "csv")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    path.write_text(made.stdout)
+    return path
+
+
+def test_a_kaplan_laws_suggested_runs_narrow_its_interval_once_trained(cli: Cli, tmp_path: Path) -> None:
+    """Kaplan et al. 2020's eq. 1.5 fitted to runs simulated from the kaplan-2020 preset: suggest designs over its
+    four constants as over Chinchilla's five; the runs it suggests, trained (simulated from the preset with the same
+    noise) and refitted, narrow the interval on N_opt at the target, and each spends C = 6·N·D."""
+    from scaling_plan.presets import PRESETS
+
+    truth = PRESETS["kaplan-2020"]
+    runs = _simulated(cli, tmp_path / "runs.csv", "kaplan-2020", "1e17,1e18,1e19", 7, "0.01", 5)
+    law = tmp_path / "kaplan.yaml"
+    assert cli.run("fit", str(runs), "--form", "kaplan", "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    document = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "4",
+                        "-o", str(tmp_path / "next.csv"))  # fmt: skip
+    assert document["design"] == "runs" and len(document["runs"]) == 4
+    widths = [run["expected_relative_width"] for run in document["runs"]]
+    assert widths == sorted(widths, reverse=True) and widths[-1] < document["relative_width"]
+    for run in document["runs"]:
+        assert 6 * run["n_params"] * run["n_tokens"] == pytest.approx(run["budget_flops"], rel=1e-6)
+        assert run["budget_flops"] <= 1e20 * (1 + 1e-9)  # 10x the largest run so far (its N·D rounded to whole)
+    rng = np.random.default_rng(8)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "next.csv").read_text())))
+    for row in rows:
+        row["loss_nats"] = repr(float(truth.loss(float(row["n_params"]), float(row["n_tokens"])))
+                                * math.exp(rng.normal(0.0, 0.01)))  # fmt: skip
+    with runs.open("a", newline="") as handle:
+        header = next(csv.reader(io.StringIO(runs.read_text())))
+        csv.DictWriter(handle, fieldnames=header, extrasaction="ignore").writerows(rows)
+    assert cli.run("fit", str(runs), "--form", "kaplan", "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    after = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "1")
+    print(f"kaplan: width {document['relative_width']:.3g} -> {after['relative_width']:.3g}"
+          f" (expected {document['expected_relative_width']:.3g})")  # fmt: skip
+    assert after["relative_width"] < document["relative_width"]
+
+
+def test_a_broken_frontier_gets_isoflop_profiles_over_its_six_constants(cli: Cli, tmp_path: Path) -> None:
+    """Caballero et al. 2023's broken power law fitted (fit --form broken) to isoFLOP profiles whose minima follow a
+    frontier that bends at 1e20 FLOPs: suggest designs whole profiles for its loss as for a straight frontier's."""
+    from scaling_plan.laws import FrontierLaw
+
+    bent = FrontierLaw("bent", k_n=0.1, a=0.5, E=1.8, A=200.0, gamma=0.12, source="a test", gamma_change=0.15,
+                       break_flops=1e20, sharpness=0.5)  # fmt: skip
+    rng = np.random.default_rng(11)
+    runs = tmp_path / "runs.csv"
+    with runs.open("w", newline="") as handle:  # each budget a profile of 5 sizes, its minimum on the frontier
+        writer = csv.writer(handle)
+        writer.writerow(["n_params", "n_tokens", "loss_nats"])
+        for budget in (10 ** (17 + i / 4) for i in range(17)):  # 1e17 to 1e21, a quarter decade apart
+            optimal = float(bent.optimum(budget)[0])
+            for position in np.linspace(-1, 1, 5):
+                n_params = round(optimal * 4.0**position)
+                loss = float(bent.loss_at(budget)) * (1 + 0.02 * (position * math.log(4.0)) ** 2)
+                writer.writerow([n_params, budget / (6 * n_params), loss * math.exp(rng.normal(0.0, 0.002))])
+    law = tmp_path / "fitted.yaml"
+    made = cli.run("fit", str(runs), "--form", "broken", "--bootstrap", "100", "-o", str(law))
+    assert made.exit_code == 0, made.stderr
+    document = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "--objective", "loss", "-n", "2")
+    assert document["design"] == "isoflop profiles" and len(document["runs"]) == 10
+    assert document["value_low"] < document["value"] < document["value_high"]
+    widths = [run["expected_relative_width"] for run in document["runs"]]
+    assert widths[4] <= document["relative_width"] and widths[-1] <= widths[4]
