@@ -185,6 +185,11 @@ def plan_of(
 
     if hf_config is not None:
         values = {**values, "hf_config": hf_config, "blueprint": Sourced(True, hf_config.where)}
+    if compare_laws and "step_seconds" in values:
+        raise UsageError(
+            values["step_seconds"].where,
+            "a measured step is one model's, and each law compared plans another: leave out --compare-laws",
+        )
     request, warnings = build_request(values)
     made = make_plan(request)
     warnings += warnings_for(made)

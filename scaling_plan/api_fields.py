@@ -84,6 +84,8 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     grad_precision: str
     optimizer_states: str
     micro_batch: Quantity
+    global_batch: Quantity
+    step_seconds: Quantity
     tp: Quantity
     pp: Quantity
     cp: Quantity

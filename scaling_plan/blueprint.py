@@ -11,11 +11,12 @@ import math
 from dataclasses import dataclass
 
 from .allocate import TOKENS_PER_PARAM_DEFAULT
-from .budget import GIB, Hardware
+from .budget import GIB, SECONDS_PER_HOUR, Hardware
 from .errors import UsageError
 from .parallel import Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
 from .shapes import PARAMS_TOLERANCE, Counts, Shape, count, shape_for_params
 from .units import format_count, format_scientific
+from .utilisation import MeasuredStep, measured_step
 
 #: A sized shape further than this from its target is no shape of that size: refused (the nearest one is named). Between
 #: PARAMS_TOLERANCE and this, it is used with a warning.
@@ -132,13 +133,16 @@ class Hyperparameters:
         return not low <= self.compute_flops <= high
 
 
-def hyperparameters(counts: Counts, seq_len: int, n_tokens: float, layout: Layout | None = None) -> Hyperparameters:
+def hyperparameters(
+    counts: Counts, seq_len: int, n_tokens: float, layout: Layout | None = None, global_batch: int | None = None
+) -> Hyperparameters:
     """DeepSeek LLM's eq. 1 at C = M·D, with the batch rounded to whole sequences, and then to the layout's
-    launchable batch (a whole number of micro-batches on every data-parallel rank) when there is one."""
+    launchable batch (a whole number of micro-batches on every data-parallel rank) when there is one; a global batch
+    given is the batch (the layout splits it whole)."""
     compute = counts.flops_per_token_deepseek * n_tokens
     batch_optimal = BATCH_COEFFICIENT * compute**BATCH_EXPONENT
     optimal_sequences = max(1, round(batch_optimal / seq_len))
-    sequences = layout.global_batch_sequences if layout is not None else optimal_sequences
+    sequences = layout.global_batch_sequences if layout is not None else global_batch or optimal_sequences
     return Hyperparameters(
         compute_flops=compute,
         lr_peak=LR_COEFFICIENT * compute**LR_EXPONENT,
@@ -166,6 +170,7 @@ class BlueprintRequest:
     layout: LayoutRequest = dataclasses.field(default_factory=LayoutRequest)
     source: str | None = None  # the config.json an explicit template was read from (--hf-config)
     left_out: tuple[str, ...] = ()  # what that checkpoint holds that the count leaves out
+    step_seconds: float | None = None  # a measured training step on the hardware's GPUs (utilisation.py)
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,9 @@ class Blueprint:
     gpu_hours_full: float | None
     wall_clock_days_full: float | None
     cost_usd_full: float | None
+    step: MeasuredStep | None = None  # with a measured step time: its utilisation
+    #: The run's GPU-hours, days and cost at the measured step time (train steps x step); None without one.
+    measured_time_and_cost: tuple[float | None, float | None, float | None] = (None, None, None)
 
     @property
     def dropout(self) -> bool:
@@ -266,11 +274,40 @@ def make_blueprint(
         if choice.min_gpus == 0:
             raise UsageError(_culprit(request.layout), _fits_nowhere(counts, hardware, choice))
     training_flops = counts.flops_per_token_full * n_tokens
+    hyper = hyperparameters(counts, shape.seq_len, n_tokens, choice.layout if choice else None,
+                            request.layout.global_batch)  # fmt: skip
+    step: MeasuredStep | None = None
+    measured: tuple[float | None, float | None, float | None] = (None, None, None)
+    if request.step_seconds is not None:
+        step, measured = _measured(request, shape, counts, hyper, choice, hardware)
+    gpu_hours, days, cost = hardware.time_and_cost(training_flops) if hardware else (None, None, None)
     return Blueprint(
-        request, target_params, n_tokens, shape, counts, choice,
-        hyperparameters(counts, shape.seq_len, n_tokens, choice.layout if choice else None), training_flops,
-        *(hardware.time_and_cost(training_flops) if hardware else (None, None, None)),
+        request, target_params, n_tokens, shape, counts, choice, hyper, training_flops, gpu_hours, days, cost, step,
+        measured,
     )  # fmt: skip
+
+
+def _measured(
+    request: BlueprintRequest, shape: Shape, counts: Counts, hyper: Hyperparameters, choice: LayoutChoice | None,
+    hardware: Hardware | None,
+) -> tuple[MeasuredStep, tuple[float | None, float | None, float | None]]:  # fmt: skip
+    """A measured step's utilisation, and the run's GPU-hours, days and cost at that step (restarts stretch them as
+    --goodput says): a step is measured on a layout, so it needs the GPU, their count and the global batch."""
+    fixed = request.layout
+    where = fixed.flag("step_seconds")
+    for needed in ("gpu", "gpus", "global_batch"):
+        if needed not in fixed.where:
+            raise UsageError(
+                where, f"a measured step needs {fixed.flag(needed)}: the GPU, how many ran the step and its batch"
+            )
+    assert hardware is not None and hardware.n_gpus is not None and choice is not None and request.step_seconds
+    layout = choice.layout
+    step = measured_step(
+        shape, counts, layout.recompute, hyper.batch_sequences, request.step_seconds, hardware.n_gpus,
+        hardware.peak_flops_per_second, where,
+    )  # fmt: skip
+    gpu_hours = hyper.train_steps * request.step_seconds * hardware.n_gpus / SECONDS_PER_HOUR / hardware.goodput
+    return step, (gpu_hours, hardware.wall_clock_days(gpu_hours), hardware.cost_usd(gpu_hours))
 
 
 def _culprit(request: LayoutRequest) -> str:
@@ -335,11 +372,11 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
         off = hyper.batch_sequences / hyper.batch_sequences_optimal - 1
         if abs(off) > LAUNCHABLE_BATCH_WARNING:
             layout = choice.layout
-            warnings.append(
-                f"the launchable batch of {hyper.batch_sequences:,} sequences (dp {layout.dp:,} x micro-batch"
-                f" {layout.micro_batch} x {layout.accumulation} steps) is {off:+.0%} from the batch-size law's"
-                f" {hyper.batch_sequences_optimal:,}"
-            )
+            batch = f"the global batch of {hyper.batch_sequences:,} sequences ({fixed.flag('global_batch')}"
+            if fixed.global_batch is None:
+                batch = f"the launchable batch of {hyper.batch_sequences:,} sequences (dp {layout.dp:,} x micro-batch"
+                batch += f" {layout.micro_batch} x {layout.accumulation} steps"
+            warnings.append(f"{batch}) is {off:+.0%} from the batch-size law's {hyper.batch_sequences_optimal:,}")
     share = blueprint.counts.params_embedding / blueprint.counts.params_total
     if share > EMBEDDING_SHARE_WARNING:
         shape = blueprint.shape

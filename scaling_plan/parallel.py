@@ -158,6 +158,7 @@ class LayoutRequest:
     gpus_per_node: int = DEFAULT_GPUS_PER_NODE
     grad_precision: str = "bf16"
     optimizer_states: str = "fp32"
+    global_batch: int | None = None  # sequences per step, split whole over dp x micro-batch; None: near the law's
     where: Mapping[str, str] = field(default_factory=dict)  # each fixed setting's flag or file:line, for messages
 
     def flag(self, name: str) -> str:
@@ -413,7 +414,10 @@ def _candidates(
                 eps = [request.ep] if request.ep else [
                     e for e in _powers_of_two(dp) if model.experts % e == 0
                 ] if model.experts else [1]  # fmt: skip
-                accumulation = max(1, round(batch_sequences / (dp * request.micro_batch)))
+                per_step = dp * request.micro_batch
+                if request.global_batch is not None and request.global_batch % per_step:
+                    continue  # a fixed global batch is split whole over the data-parallel ranks
+                accumulation = max(1, round(batch_sequences / per_step))
                 for ep in eps:
                     if dp % ep:
                         continue
@@ -473,10 +477,19 @@ def choose_layout(
 ) -> LayoutChoice:
     """The best layout on n_gpus GPUs (on the fewest that fit when None) for a global batch near batch_sequences."""
     check_request(model, request, n_gpus)
+    if request.global_batch is not None:
+        batch_sequences = request.global_batch
     least = fewest_gpus(model, request, batch_sequences, capacity_bytes)
     fixed = _fixed_gpus(request)
     gpus = n_gpus if n_gpus is not None else (least or fixed)
     best, smallest, searched, fitting = _search(model, request, gpus, batch_sequences, capacity_bytes)
+    if smallest is None:  # only a fixed global batch leaves no candidate: tp = pp = cp = ep = 1 is one otherwise
+        assert request.global_batch is not None
+        raise UsageError(
+            request.flag("global_batch"),
+            f"{request.global_batch:,} sequences split whole over no layout on {gpus:,} GPUs (micro-batch"
+            f" {request.micro_batch}): each data-parallel rank must take a whole number of micro-batches; give a"
+            " batch that dp x micro-batch divides, or fix --tp, --pp and --cp",
+        )
     chosen = best or smallest
-    assert chosen is not None  # tp = pp = cp = ep = 1 is a candidate unless fixed, and fixed degrees divide the GPUs
     return LayoutChoice(chosen, searched, fitting, least)

@@ -148,6 +148,8 @@ MAX_VOCAB, MAX_SEQ_LEN, MAX_EXPERTS = 1e7, 1e8, 2.0**20
 #: Parallel layouts: sequences per GPU per step, and tensor, pipeline and context degrees and GPUs per node (a TPU v5p
 #: pod, 8,960 chips, is the largest single interconnect domain).
 MAX_MICRO_BATCH, MAX_DEGREE = 1e5, 1e4
+#: A global batch of up to 1e8 sequences, and a measured step of up to a day.
+MAX_GLOBAL_BATCH, MAX_STEP_SECONDS = 1e8, 86_400.0
 #: A mixture-of-experts law's granularity: Krajewski et al. 2024's code searches up to 256.
 MAX_GRANULARITY = float(GRANULARITIES[-1])
 #: A run's granularity, d_ff over its experts' width: far past any trained (DeepSeek-V3's is 9).
@@ -299,6 +301,15 @@ FIELDS: tuple[Field, ...] = (
        " default fp32", metavar="FORMAT"),
     _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per forward pass (default 1).",
        "sequences per GPU per forward pass; default 1", low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_MICRO_BATCH),
+    _f("global_batch", "--global-batch", "blueprint", Q,
+       "Sequences per optimiser step, all data-parallel ranks together (default: the batch-size law's, rounded to"
+       " the layout); the layout must split it whole.", "global batch in sequences; default the batch-size law's",
+       low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_GLOBAL_BATCH),
+    _f("step_seconds", "--step-seconds", "blueprint", Q,
+       "A measured training step, in seconds, on --gpus GPUs at --global-batch: gives MFU and HFU measured"
+       " (Korthikanti et al. 2022, eq. 7 and 8) and the run's time at that step.",
+       "measured seconds per training step on `gpus` GPUs at `global_batch`: measured MFU, HFU and run time",
+       low=0.0, high=MAX_STEP_SECONDS, metavar="SECONDS"),
     _f("tp", "--tp", "blueprint", Q, "Tensor-parallel GPUs per model replica, within a node; default: searched.",
        "tensor-parallel degree (within a node); default searched", low=1.0, low_inclusive=True, whole=True,
        metavar="DEGREE", high=MAX_DEGREE),

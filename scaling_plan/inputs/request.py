@@ -419,7 +419,7 @@ def blueprint_request(
 
     layout_fields = (
         "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "ep", "gpus_per_node", "flash_attention", "dropout", "gpus",
-        "gpu", "gpu_memory_gib", "grad_precision", "optimizer_states",
+        "gpu", "gpu_memory_gib", "grad_precision", "optimizer_states", "global_batch", "step_seconds",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
@@ -433,6 +433,7 @@ def blueprint_request(
         gpus_per_node=numbers["gpus_per_node"] or DEFAULT_GPUS_PER_NODE,
         grad_precision=sourced_choice(values, "grad_precision", GRAD_PRECISIONS, "bf16"),
         optimizer_states=sourced_choice(values, "optimizer_states", OPTIMIZER_STATES, "fp32"),
+        global_batch=numbers["global_batch"],
         where={field: values[field].where for field in layout_fields if field in values},
     )
     return BlueprintRequest(
@@ -444,6 +445,7 @@ def blueprint_request(
         layout=layout,
         source=str(values["hf_config"].value) if released is not None else None,
         left_out=left_out,
+        step_seconds=checked_number(values, "step_seconds"),
     )
 
 

@@ -318,6 +318,15 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
     ]
     if blueprint.gpu_hours_full is not None:
         notes.append("Training time and cost use the full count x training tokens.")
+    if blueprint.step is not None:
+        from ..utilisation import SOURCE
+
+        notes.append(
+            f"Measured step: MFU and HFU are the model FLOPs (eq. 7) and the hardware FLOPs with the recomputation"
+            f" done (eq. 8 for selective) of a step of {blueprint.hyper.batch_sequences:,} sequences, over the step"
+            f" time x GPUs x peak ({SOURCE}); attention scores not halved for causal masking, as eq. 7 counts them."
+            " The times 'at the measured step' are training steps x that step."
+        )
     choice = blueprint.layout
     if choice is not None:
         from ..blueprint import describe

@@ -198,7 +198,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
         return {}
     from ..blueprint import HYPER_SOURCE
 
-    shape, counts, hyper = blueprint.shape, blueprint.counts, blueprint.hyper
+    shape, counts, hyper, step = blueprint.shape, blueprint.counts, blueprint.hyper, blueprint.step
     choice, fixed = blueprint.layout, blueprint.request.layout
     memory = choice.layout if choice else None
 
@@ -277,6 +277,14 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "batch_sequences": hyper.batch_sequences,
             "batch_tokens": hyper.batch_tokens,
             "train_steps": hyper.train_steps,
+            "step_seconds_measured": step.step_seconds if step else None,
+            "model_flops_per_step": step.model_flops if step else None,
+            "hardware_flops_per_step": step.hardware_flops if step else None,
+            "mfu_measured_pct": 100 * step.mfu if step else None,
+            "hfu_measured_pct": 100 * step.hfu if step else None,
+            "gpu_hours_measured": blueprint.measured_time_and_cost[0],
+            "wall_clock_days_measured": blueprint.measured_time_and_cost[1],
+            "cost_usd_measured": blueprint.measured_time_and_cost[2],
             "hyperparameters_compute_flops": hyper.compute_flops,
             "hyperparameters_extrapolated": hyper.extrapolated,
             "hyperparameters_source": HYPER_SOURCE,
