@@ -120,9 +120,17 @@ def law_fit_of(
         )
     problem = fit_problem(selection, result)
     if not resamples or problem is not None:
-        return result, None, (), problem
+        return result, None, tuple(bootstrap_skipped(resamples, problem)), problem
     samples, warnings = kept_refits(bootstrap_fit(selection.runs, optima, resamples, seed, criterion, progress))
     return result, samples, tuple(warnings), problem
+
+
+def bootstrap_skipped(resamples: int, problem: str | None) -> list[str]:
+    """The warning that a fit with a problem was not bootstrapped (its file, kept anyway, has no refits)."""
+    if not resamples or problem is None:
+        return []
+    return [f"the {resamples:,} bootstrap refits were not run: the fit itself has a problem (below); a law kept"
+            " anyway has no intervals, and suggest refuses it"]  # fmt: skip
 
 
 def kept_refits(samples: Bootstrap, kind: str = "law") -> tuple[Bootstrap | None, list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .answers import kept_refits
+from .answers import bootstrap_skipped, kept_refits
 from .errors import UsageError, named
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def form_fit_of(
         )
     problem = result.problem or (_unused_params(selection, result) if form == "data-constrained" else None)
     if not resamples or problem is not None:
-        return result, None, tuple(said), problem
+        return result, None, (*said, *bootstrap_skipped(resamples, problem)), problem
     refits = bootstrap_family(family, runs, result, optima, resamples, seed)
     if progress is not None:
         progress(resamples, resamples)

@@ -376,7 +376,15 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
             if fixed.global_batch is None:
                 batch = f"the launchable batch of {hyper.batch_sequences:,} sequences (dp {layout.dp:,} x micro-batch"
                 batch += f" {layout.micro_batch} x {layout.accumulation} steps"
-            warnings.append(f"{batch}) is {off:+.0%} from the batch-size law's {hyper.batch_sequences_optimal:,}")
+            ratio = hyper.batch_sequences / hyper.batch_sequences_optimal
+            apart = f"{off:+.0%} from" if 0.5 <= ratio <= 2 else f"{ratio:.3g} times"  # -99.6% would print as -100%
+            warnings.append(f"{batch}) is {apart} the batch-size law's {hyper.batch_sequences_optimal:,}")
+    if hyper.batch_tokens > blueprint.n_tokens:
+        warnings.append(
+            f"one step of {hyper.batch_sequences:,} sequences is {format_count(hyper.batch_tokens)} tokens, more than"
+            f" the run's {format_count(blueprint.n_tokens)}: its one step trains {hyper.batch_tokens / blueprint.n_tokens:.3g}"
+            " times the tokens planned"
+        )
     share = blueprint.counts.params_embedding / blueprint.counts.params_total
     if share > EMBEDDING_SHARE_WARNING:
         shape = blueprint.shape

@@ -52,8 +52,9 @@ def suggest(
     law: Annotated[
         str,
         typer.Option(
-            help="The law fitted to RUNS with bootstrap refits (fit --bootstrap 200 -o my-law.yaml, --form chinchilla or"
-            " kaplan), or a frontier (fit --approach isoflop, --form compute or broken, with --bootstrap).",
+            help="The law fitted to RUNS with bootstrap refits: fit --bootstrap 200 -o my-law.yaml (the default form,"
+            " or --form kaplan); or a frontier: fit --approach isoflop, fit --form compute or fit --form broken, each"
+            " with --bootstrap.",
             show_default=False,
             metavar="PATH",
             autocompletion=complete_law,

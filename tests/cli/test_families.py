@@ -111,6 +111,8 @@ def test_a_break_at_the_edge_of_the_runs_is_no_law(cli: Cli) -> None:
     which the fit reports as its problem (exit 1), and auto passes over it, saying why."""
     result = cli.run("fit", CHINCHILLA_RUNS, "--form", "broken")
     assert result.exit_code == 1 and "no bend within the runs" in result.stderr
+    kept = cli.run("fit", CHINCHILLA_RUNS, "--form", "broken", "--bootstrap", "20", "--allow-unconverged")
+    assert kept.exit_code == 0 and "the 20 bootstrap refits were not run: the fit itself has a problem" in kept.stderr
     chosen = cli.json("fit", CHINCHILLA_RUNS, "--form", "auto")
     assert chosen["form"] != "broken"
 

@@ -61,6 +61,8 @@ def test_a_global_batch_sets_the_steps_and_must_split_whole(cli: Cli) -> None:
                       "--global-batch", "1024")  # fmt: skip
     assert record["batch_sequences"] == 1024 and record["batch_tokens"] == 1024 * record["seq_len"]
     assert record["train_steps"] == -(-int(1e12) // (1024 * record["seq_len"]))
+    too_big = cli.run("shape", "--params", "7B", "--tokens", "1e9", "--global-batch", "1000000")
+    assert "one step of 1,000,000 sequences is 4.10B tokens, more than the run's 1.00B" in too_big.stderr
     said = cli.error("shape", "--params", "7B", "--gpu", "H100-SXM", "--gpus", "8", "--tp", "1", "--pp", "1",
                      "--cp", "1", "--global-batch", "12", "--micro-batch", "1")  # fmt: skip
     assert "--global-batch: 12 sequences split whole over no layout on 8 GPUs" in said
