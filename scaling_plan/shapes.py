@@ -143,6 +143,12 @@ class Shape:
         return self.shared_experts * self.ffn_width if self.shared_d_ff is None else self.shared_d_ff
 
     @property
+    def score_width(self) -> float:
+        """The width the attention scores' FLOPs count: heads x head width; with latent attention, whose query/key
+        and value heads differ in width, the mean of the two (the scores are one product with each)."""
+        return self.d_attn if self.latent is None else self.n_heads * (self.qk_dim + self.v_dim) / 2
+
+    @property
     def qk_dim(self) -> int:
         """Query/key channels of a head (with latent attention, its own and its rotary part)."""
         return self.head_dim if self.latent is None else self.latent.nope_dim + self.latent.rope_dim
@@ -304,7 +310,7 @@ def count(shape: Shape, causal_attention: bool = False) -> Counts:
 
     scores = 0.5 if causal_attention else 1.0
     h = shape.n_heads
-    d_attn = shape.d_attn if shape.latent is None else h * (shape.qk_dim + shape.v_dim) / 2
+    d_attn = shape.score_width
     if n_dense or shape.shared_d_ff is not None or shape.shared_gate:
         ffn_flops = 2.0 * S * (n_dense * dense_weights + n_sparse * sparse_matmul)
     else:

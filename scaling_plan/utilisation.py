@@ -34,17 +34,10 @@ from .units import format_number
 SOURCE = "Korthikanti et al. 2022, 'Reducing Activation Recomputation in Large Transformer Models', eq. 7 and 8"
 
 
-def _d_attn(shape: Shape) -> float:
-    """Heads x head width (with latent attention, the mean of the query/key and value widths, as Counts takes it)."""
-    if shape.latent is None:
-        return float(shape.d_attn)
-    return shape.n_heads * (shape.qk_dim + shape.v_dim) / 2
-
-
 def flops_per_token(shape: Shape, counts: Counts, recompute: str = "none") -> float:
     """Training FLOPs per token of a step: the model's (recompute "none", eq. 7), or the hardware's under selective
     (eq. 8) or full recomputation."""
-    matmul, scores = 6.0 * counts.block_matmul_params_active, 12.0 * shape.n_layers * shape.seq_len * _d_attn(shape)
+    matmul, scores = 6.0 * counts.block_matmul_params_active, 12.0 * shape.n_layers * shape.seq_len * shape.score_width
     logits = 6.0 * shape.vocab_size * shape.d_model
     if recompute == "selective":
         return matmul + 2 * scores + logits
