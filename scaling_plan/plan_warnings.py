@@ -16,6 +16,7 @@ from .plans import RULE_LAW_DISAGREEMENT_FACTOR, RUN_OVER_BUDGET_FACTOR, Plan, P
 from .units import format_scientific
 
 if TYPE_CHECKING:
+    from .blueprint import Blueprint
     from .gap import Gap
     from .inference import InferencePlan
 
@@ -83,6 +84,8 @@ def warnings_for(plan: Plan) -> list[str]:
             warnings += prediction_warnings(prediction, plan.request.law.dataset)
     if plan.inference is not None:
         warnings += over_budget_warnings(plan.request, plan.inference)
+    if plan.blueprint is not None and plan.blueprint.step is not None:
+        warnings += measured_over_budget_warnings(plan.request, plan.blueprint)
     run = plan.request.run
     if (
         run is not None
@@ -94,6 +97,23 @@ def warnings_for(plan: Plan) -> list[str]:
             f" {run.compute_flops / plan.compute_flops - 1:.0%} more than the budget's {plan.compute_flops:.3g}"
         )
     return warnings
+
+
+def measured_over_budget_warnings(request: PlanRequest, blueprint: Blueprint) -> list[str]:
+    """The plan fills a budget of time or money at --mfu; at the measured step the same run may take more."""
+    kinds = ("gpu_hours", "days", "dollars")
+    if request.given not in kinds or blueprint.step is None:
+        return []
+    measured = blueprint.measured_time_and_cost[kinds.index(request.given)]
+    if measured is None or measured <= request.given_value * (1 + 1e-9):
+        return []
+    from .units import format_budget
+
+    return [
+        f"at the measured step ({blueprint.step.step_seconds:g} s) the run takes {format_budget(request.given, measured)},"
+        f" {measured / request.given_value - 1:.0%} more than the {format_budget(request.given, request.given_value)}"
+        " budget, which the plan fills at the assumed MFU: it exceeds the budget"
+    ]
 
 
 def over_budget_warnings(request: PlanRequest, inference: InferencePlan) -> list[str]:

@@ -3,6 +3,8 @@ the run's time at that step, a global batch the layout splits whole, and what is
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ..conftest import Cli
@@ -91,3 +93,19 @@ def test_a_measured_step_is_refused_beside_compare_laws(cli: Cli) -> None:
     said = cli.error("budget", "--flops", "1e23", "--compare-laws", "--blueprint", "--gpu", "H100-SXM", "--gpus", "64",
                      "--global-batch", "512", "--step-seconds", "10")  # fmt: skip
     assert "--step-seconds: a measured step is one model's" in said
+
+
+def test_a_measured_step_slower_than_the_budget_allows_says_the_budget_is_exceeded(cli: Cli) -> None:
+    """The plan fills 30 days at the assumed MFU; at a measured 20 s step the same run takes longer, which is said
+    (the CLI and the API alike); at 10 s it fits and nothing is said."""
+    import scaling_plan as sp
+
+    args = ["budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--global-batch", "512"]
+    slow = cli.run(*args, "--step-seconds", "20", "-f", "json")
+    record = json.loads(slow.stdout)
+    assert record["wall_clock_days_measured"] > 30
+    assert "at the measured step (20 s) the run takes 48.8 days" in slow.stderr and "exceeds the budget" in slow.stderr
+    api = sp.plan(days=30, gpu="H100-SXM", gpus=64, blueprint=True, global_batch=512, step_seconds=20)
+    assert any("exceeds the budget" in warning for warning in api.warnings)
+    fast = cli.run(*args, "--step-seconds", "10", "-f", "json")
+    assert json.loads(fast.stdout)["wall_clock_days_measured"] <= 30 and "exceeds the budget" not in fast.stderr
