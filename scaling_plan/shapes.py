@@ -408,6 +408,14 @@ def _sized(template: Shape, n_layers: int, d_model: int) -> Shape:
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1 << 16)  # searches for nearby sizes (a bisection over budgets) probe the same widths
+def _params_by_layers(template: Shape, d_model: int) -> tuple[int, int]:
+    """Active parameters of the template at this width are linear in the layers (per-layer blocks, plus embeddings
+    and the final norm): (the fixed part, the part per layer), from two counts, for every depth the search probes."""
+    one, two = (count(_sized(template, layers, d_model)).params_active for layers in (1, 2))
+    return one - (two - one), two - one
+
+
 #: Largest size a shape is searched for: the search spans layers ∝ N^(1/3) (1.2 s at this size, and minutes past
 #: 1e18). 1,000T parameters is hundreds of times any model trained.
 MAX_SHAPE_PARAMS = 1e15
@@ -429,15 +437,12 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
     step = SIZE_MULTIPLE * (template.n_kv_heads or 1)
     parallel_step = math.lcm(step, SIZE_MULTIPLE * PARALLEL_SPLIT)
 
-    # Active parameters are linear in the layers (per-layer blocks, plus embeddings and the final norm), so two
-    # counts per width give every depth: the search probes the same widths at many depths.
-    per_width: dict[int, tuple[int, int]] = {}
+    widths: dict[int, tuple[int, int]] = {}  # this search's widths, without hashing the template at every probe
 
     def params(n_layers: int, d_model: int) -> int:
-        if d_model not in per_width:
-            one, two = (count(_sized(template, layers, d_model)).params_active for layers in (1, 2))
-            per_width[d_model] = (one - (two - one), two - one)
-        fixed, per_layer = per_width[d_model]
+        if d_model not in widths:
+            widths[d_model] = _params_by_layers(template, d_model)
+        fixed, per_layer = widths[d_model]
         return fixed + n_layers * per_layer
 
     # Width at the aspect ratio if only the blocks counted (about 12·L·d² parameters): where to look.
@@ -445,26 +450,37 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
     # Layers over twice the span, so that coarse width steps still find a shape of the right size.
     low_layers = max(1, math.floor(guess_d / ASPECT_RATIO / ASPECT_SPAN**2))
     high_layers = max(low_layers, math.ceil(guess_d / ASPECT_RATIO * ASPECT_SPAN**2))
+
+    def widest_under(n_layers: int, width_step: int) -> int:
+        """The most width steps whose shape stays under the target (at least 1), by doubling then bisection."""
+        low, high = 1, 1
+        while params(n_layers, high * width_step) < target_params and high < 2**16:
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            if params(n_layers, middle * width_step) < target_params:
+                low = middle
+            else:
+                high = middle
+        return low
+
     candidates: list[tuple[bool, bool, int, float, int, int]] = []
-    for n_layers in range(low_layers, high_layers + 1):
-        for width_step in {step, parallel_step}:
-            # The widest step under the target, by bisection (parameters grow with d_model), and the next.
-            low, high = 1, 1
-            while params(n_layers, high * width_step) < target_params and high < 2**16:
-                low, high = high, high * 2
-            while high - low > 1:
-                middle = (low + high) // 2
-                if params(n_layers, middle * width_step) < target_params:
-                    low = middle
-                else:
-                    high = middle
-            for units in {low, high}:
+    for width_step in {step, parallel_step}:
+        # Parameters grow with the width and the layers, so each layer more keeps the widest width under the target
+        # or narrows it: searched once, then walked down.
+        low = widest_under(low_layers, width_step)
+        for n_layers in range(low_layers, high_layers + 1):
+            while low > 1 and params(n_layers, low * width_step) >= target_params:
+                low -= 1
+            # The widest step under the target and the next; one step only when even that is not under it.
+            for units in {low, low + 1} if params(n_layers, low * width_step) < target_params else {1}:
                 d_model = units * width_step
                 error = abs(math.log(params(n_layers, d_model) / target_params))
                 aspect = abs(math.log(d_model / n_layers / ASPECT_RATIO))
                 close = error <= math.log1p(PARAMS_TOLERANCE)
                 in_span = aspect <= math.log(ASPECT_SPAN) + 1e-9
-                awkward = _awkward(_sized(template, n_layers, d_model)) if close else 0
+                heads = default_heads(d_model)
+                awkward = _awkward(n_layers, heads, template.n_kv_heads or heads) if close else 0
                 candidates.append(
                     (not close, close and not in_span, awkward, aspect if close else error, n_layers, d_model)
                 )
@@ -472,13 +488,13 @@ def shape_for_params(target_params: float, template: Shape) -> Shape:
     return _sized(template, n_layers, d_model)
 
 
-def _awkward(shape: Shape) -> int:
-    """The splits teams make that the shape refuses: heads (and key/value groups, when there are more than 8) over
-    8 tensor-parallel GPUs counts 2 (nothing else splits a layer within a node), layers over 4 pipeline stages 1
-    (another number of stages may still divide them). 0 for a shape like Llama 3 8B's (32 layers, 32 heads, 8
-    groups)."""
-    heads = shape.n_heads % PARALLEL_SPLIT != 0 or shape.kv_heads % min(PARALLEL_SPLIT, shape.kv_heads) != 0
-    return 2 * int(heads) + int(shape.n_layers % PIPELINE_SPLIT != 0)
+def _awkward(n_layers: int, n_heads: int, kv_heads: int) -> int:
+    """The splits teams make that a shape of these layers and heads refuses: heads (and key/value groups, when there
+    are more than 8) over 8 tensor-parallel GPUs counts 2 (nothing else splits a layer within a node), layers over 4
+    pipeline stages 1 (another number of stages may still divide them). 0 for a shape like Llama 3 8B's (32 layers,
+    32 heads, 8 groups). Read from the numbers, not a Shape: the search asks it of thousands of candidates."""
+    heads = n_heads % PARALLEL_SPLIT != 0 or kv_heads % min(PARALLEL_SPLIT, kv_heads) != 0
+    return 2 * int(heads) + int(n_layers % PIPELINE_SPLIT != 0)
 
 
 #: Steps of params_for_flops_per_token's fixed-point search (it settles in 3 to 6).
