@@ -185,10 +185,10 @@ def plan_of(
 ) -> tuple[Plan, tuple[Plan, ...] | None, tuple[str, ...]]:
     """The plan for values from any source (keywords, flags, a config), for plan() and `budget`; with a released
     model's config.json (`hf_config`, its path and where it was given), that model is the plan's blueprint."""
+    from .comparison import compare_laws as compare
     from .inputs.request import build_request
     from .inputs.values import Sourced
     from .plan_warnings import warnings_for
-    from .plans import compare_laws as compare
     from .plans import make_plan
 
     if hf_config is not None:
@@ -218,11 +218,12 @@ def sweep_of(
 ) -> tuple[Sweep, tuple[Sweep, ...], tuple[str, ...]]:
     """The sweep over `budgets` (of budget `kind`, given by `where`) with values from any source, for sweep() and
     `sweep`: the sweep's budgets replace a config's own; `table` sweeps are held to fewer rows."""
+    from .comparison import laws_to_compare
     from .inputs.budgets import check_sweep_size
     from .inputs.request import build_request
     from .inputs.serve_request import SERVE_FIELDS
     from .inputs.values import Sourced, merge
-    from .plans import laws_to_compare, sweep_searches
+    from .plans import sweep_searches
     from .sweeps import make_sweep, sweep_under, sweep_warnings
 
     served = [name for name in ("serve", *SERVE_FIELDS) if name in values]
@@ -509,7 +510,7 @@ def suggestion_of(
 
 def serving_of(values: Mapping[str, Sourced]) -> tuple[str, Serving, tuple[str, ...]]:
     """A model served (`serve` and serve()): what the output calls it, the serving and warnings."""
-    from .inputs.request import serve_question
+    from .inputs.serve_request import serve_question
     from .serving import GPUS_PER_NODE, serve
 
     question, warnings = serve_question(values)

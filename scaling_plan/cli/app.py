@@ -334,7 +334,7 @@ def warn_all(messages: Sequence[str], prefix: str = "") -> None:
 COMMAND_MODULES: dict[str, str] = {
     "budget": "plans", "shape": "plans", "predict": "plans", "sweep": "plans", "serve": "serving",
     "compare": "configs", "check": "configs",
-    "fit": "fitting", "backtest": "fitting", "plot": "fitting", "experiments": "simulate", "simulate": "simulate",
+    "fit": "fitting", "backtest": "fitting", "plot": "plot", "experiments": "simulate", "simulate": "simulate",
     "fit-downstream": "downstream", "suggest": "suggest",
     "schema": "listings", "laws": "listings", "gpus": "listings",
 }  # fmt: skip

@@ -1,17 +1,16 @@
-"""Your own law: fit, experiments and plot."""
+"""Your own law: fit and backtest."""
 
 import os
 import sys
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..choices import Approach, BacktestApproach, FitForm, OutputFormat
 from ..errors import UsageError
-from ..presets import PRESETS
 from ..status import ExitStatus
 from .app import command, fail, warn, warn_all, wrote
+from .images import image_file, image_kind, plotting
 from .options import (
     PANEL_COLUMNS,
     PANEL_FIT,
@@ -27,7 +26,6 @@ from .options import (
     LossColOption,
     ParamsColOption,
     QuietOption,
-    QuietWithoutNotesOption,
     RequireCompleteOption,
     SeedOption,
     SkipInvalidOption,
@@ -220,8 +218,8 @@ def fit(
         if not output.lower().endswith((".yaml", ".yml")):
             raise UsageError("--output", f"a law file is YAML: give a name ending in .yaml or .yml, not {output!r}")
         out_file = output_file(output, "--output", [(runs, "the runs file")])
-    figure = None if plot_path is None else _image_file(plot_path, "--plot", [(runs, "the runs file"), (output, "-o")])
-    drawing = None if plot_path is None else _plotting()
+    figure = None if plot_path is None else image_file(plot_path, "--plot", [(runs, "the runs file"), (output, "-o")])
+    drawing = None if plot_path is None else plotting()
     if figure is not None and approach == "isoflop":
         raise UsageError("--plot", "draws a parametric fit's residuals; plot an isoFLOP fit's law with `plot`")
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete, budget_col,
@@ -269,7 +267,7 @@ def fit(
     if drawing is not None and figure is not None:
         used, residual = residuals_of(selection, fitted)
         drawing.plot_residuals(used, residual, diagnosed.seed_noise_log, f"{family} fit", figure)
-        wrote(figure.path, f"{_image_kind(figure)} figure of the fit's residuals")
+        wrote(figure.path, f"{image_kind(figure)} figure of the fit's residuals")
     if problem is not None and not allow_unconverged:
         sys.stdout.flush()
         fail(f"{runs}: {problem} (use --allow-unconverged to keep it anyway)", ExitStatus.FAILED)
@@ -466,8 +464,8 @@ def backtest(
     forms_of(form, approach)  # a bad --form refused before the runs are read
     reading = [(runs, "the runs file"), *((path, "a law file") for path in law or []),
                *((path, "a downstream file") for path in downstream or [])]  # fmt: skip
-    figure = None if plot_path is None else _image_file(plot_path, "--plot", reading)
-    drawing = None if plot_path is None else _plotting()
+    figure = None if plot_path is None else image_file(plot_path, "--plot", reading)
+    drawing = None if plot_path is None else plotting()
     laws = [resolve_law(Sourced(name, "--law")) for name in law or []]
     mappings = [load_downstream_file(path, "--downstream") for path in downstream or []]
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, metric_cols=[m.metric for m in mappings],
@@ -495,118 +493,9 @@ def backtest(
                       [downstream_score_record(score) for score in metric_scores])  # fmt: skip
     if drawing is not None and figure is not None:
         drawing.plot_backtest(scores, figure)
-        wrote(figure.path, f"{_image_kind(figure)} figure of the backtest")
+        wrote(figure.path, f"{image_kind(figure)} figure of the backtest")
 
 
 def _column_of(name: str, columns: dict[str, list[float]]) -> str:
     """The column a downstream file names, as the runs file spells it (matched ignoring case)."""
     return next(column for column in columns if column.strip().casefold() == name.strip().casefold())
-
-
-def _image_file(path: str, where: str, reading: Iterable[tuple[str | None, str]]) -> "OutputFile":
-    """An image to write (.png or .svg), refused before any work when it cannot or must not be written."""
-    from ..output.files import output_file
-
-    extension = os.path.splitext(path)[1].lower()
-    if extension not in (".png", ".svg"):
-        raise UsageError(where, f"write a .png or .svg file, not {extension or 'a file without an extension'!r}")
-    return output_file(path, where, reading)
-
-
-def _image_kind(figure: "OutputFile") -> str:
-    return "SVG" if figure.path.lower().endswith(".svg") else "PNG"
-
-
-def _plotting() -> Any:
-    """The drawing module, or one clear line when the plot extra is not installed."""
-    import importlib
-
-    try:  # by name, so that a module left out of sys.modules is looked for again, as a fresh start would
-        drawing = importlib.import_module("..output.plot", __package__)
-    except ImportError as error:
-        if error.name != "matplotlib":
-            raise
-        raise UsageError("plot", "needs matplotlib: pip install 'scaling-plan[plot]'") from None
-    return drawing
-
-
-@command(
-    (
-        ("A law's isoFLOP curves and frontier", "scaling-plan plot chinchilla-2022 -o frontier.png"),
-        (
-            "Your runs beside your fitted law and two presets",
-            "scaling-plan plot my-law.yaml --runs runs.csv --presets epoch-2024,kaplan-2020 -o fit.svg",
-        ),
-    )
-)
-def plot(
-    law: Annotated[
-        str,
-        typer.Argument(
-            help="Law file (e.g. from fit --output) or preset.",
-            show_default=False,
-            metavar="LAW",
-            autocompletion=complete_law,
-        ),
-    ],
-    output: Annotated[
-        str,
-        typer.Option(
-            "--output", "-o", help="Image to write: .png or .svg." + WRITTEN_WHOLE, show_default=False, metavar="PATH"
-        ),
-    ],
-    runs: Annotated[
-        str | None, typer.Option(help="Runs file to draw beside the law (as fit reads it).", metavar="PATH")
-    ] = None,
-    params_col: ParamsColOption = None,
-    tokens_col: TokensColOption = None,
-    flops_col: FlopsColOption = None,
-    loss_col: LossColOption = None,
-    require_complete: RequireCompleteOption = False,
-    where: WhereOption = None,
-    skip_invalid: SkipInvalidOption = False,
-    presets: Annotated[
-        str | None,
-        typer.Option(
-            help=f"Published laws to draw on the frontier, comma-separated: {', '.join(PRESETS)}.", metavar="NAME,..."
-        ),
-    ] = None,
-    quiet: QuietWithoutNotesOption = False,
-) -> None:
-    """Draw a law: (a) the runs and the fitted loss per model size; (b) the frontier with its bootstrap band.
-
-    Needs the optional plot extra: pip install 'scaling-plan[plot]'.
-    """
-    from ..inputs.request import resolve_law
-    from ..inputs.values import Sourced, comma_items
-
-    figure = _image_file(output, "--output", [(law, "the law file"), (runs, "the runs file")])
-    from ..errors import unknown_name
-    from ..laws import ParametricLaw
-    from ..presets import find_law
-
-    chosen = resolve_law(Sourced(law, "LAW"))
-    if not isinstance(chosen, ParametricLaw):
-        raise UsageError("LAW", f"{chosen.name} is not of the form E + A/N^alpha + B/D^beta")
-    others = []
-    for name in [] if presets is None else comma_items(presets, "--presets", "epoch-2024,kaplan-2020"):
-        preset = find_law(name)
-        if preset is None:
-            raise UsageError("--presets", unknown_name("preset", name, PRESETS))
-        others.append(preset)
-    selected = None
-    reading = {"--params-col": params_col, "--tokens-col": tokens_col, "--flops-col": flops_col,
-               "--loss-col": loss_col, "--require-complete": require_complete, "--where": where,
-               "--skip-invalid": skip_invalid}  # fmt: skip
-    unused = [flag for flag, value in reading.items() if value]
-    if runs is None and unused:
-        warn_all([f"{', '.join(unused)} unused without --runs"])
-    if runs is not None:
-        from ..inputs.runs import read_runs, select_runs, where_items
-
-        table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, require_complete,
-                          where=where_items(where or []), skip_invalid=skip_invalid)  # fmt: skip
-        warn_all(table.warnings())
-        selected = select_runs(table).runs
-    _plotting().plot_law(chosen, selected, others, figure)
-    wrote(output, f"{_image_kind(figure)} figure of {chosen.name}")

@@ -132,7 +132,7 @@ def isoflop_grid_of(
     from ..isoflop import MIN_SIZES_PER_BUDGET
     from ..units import format_scientific
     from .request import resolve_law
-    from .runs import MAX_RUNS
+    from .runs_text import MAX_RUNS
     from .values import Sourced
 
     values = [float(value) for value in sweep_budgets(None, None, None, budgets, "flops")[0]]

@@ -26,7 +26,7 @@ from ..choices import (
     Given,
 )
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
-from ..errors import UsageError, named, shown, unknown_name
+from ..errors import UsageError, shown, unknown_name
 from ..laws import FrontierLaw, KaplanLaw, Law, ParametricLaw
 from ..moe import MoELaw
 from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
@@ -36,7 +36,6 @@ from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS, fi
 from .values import Sourced, checked_number, checked_whole, sourced_choice
 
 if TYPE_CHECKING:
-    from ..architectures import Architecture
     from ..blueprint import BlueprintRequest
     from ..downstream import DownstreamMapping
     from ..inference import InferenceRequest
@@ -546,62 +545,3 @@ def policy_limits(values: Mapping[str, Sourced]) -> list[Limit]:
         assert limit is not None
         limits.append(Limit(rule, limit, item.where))
     return limits
-
-
-@dataclass(frozen=True)
-class ServeQuestion:
-    model: str  # what the output calls the model: the config.json read, or the shape's size
-    architecture: Architecture
-    gpu: Gpu
-    request: ServeRequest
-
-
-def _architecture(values: Mapping[str, Sourced], warnings: list[str]) -> tuple[str, Architecture]:
-    """The model to serve, and what the output calls it: a config.json (with shape flags over it), a size or a shape."""
-    from ..architectures import architecture_of_shape
-    from .serve_request import SERVE_SHAPE_FIELDS
-
-    item = values.get("hf_config")
-    if item is not None:
-        from .hf_config import OVERRIDES, read_hf_config, with_overrides
-
-        beside = [
-            values[name].where for name in (*SERVE_SHAPE_FIELDS, "params") if name in values and name not in OVERRIDES
-        ]
-        if beside:
-            raise UsageError(
-                item.where, f"serves the file's model, with its shape flags over it; {', '.join(beside)} cannot be"
-                " given beside it",
-            )  # fmt: skip
-        overridden = [f"{values[name].where} {values[name].value}" for name in OVERRIDES if name in values]
-        label = str(item.value) + (f" with {', '.join(overridden)}" if overridden else "")
-        return label, with_overrides(read_hf_config(str(item.value), item.where), values, item.where)
-    from ..blueprint import shape_of
-
-    shape_values = {field: value for field, value in values.items() if field in (*SERVE_SHAPE_FIELDS, "params")}
-    if not shape_values:
-        raise UsageError("", f"give the model to serve: {named('hf_config')} PATH, {named('params')} or a shape")
-    question, shape_warnings = shape_request(shape_values)
-    warnings += shape_warnings
-    shape = shape_of(question.blueprint, question.target_n_params)
-    from ..units import format_count
-
-    label = f"{shape.n_layers} layers x d_model {shape.d_model:,}" + (
-        f", near {format_count(question.target_n_params)}" if question.target_n_params is not None else ""
-    )
-    return label, architecture_of_shape(shape)
-
-
-def serve_question(values: Mapping[str, Sourced]) -> tuple[ServeQuestion, list[str]]:
-    """`serve`'s question, validated, and warnings."""
-    warnings: list[str] = []
-    hardware = _hardware(values, "flops", warnings)
-    from .serve_request import serve_settings, serving_gpu
-
-    gpu = serving_gpu(values, hardware, "gpu")
-    assert hardware is not None
-    model, architecture = _architecture(values, warnings)
-    request = serve_settings(
-        values, gpu, hardware.n_gpus, hardware.mfu, hardware.price_usd_per_gpu_hour, hardware.pue, warnings
-    )
-    return ServeQuestion(model, architecture, gpu, request), warnings

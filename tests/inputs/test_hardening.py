@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from scaling_plan.errors import UsageError
 from scaling_plan.inputs import yaml_files
 from scaling_plan.inputs.budgets import MAX_SWEEP_TABLE_ROWS, SWEEP_SEARCH_LIMITS
-from scaling_plan.inputs.runs import MAX_RUNS
+from scaling_plan.inputs.runs_text import MAX_RUNS
 from scaling_plan.inputs.yaml_files import MAX_YAML_DEPTH, MAX_YAML_VALUES
 from scaling_plan.output.writers import write_json, write_json_records
 
@@ -308,6 +308,7 @@ def test_a_fit_of_nonsense_losses_ends_cleanly_whichever_way_the_optimiser_goes(
         assert f"{runs}:2: n_tokens: " in line and "is not a loss in nats per token" in line
 
 
+@pytest.mark.slow
 def test_a_fit_that_runs_away_to_infinite_constants_fails_cleanly(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -633,6 +634,7 @@ def test_the_refit_caps_allow_what_they_say() -> None:
             work.check(most + 1, units, "--bootstrap")
 
 
+@pytest.mark.slow
 def test_bootstrap_refits_are_solved_in_batches_of_bounded_size_with_the_same_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
