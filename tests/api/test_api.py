@@ -46,6 +46,7 @@ def test_a_sweep_is_exactly_the_sweep_commands_json(cli: Cli) -> None:
     assert dollars.to_dict() == _cli_json(cli, "sweep", *flags)
 
 
+@pytest.mark.slow
 def test_a_fitted_law_is_fits_json_and_plans_as_its_law_file_does(cli: Cli, tmp_path: Path) -> None:
     fitted = sp.fit(RUNS, drop_top_loss=5, bootstrap=30, seed=7)
     assert fitted.converged and fitted.problem is None
@@ -76,6 +77,7 @@ def test_a_fitted_law_is_fits_json_and_plans_as_its_law_file_does(cli: Cli, tmp_
     assert planned["law"] == "chinchilla_approach3_points" and from_file["law"] == "fitted"
 
 
+@pytest.mark.slow
 def test_a_fit_by_another_criterion_is_what_fit_gives(cli: Cli) -> None:
     fitted = sp.fit(RUNS, criterion="asymmetric", asymmetry=4)
     shown = cli.json("fit", RUNS, "--criterion", "asymmetric", "--asymmetry", "4")
@@ -83,6 +85,7 @@ def test_a_fit_by_another_criterion_is_what_fit_gives(cli: Cli) -> None:
     assert (fitted.E, fitted.alpha) == (shown["E"], shown["alpha"])
 
 
+@pytest.mark.slow
 def test_an_isoflop_fit_is_fits_json_and_plans_as_its_frontier_file_does(cli: Cli, tmp_path: Path) -> None:
     fitted = sp.fit(RUNS, approach="isoflop", bootstrap=50, seed=3)
     assert isinstance(fitted, sp.FittedFrontier)

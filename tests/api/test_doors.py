@@ -100,6 +100,7 @@ WARNING_CASES: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
 
 
 @pytest.mark.parametrize("case", list(WARNING_CASES))
+@pytest.mark.slow
 def test_the_apis_warnings_are_the_lines_the_command_prints(
     cli: Cli, law_file: str, scores_with_a_gap: str, case: str
 ) -> None:

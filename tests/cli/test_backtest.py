@@ -30,6 +30,7 @@ def _scores(cli: Cli, *args: str) -> dict[tuple[str, str], dict]:
     return {(s["split"], s["method"]): s for s in json.loads(result.stdout)["scores"]}
 
 
+@pytest.mark.slow
 def test_holding_out_above_1e21_scores_each_held_out_run(cli: Cli) -> None:
     scores = _scores(cli, "--holdout-above", "1e21", "--approach", "both", "--budget-rtol", "0.2",
                      "--law", "chinchilla-2022")  # fmt: skip
@@ -108,6 +109,7 @@ def test_bad_backtests_are_refused_in_one_line(cli: Cli, args: tuple[str, ...], 
     assert message in cli.error("backtest", RUNS, *args)
 
 
+@pytest.mark.slow
 def test_a_degenerate_fit_is_said_and_scores_nothing(cli: Cli, tmp_path: Path) -> None:
     """Tokens read from the parameters column: the best fit has a negative exponent, so it predicts nothing."""
     from ..fuzz.fuzzing import chinchilla_runs
@@ -142,6 +144,7 @@ def test_plot_draws_the_backtest_and_a_bad_path_is_refused_before_any_fit(cli: C
         assert not path.exists()
 
 
+@pytest.mark.slow
 def test_rolling_on_an_experiments_grid_never_cuts_a_budget_apart(cli: Cli, tmp_path: Path) -> None:
     """Was: whole N and D put 6·N·D a hair either side of 1e19, so the rolling backtest trained on 3 of the 1e19
     budget's 7 runs, held out the other 4, and found only 2 budgets with a usable isoFLOP profile."""

@@ -116,6 +116,7 @@ def test_a_config_s_own_error_comes_before_its_missing_policy(cli: Cli, tmp_path
     assert "bad.yaml:2: hardware.gpu: unknown GPU 'H900'" in line and "no policy" not in line
 
 
+@pytest.mark.slow
 def test_a_folder_names_its_own_configs(cli: Cli) -> None:
     rows = json.loads(cli.run("check", str(CONFIGS), "--format", "json").stdout)["results"]
     checked = sorted({Path(row["config"]).name for row in rows})

@@ -135,6 +135,7 @@ def test_inverse_loss_gives_the_least_compute_that_reaches_it(cli: Cli) -> None:
     assert rule["tokens_per_param"] == pytest.approx(20, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_compare_laws_lists_the_rule_and_every_preset(cli: Cli) -> None:
     plan = cli.json("budget", "--flops", "1e24", "--compare-laws")
     rows = {(row["method"], row["law"]): row for row in plan["compare_laws"]}
@@ -206,6 +207,7 @@ def test_budgets_outside_the_fitted_range_are_answered_with_a_warning(cli: Cli, 
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.slow
 def test_every_example_config_runs(cli: Cli, config: Path) -> None:
     plan = cli.json("budget", "--config", str(config))
     assert 6 * plan["n_params"] * plan["n_tokens"] == pytest.approx(plan["compute_flops"], rel=1e-9)

@@ -38,6 +38,7 @@ def test_predict_without_a_cap_is_the_plain_law_and_shares_the_gap_computation(c
     assert "epochs" not in out
 
 
+@pytest.mark.slow
 def test_budget_with_unique_tokens_allocates_by_the_constrained_law(cli: Cli) -> None:
     plan = cli.json(
         "budget", "--flops", "1e22", "--unique-tokens", "25B", "--law", "datablations-2023", "--method", "law"
@@ -59,6 +60,7 @@ def test_budget_with_unique_tokens_allocates_by_the_constrained_law(cli: Cli) ->
     assert roomy["data_penalty_nats"] == 0
 
 
+@pytest.mark.slow
 def test_epoch_warnings_at_four_and_sixteen(cli: Cli) -> None:
     mild = cli.run("predict", "--params", "1B", "--tokens", "100B", "--unique-tokens", "20B")
     assert mild.exit_code == 0
@@ -88,6 +90,7 @@ def test_a_law_file_carries_its_repetition_constants(cli: Cli, tmp_path: Path) -
     assert f"{one}:6: rd_star: give both rd_star and rn_star" in line
 
 
+@pytest.mark.slow
 def test_check_max_epochs(cli: Cli) -> None:
     config = str(CONFIGS / "data-limited-served.yaml")
     assert cli.run("check", config).exit_code == 0  # its policy: max_epochs 16, and it plans 9.5 epochs
@@ -100,6 +103,7 @@ def test_check_max_epochs(cli: Cli) -> None:
     assert result["measured"] == pytest.approx(CAPPED.optimum(1e22)[1] / 25e9, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_compare_shows_epochs_and_the_cap(cli: Cli) -> None:
     out = cli.json("compare", str(CONFIGS / "data-limited-served.yaml"), str(CONFIGS / "flops-1e24.yaml"))
     capped, free = out["configs"]
@@ -107,6 +111,7 @@ def test_compare_shows_epochs_and_the_cap(cli: Cli) -> None:
     assert free["epochs"] is None and free["delta_epochs"] is None
 
 
+@pytest.mark.slow
 def test_sweep_rows_equal_single_plans_under_a_cap(cli: Cli) -> None:
     rows = cli.json(
         "sweep",

@@ -141,6 +141,7 @@ def test_a_metric_that_rises_with_the_loss_is_refused_by_either_form(cli: Cli, t
         )
 
 
+@pytest.mark.slow
 def test_budget_prints_the_predicted_metric_with_its_interval(cli: Cli, files: dict[str, Path]) -> None:
     args = ("budget", "--flops", "1e22", "--law", str(files["law"]), "--downstream", str(files["core"]))
     plan = cli.json(*args)
@@ -285,6 +286,7 @@ def test_sweep_and_compare_carry_the_metric(cli: Cli, files: dict[str, Path]) ->
     assert compared[1]["delta_downstream_core"] == pytest.approx(second - first)
 
 
+@pytest.mark.slow
 def test_the_api_fits_a_mapping_and_plans_with_it_as_the_command_does(cli: Cli, files: dict[str, Path]) -> None:
     mapping = sp.fit_downstream(SARDANA, metric=CORE, bootstrap=400, name="core")
     assert_alike(mapping.to_dict(), cli.json("fit-downstream", SARDANA, "--metric", CORE, "--bootstrap", "400",
@@ -323,6 +325,7 @@ def test_downstream_files_are_checked_where_they_are_read(cli: Cli, files: dict[
 # Backtest: the mapping refitted on the smaller runs, scored on the held-out 6B run.
 
 
+@pytest.mark.slow
 def test_a_backtest_holding_out_the_6b_run_scores_its_metric(cli: Cli, files: dict[str, Path]) -> None:
     result = cli.json("backtest", SARDANA, "--holdout-params-above", "3e9", "--downstream", str(files["core"]))
     scores = {score["loss_from"]: score for score in result["downstream_scores"]}

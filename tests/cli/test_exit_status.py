@@ -63,6 +63,7 @@ def test_an_output_error_is_not_bad_input() -> None:
     assert issubclass(OutputError, ScalingPlanError) and not issubclass(OutputError, UsageError)
 
 
+@pytest.mark.slow
 def test_the_domain_names_fields_the_cli_words_them_as_flags_the_api_as_keywords(cli: Cli, tmp_path: Any) -> None:
     law = tmp_path / "law.yaml"
     assert cli.run("fit", RUNS, "--bootstrap", "20", "-o", str(law)).exit_code == 0

@@ -68,6 +68,7 @@ def test_compute_is_fitted_back_from_runs_of_a_frontier(cli: Cli, tmp_path: Path
     assert held(fitted, {"E": 1.8, "A": 200.0, "gamma": 0.15}) == []
 
 
+@pytest.mark.slow
 def test_broken_is_fitted_back_from_runs_of_a_broken_frontier(cli: Cli, tmp_path: Path) -> None:
     runs = simulated(cli, tmp_path, law_file(tmp_path, BROKEN), "--budgets", BUDGETS, "--sizes-per-budget", "1",
                      "--noise", "0.002")  # fmt: skip
@@ -77,6 +78,7 @@ def test_broken_is_fitted_back_from_runs_of_a_broken_frontier(cli: Cli, tmp_path
 
 
 @pytest.mark.parametrize(("form", "kind"), [("kaplan", "kaplan"), ("compute", "frontier"), ("broken", "broken")])
+@pytest.mark.slow
 def test_each_familys_law_file_is_read_back_by_law(cli: Cli, tmp_path: Path, form: str, kind: str) -> None:
     path = tmp_path / f"{form}.yaml"
     runs = CHINCHILLA_RUNS
@@ -95,6 +97,7 @@ def test_each_familys_law_file_is_read_back_by_law(cli: Cli, tmp_path: Path, for
     assert cli.run("sweep", "--law", str(path), "--method", "law", "--budgets", "1e21,1e22").exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_familys_fit_matches_the_output_schema(cli: Cli) -> None:
     schema = json.loads(cli.run("schema", "--output-schema").stdout)
     for form in ("kaplan", "compute"):
@@ -106,6 +109,7 @@ def test_a_familys_fit_matches_the_output_schema(cli: Cli) -> None:
     assert document["form_choice"].startswith(f"auto chose {document['form']}: ")
 
 
+@pytest.mark.slow
 def test_a_break_at_the_edge_of_the_runs_is_no_law(cli: Cli) -> None:
     """Chinchilla's runs bend nowhere inside their compute: the best broken fit puts its break at the largest budget,
     which the fit reports as its problem (exit 1), and auto passes over it, saying why."""
@@ -117,6 +121,7 @@ def test_a_break_at_the_edge_of_the_runs_is_no_law(cli: Cli) -> None:
     assert chosen["form"] != "broken"
 
 
+@pytest.mark.slow
 def test_backtest_ranks_every_family_on_each_held_out_budgets_best_run(cli: Cli) -> None:
     result = cli.json("backtest", CHINCHILLA_RUNS, "--holdout-top", "30", "--form", "all")
     scores = result["scores"]
@@ -163,6 +168,7 @@ def test_a_law_file_of_another_kind_with_a_bad_constant_names_its_line(cli: Cli,
                                                        "--method", "law")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
     kaplan = sp.fit(CHINCHILLA_RUNS, form="kaplan")
     assert isinstance(kaplan, sp.FittedKaplan) and kaplan.to_dict() == cli.json("fit", CHINCHILLA_RUNS, "--form",
@@ -177,6 +183,7 @@ def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
     assert error.value.field == "form"
 
 
+@pytest.mark.slow
 def test_suggest_refuses_the_families_it_cannot_design_for_yet(cli: Cli, tmp_path: Path) -> None:
     moe = tmp_path / "moe.yaml"  # a ParametricLaw in kind, whose design would need g, gamma and eq. 10's optimum
     assert cli.run("fit", mixture_runs_file(tmp_path), "--form", "moe", "-o", str(moe)).exit_code == 0
@@ -188,6 +195,7 @@ def test_suggest_refuses_the_families_it_cannot_design_for_yet(cli: Cli, tmp_pat
         assert "--law:" in said and "not yet a data-constrained or mixture-of-experts law" in said
 
 
+@pytest.mark.slow
 def test_the_data_constrained_law_is_fitted_written_and_planned_with(cli: Cli, tmp_path: Path) -> None:
     from tests.repeats import LAW, repeated_runs, write_runs
 
@@ -273,6 +281,7 @@ def mixture_runs_file(tmp_path: Path, noise: float = 0.0, expansion: tuple[float
     return str(path)
 
 
+@pytest.mark.slow
 def test_the_moe_law_is_fitted_written_and_planned_with_as_the_preset_plans(cli: Cli, tmp_path: Path) -> None:
     runs, out = mixture_runs_file(tmp_path), str(tmp_path / "mixture.yaml")
     record = cli.json("fit", runs, "--form", "moe", "--bootstrap", "20", "-o", out)
@@ -311,6 +320,7 @@ def test_runs_that_cannot_determine_the_moe_law_are_refused_in_one_line(cli: Cli
     assert "--granularity-col: no column 'Gr'" in cli.error("fit", one, "--form", "moe", "--granularity-col", "Gr")
 
 
+@pytest.mark.slow
 def test_the_api_fits_the_moe_law_as_the_cli_does(cli: Cli, tmp_path: Path) -> None:
     runs = mixture_runs_file(tmp_path, noise=0.003)
     fitted = sp.fit(runs, form="moe")

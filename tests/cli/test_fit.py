@@ -23,6 +23,7 @@ from ..domain.test_fitting import TRUE, synthetic_runs
 CHINCHILLA_RUNS = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")
 
 
+@pytest.mark.slow
 def test_output_law_file_carries_intervals_into_budget(cli: Cli, tmp_path: Path) -> None:
     law = tmp_path / "fitted.yaml"
     result = cli.run("fit", CHINCHILLA_RUNS, "--drop-top-loss", "5", "--bootstrap", "200", "-o", str(law))
@@ -40,6 +41,7 @@ def test_output_law_file_carries_intervals_into_budget(cli: Cli, tmp_path: Path)
     assert cli.run("sweep", "--law", str(law), "--budgets", "1e21,1e22").exit_code == 0
 
 
+@pytest.mark.slow
 def test_fit_json_and_csv_have_the_same_fields(cli: Cli) -> None:
     args = (CHINCHILLA_RUNS, "--drop-top-loss", "5", "--bootstrap", "20")
     record, rows = cli.json("fit", *args), cli.csv("fit", *args)
@@ -55,6 +57,7 @@ def as_table(runs: Runs, delimiter: str = ",", names: tuple[str, str, str] = ("n
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_csv_tsv_json_lines_and_stdin_read_alike(cli: Cli, tmp_path: Path) -> None:
     runs = synthetic_runs(0.0)
     (tmp_path / "runs.csv").write_text(as_table(runs))
@@ -74,6 +77,7 @@ def test_csv_tsv_json_lines_and_stdin_read_alike(cli: Cli, tmp_path: Path) -> No
     assert fits[0]["tokens_from_compute"] is False
 
 
+@pytest.mark.slow
 def test_column_flags_and_filters(cli: Cli, tmp_path: Path) -> None:
     runs = synthetic_runs(0.0)
     path = tmp_path / "runs.csv"
@@ -95,6 +99,7 @@ def _chinchilla_rows(count: int) -> list[str]:
     return [f"{r['Model Size']},{float(r['Training FLOP']) / (6 * float(r['Model Size']))!r},{r['loss']}" for r in rows]
 
 
+@pytest.mark.slow
 def test_a_degenerate_fit_names_the_run_far_from_the_others(cli: Cli, tmp_path: Path) -> None:
     """Was: one run far below the rest (N = D = 1e-308 then; a run that small is now refused as it is read, so here
     N = D = 1,000) among 40 of Chinchilla's made the fit degenerate, and the error said so but not which run."""
@@ -110,6 +115,7 @@ def test_a_degenerate_fit_names_the_run_far_from_the_others(cli: Cli, tmp_path: 
     assert refused.value.where == str(runs) and refused.value.message.endswith(named)
 
 
+@pytest.mark.slow
 def test_a_degenerate_fit_without_a_far_run_names_the_run_it_misses_most(cli: Cli, tmp_path: Path) -> None:
     """Runs whose loss rises with N fit alpha below 0; none is far from the others, so the message names the run the
     fit misses most, found here again from the constants the fit prints."""
@@ -304,6 +310,7 @@ def test_plot_bad_input(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "needs matplotlib: pip install 'scaling-plan[plot]'" in line
 
 
+@pytest.mark.slow
 def test_law_files_written_by_fit_validate_against_the_law_file_schema(cli: Cli, tmp_path: Path) -> None:
     import jsonschema
 
@@ -314,6 +321,7 @@ def test_law_files_written_by_fit_validate_against_the_law_file_schema(cli: Cli,
     assert math.isfinite(yaml.safe_load(law.read_text())["E"])
 
 
+@pytest.mark.slow
 def test_writers_say_what_they_wrote_on_stderr(cli: Cli, tmp_path: Path) -> None:
     law = tmp_path / "mine.yaml"
     result = cli.run("fit", CHINCHILLA_RUNS, "--max-flops", "3e19", "--bootstrap", "3", "-o", str(law), "-f", "json")
@@ -354,6 +362,7 @@ STEEP_ROWS = "n_params,n_tokens,loss_nats\n" + "".join(
 )
 
 
+@pytest.mark.slow
 def test_a_fit_a_law_file_cannot_hold_is_not_written_and_without_o_is_warned_of(cli: Cli, tmp_path: Path) -> None:
     import scaling_plan
 
@@ -440,6 +449,7 @@ def test_counts_of_one_read_in_the_singular(cli: Cli, tmp_path: Path) -> None:
     assert "1 of 3 budgets has a usable isoFLOP profile; the frontier needs 3" in line
 
 
+@pytest.mark.slow
 def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cli, tmp_path: Path) -> None:
     """Was: a single budget's refits reached B near 1e252, whose standard error overflowed (a RuntimeWarning, then an
     internal error writing inf to JSON); one refit's standard error was NaN (an internal error too). A refit past
@@ -475,6 +485,7 @@ def test_bootstrap_refits_that_run_far_or_are_too_few_give_finite_output(cli: Cl
     assert "E_se" not in json.loads(one.stdout) and "bootstrap_resamples" not in json.loads(one.stdout)
 
 
+@pytest.mark.slow
 def test_a_criterion_and_weights_reach_the_record_the_notes_and_the_law_file(cli: Cli, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(Path(CHINCHILLA_RUNS).read_text())))
     weighted = tmp_path / "runs.csv"
@@ -520,6 +531,7 @@ def test_a_weight_that_is_not_positive_names_its_line(cli: Cli, tmp_path: Path) 
     assert "runs.csv:3: w: must be positive, got -1" in cli.error("fit", str(path), "--weights", "w")
 
 
+@pytest.mark.slow
 def test_backtest_scores_each_criterion_on_the_same_held_out_runs(cli: Cli) -> None:
     result = cli.json("backtest", CHINCHILLA_RUNS, "--holdout-top", "30", "--criterion", "all")
     methods = [fit["method"] for fit in result["scores"]]
@@ -531,6 +543,7 @@ def test_backtest_scores_each_criterion_on_the_same_held_out_runs(cli: Cli) -> N
     assert "--criterion: unknown criterion 'l1'" in cli.error("backtest", CHINCHILLA_RUNS, "--criterion", "mse,l1")
 
 
+@pytest.mark.slow
 def test_every_fit_says_what_its_runs_can_tell(cli: Cli, tmp_path: Path) -> None:
     """Runs of Kaplan's law, each run three times: the seed-to-seed noise, and Chinchilla's form missing them by more
     than it, in the notes and the JSON; Kaplan's form does not."""
@@ -547,6 +560,7 @@ def test_every_fit_says_what_its_runs_can_tell(cli: Cli, tmp_path: Path) -> None
     assert "Diagnostic: residuals" in notes
 
 
+@pytest.mark.slow
 def test_fit_plot_draws_the_residuals_and_refuses_what_it_cannot_draw(cli: Cli, tmp_path: Path) -> None:
     png = tmp_path / "residuals.png"
     result = cli.run("fit", CHINCHILLA_RUNS, "--form", "kaplan", "--plot", str(png), "-q")

@@ -54,6 +54,7 @@ def _budget_flops(gpu_hours: float, goodput: float) -> float:
     [(*combination, 1.0) for combination in itertools.product(BUDGETS, VARIANTS, METHODS)]
     + [("days", "all", "law", GOODPUT), ("dollars", "blueprint", "tokens-per-param", GOODPUT)],
 )
+@pytest.mark.slow
 def test_every_recommended_model_fits_a_hard_budget_or_says_it_does_not(
     cli: Cli, budget: str, variant: str, method: str, goodput: float
 ) -> None:

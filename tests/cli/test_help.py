@@ -18,6 +18,7 @@ COMMANDS = list(get_command(app).commands)  # type: ignore[attr-defined]  # ever
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.slow
 def test_every_command_answers_dash_h(cli: Cli, command: str) -> None:
     short, long = cli.run(command, "-h"), cli.run(command, "--help")
     assert short.exit_code == 0 and short.stdout == long.stdout
@@ -84,6 +85,7 @@ def test_the_completion_script_can_be_shown() -> None:
     assert "_SCALING_PLAN_COMPLETE=complete_bash" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_shell_named_is_the_shell_served_whatever_shell_runs_the_command() -> None:
     """Under sh (a container's or a CI's shell), `--show-completion bash` is bash's script, not "sh not supported"."""
     import subprocess

@@ -54,6 +54,7 @@ def test_the_api_gives_what_the_command_prints(cli: Cli) -> None:
     assert result.to_dict() == cli.json("shape", "--hf-config", MIXTRAL)
 
 
+@pytest.mark.slow
 def test_the_output_matches_its_schema(cli: Cli) -> None:
     schema = json.loads(cli.run("schema", "--output-schema").stdout)
     definition = {"$ref": "#/$defs/ArchitectureOutput", "$defs": schema["$defs"]}

@@ -42,6 +42,7 @@ def test_cost_objective_weighs_cheap_training_against_dear_serving(cli: Cli) -> 
     assert by_cost["inference_aware_lifetime_cost_usd"] == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_config_inference_section_and_table(cli: Cli) -> None:
     result = cli.run("budget", "-c", str(CONFIGS / "data-limited-served.yaml"))
     assert result.exit_code == 0
@@ -49,6 +50,7 @@ def test_config_inference_section_and_table(cli: Cli) -> None:
     assert "inference-aware" in result.stdout and "Lifetime FLOPs saved" in result.stdout
 
 
+@pytest.mark.slow
 def test_quiet_keeps_the_saving_a_result_not_a_note(cli: Cli) -> None:
     """-q leaves out notes only: what the inference-aware model saves is a result, shown in its row."""
     saved = cli.json("budget", "-c", str(CONFIGS / "data-limited-served.yaml"))["flops_saved_pct"]

@@ -86,6 +86,7 @@ def test_too_few_budgets_are_refused_naming_the_approach(cli: Cli, tmp_path: Pat
     assert "--approach isoflop: 2 of 2 budgets have a usable isoFLOP profile; the frontier needs 3" in line
 
 
+@pytest.mark.slow
 def test_the_frontier_file_plans_along_the_frontier_and_only_there(cli: Cli, tmp_path: Path) -> None:
     frontier = tmp_path / "frontier.yaml"
     result = cli.run("fit", str(filled_grid(cli, tmp_path / "grid.csv")), "--approach", "isoflop", "--bootstrap",

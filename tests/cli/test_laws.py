@@ -22,6 +22,7 @@ def test_llama3_s_printed_frontier_and_its_headline_disagree_and_the_plan_says_s
     assert plan["law"] == "epoch-2024" and plan["method"] == "llama3-2024"  # allocated by one, predicted by another
 
 
+@pytest.mark.slow
 def test_deepseek_s_frontier_takes_m_and_d_from_eq_4_and_n_from_the_blueprint(cli: Cli) -> None:
     """Bi et al. 2024 eq. 4 at 1e24: M_opt = 0.1715·C^0.5243 FLOPs per token and D_opt = 5.8316·C^0.4757 tokens,
     with C = M·D; N is the parameter count of the blueprint shape whose M (the blueprint's own count) is M_opt."""
@@ -67,6 +68,7 @@ def test_compare_laws_leaves_deepseek_out_past_its_bound_and_answers_the_rest(cl
     )
 
 
+@pytest.mark.slow
 def test_a_mixture_of_experts_plan_gives_its_granularity_and_total_parameters(cli: Cli) -> None:
     """Krajewski et al. 2024, Table 2: at 1.41e21 FLOPs, 3B active parameters (64 x 3B), 72.9B tokens, G = 16;
     N in their law counts every expert, 43 x the active parameters at E = 64."""
@@ -100,6 +102,7 @@ def test_what_a_mixture_of_experts_plan_does_not_model_yet_is_refused(cli: Cli, 
     assert error.startswith(f"scaling-plan: error: {flag}: krajewski-2024-moe plans a mixture of experts")
 
 
+@pytest.mark.slow
 def test_the_api_plans_a_mixture_of_experts_as_budget_does(cli: Cli) -> None:
     import scaling_plan as sp
 
@@ -108,6 +111,7 @@ def test_the_api_plans_a_mixture_of_experts_as_budget_does(cli: Cli) -> None:
     assert result.plan.granularity == 32
 
 
+@pytest.mark.slow
 def test_a_mixtures_inverse_questions_spend_eq_10s_flops_and_say_where_the_optimum_jumps(cli: Cli) -> None:
     """`budget --params N` for a mixture: the compute counts the router (eq. 10), so the plan at that compute has N
     again; where the granularity doubles (8 to 16 near 1.52e8 active parameters) the optimum jumps over some sizes."""
@@ -140,6 +144,7 @@ def test_a_mixtures_blueprint_lays_out_its_experts_with_expert_parallelism(cli: 
     assert plan["tp"] * plan["pp"] * plan["cp"] * plan["dp"] == 1024
 
 
+@pytest.mark.slow
 def test_granularity_is_fixed_by_flag_and_experts_must_be_the_laws_expansion(cli: Cli) -> None:
     from scaling_plan.moe import MoELaw
     from scaling_plan.presets import PRESETS
@@ -164,6 +169,7 @@ def test_granularity_is_fixed_by_flag_and_experts_must_be_the_laws_expansion(cli
     assert error == "scaling-plan: error: --ep: 3 must divide the 2,048 routed experts"
 
 
+@pytest.mark.slow
 def test_a_mixtures_comparison_shows_total_parameters_granularity_and_memory(cli: Cli) -> None:
     args = ("budget", "--flops", "1e22", "--method", "law", "--law", "krajewski-2024-moe", "--compare-laws",
             "--blueprint", "--gpu", "H100-SXM")  # fmt: skip
@@ -184,6 +190,7 @@ def test_the_api_plans_a_mixtures_blueprint_as_budget_does(cli: Cli) -> None:
     assert sp.plan(**fields).to_dict() == cli.json("budget", *args)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_a_mixtures_sweep_gives_each_budgets_total_parameters_and_granularity(cli: Cli) -> None:
     args = ("sweep", "--from", "1e21", "--to", "1e23", "--per-decade", "1", "--method", "law", "--law",
             "krajewski-2024-moe")  # fmt: skip
@@ -197,6 +204,7 @@ def test_a_mixtures_sweep_gives_each_budgets_total_parameters_and_granularity(cl
         )
 
 
+@pytest.mark.slow
 def test_compare_gives_a_mixtures_total_parameters_and_granularity_beside_a_dense_run(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     dense, moe = tmp_path / "dense.yaml", tmp_path / "moe.yaml"
     dense.write_text("budget: {flops: 1e22}\nallocation: {method: law, law: krajewski-2024-dense}\n")
@@ -228,6 +236,7 @@ def test_isoflop_grids_of_a_mixtures_law_are_refused_in_one_line(cli: Cli, comma
     assert said.startswith("scaling-plan: error: --law: krajewski-2024-moe plans a mixture of experts")
 
 
+@pytest.mark.slow
 def test_beside_a_mixtures_law_the_published_frontiers_are_left_out_and_said(cli: Cli) -> None:
     """Their N and D at C = 6·N·D would spend more than the budget by eq. 10, and so beat the law's own optimum."""
     result = cli.run("budget", "--flops", "1e22", "--law", "krajewski-2024-moe", "--method", "law", "--compare-laws",

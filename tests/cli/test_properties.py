@@ -24,6 +24,7 @@ HARDWARE_FLAGS = ("--gpu", "H100-SXM", "--gpus", "512", "--price-per-gpu-hour", 
 
 @examples(25)
 @given(log_n=st.floats(min_value=8, max_value=12), allocation=ALLOCATION_FLAGS, extra=EXTRA_FLAGS)
+@pytest.mark.slow
 def test_budget_to_params_to_budget_round_trips_through_the_cli(
     log_n: float, allocation: tuple[str, ...], extra: tuple[str, ...]
 ) -> None:

@@ -29,6 +29,7 @@ def test_a_plan_says_what_10x_and_the_next_0_01_nats_buy_and_cost(cli: Cli) -> N
     assert sp.plan(flops=1e24).plan.returns.flops_for_next_step == pytest.approx(record["flops_for_next_0_01_nats"])
 
 
+@pytest.mark.slow
 def test_predict_ranks_several_runs(cli: Cli) -> None:
     document = cli.json("predict", "--params", "7B,13B", "--tokens", "2T,1T", "--law", "epoch-2024")
     seven, thirteen = document["candidates"]

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 import scaling_plan as sp
 
@@ -107,6 +108,7 @@ def test_the_api_gives_what_the_command_prints(cli: Cli) -> None:
         raise AssertionError("a misspelt option is refused")
 
 
+@pytest.mark.slow
 def test_the_output_matches_its_schema(cli: Cli) -> None:
     schema = json.loads(cli.run("schema", "--output-schema").stdout)
     definition = {"$ref": "#/$defs/ServeOutput", "$defs": schema["$defs"]}

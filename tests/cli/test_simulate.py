@@ -15,6 +15,7 @@ from ..conftest import Cli
 GRID = ("--budgets", "1e18,3e18,1e19,3e19,1e20,3e20,1e21", "--sizes-per-budget", "9")
 
 
+@pytest.mark.slow
 def test_fit_recovers_the_law_the_runs_came_from(cli: Cli, tmp_path: Path) -> None:
     """Besiroglu et al. 2024's constants (Table 1), 63 runs with 0.5% noise: each lies in the bootstrap's 90% interval."""
     runs = tmp_path / "runs.csv"
@@ -54,6 +55,7 @@ def test_bad_input_is_one_line(cli: Cli, tmp_path: Path) -> None:
     assert "--budgets" in cli.error("simulate", "--budgets", "1e19,1e19")
 
 
+@pytest.mark.slow
 def test_the_output_matches_its_schema(cli: Cli) -> None:
     schema = json.loads(cli.run("schema", "--output-schema").stdout)
     document = cli.json("simulate", "--budgets", "1e19", "--noise", "0.01", "--repeats", "2")

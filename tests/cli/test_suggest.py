@@ -118,6 +118,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return runs, law
 
 
+@pytest.mark.slow
 def test_suggested_runs_respect_the_caps_and_read_back_as_a_grid(cli: Cli, study: tuple[Path, Path]) -> None:
     runs, law = study
     args = ("suggest", str(runs), "--law", str(law), "--target", "1e24")
@@ -225,6 +226,7 @@ def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study
     assert (chosen.budget_flops, chosen.n_params, chosen.n_tokens) == (best[0], best[1], best[2])
 
 
+@pytest.mark.slow
 def test_a_frontier_law_gets_whole_isoflop_profiles_nearest_the_target_first(cli: Cli, tmp_path: Path) -> None:
     """Approach 2 learns N_opt from each budget's minimum, a point on the line ln N_opt = ln k_n + a·ln C: the point
     that narrows its extrapolation to the target most is the budget nearest it, so the cap comes first. One round of
@@ -279,6 +281,7 @@ EXPORT_COLUMNS = ["Name", "State", "Notes", "User", "Tags", "Created", "Runtime"
                   "Training FLOP", "loss", "lr", "batch_size", "seed"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_suggested_runs_append_to_a_tracker_export_in_its_own_columns(cli: Cli, tmp_path: Path) -> None:
     """Was: suggest -o wrote experiments' 8 columns under a 14-column export and said to append them; appended and
     filled in, fit read the short rows as runs without a loss and skipped every one."""
@@ -355,6 +358,7 @@ def test_a_json_runs_file_gets_experiments_columns_and_no_advice_to_append(cli: 
     assert "append" not in result.stderr
 
 
+@pytest.mark.slow
 def test_suggested_runs_keep_a_semicolon_files_separator_and_decimal_comma(cli: Cli, study: tuple[Path, Path]) -> None:
     runs, law = study
     with runs.open() as handle:
@@ -420,6 +424,7 @@ def test_suggest_warns_when_the_law_was_fitted_on_other_runs(cli: Cli, study: tu
     assert cli.run("budget", "--law", str(older), "--flops", "1e22").exit_code == 0
 
 
+@pytest.mark.slow
 def test_fit_keeps_the_runs_fingerprint_in_law_and_frontier_files_and_the_schema_says_so(
     cli: Cli, tmp_path: Path
 ) -> None:
@@ -462,6 +467,7 @@ def _simulated(cli: Cli, path: Path, law: str, budgets: str, sizes: int, noise: 
     return path
 
 
+@pytest.mark.slow
 def test_a_kaplan_laws_suggested_runs_narrow_its_interval_once_trained(cli: Cli, tmp_path: Path) -> None:
     """Kaplan et al. 2020's eq. 1.5 fitted to runs simulated from the kaplan-2020 preset: suggest designs over its
     four constants as over Chinchilla's five; the runs it suggests, trained (simulated from the preset with the same
@@ -495,6 +501,7 @@ def test_a_kaplan_laws_suggested_runs_narrow_its_interval_once_trained(cli: Cli,
     assert after["relative_width"] < document["relative_width"]
 
 
+@pytest.mark.slow
 def test_a_broken_frontier_gets_isoflop_profiles_over_its_six_constants(cli: Cli, tmp_path: Path) -> None:
     """Caballero et al. 2023's broken power law fitted (fit --form broken) to isoFLOP profiles whose minima follow a
     frontier that bends at 1e20 FLOPs: suggest designs whole profiles for its loss as for a straight frontier's."""

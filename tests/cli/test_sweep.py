@@ -58,6 +58,7 @@ def test_explicit_budgets_and_json_lines(cli: Cli) -> None:
     assert all(line["schema_version"] == 1 for line in lines)
 
 
+@pytest.mark.slow
 def test_compare_laws_adds_a_column_group_per_preset_equal_to_each_law_optimum(cli: Cli) -> None:
     rows = cli.csv("sweep", "--budgets", "1e21,1e24", "--compare-laws")
     for law in PRESETS:

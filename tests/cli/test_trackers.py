@@ -47,6 +47,7 @@ def test_mlflow_columns_are_found_and_a_crashed_run_refuses_the_file_naming_its_
     assert f"{path}:5: metrics.loss: must be a finite number, got 'NaN'" in cli.error("fit", path)
 
 
+@pytest.mark.slow
 def test_skip_invalid_skips_the_crashed_runs_and_counts_them_by_reason(
     cli: Cli, export: tuple[str, dict[str, int]]
 ) -> None:
@@ -63,6 +64,7 @@ def test_skip_invalid_skips_the_crashed_runs_and_counts_them_by_reason(
     assert all(f"'{column}'" in notes for column in columns)
 
 
+@pytest.mark.slow
 def test_where_keeps_the_finished_runs_and_says_how_many_it_left_out(
     cli: Cli, export: tuple[str, dict[str, int]]
 ) -> None:
@@ -88,6 +90,7 @@ def test_bad_where_is_one_line(cli: Cli, export: tuple[str, dict[str, int]], whe
     assert expected in cli.error("fit", export[0], "--where", where)
 
 
+@pytest.mark.slow
 def test_the_api_takes_where_and_skip_invalid_and_says_both(export: tuple[str, dict[str, int]]) -> None:
     path, counts = export
     fitted = sp.fit(path, where={"status": "FINISHED"}, skip_invalid=True)
@@ -112,6 +115,7 @@ def with_a_score(path: str, folder: Path) -> Path:
     return scored
 
 
+@pytest.mark.slow
 def test_fit_downstream_suggest_and_plot_read_an_export_as_fit_does(
     cli: Cli, export: tuple[str, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -140,6 +144,7 @@ def test_fit_downstream_suggest_and_plot_read_an_export_as_fit_does(
     assert "--where unused without --runs" in alone.stderr
 
 
+@pytest.mark.slow
 def test_the_api_selects_rows_for_a_downstream_fit_and_a_suggestion(
     export: tuple[str, dict[str, int]], tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 import typer.main
 
 from scaling_plan.cli.app import app, load_commands
@@ -43,6 +44,7 @@ def words(text: str) -> list[str]:
     return re.sub(r"[\u2500-\u257f]", " ", text).split()
 
 
+@pytest.mark.slow
 def test_the_reference_is_current() -> None:
     """Stale? Run `python docs/gen_reference.py` and commit docs/cli-reference.md."""
     assert words(PAGE.read_text(encoding="utf-8")) == words(generator().render()), "run python docs/gen_reference.py"

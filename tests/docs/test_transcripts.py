@@ -81,6 +81,7 @@ def test_a_skipped_transcript_says_why() -> None:
 
 
 @pytest.mark.parametrize("page", RUN_PAGES, ids=[str(page.relative_to(ROOT)) for page in RUN_PAGES])
+@pytest.mark.slow
 def test_every_transcript_prints_what_its_page_shows(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

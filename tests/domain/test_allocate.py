@@ -64,6 +64,7 @@ def test_rule_is_the_exact_formula() -> None:
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.slow
 def test_inverse_questions_match_closed_forms(name: str) -> None:
     """Each inverse question gives back the budget its answer came from: to 1e-9 where the optimum is a closed
     form; to 1e-6 for the mixture-of-experts law, whose optimum is searched on a flat minimum, where the loss tells
@@ -112,6 +113,7 @@ def test_rule_spends_exactly_the_budget(compute_flops: float, tokens_per_param: 
 
 
 @given(compute, compute)
+@pytest.mark.slow
 def test_every_allocator_grows_n_and_d_with_compute_and_its_loss_falls(c1: float, c2: float) -> None:
     low, high = sorted((c1, c2))
     for law in PRESETS.values():

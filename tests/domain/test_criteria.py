@@ -19,6 +19,7 @@ def _residuals(runs: Runs, criterion: Criterion) -> np.ndarray:
 
 
 @pytest.mark.parametrize("kind", ["huber", "mse", "mae", "asymmetric"])
+@pytest.mark.slow
 def test_every_criterion_gives_back_the_constants_of_noise_free_runs(kind: str) -> None:
     fit, _ = fit_law(synthetic_runs(0.0), Criterion(kind))
     for name, value in TRUE.items():
@@ -26,6 +27,7 @@ def test_every_criterion_gives_back_the_constants_of_noise_free_runs(kind: str) 
     assert fit.converged and fit.criterion.kind == kind
 
 
+@pytest.mark.slow
 def test_mse_has_the_least_squared_error_of_the_criteria(chinchilla_fit: tuple[object, Runs]) -> None:
     """Least squares minimises the sum of squared log residuals; no other criterion's fit can have a smaller one."""
     _, runs = chinchilla_fit
@@ -36,6 +38,7 @@ def test_mse_has_the_least_squared_error_of_the_criteria(chinchilla_fit: tuple[o
 
 
 @pytest.mark.parametrize("asymmetry", [10.0, 0.1])
+@pytest.mark.slow
 def test_the_asymmetric_criterion_fits_a_quantile(asymmetry: float) -> None:
     """An absolute loss weighing an over-prediction w times an under-prediction is quantile regression at
     tau = 1/(1 + w) (Koenker & Bassett 1978): about a share tau of the runs lie below the fit. The law is not linear
@@ -49,6 +52,7 @@ def test_the_asymmetric_criterion_fits_a_quantile(asymmetry: float) -> None:
     assert symmetric == pytest.approx(0.5, abs=0.1)
 
 
+@pytest.mark.slow
 def test_whole_weights_fit_as_the_runs_repeated() -> None:
     runs = synthetic_runs(0.01, seed=2)
     weights = np.tile([1.0, 2.0, 3.0], len(runs) // 3 + 1)[: len(runs)]
@@ -65,6 +69,7 @@ def test_whole_weights_fit_as_the_runs_repeated() -> None:
     assert abs(unweighted.alpha / weighted.alpha - 1) > 1e-4  # the weights changed the fit
 
 
+@pytest.mark.slow
 def test_the_bootstrap_refits_with_the_criterion_and_weights() -> None:
     runs = synthetic_runs(0.01)
     weighted = Runs(runs.n_params, runs.n_tokens, runs.loss_nats, np.full(len(runs), 2.0))

@@ -28,6 +28,7 @@ def test_the_seed_noise_of_repeated_runs_is_the_noise_they_were_given() -> None:
     assert seed_noise(isoflop_runs(PRESETS["epoch-2024"], np.logspace(18, 21, 4), 0.01, 0)) == (0, None)
 
 
+@pytest.mark.slow
 def test_a_form_that_misses_the_runs_is_told_from_one_that_fits_them() -> None:
     """Runs of Kaplan's law, repeated with 0.3% noise: Chinchilla's form misses them by more than the noise, Kaplan's
     does not."""

@@ -48,6 +48,7 @@ def test_kaplan_fitted_to_runs_of_the_kaplan_preset_recovers_its_exponents_withi
     assert boot.names == ("alpha_n", "alpha_d", "n_c", "d_c") and boot.n_converged == 200
 
 
+@pytest.mark.slow
 def test_compute_fitted_to_a_chinchilla_laws_optima_recovers_its_frontier() -> None:
     """Along its own optimum, E + A/N^α + B/D^β is E + A'·C^(−γ) with γ = αβ/(α+β) and N_opt ∝ C^(β/(α+β))
     (Hoffmann et al. 2022, eq. 4): the compute family must give back those exponents and E."""
@@ -78,6 +79,7 @@ BENT = FrontierLaw("bent", k_n=0.1, a=0.5, E=1.8, A=2000.0, gamma=0.12, source="
                    break_flops=1e20, sharpness=0.5)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_broken_fitted_to_runs_of_a_broken_frontier_recovers_its_slopes_and_break() -> None:
     budgets = np.logspace(16, 24, 33)
     runs = frontier_only(BENT, budgets, noise=0.002, seed=4)
@@ -115,6 +117,7 @@ def test_a_fitted_kaplan_law_allocates_at_the_minimum_of_its_own_loss() -> None:
         assert 6 * n_opt * d_opt == pytest.approx(compute)
 
 
+@pytest.mark.slow
 def test_backtest_ranks_every_family_on_the_same_runs() -> None:
     runs = isoflop_runs(PRESETS["kaplan-2020"], np.logspace(18, 22, 9), noise=0.003, seed=6)
     split = splits(runs, top=18)
@@ -128,6 +131,7 @@ def test_backtest_ranks_every_family_on_the_same_runs() -> None:
     assert [score.rank for score in by_error] == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_auto_chooses_the_family_that_bends_for_runs_that_bend() -> None:
     runs = frontier_only(BENT, np.logspace(16, 24, 33), noise=0.002, seed=4)
     ranked, scores = choose_form(runs, HUBER, None, 0.1)
@@ -183,6 +187,7 @@ def test_holding_their_base_the_fit_reaches_the_lowest_minimum_of_their_objectiv
     assert (fit.constants["rd_star"], fit.constants["rn_star"]) == pytest.approx((95.37, 1.706), rel=0.01)
 
 
+@pytest.mark.slow
 def test_the_data_constrained_law_is_fitted_back_in_two_steps_from_runs_of_muennighoffs_law() -> None:
     """E, A, B, α, β from the runs that see their data once, then R_D* and R_N*: within 5%, 10% and 20% of the law
     the runs came from at 0.2% noise, and within three of the bootstrap's standard errors of it (both steps refitted
@@ -220,6 +225,7 @@ def mixture_runs(noise: float, seed: int) -> Runs:
     return Runs(n, d, loss, granularity=g, experts=np.full(len(n), 64.0))
 
 
+@pytest.mark.slow
 def test_the_moe_law_is_fitted_back_to_krajewskis_constants_from_runs_of_their_law() -> None:
     law = PRESETS["krajewski-2024-moe"]
     fit, _ = fit_family(FAMILIES["moe"], mixture_runs(0.0, 0), HUBER)
@@ -228,6 +234,7 @@ def test_the_moe_law_is_fitted_back_to_krajewskis_constants_from_runs_of_their_l
         assert fit.constants[name] == pytest.approx(getattr(law, name), rel=1e-6), name
 
 
+@pytest.mark.slow
 def test_a_moe_fit_of_noisy_runs_predicts_their_law_within_their_range_and_its_refits_cover_it() -> None:
     from dataclasses import replace
 

@@ -41,6 +41,7 @@ def chinchilla_fit() -> tuple[Fit, Runs]:
     return fit_law(runs)[0], runs
 
 
+@pytest.mark.slow
 def test_fit_of_chinchillas_runs_reproduces_the_epoch_refit(chinchilla_fit: tuple[Fit, Runs]) -> None:
     fit, runs = chinchilla_fit
     assert len(runs) == 240  # of the file's 245
@@ -69,6 +70,7 @@ def synthetic_runs(noise: float, seed: int = 0) -> Runs:
     return Runs(n, d, loss * np.exp(noise * np.random.default_rng(seed).standard_normal(len(n))))
 
 
+@pytest.mark.slow
 def test_noise_free_runs_give_back_the_constants() -> None:
     fit, _ = fit_law(synthetic_runs(0.0))
     for name, value in TRUE.items():
@@ -76,6 +78,7 @@ def test_noise_free_runs_give_back_the_constants() -> None:
     assert fit.converged
 
 
+@pytest.mark.slow
 def test_runs_with_one_percent_noise_give_the_constants_within_stated_tolerances_and_intervals_cover_them() -> None:
     runs = synthetic_runs(0.01)
     fit, optima = fit_law(runs)
@@ -96,6 +99,7 @@ def test_runs_with_one_percent_noise_give_the_constants_within_stated_tolerances
 
 
 @pytest.mark.parametrize("noise", [0.005, 0.01])
+@pytest.mark.slow
 def test_starts_that_meet_and_go_on_as_one_find_the_optimum_each_start_finds_alone(noise: float) -> None:
     runs = synthetic_runs(noise)
     merged, _ = fit_law(runs)
@@ -114,6 +118,7 @@ def test_the_first_of_equal_rows_is_the_first_numpy_unique_finds() -> None:
         assert np.array_equal(_first_of_same_row(rows), first[inverse.reshape(-1)])
 
 
+@pytest.mark.slow
 def test_bootstrap_is_reproducible_with_a_seed() -> None:
     runs = synthetic_runs(0.01)
     _, optima = fit_law(runs)

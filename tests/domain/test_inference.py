@@ -80,6 +80,7 @@ def test_inference_aware_properties(log_compute: float, log_inference: float, la
         previous_n = chosen.n_params
 
 
+@pytest.mark.slow
 def test_both_constraints_together() -> None:
     law = with_unique_tokens(PRESETS["datablations-2023"], 25e9)
     assert law is not None
@@ -95,6 +96,7 @@ def test_both_constraints_together() -> None:
 
 @pytest.mark.parametrize("log_compute", [18, 20, 22, 24, 26, 28])
 @pytest.mark.parametrize("inference_tokens", [1e9, 1e12, 1e15])
+@pytest.mark.slow
 def test_both_constraints_across_budgets_and_demand(log_compute: int, inference_tokens: float) -> None:
     # The range: 1e18-1e28 FLOPs and up to 1e15 inference tokens, here under a 25B unique-token cap.
     law = with_unique_tokens(PRESETS["datablations-2023"], 25e9)

@@ -28,6 +28,7 @@ def interval_of_a(fit: IsoflopFit, level: float = 0.9) -> tuple[float, float]:
     return float(low), float(high)
 
 
+@pytest.mark.slow
 def test_a_noisy_grid_recovers_the_true_exponent_within_its_interval() -> None:
     grid = isoflop_grid([1e18, 3e18, 1e19, 3e19, 1e20], 7, TRUE, 4.0)  # as `experiments` writes it
     rng = np.random.default_rng(1)
@@ -47,6 +48,7 @@ def test_a_noisy_grid_recovers_the_true_exponent_within_its_interval() -> None:
         assert profile.optimal_n_params == pytest.approx(true_n, rel=0.15)
 
 
+@pytest.mark.slow
 def test_on_chinchilla_s_runs_approach_2_gives_a_near_their_table_2() -> None:
     """Hoffmann et al. 2022 Table 2, Approach 2: a = 0.49 [0.462, 0.534], b = 0.51 [0.483, 0.529]. The shared runs
     are Figure 4's (Approach 3) points, not an isoFLOP grid, bucketed here by compute; the fit still lands near."""

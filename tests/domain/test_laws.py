@@ -85,6 +85,7 @@ budgets = st.floats(min_value=1e15, max_value=1e30)
 
 
 @given(budgets, budgets)
+@pytest.mark.slow
 def test_optimal_loss_falls_and_sizes_rise_with_compute(c1: float, c2: float) -> None:
     low, high = sorted((c1, c2))
     for law in PRESETS.values():

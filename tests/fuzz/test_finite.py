@@ -490,6 +490,7 @@ def test_an_extreme_hardware_file_names_its_line(cli: Cli, tmp_path: Path) -> No
         assert cli.error(*args).endswith(f"{path}:{line}: {key}: {message}")
 
 
+@pytest.mark.slow
 def test_runs_of_a_size_no_run_has_are_refused_by_their_line(cli: Cli, tmp_path: Path) -> None:
     """N = D = 1e-308 was a math domain error in suggest and backtest (exit 3), and numpy's overflow warnings in
     plot --runs."""

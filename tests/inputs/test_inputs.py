@@ -55,6 +55,7 @@ def test_a_short_name_and_its_long_name_are_the_same_option(cli: Cli) -> None:
     )
 
 
+@pytest.mark.slow
 def test_repeatable_options_stay_repeatable(cli: Cli) -> None:
     line = cli.error("budget", "--flops", "1e24", "--downstream", "first.yaml", "--downstream", "second.yaml")
     assert "first.yaml" in line and "given twice" not in line  # read in turn, not refused as a repeat

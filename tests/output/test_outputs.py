@@ -118,6 +118,7 @@ def _temporaries(folder: Path) -> list[str]:
 
 
 @needs_root
+@pytest.mark.slow
 def test_a_full_device_is_written_in_place_exit_74_and_stays_a_device(
     cli: Cli, inputs: Inputs, writer: Writer, tmp_path: Path
 ) -> None:
@@ -133,6 +134,7 @@ def test_a_full_device_is_written_in_place_exit_74_and_stays_a_device(
 
 
 @needs_root
+@pytest.mark.slow
 def test_a_null_device_takes_the_output_and_stays_a_device(
     cli: Cli, inputs: Inputs, writer: Writer, tmp_path: Path
 ) -> None:
@@ -172,6 +174,7 @@ def fifo(tmp_path: Path, writer: Writer) -> Iterator[FifoReader]:
     reader.join()
 
 
+@pytest.mark.slow
 def test_a_fifo_is_written_in_place_and_stays_a_fifo(
     cli: Cli, inputs: Inputs, writer: Writer, fifo: FifoReader
 ) -> None:
@@ -181,6 +184,7 @@ def test_a_fifo_is_written_in_place_and_stays_a_fifo(
     assert stat.S_ISFIFO(fifo.fifo.lstat().st_mode)
 
 
+@pytest.mark.slow
 def test_a_symbolic_link_is_written_through_and_stays_a_link(
     cli: Cli, inputs: Inputs, writer: Writer, tmp_path: Path
 ) -> None:

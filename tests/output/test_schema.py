@@ -156,6 +156,7 @@ OUTPUTS = [
 
 
 @pytest.mark.parametrize(("definition", "args"), OUTPUTS, ids=lambda x: x if isinstance(x, str) else x[0])
+@pytest.mark.slow
 def test_json_output_matches_the_output_schema(cli: Cli, definition: str, args: tuple[str, ...]) -> None:
     output_validator(cli, definition).validate(cli.json(*args))
 
@@ -176,6 +177,7 @@ def test_the_output_schema_catches_drift(cli: Cli) -> None:
         validator.validate({key: value for key, value in plan.items() if key != "n_params"})
 
 
+@pytest.mark.slow
 def test_a_plan_with_bootstrap_intervals_matches_the_output_schema(cli: Cli, tmp_path: Path) -> None:
     law = tmp_path / "fitted.yaml"
     runs = str(ROOT / "tests" / "data" / "chinchilla_approach3_points.csv")

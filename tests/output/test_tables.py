@@ -71,6 +71,7 @@ def made_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.slow
 def test_tables_fit_the_width_and_cut_nothing(cli: Cli, name: str, width: int, made_files: dict[str, str]) -> None:
     args = [made_files.get(arg, arg) for arg in COMMANDS[name]]
     result = cli.run(*args, env={"COLUMNS": str(width)})
@@ -95,6 +96,7 @@ def test_a_column_the_same_in_every_row_becomes_one_line(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("width", [60, 80])
+@pytest.mark.slow
 def test_configs_with_long_paths_fold_their_names_and_keep_numbers_whole(cli: Cli, tmp_path: Path, width: int) -> None:
     import shutil
 
@@ -111,6 +113,7 @@ def test_configs_with_long_paths_fold_their_names_and_keep_numbers_whole(cli: Cl
         assert "20.0" in result.stdout  # a number, whole, beside the folded paths
 
 
+@pytest.mark.slow
 def test_quiet_drops_the_notes_under_tables_and_keeps_the_numbers(cli: Cli) -> None:
     loud = cli.run("budget", "--flops", "1e24", *H100, env={"COLUMNS": "120"})
     quiet = cli.run("budget", "--flops", "1e24", *H100, "--quiet", env={"COLUMNS": "120"})
@@ -137,6 +140,7 @@ def test_budget_as_markdown_is_a_titled_table_per_view_with_notes_as_a_list(cli:
     assert "| Parameters N | 91.3B |" in quiet and "- " not in quiet
 
 
+@pytest.mark.slow
 def test_comparisons_that_mix_loss_datasets_say_so_beside_the_loss(cli: Cli) -> None:
     text = cli.run(*COMMANDS["budget --compare-laws"], env={"COLUMNS": "120"}).stdout
     assert "Loss measured" in text and "WebText2" in text and "C4" in text
@@ -173,6 +177,7 @@ def test_sweep_tables_show_the_columns_their_flags_add(cli: Cli) -> None:
     assert "e+" not in repeated.stderr + repeated.stdout
 
 
+@pytest.mark.slow
 def test_each_split_table_of_held_out_runs_keeps_each_rows_n_and_d(cli: Cli) -> None:
     """Was: at 60 columns the second table of held-out predictions showed only 'Predicted by', so its rows matched
     the first table's N and D by order alone."""
