@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from .allocate import TOKENS_PER_PARAM_DEFAULT
 from .budget import GIB, SECONDS_PER_HOUR, Hardware
 from .errors import UsageError
-from .parallel import Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
+from .parallel import GRADIENT_BYTES, Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
 from .shapes import PARAMS_TOLERANCE, Counts, Shape, count, shape_for_params
+from .steptime import StepTime, predict_step
 from .units import format_count, format_scientific
 from .utilisation import MeasuredStep, measured_step
 
@@ -189,6 +190,8 @@ class Blueprint:
     step: MeasuredStep | None = None  # with a measured step time: its utilisation
     #: The run's GPU-hours, days and cost at the measured step time (train steps x step); None without one.
     measured_time_and_cost: tuple[float | None, float | None, float | None] = (None, None, None)
+    #: The step time predicted for the layout (steptime.py); None without a layout that fits, or bandwidths.
+    predicted: StepTime | None = None
 
     @property
     def dropout(self) -> bool:
@@ -281,9 +284,16 @@ def make_blueprint(
     if request.step_seconds is not None:
         step, measured = _measured(request, shape, counts, hyper, choice, hardware)
     gpu_hours, days, cost = hardware.time_and_cost(training_flops) if hardware else (None, None, None)
+    predicted = None
+    if hardware is not None and choice is not None and choice.layout.fits:
+        fixed = request.layout
+        predicted = predict_step(
+            shape, counts, choice.layout, hardware.gpu, 1, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
+            hardware.peak_flops_per_second,
+        )  # fmt: skip
     return Blueprint(
         request, target_params, n_tokens, shape, counts, choice, hyper, training_flops, gpu_hours, days, cost, step,
-        measured,
+        measured, predicted,
     )  # fmt: skip
 
 

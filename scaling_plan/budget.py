@@ -49,6 +49,8 @@ class Gpu:
     peak_fp8_flops_per_second: float | None = None  # dense FP8; None without FP8 tensor cores (or none published)
     memory_bandwidth_bytes_per_second: float | None = None  # HBM, per accelerator: what bounds decoding (serving.py)
     link_bandwidth_bytes_per_second: float | None = None  # GPU-to-GPU within a node (NVLink and peers), per GPU
+    #: Between nodes, per GPU and direction: the NIC each GPU of its reference system has (None where none is).
+    network_bandwidth_bytes_per_second: float | None = None
 
     def peak(self, precision: str) -> float | None:
         """Dense peak FLOP/s per accelerator in `precision` (bf16 or fp8); None where there is none."""
@@ -72,21 +74,25 @@ GPUS: dict[str, Gpu] = {
             312e12,
             81920 * MIB,
             "NVIDIA A100 Tensor Core GPU datasheet (2021): BF16 312 TFLOPS dense; 80GB HBM2e (SXM 80GB) at 2,039 GB/s;"
-            " NVLink 600 GB/s; max TDP 400 W; no FP8",
+            " NVLink 600 GB/s; max TDP 400 W; no FP8. Network: NVIDIA DGX A100 datasheet, 8 x 200 Gb/s HDR"
+            " InfiniBand per 8 GPUs (25 GB/s each)",
             400.0,
             memory_bandwidth_bytes_per_second=2039e9,
             link_bandwidth_bytes_per_second=600e9,
+            network_bandwidth_bytes_per_second=25e9,
         ),
         Gpu(
             "H100-SXM",
             989e12,
             81559 * MIB,
             "NVIDIA H100 Tensor Core GPU datasheet (2023): BF16 1,979 TFLOPS with sparsity, 989 dense; FP8 3,958 with"
-            " sparsity, 1,979 dense; 80GB HBM3 at 3.35 TB/s; NVLink 900 GB/s; max TDP up to 700 W",
+            " sparsity, 1,979 dense; 80GB HBM3 at 3.35 TB/s; NVLink 900 GB/s; max TDP up to 700 W. Network: NVIDIA"
+            " DGX H100 user guide, 8 ConnectX-7 at 400 Gb/s per 8 GPUs (50 GB/s each)",
             700.0,
             1979e12,
             memory_bandwidth_bytes_per_second=3.35e12,
             link_bandwidth_bytes_per_second=900e9,
+            network_bandwidth_bytes_per_second=50e9,
         ),
         Gpu(
             "H100-PCIe",
@@ -104,11 +110,13 @@ GPUS: dict[str, Gpu] = {
             989e12,
             143771 * MIB,
             "NVIDIA H200 Tensor Core GPU datasheet (2024), SXM: BF16 1,979 TFLOPS with sparsity, 989 dense; FP8 3,958"
-            " with sparsity, 1,979 dense; 141GB HBM3e at 4.8 TB/s; NVLink 900 GB/s; max TDP up to 700 W",
+            " with sparsity, 1,979 dense; 141GB HBM3e at 4.8 TB/s; NVLink 900 GB/s; max TDP up to 700 W. Network:"
+            " NVIDIA DGX H200 user guide, 8 ConnectX-7 at 400 Gb/s per 8 GPUs (50 GB/s each)",
             700.0,
             1979e12,
             memory_bandwidth_bytes_per_second=4.8e12,
             link_bandwidth_bytes_per_second=900e9,
+            network_bandwidth_bytes_per_second=50e9,
         ),
         Gpu(
             "B200",

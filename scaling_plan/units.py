@@ -119,7 +119,9 @@ def format_bytes(count: float) -> str:
 
 
 def format_seconds(seconds: float) -> str:
-    """A duration under an hour: 850 µs, 12.3 ms, 1.25 s, 42.0 min."""
+    """A duration under an hour: 0 s, 850 µs, 12.3 ms, 1.25 s, 42.0 min."""
+    if seconds == 0:
+        return "0 s"
     if seconds < 1e-3:
         return f"{seconds * 1e6:.3g} µs"
     if seconds < 1:

@@ -93,7 +93,7 @@ def gpus(
     records = [gpu_record(gpu) for gpu in GPUS.values()]
     keys = (
         "name", "peak_flops_per_second", "peak_fp8_flops_per_second", "memory_gib", "memory_bandwidth_gb_per_second",
-        "link_bandwidth_gb_per_second", "power_watts", "source",
+        "link_bandwidth_gb_per_second", "network_bandwidth_gb_per_second", "power_watts", "source",
     )  # fmt: skip
     with without_notes(quiet):
         emit_listing("GPU presets (--gpu)", "gpus", records, keys, output_format, sys.stdout)

@@ -476,6 +476,14 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
         MAX_BANDWIDTH_GB_PER_SECOND,
         low_inclusive=True,
     ),
+    _n(
+        "hardware",
+        "network_bandwidth_gb_per_second",
+        "GB/s",
+        MIN_BANDWIDTH_GB_PER_SECOND,
+        MAX_BANDWIDTH_GB_PER_SECOND,
+        low_inclusive=True,
+    ),
     # Runs are measurements, of models smaller than any plan's too (Kaplan et al. 2020 trained 768 parameters): at
     # least one parameter and one token, at most what a plan takes.
     _n("runs", "params", "parameters", 1.0, MAX_PARAMS, low_inclusive=True),

@@ -36,6 +36,7 @@ def load_hardware_file(path: str, where: str) -> Gpu:
         peak_fp8_flops_per_second=model.peak_fp8_flops_per_second,
         memory_bandwidth_bytes_per_second=_bytes(model.memory_bandwidth_gb_per_second),
         link_bandwidth_bytes_per_second=_bytes(model.link_bandwidth_gb_per_second),
+        network_bandwidth_bytes_per_second=_bytes(model.network_bandwidth_gb_per_second),
     )
 
 

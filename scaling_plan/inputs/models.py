@@ -510,5 +510,12 @@ class HardwareFile(_Section):
     ) = Field(None, description="HBM bandwidth per GPU in GB/s (1e9 bytes), for serving")
     link_bandwidth_gb_per_second: (
         Annotated[float, InRange("hardware", "link_bandwidth_gb_per_second", text_too=False)] | None
-    ) = Field(None, description="GPU-to-GPU bandwidth within a node per GPU in GB/s, for tensor-parallel serving")
+    ) = Field(
+        None,
+        description="GPU-to-GPU bandwidth within a node per GPU in GB/s (both directions, as datasheets give NVLink),"
+        " for tensor-parallel serving and a predicted training step",
+    )
+    network_bandwidth_gb_per_second: (
+        Annotated[float, InRange("hardware", "network_bandwidth_gb_per_second", text_too=False)] | None
+    ) = Field(None, description="bandwidth between nodes per GPU and direction in GB/s (its NIC), for a predicted step")
     source: str | None = Field(None, description="where the figures come from (a datasheet)")

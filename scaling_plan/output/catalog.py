@@ -11,6 +11,7 @@ from __future__ import annotations
 from .catalog_fit import FIT_FIELDS
 from .catalog_fit import Field as Field
 from .catalog_fit import Unit as Unit
+from .catalog_step import STEP_FIELDS
 
 
 def _group(name: str, *fields: Field) -> tuple[Field, ...]:
@@ -474,58 +475,7 @@ GROUPS: dict[str, tuple[Field, ...]] = {
         F("batch_sequences", "count", "Batch, launchable (sequences)", shown=True),
         F("batch_tokens", "count", "Batch (tokens)", shown=True),
         F("train_steps", "count", "Training steps", shown=True),
-        F(
-            "step_seconds_measured",
-            "seconds",
-            "Step, measured",
-            "the training step timed (--step-seconds); null without one",
-            null=True,
-            shown=True,
-        ),
-        F(
-            "model_flops_per_step",
-            "FLOPs",
-            "Model FLOPs per step",
-            "Korthikanti et al. 2022, eq. 7, for the global batch; null without a measured step",
-            null=True,
-            shown=True,
-        ),
-        F(
-            "hardware_flops_per_step",
-            "FLOPs",
-            "Hardware FLOPs per step",
-            "eq. 7 with the recomputation done (eq. 8 for selective); null without a measured step",
-            null=True,
-            shown=True,
-        ),
-        F(
-            "mfu_measured_pct",
-            "%",
-            "MFU, measured",
-            "model FLOPs per step over the step time, GPUs and peak; null without a measured step",
-            digits=2,
-            null=True,
-            shown=True,
-        ),
-        F(
-            "hfu_measured_pct",
-            "%",
-            "HFU, measured",
-            "hardware FLOPs per step over the step time, GPUs and peak; null without a measured step",
-            digits=2,
-            null=True,
-            shown=True,
-        ),
-        F(
-            "gpu_hours_measured",
-            "GPU-hours",
-            "GPU-hours at the measured step",
-            "training steps x step x GPUs, over the goodput; null without a measured step",
-            null=True,
-            shown=True,
-        ),
-        F("wall_clock_days_measured", "days", "Training days at the measured step", null=True, shown=True),
-        F("cost_usd_measured", "USD", "Cost at the measured step", null=True, shown=True),
+        *STEP_FIELDS,
         F("hyperparameters_compute_flops", "FLOPs", "Hyperparameters at (FLOPs)"),
         F("hyperparameters_extrapolated", "flag", "Hyperparameters extrapolated"),
         F("hyperparameters_source", "text", "Hyperparameters from"),
@@ -570,6 +520,7 @@ OTHER_FIELDS: tuple[Field, ...] = (
     F("power_watts", "W", "Power (W)"),
     F("memory_bandwidth_gb_per_second", "number", "HBM (GB/s)"),
     F("link_bandwidth_gb_per_second", "number", "Link (GB/s)"),
+    F("network_bandwidth_gb_per_second", "number", "Network (GB/s)"),
     F("budget_flops", "FLOPs", "Budget (FLOPs)"),
     *FIT_FIELDS,
 )

@@ -67,5 +67,6 @@ def gpu_record(gpu: Gpu) -> Record:
         "power_watts": gpu.power_watts,
         "memory_bandwidth_gb_per_second": _in_gb(gpu.memory_bandwidth_bytes_per_second),
         "link_bandwidth_gb_per_second": _in_gb(gpu.link_bandwidth_bytes_per_second),
+        "network_bandwidth_gb_per_second": _in_gb(gpu.network_bandwidth_bytes_per_second),
         "source": gpu.source,
     }

@@ -327,6 +327,15 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             f" time x GPUs x peak ({SOURCE}); attention scores not halved for causal masking, as eq. 7 counts them."
             " The times 'at the measured step' are training steps x that step."
         )
+    predicted = blueprint.predicted
+    if predicted is not None:
+        notes.append(
+            f"Predicted step: matrix multiplies at {100 * predicted.matmul_efficiency:.1f}% of the peak (their size"
+            " per GPU sets it), attention, memory-bound kernels over HBM, exposed tensor-, pipeline-, data- and"
+            " context-parallel traffic over NVLink and the network, and the pipeline bubble (docs/blueprints.md, 'A"
+            " predicted step'). The plan's GPU-hours, days and cost still use --mfu; the predicted MFU stands beside"
+            " it."
+        )
     choice = blueprint.layout
     if choice is not None:
         from ..blueprint import describe

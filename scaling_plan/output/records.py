@@ -199,6 +199,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
     from ..blueprint import HYPER_SOURCE
 
     shape, counts, hyper, step = blueprint.shape, blueprint.counts, blueprint.hyper, blueprint.step
+    predicted = blueprint.predicted
     choice, fixed = blueprint.layout, blueprint.request.layout
     memory = choice.layout if choice else None
 
@@ -285,6 +286,15 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "gpu_hours_measured": blueprint.measured_time_and_cost[0],
             "wall_clock_days_measured": blueprint.measured_time_and_cost[1],
             "cost_usd_measured": blueprint.measured_time_and_cost[2],
+            "step_seconds_predicted": predicted.step_seconds if predicted else None,
+            "mfu_predicted_pct": 100 * predicted.mfu if predicted else None,
+            "hfu_predicted_pct": 100 * predicted.hfu if predicted else None,
+            "matmul_efficiency_pct": 100 * predicted.matmul_efficiency if predicted else None,
+            "step_compute_seconds": predicted.compute_seconds if predicted else None,
+            "step_recompute_seconds": predicted.recompute_seconds if predicted else None,
+            "step_memory_bound_seconds": predicted.memory_bound_seconds if predicted else None,
+            "step_communication_seconds": predicted.communication_seconds if predicted else None,
+            "step_bubble_seconds": predicted.bubble_seconds if predicted else None,
             "hyperparameters_compute_flops": hyper.compute_flops,
             "hyperparameters_extrapolated": hyper.extrapolated,
             "hyperparameters_source": HYPER_SOURCE,

@@ -298,6 +298,9 @@ class GpuRecord(_Record):
     link_bandwidth_gb_per_second: float | None = Field(
         description="GPU-to-GPU bandwidth within a node (NVLink and peers) per GPU, GB/s; null where none is known"
     )
+    network_bandwidth_gb_per_second: float | None = Field(
+        description="bandwidth between nodes per GPU and direction (its NIC), GB/s; null where none is known"
+    )
     power_watts: float | None = Field(description="rated board power (TDP); null where none is published")
     source: str
 

@@ -1,0 +1,72 @@
+"""A predicted step at the command line and in the API: its terms sum to it, it reaches JSON, CSV and the table,
+Table 5's 22B is predicted as the domain predicts it, and a GPU without bandwidths predicts none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..conftest import Cli
+from ..domain.test_steptime import KORTHIKANTI_POINTS
+
+TERMS = (
+    "step_compute_seconds", "step_memory_bound_seconds", "step_communication_seconds", "step_bubble_seconds",
+)  # fmt: skip
+PREDICTED = ("step_seconds_predicted", "mfu_predicted_pct", "hfu_predicted_pct", "matmul_efficiency_pct", *TERMS)
+
+
+def test_the_predicted_step_is_the_sum_of_its_terms_in_json_csv_the_table_and_the_api(cli: Cli) -> None:
+    import scaling_plan as sp
+
+    args = ("budget", "--flops", "1e23", "--blueprint", "--gpu", "A100-SXM", "--gpus", "256")
+    record = cli.json(*args)
+    assert record["step_seconds_predicted"] == pytest.approx(sum(record[term] for term in TERMS), rel=1e-12)
+    assert 0 < record["mfu_predicted_pct"] <= record["hfu_predicted_pct"] < 100
+    assert 0 <= record["step_recompute_seconds"] <= record["step_compute_seconds"]
+    # The model FLOPs of a step over its predicted time, the layout's GPUs and the peak.
+    flops = record["step_seconds_predicted"] * record["mfu_predicted_pct"] / 100 * 256 * 312e12
+    assert flops / (record["batch_sequences"] * record["seq_len"]) == pytest.approx(6 * record["n_params"], rel=0.1)
+    row = cli.csv(*args)[0]
+    assert float(row["mfu_predicted_pct"]) == pytest.approx(record["mfu_predicted_pct"], rel=1e-9)
+    table = cli.run(*args).stdout
+    assert "MFU, predicted" in table and "Step: pipeline bubble" in table and "Predicted step:" in table
+    made = sp.plan(flops=1e23, blueprint=True, gpu="A100-SXM", gpus=256).to_dict()
+    for key in PREDICTED:
+        assert made[key] == record[key], key
+
+
+def test_table_5s_22b_is_predicted_from_its_configuration(cli: Cli) -> None:
+    record = cli.json(
+        "shape", "--layers", "48", "--d-model", "6144", "--heads", "64", "--vocab-size", "51200", "--seq-len", "2048",
+        "--ffn", "gelu", "--style", "gpt", "--gpu", "A100-SXM", "--gpus", "8", "--tp", "8", "--pp", "1",
+        "--recompute", "selective", "--global-batch", "4", "--micro-batch", "4", "--no-flash-attention", "--tokens",
+        "1T",
+    )  # fmt: skip
+    assert (record["tp"], record["dp"], record["micro_batch_sequences"], record["batch_sequences"]) == (8, 1, 4, 4)
+    assert record["mfu_predicted_pct"] == pytest.approx(41.5, abs=KORTHIKANTI_POINTS)  # Korthikanti et al. 2022
+    assert record["hfu_predicted_pct"] > record["mfu_predicted_pct"]  # selective recomputation
+
+
+def test_a_gpu_given_by_its_peak_alone_predicts_no_step_across_gpus(cli: Cli) -> None:
+    record = cli.json("shape", "--params", "70B", "--peak-flops", "500e12", "--gpu-memory-gib", "80", "--gpus", "16")
+    assert record["tp"] * record["pp"] > 1
+    assert all(record[key] is None for key in PREDICTED)
+    table = cli.run("shape", "--params", "70B", "--peak-flops", "500e12", "--gpu-memory-gib", "80", "--gpus", "16")
+    assert "Predicted step:" not in table.stdout
+
+
+def test_a_hardware_files_bandwidths_give_a_step_across_nodes(cli: Cli, tmp_path: Path) -> None:
+    base = (
+        "kind: hardware\nname: Accelerator-X\npeak_flops_per_second: 1.0e15\nmemory_gib: 80\n"
+        "memory_bandwidth_gb_per_second: 3000\nlink_bandwidth_gb_per_second: 900\n"
+    )
+    args = ("shape", "--params", "70B", "--gpus", "64", "--tp", "8", "--pp", "2")
+    without = tmp_path / "without.yaml"
+    without.write_text(base)
+    assert cli.json(*args, "--gpu", str(without))["step_seconds_predicted"] is None  # dp 4 crosses nodes
+    with_network = tmp_path / "with.yaml"
+    with_network.write_text(base + "network_bandwidth_gb_per_second: 50\n")
+    record = cli.json(*args, "--gpu", str(with_network))
+    assert record["dp"] == 4 and record["step_communication_seconds"] > 0
+    assert 0 < record["mfu_predicted_pct"] < 100
