@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from .allocate import TOKENS_PER_PARAM_DEFAULT
-from .budget import GIB, SECONDS_PER_HOUR, Hardware
+from .budget import GIB, HOURS_PER_DAY, SECONDS_PER_HOUR, Hardware
 from .errors import UsageError
 from .parallel import GRADIENT_BYTES, Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
 from .shapes import PARAMS_TOLERANCE, Counts, Shape, count, shape_for_params
@@ -192,6 +192,8 @@ class Blueprint:
     measured_time_and_cost: tuple[float | None, float | None, float | None] = (None, None, None)
     #: The step time predicted for the layout (steptime.py); None without a layout that fits, or bandwidths.
     predicted: StepTime | None = None
+    #: The run's GPU-hours, days and cost at the predicted step, on the layout's GPUs; None without one.
+    predicted_time_and_cost: tuple[float | None, float | None, float | None] = (None, None, None)
 
     @property
     def dropout(self) -> bool:
@@ -285,16 +287,28 @@ def make_blueprint(
         step, measured = _measured(request, shape, counts, hyper, choice, hardware)
     gpu_hours, days, cost = hardware.time_and_cost(training_flops) if hardware else (None, None, None)
     predicted = None
+    at_prediction: tuple[float | None, float | None, float | None] = (None, None, None)
     if hardware is not None and choice is not None and choice.layout.fits:
         fixed = request.layout
         predicted = predict_step(
             shape, counts, choice.layout, hardware.gpu, 1, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
             hardware.peak_flops_per_second,
         )  # fmt: skip
+        if predicted is not None:
+            at_prediction = run_at_step(hyper, predicted.step_seconds, choice.layout.n_gpus, hardware)
     return Blueprint(
         request, target_params, n_tokens, shape, counts, choice, hyper, training_flops, gpu_hours, days, cost, step,
-        measured, predicted,
+        measured, predicted, at_prediction,
     )  # fmt: skip
+
+
+def run_at_step(
+    hyper: Hyperparameters, step_seconds: float, n_gpus: int, hardware: Hardware
+) -> tuple[float, float, float | None]:
+    """The run's GPU-hours, days and cost when every training step takes `step_seconds` on `n_gpus` GPUs (restarts
+    stretch them as --goodput says)."""
+    gpu_hours = hyper.train_steps * step_seconds * n_gpus / SECONDS_PER_HOUR / hardware.goodput
+    return gpu_hours, gpu_hours / (n_gpus * HOURS_PER_DAY), hardware.cost_usd(gpu_hours)
 
 
 def _measured(
@@ -316,8 +330,7 @@ def _measured(
         shape, counts, layout.recompute, hyper.batch_sequences, request.step_seconds, hardware.n_gpus,
         hardware.peak_flops_per_second, where,
     )  # fmt: skip
-    gpu_hours = hyper.train_steps * request.step_seconds * hardware.n_gpus / SECONDS_PER_HOUR / hardware.goodput
-    return step, (gpu_hours, hardware.wall_clock_days(gpu_hours), hardware.cost_usd(gpu_hours))
+    return step, run_at_step(hyper, request.step_seconds, hardware.n_gpus, hardware)
 
 
 def _culprit(request: LayoutRequest) -> str:

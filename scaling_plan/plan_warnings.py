@@ -84,8 +84,8 @@ def warnings_for(plan: Plan) -> list[str]:
             warnings += prediction_warnings(prediction, plan.request.law.dataset)
     if plan.inference is not None:
         warnings += over_budget_warnings(plan.request, plan.inference)
-    if plan.blueprint is not None and plan.blueprint.step is not None:
-        warnings += measured_over_budget_warnings(plan.request, plan.blueprint)
+    if plan.blueprint is not None:
+        warnings += step_over_budget_warnings(plan.request, plan.blueprint)
     run = plan.request.run
     if (
         run is not None
@@ -99,21 +99,29 @@ def warnings_for(plan: Plan) -> list[str]:
     return warnings
 
 
-def measured_over_budget_warnings(request: PlanRequest, blueprint: Blueprint) -> list[str]:
-    """The plan fills a budget of time or money at --mfu; at the measured step the same run may take more."""
+def step_over_budget_warnings(request: PlanRequest, blueprint: Blueprint) -> list[str]:
+    """The plan fills a budget of time or money at --mfu; at the measured step, or the predicted one, the same run
+    may take more."""
     kinds = ("gpu_hours", "days", "dollars")
-    if request.given not in kinds or blueprint.step is None:
-        return []
-    measured = blueprint.measured_time_and_cost[kinds.index(request.given)]
-    if measured is None or measured <= request.given_value * (1 + 1e-9):
+    if request.given not in kinds:
         return []
     from .units import format_budget
 
-    return [
-        f"at the measured step ({blueprint.step.step_seconds:g} s) the run takes {format_budget(request.given, measured)},"
-        f" {measured / request.given_value - 1:.0%} more than the {format_budget(request.given, request.given_value)}"
-        " budget, which the plan fills at the assumed MFU: it exceeds the budget"
-    ]
+    steps = (
+        ("measured", blueprint.step and blueprint.step.step_seconds, blueprint.measured_time_and_cost),
+        ("predicted", blueprint.predicted and blueprint.predicted.step_seconds, blueprint.predicted_time_and_cost),
+    )
+    warnings = []
+    for kind, seconds, time_and_cost in steps:
+        taken = time_and_cost[kinds.index(request.given)]
+        if seconds is None or taken is None or taken <= request.given_value * (1 + 1e-9):
+            continue
+        warnings.append(
+            f"at the {kind} step ({seconds:{'g' if kind == 'measured' else '.3g'}} s) the run takes {format_budget(request.given, taken)},"
+            f" {taken / request.given_value - 1:.0%} more than the {format_budget(request.given, request.given_value)}"
+            " budget, which the plan fills at the assumed MFU: it exceeds the budget"
+        )
+    return warnings
 
 
 def over_budget_warnings(request: PlanRequest, inference: InferencePlan) -> list[str]:

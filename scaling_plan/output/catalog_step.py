@@ -64,6 +64,16 @@ STEP_FIELDS = (
     F("wall_clock_days_measured", "days", "Training days at the measured step", null=True, shown=True),
     F("cost_usd_measured", "USD", "Cost at the measured step", null=True, shown=True),
     F(
+        "gpu_hours_predicted",
+        "GPU-hours",
+        "GPU-hours at the predicted step",
+        "training steps x the predicted step x the layout's GPUs, over the goodput; null without a predicted step",
+        null=True,
+        shown=True,
+    ),
+    F("wall_clock_days_predicted", "days", "Training days at the predicted step", null=True, shown=True),
+    F("cost_usd_predicted", "USD", "Cost at the predicted step", null=True, shown=True),
+    F(
         "step_seconds_predicted",
         "seconds",
         "Step, predicted",

@@ -84,7 +84,9 @@ def formatter(name: str) -> Callable[[Any], str]:
 
 #: Durations the records hold in days. A table shows them in days, or in hours when every one of them in it is under
 #: a day, and says which in the heading: one unit per column, and per table (in_hours).
-DAY_KEYS = frozenset({"wall_clock_days", "wall_clock_days_full", "wall_clock_days_measured"})
+DAY_KEYS = frozenset(
+    {"wall_clock_days", "wall_clock_days_full", "wall_clock_days_measured", "wall_clock_days_predicted"}
+)
 
 
 def in_hours(values: Iterable[Any]) -> bool:

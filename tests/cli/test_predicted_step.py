@@ -70,3 +70,24 @@ def test_a_hardware_files_bandwidths_give_a_step_across_nodes(cli: Cli, tmp_path
     record = cli.json(*args, "--gpu", str(with_network))
     assert record["dp"] == 4 and record["step_communication_seconds"] > 0
     assert 0 < record["mfu_predicted_pct"] < 100
+
+
+def test_the_run_at_the_predicted_step_and_a_budget_it_would_break(cli: Cli) -> None:
+    import scaling_plan as sp
+
+    args = ("budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--price-per-gpu-hour", "2")
+    record = cli.json(*args)
+    hours = record["train_steps"] * record["step_seconds_predicted"] * 64 / 3600
+    assert record["gpu_hours_predicted"] == pytest.approx(hours, rel=1e-12)
+    assert record["wall_clock_days_predicted"] == pytest.approx(hours / 64 / 24, rel=1e-12)
+    assert record["cost_usd_predicted"] == pytest.approx(2 * hours, rel=1e-12)
+    # At --mfu 0.40 the plan fills the 30 days; the predicted step, faster here, takes fewer, and nothing is said.
+    assert record["wall_clock_days_full"] == pytest.approx(30, rel=0.01)
+    assert record["wall_clock_days_predicted"] < record["wall_clock_days_full"]
+    assert "predicted step" not in cli.run(*args).stderr
+    # Assumed faster than predicted, the plan's run would take longer than the budget: said, in both doors.
+    result = cli.run(*args, "--mfu", "0.8", "--format", "json")
+    over = [line for line in result.stderr.splitlines() if "at the predicted step" in line]
+    assert len(over) == 1 and "more than the 30.0 days budget" in over[0] and "it exceeds the budget" in over[0]
+    made = sp.plan(days=30, gpu="H100-SXM", gpus=64, blueprint=True, price_per_gpu_hour=2, mfu=0.8)
+    assert over[0].removeprefix("scaling-plan: warning: ") in made.warnings
