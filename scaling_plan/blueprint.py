@@ -194,11 +194,23 @@ class Blueprint:
     predicted: StepTime | None = None
     #: The run's GPU-hours, days and cost at the predicted step, on the layout's GPUs; None without one.
     predicted_time_and_cost: tuple[float | None, float | None, float | None] = (None, None, None)
+    #: Why a layout that fits has no predicted step (a bandwidth the GPU does not give); None otherwise.
+    unpredicted: str | None = None
 
     @property
     def dropout(self) -> bool:
         """Whether the blocks have dropout (the request's, else the style's default)."""
         return default_dropout(self.shape.style) if self.request.dropout is None else self.request.dropout
+
+    @property
+    def mfu_predicted_full_count(self) -> float | None:
+        """The --mfu at which the full count of training FLOPs takes the predicted step's GPU-hours: --mfu counts the
+        full count, the predicted MFU eq. 7's (the goodput stretches both alike)."""
+        predicted, layout = self.predicted, self.layout
+        if predicted is None or layout is None:
+            return None
+        held = self.hyper.train_steps * predicted.step_seconds * layout.layout.n_gpus * predicted.peak_flops_per_second
+        return self.training_flops_full / held
 
     @property
     def params_vs_target_pct(self) -> float | None:
@@ -286,7 +298,7 @@ def make_blueprint(
     if request.step_seconds is not None:
         step, measured = _measured(request, shape, counts, hyper, choice, hardware)
     gpu_hours, days, cost = hardware.time_and_cost(training_flops) if hardware else (None, None, None)
-    predicted = None
+    predicted, unpredicted = None, None
     at_prediction: tuple[float | None, float | None, float | None] = (None, None, None)
     if hardware is not None and choice is not None and choice.layout.fits:
         fixed = request.layout
@@ -296,9 +308,17 @@ def make_blueprint(
         )  # fmt: skip
         if predicted is not None:
             at_prediction = run_at_step(hyper, predicted.step_seconds, choice.layout.n_gpus, hardware)
+        else:
+            gpu = hardware.gpu
+            bandwidths = (
+                ("memory", gpu.memory_bandwidth_bytes_per_second), ("NVLink", gpu.link_bandwidth_bytes_per_second),
+                ("network", gpu.network_bandwidth_bytes_per_second),
+            )  # fmt: skip
+            missing = " or ".join(kind for kind, value in bandwidths if not value)
+            unpredicted = f"{gpu.name} gives no {missing} bandwidth, which the layout's step needs"
     return Blueprint(
         request, target_params, n_tokens, shape, counts, choice, hyper, training_flops, gpu_hours, days, cost, step,
-        measured, predicted, at_prediction,
+        measured, predicted, at_prediction, unpredicted,
     )  # fmt: skip
 
 

@@ -105,21 +105,25 @@ def step_over_budget_warnings(request: PlanRequest, blueprint: Blueprint) -> lis
     kinds = ("gpu_hours", "days", "dollars")
     if request.given not in kinds:
         return []
-    from .units import format_budget
+    from .units import format_budget, format_seconds
 
+    measured, predicted = blueprint.step, blueprint.predicted
     steps = (
-        ("measured", blueprint.step and blueprint.step.step_seconds, blueprint.measured_time_and_cost),
-        ("predicted", blueprint.predicted and blueprint.predicted.step_seconds, blueprint.predicted_time_and_cost),
-    )
+        ("measured", measured and f"{measured.step_seconds:g} s", blueprint.measured_time_and_cost, None),
+        ("predicted", predicted and f"{format_seconds(predicted.step_seconds)}, MFU {100 * predicted.mfu:.1f}%",
+         blueprint.predicted_time_and_cost, blueprint.mfu_predicted_full_count),
+    )  # fmt: skip
+    assumed = request.hardware.mfu if request.hardware else None
     warnings = []
-    for kind, seconds, time_and_cost in steps:
+    for kind, step, time_and_cost, fills in steps:
         taken = time_and_cost[kinds.index(request.given)]
-        if seconds is None or taken is None or taken <= request.given_value * (1 + 1e-9):
+        if step is None or taken is None or taken <= request.given_value * (1 + 1e-9):
             continue
         warnings.append(
-            f"at the {kind} step ({seconds:{'g' if kind == 'measured' else '.3g'}} s) the run takes {format_budget(request.given, taken)},"
+            f"at the {kind} step ({step}) the run takes {format_budget(request.given, taken)},"
             f" {taken / request.given_value - 1:.0%} more than the {format_budget(request.given, request.given_value)}"
-            " budget, which the plan fills at the assumed MFU: it exceeds the budget"
+            f" budget the plan fills at --mfu {assumed:g}: it exceeds the budget"
+            + (f"; the predicted step amounts to --mfu {fills:.3f}" if fills else "")
         )
     return warnings
 

@@ -22,14 +22,16 @@ sequences of s tokens per pipeline, v interleaved stages per GPU):
   gradients reduce-scattered backward, over the network when tp x cp spans nodes; hidden behind the attention
   scores' compute as far as it lasts.
 
+- memory-bound kernels (norms, softmax, dropout, bias and activation): their bytes over HBM (see
+  _memory_bound_bytes_per_token).
+
 Left out: stages that are not balanced (the first holds the embedding, the last the logits), the optimizer step,
-kernels other than matrix multiplies and attention (norms, activations, dropout), expert parallelism's all-to-all,
-stragglers and the network's congestion. The constants, and where they come from, are stated where they are set.
+expert parallelism's all-to-all, stragglers and the network's congestion, and any overlap of tensor-parallel traffic
+with compute. FP8 takes the same efficiencies of its own peak, which is optimistic. The constants, and where they come from, are stated where they are set.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from .budget import Gpu
@@ -65,6 +67,9 @@ NETWORK_EFFICIENCY = 0.96
 #: HBM reached by the memory-bound kernels (norms, softmax, dropout, bias and activation): Calculon's efficiency for
 #: transfers of 100 MB and more.
 HBM_EFFICIENCY = 0.9
+#: The attention scores' FLOPs a recomputation runs, over eq. 7's: selective reruns their forward (eq. 8's s/(3h) for
+#: s/(6h)), full the whole forward pass (a third more).
+RERUN_SCORES = {"none": 1.0, "selective": 2.0, "full": 4.0 / 3.0}
 #: Bytes of an activation or a gradient sent between GPUs (16-bit).
 WIRE_BYTES = 2.0
 
@@ -133,7 +138,7 @@ def _memory_bound_bytes_per_token(shape: Shape, tp: int, flash_attention: bool, 
 
 
 class _NoBandwidth(Exception):
-    """The GPU has no bandwidth for a link the layout uses: no step is predicted."""
+    """The GPU has no memory bandwidth, or none for a link the layout uses: no step is predicted."""
 
 
 def _ring_seconds(gpu: Gpu, ranks: int, tensor_bytes: float, within_node: bool) -> float:
@@ -160,7 +165,7 @@ def predict_step(
 ) -> StepTime | None:  # fmt: skip
     """The step time of `layout` (its degrees, micro-batch, accumulation steps and recomputation) on `gpu` (at its
     peak, or `peak_flops_per_second`), with `interleave` pipeline stages per GPU; see the module doc for each term.
-    None when the GPU has no bandwidth for a link the layout uses (a GPU given by its peak alone)."""
+    None when the GPU has no memory bandwidth, or none for a link the layout uses (a GPU given by its peak alone)."""
     try:
         return _predict(shape, counts, layout, gpu, interleave, gpus_per_node, gradient_bytes, peak_flops_per_second)
     except _NoBandwidth:
@@ -177,21 +182,32 @@ def _predict(
     tokens = layout.global_batch_sequences * s
     model_flops = tokens * flops_per_token(shape, counts)
     hardware_flops = tokens * flops_per_token(shape, counts, layout.recompute)
-    # Attention scores: causal kernels (flash attention) skip the masked half of what eq. 7 counts.
-    scores = 12.0 * shape.n_layers * s * shape.score_width
-    scores_run = {"none": 1.0, "selective": 2.0, "full": 4.0 / 3.0}[layout.recompute] * scores
-    skipped = 0.5 * scores_run if layout.flash_attention else 0.0
     # Each GPU's matrix multiplies: the FFN's first, b·s/cp tokens by h by d_ff/tp, sets the size.
     efficiency = matmul_efficiency(gpu, 2.0 * b * s / cp * h * shape.d_ff / tp)
-    per_gpu_seconds = 1.0 / (n_gpus * peak * efficiency)
     attention_efficiency = ATTENTION_EFFICIENCY.get(gpu.name, ATTENTION_EFFICIENCY["H100-SXM"])
-    fused = (scores_run - skipped) / attention_efficiency if layout.flash_attention else 0.0
-    matmuls = hardware_flops / tokens - (scores_run if layout.flash_attention else 0.0)
-    compute = tokens * (matmuls / efficiency + fused) / (n_gpus * peak)
-    recompute = (hardware_flops - model_flops) * per_gpu_seconds
+    scores = 12.0 * shape.n_layers * s * shape.score_width  # per token, as eq. 7 counts them
+
+    def scores_run(recompute: str) -> float:
+        """The attention scores' FLOPs per token a kernel runs: causal kernels (flash attention) skip the masked
+        half of what eq. 7 counts; unfused ones run it all."""
+        return RERUN_SCORES[recompute] * scores * (0.5 if layout.flash_attention else 1.0)
+
+    def compute_seconds(recompute: str) -> float:
+        """The step's compute under a recomputation: fused attention at its own efficiency, the rest at the matrix
+        multiplies'."""
+        flops = flops_per_token(shape, counts, recompute)
+        if not layout.flash_attention:
+            return tokens * flops / efficiency / (n_gpus * peak)
+        matmuls = flops - RERUN_SCORES[recompute] * scores
+        return tokens * (matmuls / efficiency + scores_run(recompute) / attention_efficiency) / (n_gpus * peak)
+
+    compute = compute_seconds(layout.recompute)
+    recompute = compute - compute_seconds("none")
     layers = shape.n_layers / pp  # each GPU's, over its v stages
     tokens_per_gpu = m * b * s / cp  # per layer, over the step's micro-batches
-    memory_bandwidth = (gpu.memory_bandwidth_bytes_per_second or math.inf) * HBM_EFFICIENCY
+    if not gpu.memory_bandwidth_bytes_per_second:
+        raise _NoBandwidth
+    memory_bandwidth = gpu.memory_bandwidth_bytes_per_second * HBM_EFFICIENCY
     memory_bound = (
         layers * tokens_per_gpu * _memory_bound_bytes_per_token(shape, tp, layout.flash_attention, layout.recompute)
         / memory_bandwidth
@@ -218,7 +234,7 @@ def _predict(
         keys_values = 2 * b * s * shape.kv_heads * shape.head_dim / tp * WIRE_BYTES
         exchange = 2 * _ring_seconds(gpu, cp, keys_values, tp * cp <= gpus_per_node)  # forward, and backward
         attention_rate = peak * (attention_efficiency if layout.flash_attention else efficiency)
-        attention = (scores_run - skipped) / shape.n_layers * b * s / cp / tp / attention_rate  # a layer's
+        attention = scores_run(layout.recompute) / shape.n_layers * b * s / cp / tp / attention_rate  # a layer's
         context = layers * m * max(0.0, exchange - attention)
     return StepTime(
         compute, recompute, memory_bound, tensor, bubble, transfers, data, context, model_flops, hardware_flops,

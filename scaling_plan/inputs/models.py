@@ -92,8 +92,15 @@ class InRange:
                 raise ValueError(problem)
             return value
 
+        def not_a_flag(value: Any) -> Any:
+            """YAML's true and false are numbers to pydantic (1 and 0): a number field refuses them."""
+            if isinstance(value, bool):
+                raise ValueError(f"must be a number, not {str(value).lower()}")
+            return value
+
         checked = core_schema.no_info_after_validator_function(check, handler(source))
-        return core_schema.no_info_before_validator_function(parse_quantity, checked) if self.text_too else checked
+        read = core_schema.no_info_before_validator_function(parse_quantity, checked) if self.text_too else checked
+        return core_schema.no_info_before_validator_function(not_a_flag, read)
 
     def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
         return _number_schema(FILE_NUMBER[(self.kind, self.key)], self.text_too)

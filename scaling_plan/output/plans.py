@@ -336,6 +336,11 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             " predicted step'). The plan's GPU-hours, days and cost still use --mfu; the predicted MFU stands beside"
             " it."
         )
+    if blueprint.unpredicted is not None:
+        notes.append(
+            f"No predicted step: {blueprint.unpredicted} (scaling-plan gpus lists the presets'; a hardware file may"
+            " give memory_bandwidth_gb_per_second, link_bandwidth_gb_per_second and network_bandwidth_gb_per_second)."
+        )
     choice = blueprint.layout
     if choice is not None:
         from ..blueprint import describe
@@ -392,8 +397,8 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
                 " GPT block, not 34 + 5·a·s/h)"
             )
             + ("; FlashAttention-style kernels keep no score tensor" if layout.flash_attention else "")
-            + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); time and MFU are as"
-            " given, not lowered by the bubble or recomputation."
+            + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); the plan's time at"
+            " --mfu is not lowered by the bubble or recomputation (the predicted step is)."
             + (
                 " All-to-all per step: 4 exchanges per expert layer per micro-batch (dispatch and combine, forward"
                 " and backward; GShard, Lepikhin et al. 2021; 6 under full recomputation), each the GPU's tokens x"

@@ -200,6 +200,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
 
     shape, counts, hyper, step = blueprint.shape, blueprint.counts, blueprint.hyper, blueprint.step
     predicted = blueprint.predicted
+    counted = step or predicted  # a step's FLOPs, measured or predicted (the same count)
     choice, fixed = blueprint.layout, blueprint.request.layout
     memory = choice.layout if choice else None
 
@@ -279,8 +280,8 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "batch_tokens": hyper.batch_tokens,
             "train_steps": hyper.train_steps,
             "step_seconds_measured": step.step_seconds if step else None,
-            "model_flops_per_step": step.model_flops if step else None,
-            "hardware_flops_per_step": step.hardware_flops if step else None,
+            "model_flops_per_step": counted.model_flops if counted else None,
+            "hardware_flops_per_step": counted.hardware_flops if counted else None,
             "mfu_measured_pct": 100 * step.mfu if step else None,
             "hfu_measured_pct": 100 * step.hfu if step else None,
             "gpu_hours_measured": blueprint.measured_time_and_cost[0],
@@ -289,6 +290,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "gpu_hours_predicted": blueprint.predicted_time_and_cost[0],
             "wall_clock_days_predicted": blueprint.predicted_time_and_cost[1],
             "cost_usd_predicted": blueprint.predicted_time_and_cost[2],
+            "mfu_predicted_full_count": blueprint.mfu_predicted_full_count,
             "step_seconds_predicted": predicted.step_seconds if predicted else None,
             "mfu_predicted_pct": 100 * predicted.mfu if predicted else None,
             "hfu_predicted_pct": 100 * predicted.hfu if predicted else None,

@@ -54,6 +54,7 @@ def test_a_gpu_given_by_its_peak_alone_predicts_no_step_across_gpus(cli: Cli) ->
     assert all(record[key] is None for key in PREDICTED)
     table = cli.run("shape", "--params", "70B", "--peak-flops", "500e12", "--gpu-memory-gib", "80", "--gpus", "16")
     assert "Predicted step:" not in table.stdout
+    assert "No predicted step: " in table.stdout and "gives no memory or NVLink or network bandwidth" in table.stdout
 
 
 def test_a_hardware_files_bandwidths_give_a_step_across_nodes(cli: Cli, tmp_path: Path) -> None:
@@ -70,6 +71,14 @@ def test_a_hardware_files_bandwidths_give_a_step_across_nodes(cli: Cli, tmp_path
     record = cli.json(*args, "--gpu", str(with_network))
     assert record["dp"] == 4 and record["step_communication_seconds"] > 0
     assert 0 < record["mfu_predicted_pct"] < 100
+    # The predicted MFU as --mfu takes it (the full count) gives the predicted step's GPU-hours.
+    again = cli.json(*args, "--gpu", str(with_network), "--mfu", str(record["mfu_predicted_full_count"]))
+    assert again["gpu_hours_full"] == pytest.approx(record["gpu_hours_predicted"], rel=1e-9)
+    # YAML's true is no number of GB/s.
+    flagged = tmp_path / "flagged.yaml"
+    flagged.write_text(base + "network_bandwidth_gb_per_second: true\n")
+    line = cli.error(*args, "--gpu", str(flagged))
+    assert line.endswith(":7: network_bandwidth_gb_per_second: must be a number, not true")
 
 
 def test_the_run_at_the_predicted_step_and_a_budget_it_would_break(cli: Cli) -> None:
@@ -88,6 +97,7 @@ def test_the_run_at_the_predicted_step_and_a_budget_it_would_break(cli: Cli) -> 
     # Assumed faster than predicted, the plan's run would take longer than the budget: said, in both doors.
     result = cli.run(*args, "--mfu", "0.8", "--format", "json")
     over = [line for line in result.stderr.splitlines() if "at the predicted step" in line]
-    assert len(over) == 1 and "more than the 30.0 days budget" in over[0] and "it exceeds the budget" in over[0]
+    assert len(over) == 1 and "more than the 30.0 days budget the plan fills at --mfu 0.8" in over[0]
+    assert "it exceeds the budget; the predicted step amounts to --mfu 0." in over[0]
     made = sp.plan(days=30, gpu="H100-SXM", gpus=64, blueprint=True, price_per_gpu_hour=2, mfu=0.8)
     assert over[0].removeprefix("scaling-plan: warning: ") in made.warnings

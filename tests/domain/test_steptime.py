@@ -115,6 +115,12 @@ def test_the_terms_follow_their_formulas() -> None:
     assert full is not None
     assert full.tensor_parallel_seconds == pytest.approx(1.5 * piped.tensor_parallel_seconds, rel=1e-12)
     assert full.recompute_seconds > piped.recompute_seconds > 0
+    # What recomputation costs is the compute it adds, fused attention (at its own efficiency) or not.
+    for flash in (False, True):
+        rerun = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "selective", flash), GPUS["A100-SXM"])
+        once = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "none", flash), GPUS["A100-SXM"])
+        assert rerun is not None and once is not None
+        assert rerun.recompute_seconds == pytest.approx(rerun.compute_seconds - once.compute_seconds, rel=1e-12)
     # Data parallelism adds its exposed traffic; ZeRO-3 gathers the weights a second time.
     replicated = predict_step(shape, counts, layout(8, 8, 1, 4, 1, 16, "selective", False), GPUS["A100-SXM"], 1)
     sharded = predict_step(shape, counts, layout(8, 8, 1, 4, 1, 16, "selective", False, "zero-3"), GPUS["A100-SXM"])
@@ -134,9 +140,11 @@ def test_smaller_matrix_multiplies_run_further_from_the_peak() -> None:
 
 def test_a_gpu_without_the_bandwidth_a_layout_uses_predicts_no_step() -> None:
     shape = gpt(96, 12288, 96)
-    custom = Gpu("custom", 500e12, 80e9, "given")
+    custom = Gpu("custom", 500e12, 80e9, "given", memory_bandwidth_bytes_per_second=2e12)
     assert predict_step(shape, count(shape), layout(8, 1, 1, 1, 1, 8, "selective", False), custom) is None
     alone = predict_step(shape, count(shape), layout(1, 1, 1, 1, 1, 8, "selective", False), custom)
     assert alone is not None and alone.communication_seconds == 0  # one GPU sends nothing
+    no_memory = dataclasses.replace(custom, memory_bandwidth_bytes_per_second=None)  # memory-bound kernels need it
+    assert predict_step(shape, count(shape), layout(1, 1, 1, 1, 1, 8, "selective", False), no_memory) is None
     no_network = dataclasses.replace(GPUS["A100-SXM"], network_bandwidth_bytes_per_second=None)
     assert predict_step(shape, count(shape), layout(8, 8, 1, 1, 1, 16, "selective", False), no_network) is None
