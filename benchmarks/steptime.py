@@ -45,8 +45,9 @@ def gpt(heads: int, hidden: int, layers: int) -> Shape:
 
 
 def layout(tp: int, pp: int, cp: int, dp: int, micro_batch: int, m: int, recompute: str, flash: bool,
-           sharding: str = "none") -> Layout:  # fmt: skip
-    return Layout(tp, pp, cp, dp, sharding, recompute, micro_batch, m, flash, 0, 0, 0, 0, 0, 0, 80e9)
+           sharding: str = "none", interleave: int = 1) -> Layout:  # fmt: skip
+    return Layout(tp, pp, cp, dp, sharding, recompute, micro_batch, m, flash, 0, 0, 0, 0, 0, 0, 80e9,
+                  interleave=interleave)  # fmt: skip
 
 
 def narayanan_tflops(efficiency: float) -> list[float]:
@@ -77,15 +78,15 @@ def main() -> None:
     rows: list[tuple[str, steptime.StepTime | None, float, float | None]] = []
     for name, heads, hidden, layers, gpus, batch, pp, micro_batch, v, seconds, mfu in KORTHIKANTI:
         shape = gpt(heads, hidden, layers)
-        planned = layout(8, pp, 1, gpus // (8 * pp), micro_batch, batch // micro_batch, "selective", False)
-        rows.append((name, steptime.predict_step(shape, count(shape), planned, GPUS["A100-SXM"], v), mfu, seconds))
+        planned = layout(8, pp, 1, gpus // (8 * pp), micro_batch, batch // micro_batch, "selective", False, "none", v)
+        rows.append((name, steptime.predict_step(shape, count(shape), planned, GPUS["A100-SXM"]), mfu, seconds))
     for name, tp, cp, pp, dp, seq_len, per_replica, mfu in LLAMA3:
         shape = dataclasses.replace(
             Shape(n_layers=126, d_model=16_384, n_heads=128, d_ff=53_248, vocab_size=128_000, n_kv_heads=8),
             seq_len=seq_len,
         )
-        planned = layout(tp, pp, cp, dp, 1, per_replica, "none", True, "zero-2")
-        rows.append((name, steptime.predict_step(shape, count(shape), planned, GPUS["H100-SXM"], 2, 8, 4.0), mfu, None))
+        planned = layout(tp, pp, cp, dp, 1, per_replica, "none", True, "zero-2", 2)
+        rows.append((name, steptime.predict_step(shape, count(shape), planned, GPUS["H100-SXM"], 8, 4.0), mfu, None))
     for name, step, mfu, seconds in rows:
         assert step is not None
         published_seconds = f"({seconds})" if seconds else ""

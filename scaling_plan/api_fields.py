@@ -85,6 +85,7 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     optimizer_states: str
     micro_batch: Quantity
     global_batch: Quantity
+    interleave: Quantity
     step_seconds: Quantity
     tp: Quantity
     pp: Quantity

@@ -303,7 +303,7 @@ def make_blueprint(
     if hardware is not None and choice is not None and choice.layout.fits:
         fixed = request.layout
         predicted = predict_step(
-            shape, counts, choice.layout, hardware.gpu, 1, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
+            shape, counts, choice.layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
             hardware.peak_flops_per_second,
         )  # fmt: skip
         if predicted is not None:
@@ -365,6 +365,7 @@ def _culprit(request: LayoutRequest) -> str:
         "ep": request.ep is not None,
         "sharding": request.sharding not in (None, "zero-3"),
         "micro_batch": request.micro_batch > 1,
+        "interleave": request.interleave > 1,
     }
     return next((request.flag(name) for name, fixed in saves_less.items() if fixed), request.flag("gpu"))
 
@@ -382,8 +383,9 @@ def _fits_nowhere(counts: Counts, hardware: Hardware, choice: LayoutChoice) -> s
 def describe(layout: Layout) -> str:
     """tp 8 x pp 4 x cp 1 x dp 32, zero-1, no recomputation: the layout in a phrase."""
     recompute = "no" if layout.recompute == "none" else layout.recompute
+    stages = f" ({layout.interleave} interleaved per GPU)" if layout.interleave > 1 else ""
     return (
-        f"tp {layout.tp} x pp {layout.pp} x cp {layout.cp} x dp {layout.dp}, {layout.sharding}, {recompute}"
+        f"tp {layout.tp} x pp {layout.pp}{stages} x cp {layout.cp} x dp {layout.dp}, {layout.sharding}, {recompute}"
         " recomputation"
     )
 
@@ -400,6 +402,7 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
     fixed = blueprint.request.layout
     settings = (
         "tp", "pp", "cp", "ep", "sharding", "recompute", "micro_batch", "gpus_per_node", "flash_attention", "dropout",
+        "interleave",
     )  # fmt: skip
     unused = [fixed.where[name] for name in settings if name in fixed.where]
     if choice is None and unused:

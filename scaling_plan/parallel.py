@@ -27,7 +27,9 @@ Memory per GPU, mixed-precision Adam and 16-bit activations:
   2022), so with them selective recomputation saves nothing more.
   Context parallelism gives each GPU s/cp of the sequence. The pipeline's first stage holds min(pp, m) micro-batches
   of its L/pp layers under the 1F1B schedule (Narayanan et al. 2021, sec. 2.2), m the accumulation steps.
-- The pipeline bubble is (pp - 1)/m of the ideal step time (Narayanan et al. 2021, sec. 2.2.1, 1F1B).
+- The pipeline bubble is (pp - 1)/m of the ideal step time (Narayanan et al. 2021, sec. 2.2.1, 1F1B), (pp - 1)/(m·v)
+  with v interleaved stages per GPU (sec. 2.2.2), whose first stage holds (1 + (pp - 1)/(pp·v)) times the
+  activations (Korthikanti et al. 2022, sec. 4.2.3).
 
 Pure domain: the search (`choose_layout`) raises UsageError naming the flag of a degree that cannot be used.
 """
@@ -159,6 +161,7 @@ class LayoutRequest:
     grad_precision: str = "bf16"
     optimizer_states: str = "fp32"
     global_batch: int | None = None  # sequences per step, split whole over dp x micro-batch; None: near the law's
+    interleave: int = 1  # pipeline stages per GPU (v), interleaved
     where: Mapping[str, str] = field(default_factory=dict)  # each fixed setting's flag or file:line, for messages
 
     def flag(self, name: str) -> str:
@@ -187,6 +190,7 @@ class Layout:
     micro_batch_max: int = 0  # the largest micro-batch that fits this layout (0: not even one); see largest_micro_batch
     ep: int = 1  # expert-parallel ranks, within the data-parallel ones
     all_to_all_bytes: float = 0.0  # expert parallelism's all-to-all traffic per GPU per step (see the module doc)
+    interleave: int = 1  # pipeline stages per GPU (v), interleaved; 1 with one stage
 
     @property
     def n_gpus(self) -> int:
@@ -198,8 +202,9 @@ class Layout:
 
     @property
     def bubble_fraction(self) -> float:
-        """Idle pipeline time over the ideal step time, (pp - 1)/m (Narayanan et al. 2021, 1F1B)."""
-        return (self.pp - 1) / self.accumulation
+        """Idle pipeline time over the ideal step time, (pp - 1)/(m·v) (Narayanan et al. 2021, sec. 2.2: 1F1B, and
+        its interleaved schedule of v stages per GPU)."""
+        return (self.pp - 1) / (self.accumulation * self.interleave)
 
     @property
     def total_bytes(self) -> float:
@@ -272,7 +277,7 @@ class LayoutChoice:
 
 def activation_bytes(
     model: ModelSize, micro_batch: int, recompute: str, tp: int = 1, cp: int = 1, pp: int = 1,
-    in_flight: int = 1, flash_attention: bool = False,
+    in_flight: float = 1, flash_attention: bool = False,
 ) -> float:  # fmt: skip
     """Activations one GPU holds (Korthikanti et al. 2022, Table 2 with sequence parallelism when tp > 1): the
     stage's L/pp layers for `in_flight` micro-batches, one layer rebuilt under full recomputation, and
@@ -302,7 +307,7 @@ def all_to_all_bytes(
 def layout_memory(
     model: ModelSize, capacity_bytes: float, tp: int, pp: int, cp: int, dp: int, sharding: str, recompute: str,
     micro_batch: int, accumulation: int, flash_attention: bool, grad_precision: str = "bf16", ep: int = 1,
-    optimizer_states: str = "fp32",
+    optimizer_states: str = "fp32", interleave: int = 1,
 ) -> Layout:  # fmt: skip
     experts = model.routed_params_per_layer * model.stage_expert_layers(pp)
     held, held_experts = (model.stage_params(pp) - experts) / tp, experts / (tp * ep)
@@ -316,7 +321,9 @@ def layout_memory(
             ("weights", WEIGHT_BYTES), ("gradients", GRADIENT_BYTES[grad_precision]), ("optimizer", OPTIMIZER_BYTES[optimizer_states]),
         )
     }  # fmt: skip
-    in_flight = min(pp, accumulation)
+    # Interleaving keeps (1 + (pp - 1)/(pp·v)) times the activations on the first stage (Korthikanti et al. 2022,
+    # sec. 4.2.3): its micro-batches wait on more, smaller stages.
+    in_flight = min(pp, accumulation) * (1 + (pp - 1) / (pp * interleave) if interleave > 1 else 1)
     gather = GATHERED_UNITS * WEIGHT_BYTES * model.largest_unit_params(ep) / tp if "weights" in sharded else 0.0
 
     def activations(mode: str, sequences: int = micro_batch) -> float:
@@ -330,7 +337,7 @@ def layout_memory(
         tp, pp, cp, dp, sharding, recompute, micro_batch, accumulation, flash_attention,
         per_state["weights"], per_state["gradients"], per_state["optimizer"], activations(recompute),
         activations("none"), activations("full"), capacity_bytes, gather, largest, ep,
-        all_to_all_bytes(model, tp, pp, cp, ep, micro_batch, accumulation, recompute),
+        all_to_all_bytes(model, tp, pp, cp, ep, micro_batch, accumulation, recompute), interleave,
     )  # fmt: skip
 
 
@@ -362,6 +369,19 @@ def check_request(model: ModelSize, request: LayoutRequest, n_gpus: int | None) 
                 raise UsageError(request.flag("tp"), f"{tp} must divide the {count:,} {what}")
     if pp is not None and model.n_layers % pp:
         raise UsageError(request.flag("pp"), f"{pp} must divide the {model.n_layers:,} layers")
+    v = request.interleave
+    if v > 1 and pp is not None and (pp == 1 or model.n_layers % (pp * v)):
+        problem = (
+            f"need pipeline stages ({request.flag('pp')} over 1)" if pp == 1
+            else f": pp {pp} x {v} = {pp * v} must divide the {model.n_layers:,} layers"
+        )  # fmt: skip
+        raise UsageError(request.flag("interleave"), f"{v} interleaved stages per GPU {problem}".replace(" :", ":"))
+    if v > 1 and pp is None and not any(model.n_layers % (p * v) == 0 for p in range(2, MAX_PIPELINE_STAGES + 1)):
+        raise UsageError(
+            request.flag("interleave"),
+            f"{v} interleaved stages per GPU: no pipeline of 2 to {MAX_PIPELINE_STAGES} stages x {v} divides the"
+            f" {model.n_layers:,} layers",
+        )
     if cp is not None and model.seq_len % (2 * cp) and cp > 1:
         # Load-balanced causal context parallelism cuts each sequence into 2·cp chunks (Megatron-LM, Dubey et al.
         # 2024 sec. 3.3.2).
@@ -394,7 +414,10 @@ def _candidates(
         t for t in _powers_of_two(request.gpus_per_node)
         if model.n_heads % t == 0 and model.n_kv_heads % t == 0
     ]  # fmt: skip
-    pps = [request.pp] if request.pp else _divisors(model.n_layers, MAX_PIPELINE_STAGES)
+    pps = [request.pp] if request.pp else [
+        p for p in _divisors(model.n_layers, MAX_PIPELINE_STAGES)
+        if request.interleave == 1 or (p > 1 and model.n_layers % (p * request.interleave) == 0)
+    ]  # fmt: skip
     cps = [request.cp] if request.cp else [
         c for c in _powers_of_two(n_gpus)
         if c == 1 or (model.seq_len % (2 * c) == 0 and model.seq_len / c >= MIN_TOKENS_PER_CONTEXT_RANK)
@@ -426,7 +449,7 @@ def _candidates(
                             yield layout_memory(
                                 model, capacity_bytes, tp, pp, cp, dp, sharding, recompute, request.micro_batch,
                                 accumulation, request.flash_attention, request.grad_precision, ep,
-                                request.optimizer_states,
+                                request.optimizer_states, request.interleave if pp > 1 else 1,
                             )  # fmt: skip
 
 

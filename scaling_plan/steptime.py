@@ -160,23 +160,23 @@ def _bandwidth(gpu: Gpu, within_node: bool) -> float:
 
 
 def predict_step(
-    shape: Shape, counts: Counts, layout: Layout, gpu: Gpu, interleave: int = 1, gpus_per_node: int = 8,
-    gradient_bytes: float = 2.0, peak_flops_per_second: float | None = None,
+    shape: Shape, counts: Counts, layout: Layout, gpu: Gpu, gpus_per_node: int = 8, gradient_bytes: float = 2.0,
+    peak_flops_per_second: float | None = None,
 ) -> StepTime | None:  # fmt: skip
-    """The step time of `layout` (its degrees, micro-batch, accumulation steps and recomputation) on `gpu` (at its
-    peak, or `peak_flops_per_second`), with `interleave` pipeline stages per GPU; see the module doc for each term.
+    """The step time of `layout` (its degrees, micro-batch, accumulation steps, interleaved stages and
+    recomputation) on `gpu` (at its peak, or `peak_flops_per_second`); see the module doc for each term.
     None when the GPU has no memory bandwidth, or none for a link the layout uses (a GPU given by its peak alone)."""
     try:
-        return _predict(shape, counts, layout, gpu, interleave, gpus_per_node, gradient_bytes, peak_flops_per_second)
+        return _predict(shape, counts, layout, gpu, gpus_per_node, gradient_bytes, peak_flops_per_second)
     except _NoBandwidth:
         return None
 
 
 def _predict(
-    shape: Shape, counts: Counts, layout: Layout, gpu: Gpu, interleave: int, gpus_per_node: int,
-    gradient_bytes: float, peak_flops_per_second: float | None,
+    shape: Shape, counts: Counts, layout: Layout, gpu: Gpu, gpus_per_node: int, gradient_bytes: float,
+    peak_flops_per_second: float | None,
 ) -> StepTime:  # fmt: skip
-    tp, pp, cp, dp, v = layout.tp, layout.pp, layout.cp, layout.dp, interleave
+    tp, pp, cp, dp, v = layout.tp, layout.pp, layout.cp, layout.dp, layout.interleave
     b, m, s, h = layout.micro_batch, layout.accumulation, shape.seq_len, shape.d_model
     n_gpus, peak = layout.n_gpus, peak_flops_per_second or gpu.peak_flops_per_second
     tokens = layout.global_batch_sequences * s
@@ -216,7 +216,7 @@ def _predict(
     collectives = 12 if layout.recompute == "full" else 8
     tensor = layers * m * collectives * _ring_seconds(gpu, tp, activations, tp <= gpus_per_node)
     ideal = compute + memory_bound + tensor
-    bubble = (pp - 1) / (m * v) * ideal
+    bubble = layout.bubble_fraction * ideal
     transfers = 0.0
     if pp > 1:
         between_nodes = tp * cp * dp >= gpus_per_node

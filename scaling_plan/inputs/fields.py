@@ -148,6 +148,9 @@ MAX_VOCAB, MAX_SEQ_LEN, MAX_EXPERTS = 1e7, 1e8, 2.0**20
 #: Parallel layouts: sequences per GPU per step, and tensor, pipeline and context degrees and GPUs per node (a TPU v5p
 #: pod, 8,960 chips, is the largest single interconnect domain).
 MAX_MICRO_BATCH, MAX_DEGREE = 1e5, 1e4
+#: Interleaved stages per GPU: each holds at least one layer, and Megatron-LM's runs use a few (3 in Korthikanti et al.
+#: 2022's 175B and 530B); 64 is past any model's layers per stage that interleaving would pay for.
+MAX_INTERLEAVE = 64
 #: A global batch of up to 1e8 sequences, and a measured step of up to a day.
 MAX_GLOBAL_BATCH, MAX_STEP_SECONDS = 1e8, 86_400.0
 #: A mixture-of-experts law's granularity: Krajewski et al. 2024's code searches up to 256.
@@ -301,6 +304,11 @@ FIELDS: tuple[Field, ...] = (
        " default fp32", metavar="FORMAT"),
     _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per forward pass (default 1).",
        "sequences per GPU per forward pass; default 1", low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_MICRO_BATCH),
+    _f("interleave", "--interleave", "blueprint", Q,
+       "Pipeline stages per GPU, interleaved (Narayanan et al. 2021, sec. 2.2.2): the bubble falls to (pp - 1)/(m·v);"
+       " the layers must split into pp x v stages (default 1).",
+       "interleaved pipeline stages per GPU (v): the bubble is (pp - 1)/(m·v); default 1", low=1.0,
+       low_inclusive=True, whole=True, metavar="STAGES", high=MAX_INTERLEAVE),
     _f("global_batch", "--global-batch", "blueprint", Q,
        "Sequences per optimiser step, all data-parallel ranks together (default: the batch-size law's, rounded to"
        " the layout); the layout must split it whole.", "global batch in sequences; default the batch-size law's",

@@ -418,7 +418,7 @@ def blueprint_request(
 
     layout_fields = (
         "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "ep", "gpus_per_node", "flash_attention", "dropout", "gpus",
-        "gpu", "gpu_memory_gib", "grad_precision", "optimizer_states", "global_batch", "step_seconds",
+        "gpu", "gpu_memory_gib", "grad_precision", "optimizer_states", "global_batch", "step_seconds", "interleave",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
@@ -433,6 +433,7 @@ def blueprint_request(
         grad_precision=sourced_choice(values, "grad_precision", GRAD_PRECISIONS, "bf16"),
         optimizer_states=sourced_choice(values, "optimizer_states", OPTIMIZER_STATES, "fp32"),
         global_batch=numbers["global_batch"],
+        interleave=numbers["interleave"] or 1,
         where={field: values[field].where for field in layout_fields if field in values},
     )
     return BlueprintRequest(

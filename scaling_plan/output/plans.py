@@ -292,7 +292,7 @@ _MOE_KEYS = ("experts", "active_experts", "shared_experts", "params_active")
 #: How memory is counted: shown only when there is a GPU to count it on.
 _MEMORY_SETTINGS = (
     "tp", "pp", "cp", "dp", "ep", "all_to_all_gib_per_step", "sharding", "recompute", "flash_attention", "dropout",
-    "micro_batch_sequences", "gradient_accumulation_steps", "pipeline_bubble_pct",
+    "micro_batch_sequences", "gradient_accumulation_steps", "interleaved_stages", "pipeline_bubble_pct",
 )  # fmt: skip
 
 
@@ -397,7 +397,8 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
                 " GPT block, not 34 + 5·a·s/h)"
             )
             + ("; FlashAttention-style kernels keep no score tensor" if layout.flash_attention else "")
-            + ". Pipeline bubble = (pp - 1) / accumulation steps (Narayanan et al. 2021); the plan's time at"
+            + ". Pipeline bubble = (pp - 1) / (accumulation steps x interleaved stages) (Narayanan et al. 2021);"
+            " the plan's time at"
             " --mfu is not lowered by the bubble or recomputation (the predicted step is)."
             + (
                 " All-to-all per step: 4 exchanges per expert layer per micro-batch (dispatch and combine, forward"

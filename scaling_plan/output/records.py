@@ -253,6 +253,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "dropout": blueprint.dropout,
             "micro_batch_sequences": fixed.micro_batch,
             "gradient_accumulation_steps": memory.accumulation if memory else None,
+            "interleaved_stages": memory.interleave if memory else fixed.interleave,
             "pipeline_bubble_pct": 100 * memory.bubble_fraction if memory else None,
             "gpus_per_node": fixed.gpus_per_node,
             "layouts_searched": choice.n_searched if choice else None,

@@ -35,9 +35,10 @@ LLAMA3_POINTS = 8.0
 
 
 def layout(tp: int, pp: int, cp: int, dp: int, micro_batch: int, accumulation: int, recompute: str, flash: bool,
-           sharding: str = "none") -> Layout:  # fmt: skip
+           sharding: str = "none", interleave: int = 1) -> Layout:  # fmt: skip
     """A layout as the step needs it (its memory is not what is tested here)."""
-    return Layout(tp, pp, cp, dp, sharding, recompute, micro_batch, accumulation, flash, 0, 0, 0, 0, 0, 0, 80e9)
+    return Layout(tp, pp, cp, dp, sharding, recompute, micro_batch, accumulation, flash, 0, 0, 0, 0, 0, 0, 80e9,
+                  interleave=interleave)  # fmt: skip
 
 
 def llama3_405b(seq_len: int) -> Shape:
@@ -48,8 +49,10 @@ def llama3_405b(seq_len: int) -> Shape:
 def korthikanti_step(name: str, heads: int, hidden: int, layers: int, gpus: int, batch: int) -> StepTime:
     pp, micro_batch, interleave = KORTHIKANTI[name]
     shape = gpt(heads, hidden, layers)
-    planned = layout(8, pp, 1, gpus // (8 * pp), micro_batch, batch // micro_batch, "selective", False)
-    step = predict_step(shape, count(shape), planned, GPUS["A100-SXM"], interleave)
+    planned = layout(
+        8, pp, 1, gpus // (8 * pp), micro_batch, batch // micro_batch, "selective", False, "none", interleave
+    )
+    step = predict_step(shape, count(shape), planned, GPUS["A100-SXM"])
     assert step is not None
     return step
 
@@ -70,8 +73,8 @@ def test_llama_3_405bs_runs_are_predicted_within_eight_points_of_their_mfu(
     name: str, tp: int, cp: int, pp: int, dp: int, seq_len: int, per_replica: int, mfu: float
 ) -> None:
     shape = llama3_405b(seq_len)
-    planned = layout(tp, pp, cp, dp, 1, per_replica, "none", True, "zero-2")
-    step = predict_step(shape, count(shape), planned, GPUS["H100-SXM"], LLAMA3_INTERLEAVE, gradient_bytes=4.0)
+    planned = layout(tp, pp, cp, dp, 1, per_replica, "none", True, "zero-2", LLAMA3_INTERLEAVE)
+    step = predict_step(shape, count(shape), planned, GPUS["H100-SXM"], gradient_bytes=4.0)
     assert step is not None and planned.n_gpus in (8192, 16_384)
     assert 100 * step.mfu == pytest.approx(mfu, abs=LLAMA3_POINTS), name
 
@@ -84,9 +87,8 @@ def test_halving_the_batch_per_replica_lowers_the_mfu_as_llama_3_says_it_did() -
         predict_step(
             shape,
             count(shape),
-            layout(8, 16, 1, dp, 1, per_replica, "none", True, "zero-2"),
+            layout(8, 16, 1, dp, 1, per_replica, "none", True, "zero-2", LLAMA3_INTERLEAVE),
             GPUS["H100-SXM"],
-            LLAMA3_INTERLEAVE,
         )
         for dp, per_replica in ((64, 32), (128, 16))
     ]
@@ -103,15 +105,17 @@ def test_the_terms_follow_their_formulas() -> None:
     assert one_gpu.communication_seconds == 0 and one_gpu.bubble_seconds == 0 and one_gpu.recompute_seconds == 0
     assert one_gpu.mfu == pytest.approx(one_gpu.hfu)
     # The bubble is (pp - 1)/(m·v) of the ideal time, v interleaved stages dividing it.
-    piped = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "selective", False), GPUS["A100-SXM"], 1)
-    interleaved = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "selective", False), GPUS["A100-SXM"], 2)
+    piped = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "selective", False), GPUS["A100-SXM"])
+    interleaved = predict_step(
+        shape, counts, layout(8, 8, 1, 1, 1, 16, "selective", False, "none", 2), GPUS["A100-SXM"]
+    )
     assert piped is not None and interleaved is not None
     ideal = piped.compute_seconds + piped.memory_bound_seconds + piped.tensor_parallel_seconds
     assert piped.bubble_seconds == pytest.approx(7 / 16 * ideal, rel=1e-12)
     assert interleaved.bubble_seconds == pytest.approx(piped.bubble_seconds / 2, rel=1e-12)
     assert piped.tensor_parallel_seconds > 0 and piped.pipeline_transfer_seconds > 0
     # Full recomputation reruns the forward pass: a third more of the matrix work, and four more collectives.
-    full = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "full", False), GPUS["A100-SXM"], 1)
+    full = predict_step(shape, counts, layout(8, 8, 1, 1, 1, 16, "full", False), GPUS["A100-SXM"])
     assert full is not None
     assert full.tensor_parallel_seconds == pytest.approx(1.5 * piped.tensor_parallel_seconds, rel=1e-12)
     assert full.recompute_seconds > piped.recompute_seconds > 0
@@ -122,7 +126,7 @@ def test_the_terms_follow_their_formulas() -> None:
         assert rerun is not None and once is not None
         assert rerun.recompute_seconds == pytest.approx(rerun.compute_seconds - once.compute_seconds, rel=1e-12)
     # Data parallelism adds its exposed traffic; ZeRO-3 gathers the weights a second time.
-    replicated = predict_step(shape, counts, layout(8, 8, 1, 4, 1, 16, "selective", False), GPUS["A100-SXM"], 1)
+    replicated = predict_step(shape, counts, layout(8, 8, 1, 4, 1, 16, "selective", False), GPUS["A100-SXM"])
     sharded = predict_step(shape, counts, layout(8, 8, 1, 4, 1, 16, "selective", False, "zero-3"), GPUS["A100-SXM"])
     assert replicated is not None and sharded is not None
     assert 0 < replicated.data_parallel_seconds < sharded.data_parallel_seconds
