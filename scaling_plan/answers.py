@@ -232,6 +232,10 @@ def sweep_of(
     request, warnings = build_request(merge(values, {kind: Sourced(float(budgets[0]), where)}))
     if served:
         warnings.insert(0, "the config's serve: section is unused by a sweep (serve one budget with budget --serve)")
+    if request.hardware is not None and request.hardware.mfu_predicted:
+        from .errors import UsageError
+
+        raise UsageError("mfu", "a sweep takes a number: predict is one plan's (budget --blueprint --mfu predict)")
     check_sweep_size(len(budgets), where, table, sweep_searches(request))
     plans = make_sweep(request, budgets)
     compared = tuple(sweep_under(plans, other) for other in laws_to_compare(request)) if compare_laws else ()

@@ -322,6 +322,22 @@ def make_blueprint(
     )  # fmt: skip
 
 
+def blueprint_at_predicted_mfu(
+    request: BlueprintRequest, target_params: float | None, n_tokens: float | None, hardware: Hardware | None
+) -> tuple[Blueprint, Hardware | None]:
+    """make_blueprint, and the hardware it used: with --mfu predict, at the MFU of its own predicted step (the shape
+    and layout do not depend on the MFU, so once is enough)."""
+    blueprint = make_blueprint(request, target_params, n_tokens, hardware)
+    if hardware is None or not hardware.mfu_predicted:
+        return blueprint, hardware
+    mfu = blueprint.mfu_predicted_full_count
+    if mfu is None:
+        reason = blueprint.unpredicted or ("no GPU to lay it out on" if blueprint.layout is None else "no layout fits")
+        raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
+    predicted = dataclasses.replace(hardware, mfu=min(mfu, 1.0))
+    return make_blueprint(request, target_params, n_tokens, predicted), predicted
+
+
 def run_at_step(
     hyper: Hyperparameters, step_seconds: float, n_gpus: int, hardware: Hardware
 ) -> tuple[float, float, float | None]:

@@ -189,6 +189,7 @@ class Hardware:
     grid_gco2_per_kwh: float | None = None  # no default: grids range from ~20 (hydro, nuclear) to ~800 (coal)
     goodput: float = 1.0  # the share of wall-clock time spent training
     precision: str = "bf16"  # the matrix multiplies' number format: bf16 or fp8 (the GPU must have that peak)
+    mfu_predicted: bool = False  # --mfu predict: `mfu` is the blueprint's predicted step's (plans.make_plan sets it)
 
     @property
     def peak_flops_per_second(self) -> float:
@@ -248,9 +249,10 @@ class Hardware:
     def formula(self, flops: str = "C") -> str:
         """How GPU-hours follow from a count of training FLOPs named `flops`, for the note under a table."""
         goodput = "" if self.goodput == 1 else f" x goodput {self.goodput:g}"
+        mfu = f"{self.mfu:.3f}, predicted from the blueprint's step," if self.mfu_predicted else f"{self.mfu:g}"
         return (
             f"GPU-hours = {flops} / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
-            f" {self.mfu:g}{goodput} x 3600 s/h) on " + self.gpu.name
+            f" {mfu}{goodput} x 3600 s/h) on " + self.gpu.name
         )
 
     @property

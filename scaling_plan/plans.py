@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .allocate import (
@@ -409,8 +409,35 @@ def plan_inference(
     )  # fmt: skip
 
 
+#: Plans made at most, each at the MFU of the last one's predicted step (--mfu predict): a budget of days or dollars
+#: sizes the model by the MFU, and the model's layout sets the MFU; it settles in two or three.
+PREDICTED_MFU_ROUNDS = 6
+#: ... until the MFU moves by less than this, relatively.
+PREDICTED_MFU_RTOL = 1e-4
+
+
 def make_plan(request: PlanRequest) -> Plan:
-    """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law."""
+    """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law; with
+    --mfu predict, at the MFU of the blueprint's predicted step (PREDICTED_MFU_ROUNDS)."""
+    hardware = request.hardware
+    if hardware is None or not hardware.mfu_predicted:
+        return _make_plan(request)
+    plan = _make_plan(request)
+    for _ in range(PREDICTED_MFU_ROUNDS):
+        blueprint = plan.blueprint
+        mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
+        if mfu is None:
+            reason = (
+                "no blueprint (add --blueprint)" if blueprint is None else (blueprint.unpredicted or "no layout fits")
+            )
+            raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
+        if abs(mfu / plan.request.hardware.mfu - 1) <= PREDICTED_MFU_RTOL:  # type: ignore[union-attr]
+            return plan
+        plan = _make_plan(replace(request, hardware=replace(hardware, mfu=min(mfu, 1.0))))
+    return plan
+
+
+def _make_plan(request: PlanRequest) -> Plan:
     compute_flops, allocation = _compute_for_given(request)
     numbers = outcome(request, compute_flops, allocation)
     if request.given == "loss":  # the solver meets the target to the last bits; the plan reports the loss asked for

@@ -143,17 +143,19 @@ def shape(
                 hf_config, architecture, count_architecture(architecture), output_format, sys.stdout, overridden
             )
         return
-    from ..blueprint import blueprint_warnings, make_blueprint
+    from ..blueprint import blueprint_at_predicted_mfu, blueprint_warnings
     from ..inputs.request import shape_request
     from ..output.plans import emit_shape
 
     given = {"params": params, "tokens": tokens, "blueprint": True}  # shape always makes a blueprint
     values = plan_flags(fields | given)
     question, warnings = shape_request(values)
-    blueprint = make_blueprint(question.blueprint, question.target_n_params, question.n_tokens, question.hardware)
+    blueprint, hardware = blueprint_at_predicted_mfu(
+        question.blueprint, question.target_n_params, question.n_tokens, question.hardware
+    )
     warn_all(warnings + blueprint_warnings(blueprint))
     with without_notes(quiet):
-        emit_shape(blueprint, question.hardware, output_format, sys.stdout)
+        emit_shape(blueprint, hardware, output_format, sys.stdout)
 
 
 @command(

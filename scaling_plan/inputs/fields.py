@@ -53,6 +53,7 @@ class Field:
     size: str | None = None  # "params" or "tokens": a model's size or a count of training tokens (see MIN_SIZES)
     metavar: str | None = None  # what --help shows for the value: the quantity and its unit (FLOPS, USD, TOKENS)
     high_inclusive: bool = True
+    word: str | None = None  # a word the quantity may be instead of a number (--mfu predict)
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,9 @@ MAX_VOCAB, MAX_SEQ_LEN, MAX_EXPERTS = 1e7, 1e8, 2.0**20
 #: Parallel layouts: sequences per GPU per step, and tensor, pipeline and context degrees and GPUs per node (a TPU v5p
 #: pod, 8,960 chips, is the largest single interconnect domain).
 MAX_MICRO_BATCH, MAX_DEGREE = 1e5, 1e4
-#: Interleaved stages per GPU: each holds at least one layer, and Megatron-LM's runs use a few (3 in Korthikanti et al.
-#: 2022's 175B and 530B); 64 is past any model's layers per stage that interleaving would pay for.
-MAX_INTERLEAVE = 64
-#: A global batch of up to 1e8 sequences, and a measured step of up to a day.
-MAX_GLOBAL_BATCH, MAX_STEP_SECONDS = 1e8, 86_400.0
+#: A global batch of up to 1e8 sequences, a measured step of up to a day, and up to 64 interleaved stages per GPU
+#: (Megatron-LM's runs use a few: 3 in Korthikanti et al. 2022's 175B and 530B).
+MAX_GLOBAL_BATCH, MAX_STEP_SECONDS, MAX_INTERLEAVE = 1e8, 86_400.0, 64
 #: A mixture-of-experts law's granularity: Krajewski et al. 2024's code searches up to 256.
 MAX_GRANULARITY = float(GRANULARITIES[-1])
 #: A run's granularity, d_ff over its experts' width: far past any trained (DeepSeek-V3's is 9).
@@ -198,8 +197,11 @@ FIELDS: tuple[Field, ...] = (
        metavar="FLOPS", low=MIN_PEAK_FLOPS, low_inclusive=True, high=MAX_PEAK_FLOPS),
     _f("gpu_memory_gib", "--gpu-memory-gib", "hardware", Q, "Memory per GPU in GiB, for blueprints: overrides the preset.",
        "memory per GPU in GiB (as the device reports it); overrides the preset", metavar="GIB", low=MIN_GPU_MEMORY_GIB, low_inclusive=True, high=MAX_GPU_MEMORY_GIB),
-    _f("mfu", "--mfu", "hardware", Q, f"Model FLOPs utilisation, a fraction (default {DEFAULT_MFU:.2f}).",
-       "model FLOPs utilisation in [0.001, 1]; default 0.40", low=MIN_MFU, low_inclusive=True, high=1.0, metavar="FRACTION"),
+    _f("mfu", "--mfu", "hardware", Q,
+       f"Model FLOPs utilisation, a fraction (default {DEFAULT_MFU:.2f}), or 'predict': the blueprint's predicted"
+       " step's (needs --blueprint or shape, and a GPU whose bandwidths are known).",
+       "model FLOPs utilisation in [0.001, 1], or predict (the blueprint's predicted step's); default 0.40",
+       low=MIN_MFU, low_inclusive=True, high=1.0, metavar="FRACTION|predict", word="predict"),
     _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",
        "number of GPUs, for wall-clock time (and the `days` budget)", low=1.0, low_inclusive=True, whole=True, metavar="COUNT", high=MAX_GPUS),
     _f("price_per_gpu_hour", "--price-per-gpu-hour", "hardware", Q,
@@ -418,57 +420,55 @@ MIN_SHARPNESS, MAX_SHARPNESS = 1e-3, 100.0
 MAX_DOWNSTREAM_K, MAX_DOWNSTREAM_GAMMA = 1e100, 100.0
 
 
-def _n(kind: str, key: str, unit: str, low: float, high: float, **extra: Any) -> FileNumber:
-    return FileNumber(kind, key, unit, low, high, **extra)
-
-
 #: The numbers of the files the tool reads, besides configs (whose numbers are the FIELDS above): each checked where
 #: the file is read, naming file:line and its key, and written into the file kinds' JSON Schemas.
 FILE_NUMBERS: tuple[FileNumber, ...] = (
-    _n("law", "E", "nats/token", 0.0, MAX_LOSS_NATS),
-    _n("law", "A", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("law", "B", "nats·tokens^beta", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("law", "alpha", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("law", "beta", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("law", "rd_star", "epochs", MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT, low_inclusive=True),
-    _n("law", "rn_star", "", MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT, low_inclusive=True),
-    _n("law", "compute_flops", "FLOPs", 0.0, MAX_FLOPS),  # fitted_range
-    _n("moe", "E", "nats/token", 0.0, MAX_LOSS_NATS),
-    _n("moe", "A", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("moe", "B", "nats·tokens^beta", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("moe", "alpha", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("moe", "beta", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("moe", "g", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("moe", "gamma", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("moe", "expansion", "", 1.0, MAX_EXPERTS, low_inclusive=True),
-    _n("frontier", "k_n", "params/FLOPs^a", MIN_FRONTIER_K, MAX_FRONTIER_K, low_inclusive=True),
-    _n("frontier", "a", "", MIN_FRONTIER_A, MAX_FRONTIER_A, low_inclusive=True),
-    _n("frontier", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
-    _n("frontier", "A", "nats·FLOPs^gamma", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("frontier", "gamma", "", MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA, low_inclusive=True),
-    _n("broken", "k_n", "params/FLOPs^a", MIN_FRONTIER_K, MAX_FRONTIER_K, low_inclusive=True),
-    _n("broken", "a", "", MIN_FRONTIER_A, MAX_FRONTIER_A, low_inclusive=True),
-    _n("broken", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
-    _n("broken", "A", "nats·FLOPs^gamma", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
-    _n("broken", "gamma", "", MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA, low_inclusive=True),
-    _n("broken", "gamma_change", "", MIN_GAMMA_CHANGE, MAX_GAMMA_CHANGE, low_inclusive=True, high_inclusive=True),
-    _n("broken", "break_flops", "FLOPs", 0.0, MAX_FLOPS),
-    _n("broken", "sharpness", "", MIN_SHARPNESS, MAX_SHARPNESS, low_inclusive=True),
-    _n("kaplan", "alpha_n", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("kaplan", "alpha_d", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
-    _n("kaplan", "n_c", "parameters", MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE, low_inclusive=True),
-    _n("kaplan", "d_c", "tokens", MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE, low_inclusive=True),
-    _n("downstream", "epsilon", "", 0.0, 2.0, low_inclusive=True),
-    _n("downstream", "k", "", 0.0, MAX_DOWNSTREAM_K),
-    _n("downstream", "gamma", "1/nats", 0.0, MAX_DOWNSTREAM_GAMMA),
-    _n("downstream", "l0", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
-    _n("downstream", "scale", "nats/token", 0.0, MAX_LOSS_NATS),
-    _n("downstream", "loss_nats", "nats/token", 0.0, MAX_LOSS_NATS),  # fitted_range
-    _n("hardware", "peak_flops_per_second", "FLOP/s", MIN_PEAK_FLOPS, MAX_PEAK_FLOPS, low_inclusive=True),
-    _n("hardware", "peak_fp8_flops_per_second", "FLOP/s", MIN_PEAK_FLOPS, MAX_PEAK_FLOPS, low_inclusive=True),
-    _n("hardware", "memory_gib", "GiB", MIN_GPU_MEMORY_GIB, MAX_GPU_MEMORY_GIB, low_inclusive=True),
-    _n("hardware", "power_watts", "W", MIN_POWER_WATTS, MAX_POWER_WATTS, low_inclusive=True),
-    _n(
+    FileNumber("law", "E", "nats/token", 0.0, MAX_LOSS_NATS),
+    FileNumber("law", "A", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("law", "B", "nats·tokens^beta", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("law", "alpha", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("law", "beta", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("law", "rd_star", "epochs", MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT, low_inclusive=True),
+    FileNumber("law", "rn_star", "", MIN_REPETITION_CONSTANT, MAX_REPETITION_CONSTANT, low_inclusive=True),
+    FileNumber("law", "compute_flops", "FLOPs", 0.0, MAX_FLOPS),  # fitted_range
+    FileNumber("moe", "E", "nats/token", 0.0, MAX_LOSS_NATS),
+    FileNumber("moe", "A", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("moe", "B", "nats·tokens^beta", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("moe", "alpha", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("moe", "beta", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("moe", "g", "nats·params^alpha", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("moe", "gamma", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("moe", "expansion", "", 1.0, MAX_EXPERTS, low_inclusive=True),
+    FileNumber("frontier", "k_n", "params/FLOPs^a", MIN_FRONTIER_K, MAX_FRONTIER_K, low_inclusive=True),
+    FileNumber("frontier", "a", "", MIN_FRONTIER_A, MAX_FRONTIER_A, low_inclusive=True),
+    FileNumber("frontier", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
+    FileNumber("frontier", "A", "nats·FLOPs^gamma", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("frontier", "gamma", "", MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA, low_inclusive=True),
+    FileNumber("broken", "k_n", "params/FLOPs^a", MIN_FRONTIER_K, MAX_FRONTIER_K, low_inclusive=True),
+    FileNumber("broken", "a", "", MIN_FRONTIER_A, MAX_FRONTIER_A, low_inclusive=True),
+    FileNumber("broken", "E", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
+    FileNumber("broken", "A", "nats·FLOPs^gamma", MIN_LAW_SCALE, MAX_LAW_SCALE, low_inclusive=True),
+    FileNumber("broken", "gamma", "", MIN_FRONTIER_GAMMA, MAX_FRONTIER_GAMMA, low_inclusive=True),
+    FileNumber(
+        "broken", "gamma_change", "", MIN_GAMMA_CHANGE, MAX_GAMMA_CHANGE, low_inclusive=True, high_inclusive=True
+    ),
+    FileNumber("broken", "break_flops", "FLOPs", 0.0, MAX_FLOPS),
+    FileNumber("broken", "sharpness", "", MIN_SHARPNESS, MAX_SHARPNESS, low_inclusive=True),
+    FileNumber("kaplan", "alpha_n", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("kaplan", "alpha_d", "", MIN_LAW_EXPONENT, MAX_LAW_EXPONENT, low_inclusive=True),
+    FileNumber("kaplan", "n_c", "parameters", MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE, low_inclusive=True),
+    FileNumber("kaplan", "d_c", "tokens", MIN_KAPLAN_SCALE, MAX_KAPLAN_SCALE, low_inclusive=True),
+    FileNumber("downstream", "epsilon", "", 0.0, 2.0, low_inclusive=True),
+    FileNumber("downstream", "k", "", 0.0, MAX_DOWNSTREAM_K),
+    FileNumber("downstream", "gamma", "1/nats", 0.0, MAX_DOWNSTREAM_GAMMA),
+    FileNumber("downstream", "l0", "nats/token", 0.0, MAX_LOSS_NATS, low_inclusive=True),
+    FileNumber("downstream", "scale", "nats/token", 0.0, MAX_LOSS_NATS),
+    FileNumber("downstream", "loss_nats", "nats/token", 0.0, MAX_LOSS_NATS),  # fitted_range
+    FileNumber("hardware", "peak_flops_per_second", "FLOP/s", MIN_PEAK_FLOPS, MAX_PEAK_FLOPS, low_inclusive=True),
+    FileNumber("hardware", "peak_fp8_flops_per_second", "FLOP/s", MIN_PEAK_FLOPS, MAX_PEAK_FLOPS, low_inclusive=True),
+    FileNumber("hardware", "memory_gib", "GiB", MIN_GPU_MEMORY_GIB, MAX_GPU_MEMORY_GIB, low_inclusive=True),
+    FileNumber("hardware", "power_watts", "W", MIN_POWER_WATTS, MAX_POWER_WATTS, low_inclusive=True),
+    FileNumber(
         "hardware",
         "memory_bandwidth_gb_per_second",
         "GB/s",
@@ -476,7 +476,7 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
         MAX_BANDWIDTH_GB_PER_SECOND,
         low_inclusive=True,
     ),
-    _n(
+    FileNumber(
         "hardware",
         "link_bandwidth_gb_per_second",
         "GB/s",
@@ -484,7 +484,7 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
         MAX_BANDWIDTH_GB_PER_SECOND,
         low_inclusive=True,
     ),
-    _n(
+    FileNumber(
         "hardware",
         "network_bandwidth_gb_per_second",
         "GB/s",
@@ -494,14 +494,14 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     ),
     # Runs are measurements, of models smaller than any plan's too (Kaplan et al. 2020 trained 768 parameters): at
     # least one parameter and one token, at most what a plan takes.
-    _n("runs", "params", "parameters", 1.0, MAX_PARAMS, low_inclusive=True),
-    _n("runs", "tokens", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
-    _n("runs", "unique", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
+    FileNumber("runs", "params", "parameters", 1.0, MAX_PARAMS, low_inclusive=True),
+    FileNumber("runs", "tokens", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
+    FileNumber("runs", "unique", "tokens", 1.0, MAX_TOKENS, low_inclusive=True),
     # a mixture's granularity and expansion (Krajewski et al. 2024 ran G from 1 to 16 and E from 1 to 64)
-    _n("runs", "granularity", "", 1.0, MAX_RUN_GRANULARITY, low_inclusive=True),
-    _n("runs", "experts", "", 1.0, MAX_EXPERTS, low_inclusive=True),
-    _n("runs", "flops", "FLOPs", 0.0, MAX_FLOPS),
-    _n("runs", "budget", "FLOPs", 0.0, MAX_FLOPS),
+    FileNumber("runs", "granularity", "", 1.0, MAX_RUN_GRANULARITY, low_inclusive=True),
+    FileNumber("runs", "experts", "", 1.0, MAX_EXPERTS, low_inclusive=True),
+    FileNumber("runs", "flops", "FLOPs", 0.0, MAX_FLOPS),
+    FileNumber("runs", "budget", "FLOPs", 0.0, MAX_FLOPS),
 )
 #: The file numbers by (kind, key).
 FILE_NUMBER: dict[tuple[str, str], FileNumber] = {(number.kind, number.key): number for number in FILE_NUMBERS}

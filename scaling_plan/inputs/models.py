@@ -10,7 +10,17 @@ import functools
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    WithJsonSchema,
+    create_model,
+)
 
 from ..budget import GPU_ALIASES, GPUS, gpu_problem
 from ..choices import DownstreamForm, FitCriterion
@@ -122,6 +132,24 @@ def _case_free(name: str) -> str:
 
 def _annotation(field: InputField) -> Any:
     """A field's type, validation and JSON Schema, from its row in the table."""
+    if field.kind == "quantity" and field.word is not None:  # a number in its range, or its word (mfu: predict)
+        word = field.word
+        schema = _number_schema(field)
+        schema["anyOf"].append({"type": "string", "pattern": rf"^\s*{_case_free(word)}\s*$"})
+
+        def number_or_word(value: Any) -> float | str:
+            if isinstance(value, str) and value.strip().casefold() == word:
+                return word
+            try:
+                number = parse_quantity(value, money=field.money)
+            except ValueError as error:
+                raise ValueError(f"{error}, or {word}") from None
+            problem = range_problem(field, number)
+            if problem is not None:
+                raise ValueError(problem)
+            return number
+
+        return Annotated[float | str, PlainValidator(number_or_word), WithJsonSchema(schema)]
     if field.kind == "quantity":
         return Annotated[
             float,

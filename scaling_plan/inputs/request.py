@@ -32,6 +32,7 @@ from ..moe import MoELaw
 from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from ..presets import DEFAULT_LAW, PRESETS, find_law
+from ..units import parse_quantity
 from .fields import BLUEPRINT_FIELDS, EXPERT_INTEGERS, FLAGS, SHAPE_INTEGERS, fields_of
 from .values import Sourced, checked_number, checked_whole, sourced_choice
 
@@ -43,8 +44,20 @@ if TYPE_CHECKING:
     from ..shapes import Shape
 
 
+def _predicts_mfu(values: Mapping[str, Sourced]) -> bool:
+    """Whether the MFU is the word 'predict' (--mfu predict, hardware.mfu: predict), in any case."""
+    item = values.get("mfu")
+    return item is not None and isinstance(item.value, str) and item.value.strip().casefold() == "predict"
+
+
 def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) -> Hardware | None:
-    mfu, n_gpus = checked_number(values, "mfu"), checked_number(values, "gpus")
+    predict, item = _predicts_mfu(values), values.get("mfu")
+    if item is not None and not predict and isinstance(item.value, str):
+        try:  # text that is no number: the word it could have been is said too
+            parse_quantity(item.value)
+        except ValueError as error:
+            raise UsageError(item.where, f"{error}, or predict") from None
+    mfu, n_gpus = None if predict else checked_number(values, "mfu"), checked_number(values, "gpus")
     price = checked_number(values, "price_per_gpu_hour")
     pue, grid = checked_number(values, "pue"), checked_number(values, "grid_gco2_per_kwh")
     goodput = checked_number(values, "goodput")
@@ -80,7 +93,7 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
         warnings.append(f"{where} unused: {gpu.name} has no published power, so the run's energy is not estimated")
     return Hardware(
         gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price,
-        DEFAULT_PUE if pue is None else pue, grid, 1.0 if goodput is None else goodput, precision,
+        DEFAULT_PUE if pue is None else pue, grid, 1.0 if goodput is None else goodput, precision, predict,
     )  # fmt: skip
 
 

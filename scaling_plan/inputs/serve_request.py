@@ -139,6 +139,8 @@ def serve_question(values: Mapping[str, Sourced]) -> tuple[ServeQuestion, list[s
     hardware = hardware_of(values, warnings)
     gpu = serving_gpu(values, hardware, "gpu")
     assert hardware is not None
+    if hardware.mfu_predicted:
+        raise UsageError(values["mfu"].where, "serve takes a number: predict is a training step's MFU")
     model, architecture = _architecture(values, warnings)
     request = serve_settings(
         values, gpu, hardware.n_gpus, hardware.mfu, hardware.price_usd_per_gpu_hour, hardware.pue, warnings

@@ -185,6 +185,14 @@ GROUPS: dict[str, tuple[Field, ...]] = {
             shown=True,
         ),
         F("mfu", "fraction", "MFU", "model FLOPs utilisation", null=True, shown=True),
+        F(
+            "mfu_from",
+            "text",
+            "MFU from",
+            "assumed (--mfu, default 0.40) or predicted (--mfu predict: the blueprint's predicted step's); tables say"
+            " it in the note under them",
+            null=True,
+        ),
         F("gpus", "count", "GPUs", "GPUs the run trains on", null=True, shown=True),
         F(
             "price_usd_per_gpu_hour",

@@ -79,6 +79,7 @@ def plan_record(plan: Plan, role: str = "plan", moe: bool = False) -> Record:
         "gpu_peak_flops": hardware.peak_flops_per_second if hardware else None,
         "precision": hardware.precision if hardware else None,
         "mfu": hardware.mfu if hardware else None,
+        "mfu_from": None if hardware is None else "predicted" if hardware.mfu_predicted else "assumed",
         "gpus": hardware.n_gpus if hardware else None,
         "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
         "gpu_hours": plan.gpu_hours,

@@ -3,6 +3,7 @@ Table 5's 22B is predicted as the domain predicts it, and a GPU without bandwidt
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,53 @@ def test_interleaved_stages_the_layers_cannot_take_are_refused(cli: Cli, extra: 
         del args[at : at + 2]
         extra = extra[2:] if extra[1] == "" else extra
     assert says in cli.error(*args, *extra)
+
+
+def test_mfu_predict_plans_the_run_at_its_predicted_step(cli: Cli) -> None:
+    import scaling_plan as sp
+
+    args = ("budget", "--flops", "1e23", "--gpu", "A100-SXM", "--gpus", "256", "--blueprint", "--mfu", "predict")
+    record = cli.json(*args)
+    assert record["mfu_from"] == "predicted" and record["mfu"] == pytest.approx(record["mfu_predicted_full_count"])
+    assert record["gpu_hours"] == pytest.approx(record["gpu_hours_predicted"], rel=1e-9)
+    assert record["wall_clock_days"] == pytest.approx(record["wall_clock_days_predicted"], rel=1e-9)
+    assert cli.json(*args[:-2])["mfu_from"] == "assumed"
+    assert "MFU 0.627, predicted from the blueprint's step" in cli.run(*args).stdout
+    made = sp.plan(flops=1e23, gpu="A100-SXM", gpus=256, blueprint=True, mfu="predict").to_dict()
+    assert made["mfu"] == record["mfu"] and made["mfu_from"] == "predicted"
+    # A budget of days is filled at the MFU its own model's step predicts, and the run at that step keeps to it.
+    days = cli.run("budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--mfu", "predict",
+                   "--format", "json")  # fmt: skip
+    filled = json.loads(days.stdout)
+    assert filled["wall_clock_days_predicted"] == pytest.approx(30, rel=0.02)  # as near as the shapes step
+    assert filled["wall_clock_days_predicted"] <= 30 and "predicted step" not in days.stderr
+    shaped = cli.json("shape", "--params", "7B", "--gpu", "H100-SXM", "--gpus", "64", "--mfu", "predict")
+    assert shaped["gpu_hours_full"] == pytest.approx(shaped["gpu_hours_predicted"], rel=1e-9)
+
+
+def test_mfu_predict_in_a_config_file_matches_the_printed_schema(cli: Cli, tmp_path: Path) -> None:
+    import jsonschema
+    import yaml
+
+    config = tmp_path / "plan.yaml"
+    config.write_text("budget:\n  flops: 1e23\nhardware:\n  gpu: A100-SXM\n  gpus: 256\n  mfu: Predict\n")
+    jsonschema.validate(yaml.safe_load(config.read_text()), json.loads(cli.run("schema").stdout))
+    assert cli.json("budget", "-c", str(config), "--blueprint")["mfu_from"] == "predicted"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("budget", "--flops", "1e23", "--gpu", "A100-SXM", "--mfu", "predict"),
+         "--mfu: predict needs a blueprint's predicted step on the GPU: no blueprint (add --blueprint)"),
+        (("budget", "--flops", "1e23", "--gpu", "MI300X", "--gpus", "64", "--blueprint", "--mfu", "predict"),
+         "--mfu: predict needs a blueprint's predicted step on the GPU: MI300X gives no network bandwidth"),
+        (("sweep", "--from", "1e21", "--to", "1e23", "--gpu", "A100-SXM", "--blueprint", "--mfu", "predict"),
+         "--mfu: a sweep takes a number: predict is one plan's"),
+        (("serve", "--params", "7B", "--gpu", "H100-SXM", "--mfu", "predict"),
+         "--mfu: serve takes a number: predict is a training step's MFU"),
+        (("budget", "--flops", "1e23", "--gpu", "A100-SXM", "--mfu", "guess"), "as a number"),
+    ],
+)  # fmt: skip
+def test_mfu_predict_where_there_is_no_step_to_predict_is_one_line(cli: Cli, args: tuple[str, ...], says: str) -> None:
+    assert says in cli.error(*args)
