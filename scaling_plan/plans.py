@@ -422,19 +422,33 @@ def make_plan(request: PlanRequest) -> Plan:
     hardware = request.hardware
     if hardware is None or not hardware.mfu_predicted:
         return _make_plan(request)
-    plan = _make_plan(request)
+    # A budget of time or money is filled a hair under the predicted pace, so that its run keeps to it.
+    margin = 1.0 - PREDICTED_MFU_RTOL if request.given in HARD_BUDGET_KINDS else 1.0
+    plans = [_make_plan(request)]
     for _ in range(PREDICTED_MFU_ROUNDS):
-        blueprint = plan.blueprint
-        mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
-        if mfu is None:
-            reason = (
-                "no blueprint (add --blueprint)" if blueprint is None else (blueprint.unpredicted or "no layout fits")
-            )
-            raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
-        if abs(mfu / plan.request.hardware.mfu - 1) <= PREDICTED_MFU_RTOL:  # type: ignore[union-attr]
+        plan = plans[-1]
+        mfu, used = _predicted_mfu(plan), _used_mfu(plan)
+        if used <= mfu and mfu / used - 1 <= 2 * PREDICTED_MFU_RTOL:
             return plan
-        plan = _make_plan(replace(request, hardware=replace(hardware, mfu=min(mfu, 1.0))))
-    return plan
+        plans.append(_make_plan(replace(request, hardware=replace(hardware, mfu=min(mfu * margin, 1.0)))))
+    # No pace settles (a larger model takes a slower layout, a smaller one a faster): the largest run that keeps to
+    # its own predicted step, which plan_warnings says ends early.
+    keeping = [plan for plan in plans if _used_mfu(plan) <= _predicted_mfu(plan)]
+    return max(keeping, key=lambda plan: plan.compute_flops) if keeping else plans[-1]
+
+
+def _used_mfu(plan: Plan) -> float:
+    return plan.request.hardware.mfu if plan.request.hardware else 0.0
+
+
+def _predicted_mfu(plan: Plan) -> float:
+    """The --mfu of a plan's blueprint's predicted step, or a UsageError saying why it has none."""
+    blueprint = plan.blueprint
+    mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
+    if mfu is None:
+        reason = "no blueprint (add --blueprint)" if blueprint is None else (blueprint.unpredicted or "no layout fits")
+        raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
+    return mfu
 
 
 def _make_plan(request: PlanRequest) -> Plan:
