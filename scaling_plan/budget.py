@@ -249,7 +249,7 @@ class Hardware:
     def formula(self, flops: str = "C") -> str:
         """How GPU-hours follow from a count of training FLOPs named `flops`, for the note under a table."""
         goodput = "" if self.goodput == 1 else f" x goodput {self.goodput:g}"
-        mfu = f"{self.mfu:.3f}, predicted from the blueprint's step," if self.mfu_predicted else f"{self.mfu:g}"
+        mfu = f"{self.mfu:.3f}, the pace --mfu predict sized the run at," if self.mfu_predicted else f"{self.mfu:g}"
         return (
             f"GPU-hours = {flops} / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
             f" {mfu}{goodput} x 3600 s/h) on " + self.gpu.name

@@ -506,6 +506,15 @@ def choose_layout(
     fixed = _fixed_gpus(request)
     gpus = n_gpus if n_gpus is not None else (least or fixed)
     best, smallest, searched, fitting = _search(model, request, gpus, batch_sequences, capacity_bytes)
+    if smallest is None and request.interleave > 1 and request.pp is None:
+        # Interleaving leaves only pipelines of pp x V stages that divide the layers; none may divide the GPUs.
+        stages = [p for p in range(2, MAX_PIPELINE_STAGES + 1) if model.n_layers % (p * request.interleave) == 0]
+        raise UsageError(
+            request.flag("interleave"),
+            f"{request.interleave} interleaved stages per GPU need a pipeline whose stages x {request.interleave}"
+            f" divide the {model.n_layers:,} layers ({', '.join(map(str, stages))} stages), and none of those lays"
+            f" the model out on {gpus:,} GPUs",
+        )
     if smallest is None:  # only a fixed global batch leaves no candidate: tp = pp = cp = ep = 1 is one otherwise
         assert request.global_batch is not None
         raise UsageError(

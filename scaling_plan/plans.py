@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .allocate import (
@@ -409,46 +409,14 @@ def plan_inference(
     )  # fmt: skip
 
 
-#: Plans made at most, each at the MFU of the last one's predicted step (--mfu predict): a budget of days or dollars
-#: sizes the model by the MFU, and the model's layout sets the MFU; it settles in two or three.
-PREDICTED_MFU_ROUNDS = 6
-#: ... until the MFU moves by less than this, relatively.
-PREDICTED_MFU_RTOL = 1e-4
-
-
 def make_plan(request: PlanRequest) -> Plan:
     """Allocate the given budget (or answer the inverse question) and predict the loss with the request's law; with
-    --mfu predict, at the MFU of the blueprint's predicted step (PREDICTED_MFU_ROUNDS)."""
-    hardware = request.hardware
-    if hardware is None or not hardware.mfu_predicted:
+    --mfu predict, at the MFU of the blueprint's predicted step (pace.py)."""
+    if request.hardware is None or not request.hardware.mfu_predicted:
         return _make_plan(request)
-    # A budget of time or money is filled a hair under the predicted pace, so that its run keeps to it.
-    margin = 1.0 - PREDICTED_MFU_RTOL if request.given in HARD_BUDGET_KINDS else 1.0
-    plans = [_make_plan(request)]
-    for _ in range(PREDICTED_MFU_ROUNDS):
-        plan = plans[-1]
-        mfu, used = _predicted_mfu(plan), _used_mfu(plan)
-        if used <= mfu and mfu / used - 1 <= 2 * PREDICTED_MFU_RTOL:
-            return plan
-        plans.append(_make_plan(replace(request, hardware=replace(hardware, mfu=min(mfu * margin, 1.0)))))
-    # No pace settles (a larger model takes a slower layout, a smaller one a faster): the largest run that keeps to
-    # its own predicted step, which plan_warnings says ends early.
-    keeping = [plan for plan in plans if _used_mfu(plan) <= _predicted_mfu(plan)]
-    return max(keeping, key=lambda plan: plan.compute_flops) if keeping else plans[-1]
+    from .pace import at_predicted_pace
 
-
-def _used_mfu(plan: Plan) -> float:
-    return plan.request.hardware.mfu if plan.request.hardware else 0.0
-
-
-def _predicted_mfu(plan: Plan) -> float:
-    """The --mfu of a plan's blueprint's predicted step, or a UsageError saying why it has none."""
-    blueprint = plan.blueprint
-    mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
-    if mfu is None:
-        reason = "no blueprint (add --blueprint)" if blueprint is None else (blueprint.unpredicted or "no layout fits")
-        raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
-    return mfu
+    return at_predicted_pace(request, _make_plan)
 
 
 def _make_plan(request: PlanRequest) -> Plan:

@@ -198,8 +198,8 @@ FIELDS: tuple[Field, ...] = (
     _f("gpu_memory_gib", "--gpu-memory-gib", "hardware", Q, "Memory per GPU in GiB, for blueprints: overrides the preset.",
        "memory per GPU in GiB (as the device reports it); overrides the preset", metavar="GIB", low=MIN_GPU_MEMORY_GIB, low_inclusive=True, high=MAX_GPU_MEMORY_GIB),
     _f("mfu", "--mfu", "hardware", Q,
-       f"Model FLOPs utilisation, a fraction (default {DEFAULT_MFU:.2f}), or 'predict': the blueprint's predicted"
-       " step's (needs --blueprint or shape, and a GPU whose bandwidths are known).",
+       f"Model FLOPs utilisation, a fraction (default {DEFAULT_MFU:.2f}); or 'predict': the MFU of the training step"
+       " predicted for the blueprint's layout (budget --blueprint, or shape), which then fills a budget of time or money.",
        "model FLOPs utilisation in [0.001, 1], or predict (the blueprint's predicted step's); default 0.40",
        low=MIN_MFU, low_inclusive=True, high=1.0, metavar="FRACTION|predict", word="predict"),
     _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",
@@ -307,10 +307,10 @@ FIELDS: tuple[Field, ...] = (
     _f("micro_batch", "--micro-batch", "blueprint", Q, "Sequences per GPU per forward pass (default 1).",
        "sequences per GPU per forward pass; default 1", low=1.0, low_inclusive=True, whole=True, metavar="SEQUENCES", high=MAX_MICRO_BATCH),
     _f("interleave", "--interleave", "blueprint", Q,
-       "Pipeline stages per GPU, interleaved (Narayanan et al. 2021, sec. 2.2.2): the bubble falls to (pp - 1)/(m·v);"
-       " the layers must split into pp x v stages (default 1).",
-       "interleaved pipeline stages per GPU (v): the bubble is (pp - 1)/(m·v); default 1", low=1.0,
-       low_inclusive=True, whole=True, metavar="STAGES", high=MAX_INTERLEAVE),
+       "Pipeline stages per GPU, V, interleaved (Narayanan et al. 2021): the bubble falls from (pp - 1)/m to"
+       " (pp - 1)/(m·V), m the micro-batches per step, for more activation memory on the first stage and V times the"
+       " traffic between stages. Needs pp of 2 or more; the layers must split into pp x V stages (default 1).",
+       "interleaved pipeline stages per GPU (V): the bubble is (pp - 1)/(m·V); default 1", low=1.0, low_inclusive=True, whole=True, metavar="STAGES", high=MAX_INTERLEAVE),
     _f("global_batch", "--global-batch", "blueprint", Q,
        "Sequences per optimiser step, all data-parallel ranks together (default: the batch-size law's, rounded to"
        " the layout); the layout must split it whole.", "global batch in sequences; default the batch-size law's",

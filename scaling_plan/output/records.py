@@ -79,7 +79,7 @@ def plan_record(plan: Plan, role: str = "plan", moe: bool = False) -> Record:
         "gpu_peak_flops": hardware.peak_flops_per_second if hardware else None,
         "precision": hardware.precision if hardware else None,
         "mfu": hardware.mfu if hardware else None,
-        "mfu_from": None if hardware is None else "predicted" if hardware.mfu_predicted else "assumed",
+        "mfu_from": mfu_from(hardware),
         "gpus": hardware.n_gpus if hardware else None,
         "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
         "gpu_hours": plan.gpu_hours,
@@ -359,9 +359,15 @@ def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
         "n_tokens": blueprint.n_tokens,
         "gpu": hardware.gpu.name if hardware else None,
         "mfu": hardware.mfu if hardware else None,
+        "mfu_from": mfu_from(hardware),
         "gpus": hardware.n_gpus if hardware else None,
         "price_usd_per_gpu_hour": hardware.price_usd_per_gpu_hour if hardware else None,
     } | blueprint_fields(blueprint)
+
+
+def mfu_from(hardware: Hardware | None) -> str | None:
+    """Where the MFU that times a run comes from: assumed (--mfu) or predicted (--mfu predict)."""
+    return None if hardware is None else "predicted" if hardware.mfu_predicted else "assumed"
 
 
 #: `shape --hf-config`: a released model's architecture and its exact counts.

@@ -127,6 +127,7 @@ ShapeOutput = create_model(
     n_tokens=(float, Field(description="training tokens the run's batch, LR and time assume")),
     gpu=(str | None, ...),
     mfu=(float | None, ...),
+    mfu_from=(str | None, Field(description="assumed (--mfu) or predicted (--mfu predict)")),
     gpus=(int | None, ...),
     price_usd_per_gpu_hour=(float | None, ...),
     **_fields(names("blueprint"), present=False),

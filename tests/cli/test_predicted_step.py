@@ -159,7 +159,7 @@ def test_mfu_predict_plans_the_run_at_its_predicted_step(cli: Cli) -> None:
     assert record["gpu_hours"] == pytest.approx(record["gpu_hours_predicted"], rel=1e-9)
     assert record["wall_clock_days"] == pytest.approx(record["wall_clock_days_predicted"], rel=1e-9)
     assert cli.json(*args[:-2])["mfu_from"] == "assumed"
-    assert "MFU 0.627, predicted from the blueprint's step" in cli.run(*args).stdout
+    assert "MFU 0.627, the pace --mfu predict sized the run at" in cli.run(*args).stdout
     made = sp.plan(flops=1e23, gpu="A100-SXM", gpus=256, blueprint=True, mfu="predict").to_dict()
     assert made["mfu"] == record["mfu"] and made["mfu_from"] == "predicted"
     # A budget of days is filled at the MFU its own model's step predicts, and the run at that step keeps to it.
@@ -170,6 +170,7 @@ def test_mfu_predict_plans_the_run_at_its_predicted_step(cli: Cli) -> None:
     assert filled["wall_clock_days_predicted"] <= 30 and "predicted step" not in days.stderr
     shaped = cli.json("shape", "--params", "7B", "--gpu", "H100-SXM", "--gpus", "64", "--mfu", "predict")
     assert shaped["gpu_hours_full"] == pytest.approx(shaped["gpu_hours_predicted"], rel=1e-9)
+    assert shaped["mfu_from"] == "predicted" and shaped["mfu"] == pytest.approx(shaped["mfu_predicted_full_count"])
 
 
 def test_mfu_predict_in_a_config_file_matches_the_printed_schema(cli: Cli, tmp_path: Path) -> None:
@@ -219,3 +220,10 @@ def test_mfu_predict_without_a_single_pace_keeps_the_run_that_fits_and_says_so(c
         "budget", "--gpu-hours", "1e5", "--gpu", "H100-SXM", "--blueprint", "--mfu", "predict", "-f", "json"
     )
     assert json.loads(hours.stdout)["gpu_hours_predicted"] <= 1e5 and "exceeds the budget" not in hours.stderr
+
+
+def test_interleaved_stages_no_pipeline_on_the_gpus_can_take_are_one_line(cli: Cli) -> None:
+    """30 layers take 3, 5 or 15 stages of 2 per GPU; 8 GPUs at tp 8 leave room for no pipeline."""
+    line = cli.error("shape", "--params", "7B", "--gpu", "H100-SXM", "--gpus", "8", "--interleave", "2")
+    assert "--interleave: 2 interleaved stages per GPU need a pipeline" in line
+    assert "(3, 5, 15 stages), and none of those lays the model out on 8 GPUs" in line
