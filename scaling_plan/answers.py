@@ -235,7 +235,10 @@ def sweep_of(
     if request.hardware is not None and request.hardware.mfu_predicted:
         from .errors import UsageError
 
-        raise UsageError("mfu", "a sweep takes a number: predict is one plan's (budget --blueprint --mfu predict)")
+        raise UsageError(
+            request.hardware.mfu_where,
+            "a sweep takes a number: predict is one plan's (budget --blueprint --mfu predict)",
+        )
     check_sweep_size(len(budgets), where, table, sweep_searches(request))
     plans = make_sweep(request, budgets)
     compared = tuple(sweep_under(plans, other) for other in laws_to_compare(request)) if compare_laws else ()

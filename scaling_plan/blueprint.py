@@ -333,7 +333,7 @@ def blueprint_at_predicted_mfu(
     mfu = blueprint.mfu_predicted_full_count
     if mfu is None:
         reason = blueprint.unpredicted or ("no GPU to lay it out on" if blueprint.layout is None else "no layout fits")
-        raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
+        raise UsageError(hardware.mfu_where, f"predict needs a blueprint's predicted step on the GPU: {reason}")
     predicted = dataclasses.replace(hardware, mfu=min(mfu, 1.0))
     return make_blueprint(request, target_params, n_tokens, predicted), predicted
 

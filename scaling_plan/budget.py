@@ -190,6 +190,7 @@ class Hardware:
     goodput: float = 1.0  # the share of wall-clock time spent training
     precision: str = "bf16"  # the matrix multiplies' number format: bf16 or fp8 (the GPU must have that peak)
     mfu_predicted: bool = False  # --mfu predict: `mfu` is the blueprint's predicted step's (plans.make_plan sets it)
+    mfu_where: str = "mfu"  # where the MFU was given (its flag, or file:line: field), for messages
 
     @property
     def peak_flops_per_second(self) -> float:

@@ -59,6 +59,10 @@ def _predicted_mfu(plan: Plan) -> float:
     blueprint = plan.blueprint
     mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
     if mfu is None:
-        reason = "no blueprint (add --blueprint)" if blueprint is None else (blueprint.unpredicted or "no layout fits")
-        raise UsageError("mfu", f"predict needs a blueprint's predicted step on the GPU: {reason}")
+        reason = (
+            "no blueprint (add --blueprint, or a config's blueprint: section)" if blueprint is None
+            else blueprint.unpredicted or "no layout fits"
+        )  # fmt: skip
+        where = plan.request.hardware.mfu_where if plan.request.hardware else "mfu"
+        raise UsageError(where, f"predict needs a blueprint's predicted step on the GPU: {reason}")
     return mfu

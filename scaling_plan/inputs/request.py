@@ -94,6 +94,7 @@ def _hardware(values: Mapping[str, Sourced], given: str, warnings: list[str]) ->
     return Hardware(
         gpu, DEFAULT_MFU if mfu is None else mfu, None if n_gpus is None else int(n_gpus), price,
         DEFAULT_PUE if pue is None else pue, grid, 1.0 if goodput is None else goodput, precision, predict,
+        "mfu" if item is None else item.where,
     )  # fmt: skip
 
 

@@ -181,13 +181,19 @@ def test_mfu_predict_in_a_config_file_matches_the_printed_schema(cli: Cli, tmp_p
     config.write_text("budget:\n  flops: 1e23\nhardware:\n  gpu: A100-SXM\n  gpus: 256\n  mfu: Predict\n")
     jsonschema.validate(yaml.safe_load(config.read_text()), json.loads(cli.run("schema").stdout))
     assert cli.json("budget", "-c", str(config), "--blueprint")["mfu_from"] == "predicted"
+    # Without a blueprint, the config's line is named, as a flag would be.
+    line = cli.error("budget", "-c", str(config))
+    assert f"{config}:6: hardware.mfu: predict needs a blueprint's predicted step on the GPU: no blueprint" in line
+    with_section = tmp_path / "with.yaml"
+    with_section.write_text(config.read_text() + "blueprint:\n  tp: 2\n")
+    assert cli.json("budget", "-c", str(with_section))["mfu_from"] == "predicted"
 
 
 @pytest.mark.parametrize(
     ("args", "says"),
     [
         (("budget", "--flops", "1e23", "--gpu", "A100-SXM", "--mfu", "predict"),
-         "--mfu: predict needs a blueprint's predicted step on the GPU: no blueprint (add --blueprint)"),
+         "--mfu: predict needs a blueprint's predicted step on the GPU: no blueprint (add --blueprint, or"),
         (("budget", "--flops", "1e23", "--gpu", "MI300X", "--gpus", "64", "--blueprint", "--mfu", "predict"),
          "--mfu: predict needs a blueprint's predicted step on the GPU: MI300X gives no network bandwidth"),
         (("sweep", "--from", "1e21", "--to", "1e23", "--gpu", "A100-SXM", "--blueprint", "--mfu", "predict"),
