@@ -330,12 +330,21 @@ def blueprint_at_predicted_mfu(
     blueprint = make_blueprint(request, target_params, n_tokens, hardware)
     if hardware is None or not hardware.mfu_predicted:
         return blueprint, hardware
-    mfu = blueprint.mfu_predicted_full_count
-    if mfu is None:
-        reason = blueprint.unpredicted or ("no GPU to lay it out on" if blueprint.layout is None else "no layout fits")
-        raise UsageError(hardware.mfu_where, f"predict needs a blueprint's predicted step on the GPU: {reason}")
-    predicted = dataclasses.replace(hardware, mfu=min(mfu, 1.0))
+    predicted = dataclasses.replace(hardware, mfu=min(predicted_pace(blueprint, hardware.mfu_where), 1.0))
     return make_blueprint(request, target_params, n_tokens, predicted), predicted
+
+
+def predicted_pace(blueprint: Blueprint | None, where: str) -> float:
+    """The --mfu of a blueprint's predicted step (the full count's), or a UsageError at `where` (the MFU's flag or
+    file:line) saying why there is none."""
+    mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
+    if mfu is not None:
+        return mfu
+    reason = (
+        "no blueprint (add --blueprint, or a config's blueprint: section)" if blueprint is None
+        else blueprint.unpredicted or ("no GPU to lay it out on" if blueprint.layout is None else "no layout fits")
+    )  # fmt: skip
+    raise UsageError(where, f"predict needs a blueprint's predicted step on the GPU: {reason}")
 
 
 def run_at_step(

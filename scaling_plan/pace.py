@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from .errors import UsageError
+from .blueprint import predicted_pace
 from .plans import HARD_BUDGET_KINDS, Plan, PlanRequest
 
 #: Plans made at most, each at the MFU of the last one's predicted step (--mfu predict): a budget of days or dollars
@@ -55,14 +55,4 @@ def _used_mfu(plan: Plan) -> float:
 
 
 def _predicted_mfu(plan: Plan) -> float:
-    """The --mfu of a plan's blueprint's predicted step, or a UsageError saying why it has none."""
-    blueprint = plan.blueprint
-    mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
-    if mfu is None:
-        reason = (
-            "no blueprint (add --blueprint, or a config's blueprint: section)" if blueprint is None
-            else blueprint.unpredicted or "no layout fits"
-        )  # fmt: skip
-        where = plan.request.hardware.mfu_where if plan.request.hardware else "mfu"
-        raise UsageError(where, f"predict needs a blueprint's predicted step on the GPU: {reason}")
-    return mfu
+    return predicted_pace(plan.blueprint, plan.request.hardware.mfu_where if plan.request.hardware else "mfu")

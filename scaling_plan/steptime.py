@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from .budget import Gpu
 from .parallel import Layout
 from .shapes import Counts, Shape
-from .utilisation import MeasuredStep, flops_per_token
+from .utilisation import MeasuredStep, flops_per_token, score_flops_per_token
 
 #: The best a matrix multiply achieves of the GPU's dense peak, at sizes large enough that their size no longer
 #: matters: on an A100 under Megatron-LM, the value with which this model reproduces Narayanan et al. 2021's Table 1
@@ -67,9 +67,6 @@ NETWORK_EFFICIENCY = 0.96
 #: HBM reached by the memory-bound kernels (norms, softmax, dropout, bias and activation): Calculon's efficiency for
 #: transfers of 100 MB and more.
 HBM_EFFICIENCY = 0.9
-#: The attention scores' FLOPs a recomputation runs, over eq. 7's: selective reruns their forward (eq. 8's s/(3h) for
-#: s/(6h)), full the whole forward pass (a third more).
-RERUN_SCORES = {"none": 1.0, "selective": 2.0, "full": 4.0 / 3.0}
 #: Bytes of an activation or a gradient sent between GPUs (16-bit).
 WIRE_BYTES = 2.0
 
@@ -185,12 +182,11 @@ def _predict(
     # Each GPU's matrix multiplies: the FFN's first, b·s/cp tokens by h by d_ff/tp, sets the size.
     efficiency = matmul_efficiency(gpu, 2.0 * b * s / cp * h * shape.d_ff / tp)
     attention_efficiency = ATTENTION_EFFICIENCY.get(gpu.name, ATTENTION_EFFICIENCY["H100-SXM"])
-    scores = 12.0 * shape.n_layers * s * shape.score_width  # per token, as eq. 7 counts them
 
     def scores_run(recompute: str) -> float:
         """The attention scores' FLOPs per token a kernel runs: causal kernels (flash attention) skip the masked
         half of what eq. 7 counts; unfused ones run it all."""
-        return RERUN_SCORES[recompute] * scores * (0.5 if layout.flash_attention else 1.0)
+        return score_flops_per_token(shape, recompute) * (0.5 if layout.flash_attention else 1.0)
 
     def compute_seconds(recompute: str) -> float:
         """The step's compute under a recomputation: fused attention at its own efficiency, the rest at the matrix
@@ -198,7 +194,7 @@ def _predict(
         flops = flops_per_token(shape, counts, recompute)
         if not layout.flash_attention:
             return tokens * flops / efficiency / (n_gpus * peak)
-        matmuls = flops - RERUN_SCORES[recompute] * scores
+        matmuls = flops - score_flops_per_token(shape, recompute)
         return tokens * (matmuls / efficiency + scores_run(recompute) / attention_efficiency) / (n_gpus * peak)
 
     compute = compute_seconds(layout.recompute)

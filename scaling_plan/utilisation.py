@@ -34,16 +34,21 @@ from .units import format_number
 SOURCE = "Korthikanti et al. 2022, 'Reducing Activation Recomputation in Large Transformer Models', eq. 7 and 8"
 
 
+#: The attention scores' FLOPs a recomputation runs, over eq. 7's: selective reruns their forward (eq. 8's s/(3h) for
+#: s/(6h)), full the whole forward pass (a third more).
+RERUN_SCORES = {"none": 1.0, "selective": 2.0, "full": 4.0 / 3.0}
+
+
+def score_flops_per_token(shape: Shape, recompute: str = "none") -> float:
+    """The attention scores' training FLOPs per token, 12·L·s·d_attn (eq. 7), with what the recomputation reruns."""
+    return RERUN_SCORES[recompute] * 12.0 * shape.n_layers * shape.seq_len * shape.score_width
+
+
 def flops_per_token(shape: Shape, counts: Counts, recompute: str = "none") -> float:
     """Training FLOPs per token of a step: the model's (recompute "none", eq. 7), or the hardware's under selective
     (eq. 8) or full recomputation."""
-    matmul, scores = 6.0 * counts.block_matmul_params_active, 12.0 * shape.n_layers * shape.seq_len * shape.score_width
-    logits = 6.0 * shape.vocab_size * shape.d_model
-    if recompute == "selective":
-        return matmul + 2 * scores + logits
-    if recompute == "full":
-        return matmul * 4 / 3 + scores * 4 / 3 + logits
-    return matmul + scores + logits
+    matmul = 6.0 * counts.block_matmul_params_active * (4 / 3 if recompute == "full" else 1.0)
+    return matmul + score_flops_per_token(shape, recompute) + 6.0 * shape.vocab_size * shape.d_model
 
 
 @dataclass(frozen=True)
