@@ -10,6 +10,7 @@ package imports Typer; it imports nothing it need not.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from types import FrameType
@@ -41,6 +42,9 @@ def main() -> None:
     script does this: in-process callers (tests, a notebook) keep their own handling."""
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # started in the background with Ctrl-C ignored: stay so
         signal.signal(signal.SIGINT, _interrupted)
+    # Imports and building the command line make many objects and free few: the cyclic collector would walk them
+    # all again and again (about a twentieth of the start) and find nothing. It is switched on when the command runs.
+    gc.disable()
     from .cli.app import main as run
 
     try:

@@ -25,7 +25,6 @@ from .budget import Hardware
 from .choices import GIVEN_KINDS, Given
 from .data_constrained import DataConstrainedLaw, DataUse, data_use, unconstrained, with_unique_tokens
 from .errors import UsageError
-from .gap import Gap, gap_to_optimal
 from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, KaplanLaw, Law, Num, ParametricLaw
 from .moe import MoELaw
 from .returns import Returns, returns_at
@@ -34,6 +33,7 @@ from .units import format_scientific
 if TYPE_CHECKING:
     from .blueprint import Blueprint, BlueprintRequest  # imported when a request asks for a blueprint
     from .downstream import DownstreamMapping, MetricPrediction  # imported when a request has downstream mappings
+    from .gap import Gap  # imported when a plan has a run to place
     from .inference import InferencePlan, InferenceRequest  # imported when a request has inference tokens
     from .serving import ServeRequest, Serving  # imported when a request serves its model
 
@@ -428,7 +428,7 @@ def _make_plan(request: PlanRequest) -> Plan:
     numbers, blueprint, trimmed_pct = with_blueprint(request, numbers)
     n_params, n_tokens, loss_nats = numbers.n_params, numbers.n_tokens, numbers.loss_nats
     run = request.run
-    gap = None if run is None else gap_to_optimal(run.n_params, run.n_tokens, request.law, request.hardware, run.where)
+    gap = None if run is None else _gap(run.n_params, run.n_tokens, request, run.where)
     refits = refit_outcomes(request, numbers.compute_flops)
     return Plan(
         request, *numbers, run=gap, intervals=intervals_of(request, refits),
@@ -564,4 +564,12 @@ def assessed(plan: Plan) -> Gap:
     """The run a config stands for: its intended run when it names one, else the planned allocation itself."""
     if plan.run is not None:
         return plan.run
-    return gap_to_optimal(plan.n_params, plan.n_tokens, plan.request.law, plan.request.hardware)
+    return _gap(plan.n_params, plan.n_tokens, plan.request)
+
+
+def _gap(n_params: float, n_tokens: float, request: PlanRequest, where: str = "") -> Gap:
+    """A run's distance from the law's own optimum at its compute (gap.py, imported only for a plan that has a run
+    to place: most do not)."""
+    from .gap import gap_to_optimal
+
+    return gap_to_optimal(n_params, n_tokens, request.law, request.hardware, where)

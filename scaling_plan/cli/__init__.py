@@ -7,8 +7,9 @@ start, and as objects they are built once instead of parsed from strings twice (
 
 from __future__ import annotations
 
-# Each command module registers its commands on the app when imported: main() imports the one a command line runs
-# (or all of them, for help), and load_commands() all of them, in the order --help lists them (app.COMMAND_MODULES).
+# Each command module defines its commands when imported; load_commands() imports the module of the command a
+# command line runs and registers that command on the app (or every command, for help, in the order --help lists
+# them: app.COMMAND_MODULES).
 from .app import app, load_commands, main
 
 __all__ = ["app", "load_commands", "main"]

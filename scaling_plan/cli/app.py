@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import io
 import os
 import sys
@@ -208,6 +209,12 @@ class _Command(TyperCommand):
             _choice_in_any_case(param)
             coerce_given_only(param)
 
+    def invoke(self, ctx: Any) -> Any:
+        if not gc.isenabled():  # off while the process started (console.main); a command may make and drop cycles
+            gc.freeze()  # what the start made (modules, classes, the command line) lives on: never walked again
+            gc.enable()
+        return super().invoke(ctx)
+
     def make_parser(self, ctx: Any) -> Any:
         parser = super().make_parser(ctx)
         if not ctx.resilient_parsing:  # shell completion parses half-typed lines: nothing to refuse there
@@ -320,9 +327,19 @@ def examples_text(examples: Examples) -> str:
     return f"**Examples**\n\n```\n{lines}\n```"
 
 
+#: Each command its module defines: its function and its worked examples, by the name the command line gives it.
+_DEFINED: dict[str, tuple[Callable[..., Any], Examples]] = {}
+
+
 def command(examples: Examples, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a command on the app, with its worked examples at the end of its help."""
-    return app.command(name=name, cls=_Command, epilog=examples_text(examples))
+    """Define a command, with its worked examples at the end of its help; load_commands() registers it on the app
+    when a command line needs it."""
+
+    def define(function: Callable[..., Any]) -> Callable[..., Any]:
+        _DEFINED[name or function.__name__.lower().replace("_", "-")] = (function, examples)
+        return function
+
+    return define
 
 
 def warn_all(messages: Sequence[str], prefix: str = "") -> None:
@@ -341,14 +358,17 @@ COMMAND_MODULES: dict[str, str] = {
 
 
 def load_commands(name: str | None = None) -> None:
-    """Register the command `name` (importing the module that defines it), or, for any other name, every command.
-    A run of one command pays for building that command's options only: Typer builds every registered command's
-    at each start, and start-up is felt in every CI run."""
+    """Register the command `name` on the app (importing the module that defines it), or, for any other name, every
+    command, in --help's order. A run of one command pays for building that command's options only: Typer builds
+    every registered command's at each start (a module may define several), and start-up is felt in every CI run."""
     import importlib
 
-    modules = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
-    for module in modules:
-        importlib.import_module(f"{__package__}.{module}")
+    registered = {info.name for info in app.registered_commands}
+    for each in [name] if name in COMMAND_MODULES else COMMAND_MODULES:
+        if each not in registered:
+            importlib.import_module(f"{__package__}.{COMMAND_MODULES[each]}")
+            function, examples = _DEFINED[each]
+            app.command(name=each, cls=_Command, epilog=examples_text(examples))(function)
 
 
 def _command_asked(argv: Sequence[str]) -> str | None:
