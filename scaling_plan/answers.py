@@ -465,6 +465,7 @@ def suggestion_of(
     flag: Callable[[str], str],
     where: Sequence[tuple[str, str]] = (),
     skip_invalid: bool = False,
+    mixture_columns: tuple[str | None, str | None] = (None, None),
 ) -> tuple[Suggestion, Law, RunsTable, list[str]]:
     """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` (the rows `where` and
     `skip_invalid` keep, as fit reads them) with refits, and a warning when the law's file says it was fitted on
@@ -476,20 +477,22 @@ def suggestion_of(
     from .inputs.runs import read_runs, select_runs
     from .inputs.values import Sourced
     from .laws import FrontierLaw, KaplanLaw, ParametricLaw
-    from .moe import MoELaw
     from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
-    # A mixture's design would need g and gamma and eq. 10's optimum; a data-constrained one's, each run's unique tokens.
-    unfit = isinstance(chosen, MoELaw) or getattr(chosen, "rd_star", None) is not None
+    # A data-constrained law's design would need R_D* and R_N* in each refit (its law file keeps the base law's five)
+    # and each run's unique tokens.
+    unfit = getattr(chosen, "rd_star", None) is not None
     if unfit or not isinstance(chosen, (ParametricLaw, KaplanLaw, FrontierLaw)):
         raise UsageError(
             flag("law"), f"{chosen.name} is not a law suggest designs runs for: a law fitted by fit (--form"
-            " chinchilla or kaplan) or a frontier (--approach isoflop, --form compute or broken); not yet a"
-            " data-constrained or mixture-of-experts law",
+            " chinchilla, kaplan or moe) or a frontier (--approach isoflop, --form compute or broken); not yet a"
+            " data-constrained law",
         )  # fmt: skip
     params_col, tokens_col, flops_col, loss_col = columns
-    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, where=where, skip_invalid=skip_invalid)
+    granularity_col, experts_col = mixture_columns
+    table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, where=where, skip_invalid=skip_invalid,
+                      granularity_col=granularity_col, experts_col=experts_col)  # fmt: skip
     selection = select_runs(table)
     warnings = []
     if chosen.runs_fingerprint is not None and chosen.runs_fingerprint != table.fingerprint:

@@ -244,12 +244,15 @@ def suggest(
     tokens_col: str | None = None,
     flops_col: str | None = None,
     loss_col: str | None = None,
+    granularity_col: str | None = None,
+    experts_col: str | None = None,
     where: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
 ) -> SuggestResult:
     """The next runs that most narrow N_opt (or the loss) at `target`, as `scaling-plan suggest`: `law` fitted to
-    `runs` with bootstrap refits (fit(..., bootstrap=200), or a law file); `where` and `skip_invalid` select rows
-    as fit()'s do. `narrow_enough` is the stopping rule."""
+    `runs` with bootstrap refits (fit(..., bootstrap=200), or a law file; a mixture of experts' law reads each run's
+    granularity and expansion, from `granularity_col` and `experts_col` or the columns fit finds); `where` and
+    `skip_invalid` select rows as fit()'s do. `narrow_enough` is the stopping rule."""
     from .answers import suggestion_of
     from .choices import SUGGEST_OBJECTIVES
     from .errors import UsageError
@@ -269,7 +272,7 @@ def suggest(
     hardware = hardware_of(given, warnings)
     made, chosen, table, said = suggestion_of(
         os.fspath(runs), law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
-        lambda option: option, list((where or {}).items()), skip_invalid,
+        lambda option: option, list((where or {}).items()), skip_invalid, (granularity_col, experts_col),
     )  # fmt: skip
     document = suggestion_document(made, table.label, chosen.name, hardware, width)
     return SuggestResult(made, document, _said(table.warnings() + said + warnings))

@@ -6,14 +6,16 @@ linearised optimal design (the c-optimal criterion of experimental design: the v
 
 - a run at (N, D) measures ln L(N, D) with the runs' own residual variance σ² (of log loss about the fit), so it
   carries the information J·Jᵀ/σ² about the law's constants θ (Chinchilla's (ln A, α, ln B, β, ln E), Kaplan's
-  (α_N, α_D, ln N_c, ln D_c)), J = ∂ ln L/∂θ at the fit by central differences; the runs so far
+  (α_N, α_D, ln N_c, ln D_c), a mixture of experts' (ln a, α, ln b, β, ln c, ln g, γ), its runs at (N_act, D, G)),
+  J = ∂ ln L/∂θ at the fit by central differences; the runs so far
   give the covariance Σ = (Σ_runs J·Jᵀ/σ²)⁻¹ (not the refits' own covariance, which the few refits that ran to a
   vanishing term, E -> 0, dominate: in six simulated studies of three rounds, designs from it narrowed the interval
   every round in four, these in all six);
 - the quantity q is ln N_opt(C) at the target compute (objective n-opt) or the frontier's ln L_opt(C) (loss), with
   gradient g = ∂q/∂θ at the fit, so that Var(q) ≈ gᵀΣg; a new run makes Σ' = Σ − Σ·J·Jᵀ·Σ / (σ² + Jᵀ·Σ·J);
 - candidates span sizes from N*/4 to 4·N* around the law's optimum at budgets from the smallest run's compute to the
-  per-run cap; each step takes the candidate that lowers gᵀΣg most while the remaining total budget still affords
+  per-run cap (for a mixture of experts, at each granularity G of CANDIDATE_GRANULARITIES, D from eq. 10's FLOPs);
+  each step takes the candidate that lowers gᵀΣg most while the remaining total budget still affords
   the rest of the runs (greedy, one run at a time, each run once).
 
 The interval widths it reports are the current bootstrap interval's, scaled by sqrt(gᵀΣ'g / gᵀΣg): what the
@@ -37,6 +39,7 @@ import numpy as np
 from .choices import SUGGEST_OBJECTIVES as OBJECTIVES
 from .errors import UsageError, named
 from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, KaplanLaw, Law, ParametricLaw
+from .moe import MoELaw
 from .units import counted, format_scientific
 
 if TYPE_CHECKING:
@@ -58,6 +61,9 @@ SPREAD = 4.0
 GRADIENT_STEP = 1e-6
 #: Sizes of each isoFLOP profile suggested for a frontier law (as experiments' grids; a parabola needs 4).
 PROFILE_SIZES = 5
+#: Granularities a next run of a mixture of experts may take: those of Krajewski et al. 2024's own runs (sec. 5,
+#: G from 1 to 16) and one step either side of the 32 their compute-optimal plans reach at 1e24 FLOPs (Table 2).
+CANDIDATE_GRANULARITIES = (1, 2, 4, 8, 16, 32, 64)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class SuggestedRun:
     n_tokens: float
     expected_optimal_n_params: float  # the law's N_opt at this budget
     expected_relative_width: float  # of the interval at the target, once this run and those before it are added
+    granularity: float | None = None  # a mixture of experts' G (its N is then the active parameters)
 
     @property
     def tokens_per_param(self) -> float:
@@ -88,6 +95,7 @@ class Suggestion:
     n_candidates: int  # runs (a parametric law) or budgets (a frontier) to choose from
     max_run_flops: float
     budget_flops: float | None
+    expansion: float | None = None  # a mixture of experts' E, which its runs share
 
     @property
     def relative_width(self) -> float:
@@ -106,11 +114,13 @@ class Suggestion:
 #: The constants a design moves, in its coordinates θ: the scales (E, A, B, N_c, D_c, k_N, C_b, f) by their logarithm,
 #: the exponents as they are. The linearised design does not depend on the coordinates; central differences are best
 #: conditioned in these.
-SCALES = frozenset({"E", "A", "B", "n_c", "d_c", "k_n", "break_flops", "sharpness"})
+SCALES = frozenset({"E", "A", "B", "n_c", "d_c", "k_n", "break_flops", "sharpness", "g"})
 
 
 def _constants(law: Law, objective: str) -> tuple[str, ...]:
     """The constants that move what a design measures and what it narrows, in the order of the law's samples."""
+    if isinstance(law, MoELaw):
+        return ("E", "A", "B", "alpha", "beta", "g", "gamma")
     if isinstance(law, ParametricLaw):
         return ("E", "A", "B", "alpha", "beta")
     if isinstance(law, KaplanLaw):
@@ -182,33 +192,50 @@ def _refits(law: Law) -> list[Law]:
     return refits
 
 
-def _sizes_at(law: Law, budget: float, count: int) -> list[tuple[float, float, float, float]]:
-    """Rows of (C, N, D, N_opt(C)): `count` sizes from N*/SPREAD to N*·SPREAD around the law's optimum at C, with
-    whole parameters and tokens (as a trainer counts them)."""
+def _sizes_at(law: Law, budget: float, count: int) -> list[tuple[float, float, float, float, float]]:
+    """Rows of (C, N, D, N_opt(C), G): `count` sizes from N*/SPREAD to N*·SPREAD around the law's optimum at C, with
+    whole parameters and tokens (as a trainer counts them); a mixture of experts' at each of CANDIDATE_GRANULARITIES
+    (N its active parameters, D what eq. 10's FLOPs leave), a dense law's with G NaN."""
     optimal, _ = law.optimum(budget)
+    granularities = CANDIDATE_GRANULARITIES if isinstance(law, MoELaw) else (math.nan,)
     rows = []
     for position in np.linspace(-1.0, 1.0, count):
         n_params = float(round(float(optimal) * SPREAD**position))
-        n_tokens = float(round(budget / (FLOPS_PER_PARAM_TOKEN * n_params))) if n_params >= 1 else 0.0
-        if n_params >= 1 and n_tokens >= 1:
-            rows.append((budget, n_params, n_tokens, float(optimal)))
+        for granularity in granularities:
+            per_token = (
+                law.flops_per_token(n_params, granularity)
+                if isinstance(law, MoELaw)
+                else FLOPS_PER_PARAM_TOKEN * n_params
+            )
+            n_tokens = float(round(budget / per_token)) if n_params >= 1 else 0.0
+            if n_params >= 1 and n_tokens >= 1:
+                rows.append((budget, n_params, n_tokens, float(optimal), float(granularity)))
     return rows
 
 
 def _candidates(law: Law, low_flops: float, high_flops: float) -> Array:
-    """Rows of (C, N, D, N_opt(C)) on the grid of budgets and sizes."""
+    """Rows of (C, N, D, N_opt(C), G) on the grid of budgets and sizes (and granularities)."""
     # Budgets on a grid of BUDGETS_PER_DECADE steps per decade (1e19, 1.33e19, 1.78e19, ...), to 3 figures, within
     # the range; and the range's ends themselves.
     steps = np.arange(math.ceil(math.log10(low_flops) * BUDGETS_PER_DECADE),
                       math.floor(math.log10(high_flops) * BUDGETS_PER_DECADE) + 1)  # fmt: skip
     inside = [float(f"{10.0 ** (step / BUDGETS_PER_DECADE):.3g}") for step in steps]
     budgets = sorted({low_flops, high_flops, *(b for b in inside if low_flops <= b <= high_flops)})
-    return np.array([row for budget in budgets for row in _sizes_at(law, budget, SIZES_PER_BUDGET)]).reshape(-1, 4)
+    return np.array([row for budget in budgets for row in _sizes_at(law, budget, SIZES_PER_BUDGET)]).reshape(-1, 5)
 
 
 def _run(number: int, row: Sequence[float], width: float) -> SuggestedRun:
-    budget, n_params, n_tokens, optimal = (float(x) for x in row)
-    return SuggestedRun(number, budget, n_params, n_tokens, optimal, width)
+    budget, n_params, n_tokens, optimal, granularity = (float(x) for x in row)
+    return SuggestedRun(
+        number, budget, n_params, n_tokens, optimal, width, None if math.isnan(granularity) else granularity
+    )
+
+
+def _log_loss_at(n_params: Array, n_tokens: Array, granularity: Array | None) -> Callable[[Law], Array]:
+    """ln L of runs under a law: a mixture of experts' at each run's granularity (N its active parameters)."""
+    if granularity is None:
+        return lambda moved: np.log(moved.loss(n_params, n_tokens))
+    return lambda moved: np.log(moved.loss_at(n_params, n_tokens, granularity))  # type: ignore[attr-defined]
 
 
 def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float | None, objective: str) -> float:
@@ -262,22 +289,22 @@ def suggest_runs(
     names = _constants(law, objective)
     low, high = _interval(objective, law, target_flops)
     value = math.exp(_quantity(objective, law, target_flops))
-    predicted = np.log(law.loss(runs.n_params, runs.n_tokens))
+    run_granularity = _run_granularity(law, runs)
+    predicted = _log_loss_at(runs.n_params, runs.n_tokens, run_granularity)(law)
     noise = float(np.sqrt(np.mean((predicted - np.log(runs.loss_nats)) ** 2)))
 
     # The runs' own information about θ at the fit (Gauss-Newton), not the refits' covariance: a few refits that ran
     # to a vanishing term (E -> 0) would dominate that, and their directions say nothing about a run's effect here.
-    def log_loss_at(n_params: Array, n_tokens: Array) -> Callable[[Law], Array]:
-        return lambda moved: np.log(moved.loss(n_params, n_tokens))
-
-    measured = _derivatives(log_loss_at(runs.n_params, runs.n_tokens), law, names)
+    measured = _derivatives(_log_loss_at(runs.n_params, runs.n_tokens, run_granularity), law, names)
     covariance = np.linalg.pinv(measured.T @ measured / noise**2, rcond=1e-12, hermitian=True)
     gradient = _derivatives(lambda moved: np.array(_quantity(objective, moved, target_flops)), law, names)[0]
     variance_now = float(gradient @ covariance @ gradient)
     if not (variance_now > 0 and noise > 0):
         raise UsageError("law", f"{law.name}'s refits leave no spread at the target: nothing to narrow")
 
-    jacobians = _derivatives(log_loss_at(candidates[:, 1], candidates[:, 2]), law, names)
+    moe = isinstance(law, MoELaw)
+    jacobians = _derivatives(_log_loss_at(candidates[:, 1], candidates[:, 2], candidates[:, 4] if moe else None), law,
+                             names)  # fmt: skip
     width_now = (high - low) / value
     picks = _greedy(covariance, gradient, jacobians, noise, candidates[:, 0], count, budget_flops)
     chosen = [
@@ -287,8 +314,28 @@ def suggest_runs(
     return Suggestion(
         objective, target_flops, value, (low, high), law.interval_level, tuple(chosen), "runs", noise,
         "the runs' log loss",
-        len(candidates), cap, budget_flops,
+        len(candidates), cap, budget_flops, law.expansion if isinstance(law, MoELaw) else None,
     )  # fmt: skip
+
+
+def _run_granularity(law: Law, runs: Runs) -> Array | None:
+    """A mixture of experts' runs: each one's granularity, refused where the runs give none or another expansion
+    than the law's (the law counts N_act at its own)."""
+    if not isinstance(law, MoELaw):
+        return None
+    if runs.granularity is None:
+        raise UsageError(
+            "granularity_col",
+            f"{law.name} is a mixture of experts' law: its runs' losses depend on their granularity G, and the runs"
+            " give none: name the column with the granularity",
+        )
+    if runs.experts is not None and not np.allclose(runs.experts, law.expansion):
+        raise UsageError(
+            "experts_col",
+            f"the runs' expansion ({', '.join(sorted({f'{e:g}' for e in runs.experts}))}) is not {law.name}'s"
+            f" ({law.expansion:g}): the law was fitted on other runs",
+        )
+    return runs.granularity
 
 
 def _greedy(

@@ -20,7 +20,9 @@ from .options import (
     AsymmetryOption,
     BootstrapOption,
     CriterionOption,
+    ExpertsColOption,
     FlopsColOption,
+    GranularityColOption,
     HuberDeltaOption,
     IntervalOption,
     LossColOption,
@@ -71,23 +73,8 @@ def fit(
         str | None,
         option("Unique tokens column (unique_tokens, U): the data-constrained form reads it.", PANEL_COLUMNS, "COLUMN"),
     ] = None,
-    granularity_col: Annotated[
-        str | None,
-        option(
-            "Granularity column (granularity, G): a mixture's d_ff over its experts' width; the moe form reads it.",
-            PANEL_COLUMNS,
-            "COLUMN",
-        ),
-    ] = None,
-    experts_col: Annotated[
-        str | None,
-        option(
-            "Expansion column (expansion, experts): E, the dense FFNs of parameters a mixture's experts hold (its"
-            " experts at granularity 1); the moe form reads it, one value for all runs.",
-            PANEL_COLUMNS,
-            "COLUMN",
-        ),
-    ] = None,
+    granularity_col: GranularityColOption = None,
+    experts_col: ExpertsColOption = None,
     form: Annotated[
         FitForm,
         option(

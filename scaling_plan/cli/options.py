@@ -194,6 +194,23 @@ FlopsColOption = Annotated[
 LossColOption = Annotated[
     str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS, "COLUMN")
 ]
+GranularityColOption = Annotated[
+    str | None,
+    option(
+        "Granularity column (granularity, G): a mixture's d_ff over its experts' width; the moe form reads it.",
+        PANEL_COLUMNS,
+        "COLUMN",
+    ),
+]
+ExpertsColOption = Annotated[
+    str | None,
+    option(
+        "Expansion column (expansion, experts): E, the dense FFNs of parameters a mixture's experts hold (its"
+        " experts at granularity 1); the moe form reads it, one value for all runs.",
+        PANEL_COLUMNS,
+        "COLUMN",
+    ),
+]
 RequireCompleteOption = Annotated[
     bool,
     typer.Option(

@@ -15,8 +15,10 @@ from .options import (
     PANEL_FIT,
     PANEL_OUTPUT,
     WRITTEN_WHOLE,
+    ExpertsColOption,
     FieldValues,
     FlopsColOption,
+    GranularityColOption,
     LossColOption,
     ParamsColOption,
     QuietOption,
@@ -53,7 +55,7 @@ def suggest(
         str,
         typer.Option(
             help="The law fitted to RUNS with bootstrap refits: fit --bootstrap 200 -o my-law.yaml (the default form,"
-            " or --form kaplan); or a frontier: fit --approach isoflop, fit --form compute or fit --form broken, each"
+            " --form kaplan or --form moe); or a frontier: fit --approach isoflop, fit --form compute or fit --form broken, each"
             " with --bootstrap.",
             show_default=False,
             metavar="PATH",
@@ -101,6 +103,8 @@ def suggest(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
+    granularity_col: GranularityColOption = None,
+    experts_col: ExpertsColOption = None,
     where: WhereOption = None,
     skip_invalid: SkipInvalidOption = False,
     fields: FieldValues = NO_FIELDS,
@@ -152,6 +156,7 @@ def suggest(
     suggestion, chosen, table, said = suggestion_of(
         runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: "--" + option.replace("_", "-"), where_items(where or []), skip_invalid,
+        (granularity_col, experts_col),
     )  # fmt: skip
     warn_all(table.warnings() + said + warnings)
     asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)

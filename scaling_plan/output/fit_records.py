@@ -188,20 +188,31 @@ def simulated_records(runs: Sequence[SimulatedRun]) -> list[Record]:
 
 
 #: A suggested run, as suggest's table shows it.
-SUGGESTED_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "gpu_hours",
+SUGGESTED_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "granularity", "gpu_hours",
                   "expected_relative_width")  # fmt: skip
 
 
 def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
-    """The suggested runs as the rows of a runs file to fill in: exactly the rows experiments writes."""
+    """The suggested runs as the rows of a runs file to fill in: exactly the rows experiments writes, and a mixture of
+    experts' granularity and expansion (the columns fit --form moe reads)."""
     from ..experiments import Experiment
 
-    return experiment_records(
+    rows = experiment_records(
         [
             Experiment(r.run, r.budget_flops, r.n_params, r.n_tokens, r.expected_optimal_n_params)
             for r in suggestion.runs
         ]
     )
+    if suggestion.expansion is None:
+        return rows
+    return [
+        row | {"granularity": round(run.granularity or 0), "expansion": suggestion.expansion}  # G: a whole number
+        for row, run in zip(rows, suggestion.runs, strict=True)
+    ]
+
+
+#: A mixture of experts' columns of a runs file (inputs.runs' roles) and the keys of a run to train that fill them.
+MIXTURE_ROLES = {"granularity": "granularity", "experts": "expansion"}
 
 
 def runs_file_rows(rows: Sequence[Record], table: RunsTable) -> list[list[str]] | None:
@@ -217,6 +228,7 @@ def runs_file_rows(rows: Sequence[Record], table: RunsTable) -> list[list[str]] 
         by_role = {roles["params"]: row["n_params"]} | (
             {roles["budget"]: row["budget_flops"]} if "budget" in roles else {}
         )
+        by_role |= {roles[role]: row[key] for role, key in MIXTURE_ROLES.items() if role in roles and key in row}
         if "tokens" in roles:
             by_role[roles["tokens"]] = row["n_tokens"]
         else:  # C = 6·N·D: the compute the run spends

@@ -305,13 +305,16 @@ def emit_downstream_fit(record: Record, output_format: str, out: IO[str]) -> Non
 
 def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
     """The runs to train next, with what each is expected to do to the interval at the target."""
+    from ..design import CANDIDATE_GRANULARITIES
     from ..units import format_scientific
 
     runs = document["runs"]
+    low_g, high_g = min(CANDIDATE_GRANULARITIES), max(CANDIDATE_GRANULARITIES)
     quantity = "N_opt" if document["objective"] == "n-opt" else "L_opt"
     key = "n_params" if document["objective"] == "n-opt" else "loss_nats"
     labels = {"run": "Run", "budget_flops": "Budget (FLOPs)", "n_params": "N", "n_tokens": "D",
-              "tokens_per_param": "D/N", "gpu_hours": "GPU-hours", "expected_relative_width": "Width after"}  # fmt: skip
+              "tokens_per_param": "D/N", "granularity": "G", "gpu_hours": "GPU-hours",
+              "expected_relative_width": "Width after"}  # fmt: skip
 
     def table(out: IO[str]) -> None:
         value = humanise(key, document["value"])
@@ -322,14 +325,22 @@ def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
             f" {document['interval_level']:.0%}), relative width {document['relative_width']:.3g} now,"
             f" {document['expected_relative_width']:.3g} expected after them"
         )
-        keys = [k for k in SUGGESTED_KEYS if k != "gpu_hours" or document["gpu"] is not None]
+        mixture = bool(runs) and "granularity" in runs[0]  # a mixture of experts' runs: N active, at a granularity
+        keys = [
+            k
+            for k in SUGGESTED_KEYS
+            if (k != "gpu_hours" or document["gpu"] is not None) and (k != "granularity" or mixture)
+        ]
         budget = "none" if document["budget_flops"] is None else format_scientific(document["budget_flops"])
         profiles = document["design"] == "isoflop profiles"
         candidates = (
             f"{document['n_candidates']:,} budgets, each an isoFLOP profile of 5 sizes from N*/4 to 4·N*,"
             if profiles
-            else f"{document['n_candidates']:,} candidates (sizes N*/4 to 4·N* at budgets"
-        )
+            else f"{document['n_candidates']:,} candidates (sizes N*/4 to 4·N*"
+            + (f" of active parameters at granularities {low_g} to {high_g} and expansion {runs[0]['expansion']:g}, D"
+               " from Krajewski et al. 2024's eq. 10 FLOPs," if mixture else "")
+            + " at budgets"
+        )  # fmt: skip
         notes = [
             "Width = (high - low) / value of the bootstrap interval at the target; 'Width after' is what adding the"
             f" {'profiles' if profiles else 'runs'} down to that row is expected to leave (a linearised optimal"

@@ -340,6 +340,10 @@ class SimulateOutput(_Record):
 
 
 class SuggestedRecord(ExperimentRecord):
+    granularity: float | None = Field(
+        None, description="a mixture of experts' run: its granularity G (n_params are then its active parameters)"
+    )
+    expansion: float | None = Field(None, description="a mixture of experts' run: its expansion E, the law's")
     gpu_hours: float | None = Field(description="with --gpu: the run's GPU-hours")
     expected_relative_width: float = Field(
         description="the width expected at the target once this run and those before it are added"

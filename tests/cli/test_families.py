@@ -184,15 +184,26 @@ def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
 
 
 @pytest.mark.slow
-def test_suggest_refuses_the_families_it_cannot_design_for_yet(cli: Cli, tmp_path: Path) -> None:
-    moe = tmp_path / "moe.yaml"  # a ParametricLaw in kind, whose design would need g, gamma and eq. 10's optimum
-    assert cli.run("fit", mixture_runs_file(tmp_path), "--form", "moe", "-o", str(moe)).exit_code == 0
-    repeating = tmp_path / "repeating.yaml"  # its design would need each run's unique tokens
+def test_suggest_refuses_a_data_constrained_law_and_a_mixtures_law_without_its_runs_granularity(
+    cli: Cli, tmp_path: Path
+) -> None:
+    repeating = tmp_path / "repeating.yaml"  # its design would need R_D* and R_N* in each refit, and unique tokens
     made = cli.run("fit", MUENNIGHOFF_RUNS, "--form", "data-constrained", "--bootstrap", "10", "-o", str(repeating))
     assert made.exit_code == 0, made.stderr
-    for law in (str(moe), "krajewski-2024-moe", str(repeating)):
-        said = cli.error("suggest", CHINCHILLA_RUNS, "--law", law, "--target", "1e23")
-        assert "--law:" in said and "not yet a data-constrained or mixture-of-experts law" in said
+    said = cli.error("suggest", MUENNIGHOFF_RUNS, "--law", str(repeating), "--target", "1e23")
+    assert "--law:" in said and "not yet a data-constrained law" in said
+    moe = tmp_path / "moe.yaml"
+    mixture = mixture_runs_file(tmp_path, noise=0.005)
+    assert cli.run("fit", mixture, "--form", "moe", "--bootstrap", "20", "-o", str(moe)).exit_code == 0
+    said = cli.error("suggest", CHINCHILLA_RUNS, "--law", str(moe), "--target", "1e23")  # dense runs: no G
+    assert said.startswith("scaling-plan: error: --granularity-col:") and "granularity" in said
+    other = tmp_path / "other" / "mixture.csv"
+    other.parent.mkdir()
+    other.write_text(Path(mixture).read_text().replace(",64,", ",32,"))
+    said = cli.error("suggest", str(other), "--law", str(moe), "--target", "1e23")
+    assert said.startswith("scaling-plan: error: --experts-col:") and "(32)" in said and "(64)" in said
+    said = cli.error("suggest", mixture, "--law", "krajewski-2024-moe", "--target", "1e23")  # a preset: no refits
+    assert said.startswith("scaling-plan: error: --law:") and "bootstrap" in said
 
 
 @pytest.mark.slow

@@ -8,10 +8,12 @@ import itertools
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+import scaling_plan as sp
 from scaling_plan.laws import ParametricLaw
 
 from ..conftest import Cli, assert_alike
@@ -219,7 +221,7 @@ def test_the_design_picks_the_run_that_lowers_the_linearised_variance_most(study
     assert gradient == pytest.approx(numeric, rel=1e-5, abs=1e-9)
     candidates = _candidates(law, float(runs.compute_flops.min()), 1e20)
     variances = []
-    for _, n_params, n_tokens, _ in candidates:
+    for _, n_params, n_tokens, _, _ in candidates:
         j = _analytic_jacobian(theta, np.array([n_params]), np.array([n_tokens]))[0]
         variances.append(gradient @ np.linalg.pinv(information + np.outer(j, j) / sigma**2) @ gradient)
     best = candidates[int(np.argmin(variances))]
@@ -467,6 +469,20 @@ def _simulated(cli: Cli, path: Path, law: str, budgets: str, sizes: int, noise: 
     return path
 
 
+def _refitted_narrower(cli: Cli, runs: Path, trained: list[dict[str, str]], law: Path, form: str,
+                       before: dict[str, Any]) -> None:  # fmt: skip
+    """Append the suggested runs, trained, to the runs; refit the law by its form: the interval at the target is
+    narrower than before them."""
+    with runs.open("a", newline="") as handle:
+        header = next(csv.reader(io.StringIO(runs.read_text())))
+        csv.DictWriter(handle, fieldnames=header, extrasaction="ignore").writerows(trained)
+    assert cli.run("fit", str(runs), "--form", form, "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    after = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "1")
+    print(f"{form}: width {before['relative_width']:.3g} -> {after['relative_width']:.3g}"
+          f" (expected {before['expected_relative_width']:.3g})")  # fmt: skip
+    assert after["relative_width"] < before["relative_width"]
+
+
 @pytest.mark.slow
 def test_a_kaplan_laws_suggested_runs_narrow_its_interval_once_trained(cli: Cli, tmp_path: Path) -> None:
     """Kaplan et al. 2020's eq. 1.5 fitted to runs simulated from the kaplan-2020 preset: suggest designs over its
@@ -491,14 +507,45 @@ def test_a_kaplan_laws_suggested_runs_narrow_its_interval_once_trained(cli: Cli,
     for row in rows:
         row["loss_nats"] = repr(float(truth.loss(float(row["n_params"]), float(row["n_tokens"])))
                                 * math.exp(rng.normal(0.0, 0.01)))  # fmt: skip
-    with runs.open("a", newline="") as handle:
-        header = next(csv.reader(io.StringIO(runs.read_text())))
-        csv.DictWriter(handle, fieldnames=header, extrasaction="ignore").writerows(rows)
-    assert cli.run("fit", str(runs), "--form", "kaplan", "--bootstrap", "100", "-o", str(law)).exit_code == 0
-    after = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "1")
-    print(f"kaplan: width {document['relative_width']:.3g} -> {after['relative_width']:.3g}"
-          f" (expected {document['expected_relative_width']:.3g})")  # fmt: skip
-    assert after["relative_width"] < document["relative_width"]
+    _refitted_narrower(cli, runs, rows, law, "kaplan", document)
+
+
+@pytest.mark.slow
+def test_a_mixture_of_experts_laws_suggested_runs_take_a_granularity_and_narrow_its_interval_once_trained(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Krajewski et al. 2024's eq. 9 fitted (fit --form moe) to runs of their law at their sizes and granularities:
+    suggest designs over its seven constants with candidates at granularities 1 to 64, each run's D what eq. 10's
+    FLOPs leave of its budget; the runs file it writes carries each run's granularity and expansion, fit reads it
+    back, and the runs, trained (simulated from the law with the same noise) and refitted, narrow the interval on
+    N_opt at the target. The API gives the command's answer."""
+    from scaling_plan.design import CANDIDATE_GRANULARITIES
+    from scaling_plan.presets import PRESETS
+
+    from .test_families import mixture_runs_file
+
+    truth = PRESETS["krajewski-2024-moe"]
+    runs = Path(mixture_runs_file(tmp_path, noise=0.005))
+    law = tmp_path / "moe.yaml"
+    assert cli.run("fit", str(runs), "--form", "moe", "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    document = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "4",
+                        "-o", str(tmp_path / "next.csv"))  # fmt: skip
+    assert sp.suggest(runs, law=law, target=1e23, count=4).to_dict() == document
+    assert document["design"] == "runs" and len(document["runs"]) == 4
+    widths = [run["expected_relative_width"] for run in document["runs"]]
+    assert widths == sorted(widths, reverse=True) and widths[-1] < document["relative_width"]
+    for run in document["runs"]:
+        assert run["granularity"] in CANDIDATE_GRANULARITIES and run["expansion"] == truth.expansion  # type: ignore[attr-defined]
+        spent = run["n_tokens"] * truth.flops_per_token(run["n_params"], run["granularity"])  # type: ignore[attr-defined]
+        assert spent == pytest.approx(run["budget_flops"], rel=1e-6)
+        assert run["n_params"] >= 1 and run["budget_flops"] <= document["max_run_flops"] * (1 + 1e-9)
+    rng = np.random.default_rng(8)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "next.csv").read_text())))
+    assert [int(row["granularity"]) for row in rows] == [run["granularity"] for run in document["runs"]]
+    for row in rows:
+        exact = truth.loss_at(float(row["n_params"]), float(row["n_tokens"]), float(row["granularity"]))  # type: ignore[attr-defined]
+        row["loss_nats"] = repr(float(exact) * math.exp(rng.normal(0.0, 0.005)))
+    _refitted_narrower(cli, runs, rows, law, "moe", document)
 
 
 @pytest.mark.slow
