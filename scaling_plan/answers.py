@@ -465,7 +465,8 @@ def suggestion_of(
     flag: Callable[[str], str],
     where: Sequence[tuple[str, str]] = (),
     skip_invalid: bool = False,
-    mixture_columns: tuple[str | None, str | None] = (None, None),
+    other_columns: tuple[str | None, str | None, str | None] = (None, None, None),
+    unique_tokens: float | None = None,
 ) -> tuple[Suggestion, Law, RunsTable, list[str]]:
     """The next runs for suggest() and `suggest`: `law` (a name, path or law) fitted to `runs` (the rows `where` and
     `skip_invalid` keep, as fit reads them) with refits, and a warning when the law's file says it was fitted on
@@ -480,19 +481,16 @@ def suggestion_of(
     from .units import counted
 
     chosen = resolve_law(Sourced(law, flag("law")))
-    # A data-constrained law's design would need R_D* and R_N* in each refit (its law file keeps the base law's five)
-    # and each run's unique tokens.
-    unfit = getattr(chosen, "rd_star", None) is not None
-    if unfit or not isinstance(chosen, (ParametricLaw, KaplanLaw, FrontierLaw)):
+    if not isinstance(chosen, (ParametricLaw, KaplanLaw, FrontierLaw)):
         raise UsageError(
             flag("law"), f"{chosen.name} is not a law suggest designs runs for: a law fitted by fit (--form"
-            " chinchilla, kaplan or moe) or a frontier (--approach isoflop, --form compute or broken); not yet a"
-            " data-constrained law",
+            " chinchilla, kaplan, moe or data-constrained) or a frontier (--approach isoflop, --form compute or"
+            " broken)",
         )  # fmt: skip
     params_col, tokens_col, flops_col, loss_col = columns
-    granularity_col, experts_col = mixture_columns
+    unique_col, granularity_col, experts_col = other_columns
     table = read_runs(runs, params_col, tokens_col, flops_col, loss_col, where=where, skip_invalid=skip_invalid,
-                      granularity_col=granularity_col, experts_col=experts_col)  # fmt: skip
+                      unique_col=unique_col, granularity_col=granularity_col, experts_col=experts_col)  # fmt: skip
     selection = select_runs(table)
     warnings = []
     if chosen.runs_fingerprint is not None and chosen.runs_fingerprint != table.fingerprint:
@@ -506,6 +504,13 @@ def suggestion_of(
     if isinstance(chosen, FrontierLaw):
         import numpy as np
 
+        if unique_tokens is not None:
+            raise UsageError(
+                "unique_tokens",
+                f"a unique-token cap asks a law fitted with repetition (fit --form data-constrained); {chosen.name} is"
+                " a frontier",
+            )
+
         from .experiments import BUDGET_RTOL_DEFAULT
         from .isoflop import group_budgets
 
@@ -514,7 +519,8 @@ def suggestion_of(
         made = suggest_budgets(chosen, selection.runs, budgets, target_flops, count, max_run_flops, budget_flops,
                                objective)  # fmt: skip
     else:
-        made = suggest_runs(chosen, selection.runs, target_flops, count, max_run_flops, budget_flops, objective)
+        made = suggest_runs(chosen, selection.runs, target_flops, count, max_run_flops, budget_flops, objective,
+                            unique_tokens)  # fmt: skip
     return made, chosen, table, warnings
 
 

@@ -244,20 +244,23 @@ def suggest(
     tokens_col: str | None = None,
     flops_col: str | None = None,
     loss_col: str | None = None,
+    unique_col: str | None = None,
     granularity_col: str | None = None,
     experts_col: str | None = None,
+    unique_tokens: Quantity | None = None,
     where: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
 ) -> SuggestResult:
     """The next runs that most narrow N_opt (or the loss) at `target`, as `scaling-plan suggest`: `law` fitted to
     `runs` with bootstrap refits (fit(..., bootstrap=200), or a law file; a mixture of experts' law reads each run's
-    granularity and expansion, from `granularity_col` and `experts_col` or the columns fit finds); `where` and
-    `skip_invalid` select rows as fit()'s do. `narrow_enough` is the stopping rule."""
+    granularity and expansion, from `granularity_col` and `experts_col` or the columns fit finds; a law fitted with
+    repetition each run's unique tokens, from `unique_col`, and asks the target under a cap of `unique_tokens` when
+    given); `where` and `skip_invalid` select rows as fit()'s do. `narrow_enough` is the stopping rule."""
     from .answers import suggestion_of
     from .choices import SUGGEST_OBJECTIVES
     from .errors import UsageError
     from .inputs.request import hardware_of
-    from .inputs.values import Sourced, choice, positive_number
+    from .inputs.values import Sourced, checked_number, choice, positive_number
     from .output.fit_records import suggestion_document
 
     if not (isinstance(count, int) and 1 <= count <= 100):
@@ -269,10 +272,12 @@ def suggest(
     width = None if max_relative_width is None else positive_number(max_relative_width, "max_relative_width")
     warnings: list[str] = []
     given = {name: Sourced(value, name) for name, value in (("gpu", gpu), ("mfu", mfu)) if value is not None}
+    limit = {} if unique_tokens is None else {"unique_tokens": Sourced(unique_tokens, "unique_tokens")}
     hardware = hardware_of(given, warnings)
     made, chosen, table, said = suggestion_of(
         os.fspath(runs), law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
-        lambda option: option, list((where or {}).items()), skip_invalid, (granularity_col, experts_col),
+        lambda option: option, list((where or {}).items()), skip_invalid, (unique_col, granularity_col, experts_col),
+        checked_number(limit, "unique_tokens"),
     )  # fmt: skip
     document = suggestion_document(made, table.label, chosen.name, hardware, width)
     return SuggestResult(made, document, _said(table.warnings() + said + warnings))

@@ -6,16 +6,17 @@ linearised optimal design (the c-optimal criterion of experimental design: the v
 
 - a run at (N, D) measures ln L(N, D) with the runs' own residual variance σ² (of log loss about the fit), so it
   carries the information J·Jᵀ/σ² about the law's constants θ (Chinchilla's (ln A, α, ln B, β, ln E), Kaplan's
-  (α_N, α_D, ln N_c, ln D_c), a mixture of experts' (ln a, α, ln b, β, ln c, ln g, γ), its runs at (N_act, D, G)),
-  J = ∂ ln L/∂θ at the fit by central differences; the runs so far
+  (α_N, α_D, ln N_c, ln D_c), a mixture of experts' (ln a, α, ln b, β, ln c, ln g, γ), its runs at (N_act, D, G),
+  a law fitted with repetition Chinchilla's and (ln R_D*, ln R_N*), its runs at (N, D, U)), J = ∂ ln L/∂θ at the fit
+  by central differences; the runs so far
   give the covariance Σ = (Σ_runs J·Jᵀ/σ²)⁻¹ (not the refits' own covariance, which the few refits that ran to a
   vanishing term, E -> 0, dominate: in six simulated studies of three rounds, designs from it narrowed the interval
   every round in four, these in all six);
-- the quantity q is ln N_opt(C) at the target compute (objective n-opt) or the frontier's ln L_opt(C) (loss), with
-  gradient g = ∂q/∂θ at the fit, so that Var(q) ≈ gᵀΣg; a new run makes Σ' = Σ − Σ·J·Jᵀ·Σ / (σ² + Jᵀ·Σ·J);
+- the quantity q is ln N_opt(C) at the target compute (objective n-opt) or the frontier's ln L_opt(C) (loss), under a
+  cap of unique tokens when one is given (data_constrained.py), with gradient g = ∂q/∂θ at the fit, so that Var(q) ≈ gᵀΣg; a new run makes Σ' = Σ − Σ·J·Jᵀ·Σ / (σ² + Jᵀ·Σ·J);
 - candidates span sizes from N*/4 to 4·N* around the law's optimum at budgets from the smallest run's compute to the
-  per-run cap (for a mixture of experts, at each granularity G of CANDIDATE_GRANULARITIES, D from eq. 10's FLOPs);
-  each step takes the candidate that lowers gᵀΣg most while the remaining total budget still affords
+  per-run cap (for a mixture of experts, at each granularity G of CANDIDATE_GRANULARITIES, D from eq. 10's FLOPs;
+  for a law fitted with repetition, on U = D / epochs unique tokens for each of CANDIDATE_EPOCHS); each step takes the candidate that lowers gᵀΣg most while the remaining total budget still affords
   the rest of the runs (greedy, one run at a time, each run once).
 
 The interval widths it reports are the current bootstrap interval's, scaled by sqrt(gᵀΣ'g / gᵀΣg): what the
@@ -64,6 +65,10 @@ PROFILE_SIZES = 5
 #: Granularities a next run of a mixture of experts may take: those of Krajewski et al. 2024's own runs (sec. 5,
 #: G from 1 to 16) and one step either side of the 32 their compute-optimal plans reach at 1e24 FLOPs (Table 2).
 CANDIDATE_GRANULARITIES = (1, 2, 4, 8, 16, 32, 64)
+#: Epochs over its unique data a next run of a law fitted with repetition may take: from none repeated to twice
+#: R_D* = 15.4, past which Muennighoff et al. 2023 find repeated tokens worth almost nothing (sec. 5; their own runs
+#: reach 44 epochs).
+CANDIDATE_EPOCHS = (1, 2, 4, 8, 16, 32)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,11 @@ class SuggestedRun:
     expected_optimal_n_params: float  # the law's N_opt at this budget
     expected_relative_width: float  # of the interval at the target, once this run and those before it are added
     granularity: float | None = None  # a mixture of experts' G (its N is then the active parameters)
+    unique_tokens: float | None = None  # a law fitted with repetition: the unique tokens the run's D repeats
+
+    @property
+    def epochs(self) -> float | None:
+        return None if self.unique_tokens is None else self.n_tokens / self.unique_tokens
 
     @property
     def tokens_per_param(self) -> float:
@@ -96,6 +106,7 @@ class Suggestion:
     max_run_flops: float
     budget_flops: float | None
     expansion: float | None = None  # a mixture of experts' E, which its runs share
+    unique_tokens: float | None = None  # the target's cap of unique tokens, when the question has one
 
     @property
     def relative_width(self) -> float:
@@ -114,7 +125,7 @@ class Suggestion:
 #: The constants a design moves, in its coordinates θ: the scales (E, A, B, N_c, D_c, k_N, C_b, f) by their logarithm,
 #: the exponents as they are. The linearised design does not depend on the coordinates; central differences are best
 #: conditioned in these.
-SCALES = frozenset({"E", "A", "B", "n_c", "d_c", "k_n", "break_flops", "sharpness", "g"})
+SCALES = frozenset({"E", "A", "B", "n_c", "d_c", "k_n", "break_flops", "sharpness", "g", "rd_star", "rn_star"})
 
 
 def _constants(law: Law, objective: str) -> tuple[str, ...]:
@@ -122,7 +133,7 @@ def _constants(law: Law, objective: str) -> tuple[str, ...]:
     if isinstance(law, MoELaw):
         return ("E", "A", "B", "alpha", "beta", "g", "gamma")
     if isinstance(law, ParametricLaw):
-        return ("E", "A", "B", "alpha", "beta")
+        return ("E", "A", "B", "alpha", "beta") + (("rd_star", "rn_star") if _repeating(law) else ())
     if isinstance(law, KaplanLaw):
         return ("alpha_n", "alpha_d", "n_c", "d_c")
     assert isinstance(law, FrontierLaw)
@@ -165,14 +176,14 @@ def _quantity(objective: str, law: Law, target_flops: float) -> float:
     return math.log(float(law.loss(n_params, n_tokens)))
 
 
-def _interval(objective: str, law: Law, target_flops: float) -> tuple[float, float]:
-    """The refits' interval on the quantity at the target (a refit that runs to a vanishing or infinite term says
-    nothing and is left out)."""
+def _interval(objective: str, law: Law, target_flops: float, asked: Callable[[Law], Law]) -> tuple[float, float]:
+    """The refits' interval on the quantity at the target, each refit asked as the law is (`asked`: under a cap of
+    unique tokens, or as it is); a refit that runs to a vanishing or infinite term says nothing and is left out."""
     values = []
     for refit in _refits(law):
         with np.errstate(all="ignore"):
             try:
-                values.append(math.exp(_quantity(objective, refit, target_flops)))
+                values.append(math.exp(_quantity(objective, asked(refit), target_flops)))
             except (ValueError, OverflowError, ZeroDivisionError):
                 continue
     finite = np.array([value for value in values if math.isfinite(value)])
@@ -193,28 +204,34 @@ def _refits(law: Law) -> list[Law]:
 
 
 def _sizes_at(law: Law, budget: float, count: int) -> list[tuple[float, float, float, float, float]]:
-    """Rows of (C, N, D, N_opt(C), G): `count` sizes from N*/SPREAD to N*·SPREAD around the law's optimum at C, with
-    whole parameters and tokens (as a trainer counts them); a mixture of experts' at each of CANDIDATE_GRANULARITIES
-    (N its active parameters, D what eq. 10's FLOPs leave), a dense law's with G NaN."""
+    """Rows of (C, N, D, N_opt(C), X): `count` sizes from N*/SPREAD to N*·SPREAD around the law's optimum at C, with
+    whole parameters and tokens (as a trainer counts them). X is what else a run of the law is: a mixture of experts'
+    granularity G, at each of CANDIDATE_GRANULARITIES (N its active parameters, D what eq. 10's FLOPs leave); a law
+    fitted with repetition's unique tokens U = D / epochs, at each of CANDIDATE_EPOCHS; else NaN."""
     optimal, _ = law.optimum(budget)
-    granularities = CANDIDATE_GRANULARITIES if isinstance(law, MoELaw) else (math.nan,)
     rows = []
     for position in np.linspace(-1.0, 1.0, count):
         n_params = float(round(float(optimal) * SPREAD**position))
-        for granularity in granularities:
-            per_token = (
-                law.flops_per_token(n_params, granularity)
-                if isinstance(law, MoELaw)
-                else FLOPS_PER_PARAM_TOKEN * n_params
-            )
-            n_tokens = float(round(budget / per_token)) if n_params >= 1 else 0.0
-            if n_params >= 1 and n_tokens >= 1:
-                rows.append((budget, n_params, n_tokens, float(optimal), float(granularity)))
+        if n_params < 1:
+            continue
+        if isinstance(law, MoELaw):
+            for granularity in CANDIDATE_GRANULARITIES:
+                n_tokens = float(round(budget / law.flops_per_token(n_params, granularity)))
+                rows += [(budget, n_params, n_tokens, float(optimal), float(granularity))] if n_tokens >= 1 else []
+            continue
+        n_tokens = float(round(budget / (FLOPS_PER_PARAM_TOKEN * n_params)))
+        if n_tokens < 1:
+            continue
+        if _repeating(law):
+            rows += [(budget, n_params, n_tokens, float(optimal), float(max(round(n_tokens / times), 1)))
+                     for times in CANDIDATE_EPOCHS]  # fmt: skip
+        else:
+            rows.append((budget, n_params, n_tokens, float(optimal), math.nan))
     return rows
 
 
 def _candidates(law: Law, low_flops: float, high_flops: float) -> Array:
-    """Rows of (C, N, D, N_opt(C), G) on the grid of budgets and sizes (and granularities)."""
+    """Rows of (C, N, D, N_opt(C), X) on the grid of budgets and sizes (and granularities, or epochs)."""
     # Budgets on a grid of BUDGETS_PER_DECADE steps per decade (1e19, 1.33e19, 1.78e19, ...), to 3 figures, within
     # the range; and the range's ends themselves.
     steps = np.arange(math.ceil(math.log10(low_flops) * BUDGETS_PER_DECADE),
@@ -224,18 +241,33 @@ def _candidates(law: Law, low_flops: float, high_flops: float) -> Array:
     return np.array([row for budget in budgets for row in _sizes_at(law, budget, SIZES_PER_BUDGET)]).reshape(-1, 5)
 
 
-def _run(number: int, row: Sequence[float], width: float) -> SuggestedRun:
-    budget, n_params, n_tokens, optimal, granularity = (float(x) for x in row)
-    return SuggestedRun(
-        number, budget, n_params, n_tokens, optimal, width, None if math.isnan(granularity) else granularity
-    )
+def _run(number: int, row: Sequence[float], width: float, law: Law) -> SuggestedRun:
+    budget, n_params, n_tokens, optimal, extra = (float(x) for x in row)
+    granularity = extra if isinstance(law, MoELaw) else None
+    unique_tokens = extra if _repeating(law) else None
+    return SuggestedRun(number, budget, n_params, n_tokens, optimal, width, granularity, unique_tokens)
 
 
-def _log_loss_at(n_params: Array, n_tokens: Array, granularity: Array | None) -> Callable[[Law], Array]:
-    """ln L of runs under a law: a mixture of experts' at each run's granularity (N its active parameters)."""
-    if granularity is None:
-        return lambda moved: np.log(moved.loss(n_params, n_tokens))
-    return lambda moved: np.log(moved.loss_at(n_params, n_tokens, granularity))  # type: ignore[attr-defined]
+def _repeating(law: Law) -> bool:
+    """A law fitted with repetition (fit --form data-constrained): its runs' losses depend on their unique tokens."""
+    return isinstance(law, ParametricLaw) and not isinstance(law, MoELaw) and law.rd_star is not None
+
+
+def _log_loss_at(n_params: Array, n_tokens: Array, extra: Array | None) -> Callable[[Law], Array]:
+    """ln L of runs under a law: a mixture of experts' at each run's granularity (N its active parameters), a law
+    fitted with repetition's on each run's unique tokens (`extra`)."""
+    from .data_constrained import DataConstrainedLaw
+
+    def log_loss(moved: Law) -> Array:
+        if isinstance(moved, MoELaw):
+            return np.log(moved.loss_at(n_params, n_tokens, extra))
+        if _repeating(moved):  # each run under its own cap: the law's effective N' and D' are elementwise
+            assert isinstance(moved, ParametricLaw) and moved.rd_star is not None and moved.rn_star is not None
+            capped = DataConstrainedLaw(moved, extra, moved.rd_star, moved.rn_star)  # type: ignore[arg-type]
+            return np.log(capped.loss(n_params, n_tokens))
+        return np.log(moved.loss(n_params, n_tokens))
+
+    return log_loss
 
 
 def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float | None, objective: str) -> float:
@@ -266,11 +298,14 @@ def suggest_runs(
     max_run_flops: float | None = None,
     budget_flops: float | None = None,
     objective: str = "n-opt",
+    unique_tokens: float | None = None,
 ) -> Suggestion:
     """The next `count` runs for `law` (with bootstrap refits) fitted to `runs`, to narrow `objective` at
-    `target_flops`; each run at most `max_run_flops` (default 10x the largest run), all of them at most
-    `budget_flops` together. Refuses, naming the flag, what cannot be planned."""
+    `target_flops` (under a cap of `unique_tokens`, for a law fitted with repetition); each run at most
+    `max_run_flops` (default 10x the largest run), all of them at most `budget_flops` together. Refuses, naming the
+    flag, what cannot be planned."""
     cap = _per_run_cap(law, runs, target_flops, max_run_flops, objective)
+    asked = _asked(law, unique_tokens)
     smallest = float(runs.compute_flops.min())
     if cap < smallest:
         raise UsageError(
@@ -287,40 +322,62 @@ def suggest_runs(
         )
 
     names = _constants(law, objective)
-    low, high = _interval(objective, law, target_flops)
-    value = math.exp(_quantity(objective, law, target_flops))
-    run_granularity = _run_granularity(law, runs)
-    predicted = _log_loss_at(runs.n_params, runs.n_tokens, run_granularity)(law)
+    low, high = _interval(objective, law, target_flops, asked)
+    value = math.exp(_quantity(objective, asked(law), target_flops))
+    run_extra = _run_extra(law, runs)
+    predicted = _log_loss_at(runs.n_params, runs.n_tokens, run_extra)(law)
     noise = float(np.sqrt(np.mean((predicted - np.log(runs.loss_nats)) ** 2)))
 
     # The runs' own information about θ at the fit (Gauss-Newton), not the refits' covariance: a few refits that ran
     # to a vanishing term (E -> 0) would dominate that, and their directions say nothing about a run's effect here.
-    measured = _derivatives(_log_loss_at(runs.n_params, runs.n_tokens, run_granularity), law, names)
+    measured = _derivatives(_log_loss_at(runs.n_params, runs.n_tokens, run_extra), law, names)
     covariance = np.linalg.pinv(measured.T @ measured / noise**2, rcond=1e-12, hermitian=True)
-    gradient = _derivatives(lambda moved: np.array(_quantity(objective, moved, target_flops)), law, names)[0]
+    gradient = _derivatives(lambda moved: np.array(_quantity(objective, asked(moved), target_flops)), law, names)[0]
     variance_now = float(gradient @ covariance @ gradient)
     if not (variance_now > 0 and noise > 0):
         raise UsageError("law", f"{law.name}'s refits leave no spread at the target: nothing to narrow")
 
-    moe = isinstance(law, MoELaw)
-    jacobians = _derivatives(_log_loss_at(candidates[:, 1], candidates[:, 2], candidates[:, 4] if moe else None), law,
-                             names)  # fmt: skip
+    jacobians = _derivatives(_log_loss_at(candidates[:, 1], candidates[:, 2], candidates[:, 4]), law, names)
     width_now = (high - low) / value
     picks = _greedy(covariance, gradient, jacobians, noise, candidates[:, 0], count, budget_flops)
     chosen = [
-        _run(index + 1, candidates[pick], width_now * math.sqrt(variance / variance_now))
+        _run(index + 1, candidates[pick], width_now * math.sqrt(variance / variance_now), law)
         for index, (pick, variance) in enumerate(picks)
     ]
     return Suggestion(
         objective, target_flops, value, (low, high), law.interval_level, tuple(chosen), "runs", noise,
         "the runs' log loss",
-        len(candidates), cap, budget_flops, law.expansion if isinstance(law, MoELaw) else None,
+        len(candidates), cap, budget_flops, law.expansion if isinstance(law, MoELaw) else None, unique_tokens,
     )  # fmt: skip
 
 
-def _run_granularity(law: Law, runs: Runs) -> Array | None:
-    """A mixture of experts' runs: each one's granularity, refused where the runs give none or another expansion
-    than the law's (the law counts N_act at its own)."""
+def _asked(law: Law, unique_tokens: float | None) -> Callable[[Law], Law]:
+    """How the question asks the law (or a refit, or the law moved along θ): under the cap of unique tokens, which
+    only a law fitted with repetition answers, or as it is."""
+    from .data_constrained import with_unique_tokens
+
+    if unique_tokens is None:
+        return lambda law: law
+    if not _repeating(law):
+        raise UsageError(
+            "unique_tokens",
+            f"a unique-token cap asks a law fitted with repetition (fit --form data-constrained); {law.name} is not",
+        )
+    return lambda moved: with_unique_tokens(moved, unique_tokens) or moved
+
+
+def _run_extra(law: Law, runs: Runs) -> Array | None:
+    """What else each run is that the law's loss reads: a mixture of experts' granularity (refused where the runs
+    give none, or another expansion than the law's: the law counts N_act at its own), or a law fitted with
+    repetition's unique tokens (refused where the runs give none)."""
+    if _repeating(law):
+        if runs.unique_tokens is None:
+            raise UsageError(
+                "unique_col",
+                f"{law.name} was fitted with repetition: its runs' losses depend on their unique tokens, and the runs"
+                " give none: name the column with the unique tokens",
+            )
+        return runs.unique_tokens
     if not isinstance(law, MoELaw):
         return None
     if runs.granularity is None:
@@ -431,7 +488,7 @@ def suggest_budgets(
     jacobians = _derivatives(measure(offered), law, names)
     variance_now = float(gradient @ covariance @ gradient)
     value = math.exp(_quantity(objective, law, target_flops))
-    low, high = _interval(objective, law, target_flops)
+    low, high = _interval(objective, law, target_flops, lambda law: law)
     width_now = (high - low) / value
     picks = _greedy(covariance, gradient, jacobians, noise, costs, count, budget_flops)
     chosen: list[SuggestedRun] = []
@@ -439,7 +496,7 @@ def suggest_budgets(
         budget = float(offered[pick])
         width = width_now * math.sqrt(variance / variance_now)
         for row in _sizes_at(law, budget, PROFILE_SIZES):
-            chosen.append(_run(len(chosen) + 1, row, width))
+            chosen.append(_run(len(chosen) + 1, row, width, law))
     measured = "ln N_opt" if objective == "n-opt" else "minimum loss"
     return Suggestion(
         objective, target_flops, float(value), (low, high), law.interval_level, tuple(chosen), "isoflop profiles",

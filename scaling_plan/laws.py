@@ -158,10 +158,13 @@ class ParametricLaw:
         return math.exp(log_g) if log_g < 709.0 else math.inf
 
     def refits(self) -> list[ParametricLaw]:
-        """The law under each of its bootstrap refits (empty without samples)."""
-        return [
-            replace(self, E=E, A=A, B=B, alpha=alpha, beta=beta, samples=()) for E, A, B, alpha, beta in self.samples
-        ]
+        """The law under each of its bootstrap refits (empty without samples): rows of E, A, B, α, β, and for a law
+        fitted with repetition R_D* and R_N* too (a row of five keeps the law's own)."""
+        return [self._refit(*row) for row in self.samples]
+
+    def _refit(self, E: float, A: float, B: float, alpha: float, beta: float, *repetition: float) -> ParametricLaw:
+        rd_star, rn_star = repetition or (self.rd_star, self.rn_star)
+        return replace(self, E=E, A=A, B=B, alpha=alpha, beta=beta, rd_star=rd_star, rn_star=rn_star, samples=())
 
     def loss(self, n_params: Num, n_tokens: Num) -> Num:
         """E + A/N^α + B/D^β; inf where a term passes floating point (the plan refuses it, naming the law)."""

@@ -32,6 +32,7 @@ from .options import (
     SeedOption,
     SkipInvalidOption,
     TokensColOption,
+    UniqueColOption,
     WeightsOption,
     WhereOption,
     complete_law,
@@ -69,10 +70,7 @@ def fit(
             "COLUMN",
         ),
     ] = None,
-    unique_col: Annotated[
-        str | None,
-        option("Unique tokens column (unique_tokens, U): the data-constrained form reads it.", PANEL_COLUMNS, "COLUMN"),
-    ] = None,
+    unique_col: UniqueColOption = None,
     granularity_col: GranularityColOption = None,
     experts_col: ExpertsColOption = None,
     form: Annotated[

@@ -194,6 +194,10 @@ FlopsColOption = Annotated[
 LossColOption = Annotated[
     str | None, option("Final loss column in nats/token (loss_nats, loss).", PANEL_COLUMNS, "COLUMN")
 ]
+UniqueColOption = Annotated[
+    str | None,
+    option("Unique tokens column (unique_tokens, U): the data-constrained form reads it.", PANEL_COLUMNS, "COLUMN"),
+]
 GranularityColOption = Annotated[
     str | None,
     option(

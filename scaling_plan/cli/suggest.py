@@ -24,6 +24,7 @@ from .options import (
     QuietOption,
     SkipInvalidOption,
     TokensColOption,
+    UniqueColOption,
     WhereOption,
     complete_law,
     format_option,
@@ -43,7 +44,7 @@ from .options import (
          "scaling-plan suggest runs.csv --law my-law.yaml --target 1e24 --max-relative-width 0.5"),
     )
 )  # fmt: skip
-@with_fields(*fields_of("hardware"))
+@with_fields("unique_tokens", *fields_of("hardware"))
 def suggest(
     runs: Annotated[
         str,
@@ -55,7 +56,7 @@ def suggest(
         str,
         typer.Option(
             help="The law fitted to RUNS with bootstrap refits: fit --bootstrap 200 -o my-law.yaml (the default form,"
-            " --form kaplan or --form moe); or a frontier: fit --approach isoflop, fit --form compute or fit --form broken, each"
+            " --form kaplan, moe or data-constrained); or a frontier: fit --approach isoflop, fit --form compute or fit --form broken, each"
             " with --bootstrap.",
             show_default=False,
             metavar="PATH",
@@ -103,6 +104,7 @@ def suggest(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
+    unique_col: UniqueColOption = None,
     granularity_col: GranularityColOption = None,
     experts_col: ExpertsColOption = None,
     where: WhereOption = None,
@@ -133,7 +135,7 @@ def suggest(
     from ..inputs.hardware_file import looks_like_file
     from ..inputs.request import hardware_of
     from ..inputs.runs import where_items
-    from ..inputs.values import positive_number
+    from ..inputs.values import checked_number, positive_number
     from ..laws import FrontierLaw
     from ..output.files import output_file
     from ..output.fit_records import runs_file_rows, suggested_runs_file, suggestion_document
@@ -156,7 +158,7 @@ def suggest(
     suggestion, chosen, table, said = suggestion_of(
         runs, law, target_flops, count, cap, total, objective, (params_col, tokens_col, flops_col, loss_col),
         lambda option: "--" + option.replace("_", "-"), where_items(where or []), skip_invalid,
-        (granularity_col, experts_col),
+        (unique_col, granularity_col, experts_col), checked_number(flags, "unique_tokens"),
     )  # fmt: skip
     warn_all(table.warnings() + said + warnings)
     asked = count * (PROFILE_SIZES if isinstance(chosen, FrontierLaw) else 1)

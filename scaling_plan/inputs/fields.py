@@ -503,7 +503,6 @@ FILE_NUMBERS: tuple[FileNumber, ...] = (
     FileNumber("runs", "flops", "FLOPs", 0.0, MAX_FLOPS),
     FileNumber("runs", "budget", "FLOPs", 0.0, MAX_FLOPS),
 )
-#: The file numbers by (kind, key).
 FILE_NUMBER: dict[tuple[str, str], FileNumber] = {(number.kind, number.key): number for number in FILE_NUMBERS}
 #: The constants of each law kind's bootstrap samples, in their order (models.py's law file models).
 SAMPLE_CONSTANTS = {
@@ -513,7 +512,8 @@ SAMPLE_CONSTANTS = {
     "kaplan": ("alpha_n", "alpha_d", "n_c", "d_c"),
     "moe": ("E", "A", "B", "alpha", "beta", "g", "gamma"),
 }
-
+#: A law fitted with repetition's rows (a "law" file's, fit --form data-constrained): each refit's R_D* and R_N* too.
+REPETITION_SAMPLE_CONSTANTS = (*SAMPLE_CONSTANTS["law"], "rd_star", "rn_star")
 #: Fields by name.
 BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
 #: Each field's flag, for messages (fields only in files have none).

@@ -17,7 +17,7 @@ from ..laws import (
     ParametricLaw,
     optimum_magnitude,
 )
-from .fields import FILE_NUMBER, SAMPLE_CONSTANTS, range_problem
+from .fields import FILE_NUMBER, REPETITION_SAMPLE_CONSTANTS, SAMPLE_CONSTANTS, range_problem
 from .yaml_files import read_yaml, validate_model
 
 if TYPE_CHECKING:
@@ -74,6 +74,16 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
             f"{label}:{line}",
             f"fitted_range.compute_flops: expected [min, max] with 0 < min < max, got {list(compute_range)}",
         )
+    rows = law_file.bootstrap.samples if law_file.bootstrap else []
+    # a law fitted with repetition keeps each refit's R_D* and R_N* (older files keep the five, refits its own two)
+    repeated = bool(rows) and len(rows[0]) == len(REPETITION_SAMPLE_CONSTANTS)
+    if repeated and law_file.rd_star is None:
+        raise UsageError(
+            f"{label}:{lines.get(('bootstrap', 'samples'), 1)}",
+            "bootstrap.samples: rows of seven (E, A, B, alpha, beta, rd_star, rn_star) are a law fitted with"
+            " repetition's, and the law gives no rd_star and rn_star of its own",
+        )
+    names = REPETITION_SAMPLE_CONSTANTS if repeated else None
     return ParametricLaw(
         name=law_file.name or os.path.basename(path),
         E=law_file.E,
@@ -84,7 +94,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         source=law_file.source or f"law file {path}",
         dataset=law_file.dataset or "the data the law was fitted on",
         compute_range_flops=tuple(compute_range) if compute_range else PUBLISHED_COMPUTE_RANGE_FLOPS,
-        samples=checked_samples("law", law_file.bootstrap.samples, lines, label) if law_file.bootstrap else (),
+        samples=checked_samples("law", rows, lines, label, names) if rows else (),
         interval_level=law_file.bootstrap.level if law_file.bootstrap else 0.9,
         rd_star=law_file.rd_star,
         rn_star=law_file.rn_star,
@@ -137,16 +147,18 @@ def checked_samples(
     samples: Any,
     lines: dict[tuple[str | int, ...], int],
     label: str,
+    names: tuple[str, ...] | None = None,
 ) -> tuple[tuple[float, ...], ...]:
-    """A file's bootstrap rows, each one a law of the file's kind could be (sample_faults); the first that is not is
-    refused, by its line and index: a row left out silently would narrow the intervals it gives."""
-    faults = sample_faults(kind, samples) if samples else ()
+    """A file's bootstrap rows (of the kind's constants, or `names` of it), each one a law of the file's kind could
+    be (sample_faults); the first that is not is refused, by its line and index: a row left out silently would narrow
+    the intervals it gives."""
+    faults = sample_faults(kind, samples, names) if samples else ()
     for index, fault in enumerate(faults):
         if not fault:
             continue
         where = f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}"
         row = samples[index]
-        for name, value in zip(SAMPLE_CONSTANTS[kind], row, strict=True):
+        for name, value in zip(names or SAMPLE_CONSTANTS[kind], row, strict=True):
             problem = range_problem(FILE_NUMBER[(kind, name)], value)
             if problem is not None:
                 raise UsageError(where, f"bootstrap.samples[{index}]: {name}: {problem}")

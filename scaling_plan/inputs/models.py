@@ -26,7 +26,7 @@ from ..budget import GPU_ALIASES, GPUS, gpu_problem
 from ..choices import DownstreamForm, FitCriterion
 from ..presets import PRESETS
 from ..units import parse_quantity
-from .fields import FILE_NUMBER, SECTIONS, FileNumber, range_problem
+from .fields import FILE_NUMBER, REPETITION_SAMPLE_CONSTANTS, SECTIONS, FileNumber, range_problem
 from .fields import Field as InputField
 
 #: A quantity as text, the way units.parse_quantity reads it: '$2M', '70B', '1.4T', '5.76e23' (never negative, and
@@ -295,18 +295,22 @@ class FitProcedure(_Section):
     converged: bool
 
 
-def _samples_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of a law or frontier file's bootstrap rows: each value in its constant's range. The readers
-    check the rows themselves (lawfile.checked_samples), naming a bad row's line and index."""
+def _samples_schema(kind: str, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a law or frontier file's bootstrap rows (the kind's constants, or `names` of it): each value
+    in its constant's range. The readers check the rows themselves (lawfile.checked_samples), naming a bad row's line
+    and index."""
     from .fields import SAMPLE_CONSTANTS
 
-    columns = [_number_schema(FILE_NUMBER[(kind, name)], text_too=False) for name in SAMPLE_CONSTANTS[kind]]
+    columns = [_number_schema(FILE_NUMBER[(kind, name)], text_too=False) for name in names or SAMPLE_CONSTANTS[kind]]
     width = len(columns)
     return {"type": "array", "items": {"type": "array", "prefixItems": columns, "minItems": width, "maxItems": width}}
 
 
 Row = tuple[float, float, float, float, float]
-LawSamples = Annotated[list[Row], WithJsonSchema(_samples_schema("law"))]
+LawSamples = Annotated[
+    list[Row] | list[tuple[float, float, float, float, float, float, float]],
+    WithJsonSchema({"anyOf": [_samples_schema("law"), _samples_schema("law", REPETITION_SAMPLE_CONSTANTS)]}),
+]
 FrontierSamples = Annotated[list[Row], WithJsonSchema(_samples_schema("frontier"))]
 BrokenSamples = Annotated[
     list[tuple[float, float, float, float, float, float, float, float]], WithJsonSchema(_samples_schema("broken"))
@@ -326,7 +330,10 @@ class BootstrapSummary(_Section):
     level: float = Field(gt=0, lt=1, description="the share of samples each interval holds, e.g. 0.9")
     intervals: dict[str, tuple[float, float]]
     standard_errors: dict[str, float]
-    samples: LawSamples = Field(description="rows of E, A, B, alpha, beta, each in its constant's range")
+    samples: LawSamples = Field(
+        description="rows of E, A, B, alpha, beta (and rd_star, rn_star: a law fitted with repetition), each in its"
+        " constant's range"
+    )
 
 
 class LawFile(_Section):
@@ -452,9 +459,7 @@ class KaplanLawFile(_Section):
 class MoEBootstrap(BootstrapSummary):
     """Refits on resampled runs: the samples let `budget` give intervals on N, D and loss."""
 
-    samples: MoESamples = Field(  # type: ignore[assignment]
-        description="rows of E, A, B, alpha, beta, g, gamma, each in its constant's range"
-    )
+    samples: MoESamples = Field(description="rows of E, A, B, alpha, beta, g, gamma, each in its constant's range")
 
 
 class MoELawFile(_Section):

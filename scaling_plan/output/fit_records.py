@@ -188,13 +188,14 @@ def simulated_records(runs: Sequence[SimulatedRun]) -> list[Record]:
 
 
 #: A suggested run, as suggest's table shows it.
-SUGGESTED_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "granularity", "gpu_hours",
-                  "expected_relative_width")  # fmt: skip
+SUGGESTED_KEYS = ("run", "budget_flops", "n_params", "n_tokens", "tokens_per_param", "granularity", "unique_tokens",
+                  "epochs", "gpu_hours", "expected_relative_width")  # fmt: skip
 
 
 def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
     """The suggested runs as the rows of a runs file to fill in: exactly the rows experiments writes, and a mixture of
-    experts' granularity and expansion (the columns fit --form moe reads)."""
+    experts' granularity and expansion (the columns fit --form moe reads), or a law fitted with repetition's unique
+    tokens and epochs (fit --form data-constrained reads the unique tokens)."""
     from ..experiments import Experiment
 
     rows = experiment_records(
@@ -203,6 +204,11 @@ def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
             for r in suggestion.runs
         ]
     )
+    if any(run.unique_tokens is not None for run in suggestion.runs):
+        return [
+            row | {"unique_tokens": round(run.unique_tokens or 0), "epochs": run.epochs}
+            for row, run in zip(rows, suggestion.runs, strict=True)
+        ]
     if suggestion.expansion is None:
         return rows
     return [
@@ -211,8 +217,9 @@ def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
     ]
 
 
-#: A mixture of experts' columns of a runs file (inputs.runs' roles) and the keys of a run to train that fill them.
-MIXTURE_ROLES = {"granularity": "granularity", "experts": "expansion"}
+#: The columns of a runs file (inputs.runs' roles) that a mixture of experts' or a law fitted with repetition's runs
+#: fill, and the keys of a run to train that fill them.
+OTHER_ROLES = {"granularity": "granularity", "experts": "expansion", "unique": "unique_tokens"}
 
 
 def runs_file_rows(rows: Sequence[Record], table: RunsTable) -> list[list[str]] | None:
@@ -228,7 +235,7 @@ def runs_file_rows(rows: Sequence[Record], table: RunsTable) -> list[list[str]] 
         by_role = {roles["params"]: row["n_params"]} | (
             {roles["budget"]: row["budget_flops"]} if "budget" in roles else {}
         )
-        by_role |= {roles[role]: row[key] for role, key in MIXTURE_ROLES.items() if role in roles and key in row}
+        by_role |= {roles[role]: row[key] for role, key in OTHER_ROLES.items() if role in roles and key in row}
         if "tokens" in roles:
             by_role[roles["tokens"]] = row["n_tokens"]
         else:  # C = 6·N·D: the compute the run spends

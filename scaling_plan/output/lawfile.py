@@ -128,10 +128,7 @@ def form_file_data(
         summary |= {"kept": len(bootstrap.samples)} if family.on_frontier else {"converged": bootstrap.n_converged}
         summary |= {"level": level, "intervals": {k: list(v) for k, v in bootstrap.intervals(level).items()}}
         summary |= {} if family.on_frontier else {"standard_errors": bootstrap.standard_errors()}
-        # A parametric file's samples are E, A, B, alpha, beta (the data-constrained law's R_D* and R_N* are in its
-        # intervals and standard errors): what its reader checks and plans with.
-        held = bootstrap.samples[:, :5] if kind == "parametric" else bootstrap.samples
-        summary["samples"] = [[float(v) for v in row] for row in held]
+        summary["samples"] = [[float(v) for v in row] for row in bootstrap.samples]
         data["bootstrap"] = summary
     return data
 

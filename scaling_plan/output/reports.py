@@ -305,16 +305,17 @@ def emit_downstream_fit(record: Record, output_format: str, out: IO[str]) -> Non
 
 def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
     """The runs to train next, with what each is expected to do to the interval at the target."""
-    from ..design import CANDIDATE_GRANULARITIES
+    from ..design import CANDIDATE_EPOCHS, CANDIDATE_GRANULARITIES
     from ..units import format_scientific
 
     runs = document["runs"]
     low_g, high_g = min(CANDIDATE_GRANULARITIES), max(CANDIDATE_GRANULARITIES)
+    epochs_shown = ", ".join(f"{epochs:g}" for epochs in CANDIDATE_EPOCHS)
     quantity = "N_opt" if document["objective"] == "n-opt" else "L_opt"
     key = "n_params" if document["objective"] == "n-opt" else "loss_nats"
     labels = {"run": "Run", "budget_flops": "Budget (FLOPs)", "n_params": "N", "n_tokens": "D",
-              "tokens_per_param": "D/N", "granularity": "G", "gpu_hours": "GPU-hours",
-              "expected_relative_width": "Width after"}  # fmt: skip
+              "tokens_per_param": "D/N", "granularity": "G", "unique_tokens": "U", "epochs": "Epochs",
+              "gpu_hours": "GPU-hours", "expected_relative_width": "Width after"}  # fmt: skip
 
     def table(out: IO[str]) -> None:
         value = humanise(key, document["value"])
@@ -326,11 +327,10 @@ def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
             f" {document['expected_relative_width']:.3g} expected after them"
         )
         mixture = bool(runs) and "granularity" in runs[0]  # a mixture of experts' runs: N active, at a granularity
-        keys = [
-            k
-            for k in SUGGESTED_KEYS
-            if (k != "gpu_hours" or document["gpu"] is not None) and (k != "granularity" or mixture)
-        ]
+        repeating = bool(runs) and "unique_tokens" in runs[0]  # a law fitted with repetition's: on unique tokens
+        shown = {"gpu_hours": document["gpu"] is not None, "granularity": mixture, "unique_tokens": repeating,
+                 "epochs": repeating}  # fmt: skip
+        keys = [k for k in SUGGESTED_KEYS if shown.get(k, True)]
         budget = "none" if document["budget_flops"] is None else format_scientific(document["budget_flops"])
         profiles = document["design"] == "isoflop profiles"
         candidates = (
@@ -339,6 +339,7 @@ def emit_suggestion(document: Record, output_format: str, out: IO[str]) -> None:
             else f"{document['n_candidates']:,} candidates (sizes N*/4 to 4·N*"
             + (f" of active parameters at granularities {low_g} to {high_g} and expansion {runs[0]['expansion']:g}, D"
                " from Krajewski et al. 2024's eq. 10 FLOPs," if mixture else "")
+            + (f", each on its tokens' unique share for {epochs_shown} epochs," if repeating else "")
             + " at budgets"
         )  # fmt: skip
         notes = [

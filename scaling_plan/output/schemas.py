@@ -344,6 +344,10 @@ class SuggestedRecord(ExperimentRecord):
         None, description="a mixture of experts' run: its granularity G (n_params are then its active parameters)"
     )
     expansion: float | None = Field(None, description="a mixture of experts' run: its expansion E, the law's")
+    unique_tokens: int | None = Field(
+        None, description="a run of a law fitted with repetition: the unique tokens its n_tokens repeat"
+    )
+    epochs: float | None = Field(None, description="a run of a law fitted with repetition: n_tokens / unique_tokens")
     gpu_hours: float | None = Field(description="with --gpu: the run's GPU-hours")
     expected_relative_width: float = Field(
         description="the width expected at the target once this run and those before it are added"

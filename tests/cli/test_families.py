@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 import scaling_plan as sp
+from scaling_plan.inputs.lawfile import load_law_file
 from scaling_plan.laws import KaplanLaw
 from scaling_plan.presets import PRESETS
 
@@ -184,17 +185,22 @@ def test_the_api_fits_each_family_as_the_cli_does(cli: Cli) -> None:
 
 
 @pytest.mark.slow
-def test_suggest_refuses_a_data_constrained_law_and_a_mixtures_law_without_its_runs_granularity(
+def test_suggest_refuses_a_law_without_what_its_runs_need_and_a_cap_the_law_cannot_answer(
     cli: Cli, tmp_path: Path
 ) -> None:
-    repeating = tmp_path / "repeating.yaml"  # its design would need R_D* and R_N* in each refit, and unique tokens
+    repeating = tmp_path / "repeating.yaml"
     made = cli.run("fit", MUENNIGHOFF_RUNS, "--form", "data-constrained", "--bootstrap", "10", "-o", str(repeating))
     assert made.exit_code == 0, made.stderr
-    said = cli.error("suggest", MUENNIGHOFF_RUNS, "--law", str(repeating), "--target", "1e23")
-    assert "--law:" in said and "not yet a data-constrained law" in said
+    said = cli.error("suggest", CHINCHILLA_RUNS, "--law", str(repeating), "--target", "1e23")  # no unique tokens
+    assert said.startswith("scaling-plan: error: --unique-col:") and "unique tokens" in said
+    said = cli.error("suggest", CHINCHILLA_RUNS, "--law", "chinchilla-2022", "--target", "1e24",
+                     "--unique-tokens", "1T")  # fmt: skip
+    assert said.startswith("scaling-plan: error: --law:") and "bootstrap" in said  # a preset: no refits, said first
     moe = tmp_path / "moe.yaml"
     mixture = mixture_runs_file(tmp_path, noise=0.005)
     assert cli.run("fit", mixture, "--form", "moe", "--bootstrap", "20", "-o", str(moe)).exit_code == 0
+    said = cli.error("suggest", mixture, "--law", str(moe), "--target", "1e23", "--unique-tokens", "1T")
+    assert said.startswith("scaling-plan: error: --unique-tokens:") and "fitted with repetition" in said
     said = cli.error("suggest", CHINCHILLA_RUNS, "--law", str(moe), "--target", "1e23")  # dense runs: no G
     assert said.startswith("scaling-plan: error: --granularity-col:") and "granularity" in said
     other = tmp_path / "other" / "mixture.csv"
@@ -204,6 +210,9 @@ def test_suggest_refuses_a_data_constrained_law_and_a_mixtures_law_without_its_r
     assert said.startswith("scaling-plan: error: --experts-col:") and "(32)" in said and "(64)" in said
     said = cli.error("suggest", mixture, "--law", "krajewski-2024-moe", "--target", "1e23")  # a preset: no refits
     assert said.startswith("scaling-plan: error: --law:") and "bootstrap" in said
+    with pytest.raises(sp.ScalingPlanError) as error:
+        sp.suggest(mixture, law=moe, target=1e23, unique_tokens=1e12)
+    assert error.value.field == "unique_tokens"
 
 
 @pytest.mark.slow
@@ -217,9 +226,23 @@ def test_the_data_constrained_law_is_fitted_written_and_planned_with(cli: Cli, t
     assert record["rd_star"] == pytest.approx(LAW.rd_star, rel=0.1) and record["rd_star_low"] < record["rd_star_high"]
     written = yaml.safe_load(Path(out).read_text())
     assert (written["kind"], written["rd_star"]) == ("parametric", record["rd_star"])
-    assert len(written["bootstrap"]["samples"][0]) == 5  # E, A, B, alpha, beta: what a parametric file plans with
+    # each refit's E, A, B, alpha, beta and its own R_D* and R_N*: a capped plan's interval spans the repetition too
+    assert {len(row) for row in written["bootstrap"]["samples"]} == {7}
+    refits = load_law_file(out).refits()  # type: ignore[attr-defined]
+    assert len({refit.rd_star for refit in refits}) == len(refits) > 1
+    assert [refit.rn_star for refit in refits] == [row[6] for row in written["bootstrap"]["samples"]]
     plan = cli.json("budget", "--flops", "1e21", "--law", out, "--method", "law", "--unique-tokens", "1e9")
     assert plan["epochs"] > 1 and plan["loss_nats_low"] < plan["loss_nats"] < plan["loss_nats_high"]
+    older = tmp_path / "older.yaml"  # a file of rows of five, as earlier versions wrote: each refit keeps the law's
+    written["bootstrap"]["samples"] = [row[:5] for row in written["bootstrap"]["samples"]]
+    older.write_text(yaml.safe_dump(written))
+    assert {refit.rd_star for refit in load_law_file(str(older)).refits()} == {written["rd_star"]}  # type: ignore[attr-defined]
+    del written["rd_star"], written["rn_star"]  # rows of seven need the law's own R_D* and R_N*
+    written["bootstrap"]["samples"] = yaml.safe_load(Path(out).read_text())["bootstrap"]["samples"]
+    older.write_text(yaml.safe_dump(written, sort_keys=False))
+    line = older.read_text().splitlines().index("  samples:") + 1
+    said = cli.error("budget", "--flops", "1e21", "--law", str(older))
+    assert said.startswith(f"scaling-plan: error: {older}:{line}: bootstrap.samples: rows of seven"), said
     table = cli.run("fit", runs, "--form", "data-constrained").stdout
     assert "R_D*" in table and "fitted first to the 20 runs that see their data once" in " ".join(table.split())
 

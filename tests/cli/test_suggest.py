@@ -470,14 +470,14 @@ def _simulated(cli: Cli, path: Path, law: str, budgets: str, sizes: int, noise: 
 
 
 def _refitted_narrower(cli: Cli, runs: Path, trained: list[dict[str, str]], law: Path, form: str,
-                       before: dict[str, Any]) -> None:  # fmt: skip
-    """Append the suggested runs, trained, to the runs; refit the law by its form: the interval at the target is
-    narrower than before them."""
+                       before: dict[str, Any], *asked: str) -> None:  # fmt: skip
+    """Append the suggested runs, trained, to the runs; refit the law by its form: the interval at the target (1e23
+    FLOPs, and what else is `asked`) is narrower than before them."""
     with runs.open("a", newline="") as handle:
         header = next(csv.reader(io.StringIO(runs.read_text())))
         csv.DictWriter(handle, fieldnames=header, extrasaction="ignore").writerows(trained)
     assert cli.run("fit", str(runs), "--form", form, "--bootstrap", "100", "-o", str(law)).exit_code == 0
-    after = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "1")
+    after = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "1", *asked)
     print(f"{form}: width {before['relative_width']:.3g} -> {after['relative_width']:.3g}"
           f" (expected {before['expected_relative_width']:.3g})")  # fmt: skip
     assert after["relative_width"] < before["relative_width"]
@@ -546,6 +546,44 @@ def test_a_mixture_of_experts_laws_suggested_runs_take_a_granularity_and_narrow_
         exact = truth.loss_at(float(row["n_params"]), float(row["n_tokens"]), float(row["granularity"]))  # type: ignore[attr-defined]
         row["loss_nats"] = repr(float(exact) * math.exp(rng.normal(0.0, 0.005)))
     _refitted_narrower(cli, runs, rows, law, "moe", document)
+
+
+@pytest.mark.slow
+def test_a_law_fitted_with_repetition_gets_runs_on_repeated_data_that_narrow_n_opt_under_a_cap(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Muennighoff et al. 2023's law fitted (fit --form data-constrained) to runs of it that repeat their data:
+    suggest asks N_opt at the target under a cap of unique tokens (--unique-tokens), designs over the seven constants
+    (the base law's and ln R_D*, ln R_N*: the file keeps each refit's), each candidate on D / epochs unique tokens;
+    the runs file it writes carries each run's unique tokens, fit reads it back, and the runs, trained (simulated from
+    the law on their own unique tokens) and refitted, narrow the interval. The API gives the command's answer."""
+    from scaling_plan.data_constrained import DataConstrainedLaw
+    from scaling_plan.design import CANDIDATE_EPOCHS
+    from tests.repeats import LAW, repeated_runs, write_runs
+
+    assert isinstance(LAW, ParametricLaw) and LAW.rd_star is not None and LAW.rn_star is not None
+    runs = Path(write_runs(repeated_runs(), tmp_path / "repeats.csv"))
+    law = tmp_path / "repeats.yaml"
+    assert cli.run("fit", str(runs), "--form", "data-constrained", "--bootstrap", "100", "-o", str(law)).exit_code == 0
+    cap = ("--unique-tokens", "20B")
+    document = cli.json("suggest", str(runs), "--law", str(law), "--target", "1e23", "-n", "4", *cap,
+                        "-o", str(tmp_path / "next.csv"))  # fmt: skip
+    assert sp.suggest(runs, law=law, target=1e23, count=4, unique_tokens="20B").to_dict() == document
+    assert document["design"] == "runs" and len(document["runs"]) == 4
+    widths = [run["expected_relative_width"] for run in document["runs"]]
+    assert widths == sorted(widths, reverse=True) and widths[-1] < document["relative_width"]
+    for run in document["runs"]:
+        assert 6 * run["n_params"] * run["n_tokens"] == pytest.approx(run["budget_flops"], rel=1e-6)
+        assert run["epochs"] == pytest.approx(run["n_tokens"] / run["unique_tokens"])
+        assert min(abs(run["epochs"] / epochs - 1) for epochs in CANDIDATE_EPOCHS) < 1e-6  # U rounded to whole
+    rng = np.random.default_rng(8)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "next.csv").read_text())))
+    assert [int(row["unique_tokens"]) for row in rows] == [run["unique_tokens"] for run in document["runs"]]
+    for row in rows:
+        capped = DataConstrainedLaw(LAW, float(row["unique_tokens"]), LAW.rd_star, LAW.rn_star)
+        exact = capped.loss(float(row["n_params"]), float(row["n_tokens"]))
+        row["loss_nats"] = repr(float(exact) * math.exp(rng.normal(0.0, 0.002)))
+    _refitted_narrower(cli, runs, rows, law, "data-constrained", document, *cap)
 
 
 @pytest.mark.slow
