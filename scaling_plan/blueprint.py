@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .allocate import TOKENS_PER_PARAM_DEFAULT
 from .budget import GIB, HOURS_PER_DAY, SECONDS_PER_HOUR, Hardware
 from .errors import UsageError
-from .parallel import GRADIENT_BYTES, Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
+from .parallel import GRADIENT_BYTES, Layout, LayoutChoice, LayoutRequest, ModelSize, Pace, choose_layout
 from .shapes import PARAMS_TOLERANCE, Counts, Shape, count, shape_for_params
 from .steptime import StepTime, predict_step
 from .units import format_count, format_scientific
@@ -287,7 +287,8 @@ def make_blueprint(
                 request.layout.flag("gpu_memory_gib"),
                 f"a blueprint lays the model out in GPU memory: give the {hardware.gpu.name} GPU's memory in GiB",
             )
-        choice = choose_layout(model, request.layout, hardware.gpu.memory_bytes, hardware.n_gpus, law_batch)
+        choice = choose_layout(model, request.layout, hardware.gpu.memory_bytes, hardware.n_gpus, law_batch,
+                               _pace(shape, counts, request, hardware))  # fmt: skip
         if choice.min_gpus == 0:
             raise UsageError(_culprit(request.layout), _fits_nowhere(counts, hardware, choice))
     training_flops = counts.flops_per_token_full * n_tokens
@@ -320,6 +321,21 @@ def make_blueprint(
         request, target_params, n_tokens, shape, counts, choice, hyper, training_flops, gpu_hours, days, cost, step,
         measured, predicted, at_prediction, unpredicted,
     )  # fmt: skip
+
+
+def _pace(shape: Shape, counts: Counts, request: BlueprintRequest, hardware: Hardware) -> Pace:
+    """A layout's predicted step per sequence of its batch (None where the GPU's bandwidths are not known): how the
+    layout search ranks the layouts that fit."""
+    fixed = request.layout
+
+    def pace(layout: Layout) -> float | None:
+        step = predict_step(
+            shape, counts, layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
+            hardware.peak_flops_per_second,
+        )  # fmt: skip
+        return None if step is None else step.step_seconds / layout.global_batch_sequences
+
+    return pace
 
 
 def blueprint_at_predicted_mfu(

@@ -31,13 +31,17 @@ Memory per GPU, mixed-precision Adam and 16-bit activations:
   with v interleaved stages per GPU (sec. 2.2.2), whose first stage holds (1 + (pp - 1)/(pp·v)) times the
   activations (Korthikanti et al. 2022, sec. 4.2.3).
 
-Pure domain: the search (`choose_layout`) raises UsageError naming the flag of a degree that cannot be used.
+The search (`choose_layout`) ranks the layouts that fit by their predicted step (steptime.py) per sequence of the
+batch when the caller can predict it (the GPU's memory, NVLink and network bandwidths known): of those within
+PACE_BAND of the fastest, the rules of Layout._rank choose; without a prediction, the rules choose among all.
+
+Pure domain: the search raises UsageError naming the flag of a degree that cannot be used.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .budget import GIB
@@ -83,6 +87,13 @@ RECOMPUTE_ORDER = ("none", "selective", "full")
 #: on more model parallelism (context parallelism's traffic, more pipeline stages) to shave a bubble of a few percent
 #: to less; past it, the smaller bubble wins. It is a judgement, not a measured cost.
 BUBBLE_BAND = 0.05
+
+#: Layouts whose predicted step per sequence is within this share of the fastest's count alike, and the rules choose
+#: among them: the step model leaves out costs worth a few percent (stages that are not balanced, expert parallelism's
+#: all-to-all, congestion), so it is not let trade a simpler layout for a predicted gain smaller than that. (A 9B
+#: model on 64 H100s: 8 pipeline stages of 4-way context parallelism are predicted 2% faster than data parallelism
+#: alone.) A judgement, as BUBBLE_BAND is.
+PACE_BAND = 0.05
 
 #: GPUs per node when none is given: HGX/DGX H100, A100 and B200 boards hold 8 (NVIDIA DGX datasheets).
 DEFAULT_GPUS_PER_NODE = 8
@@ -246,9 +257,14 @@ class Layout:
 
 #: How choose_layout ranks the layouts that fit, in words (LayoutChoice.reason says it of one choice).
 RANKING = (
-    f"the least recomputation, then the least pipeline bubble (bubbles within {BUBBLE_BAND:.0%} counting alike), then"
-    " the fewest GPUs per model replica, then the least expert parallelism"
+    f"where the GPU's bandwidths are known, the layouts whose predicted step per sequence is within {PACE_BAND:.0%} of"
+    " the fastest's; among them (or all, without a prediction) the least recomputation, then the least pipeline"
+    f" bubble (bubbles within {BUBBLE_BAND:.0%} counting alike), then the fewest GPUs per model replica, then the"
+    " least expert parallelism"
 )
+
+#: Seconds per sequence of a layout's predicted step, or None where it cannot be predicted (choose_layout's `pace`).
+Pace = Callable[[Layout], "float | None"]
 
 
 @dataclass(frozen=True)
@@ -257,6 +273,8 @@ class LayoutChoice:
     n_searched: int
     n_fitting: int
     min_gpus: int  # the fewest GPUs any layout fits on with the fixed settings; 0 when none does
+    seconds_per_sequence: float | None = None  # the chosen layout's predicted step per sequence, when it ranked them
+    n_fast: int = 0  # layouts within PACE_BAND of the fastest predicted step, when the step was predicted
 
     @property
     def reason(self) -> str:
@@ -268,6 +286,14 @@ class LayoutChoice:
             )
         bubble = f"a {100 * layout.bubble_fraction:.1f}% pipeline bubble" if layout.pp > 1 else "no pipeline bubble"
         # The ranking of choose_layout, said of this layout (RANKING says it of any).
+        if self.seconds_per_sequence is not None:
+            return (
+                f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), of those whose predicted"
+                f" step per sequence is within {PACE_BAND:.0%} of the fastest's ({self.n_fast:,}; this one"
+                f" {1e3 * self.seconds_per_sequence:.3g} ms), the one with the least recomputation"
+                f" ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike), then the"
+                " fewest GPUs per model replica" + (", then the least expert parallelism" if layout.ep > 1 else "")
+            )
         return (
             f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), the one with the least"
             f" recomputation ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike),"
@@ -454,21 +480,28 @@ def _candidates(
 
 
 def _search(
-    model: ModelSize, request: LayoutRequest, n_gpus: int, batch_sequences: float, capacity_bytes: float
-) -> tuple[Layout | None, Layout | None, int, int]:
-    """(best fitting, least memory, searched, fitting)."""
-    best: Layout | None = None
+    model: ModelSize, request: LayoutRequest, n_gpus: int, batch_sequences: float, capacity_bytes: float,
+    pace: Pace | None = None,
+) -> tuple[Layout | None, Layout | None, int, int, float | None, int]:  # fmt: skip
+    """(best fitting, least memory, searched, fitting, and when `pace` predicted the fitting layouts' steps: the
+    best's seconds per sequence and how many were within PACE_BAND of the fastest)."""
     smallest: Layout | None = None
-    searched = fitting = 0
+    searched = 0
+    fit: list[Layout] = []
     for layout in _candidates(model, request, n_gpus, batch_sequences, capacity_bytes):
         searched += 1
         if smallest is None or layout.total_bytes < smallest.total_bytes:
             smallest = layout
         if layout.fits:
-            fitting += 1
-            if best is None or layout._rank() < best._rank():
-                best = layout
-    return best, smallest, searched, fitting
+            fit.append(layout)
+    paces = [pace(layout) for layout in fit] if pace is not None and fit else []
+    known = [seconds for seconds in paces if seconds is not None]
+    if not known:  # no prediction: the rules choose among all
+        return min(fit, key=Layout._rank, default=None), smallest, searched, len(fit), None, 0
+    fast = [(layout, seconds) for layout, seconds in zip(fit, paces, strict=True)
+            if seconds is not None and seconds <= min(known) * (1 + PACE_BAND)]  # fmt: skip
+    best, seconds = min(fast, key=lambda each: each[0]._rank())
+    return best, smallest, searched, len(fit), seconds, len(fast)
 
 
 #: Counts tried when looking for the fewest GPUs: 1, 2, 4, then whole nodes from the first whose GPUs can hold the
@@ -496,16 +529,19 @@ def fewest_gpus(model: ModelSize, request: LayoutRequest, batch_sequences: float
 
 
 def choose_layout(
-    model: ModelSize, request: LayoutRequest, capacity_bytes: float, n_gpus: int | None, batch_sequences: float
-) -> LayoutChoice:
-    """The best layout on n_gpus GPUs (on the fewest that fit when None) for a global batch near batch_sequences."""
+    model: ModelSize, request: LayoutRequest, capacity_bytes: float, n_gpus: int | None, batch_sequences: float,
+    pace: Pace | None = None,
+) -> LayoutChoice:  # fmt: skip
+    """The best layout on n_gpus GPUs (on the fewest that fit when None) for a global batch near batch_sequences:
+    the fastest by `pace` (a layout's predicted seconds per sequence) where it predicts, else by the rules."""
     check_request(model, request, n_gpus)
     if request.global_batch is not None:
         batch_sequences = request.global_batch
     least = fewest_gpus(model, request, batch_sequences, capacity_bytes)
     fixed = _fixed_gpus(request)
     gpus = n_gpus if n_gpus is not None else (least or fixed)
-    best, smallest, searched, fitting = _search(model, request, gpus, batch_sequences, capacity_bytes)
+    best, smallest, searched, fitting, paced, fast = _search(model, request, gpus, batch_sequences, capacity_bytes,
+                                                             pace)  # fmt: skip
     if smallest is None and request.interleave > 1 and request.pp is None:
         # Interleaving leaves only pipelines of pp x V stages that divide the layers; none may divide the GPUs.
         stages = [p for p in range(2, MAX_PIPELINE_STAGES + 1) if model.n_layers % (p * request.interleave) == 0]
@@ -524,4 +560,4 @@ def choose_layout(
             " batch that dp x micro-batch divides, or fix --tp, --pp and --cp",
         )
     chosen = best or smallest
-    return LayoutChoice(chosen, searched, fitting, least)
+    return LayoutChoice(chosen, searched, fitting, least, paced, fast)

@@ -17,7 +17,11 @@ sequences of s tokens per pipeline, v interleaved stages per GPU):
   micro-batch) over the network between nodes; counted in full.
 - data parallelism (dp > 1): the gradients' reduce-scatter and the weights' all-gather (an all-reduce's traffic,
   2·(dp - 1)/dp of the stage's gradients; ZeRO-3 1.5x that, Rajbhandari et al. 2020, sec. 7) over the network,
-  hidden behind the last micro-batch's backward pass as far as it lasts (DP_OVERLAP of it).
+  hidden behind the last micro-batch's backward pass as far as it lasts (DP_OVERLAP of it). A mixture's routed
+  experts, divided over ep expert-parallel ranks, are reduced over the dp/ep ranks that hold the same experts.
+- expert parallelism (ep > 1): its all-to-all bytes per GPU per step (parallel.all_to_all_bytes, an upper bound:
+  dispatch and combine, forward and backward) over NVLink when tp x cp x ep GPUs fit in a node, else over the
+  network; exposed (the experts wait for their tokens).
 - context parallelism (cp > 1): each layer's keys and values gathered from the other cp - 1 GPUs forward and their
   gradients reduce-scattered backward, over the network when tp x cp spans nodes; hidden behind the attention
   scores' compute as far as it lasts.
@@ -26,7 +30,7 @@ sequences of s tokens per pipeline, v interleaved stages per GPU):
   _memory_bound_bytes_per_token).
 
 Left out: stages that are not balanced (the first holds the embedding, the last the logits), the optimizer step,
-expert parallelism's all-to-all, stragglers and the network's congestion, and any overlap of tensor-parallel traffic
+the routers' imbalance across experts, stragglers and the network's congestion, and any overlap of tensor-parallel traffic
 with compute. FP8 takes the same efficiencies of its own peak, which is optimistic. The constants, and where they come from, are stated where they are set.
 """
 
@@ -83,6 +87,7 @@ class StepTime:
     pipeline_transfer_seconds: float
     data_parallel_seconds: float  # exposed
     context_parallel_seconds: float  # exposed
+    expert_parallel_seconds: float  # the all-to-all, exposed
     model_flops: float  # per step, Korthikanti et al. 2022 eq. 7
     hardware_flops: float  # per step, with recomputation
     n_gpus: int
@@ -93,7 +98,7 @@ class StepTime:
     def communication_seconds(self) -> float:
         return (
             self.tensor_parallel_seconds + self.pipeline_transfer_seconds + self.data_parallel_seconds
-            + self.context_parallel_seconds
+            + self.context_parallel_seconds + self.expert_parallel_seconds
         )  # fmt: skip
 
     @property
@@ -219,8 +224,13 @@ def _predict(
         transfers = m * 2 * v * activations / tp / _bandwidth(gpu, not between_nodes)
     data = 0.0
     if dp > 1:
-        held = counts.params_total / (pp * tp) * gradient_bytes
-        one_way = _ring_seconds(gpu, dp, held, tp * cp * dp <= gpus_per_node)
+        ep = layout.ep
+        experts = counts.routed_params_per_layer * counts.expert_layers  # all routed experts' parameters
+        within = tp * cp * dp <= gpus_per_node
+        dense = (counts.params_total - experts) / (pp * tp) * gradient_bytes
+        one_way = _ring_seconds(gpu, dp, dense, within) + _ring_seconds(
+            gpu, dp // ep, experts / (pp * tp * ep) * gradient_bytes, within
+        )
         gathered = one_way * (2.0 if layout.sharding == "zero-3" else 1.0)  # ZeRO-3 gathers the weights twice
         # The reduce-scatter runs beside the last micro-batch's backward pass (2/3 of its compute), the weights'
         # all-gather after the optimizer step.
@@ -232,7 +242,10 @@ def _predict(
         attention_rate = peak * (attention_efficiency if layout.flash_attention else efficiency)
         attention = scores_run(layout.recompute) / shape.n_layers * b * s / cp / tp / attention_rate  # a layer's
         context = layers * m * max(0.0, exchange - attention)
+    expert = 0.0
+    if layout.all_to_all_bytes:
+        expert = layout.all_to_all_bytes / _bandwidth(gpu, tp * cp * layout.ep <= gpus_per_node)
     return StepTime(
-        compute, recompute, memory_bound, tensor, bubble, transfers, data, context, model_flops, hardware_flops,
-        n_gpus, peak, efficiency,
+        compute, recompute, memory_bound, tensor, bubble, transfers, data, context, expert, model_flops,
+        hardware_flops, n_gpus, peak, efficiency,
     )  # fmt: skip

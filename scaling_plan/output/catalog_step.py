@@ -131,8 +131,8 @@ STEP_FIELDS = (
         "step_communication_seconds",
         "seconds",
         "Step: exposed communication",
-        "tensor/sequence, pipeline, data and context parallel traffic not hidden behind compute; null without a"
-        " predicted step",
+        "tensor/sequence, pipeline, data, context and expert parallel traffic not hidden behind compute; null"
+        " without a predicted step",
         null=True,
         shown=True,
     ),

@@ -331,8 +331,9 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
     if predicted is not None:
         notes.append(
             f"Predicted step: matrix multiplies at {100 * predicted.matmul_efficiency:.1f}% of the peak (their size"
-            " per GPU sets it), attention, memory-bound kernels over HBM, exposed tensor-, pipeline-, data- and"
-            " context-parallel traffic over NVLink and the network, and the pipeline bubble (docs/blueprints.md, 'A"
+            " per GPU sets it), attention, memory-bound kernels over HBM, exposed tensor-, pipeline-, data-,"
+            " context- and expert-parallel traffic over NVLink and the network, and the pipeline bubble"
+            " (docs/blueprints.md, 'A"
             " predicted step'). The plan's GPU-hours, days and cost follow --mfu (with --mfu predict, this step's)."
         )
     if blueprint.unpredicted is not None:

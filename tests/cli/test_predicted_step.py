@@ -208,18 +208,19 @@ def test_mfu_predict_where_there_is_no_step_to_predict_is_one_line(cli: Cli, arg
 
 
 def test_mfu_predict_without_a_single_pace_keeps_the_run_that_fits_and_says_so(cli: Cli) -> None:
-    """$2M on 512 H100s: at its own predicted pace the budget buys a model that needs tp 8, whose slower step
-    predicts a pace that buys a model back on tp 4: the plan keeps the tp 4 run, which fits, and says it ends early."""
+    """$10M on 512 H100s: at its own predicted pace the budget buys a larger model that takes a slower layout, whose
+    step predicts a pace that buys a model back on the faster one: the plan keeps the run that fits its own
+    predicted step, and says what share of the budget that step uses."""
     import scaling_plan as sp
 
-    args = ("budget", "--dollars", "2e6", "--gpu", "H100-SXM", "--gpus", "512", "--price-per-gpu-hour", "2.5",
+    args = ("budget", "--dollars", "1e7", "--gpu", "H100-SXM", "--gpus", "512", "--price-per-gpu-hour", "2.5",
             "--blueprint", "--mfu", "predict")  # fmt: skip
     result = cli.run(*args, "--format", "json")
     record = json.loads(result.stdout)
-    assert record["cost_usd_predicted"] <= 2e6 and record["mfu"] < record["mfu_predicted_full_count"]
+    assert record["cost_usd_predicted"] <= 1e7 and record["mfu"] < record["mfu_predicted_full_count"]
     said = [line for line in result.stderr.splitlines() if "found no single pace" in line]
     assert len(said) == 1 and "of the budget" in said[0] and "exceeds" not in result.stderr
-    made = sp.plan(dollars=2e6, gpu="H100-SXM", gpus=512, price_per_gpu_hour=2.5, blueprint=True, mfu="predict")
+    made = sp.plan(dollars=1e7, gpu="H100-SXM", gpus=512, price_per_gpu_hour=2.5, blueprint=True, mfu="predict")
     assert said[0].removeprefix("scaling-plan: warning: ") in made.warnings
     # A budget of GPU-hours is kept to at the predicted step, never exceeded by the pace's last digits.
     hours = cli.run(

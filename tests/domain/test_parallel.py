@@ -3,6 +3,7 @@ batches, and the CLI around them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,27 @@ def test_a_large_bubble_loses_and_a_small_one_is_not_chased() -> None:
     # With tp 8 x pp 4 fixed, context parallelism would shrink a 1.9% bubble to 0.5%: not worth its traffic.
     fixed = choose_layout(llama_70b(), LayoutRequest(tp=8, pp=4), H100_BYTES, 1024, 5141).layout
     assert fixed.cp == 1 and fixed.dp == 32 and 0 < fixed.bubble_fraction < 0.05
+
+
+def test_a_predicted_pace_ranks_the_layouts_and_gains_within_its_band_leave_the_rules_to_choose() -> None:
+    """A pace (seconds per sequence) decides between layouts that fit when one is more than PACE_BAND faster; within
+    the band the rules choose, as without a pace; a pace that predicts nothing leaves the rules to choose."""
+    from scaling_plan.parallel import PACE_BAND, Layout
+
+    model, request = llama_70b(), LayoutRequest()
+    by_rules = choose_layout(model, request, H100_BYTES, 1024, 2000)
+    assert by_rules.seconds_per_sequence is None and by_rules.layout.pp == 1
+
+    def pipelines_faster(gain: float) -> Callable[[Layout], float | None]:
+        return lambda layout: 1.0 / (1.0 + gain) if layout.pp == 4 and layout.recompute == "none" else 1.0
+
+    ranked = choose_layout(model, request, H100_BYTES, 1024, 2000, pipelines_faster(2 * PACE_BAND))
+    assert ranked.layout.pp == 4 and ranked.seconds_per_sequence == pytest.approx(1 / (1 + 2 * PACE_BAND))
+    assert ranked.n_fast >= 1 and "within 5% of the fastest" in ranked.reason
+    alike = choose_layout(model, request, H100_BYTES, 1024, 2000, pipelines_faster(PACE_BAND / 2))
+    assert alike.layout == by_rules.layout and alike.n_fast == alike.n_fitting
+    unknown = choose_layout(model, request, H100_BYTES, 1024, 2000, lambda layout: None)
+    assert unknown.layout == by_rules.layout and unknown.seconds_per_sequence is None
 
 
 def test_the_launchable_batch_is_a_whole_number_of_micro_batches_per_rank() -> None:

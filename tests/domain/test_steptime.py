@@ -152,3 +152,35 @@ def test_a_gpu_without_the_bandwidth_a_layout_uses_predicts_no_step() -> None:
     assert predict_step(shape, count(shape), layout(1, 1, 1, 1, 1, 8, "selective", False), no_memory) is None
     no_network = dataclasses.replace(GPUS["A100-SXM"], network_bandwidth_bytes_per_second=None)
     assert predict_step(shape, count(shape), layout(8, 8, 1, 1, 1, 16, "selective", False), no_network) is None
+
+
+def test_a_mixtures_experts_are_reduced_over_the_ranks_that_hold_them_and_its_all_to_all_is_exposed() -> None:
+    """A mixture's routed experts, divided over ep ranks, are reduced over the dp/ep ranks that hold the same ones:
+    exactly the dense part's ring over dp plus the experts' over dp/ep. Its all-to-all (the layout's bytes) crosses
+    NVLink while tp x cp x ep GPUs share a node, the network past it, and is exposed in full."""
+    from scaling_plan.steptime import LINK_EFFICIENCY, NETWORK_EFFICIENCY
+
+    shape = Shape(n_layers=16, d_model=2048, n_heads=16, d_ff=8192, vocab_size=32_000, seq_len=4096, experts=64,
+                  active_experts=2, expert_d_ff=1024)  # fmt: skip
+    counts = count(shape)
+    h100 = GPUS["H100-SXM"]
+    experts = counts.routed_params_per_layer * counts.expert_layers
+    assert 0 < experts < counts.params_total
+    network = h100.network_bandwidth_bytes_per_second * NETWORK_EFFICIENCY  # type: ignore[operator]
+    nvlink = h100.link_bandwidth_bytes_per_second / 2 * LINK_EFFICIENCY  # type: ignore[operator]
+
+    def step(ep: int, all_to_all: float = 0.0) -> StepTime:
+        made = dataclasses.replace(layout(1, 1, 1, 32, 1, 8, "none", True), ep=ep, all_to_all_bytes=all_to_all)
+        predicted = predict_step(shape, counts, made, h100)
+        assert predicted is not None
+        return predicted
+
+    # the gradients' reduce-scatter (hidden behind the last micro-batch's backward pass as far as it lasts), then the
+    # weights' all-gather: 16-bit gradients, the dense part over 32 ranks, each eighth of the experts over 4
+    one_way = (31 / 32 * (counts.params_total - experts) + 3 / 4 * experts / 8) * 2.0 / network
+    backward = 2 / 3 * (step(8).compute_seconds + step(8).memory_bound_seconds) / 8
+    assert step(8).data_parallel_seconds == pytest.approx(max(0.0, one_way - backward) + one_way, rel=1e-12)
+    assert step(8).data_parallel_seconds < step(1).data_parallel_seconds
+    within, across = step(8, 1e9), step(16, 1e9)  # 8 GPUs of a node, then 16 across two
+    assert within.communication_seconds - step(8).communication_seconds == pytest.approx(1e9 / nvlink, rel=1e-9)
+    assert across.communication_seconds - step(16).communication_seconds == pytest.approx(1e9 / network, rel=1e-9)
