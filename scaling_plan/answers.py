@@ -6,7 +6,7 @@ objects and the warnings to show; each door shows them its own way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
@@ -232,6 +232,8 @@ def sweep_of(
     request, warnings = build_request(merge(values, {kind: Sourced(float(budgets[0]), where)}))
     if served:
         warnings.insert(0, "the config's serve: section is unused by a sweep (serve one budget with budget --serve)")
+    if request.hardware is not None and request.hardware.mfu_by_default:  # a sweep's rows take the MFU assumed
+        request = replace(request, hardware=request.hardware.assumed())
     if request.hardware is not None and request.hardware.mfu_predicted:
         from .errors import UsageError
 

@@ -346,6 +346,9 @@ def blueprint_at_predicted_mfu(
     blueprint = make_blueprint(request, target_params, n_tokens, hardware)
     if hardware is None or not hardware.mfu_predicted:
         return blueprint, hardware
+    if hardware.mfu_by_default and blueprint.mfu_predicted_full_count is None:  # no step predicted: the MFU assumed
+        assumed = hardware.assumed()
+        return make_blueprint(request, target_params, n_tokens, assumed), assumed
     predicted = dataclasses.replace(hardware, mfu=min(predicted_pace(blueprint, hardware.mfu_where), 1.0))
     return make_blueprint(request, target_params, n_tokens, predicted), predicted
 
@@ -416,18 +419,8 @@ def _fits_nowhere(counts: Counts, hardware: Hardware, choice: LayoutChoice) -> s
     return (
         f"{counts.params_total:,} parameters fit on no number of {hardware.gpu.name} GPUs"
         f" ({(hardware.gpu.memory_bytes or 0) / GIB:.1f} GiB each) with the settings given: the least memory found is"
-        f" {layout.total_bytes / GIB:,.1f} GiB per GPU ({describe(layout)}); leave the layout to the search, or"
+        f" {layout.total_bytes / GIB:,.1f} GiB per GPU ({layout.phrase}); leave the layout to the search, or"
         " use a GPU with more memory"
-    )
-
-
-def describe(layout: Layout) -> str:
-    """tp 8 x pp 4 x cp 1 x dp 32, zero-1, no recomputation: the layout in a phrase."""
-    recompute = "no" if layout.recompute == "none" else layout.recompute
-    stages = f" ({layout.interleave} interleaved per GPU)" if layout.interleave > 1 else ""
-    return (
-        f"tp {layout.tp} x pp {layout.pp}{stages} x cp {layout.cp} x dp {layout.dp}, {layout.sharding}, {recompute}"
-        " recomputation"
     )
 
 
@@ -452,7 +445,7 @@ def blueprint_warnings(blueprint: Blueprint) -> list[str]:
         layout = choice.layout
         gpus = f"{layout.n_gpus:,} GPUs hold" if layout.n_gpus != 1 else "1 GPU holds"
         warnings.append(
-            f"{gpus} {layout.total_bytes / GIB:,.1f} GiB each at best ({describe(layout)}), over the"
+            f"{gpus} {layout.total_bytes / GIB:,.1f} GiB each at best ({layout.phrase}), over the"
             f" {layout.capacity_bytes / GIB:.1f} GiB of one: at least {choice.min_gpus:,} are needed"
         )
     if choice is not None and choice.layout.fits:

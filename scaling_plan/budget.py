@@ -16,7 +16,7 @@ while training, before the facility's overhead (PUE).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import unknown_name
 from .laws import Num
@@ -191,6 +191,13 @@ class Hardware:
     precision: str = "bf16"  # the matrix multiplies' number format: bf16 or fp8 (the GPU must have that peak)
     mfu_predicted: bool = False  # --mfu predict: `mfu` is the blueprint's predicted step's (plans.make_plan sets it)
     mfu_where: str = "mfu"  # where the MFU was given (its flag, or file:line: field), for messages
+    #: Predicted because no MFU was given and the plan has a blueprint: where no step is predicted (a GPU without the
+    #: bandwidths), the plan keeps DEFAULT_MFU rather than refusing.
+    mfu_by_default: bool = False
+
+    def assumed(self) -> Hardware:
+        """This hardware at its MFU as a number, predicted no more (where a default prediction cannot be made)."""
+        return replace(self, mfu_predicted=False, mfu_by_default=False)
 
     @property
     def peak_flops_per_second(self) -> float:
@@ -250,7 +257,9 @@ class Hardware:
     def formula(self, flops: str = "C") -> str:
         """How GPU-hours follow from a count of training FLOPs named `flops`, for the note under a table."""
         goodput = "" if self.goodput == 1 else f" x goodput {self.goodput:g}"
-        mfu = f"{self.mfu:.3f}, the pace --mfu predict sized the run at," if self.mfu_predicted else f"{self.mfu:g}"
+        mfu = (
+            f"{self.mfu:.3f}, the pace its predicted step sized the run at," if self.mfu_predicted else f"{self.mfu:g}"
+        )
         return (
             f"GPU-hours = {flops} / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
             f" {mfu}{goodput} x 3600 s/h) on " + self.gpu.name

@@ -279,7 +279,7 @@ def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float
         raise UsageError(
             "law", f"{law.name} has no bootstrap refits: fit it with {named('bootstrap')} (e.g. 200) first"
         )
-    largest = float(runs.compute_flops.max())
+    largest = float(_run_flops(law, runs).max())
     if target_flops <= largest:
         raise UsageError(
             "target",
@@ -306,7 +306,7 @@ def suggest_runs(
     flag, what cannot be planned."""
     cap = _per_run_cap(law, runs, target_flops, max_run_flops, objective)
     asked = _asked(law, unique_tokens)
-    smallest = float(runs.compute_flops.min())
+    smallest = float(_run_flops(law, runs).min())
     if cap < smallest:
         raise UsageError(
             "max_run_flops",
@@ -351,6 +351,15 @@ def suggest_runs(
     )  # fmt: skip
 
 
+def _run_flops(law: Law, runs: Runs) -> Array:
+    """The runs' compute as the law counts it, and as its candidates spend their budgets: a mixture of experts' by
+    eq. 10 at each run's granularity (the router's FLOPs too), where the runs give one; else 6·N·D."""
+    if isinstance(law, MoELaw) and runs.granularity is not None:
+        flops: Array = runs.n_tokens * law.flops_per_token(runs.n_params, runs.granularity)
+        return flops
+    return runs.compute_flops
+
+
 def _asked(law: Law, unique_tokens: float | None) -> Callable[[Law], Law]:
     """How the question asks the law (or a refit, or the law moved along θ): under the cap of unique tokens, which
     only a law fitted with repetition answers, or as it is."""
@@ -389,7 +398,7 @@ def _run_extra(law: Law, runs: Runs) -> Array | None:
     if runs.experts is not None and not np.allclose(runs.experts, law.expansion):
         raise UsageError(
             "experts_col",
-            f"the runs' expansion ({', '.join(sorted({f'{e:g}' for e in runs.experts}))}) is not {law.name}'s"
+            f"the runs' expansion ({', '.join(f'{e:g}' for e in sorted(set(runs.experts)))}) is not {law.name}'s"
             f" ({law.expansion:g}): the law was fitted on other runs",
         )
     return runs.granularity

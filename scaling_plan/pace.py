@@ -20,12 +20,15 @@ PREDICTED_MFU_RTOL, PACE_BISECTION_STEPS = 1e-4, 8
 
 
 def at_predicted_pace(request: PlanRequest, make: Callable[[PlanRequest], Plan]) -> Plan:
-    """The plan `make` makes for the request, at the MFU of its blueprint's predicted step."""
+    """The plan `make` makes for the request, at the MFU of its blueprint's predicted step; where the MFU is
+    predicted by default and no step is predicted, the plan at the MFU assumed."""
     hardware = request.hardware
     assert hardware is not None and hardware.mfu_predicted
     # A budget of time or money is filled a hair under the predicted pace, so that its run keeps to it.
     margin = 1.0 - PREDICTED_MFU_RTOL if request.given in HARD_BUDGET_KINDS else 1.0
     plans = [make(request)]
+    if hardware.mfu_by_default and (plans[0].blueprint is None or plans[0].blueprint.mfu_predicted_full_count is None):
+        return make(replace(request, hardware=hardware.assumed()))
     for _ in range(PREDICTED_MFU_ROUNDS):
         plan = plans[-1]
         mfu, used = _predicted_mfu(plan), _used_mfu(plan)

@@ -33,7 +33,9 @@ Memory per GPU, mixed-precision Adam and 16-bit activations:
 
 The search (`choose_layout`) ranks the layouts that fit by their predicted step (steptime.py) per sequence of the
 batch when the caller can predict it (the GPU's memory, NVLink and network bandwidths known): of those within
-PACE_BAND of the fastest, the rules of Layout._rank choose; without a prediction, the rules choose among all.
+PACE_BAND of the fastest, the rules of Layout._rank choose; where some layout's step cannot be predicted (a link the
+GPU gives no bandwidth for), the rules choose among all, so that no layout wins for being the one the model can
+time.
 
 Pure domain: the search raises UsageError naming the flag of a degree that cannot be used.
 """
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 
 from .budget import GIB
 from .errors import UsageError
+from .units import counted
 
 #: Mixed-precision Adam: bytes per parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1: 2Ψ + 2Ψ + KΨ with K = 12).
 WEIGHT_BYTES = 2  # BF16/FP16 weights used in forward and backward
@@ -91,7 +94,7 @@ BUBBLE_BAND = 0.05
 #: Layouts whose predicted step per sequence is within this share of the fastest's count alike, and the rules choose
 #: among them: the step model leaves out costs worth a few percent (stages that are not balanced, expert parallelism's
 #: all-to-all, congestion), so it is not let trade a simpler layout for a predicted gain smaller than that. (A 9B
-#: model on 64 H100s: 8 pipeline stages of 4-way context parallelism are predicted 2% faster than data parallelism
+#: model on 64 H100s: 8 pipeline stages of 4-way context parallelism are predicted 0.4% faster than data parallelism
 #: alone.) A judgement, as BUBBLE_BAND is.
 PACE_BAND = 0.05
 
@@ -208,6 +211,13 @@ class Layout:
         return self.tp * self.pp * self.cp * self.dp
 
     @property
+    def phrase(self) -> str:
+        """tp 8 x pp 4 x cp 1 x dp 32, zero-1, no recomputation: the layout in a phrase."""
+        recompute = "no" if self.recompute == "none" else self.recompute
+        stages = f" ({self.interleave} interleaved per GPU)" if self.interleave > 1 else ""
+        return f"tp {self.tp} x pp {self.pp}{stages} x cp {self.cp} x dp {self.dp}, {self.sharding}, {recompute} recomputation"
+
+    @property
     def global_batch_sequences(self) -> int:
         return self.dp * self.micro_batch * self.accumulation
 
@@ -275,6 +285,7 @@ class LayoutChoice:
     min_gpus: int  # the fewest GPUs any layout fits on with the fixed settings; 0 when none does
     seconds_per_sequence: float | None = None  # the chosen layout's predicted step per sequence, when it ranked them
     n_fast: int = 0  # layouts within PACE_BAND of the fastest predicted step, when the step was predicted
+    fastest: tuple[Layout, float] | None = None  # the fastest layout predicted, and its seconds per sequence
 
     @property
     def reason(self) -> str:
@@ -286,16 +297,21 @@ class LayoutChoice:
             )
         bubble = f"a {100 * layout.bubble_fraction:.1f}% pipeline bubble" if layout.pp > 1 else "no pipeline bubble"
         # The ranking of choose_layout, said of this layout (RANKING says it of any).
-        if self.seconds_per_sequence is not None:
+        if self.seconds_per_sequence is not None and self.fastest is not None:
+            fastest, seconds = self.fastest
+            band = (
+                "it is the fastest predicted" if fastest == layout
+                else f"the fastest predicted is {fastest.phrase} at {1e3 * seconds:.3g} ms"
+            )  # fmt: skip
             return (
-                f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), of those whose predicted"
-                f" step per sequence is within {PACE_BAND:.0%} of the fastest's ({self.n_fast:,}; this one"
-                f" {1e3 * self.seconds_per_sequence:.3g} ms), the one with the least recomputation"
-                f" ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike), then the"
-                " fewest GPUs per model replica" + (", then the least expert parallelism" if layout.ep > 1 else "")
+                f"of {counted(self.n_fitting, 'layout')} that fit (of {self.n_searched:,} searched), {self.n_fast:,}"
+                f" predict a step per sequence within {PACE_BAND:.0%} of the fastest's, and of those this one"
+                f" ({1e3 * self.seconds_per_sequence:.3g} ms; {band}) has the least recomputation and {bubble}"
+                f" (bubbles within {BUBBLE_BAND:.0%} counting alike), then the fewest GPUs per model replica"
+                + (", then the least expert parallelism" if layout.ep > 1 else "")
             )
         return (
-            f"of {self.n_fitting:,} layouts that fit (of {self.n_searched:,} searched), the one with the least"
+            f"of {counted(self.n_fitting, 'layout')} that fit (of {self.n_searched:,} searched), the one with the least"
             f" recomputation ({layout.recompute}) and {bubble} (bubbles within {BUBBLE_BAND:.0%} counting alike),"
             " then the fewest GPUs per model replica" + (", then the least expert parallelism" if layout.ep > 1 else "")
         )
@@ -482,9 +498,9 @@ def _candidates(
 def _search(
     model: ModelSize, request: LayoutRequest, n_gpus: int, batch_sequences: float, capacity_bytes: float,
     pace: Pace | None = None,
-) -> tuple[Layout | None, Layout | None, int, int, float | None, int]:  # fmt: skip
+) -> tuple[Layout | None, Layout | None, int, int, float | None, int, tuple[Layout, float] | None]:  # fmt: skip
     """(best fitting, least memory, searched, fitting, and when `pace` predicted the fitting layouts' steps: the
-    best's seconds per sequence and how many were within PACE_BAND of the fastest)."""
+    best's seconds per sequence, how many were within PACE_BAND of the fastest, and the fastest)."""
     smallest: Layout | None = None
     searched = 0
     fit: list[Layout] = []
@@ -496,12 +512,13 @@ def _search(
             fit.append(layout)
     paces = [pace(layout) for layout in fit] if pace is not None and fit else []
     known = [seconds for seconds in paces if seconds is not None]
-    if not known:  # no prediction: the rules choose among all
-        return min(fit, key=Layout._rank, default=None), smallest, searched, len(fit), None, 0
-    fast = [(layout, seconds) for layout, seconds in zip(fit, paces, strict=True)
-            if seconds is not None and seconds <= min(known) * (1 + PACE_BAND)]  # fmt: skip
+    if not known or len(known) < len(fit):  # a layout whose step cannot be predicted: the rules choose among all
+        return min(fit, key=Layout._rank, default=None), smallest, searched, len(fit), None, 0, None
+    timed = [(layout, seconds) for layout, seconds in zip(fit, paces, strict=True) if seconds is not None]
+    fastest = min(timed, key=lambda each: (each[1], each[0]._rank()))
+    fast = [(layout, seconds) for layout, seconds in timed if seconds <= fastest[1] * (1 + PACE_BAND)]
     best, seconds = min(fast, key=lambda each: each[0]._rank())
-    return best, smallest, searched, len(fit), seconds, len(fast)
+    return best, smallest, searched, len(fit), seconds, len(fast), fastest
 
 
 #: Counts tried when looking for the fewest GPUs: 1, 2, 4, then whole nodes from the first whose GPUs can hold the
@@ -540,8 +557,9 @@ def choose_layout(
     least = fewest_gpus(model, request, batch_sequences, capacity_bytes)
     fixed = _fixed_gpus(request)
     gpus = n_gpus if n_gpus is not None else (least or fixed)
-    best, smallest, searched, fitting, paced, fast = _search(model, request, gpus, batch_sequences, capacity_bytes,
-                                                             pace)  # fmt: skip
+    best, smallest, searched, fitting, paced, fast, fastest = _search(
+        model, request, gpus, batch_sequences, capacity_bytes, pace
+    )
     if smallest is None and request.interleave > 1 and request.pp is None:
         # Interleaving leaves only pipelines of pp x V stages that divide the layers; none may divide the GPUs.
         stages = [p for p in range(2, MAX_PIPELINE_STAGES + 1) if model.n_layers % (p * request.interleave) == 0]
@@ -560,4 +578,4 @@ def choose_layout(
             " batch that dp x micro-batch divides, or fix --tp, --pp and --cp",
         )
     chosen = best or smallest
-    return LayoutChoice(chosen, searched, fitting, least, paced, fast)
+    return LayoutChoice(chosen, searched, fitting, least, paced, fast, fastest)

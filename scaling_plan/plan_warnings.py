@@ -129,12 +129,12 @@ def step_over_budget_warnings(request: PlanRequest, blueprint: Blueprint) -> lis
     return warnings
 
 
-#: A plan at --mfu predict whose own step predicts a pace this much faster than it was sized at is said to end early.
+#: A plan at a predicted MFU whose own step predicts a pace this much faster than it was sized at is said to end early.
 UNSETTLED_PACE = 0.01
 
 
 def unsettled_pace_warnings(request: PlanRequest, blueprint: Blueprint) -> list[str]:
-    """--mfu predict under a budget of time or money finds no single pace when the larger model a faster pace buys
+    """A predicted MFU under a budget of time or money finds no single pace when the larger model a faster pace buys
     takes a slower layout: the plan keeps the run that fits (plans.make_plan), whose predicted step ends early."""
     hardware, predicted = request.hardware, blueprint.mfu_predicted_full_count
     if hardware is None or not hardware.mfu_predicted or predicted is None:
@@ -142,7 +142,7 @@ def unsettled_pace_warnings(request: PlanRequest, blueprint: Blueprint) -> list[
     if predicted <= hardware.mfu * (1 + UNSETTLED_PACE):
         return []
     return [
-        f"--mfu predict found no single pace: this run's step predicts --mfu {predicted:.3f}, but the larger model"
+        f"the predicted MFU found no single pace: this run's step predicts --mfu {predicted:.3f}, but the larger model"
         f" that pace buys takes a slower layout; the plan keeps this run, sized at --mfu {hardware.mfu:.3f}, whose"
         f" predicted step uses {hardware.mfu / predicted:.0%} of the budget"
     ]

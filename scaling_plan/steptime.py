@@ -14,7 +14,8 @@ sequences of s tokens per pipeline, v interleaved stages per GPU):
   Megatron-LM runs them between the matrix multiplies that need their result.
 - the pipeline bubble: (pp - 1)/(m·v) of the ideal time (Narayanan et al. 2021, sec. 2.2.2), and each micro-batch's
   activations sent to the next stage and its gradients back (b·s/cp·h/tp x 2 bytes each way, v times per
-  micro-batch) over the network between nodes; counted in full.
+  micro-batch), over the network once the pipeline spans nodes (some hand-off then crosses one), else NVLink;
+  counted in full.
 - data parallelism (dp > 1): the gradients' reduce-scatter and the weights' all-gather (an all-reduce's traffic,
   2·(dp - 1)/dp of the stage's gradients; ZeRO-3 1.5x that, Rajbhandari et al. 2020, sec. 7) over the network,
   hidden behind the last micro-batch's backward pass as far as it lasts (DP_OVERLAP of it). A mixture's routed
@@ -220,8 +221,9 @@ def _predict(
     bubble = layout.bubble_fraction * ideal
     transfers = 0.0
     if pp > 1:
-        between_nodes = tp * cp * dp >= gpus_per_node
-        transfers = m * 2 * v * activations / tp / _bandwidth(gpu, not between_nodes)
+        # Stages take consecutive ranks (tp, then cp and dp, within each): once the pipeline spans nodes, some stage
+        # hands its activations to the next over the network, and the slowest hand-off paces every micro-batch.
+        transfers = m * 2 * v * activations / tp / _bandwidth(gpu, n_gpus <= gpus_per_node)
     data = 0.0
     if dp > 1:
         ep = layout.ep

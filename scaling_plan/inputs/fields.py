@@ -198,9 +198,10 @@ FIELDS: tuple[Field, ...] = (
     _f("gpu_memory_gib", "--gpu-memory-gib", "hardware", Q, "Memory per GPU in GiB, for blueprints: overrides the preset.",
        "memory per GPU in GiB (as the device reports it); overrides the preset", metavar="GIB", low=MIN_GPU_MEMORY_GIB, low_inclusive=True, high=MAX_GPU_MEMORY_GIB),
     _f("mfu", "--mfu", "hardware", Q,
-       f"Model FLOPs utilisation, a fraction (default {DEFAULT_MFU:.2f}); or 'predict': the MFU of the training step"
-       " predicted for the blueprint's layout (budget --blueprint, or shape), which then fills a budget of time or money.",
-       "model FLOPs utilisation in [0.001, 1], or predict (the blueprint's predicted step's); default 0.40",
+       "Model FLOPs utilisation, a fraction; or 'predict': the MFU of the training step predicted for the blueprint's"
+       " layout (budget --blueprint, or shape), which then fills a budget of time or money. Default: predict with a"
+       f" blueprint on a GPU whose bandwidths are known, else {DEFAULT_MFU:.2f}.",
+       "model FLOPs utilisation in [0.001, 1], or predict (the blueprint's step's; the default with one, else 0.40)",
        low=MIN_MFU, low_inclusive=True, high=1.0, metavar="FRACTION|predict", word="predict"),
     _f("gpus", "--gpus", "hardware", Q, "Number of GPUs, for wall-clock days.",
        "number of GPUs, for wall-clock time (and the `days` budget)", low=1.0, low_inclusive=True, whole=True, metavar="COUNT", high=MAX_GPUS),
@@ -512,8 +513,7 @@ SAMPLE_CONSTANTS = {
     "kaplan": ("alpha_n", "alpha_d", "n_c", "d_c"),
     "moe": ("E", "A", "B", "alpha", "beta", "g", "gamma"),
 }
-#: A law fitted with repetition's rows (a "law" file's, fit --form data-constrained): each refit's R_D* and R_N* too.
-REPETITION_SAMPLE_CONSTANTS = (*SAMPLE_CONSTANTS["law"], "rd_star", "rn_star")
+REPETITION_SAMPLE_CONSTANTS = (*SAMPLE_CONSTANTS["law"], "rd_star", "rn_star")  # a law fitted with repetition's rows
 #: Fields by name.
 BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
 #: Each field's flag, for messages (fields only in files have none).

@@ -56,6 +56,7 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
     """A law file's data (read from `path`, or made by a fit) -> ParametricLaw, checked as a file is."""
     from .models import LawFile
 
+    _check_row_widths(data, lines, label)
     law_file = validate_model(LawFile, data, lines, label)  # each constant in its range (fields.FILE_NUMBERS)
     magnitude = optimum_magnitude(law_file.A, law_file.B, law_file.alpha, law_file.beta)
     if magnitude > MAX_LOG10_MAGNITUDE:
@@ -100,6 +101,23 @@ def parametric_law(path: str, data: Any, lines: dict[tuple[str | int, ...], int]
         rn_star=law_file.rn_star,
         runs_fingerprint=_fingerprint(law_file.runs_fingerprint),
     )
+
+
+def _check_row_widths(data: Any, lines: dict[tuple[str | int, ...], int], label: str) -> None:
+    """A law file's bootstrap rows are all of five (E, A, B, alpha, beta) or all of seven (with rd_star and rn_star):
+    said in those words, before the model's own check names the tuples it tried."""
+    bootstrap = data.get("bootstrap") if isinstance(data, dict) else None
+    rows = bootstrap.get("samples") if isinstance(bootstrap, dict) else None
+    if not isinstance(rows, list):
+        return
+    widths = [len(row) for row in rows if isinstance(row, list)]
+    for index, width in enumerate(widths):
+        if width not in (5, len(REPETITION_SAMPLE_CONSTANTS)) or width != widths[0]:
+            raise UsageError(
+                f"{label}:{lines.get(('bootstrap', 'samples', index), 1)}",
+                f"bootstrap.samples[{index}]: a row of {width}; the rows are all of five (E, A, B, alpha, beta), or"
+                " all of seven (E, A, B, alpha, beta, rd_star, rn_star) for a law fitted with repetition",
+            )
 
 
 def law_file_problem(data: Mapping[str, Any]) -> str | None:

@@ -132,6 +132,14 @@ def _gpu(values: Mapping[str, Sourced]) -> Gpu | None:
     return gpu
 
 
+def _predicted_by_default(hardware: Hardware | None, values: Mapping[str, Sourced]) -> Hardware | None:
+    """A blueprint lays the model out: its predicted step sets the MFU unless one is given (pace.py; where no step
+    is predicted, DEFAULT_MFU)."""
+    if hardware is None or "mfu" in values:
+        return hardware
+    return replace(hardware, mfu_predicted=True, mfu_by_default=True)
+
+
 def hardware_of(values: Mapping[str, Sourced], warnings: list[str]) -> Hardware | None:
     """The hardware the values name (--gpu, --mfu, --gpus, --price-per-gpu-hour), for commands without a budget."""
     return _hardware(values, "flops", warnings)
@@ -220,6 +228,8 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
         allocator = TokensPerParamRule(ratio, mixture=law if isinstance(law, MoELaw) else None)
     serve = _serve(values, hardware, warnings)
     blueprint = blueprint_request(values, warnings, required=serve is not None)
+    if blueprint is not None:
+        hardware = _predicted_by_default(hardware, values)
     inference = _inference(values, hardware, law, warnings, serve, blueprint)
     downstream = _downstream(values.get("downstream"))
     wheres = {name: item.where for name, item in values.items()}
@@ -329,7 +339,7 @@ def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[st
     from ..shapes import MAX_SHAPE_PARAMS
 
     warnings: list[str] = []
-    hardware = _hardware(values, "flops", warnings)
+    hardware = _predicted_by_default(_hardware(values, "flops", warnings), values)
     request = blueprint_request(values, warnings, required=True)
     assert request is not None
     target = checked_number(values, "params")

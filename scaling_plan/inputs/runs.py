@@ -119,9 +119,9 @@ class RunsTable:
 def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, required: bool) -> str | None:
     """The column for a role: the one a --*-col flag names, else the first of DEFAULT_COLUMNS found, bare or under a
     tracker's prefix (TRACKER_PREFIXES; all matched ignoring case and surrounding spaces)."""
-    flag = f"--{role}-col"
+    field = f"{role}_col"  # the CLI says --params-col, the API params_col
     if chosen is not None:
-        return _named_column(chosen, flag, columns, label)
+        return _named_column(chosen, field, columns, label)
     by_name = {column.strip().casefold(): column for column in columns}
     bare = [name.casefold() for name in DEFAULT_COLUMNS[role]]
     tried = bare + [prefix + name for name in bare for prefix in TRACKER_PREFIXES]
@@ -130,17 +130,18 @@ def _column(role: str, chosen: str | None, columns: Sequence[str], label: str, r
         names = ", ".join(DEFAULT_COLUMNS[role])
         raise UsageError(
             label,
-            f"no {role} column (tried {names}, also under params. or metrics.; name it with {flag}); columns found:"
+            f"no {role} column (tried {names}, also under params. or metrics.; name it with {named(field)}); columns"
+            " found:"
             f" {', '.join(columns)}",
         )
     return found
 
 
-def _named_column(chosen: str, flag: str, columns: Sequence[str], label: str) -> str:
-    """A column a flag names (matched ignoring case and surrounding spaces)."""
+def _named_column(chosen: str, field: str, columns: Sequence[str], label: str) -> str:
+    """A column a flag (or the API's keyword, `field`) names, matched ignoring case and surrounding spaces."""
     by_name = {column.strip().casefold(): column for column in columns}
     if chosen.strip().casefold() not in by_name:
-        raise UsageError(flag, f"no column {chosen!r} in {label}; columns found: {', '.join(columns) or 'none'}")
+        raise UsageError(field, f"no column {chosen!r} in {label}; columns found: {', '.join(columns) or 'none'}")
     return by_name[chosen.strip().casefold()]
 
 
@@ -242,8 +243,8 @@ def read_runs(
     unique = _column("unique", unique_col, columns, label, False)
     granularity = _column("granularity", granularity_col, columns, label, False)
     experts = _column("experts", experts_col, columns, label, False)
-    metric_columns = [_named_column(chosen, "--metric", columns, label) for chosen in metric_cols]
-    weights = None if weights_col is None else _named_column(weights_col, "--weights", columns, label)
+    metric_columns = [_named_column(chosen, "metric", columns, label) for chosen in metric_cols]
+    weights = None if weights_col is None else _named_column(weights_col, "weights", columns, label)
     run_weights: list[float] = []
     if tokens is None and flops is None:
         raise UsageError(
@@ -252,7 +253,7 @@ def read_runs(
             f" columns found: {', '.join(columns)}",
         )
     assert params is not None and loss is not None
-    chosen = [(_named_column(column, "--where", columns, label), value) for column, value in where]
+    chosen = [(_named_column(column, "where", columns, label), value) for column, value in where]
     n_params, n_tokens, losses, lines, without_loss, budgets, uniques = [], [], [], [], [], [], []
     granularities: list[float] = []
     expansions: list[float] = []

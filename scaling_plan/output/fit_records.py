@@ -212,9 +212,14 @@ def suggested_runs_file(suggestion: Suggestion) -> list[Record]:
     if suggestion.expansion is None:
         return rows
     return [
-        row | {"granularity": round(run.granularity or 0), "expansion": suggestion.expansion}  # G: a whole number
+        row | {"granularity": round(run.granularity or 0), "expansion": _plain(suggestion.expansion)}
         for row, run in zip(rows, suggestion.runs, strict=True)
     ]
+
+
+def _plain(value: float) -> float | int:
+    """A whole number as one (64, not 64.0), as a runs file writes it."""
+    return int(value) if value.is_integer() else value
 
 
 #: The columns of a runs file (inputs.runs' roles) that a mixture of experts' or a law fitted with repetition's runs

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from ..budget import Hardware
+from ..data_constrained import unconstrained
 from ..laws import Law
 from ..moe import MoELaw
 from ..units import format_budget, format_count, format_scientific
@@ -142,7 +143,7 @@ def plan_notes(plan: Plan, one_plan: bool = True) -> list[str]:
     if law.n_params_kind != "total":
         notes.append(f"N counts {law.n_params_kind} parameters under {law.name}.")
     if plan.intervals is not None:
-        samples = len(getattr(law, "samples", ()))
+        samples = len(getattr(unconstrained(law), "samples", ()))  # a capped law's refits are its base law's
         tail = 100 * (1 - plan.intervals.level) / 2
         notes.append(
             f"Intervals: {plan.intervals.level:.0%} of {law.name}'s {samples} bootstrap refits"
@@ -334,7 +335,7 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             " per GPU sets it), attention, memory-bound kernels over HBM, exposed tensor-, pipeline-, data-,"
             " context- and expert-parallel traffic over NVLink and the network, and the pipeline bubble"
             " (docs/blueprints.md, 'A"
-            " predicted step'). The plan's GPU-hours, days and cost follow --mfu (with --mfu predict, this step's)."
+            " predicted step'). The plan's GPU-hours, days and cost follow this step unless --mfu gives a number."
         )
     if blueprint.unpredicted is not None:
         notes.append(
@@ -343,11 +344,9 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
         )
     choice = blueprint.layout
     if choice is not None:
-        from ..blueprint import describe
-
         layout = choice.layout
-        layouts = {describe(other.layout.layout) for other in others if other.layout is not None}
-        if layouts - {describe(layout)}:
+        layouts = {other.layout.layout.phrase for other in others if other.layout is not None}
+        if layouts - {layout.phrase}:
             from ..parallel import RANKING
 
             notes.append(
@@ -356,7 +355,7 @@ def blueprint_notes(blueprint: Blueprint, others: Sequence[Blueprint] = ()) -> l
             )
         else:
             every = "every row: " if others else ""
-            notes.append(f"Layout: {every}{describe(layout)} on {layout.n_gpus:,} GPUs; {choice.reason}.")
+            notes.append(f"Layout: {every}{layout.phrase} on {layout.n_gpus:,} GPUs; {choice.reason}.")
         from ..parallel import OPTIMIZER_BYTES  # here: parallel.py is not needed to print a plan without a layout
 
         fixed = blueprint.request.layout

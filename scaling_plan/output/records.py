@@ -366,7 +366,8 @@ def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
 
 
 def mfu_from(hardware: Hardware | None) -> str | None:
-    """Where the MFU that times a run comes from: assumed (--mfu) or predicted (--mfu predict)."""
+    """Where the MFU that times a run comes from: predicted (by default with a blueprint, or --mfu predict) or
+    assumed (a number, or 0.40 where no step is predicted)."""
     return None if hardware is None else "predicted" if hardware.mfu_predicted else "assumed"
 
 

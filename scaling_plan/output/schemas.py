@@ -127,7 +127,10 @@ ShapeOutput = create_model(
     n_tokens=(float, Field(description="training tokens the run's batch, LR and time assume")),
     gpu=(str | None, ...),
     mfu=(float | None, ...),
-    mfu_from=(str | None, Field(description="assumed (--mfu) or predicted (--mfu predict)")),
+    mfu_from=(
+        str | None,
+        Field(description="predicted (the blueprint's step: by default, or --mfu predict) or assumed (a number)"),
+    ),
     gpus=(int | None, ...),
     price_usd_per_gpu_hour=(float | None, ...),
     **_fields(names("blueprint"), present=False),

@@ -55,8 +55,11 @@ def test_budget_blueprint_prints_shape_counts_memory_gpus_batch_lr_and_days(cli:
     # Training time uses the full count: days scale with full / 6N.
     ratio = record["flops_per_token_full"] / (6 * record["params_total"])
     assert record["full_to_6n_ratio"] == pytest.approx(ratio)
-    expected_days = record["flops_per_token_full"] * record["n_tokens"] / (989e12 * 0.4 * 86400 * 1024)
+    # ... at the MFU of the layout's predicted step: a blueprint's default, where the GPU's bandwidths are known
+    assert record["mfu_from"] == "predicted" and record["mfu"] == pytest.approx(record["mfu_predicted_full_count"])
+    expected_days = record["flops_per_token_full"] * record["n_tokens"] / (989e12 * record["mfu"] * 86400 * 1024)
     assert record["wall_clock_days_full"] == pytest.approx(expected_days)
+    assert cli.json(*args, "--mfu", "0.4")["wall_clock_days_full"] == pytest.approx(expected_days * record["mfu"] / 0.4)
 
 
 def test_shape_counts_an_explicit_shape(cli: Cli) -> None:
@@ -87,16 +90,19 @@ def test_blueprint_from_yaml_matches_flags(cli: Cli) -> None:
     from_flags = cli.json(
         "budget", "--flops", "1e24", "--gpu", "H100-SXM", "--gpus", "1024", "--blueprint", "--vocab-size", "128000",
         "--seq-len", "8192", "--ffn", "swiglu", "--kv-heads", "8", "--causal-attention", "--tp", "8",
-        "--flash-attention",
+        "--flash-attention", "--mfu", "0.4",
     )  # fmt: skip
     assert from_file == from_flags
     assert from_file["n_kv_heads"] == 8 and from_file["causal_attention"] is True
 
 
 def test_sweep_rows_equal_single_blueprints(cli: Cli) -> None:
+    """A sweep's rows take the MFU as a number (0.40 unless given), as budget does when given one: a blueprint's
+    default, its predicted step, is one plan's."""
     rows = cli.json("sweep", "--budgets", "1e21,1e23", "--blueprint", "--gpu", "H100-SXM")["plans"]
+    assert {row["mfu_from"] for row in rows} == {"assumed"}
     for row, flops in zip(rows, ("1e21", "1e23"), strict=True):
-        single = cli.json("budget", "--flops", flops, "--blueprint", "--gpu", "H100-SXM")
+        single = cli.json("budget", "--flops", flops, "--blueprint", "--gpu", "H100-SXM", "--mfu", "0.4")
         assert {k: row[k] for k in single if k != "given_value"} == {
             k: v for k, v in single.items() if k != "given_value"
         }

@@ -233,6 +233,14 @@ def test_the_data_constrained_law_is_fitted_written_and_planned_with(cli: Cli, t
     assert [refit.rn_star for refit in refits] == [row[6] for row in written["bootstrap"]["samples"]]
     plan = cli.json("budget", "--flops", "1e21", "--law", out, "--method", "law", "--unique-tokens", "1e9")
     assert plan["epochs"] > 1 and plan["loss_nats_low"] < plan["loss_nats"] < plan["loss_nats_high"]
+    kept = len(written["bootstrap"]["samples"])  # the capped plan's note counts the refits of the law it caps
+    assert f"of repeats's {kept} bootstrap refits" in cli.run("budget", "--flops", "1e21", "--law", out, "--method",
+                                                              "law", "--unique-tokens", "1e9").stdout  # fmt: skip
+    six = tmp_path / "six.yaml"  # rows of neither width: said in those words, at the first row's line
+    six.write_text(yaml.safe_dump({**written, "bootstrap": {**written["bootstrap"],
+                                   "samples": [row[:6] for row in written["bootstrap"]["samples"]]}}))  # fmt: skip
+    said = cli.error("budget", "--flops", "1e21", "--law", str(six))
+    assert ": bootstrap.samples[0]: a row of 6; the rows are all of five" in said and str(six) in said
     older = tmp_path / "older.yaml"  # a file of rows of five, as earlier versions wrote: each refit keeps the law's
     written["bootstrap"]["samples"] = [row[:5] for row in written["bootstrap"]["samples"]]
     older.write_text(yaml.safe_dump(written))

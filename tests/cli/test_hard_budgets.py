@@ -136,7 +136,8 @@ def test_a_sweep_says_which_budgets_inference_aware_models_exceed(cli: Cli) -> N
 def test_the_api_holds_the_budget_and_warns_as_the_cli_does(cli: Cli) -> None:
     import scaling_plan as sp
 
-    result = sp.plan(days=45, gpus=GPUS, gpu="H100", price_per_gpu_hour=PRICE, blueprint=True, inference_tokens="10T")
+    result = sp.plan(days=45, gpus=GPUS, gpu="H100", price_per_gpu_hour=PRICE, blueprint=True, inference_tokens="10T",
+                     mfu=MFU)  # fmt: skip
     assert result.plan.training_flops <= _budget_flops(45 * 24 * GPUS, 1.0) * (1 + 1e-9)
     assert any("it exceeds the budget" in warning for warning in result.warnings)
     _, stderr = _plan(cli, "--days", "45", *HARDWARE, "--blueprint", "--inference-tokens", "10T")

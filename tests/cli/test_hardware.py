@@ -46,7 +46,9 @@ def test_flags_override_a_preset(cli: Cli) -> None:
     record = cli.json("shape", "--params", "70B", "--gpu", "H100", "--gpu-memory-gib", "141", "--peak-flops", "1e15",
                       "--gpus", "64")  # fmt: skip
     assert record["gpu_memory_gib"] == 141
-    assert record["gpu_hours_full"] == pytest.approx(record["training_flops_full"] / (1e15 * 0.4 * 3600), rel=1e-12)
+    assert record["gpu_hours_full"] == pytest.approx(
+        record["training_flops_full"] / (1e15 * record["mfu"] * 3600), rel=1e-12
+    )
 
 
 def test_a_hardware_file_is_a_gpu(cli: Cli, tmp_path: Path) -> None:

@@ -100,12 +100,13 @@ def test_a_measured_step_slower_than_the_budget_allows_says_the_budget_is_exceed
     (the CLI and the API alike); at 10 s it fits and nothing is said."""
     import scaling_plan as sp
 
-    args = ["budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--global-batch", "512"]
+    args = ["budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--global-batch", "512",
+            "--mfu", "0.4"]  # fmt: skip
     slow = cli.run(*args, "--step-seconds", "20", "-f", "json")
     record = json.loads(slow.stdout)
     assert record["wall_clock_days_measured"] > 30
     assert "at the measured step (20 s) the run takes 48.8 days" in slow.stderr and "exceeds the budget" in slow.stderr
-    api = sp.plan(days=30, gpu="H100-SXM", gpus=64, blueprint=True, global_batch=512, step_seconds=20)
+    api = sp.plan(days=30, gpu="H100-SXM", gpus=64, blueprint=True, global_batch=512, step_seconds=20, mfu=0.4)
     assert any("exceeds the budget" in warning for warning in api.warnings)
     fast = cli.run(*args, "--step-seconds", "10", "-f", "json")
     assert json.loads(fast.stdout)["wall_clock_days_measured"] <= 30 and "exceeds the budget" not in fast.stderr

@@ -125,7 +125,7 @@ def test_8_bit_adam_states_lay_mixtral_out_on_8_h100s(cli: Cli) -> None:
     fp32, eight = cli.json(*args), cli.json(*args, "--optimizer-states", "8bit")
     assert fp32["min_gpus"] == 16 and fp32["memory_gib_per_gpu"] > fp32["gpu_memory_gib"]
     assert eight["optimizer_states"] == "8bit" and eight["min_gpus"] == 8
-    assert eight["memory_gib_per_gpu"] <= eight["gpu_memory_gib"] and "predicted step" in eight["layout_reason"]
+    assert eight["memory_gib_per_gpu"] <= eight["gpu_memory_gib"] and "predict a step" in eight["layout_reason"]
     table = " ".join(cli.run(*args, "--optimizer-states", "8bit", env={"COLUMNS": "200"}).stdout.split())
     assert "2 + 2 + 6.004 bytes per parameter" in table and "Dettmers et al. 2022" in table
     assert cli.error(*args, "--optimizer-states", "4bit").startswith("scaling-plan: error: --optimizer-states:")

@@ -85,7 +85,8 @@ def test_a_hardware_files_bandwidths_give_a_step_across_nodes(cli: Cli, tmp_path
 def test_the_run_at_the_predicted_step_and_a_budget_it_would_break(cli: Cli) -> None:
     import scaling_plan as sp
 
-    args = ("budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--price-per-gpu-hour", "2")
+    args = ("budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--price-per-gpu-hour", "2",
+            "--mfu", "0.40")  # fmt: skip
     record = cli.json(*args)
     hours = record["train_steps"] * record["step_seconds_predicted"] * 64 / 3600
     assert record["gpu_hours_predicted"] == pytest.approx(hours, rel=1e-12)
@@ -96,7 +97,7 @@ def test_the_run_at_the_predicted_step_and_a_budget_it_would_break(cli: Cli) -> 
     assert record["wall_clock_days_predicted"] < record["wall_clock_days_full"]
     assert "predicted step" not in cli.run(*args).stderr
     # Assumed faster than predicted, the plan's run would take longer than the budget: said, in both doors.
-    result = cli.run(*args, "--mfu", "0.8", "--format", "json")
+    result = cli.run(*args[:-2], "--mfu", "0.8", "--format", "json")
     over = [line for line in result.stderr.splitlines() if "at the predicted step" in line]
     assert len(over) == 1 and "more than the 30.0 days budget the plan fills at --mfu 0.8" in over[0]
     assert "it exceeds the budget; the predicted step amounts to --mfu 0." in over[0]
@@ -158,8 +159,9 @@ def test_mfu_predict_plans_the_run_at_its_predicted_step(cli: Cli) -> None:
     assert record["mfu_from"] == "predicted" and record["mfu"] == pytest.approx(record["mfu_predicted_full_count"])
     assert record["gpu_hours"] == pytest.approx(record["gpu_hours_predicted"], rel=1e-9)
     assert record["wall_clock_days"] == pytest.approx(record["wall_clock_days_predicted"], rel=1e-9)
-    assert cli.json(*args[:-2])["mfu_from"] == "assumed"
-    assert "MFU 0.627, the pace --mfu predict sized the run at" in cli.run(*args).stdout
+    assert cli.json(*args[:-2]) == record  # a blueprint's default: the predicted step, as asked for by name
+    assert cli.json(*args[:-2], "--mfu", "0.4")["mfu_from"] == "assumed"
+    assert "MFU 0.627, the pace its predicted step sized the run at" in cli.run(*args).stdout
     made = sp.plan(flops=1e23, gpu="A100-SXM", gpus=256, blueprint=True, mfu="predict").to_dict()
     assert made["mfu"] == record["mfu"] and made["mfu_from"] == "predicted"
     # A budget of days is filled at the MFU its own model's step predicts, and the run at that step keeps to it.
@@ -234,3 +236,23 @@ def test_interleaved_stages_no_pipeline_on_the_gpus_can_take_are_one_line(cli: C
     line = cli.error("shape", "--params", "7B", "--gpu", "H100-SXM", "--gpus", "8", "--interleave", "2")
     assert "--interleave: 2 interleaved stages per GPU need a pipeline" in line
     assert "(3, 5, 15 stages), and none of those lays the model out on 8 GPUs" in line
+
+
+def test_a_blueprint_predicts_its_mfu_by_default_and_keeps_040_where_no_step_is_predicted(cli: Cli) -> None:
+    """With a blueprint and no --mfu, the plan (and shape) is timed at its predicted step; where the GPU gives no
+    bandwidth the layout needs (MI300X across nodes), at 0.40, and the note says why; a number keeps its meaning."""
+    import scaling_plan as sp
+
+    predicted = cli.json("budget", "--flops", "1e23", "--gpu", "H100-SXM", "--gpus", "256", "--blueprint")
+    assert predicted["mfu_from"] == "predicted"
+    assert predicted["mfu"] == pytest.approx(predicted["mfu_predicted_full_count"])
+    assert predicted["gpu_hours"] == pytest.approx(predicted["gpu_hours_predicted"], rel=1e-9)
+    shaped = cli.json("shape", "--params", "7B", "--gpu", "H100-SXM", "--gpus", "64")
+    assert shaped["mfu_from"] == "predicted" and shaped["mfu"] == pytest.approx(shaped["mfu_predicted_full_count"])
+    args = ("budget", "--flops", "1e23", "--gpu", "MI300X", "--gpus", "64", "--blueprint")
+    fallback = cli.json(*args)
+    assert (fallback["mfu_from"], fallback["mfu"], fallback["mfu_predicted_pct"]) == ("assumed", 0.4, None)
+    assert "No predicted step: MI300X gives no network bandwidth" in " ".join(cli.run(*args).stdout.split())
+    assert sp.plan(flops=1e23, gpu="MI300X", gpus=64, blueprint=True).to_dict() == fallback
+    given = cli.json("budget", "--flops", "1e23", "--gpu", "H100-SXM", "--gpus", "256", "--blueprint", "--mfu", "0.4")
+    assert (given["mfu_from"], given["mfu"]) == ("assumed", 0.4)

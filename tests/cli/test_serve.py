@@ -178,7 +178,8 @@ def test_serving_flags_without_serve_are_said_to_be_unused(cli: Cli) -> None:
 
 
 def test_inference_priced_by_serving_chooses_its_own_model_and_says_what_flops_would(cli: Cli) -> None:
-    record = cli.json(*PLAN, "--serve", "--inference-tokens", "10T")
+    # At one MFU for both: --serve lays the model out (a blueprint, whose step would set the MFU otherwise).
+    record = cli.json(*PLAN, "--serve", "--inference-tokens", "10T", "--mfu", "0.4")
     assert record["inference_priced_by"] == "serving"
     served, by_flops = record["inference_aware_n_params"], record["flop_priced_n_params"]
     assert by_flops is not None and abs(served / by_flops - 1) > 0.01  # the two pricings choose different models

@@ -534,6 +534,9 @@ def test_a_mixture_of_experts_laws_suggested_runs_take_a_granularity_and_narrow_
     assert document["design"] == "runs" and len(document["runs"]) == 4
     widths = [run["expected_relative_width"] for run in document["runs"]]
     assert widths == sorted(widths, reverse=True) and widths[-1] < document["relative_width"]
+    trained = [line.split(",") for line in runs.read_text().splitlines()[1:]]
+    largest = max(float(d) * truth.flops_per_token(float(n), float(g)) for n, d, g, *_ in trained)  # type: ignore[attr-defined]
+    assert document["max_run_flops"] == pytest.approx(10 * largest)  # the runs' compute by eq. 10, as the candidates'
     for run in document["runs"]:
         assert run["granularity"] in CANDIDATE_GRANULARITIES and run["expansion"] == truth.expansion  # type: ignore[attr-defined]
         spent = run["n_tokens"] * truth.flops_per_token(run["n_params"], run["granularity"])  # type: ignore[attr-defined]

@@ -219,6 +219,11 @@ def test_a_predicted_pace_ranks_the_layouts_and_gains_within_its_band_leave_the_
     assert alike.layout == by_rules.layout and alike.n_fast == alike.n_fitting
     unknown = choose_layout(model, request, H100_BYTES, 1024, 2000, lambda layout: None)
     assert unknown.layout == by_rules.layout and unknown.seconds_per_sequence is None
+    # Where only some layouts can be timed (a link without a bandwidth), none wins for being timed: the rules choose.
+    only_pipelines = choose_layout(
+        model, request, H100_BYTES, 1024, 2000, lambda layout: 0.5 if layout.pp == 4 else None
+    )
+    assert only_pipelines.layout == by_rules.layout and only_pipelines.seconds_per_sequence is None
 
 
 def test_the_launchable_batch_is_a_whole_number_of_micro_batches_per_rank() -> None:
