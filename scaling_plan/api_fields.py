@@ -87,6 +87,7 @@ class Options(GpuFields, ShapeFields, ServeFields, total=False):
     global_batch: Quantity
     interleave: Quantity
     step_seconds: Quantity
+    calibrate: bool
     tp: Quantity
     pp: Quantity
     cp: Quantity

@@ -172,6 +172,7 @@ class BlueprintRequest:
     source: str | None = None  # the config.json an explicit template was read from (--hf-config)
     left_out: tuple[str, ...] = ()  # what that checkpoint holds that the count leaves out
     step_seconds: float | None = None  # a measured training step on the hardware's GPUs (utilisation.py)
+    calibrate: bool = False  # time the plan at the measured step (--calibrate)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,23 @@ class Blueprint:
             return None
         held = self.hyper.train_steps * predicted.step_seconds * layout.layout.n_gpus * predicted.peak_flops_per_second
         return self.training_flops_full / held
+
+    @property
+    def mfu_measured_full_count(self) -> float | None:
+        """The --mfu at which the full count of training FLOPs takes the measured step's GPU-hours (as
+        mfu_predicted_full_count is the predicted step's)."""
+        step = self.step
+        if step is None:
+            return None
+        held = self.hyper.train_steps * step.step_seconds * step.n_gpus * step.peak_flops_per_second
+        return self.training_flops_full / held
+
+    @property
+    def step_measured_over_predicted(self) -> float | None:
+        """The measured step over the predicted one, for the same layout and batch: how far the model is off."""
+        if self.step is None or self.predicted is None:
+            return None
+        return self.step.step_seconds / self.predicted.step_seconds
 
     @property
     def params_vs_target_pct(self) -> float | None:
@@ -349,13 +367,16 @@ def blueprint_at_predicted_mfu(
     if hardware.mfu_by_default and blueprint.mfu_predicted_full_count is None:  # no step predicted: the MFU assumed
         assumed = hardware.assumed()
         return make_blueprint(request, target_params, n_tokens, assumed), assumed
-    predicted = dataclasses.replace(hardware, mfu=min(predicted_pace(blueprint, hardware.mfu_where), 1.0))
+    pace = predicted_pace(blueprint, hardware.mfu_where, hardware.mfu_calibrated)
+    predicted = dataclasses.replace(hardware, mfu=min(pace, 1.0))
     return make_blueprint(request, target_params, n_tokens, predicted), predicted
 
 
-def predicted_pace(blueprint: Blueprint | None, where: str) -> float:
-    """The --mfu of a blueprint's predicted step (the full count's), or a UsageError at `where` (the MFU's flag or
-    file:line) saying why there is none."""
+def predicted_pace(blueprint: Blueprint | None, where: str, measured: bool = False) -> float:
+    """The --mfu of a blueprint's predicted step (or, `measured`, its measured step: --calibrate), the full count's,
+    or a UsageError at `where` (the MFU's flag or file:line) saying why there is none."""
+    if measured and blueprint is not None and blueprint.mfu_measured_full_count is not None:
+        return blueprint.mfu_measured_full_count
     mfu = None if blueprint is None else blueprint.mfu_predicted_full_count
     if mfu is not None:
         return mfu

@@ -194,10 +194,11 @@ class Hardware:
     #: Predicted because no MFU was given and the plan has a blueprint: where no step is predicted (a GPU without the
     #: bandwidths), the plan keeps DEFAULT_MFU rather than refusing.
     mfu_by_default: bool = False
+    mfu_calibrated: bool = False  # --calibrate: `mfu` is the blueprint's measured step's (plans.make_plan sets it)
 
     def assumed(self) -> Hardware:
         """This hardware at its MFU as a number, predicted no more (where a default prediction cannot be made)."""
-        return replace(self, mfu_predicted=False, mfu_by_default=False)
+        return replace(self, mfu_predicted=False, mfu_by_default=False, mfu_calibrated=False)
 
     @property
     def peak_flops_per_second(self) -> float:
@@ -257,9 +258,8 @@ class Hardware:
     def formula(self, flops: str = "C") -> str:
         """How GPU-hours follow from a count of training FLOPs named `flops`, for the note under a table."""
         goodput = "" if self.goodput == 1 else f" x goodput {self.goodput:g}"
-        mfu = (
-            f"{self.mfu:.3f}, the pace its predicted step sized the run at," if self.mfu_predicted else f"{self.mfu:g}"
-        )
+        step = "measured" if self.mfu_calibrated else "predicted"
+        mfu = f"{self.mfu:.3f}, the pace its {step} step sized the run at," if self.mfu_predicted else f"{self.mfu:g}"
         return (
             f"GPU-hours = {flops} / ({self.peak_flops_per_second / 1e12:g} TFLOP/s {self.precision.upper()} dense peak x MFU"
             f" {mfu}{goodput} x 3600 s/h) on " + self.gpu.name

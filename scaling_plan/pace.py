@@ -58,4 +58,6 @@ def _used_mfu(plan: Plan) -> float:
 
 
 def _predicted_mfu(plan: Plan) -> float:
-    return predicted_pace(plan.blueprint, plan.request.hardware.mfu_where if plan.request.hardware else "mfu")
+    hardware = plan.request.hardware
+    assert hardware is not None
+    return predicted_pace(plan.blueprint, hardware.mfu_where, hardware.mfu_calibrated)

@@ -109,6 +109,8 @@ def step_over_budget_warnings(request: PlanRequest, blueprint: Blueprint) -> lis
     from .units import format_budget, format_seconds
 
     measured, predicted = blueprint.step, blueprint.predicted
+    if request.hardware is not None and request.hardware.mfu_calibrated:  # the plan is timed at the measured step
+        predicted = None
     steps = (
         ("measured", measured and f"{measured.step_seconds:g} s", blueprint.measured_time_and_cost, None),
         ("predicted", predicted and f"{format_seconds(predicted.step_seconds)}, MFU {100 * predicted.mfu:.1f}%",
@@ -137,7 +139,7 @@ def unsettled_pace_warnings(request: PlanRequest, blueprint: Blueprint) -> list[
     """A predicted MFU under a budget of time or money finds no single pace when the larger model a faster pace buys
     takes a slower layout: the plan keeps the run that fits (plans.make_plan), whose predicted step ends early."""
     hardware, predicted = request.hardware, blueprint.mfu_predicted_full_count
-    if hardware is None or not hardware.mfu_predicted or predicted is None:
+    if hardware is None or not hardware.mfu_predicted or hardware.mfu_calibrated or predicted is None:
         return []
     if predicted <= hardware.mfu * (1 + UNSETTLED_PACE):
         return []

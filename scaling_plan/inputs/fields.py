@@ -321,18 +321,18 @@ FIELDS: tuple[Field, ...] = (
        " (Korthikanti et al. 2022, eq. 7 and 8) and the run's time at that step.",
        "measured seconds per training step on `gpus` GPUs at `global_batch`: measured MFU, HFU and run time",
        low=0.0, high=MAX_STEP_SECONDS, metavar="SECONDS"),
+    _f("calibrate", "--calibrate", "blueprint", "bool", "Time the plan at the measured step (--step-seconds) rather than"
+       " the predicted one: its GPU-hours, days, cost and energy, and a budget of time or money, at the measured step's"
+       " MFU (the model must not depend on it).", "time the plan at the measured step (step_seconds), not the predicted"),
     _f("tp", "--tp", "blueprint", Q, "Tensor-parallel GPUs per model replica, within a node; default: searched.",
-       "tensor-parallel degree (within a node); default searched", low=1.0, low_inclusive=True, whole=True,
-       metavar="DEGREE", high=MAX_DEGREE),
+       "tensor-parallel degree (within a node); default searched", low=1.0, low_inclusive=True, whole=True, metavar="DEGREE", high=MAX_DEGREE),
     _f("pp", "--pp", "blueprint", Q, "Pipeline stages; must divide the layers; default: searched.",
-       "pipeline-parallel stages (divide the layers); default searched", low=1.0, low_inclusive=True, whole=True,
-       metavar="STAGES", high=MAX_DEGREE),
+       "pipeline-parallel stages (divide the layers); default searched", low=1.0, low_inclusive=True, whole=True, metavar="STAGES", high=MAX_DEGREE),
     _f("cp", "--cp", "blueprint", Q, "Context-parallel GPUs, each holding 1/cp of every sequence; default: searched.",
        "context-parallel degree; default searched", low=1.0, low_inclusive=True, whole=True, metavar="DEGREE", high=MAX_DEGREE),
-    _f("ep", "--ep", "blueprint", Q,
-       "Expert-parallel GPUs, within the data-parallel ones, each holding experts/ep of a layer's routed experts;"
-       " must divide the experts; default: searched.", "expert-parallel degree (within data parallelism); default"
-       " searched", low=1.0, low_inclusive=True, whole=True, metavar="DEGREE", high=MAX_EXPERTS),
+    _f("ep", "--ep", "blueprint", Q, "Expert-parallel GPUs, within the data-parallel ones, each holding experts/ep of a"
+       " layer's routed experts; must divide the experts; default: searched.", "expert-parallel degree (within data"
+       " parallelism); default searched", low=1.0, low_inclusive=True, whole=True, metavar="DEGREE", high=MAX_EXPERTS),
     _f("flash_attention", "--flash-attention", "blueprint", "bool",
        "Attention kernels that keep no seq x seq score tensor, as FlashAttention (default on).",
        "FlashAttention-style kernels (no score tensor kept); default true", off_flag="--no-flash-attention"),

@@ -26,10 +26,10 @@ from ..choices import (
     Given,
 )
 from ..data_constrained import repetition_constants, unconstrained, with_unique_tokens
-from ..errors import UsageError, shown, unknown_name
+from ..errors import UsageError, named, shown, unknown_name
 from ..laws import FrontierLaw, KaplanLaw, Law, ParametricLaw
 from ..moe import MoELaw
-from ..plans import BUDGET_KINDS, IntendedRun, PlanRequest
+from ..plans import BUDGET_KINDS, HARD_BUDGET_KINDS, IntendedRun, PlanRequest
 from ..policy import RULES, Limit
 from ..presets import DEFAULT_LAW, PRESETS, find_law
 from ..units import parse_quantity
@@ -132,10 +132,33 @@ def _gpu(values: Mapping[str, Sourced]) -> Gpu | None:
     return gpu
 
 
+def _calibrated(
+    hardware: Hardware | None, values: Mapping[str, Sourced], blueprint: BlueprintRequest, given: str
+) -> Hardware | None:
+    """--calibrate: the plan timed at its measured step's MFU (blueprint.calibrated_pace), refused where the step is
+    not measured, an MFU is given beside it, or the model would depend on the pace the step sets."""
+    if not blueprint.calibrate:
+        return hardware
+    where = values["calibrate"].where
+    if blueprint.step_seconds is None or hardware is None:
+        raise UsageError(where, f"times the plan at a measured step: give {named('step_seconds')} (with the GPU, its"
+                                f" count and {named('global_batch')})")  # fmt: skip
+    if "mfu" in values:
+        raise UsageError(where, f"the measured step sets the MFU: give {named('mfu')} or this, not both")
+    if given in HARD_BUDGET_KINDS and not blueprint.explicit:
+        raise UsageError(
+            where,
+            "a measured step is one model's, and a budget of time or money sizes the model by the pace: give an"
+            f" explicit shape ({named('n_layers')} and {named('d_model')}, or {named('hf_config')}) or a budget in"
+            " FLOPs",
+        )
+    return replace(hardware, mfu_predicted=True, mfu_calibrated=True, mfu_where=where)
+
+
 def _predicted_by_default(hardware: Hardware | None, values: Mapping[str, Sourced]) -> Hardware | None:
     """A blueprint lays the model out: its predicted step sets the MFU unless one is given (pace.py; where no step
     is predicted, DEFAULT_MFU)."""
-    if hardware is None or "mfu" in values:
+    if hardware is None or "mfu" in values or hardware.mfu_calibrated:
         return hardware
     return replace(hardware, mfu_predicted=True, mfu_by_default=True)
 
@@ -229,7 +252,7 @@ def build_request(values: Mapping[str, Sourced]) -> tuple[PlanRequest, list[str]
     serve = _serve(values, hardware, warnings)
     blueprint = blueprint_request(values, warnings, required=serve is not None)
     if blueprint is not None:
-        hardware = _predicted_by_default(hardware, values)
+        hardware = _predicted_by_default(_calibrated(hardware, values, blueprint, given), values)
     inference = _inference(values, hardware, law, warnings, serve, blueprint)
     downstream = _downstream(values.get("downstream"))
     wheres = {name: item.where for name, item in values.items()}
@@ -339,9 +362,11 @@ def shape_request(values: Mapping[str, Sourced]) -> tuple[ShapeQuestion, list[st
     from ..shapes import MAX_SHAPE_PARAMS
 
     warnings: list[str] = []
-    hardware = _predicted_by_default(_hardware(values, "flops", warnings), values)
     request = blueprint_request(values, warnings, required=True)
     assert request is not None
+    hardware = _predicted_by_default(
+        _calibrated(_hardware(values, "flops", warnings), values, request, "flops"), values
+    )
     target = checked_number(values, "params")
     if request.explicit and target is not None:
         raise UsageError(values["params"].where, "give --params or an explicit shape (--layers, --d-model), not both")
@@ -443,6 +468,7 @@ def blueprint_request(
     layout_fields = (
         "sharding", "recompute", "micro_batch", "tp", "pp", "cp", "ep", "gpus_per_node", "flash_attention", "dropout", "gpus",
         "gpu", "gpu_memory_gib", "grad_precision", "optimizer_states", "global_batch", "step_seconds", "interleave",
+        "calibrate",
     )  # fmt: skip
     layout = LayoutRequest(
         tp=numbers["tp"],
@@ -470,6 +496,7 @@ def blueprint_request(
         source=str(values["hf_config"].value) if released is not None else None,
         left_out=left_out,
         step_seconds=checked_number(values, "step_seconds"),
+        calibrate=bool(values["calibrate"].value) if "calibrate" in values else False,
     )
 
 

@@ -189,8 +189,9 @@ GROUPS: dict[str, tuple[Field, ...]] = {
             "mfu_from",
             "text",
             "MFU from",
-            "predicted (the blueprint's predicted step's: the default with a blueprint, or --mfu predict) or assumed"
-            " (a number given to --mfu, or 0.40 where no step is predicted); tables say it in the note under them",
+            "predicted (the blueprint's predicted step's: the default with a blueprint, or --mfu predict), measured"
+            " (its measured step's: --calibrate) or assumed (a number given to --mfu, or 0.40 where no step is"
+            " predicted); tables say it in the note under them",
             null=True,
         ),
         F("gpus", "count", "GPUs", "GPUs the run trains on", null=True, shown=True),

@@ -73,6 +73,15 @@ STEP_FIELDS = (
         shown=True,
     ),
     F(
+        "step_measured_over_predicted",
+        "ratio",
+        "Step, measured over predicted",
+        "the measured step over the one predicted for the same layout and batch: how far the model is from the run"
+        " (--calibrate times the plan at the measured step); null without both",
+        null=True,
+        shown=True,
+    ),
+    F(
         "mfu_predicted_pct",
         "%",
         "MFU, predicted",

@@ -294,6 +294,7 @@ def blueprint_fields(blueprint: Blueprint | None) -> Record:
             "cost_usd_predicted": blueprint.predicted_time_and_cost[2],
             "mfu_predicted_full_count": blueprint.mfu_predicted_full_count,
             "step_seconds_predicted": predicted.step_seconds if predicted else None,
+            "step_measured_over_predicted": blueprint.step_measured_over_predicted,
             "mfu_predicted_pct": 100 * predicted.mfu if predicted else None,
             "hfu_predicted_pct": 100 * predicted.hfu if predicted else None,
             "matmul_efficiency_pct": 100 * predicted.matmul_efficiency if predicted else None,
@@ -366,9 +367,11 @@ def shape_record(blueprint: Blueprint, hardware: Hardware | None) -> Record:
 
 
 def mfu_from(hardware: Hardware | None) -> str | None:
-    """Where the MFU that times a run comes from: predicted (by default with a blueprint, or --mfu predict) or
-    assumed (a number, or 0.40 where no step is predicted)."""
-    return None if hardware is None else "predicted" if hardware.mfu_predicted else "assumed"
+    """Where the MFU that times a run comes from: predicted (by default with a blueprint, or --mfu predict),
+    measured (--calibrate) or assumed (a number, or 0.40 where no step is predicted)."""
+    if hardware is None:
+        return None
+    return "measured" if hardware.mfu_calibrated else "predicted" if hardware.mfu_predicted else "assumed"
 
 
 #: `shape --hf-config`: a released model's architecture and its exact counts.

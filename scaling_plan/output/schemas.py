@@ -129,7 +129,7 @@ ShapeOutput = create_model(
     mfu=(float | None, ...),
     mfu_from=(
         str | None,
-        Field(description="predicted (the blueprint's step: by default, or --mfu predict) or assumed (a number)"),
+        Field(description="predicted (by default, or --mfu predict), measured (--calibrate) or assumed (a number)"),
     ),
     gpus=(int | None, ...),
     price_usd_per_gpu_hour=(float | None, ...),

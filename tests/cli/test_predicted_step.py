@@ -256,3 +256,41 @@ def test_a_blueprint_predicts_its_mfu_by_default_and_keeps_040_where_no_step_is_
     assert sp.plan(flops=1e23, gpu="MI300X", gpus=64, blueprint=True).to_dict() == fallback
     given = cli.json("budget", "--flops", "1e23", "--gpu", "H100-SXM", "--gpus", "256", "--blueprint", "--mfu", "0.4")
     assert (given["mfu_from"], given["mfu"]) == ("assumed", 0.4)
+
+
+def test_calibrate_times_the_plan_at_its_measured_step_where_the_model_does_not_hang_on_it(cli: Cli) -> None:
+    """--calibrate: the plan's GPU-hours, days and cost are the measured step's (mfu_from: measured), with the
+    measured step over the predicted one said; under a budget of days, an explicit shape is filled at that step. It
+    needs the measured step, takes no --mfu beside it, and refuses a budget of time that sizes the model by the pace.
+    The API and a config give the same."""
+    import scaling_plan as sp
+
+    args = ("budget", "--flops", "1e22", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--step-seconds", "5",
+            "--global-batch", "512")  # fmt: skip
+    calibrated = cli.json(*args, "--calibrate")
+    assert calibrated["mfu_from"] == "measured"
+    assert calibrated["gpu_hours"] == pytest.approx(calibrated["gpu_hours_measured"], rel=1e-9)
+    assert calibrated["wall_clock_days"] == pytest.approx(calibrated["wall_clock_days_measured"], rel=1e-9)
+    ratio = 5 / calibrated["step_seconds_predicted"]
+    assert calibrated["step_measured_over_predicted"] == pytest.approx(ratio, rel=1e-12)
+    assert cli.json(*args)["mfu_from"] == "predicted"  # without it, the predicted step times the plan
+    made = sp.plan(flops=1e22, gpu="H100-SXM", gpus=64, blueprint=True, step_seconds=5, global_batch=512,
+                   calibrate=True)  # fmt: skip
+    assert made.to_dict() == calibrated
+    shaped = ("budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--layers", "32",
+              "--d-model", "4096", "--step-seconds", "5", "--global-batch", "512", "--calibrate")  # fmt: skip
+    filled = cli.json(*shaped)
+    assert filled["wall_clock_days_measured"] == pytest.approx(30, rel=0.01) and filled["mfu_from"] == "measured"
+    assert "at the measured step" not in cli.run(*shaped).stderr  # it keeps to the budget
+    for extra, says in [
+        ((), "--calibrate: times the plan at a measured step: give --step-seconds"),
+        (("--step-seconds", "5", "--global-batch", "512", "--mfu", "0.4"), "give --mfu or this, not both"),
+    ]:
+        assert says in cli.error("budget", "--flops", "1e22", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint",
+                                 "--calibrate", *extra)  # fmt: skip
+    said = cli.error("budget", "--days", "30", "--gpu", "H100-SXM", "--gpus", "64", "--blueprint", "--step-seconds",
+                     "5", "--global-batch", "512", "--calibrate")  # fmt: skip
+    assert "--calibrate: a measured step is one model's" in said and "--layers and --d-model" in said
+    with pytest.raises(sp.ScalingPlanError) as error:
+        sp.plan(flops=1e22, gpu="H100-SXM", gpus=64, blueprint=True, calibrate=True)
+    assert error.value.field == "calibrate"
