@@ -323,7 +323,7 @@ def make_blueprint(
         fixed = request.layout
         predicted = predict_step(
             shape, counts, choice.layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
-            hardware.peak_flops_per_second,
+            hardware.peak_flops_per_second, hardware.precision,
         )  # fmt: skip
         if predicted is not None:
             at_prediction = run_at_step(hyper, predicted.step_seconds, choice.layout.n_gpus, hardware)
@@ -349,7 +349,7 @@ def _pace(shape: Shape, counts: Counts, request: BlueprintRequest, hardware: Har
     def pace(layout: Layout) -> float | None:
         step = predict_step(
             shape, counts, layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
-            hardware.peak_flops_per_second,
+            hardware.peak_flops_per_second, hardware.precision,
         )  # fmt: skip
         return None if step is None else step.step_seconds / layout.global_batch_sequences
 

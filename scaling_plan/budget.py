@@ -124,11 +124,13 @@ GPUS: dict[str, Gpu] = {
             183359 * MIB,
             "NVIDIA DGX B200 datasheet (2024): 72 PFLOPS FP8 training per 8 GPUs with sparsity, so 4.5 dense per GPU;"
             " BF16 2.25 PFLOPS dense per GPU; 1,440GB GPU memory and 64 TB/s HBM3e bandwidth per 8 GPUs (8 TB/s"
-            " each); 14.4 TB/s NVLink per 8 GPUs (1.8 TB/s each); 1,000 W per GPU as HGX B200 configures it",
+            " each); 14.4 TB/s NVLink per 8 GPUs (1.8 TB/s each); 1,000 W per GPU as HGX B200 configures it. Network:"
+            " NVIDIA DGX B200 user guide, 8 ConnectX-7 at 400 Gb/s per 8 GPUs (50 GB/s each)",
             1000.0,
             4.5e15,
             memory_bandwidth_bytes_per_second=8.0e12,
             link_bandwidth_bytes_per_second=1.8e12,
+            network_bandwidth_bytes_per_second=50e9,
         ),
         Gpu(
             "MI300X",

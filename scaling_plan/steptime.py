@@ -32,7 +32,7 @@ sequences of s tokens per pipeline, v interleaved stages per GPU):
 
 Left out: stages that are not balanced (the first holds the embedding, the last the logits), the optimizer step,
 the routers' imbalance across experts, stragglers and the network's congestion, and any overlap of tensor-parallel traffic
-with compute. FP8 takes the same efficiencies of its own peak, which is optimistic. The constants, and where they come from, are stated where they are set.
+with compute. FP8 matrix multiplies take the FP8 share of MAMF_SHARE_FP8 (attention keeps its BF16 efficiency). The constants, and where they come from, are stated where they are set.
 """
 
 from __future__ import annotations
@@ -50,9 +50,13 @@ from .utilisation import MeasuredStep, flops_per_token, score_flops_per_token
 #: squared error in achieved TFLOP/s (benchmarks/steptime.py prints the fit).
 MATMUL_EFFICIENCY_A100 = 0.65
 #: Other GPUs scale it by their best measured matrix multiply against the A100's (the maximum achievable matmul
-#: FLOPs of Bekman's ml-engineering table, after Anthony et al. 2024: A100 SXM 271.2 of 312 TFLOP/s, 86.9%; H100 SXM
-#: 794.5 of 989, 80.3%; GH200 828.6 of 989, 83.8%); a GPU not in it takes the A100's.
-MAMF_SHARE = {"A100-SXM": 0.869, "H100-SXM": 0.803, "H100-PCIe": 0.803, "H200": 0.838}
+#: FLOPs of Bekman's ml-engineering table, after Anthony et al. 2024, BF16: A100 SXM 271.2 of 312 TFLOP/s, 86.9%; H100
+#: SXM 794.5 of 989, 80.3%; GH200 828.6 of 989, 83.8%; B200 1,745 of 2,250, 77.6%; MI300X 668.4 TFLOP/s, 51.1% of the
+#: preset's 1,307.4 under ROCm 6.3); a GPU not in it (TPU v5p, a hardware file) takes the A100's.
+MAMF_SHARE = {"A100-SXM": 0.869, "H100-SXM": 0.803, "H100-PCIe": 0.803, "H200": 0.838, "B200": 0.776, "MI300X": 0.511}
+#: ... and in FP8, of the FP8 peak (the same table: H100 SXM 1,402.6 of 1,979, 70.9%; H200 1,453.4, 73.4%; B200
+#: 3,432.5 of 4,500, 76.3%); a GPU without an FP8 figure takes its BF16 share, which is optimistic.
+MAMF_SHARE_FP8 = {"H100-SXM": 0.709, "H100-PCIe": 0.709, "H200": 0.734, "B200": 0.763}
 #: A matrix multiply of W FLOPs runs at W/(W + MATMUL_HALF_FLOPS) of that best: Calculon's A100 and H100 system
 #: files (Isaev et al. 2023) give 0.60 of the peak to multiplies of 1 to 16 GFLOP against 0.95 above 128, 0.63 of
 #: it at the bin's geometric middle (4 GFLOP), where this curve's 2.3 GFLOP half-point gives the same.
@@ -122,9 +126,12 @@ class StepTime:
         return self.utilisation.hfu
 
 
-def matmul_efficiency(gpu: Gpu, matmul_flops: float) -> float:
-    """The share of the peak a matrix multiply of `matmul_flops` achieves on `gpu`."""
-    best = MATMUL_EFFICIENCY_A100 * MAMF_SHARE.get(gpu.name, MAMF_SHARE["A100-SXM"]) / MAMF_SHARE["A100-SXM"]
+def matmul_efficiency(gpu: Gpu, matmul_flops: float, precision: str = "bf16") -> float:
+    """The share of the peak (at `precision`) a matrix multiply of `matmul_flops` achieves on `gpu`."""
+    share = MAMF_SHARE.get(gpu.name, MAMF_SHARE["A100-SXM"])
+    if precision == "fp8":
+        share = MAMF_SHARE_FP8.get(gpu.name, share)
+    best = MATMUL_EFFICIENCY_A100 * share / MAMF_SHARE["A100-SXM"]
     return best * matmul_flops / (matmul_flops + MATMUL_HALF_FLOPS)
 
 
@@ -164,20 +171,20 @@ def _bandwidth(gpu: Gpu, within_node: bool) -> float:
 
 def predict_step(
     shape: Shape, counts: Counts, layout: Layout, gpu: Gpu, gpus_per_node: int = 8, gradient_bytes: float = 2.0,
-    peak_flops_per_second: float | None = None,
+    peak_flops_per_second: float | None = None, precision: str = "bf16",
 ) -> StepTime | None:  # fmt: skip
     """The step time of `layout` (its degrees, micro-batch, accumulation steps, interleaved stages and
     recomputation) on `gpu` (at its peak, or `peak_flops_per_second`); see the module doc for each term.
     None when the GPU has no memory bandwidth, or none for a link the layout uses (a GPU given by its peak alone)."""
     try:
-        return _predict(shape, counts, layout, gpu, gpus_per_node, gradient_bytes, peak_flops_per_second)
+        return _predict(shape, counts, layout, gpu, gpus_per_node, gradient_bytes, peak_flops_per_second, precision)
     except _NoBandwidth:
         return None
 
 
 def _predict(
     shape: Shape, counts: Counts, layout: Layout, gpu: Gpu, gpus_per_node: int, gradient_bytes: float,
-    peak_flops_per_second: float | None,
+    peak_flops_per_second: float | None, precision: str,
 ) -> StepTime:  # fmt: skip
     tp, pp, cp, dp, v = layout.tp, layout.pp, layout.cp, layout.dp, layout.interleave
     b, m, s, h = layout.micro_batch, layout.accumulation, shape.seq_len, shape.d_model
@@ -186,7 +193,7 @@ def _predict(
     model_flops = tokens * flops_per_token(shape, counts)
     hardware_flops = tokens * flops_per_token(shape, counts, layout.recompute)
     # Each GPU's matrix multiplies: the FFN's first, b·s/cp tokens by h by d_ff/tp, sets the size.
-    efficiency = matmul_efficiency(gpu, 2.0 * b * s / cp * h * shape.d_ff / tp)
+    efficiency = matmul_efficiency(gpu, 2.0 * b * s / cp * h * shape.d_ff / tp, precision)
     attention_efficiency = ATTENTION_EFFICIENCY.get(gpu.name, ATTENTION_EFFICIENCY["H100-SXM"])
 
     def scores_run(recompute: str) -> float:

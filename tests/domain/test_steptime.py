@@ -184,3 +184,20 @@ def test_a_mixtures_experts_are_reduced_over_the_ranks_that_hold_them_and_its_al
     within, across = step(8, 1e9), step(16, 1e9)  # 8 GPUs of a node, then 16 across two
     assert within.communication_seconds - step(8).communication_seconds == pytest.approx(1e9 / nvlink, rel=1e-9)
     assert across.communication_seconds - step(16).communication_seconds == pytest.approx(1e9 / network, rel=1e-9)
+
+
+def test_each_gpu_takes_its_measured_matrix_multiply_share_and_fp8_its_own() -> None:
+    """Bekman's MAMF table, BF16: B200 1,745 of 2,250 TFLOP/s, MI300X 668.4 of 1,307.4 (the preset's peak); FP8 of
+    the FP8 peak: H100 1,402.6 and B200 3,432.5 of 1,979 and 4,500. A GPU without an FP8 figure keeps its BF16 one."""
+    a100, h100, b200, mi300x = (GPUS[name] for name in ("A100-SXM", "H100-SXM", "B200", "MI300X"))
+    big = 1e13
+    best = matmul_efficiency(a100, big) / (271.2 / 312)
+    assert matmul_efficiency(b200, big) == pytest.approx(best * 1745 / 2250, rel=2e-3)
+    assert matmul_efficiency(mi300x, big) == pytest.approx(best * 668.4 / 1307.4, rel=2e-3)
+    assert matmul_efficiency(h100, big, "fp8") == pytest.approx(best * 1402.6 / 1979, rel=2e-3)
+    assert matmul_efficiency(b200, big, "fp8") == pytest.approx(best * 3432.5 / 4500, rel=2e-3)
+    assert matmul_efficiency(mi300x, big, "fp8") == matmul_efficiency(mi300x, big)
+    # B200 nodes now have a network: a layout across nodes is predicted
+    shape = gpt(96, 12288, 96)
+    across = predict_step(shape, count(shape), layout(8, 8, 1, 1, 1, 16, "selective", False), b200)
+    assert across is not None and across.pipeline_transfer_seconds > 0
