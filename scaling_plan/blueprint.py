@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .allocate import TOKENS_PER_PARAM_DEFAULT
 from .budget import GIB, HOURS_PER_DAY, SECONDS_PER_HOUR, Hardware
 from .errors import UsageError
-from .parallel import GRADIENT_BYTES, Layout, LayoutChoice, LayoutRequest, ModelSize, Pace, choose_layout
+from .parallel import GRADIENT_BYTES, Layout, LayoutChoice, LayoutRequest, ModelSize, choose_layout
 from .shapes import PARAMS_TOLERANCE, Counts, Shape, count, shape_for_params
 from .steptime import StepTime, predict_step
 from .units import format_count, format_scientific
@@ -306,7 +306,7 @@ def make_blueprint(
                 f"a blueprint lays the model out in GPU memory: give the {hardware.gpu.name} GPU's memory in GiB",
             )
         choice = choose_layout(model, request.layout, hardware.gpu.memory_bytes, hardware.n_gpus, law_batch,
-                               _pace(shape, counts, request, hardware))  # fmt: skip
+                               lambda layout: _pace(shape, counts, request, hardware, layout))  # fmt: skip
         if choice.min_gpus == 0:
             raise UsageError(_culprit(request.layout), _fits_nowhere(counts, hardware, choice))
     training_flops = counts.flops_per_token_full * n_tokens
@@ -320,11 +320,7 @@ def make_blueprint(
     predicted, unpredicted = None, None
     at_prediction: tuple[float | None, float | None, float | None] = (None, None, None)
     if hardware is not None and choice is not None and choice.layout.fits:
-        fixed = request.layout
-        predicted = predict_step(
-            shape, counts, choice.layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
-            hardware.peak_flops_per_second, hardware.precision,
-        )  # fmt: skip
+        predicted = _predicted(shape, counts, request, hardware, choice.layout)
         if predicted is not None:
             at_prediction = run_at_step(hyper, predicted.step_seconds, choice.layout.n_gpus, hardware)
         else:
@@ -341,19 +337,21 @@ def make_blueprint(
     )  # fmt: skip
 
 
-def _pace(shape: Shape, counts: Counts, request: BlueprintRequest, hardware: Hardware) -> Pace:
-    """A layout's predicted step per sequence of its batch (None where the GPU's bandwidths are not known): how the
-    layout search ranks the layouts that fit."""
+def _predicted(
+    shape: Shape, counts: Counts, request: BlueprintRequest, hardware: Hardware, layout: Layout
+) -> StepTime | None:
+    """The layout's step predicted on the hardware (steptime.py; None where the GPU's bandwidths are not known)."""
     fixed = request.layout
+    return predict_step(
+        shape, counts, layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
+        hardware.peak_flops_per_second, hardware.precision,
+    )  # fmt: skip
 
-    def pace(layout: Layout) -> float | None:
-        step = predict_step(
-            shape, counts, layout, hardware.gpu, fixed.gpus_per_node, GRADIENT_BYTES[fixed.grad_precision],
-            hardware.peak_flops_per_second, hardware.precision,
-        )  # fmt: skip
-        return None if step is None else step.step_seconds / layout.global_batch_sequences
 
-    return pace
+def _pace(shape: Shape, counts: Counts, request: BlueprintRequest, hardware: Hardware, layout: Layout) -> float | None:
+    """A layout's predicted step per sequence of its batch: how the layout search ranks the layouts that fit."""
+    step = _predicted(shape, counts, request, hardware, layout)
+    return None if step is None else step.step_seconds / layout.global_batch_sequences
 
 
 def blueprint_at_predicted_mfu(

@@ -8,16 +8,17 @@ linearised optimal design (the c-optimal criterion of experimental design: the v
   carries the information J·Jᵀ/σ² about the law's constants θ (Chinchilla's (ln A, α, ln B, β, ln E), Kaplan's
   (α_N, α_D, ln N_c, ln D_c), a mixture of experts' (ln a, α, ln b, β, ln c, ln g, γ), its runs at (N_act, D, G),
   a law fitted with repetition Chinchilla's and (ln R_D*, ln R_N*), its runs at (N, D, U)), J = ∂ ln L/∂θ at the fit
-  by central differences; the runs so far
-  give the covariance Σ = (Σ_runs J·Jᵀ/σ²)⁻¹ (not the refits' own covariance, which the few refits that ran to a
-  vanishing term, E -> 0, dominate: in six simulated studies of three rounds, designs from it narrowed the interval
-  every round in four, these in all six);
+  by central differences; the runs so far give the covariance Σ = (Σ_runs J·Jᵀ/σ²)⁻¹ (not the refits' own
+  covariance, which the few refits that ran to a vanishing term, E -> 0, dominate: in six simulated studies of three
+  rounds, designs from it narrowed the interval every round in four, these in all six);
 - the quantity q is ln N_opt(C) at the target compute (objective n-opt) or the frontier's ln L_opt(C) (loss), under a
-  cap of unique tokens when one is given (data_constrained.py), with gradient g = ∂q/∂θ at the fit, so that Var(q) ≈ gᵀΣg; a new run makes Σ' = Σ − Σ·J·Jᵀ·Σ / (σ² + Jᵀ·Σ·J);
+  cap of unique tokens when one is given (data_constrained.py), with gradient g = ∂q/∂θ at the fit, so that
+  Var(q) ≈ gᵀΣg; a new run makes Σ' = Σ − Σ·J·Jᵀ·Σ / (σ² + Jᵀ·Σ·J);
 - candidates span sizes from N*/4 to 4·N* around the law's optimum at budgets from the smallest run's compute to the
   per-run cap (for a mixture of experts, at each granularity G of CANDIDATE_GRANULARITIES, D from eq. 10's FLOPs;
-  for a law fitted with repetition, on U = D / epochs unique tokens for each of CANDIDATE_EPOCHS); each step takes the candidate that lowers gᵀΣg most while the remaining total budget still affords
-  the rest of the runs (greedy, one run at a time, each run once).
+  for a law fitted with repetition, on U = D / epochs unique tokens for each of CANDIDATE_EPOCHS); each step takes
+  the candidate that lowers gᵀΣg most while the remaining total budget still affords the rest of the runs (greedy,
+  one run at a time, each run once).
 
 The interval widths it reports are the current bootstrap interval's, scaled by sqrt(gᵀΣ'g / gᵀΣg): what the
 linearisation expects; refitting on the new runs (with their real losses) measures what they did.

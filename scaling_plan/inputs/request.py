@@ -135,7 +135,7 @@ def _gpu(values: Mapping[str, Sourced]) -> Gpu | None:
 def _calibrated(
     hardware: Hardware | None, values: Mapping[str, Sourced], blueprint: BlueprintRequest, given: str
 ) -> Hardware | None:
-    """--calibrate: the plan timed at its measured step's MFU (blueprint.calibrated_pace), refused where the step is
+    """--calibrate: the plan timed at its measured step's MFU (blueprint.predicted_pace), refused where the step is
     not measured, an MFU is given beside it, or the model would depend on the pace the step sets."""
     if not blueprint.calibrate:
         return hardware
