@@ -76,9 +76,9 @@ def fit_problem(selection: Selection, fit: Fit) -> str | None:
 
 
 def runs_named(selection: Selection, fit: Fit) -> str:
-    """The runs behind a degenerate fit (fitting.runs_behind: those far from the others in N or D, else the run it
+    """The runs behind a degenerate fit (diagnostics.runs_behind: those far from the others in N or D, else the run it
     misses most), as a clause naming each file:line (the first three), or "" when the runs cannot say."""
-    from .fitting import runs_behind
+    from .diagnostics import runs_behind
 
     indices, far = runs_behind(selection.runs, fit)
     if not indices:

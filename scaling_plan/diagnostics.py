@@ -1,6 +1,6 @@
 """What a fit's runs can and cannot tell: how many distinct sizes, token counts and budgets they hold against the
-constants fitted, the seed-to-seed noise of repeated runs against the fit's residuals, and constants at the edge of
-what a law file holds.
+constants fitted, the seed-to-seed noise of repeated runs against the fit's residuals, constants at the edge of
+what a law file holds, and the runs behind a fit that is no law (runs_behind).
 
 Pure domain: `diagnose` takes the runs, the fit's log residuals and the family's needs, and says each finding in a
 sentence; the answers layer adds the constants' ranges (inputs.fields) for `at_bounds`.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .fitting import Runs
+from .fitting import Fit, Runs
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -114,3 +114,42 @@ def bound_findings(constants: Mapping[str, float], ranges: Mapping[str, tuple[fl
             if near:
                 said.append(f"{name} = {value:.4g} is at the {which} value a law file holds ({end:g})")
     return tuple(said)
+
+
+#: A run of high leverage, far from the others in N or D, has a leverage above both of these. Above 1/2 it decides its
+#: own fitted value more than all the other runs together (the hat matrix H is symmetric and idempotent, so
+#: h_ii = Σ_j h_ij², and h_ii > 1/2 is h_ii² > Σ_{j≠i} h_ij²; Huber 1981, Robust Statistics, ch. 7, counts such a
+#: point one to avoid). Above twice the mean leverage (rank/runs) it stands out from these runs (Hoaglin & Welsch
+#: 1978, "The hat matrix in regression and ANOVA"): of 6 runs, every one has up to 1/2 on average, and none is far.
+HIGH_LEVERAGE = 0.5
+HIGH_LEVERAGE_TIMES_MEAN = 2.0
+
+
+def leverage(runs: Runs) -> tuple[Array, float]:
+    """Each run's leverage in a least-squares fit on (1, ln N, ln D), the coordinates the law is a function of: the
+    weight of its own loss in its fitted value (the hat matrix's diagonal, from 0 to 1), and their mean. A run far
+    from the others in N or D has a leverage near 1: the fit there is its alone."""
+    design = np.column_stack([np.ones(len(runs)), np.log(runs.n_params), np.log(runs.n_tokens)])
+    u, s, _ = np.linalg.svd(design, full_matrices=False)
+    rank = s > s[0] * len(runs) * np.finfo(np.float64).eps  # D = r·N for every run leaves two directions, not three
+    values: Array = np.sum(u[:, rank] ** 2, axis=1)
+    return values, int(rank.sum()) / len(runs)
+
+
+def runs_behind(runs: Runs, fit: Fit) -> tuple[list[int], bool]:
+    """The runs behind a fit that is no law, where the runs can say: those of high leverage (HIGH_LEVERAGE), far from
+    the others in N or D, and True; else the run the fit misses most (the largest |log predicted − log observed|)
+    and False; else none (a fit that ran away has no residuals)."""
+    values, mean = leverage(runs)
+    high = [int(i) for i in np.flatnonzero(values > max(HIGH_LEVERAGE, HIGH_LEVERAGE_TIMES_MEAN * mean))]
+    if high:
+        return high, True
+    if not fit.finite:
+        return [], False
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant at 0 is a term of ln 0 = -inf, which adds none
+        a, b, e = np.log([fit.A, fit.B, fit.E])
+        terms = [a - fit.alpha * np.log(runs.n_params), b - fit.beta * np.log(runs.n_tokens), np.full(len(runs), e)]
+        residual = np.abs(np.logaddexp.reduce(terms, axis=0) - np.log(runs.loss_nats))  # in log-sum-exp form, as fitted
+    if not np.isfinite(residual).any():
+        return [], False
+    return [int(np.argmax(np.where(np.isfinite(residual), residual, -1.0)))], False

@@ -514,7 +514,7 @@ def fit_family(
     return fit, optima[np.isfinite(f[order[np.sort(first)]])]
 
 
-#: Bootstrap starts per resample, as fitting.BOOTSTRAP_STARTS.
+#: Bootstrap starts per resample, as fitting.BOOTSTRAP_STARTS, all of them (fitting.SCREEN_DEVIATIONS says why).
 BOOTSTRAP_STARTS = 4
 
 

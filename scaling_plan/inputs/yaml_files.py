@@ -265,8 +265,8 @@ def load_config(
     `text` and `label` give the file's content from elsewhere (an older version from git); law paths stay relative
     to `path`. `where` is the option that named the file (--config), for a path that cannot be read.
     """
+    from .config_model import PlanConfig
     from .hardware_file import looks_like_file
-    from .models import PlanConfig
 
     data, lines, label = read_yaml(path, text, label, where=where)
     config = validate_model(PlanConfig, data, lines, label)

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..inputs.models import LawFile, PlanConfig
+from ..inputs.config_model import PlanConfig
+from ..inputs.models import LawFile
 from .catalog import FIELDS, GAP_KEYS, names
 from .fit_schemas import (
     BacktestOutput,
