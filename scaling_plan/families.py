@@ -32,13 +32,13 @@ from .fitting import (
     Criterion,
     Runs,
     _constants,
-    _minimise,
     fit_law,
-    penalty_factors,
+    penalty_slopes,
     resample_weights,
 )
 from .fitting import _Objective as _ChinchillaObjective
 from .isoflop import group_budgets
+from .lbfgs import minimise
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -185,8 +185,8 @@ class Broken(Family):
         """A broken law with no change of slope is the compute law: its fit's best optima, each bent either way at a
         quarter, half and three quarters of the runs' span of ln C, by a sharp or a gentle turn."""
         straight = COMPUTE.starts(x, loss, criterion)
-        theta, f, _, _ = _minimise(_Objective(COMPUTE, x, loss, criterion, None), straight,
-                                   np.zeros(len(straight), dtype=np.intp))  # fmt: skip
+        theta, f, _, _ = minimise(_Objective(COMPUTE, x, loss, criterion, None), straight,
+                                  np.zeros(len(straight), dtype=np.intp))  # fmt: skip
         order = np.argsort(np.where(np.isfinite(f), f, np.inf))[:3]
         places = [math.log(share / (1 - share)) for share in (0.25, 0.5, 0.75)]  # u at those shares of the span
         turns = (math.log(0.25), math.log(2.0))
@@ -291,7 +291,7 @@ class DataConstrained(Family):
             return super().resample_starts(x, loss, criterion, weights, starts)
         once = base_mask(x)
         refit = _ChinchillaObjective(Runs(x[0][once], x[1][once], loss[once]), criterion, weights[:, once])
-        base, _, _, _ = _minimise(refit, np.tile(starts[:1, :5], (len(weights), 1)))
+        base, _, _, _ = minimise(refit, np.tile(starts[:1, :5], (len(weights), 1)))
         return np.column_stack([np.repeat(base, len(starts), axis=0), np.tile(starts[:, 5:], (len(weights), 1))])
 
 
@@ -404,18 +404,17 @@ class _Objective:
             rows, which = theta[start : start + chunk], problems[start : start + chunk]
             predicted, jacobian = self.family.log_loss(rows, self.x)
             residual = predicted - self.log_loss
-            absolute = np.abs(residual)
-            factor = np.empty_like(residual)
-            half = penalty_factors(self.criterion, residual, absolute, factor)
+            slope = np.empty_like(residual)
+            half = penalty_slopes(self.criterion, residual, slope)
             if self.weights is None:
-                weighted = factor
+                weighted = slope
             else:
-                weighted = factor * (self.weights if len(self.weights) == 1 else self.weights[which])
-            value = np.einsum("sr,sr->s", weighted, absolute)
+                weighted = slope * (self.weights if len(self.weights) == 1 else self.weights[which])
+            value = np.einsum("sr,sr->s", weighted, residual)
             if half:
-                value -= half * np.einsum("sr,sr->s", weighted, factor)
+                value -= half * np.einsum("sr,sr->s", weighted, slope)
             values.append(value)
-            gradients.append(np.einsum("sr,srp->sp", np.copysign(weighted, residual), jacobian))
+            gradients.append(np.einsum("sr,srp->sp", weighted, jacobian))
         return np.concatenate(values), np.concatenate(gradients)
 
 
@@ -491,7 +490,7 @@ def fit_family(
     start = family.starts(x, loss, criterion, weights)
     objective = _Objective(family, x, loss, criterion, weights)
     problems = np.zeros(len(start), dtype=np.intp)
-    theta, f, converged, iterations = _minimise(objective, start, problems)
+    theta, f, converged, iterations = minimise(objective, start, problems)
     f = np.where(np.isfinite(f), f, np.inf)
     best = int(np.argmin(f))
     predicted, _ = family.log_loss(theta[best : best + 1], x)
@@ -529,7 +528,7 @@ def bootstrap_family(family: Family, runs: Runs, fit: FamilyFit, optima: Array, 
     starts = optima[:BOOTSTRAP_STARTS]
     stacked = np.repeat(weights, len(starts), axis=0)
     objective = _Objective(family, x, loss, fit.criterion, stacked)
-    theta, f, converged, _ = _minimise(objective, family.resample_starts(x, loss, fit.criterion, weights, starts))
+    theta, f, converged, _ = minimise(objective, family.resample_starts(x, loss, fit.criterion, weights, starts))
     f = np.where(np.isfinite(f), f, np.inf).reshape(resamples, len(starts))
     best = np.argmin(f, axis=1) + np.arange(resamples) * len(starts)
     constants = family.constants_of(theta[best], x)

@@ -145,7 +145,7 @@ def test_a_degenerate_fit_without_a_far_run_names_the_run_it_misses_most(cli: Cl
 def test_a_fit_that_does_not_converge_exits_1_unless_allowed(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("scaling_plan.fitting.MAX_ITERATIONS", 2)
+    monkeypatch.setattr("scaling_plan.lbfgs.MAX_ITERATIONS", 2)
     path = tmp_path / "law.yaml"
     failed = cli.run("fit", CHINCHILLA_RUNS, "-o", str(path), "--format", "json")
     assert failed.exit_code == 1

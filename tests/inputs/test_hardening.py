@@ -657,7 +657,7 @@ def test_bootstrap_refits_are_solved_in_batches_of_bounded_size_with_the_same_re
     monkeypatch.setattr(fitting, "_Objective", recording)
     batched = fitting.bootstrap_fit(runs, optima, 30, seed=3)
     # three batches of 10 resamples, each from one start (the next optima are 7.5 and more deviations behind), after
-    # the unweighted objective that measured how far behind
+    # the unweighted objective that measured how far behind and the curvature there
     assert held == [0] + [10 * len(runs)] * 3
     assert np.array_equal(batched.samples, whole.samples)
 
