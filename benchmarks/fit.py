@@ -13,6 +13,8 @@ needs Python 3.12 or later; keep them out of this project's environment), it als
 - the chinchilla toolkit's `Chinchilla.fit` on the same 4,500-start grid with its log-Huber loss at δ = 1e-3
   (whole process, once: it takes about a minute);
 - simple-scaling-laws' `scaling-laws fit` with its default 1,000 bootstrap draws (whole process).
+Each beside ours in the same stretch of time: our fit is timed `repeats` times before the toolkit's run and as many
+after, and our bootstrap and simple-scaling-laws' fit take turns.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from pathlib import Path
 RUNS = Path(__file__).resolve().parent.parent / "tests" / "data" / "chinchilla_approach3_points.csv"
 
 
-def process_seconds(args: list[str], repeats: int) -> float:
+def process_times(args: list[str], repeats: int) -> list[float]:
+    """Wall seconds of `repeats` fresh `python -m scaling_plan ARGS` processes."""
     times = []
     with tempfile.TemporaryDirectory() as folder:  # a neutral directory: the installed package, not the source tree
         for _ in range(repeats):
@@ -38,7 +41,7 @@ def process_seconds(args: list[str], repeats: int) -> float:
                 [sys.executable, "-m", "scaling_plan", *args], check=True, stdout=subprocess.DEVNULL, cwd=folder
             )
             times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
 
 
 def scipy_loop_seconds(share: int) -> float | None:
@@ -89,31 +92,25 @@ def runs_rows() -> list[tuple[float, float, float]]:
     ]
 
 
-def other_tools_seconds(python: str, repeats: int) -> tuple[float, float]:
-    """Whole-process seconds of the chinchilla toolkit's fit (once) and of simple-scaling-laws' fit (median)."""
-    with tempfile.TemporaryDirectory() as folder:
-        project = Path(folder, "chinchilla")
-        project.mkdir()
-        with (project / "df.csv").open("w") as file:
-            file.write("C,N,D,loss\n" + "".join(f"{6 * n * d!r},{n!r},{d!r},{loss!r}\n" for n, d, loss in runs_rows()))
-        table = Path(folder, "runs.csv")
-        table.write_text(
-            "training_run_id,model_size__n_params,dataset_size__n_tokens,test_loss__cross_entropy\n"
-            + "".join(f"run{i},{n!r},{d!r},{loss!r}\n" for i, (n, d, loss) in enumerate(runs_rows()))
-        )
-        start = time.perf_counter()
-        subprocess.run([python, "-c", CHINCHILLA_FIT, str(project)], check=True, stdout=subprocess.DEVNULL, cwd=folder)
-        chinchilla = time.perf_counter() - start
-        times = []
-        for i in range(repeats):
-            start = time.perf_counter()
-            subprocess.run(
-                [python, "-m", "simple_scaling_laws.cli", "fit", str(table), "-o", str(Path(folder, f"fit{i}")),
-                 "--quiet"],
-                check=True, stdout=subprocess.DEVNULL, cwd=folder,
-            )  # fmt: skip
-            times.append(time.perf_counter() - start)
-    return chinchilla, statistics.median(times)
+def peer_inputs(folder: str) -> tuple[Path, Path]:
+    """The 245 runs as each peer reads them: the chinchilla toolkit's project folder and simple-scaling-laws' table."""
+    project = Path(folder, "chinchilla")
+    project.mkdir()
+    with (project / "df.csv").open("w") as file:
+        file.write("C,N,D,loss\n" + "".join(f"{6 * n * d!r},{n!r},{d!r},{loss!r}\n" for n, d, loss in runs_rows()))
+    table = Path(folder, "runs.csv")
+    table.write_text(
+        "training_run_id,model_size__n_params,dataset_size__n_tokens,test_loss__cross_entropy\n"
+        + "".join(f"run{i},{n!r},{d!r},{loss!r}\n" for i, (n, d, loss) in enumerate(runs_rows()))
+    )
+    return project, table
+
+
+def peer_seconds(command: list[str], folder: str) -> float:
+    """Wall seconds of one peer's process."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=folder)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -121,15 +118,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--other-python", help="an interpreter with chinchilla and simple-scaling-laws installed")
     args = parser.parse_args()
-    repeats = args.repeats
-    fit = process_seconds(["fit", str(RUNS), "--format", "json"], repeats)
-    print(f"fit, 245 runs, 4,500 starts (whole process, median of {repeats}):  {fit:6.2f} s  (target <= 0.5 s)")
-    boot = process_seconds(
-        ["fit", str(RUNS), "--drop-top-loss", "5", "--bootstrap", "1000", "--format", "json"], repeats
-    )
+    repeats, other = args.repeats, args.other_python
+    fit_args = ["fit", str(RUNS), "--format", "json"]
+    boot_args = ["fit", str(RUNS), "--drop-top-loss", "5", "--bootstrap", "1000", "--format", "json"]
+    if other is None:
+        fits, boots = process_times(fit_args, repeats), process_times(boot_args, repeats)
+    else:
+        # Each peer beside ours in the same stretch of time, as a shared machine's speed drifts by a fifth: ours
+        # before and after the chinchilla toolkit's minute, and ours and simple-scaling-laws' turn about.
+        with tempfile.TemporaryDirectory() as folder:
+            project, table = peer_inputs(folder)
+            fits = process_times(fit_args, repeats)
+            chinchilla = peer_seconds([other, "-c", CHINCHILLA_FIT, str(project)], folder)
+            fits += process_times(fit_args, repeats)
+            boots, simples = [], []
+            for i in range(repeats):
+                boots += process_times(boot_args, 1)
+                simples.append(peer_seconds([other, "-m", "simple_scaling_laws.cli", "fit", str(table), "-o",
+                                             str(Path(folder, f"fit{i}")), "--quiet"], folder))  # fmt: skip
+    fit, boot = statistics.median(fits), statistics.median(boots)
+    print(f"fit, 245 runs, 4,500 starts (whole process, median of {len(fits)}):  {fit:6.2f} s")
     print(f"fit + 1,000-resample bootstrap (whole process, median of {repeats}): {boot:6.2f} s")
-    if args.other_python:
-        chinchilla, simple = other_tools_seconds(args.other_python, repeats)
+    if other is not None:
+        simple = statistics.median(simples)
         print(f"chinchilla toolkit fit, same grid (whole process, once):         {chinchilla:6.2f} s"
               f"  ({chinchilla / fit:.0f}x ours; target >= 100x)")  # fmt: skip
         print(f"simple-scaling-laws fit, 1,000 draws (whole process, median):    {simple:6.2f} s"
