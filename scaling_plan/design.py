@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .choices import SUGGEST_OBJECTIVES as OBJECTIVES
-from .errors import UsageError, named
+from .errors import UsageError
 from .laws import FLOPS_PER_PARAM_TOKEN, FrontierLaw, KaplanLaw, Law, ParametricLaw
 from .moe import MoELaw
 from .units import counted, format_scientific
@@ -277,8 +277,10 @@ def _per_run_cap(law: Law, runs: Runs, target_flops: float, max_run_flops: float
     if objective not in OBJECTIVES:
         raise UsageError("objective", f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
     if not getattr(law, "samples", ()):
-        raise UsageError(
-            "law", f"{law.name} has no bootstrap refits: fit it with {named('bootstrap')} (e.g. 200) first"
+        raise UsageError(  # fit's option, not this command's: named() knows only the command being run
+            "law",
+            f"{law.name} has no bootstrap refits: fit the runs with refits first (scaling-plan fit --bootstrap 200,"
+            " or fit(..., bootstrap=200))",
         )
     largest = float(_run_flops(law, runs).max())
     if target_flops <= largest:

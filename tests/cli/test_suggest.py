@@ -160,8 +160,9 @@ def test_the_stopping_rule_exits_1_while_the_interval_is_too_wide(cli: Cli, stud
 def test_bad_input_is_one_line_and_exit_2(cli: Cli, study: tuple[Path, Path]) -> None:
     runs, law = study
     base = ("suggest", str(runs), "--law", str(law))
-    assert "--law: chinchilla-2022 has no bootstrap refits: fit it with --bootstrap" in cli.error(
-        "suggest", str(runs), "--law", "chinchilla-2022", "--target", "1e24"
+    assert (
+        "--law: chinchilla-2022 has no bootstrap refits: fit the runs with refits first (scaling-plan fit"
+        in cli.error("suggest", str(runs), "--law", "chinchilla-2022", "--target", "1e24")
     )
     assert "--target: 1.00e17 FLOPs is not above the largest run so far (1.00e18 FLOPs)" in cli.error(
         *base, "--target", "1e17"
